@@ -1,0 +1,222 @@
+//! The API's one error type, rendered as RFC 9457 problem+json in one place.
+//! Details never carry internal messages or personal numbers.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use domain::error::ErrorKind;
+use domain::DomainError;
+use projections::store::CommandError;
+use projections::ProjectionError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct FieldError {
+    /// JSON pointer to the field, e.g. `/date_of_birth`.
+    pub pointer: String,
+    /// Stable code, e.g. `REQUIRED`, `TOO_LONG`, `INVALID_CHECK_DIGIT`.
+    pub code: String,
+    /// What is wrong, for people.
+    pub detail: String,
+}
+
+impl FieldError {
+    /// A field error at `pointer`.
+    pub fn new(pointer: impl Into<String>, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            code: code.to_owned(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// URI reference naming the problem type.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    pub detail: String,
+    /// Stable machine-readable code.
+    pub code: String,
+    /// Field-level errors for validation failures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// Everything a handler can answer instead of success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
+    #[error("the resource does not exist or is not yours")]
+    NotFound,
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
+    #[error(transparent)]
+    Domain(DomainError),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// 403 for a caller whose role may not do this.
+    pub fn wrong_role() -> Self {
+        ApiError::Forbidden {
+            code: "WRONG_ROLE",
+            detail: "your role may not perform this action".into(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. }
+            | ApiError::Forbidden { code, .. }
+            | ApiError::Conflict { code, .. }
+            | ApiError::Unprocessable { code, .. } => code,
+            ApiError::Unauthorized(_) => "UNAUTHENTICATED",
+            ApiError::NotFound => "NOT_FOUND",
+            ApiError::PreconditionFailed(_) => "PRECONDITION_FAILED",
+            ApiError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            ApiError::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
+            ApiError::Validation(_) => "VALIDATION_FAILED",
+            ApiError::Domain(e) => e.code(),
+            ApiError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self.status_code() {
+            StatusCode::BAD_REQUEST => "Bad request",
+            StatusCode::UNAUTHORIZED => "Authentication required",
+            StatusCode::FORBIDDEN => "Forbidden",
+            StatusCode::NOT_FOUND => "Not found",
+            StatusCode::CONFLICT => "Conflict",
+            StatusCode::PRECONDITION_FAILED => "Precondition failed",
+            StatusCode::PAYLOAD_TOO_LARGE => "Payload too large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
+            StatusCode::UNPROCESSABLE_ENTITY => "Unprocessable content",
+            _ => "Internal server error",
+        }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        ApiError::Domain(e)
+    }
+}
+
+impl From<ProjectionError> for ApiError {
+    fn from(e: ProjectionError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<CommandError<DomainError>> for ApiError {
+    fn from(e: CommandError<DomainError>) -> Self {
+        match e {
+            CommandError::Domain(e) => ApiError::Domain(e),
+            CommandError::Conflict => ApiError::Conflict {
+                code: "CONCURRENT_MODIFICATION",
+                detail:
+                    "the case was changed by another request at the same time; reload it and retry"
+                        .into(),
+            },
+            CommandError::VersionMismatch { expected, actual } => ApiError::PreconditionFailed(
+                format!("If-Match was version {expected} but the case is at version {actual}"),
+            ),
+            CommandError::Store(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) | ApiError::Unprocessable { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::Domain(e) => match e.kind() {
+                ErrorKind::Conflict => StatusCode::CONFLICT,
+                ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+                ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            },
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let detail = match self {
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                "an internal error occurred; it has been logged".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let code = self.code();
+        let problem = Problem {
+            problem_type: format!("urn:shikaku:problem:{}", code.to_ascii_lowercase()),
+            title: self.title().to_owned(),
+            status: status.as_u16(),
+            detail,
+            code: code.to_owned(),
+            errors: match self {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => vec![],
+            },
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        match self {
+            ApiError::Unauthorized(_) => {
+                response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            ApiError::Conflict {
+                code: "CONCURRENT_MODIFICATION",
+                ..
+            } => {
+                response.insert_header(("Retry-After", "1"));
+            }
+            _ => {}
+        }
+        response.json(problem)
+    }
+}

@@ -1,0 +1,180 @@
+//! Request extractors that turn every kind of bad input into a clear problem:
+//! wrong content type (415), too large (413), malformed (400), wrong shape (422).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// The largest JSON body accepted.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+/// A JSON body, typed, with its raw bytes kept for idempotency hashing.
+pub struct JsonBody<T> {
+    pub value: T,
+    pub raw: Bytes,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let content_type = req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let declared_len = req
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let essence = content_type
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_owned();
+            if essence != "application/json" {
+                return Err(ApiError::UnsupportedMediaType(
+                    "the request body must be application/json".into(),
+                ));
+            }
+            if declared_len.is_some_and(|n| n > JSON_LIMIT) {
+                return Err(ApiError::PayloadTooLarge(JSON_LIMIT));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| ApiError::BadRequest {
+                    code: "BODY_UNREADABLE",
+                    detail: "the request body could not be read".into(),
+                })?;
+                if body.len() + chunk.len() > JSON_LIMIT {
+                    return Err(ApiError::PayloadTooLarge(JSON_LIMIT));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let value = parse_json(&body)?;
+            Ok(JsonBody {
+                value,
+                raw: Bytes::from(body),
+            })
+        })
+    }
+}
+
+/// Parses JSON: syntax errors are 400, shape errors 422 with a field pointer.
+/// Messages are built here and never echo the submitted values.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let syntax: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::BadRequest {
+            code: "MALFORMED_JSON",
+            detail: format!(
+                "the request body is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        })?;
+    serde_path_to_error::deserialize(syntax).map_err(|e| {
+        let mut pointer = String::new();
+        for segment in e.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => {
+                    pointer.push_str(&format!("/{index}"))
+                }
+                serde_path_to_error::Segment::Map { key } => pointer.push_str(&format!("/{key}")),
+                _ => {}
+            }
+        }
+        let message = e.inner().to_string();
+        let named = quoted_name(&message);
+        let (code, detail) = if message.starts_with("missing field") {
+            ("REQUIRED", "this field is required")
+        } else if message.starts_with("unknown field") {
+            ("UNKNOWN_FIELD", "this field is not part of the request")
+        } else if message.starts_with("invalid type") {
+            ("WRONG_TYPE", "this field has the wrong type")
+        } else if message.starts_with("unknown variant") {
+            ("UNKNOWN_VALUE", "this field does not take that value")
+        } else {
+            ("INVALID", "this field is not valid")
+        };
+        if matches!(code, "REQUIRED" | "UNKNOWN_FIELD") {
+            match named {
+                Some(name) => pointer.push_str(&format!("/{name}")),
+                None if code == "UNKNOWN_FIELD" => pointer.push_str("/<unknown>"),
+                None => {}
+            }
+        }
+        ApiError::Validation(vec![FieldError::new(pointer, code, detail)])
+    })
+}
+
+/// The field name serde quotes in `missing field `x`` and `unknown field `x``,
+/// only when it looks like a field name (so no submitted value is echoed).
+fn quoted_name(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    let name = &message[start..end];
+    (!name.is_empty()
+        && name.len() <= 40
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    .then(|| name.to_owned())
+}
+
+/// The version named by `If-Match`, if the header is present.
+pub fn if_match(req: &HttpRequest) -> Result<Option<usize>, ApiError> {
+    let Some(value) = req.headers().get("if-match") else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or("").trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse::<usize>()
+        .map(Some)
+        .map_err(|_| ApiError::BadRequest {
+            code: "INVALID_IF_MATCH",
+            detail: "If-Match must be an ETag returned by this API, e.g. \"3\"".into(),
+        })
+}
+
+/// The ETag of an aggregate version.
+pub fn etag(version: usize) -> String {
+    format!("\"{version}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        my_number: String,
+    }
+
+    #[test]
+    fn shape_errors_point_at_the_field_without_echoing_it() {
+        let e = parse_json::<Body>(br#"{"my_number": 123456789018}"#).unwrap_err();
+        let text = format!("{e:?}");
+        assert!(
+            text.contains("/my_number") && !text.contains("123456789018"),
+            "{text}"
+        );
+        let e = parse_json::<Body>(br#"{"my_number": "1", "123456789018": 1}"#).unwrap_err();
+        assert!(!format!("{e:?}").contains("123456789018"));
+        assert!(matches!(
+            parse_json::<Body>(b"{"),
+            Err(ApiError::BadRequest { .. })
+        ));
+    }
+}

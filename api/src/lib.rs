@@ -1,0 +1,148 @@
+//! The HTTP API: handlers, authentication, problem+json errors and the
+//! OpenAPI document, which is generated from the handlers registered here.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+mod health;
+pub mod idempotency;
+mod pagination;
+mod qualifications;
+mod queue;
+mod registration;
+pub mod sandbox;
+mod telemetry;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{web, App, HttpRequest};
+use domain::catalogue::Catalogue;
+use domain::payment::PaymentGateway;
+use domain::registration::QualificationRegistration;
+use projections::store::CommandBus;
+use projections::subscription::LagRecorder;
+use projections::vault::Vault;
+use sqlx::PgPool;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi;
+use utoipa::Modify;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::TokenKeys;
+use crate::error::ApiError;
+
+/// Everything handlers share.
+pub struct AppState {
+    pub pool: PgPool,
+    pub registrations: CommandBus<QualificationRegistration>,
+    pub catalogue: Arc<Catalogue>,
+    pub vault: Vault,
+    pub tokens: TokenKeys,
+    pub gateway: Arc<dyn PaymentGateway>,
+    pub lag: Arc<LagRecorder>,
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "shikaku",
+        description = "Back office of the national-qualification registration office: applications, examination, the register.",
+        version = "1.0.0"
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(error::Problem, error::FieldError))
+)]
+struct BaseDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(qualifications::list)
+        .service(registration::create)
+        .service(registration::list)
+        .service(registration::get)
+        .service(registration::withdraw)
+        .service(registration::respond)
+        .service(registration::assign)
+        .service(registration::request_information)
+        .service(registration::propose)
+        .service(registration::approve)
+        .service(queue::list)
+        .service(sandbox::page)
+        .service(sandbox::pay)
+        .service(sandbox::decline)
+        .service(health::livez)
+        .service(health::readyz)
+        .service(health::metrics);
+}
+
+/// The OpenAPI document as served at `/openapi.json`.
+pub fn openapi() -> OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(<BaseDoc as utoipa::OpenApi>::openapi())
+        .configure(routes)
+        .split_for_parts();
+    api
+}
+
+async fn not_found(_: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}
+
+/// The whole application: routes, docs, errors, request ids.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(<BaseDoc as utoipa::OpenApi>::openapi())
+        .app_data(state)
+        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            ApiError::BadRequest {
+                code: "INVALID_QUERY",
+                detail: format!("the query string is invalid: {e}"),
+            }
+            .into()
+        }))
+        .configure(routes)
+        .split_for_parts();
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                actix_web::HttpResponse::Found()
+                    .insert_header(("Location", "/docs/"))
+                    .finish()
+            }),
+        )
+        .default_service(web::to(not_found))
+        .wrap(actix_web::middleware::from_fn(telemetry::request_id))
+}

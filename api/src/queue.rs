@@ -1,0 +1,105 @@
+//! The examiners' work queue.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use domain::Role;
+use projections::queue::{self, QueueFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::pagination;
+use crate::AppState;
+
+/// Queue filters and paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Only cases in this status, e.g. UNDER_EXAMINATION.
+    pub status: Option<String>,
+    /// Only cases of this qualification.
+    pub qualification_code: Option<String>,
+    /// Only cases assigned to this examiner.
+    pub assigned_to: Option<String>,
+    /// Only undecided cases past their due date.
+    pub overdue: Option<bool>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+}
+
+/// A case in the queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueItem {
+    /// REGISTRATION or CHANGE_REQUEST.
+    pub case_type: String,
+    pub case_id: Uuid,
+    pub qualification_code: String,
+    pub procedure: String,
+    pub status: String,
+    pub submitted_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub assigned_to: Option<String>,
+    /// Flags raised on the case (e.g. register inquiry mismatches).
+    pub flags: Vec<String>,
+}
+
+/// A page of the queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueuePage {
+    pub items: Vec<QueueItem>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The work queue over every kind of case, ordered by due date.
+#[utoipa::path(
+    tag = "examination",
+    params(QueueQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of cases", body = QueuePage),
+        (status = 400, description = "Invalid filter, cursor or limit", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an examiner", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/queue")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
+    let q = query.into_inner();
+    let limit = pagination::limit(q.limit)?;
+    let filter = QueueFilter {
+        status: q.status,
+        qualification_code: q.qualification_code,
+        assigned_to: q.assigned_to,
+        overdue: q.overdue.unwrap_or(false),
+        after: pagination::decode(q.cursor.as_deref())?,
+        limit,
+    };
+    let rows = queue::list(&state.pool, &filter, Utc::now()).await?;
+    let (rows, next_cursor) = pagination::page(rows, limit, |r| (r.due_at, r.case_id));
+    let items = rows
+        .into_iter()
+        .map(|r| QueueItem {
+            case_type: r.case_type,
+            case_id: r.case_id,
+            qualification_code: r.qualification_code,
+            procedure: r.procedure,
+            status: r.status,
+            submitted_at: r.submitted_at,
+            due_at: r.due_at,
+            assigned_to: r.assigned_to,
+            flags: serde_json::from_value(r.flags).unwrap_or_default(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(QueuePage { items, next_cursor }))
+}

@@ -1,0 +1,250 @@
+//! Request bodies of the registration endpoints and their validation.
+
+use chrono::{NaiveDate, Utc};
+use domain::examination::REASON_CODES;
+use domain::my_number::{MyNumber, MyNumberError};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::FieldError;
+
+/// How an application reached the office.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChannelInput {
+    Online,
+    Paper,
+}
+
+/// An application for a new registration.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRegistration {
+    #[schema(example = "CARE_WORKER")]
+    pub qualification_code: String,
+    #[schema(example = "山田")]
+    pub family_name: String,
+    #[schema(example = "花子")]
+    pub given_name: String,
+    #[schema(example = "ヤマダ")]
+    pub family_name_kana: String,
+    #[schema(example = "ハナコ")]
+    pub given_name_kana: String,
+    #[schema(example = "1990-04-01")]
+    pub date_of_birth: NaiveDate,
+    pub address: String,
+    /// Registered domicile (honseki) as the applicant knows it.
+    pub registered_domicile: String,
+    pub email: String,
+    /// 12 digits with a valid check digit. Stored only in the vault; never echoed.
+    #[schema(example = "123456789018")]
+    pub my_number: String,
+    /// Evidence of eligibility: the national examination pass number.
+    pub exam_pass_number: String,
+    /// ONLINE (default; applicants) or PAPER (entered by an examiner).
+    pub channel: Option<ChannelInput>,
+}
+
+const NAME_MAX: usize = 50;
+const TEXT_MAX: usize = 200;
+
+fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+    let pointer = format!("/{field}");
+    if value.trim().is_empty() {
+        errors.push(FieldError::new(pointer, "REQUIRED", "must not be empty"));
+    } else if value.chars().count() > max {
+        errors.push(FieldError::new(
+            pointer,
+            "TOO_LONG",
+            format!("must be at most {max} characters"),
+        ));
+    } else if value.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            pointer,
+            "INVALID",
+            "must not contain control characters",
+        ));
+    }
+}
+
+impl NewRegistration {
+    /// Checks every field and returns the parsed My Number, or all field errors.
+    pub fn validate(&self, known_qualification: bool) -> Result<MyNumber, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if !known_qualification {
+            errors.push(FieldError::new(
+                "/qualification_code",
+                "UNKNOWN_QUALIFICATION",
+                "no qualification with this code; see GET /v1/qualifications",
+            ));
+        }
+        text(&mut errors, "family_name", &self.family_name, NAME_MAX);
+        text(&mut errors, "given_name", &self.given_name, NAME_MAX);
+        text(
+            &mut errors,
+            "family_name_kana",
+            &self.family_name_kana,
+            NAME_MAX * 2,
+        );
+        text(
+            &mut errors,
+            "given_name_kana",
+            &self.given_name_kana,
+            NAME_MAX * 2,
+        );
+        text(&mut errors, "address", &self.address, TEXT_MAX);
+        text(
+            &mut errors,
+            "registered_domicile",
+            &self.registered_domicile,
+            TEXT_MAX,
+        );
+        text(&mut errors, "exam_pass_number", &self.exam_pass_number, 32);
+        text(&mut errors, "email", &self.email, 254);
+        if !self.email.contains('@') || self.email.contains(char::is_whitespace) {
+            errors.push(FieldError::new(
+                "/email",
+                "INVALID",
+                "must be an email address",
+            ));
+        }
+        let today = Utc::now().date_naive();
+        if self.date_of_birth > today {
+            errors.push(FieldError::new(
+                "/date_of_birth",
+                "IN_FUTURE",
+                "must not be in the future",
+            ));
+        } else if self.date_of_birth < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(today) {
+            errors.push(FieldError::new(
+                "/date_of_birth",
+                "OUT_OF_RANGE",
+                "must be after 1900-01-01",
+            ));
+        }
+        let number = match MyNumber::parse(&self.my_number) {
+            Ok(n) => Some(n),
+            Err(MyNumberError::Format) => {
+                errors.push(FieldError::new(
+                    "/my_number",
+                    "INVALID_FORMAT",
+                    "must be exactly 12 digits",
+                ));
+                None
+            }
+            Err(MyNumberError::CheckDigit) => {
+                errors.push(FieldError::new(
+                    "/my_number",
+                    "INVALID_CHECK_DIGIT",
+                    "the check digit does not match; please check the number",
+                ));
+                None
+            }
+        };
+        match number {
+            Some(n) if errors.is_empty() => Ok(n),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The applicant's answer to an information request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseInput {
+    pub message: String,
+    /// Ids of uploaded attachments.
+    #[serde(default)]
+    pub attachment_ids: Vec<Uuid>,
+}
+
+impl ResponseInput {
+    /// Checks the message.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        text(&mut errors, "message", &self.message, 2000);
+        errors.is_empty().then_some(()).ok_or(errors)
+    }
+}
+
+/// Claim or reassign a case.
+#[derive(Debug, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentInput {
+    /// The examiner to assign; defaults to the caller.
+    pub examiner: Option<String>,
+}
+
+/// Ask the applicant for information.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InformationRequestInput {
+    /// One of DOMICILE_UNRESOLVED, DOCUMENT_MISSING, FEE_UNPAID, IDENTITY_MISMATCH, NOT_ELIGIBLE, DISQUALIFIED, DUPLICATE.
+    #[schema(example = "DOCUMENT_MISSING")]
+    pub reason_code: String,
+    pub message: String,
+}
+
+fn reason(errors: &mut Vec<FieldError>, value: &str) {
+    if !REASON_CODES.contains(&value) {
+        errors.push(FieldError::new(
+            "/reason_code",
+            "UNKNOWN_VALUE",
+            format!("must be one of {}", REASON_CODES.join(", ")),
+        ));
+    }
+}
+
+impl InformationRequestInput {
+    /// Checks the reason code and message.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        reason(&mut errors, &self.reason_code);
+        text(&mut errors, "message", &self.message, 2000);
+        errors.is_empty().then_some(()).ok_or(errors)
+    }
+}
+
+/// APPROVE or REJECT.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OutcomeInput {
+    Approve,
+    Reject,
+}
+
+/// Propose a decision for a senior examiner to confirm.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalInput {
+    pub outcome: OutcomeInput,
+    /// Required for REJECT; one of the stable reason codes.
+    pub reason_code: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+impl ProposalInput {
+    /// Checks the reason code and note.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        match (&self.reason_code, self.outcome) {
+            (Some(code), _) => reason(&mut errors, code),
+            (None, OutcomeInput::Reject) => errors.push(FieldError::new(
+                "/reason_code",
+                "REQUIRED",
+                "a rejection needs a reason code",
+            )),
+            (None, OutcomeInput::Approve) => {}
+        }
+        if self.note.chars().count() > 2000 {
+            errors.push(FieldError::new(
+                "/note",
+                "TOO_LONG",
+                "must be at most 2000 characters",
+            ));
+        }
+        errors.is_empty().then_some(()).ok_or(errors)
+    }
+}

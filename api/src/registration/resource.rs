@@ -1,0 +1,211 @@
+//! How a registration is shown, depending on who asks.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::examination::CaseStatus;
+use domain::payment::PaymentRequest;
+use domain::registration::{Channel, QualificationRegistration};
+use domain::{Actor, Role};
+use projections::store::HistoryEntry;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::qualifications::Money;
+use crate::sandbox::shows_checkout;
+use crate::AppState;
+
+/// The payment of a case's fee.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentView {
+    /// NOT_REQUIRED, PENDING, DECLINED or PAID.
+    #[schema(example = "PENDING")]
+    pub status: &'static str,
+    /// Where to pay, while the fee is unpaid.
+    pub checkout_url: Option<String>,
+}
+
+/// The applicant's particulars; shown to the applicant and examiners only.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicantView {
+    pub family_name: String,
+    pub given_name: String,
+    pub family_name_kana: String,
+    pub given_name_kana: String,
+    pub date_of_birth: NaiveDate,
+    pub address: String,
+    pub registered_domicile: String,
+    pub email: String,
+    pub exam_pass_number: String,
+}
+
+/// An open request for information.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InformationRequestView {
+    pub reason_code: String,
+    pub message: String,
+}
+
+/// A decision waiting for a senior examiner (examiners only).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProposalView {
+    /// APPROVE or REJECT.
+    pub outcome: String,
+    pub reason_code: Option<String>,
+    pub note: String,
+    pub proposed_by: String,
+}
+
+/// One step in the case's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEntry {
+    /// The event, e.g. ApplicationSubmitted.
+    pub event: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A registration application and, once registered, the registration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationResource {
+    pub id: Uuid,
+    /// SUBMITTED, AWAITING_PAYMENT, UNDER_EXAMINATION, ACTION_REQUIRED, APPROVED, REGISTERED, REJECTED or WITHDRAWN.
+    #[schema(example = "AWAITING_PAYMENT")]
+    pub status: &'static str,
+    /// The reason of an open information request or of a rejection.
+    pub reason_code: Option<String>,
+    pub qualification_code: String,
+    /// ONLINE or PAPER.
+    pub channel: &'static str,
+    pub fee: Money,
+    pub payment: PaymentView,
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// When the office aims to have decided (service standard).
+    pub due_at: Option<DateTime<Utc>>,
+    pub registration_number: Option<String>,
+    pub registered_on: Option<NaiveDate>,
+    pub information_request: Option<InformationRequestView>,
+    /// Examiners only.
+    pub assigned_to: Option<String>,
+    /// Examiners only.
+    pub decision_proposal: Option<ProposalView>,
+    /// Not shown to ministries.
+    pub applicant: Option<ApplicantView>,
+    pub timeline: Vec<TimelineEntry>,
+    /// The aggregate version; also the ETag.
+    pub version: usize,
+}
+
+/// Renders a registration for `viewer`.
+pub fn render(
+    state: &AppState,
+    id: Uuid,
+    reg: &QualificationRegistration,
+    version: usize,
+    history: Vec<HistoryEntry>,
+    viewer: &Actor,
+) -> RegistrationResource {
+    let exam = &reg.examination;
+    let status = exam.status;
+    let payment_status = if reg.fee.is_free() {
+        "NOT_REQUIRED"
+    } else if reg.paid {
+        "PAID"
+    } else if reg.payment_declined {
+        "DECLINED"
+    } else {
+        "PENDING"
+    };
+    let checkout_url = shows_checkout(status, reg.paid).then(|| {
+        state.gateway.checkout_url(&PaymentRequest {
+            case_id: id,
+            amount: reg.fee.total(),
+        })
+    });
+    let internal = viewer.role.is_examiner() || viewer.role == Role::Admin;
+    let sees_person = internal || viewer.role == Role::Applicant;
+    RegistrationResource {
+        id,
+        status: status.as_str(),
+        reason_code: match status {
+            CaseStatus::ActionRequired => exam.open_request.as_ref().map(|r| r.0.clone()),
+            CaseStatus::Rejected => exam.rejection_reason.clone(),
+            _ => None,
+        },
+        qualification_code: reg.qualification_code.clone(),
+        channel: match reg.channel {
+            Some(Channel::Paper) => "PAPER",
+            _ => "ONLINE",
+        },
+        fee: Money::yen(reg.fee.total()),
+        payment: PaymentView {
+            status: payment_status,
+            checkout_url,
+        },
+        submitted_at: reg.submitted_at,
+        due_at: reg.due_at,
+        registration_number: reg.registration_number.clone(),
+        registered_on: reg.registered_on,
+        information_request: exam.open_request.as_ref().map(|(reason_code, message)| {
+            InformationRequestView {
+                reason_code: reason_code.clone(),
+                message: message.clone(),
+            }
+        }),
+        assigned_to: internal.then(|| exam.assignee.clone()).flatten(),
+        decision_proposal: internal
+            .then(|| {
+                exam.proposal.as_ref().map(|p| ProposalView {
+                    outcome: format!("{:?}", p.outcome).to_uppercase(),
+                    reason_code: p.reason_code.clone(),
+                    note: p.note.clone(),
+                    proposed_by: p.by.clone(),
+                })
+            })
+            .flatten(),
+        applicant: sees_person
+            .then(|| {
+                reg.applicant.as_ref().map(|a| ApplicantView {
+                    family_name: a.family_name.clone(),
+                    given_name: a.given_name.clone(),
+                    family_name_kana: a.family_name_kana.clone(),
+                    given_name_kana: a.given_name_kana.clone(),
+                    date_of_birth: a.date_of_birth,
+                    address: a.address.clone(),
+                    registered_domicile: a.registered_domicile.clone(),
+                    email: a.email.clone(),
+                    exam_pass_number: a.exam_pass_number.clone(),
+                })
+            })
+            .flatten(),
+        timeline: history
+            .into_iter()
+            .map(|h| TimelineEntry {
+                event: h.event_type,
+                at: h.recorded_at,
+            })
+            .collect(),
+        version,
+    }
+}
+
+/// A row of the registration list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationSummary {
+    pub id: Uuid,
+    pub status: String,
+    pub qualification_code: String,
+    pub channel: String,
+    pub fee: Money,
+    pub paid: bool,
+    pub submitted_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub registration_number: Option<String>,
+    pub version: i64,
+}
+
+/// A page of registrations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegistrationPage {
+    pub items: Vec<RegistrationSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,186 @@
+//! The built-in sandbox payment gateway: a local pay page with Pay and
+//! Decline, so the whole flow runs on one machine with no payment account.
+
+use std::collections::HashMap;
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use domain::examination::CaseStatus;
+use domain::payment::{PaymentGateway, PaymentRequest};
+use domain::registration::RegistrationCommand;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::{ApiError, Problem};
+use crate::AppState;
+
+/// Hands out checkout URLs on this server's sandbox pages.
+pub struct SandboxGateway {
+    public_url: String,
+}
+
+impl SandboxGateway {
+    /// A gateway whose pages live under `public_url`.
+    pub fn new(public_url: &str) -> Self {
+        Self {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        }
+    }
+}
+
+impl PaymentGateway for SandboxGateway {
+    fn checkout_url(&self, request: &PaymentRequest) -> String {
+        format!("{}/sandbox/payments/{}", self.public_url, request.case_id)
+    }
+}
+
+/// What the sandbox recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SandboxOutcome {
+    pub case_id: Uuid,
+    /// PAID or DECLINED.
+    pub payment_status: &'static str,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The sandbox checkout page of a case.
+#[utoipa::path(
+    tag = "sandbox",
+    params(("id" = Uuid, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "HTML page with Pay and Decline", content_type = "text/html"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sandbox/payments/{id}")]
+pub async fn page(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (reg, _) = state.registrations.load(&id.to_string()).await?;
+    if !reg.exists() {
+        return Err(ApiError::NotFound);
+    }
+    let status = if reg.paid {
+        "Paid"
+    } else if reg.payment_declined {
+        "Declined; you may try again"
+    } else {
+        "Awaiting payment"
+    };
+    let html = format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sandbox payment</title>
+<style>body{{font-family:sans-serif;max-width:32rem;margin:3rem auto}}button{{font-size:1.1rem;margin-right:1rem}}</style>
+</head><body>
+<h1>Sandbox payment</h1>
+<p>This is the built-in sandbox gateway: no money moves.</p>
+<p>Case <code>{id}</code>, qualification {qual}</p>
+<p>Amount: <strong id="amount">{amount} JPY</strong></p>
+<p>Status: <strong id="status">{status}</strong></p>
+<form method="post" action="/sandbox/payments/{id}/pay"><button id="pay">Pay</button></form>
+<form method="post" action="/sandbox/payments/{id}/decline"><button id="decline">Decline</button></form>
+</body></html>"#,
+        id = id,
+        qual = escape(&reg.qualification_code),
+        amount = reg.fee.total(),
+        status = status,
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+async fn record(
+    state: &AppState,
+    req: &HttpRequest,
+    id: Uuid,
+    settle: bool,
+) -> Result<HttpResponse, ApiError> {
+    let (reg, _) = state.registrations.load(&id.to_string()).await?;
+    if !reg.exists() {
+        return Err(ApiError::NotFound);
+    }
+    let now = Utc::now();
+    let command = if settle {
+        RegistrationCommand::SettlePayment {
+            payment_reference: format!("sandbox-{id}"),
+            amount: reg.fee.total(),
+            at: now,
+        }
+    } else {
+        RegistrationCommand::DeclinePayment { at: now }
+    };
+    let meta = HashMap::from([("actor".to_owned(), "sandbox-gateway".to_owned())]);
+    state
+        .registrations
+        .execute(&id.to_string(), command, None, meta)
+        .await?;
+    let payment_status = if settle { "PAID" } else { "DECLINED" };
+    let wants_html = req
+        .headers()
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    if wants_html {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", format!("/sandbox/payments/{id}")))
+            .finish());
+    }
+    Ok(HttpResponse::Ok().json(SandboxOutcome {
+        case_id: id,
+        payment_status,
+    }))
+}
+
+/// Pays the fee in the sandbox. Paying twice changes nothing.
+#[utoipa::path(
+    tag = "sandbox",
+    params(("id" = Uuid, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "Payment recorded", body = SandboxOutcome),
+        (status = 303, description = "Back to the page (browsers)"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not awaiting payment", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sandbox/payments/{id}/pay")]
+pub async fn pay(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    record(&state, &req, id.into_inner(), true).await
+}
+
+/// Declines the payment in the sandbox; the case keeps awaiting payment.
+#[utoipa::path(
+    tag = "sandbox",
+    params(("id" = Uuid, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "Decline recorded", body = SandboxOutcome),
+        (status = 303, description = "Back to the page (browsers)"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not awaiting payment", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/sandbox/payments/{id}/decline")]
+pub async fn decline(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    record(&state, &req, id.into_inner(), false).await
+}
+
+/// Whether a case in this status shows a checkout link.
+pub fn shows_checkout(status: CaseStatus, paid: bool) -> bool {
+    status == CaseStatus::AwaitingPayment && !paid
+}

@@ -1,0 +1,57 @@
+//! Request ids and tracing spans: every request gets an `x-request-id`
+//! (the caller's, or a new one), echoed in the response and on every log line.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
+use tracing::Instrument;
+use uuid::Uuid;
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// The id of the current request, recorded in event metadata.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Assigns the request id and wraps the request in a span.
+pub async fn request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| Uuid::new_v4().to_string());
+    // W3C trace context: the trace id joins our span to the caller's trace.
+    let trace_id = req
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split('-').nth(1))
+        .filter(|t| t.len() == 32)
+        .unwrap_or("")
+        .to_owned();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    // The path only: query strings and bodies are never logged.
+    let span = tracing::info_span!(
+        "http",
+        request_id = %id,
+        trace_id = %trace_id,
+        method = %req.method(),
+        path = %req.path(),
+        status = tracing::field::Empty,
+    );
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    span.record("status", res.status().as_u16());
+    span.in_scope(|| tracing::info!("request done"));
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID), value);
+    }
+    Ok(res)
+}

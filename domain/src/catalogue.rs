@@ -1,0 +1,96 @@
+//! The qualification catalogue: which qualifications exist, their fees and
+//! service standards per procedure. Loaded from the database, never hard-coded.
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::Fee;
+
+/// A procedure the office offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Procedure {
+    NewRegistration,
+    ChangeName,
+    ChangeAddress,
+    ChangeDomicile,
+    ReissueCertificate,
+    DeleteRegistration,
+}
+
+impl Procedure {
+    /// The stable name stored in the database and shown in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Procedure::NewRegistration => "NEW_REGISTRATION",
+            Procedure::ChangeName => "CHANGE_NAME",
+            Procedure::ChangeAddress => "CHANGE_ADDRESS",
+            Procedure::ChangeDomicile => "CHANGE_DOMICILE",
+            Procedure::ReissueCertificate => "REISSUE_CERTIFICATE",
+            Procedure::DeleteRegistration => "DELETE_REGISTRATION",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Procedure> {
+        [
+            Procedure::NewRegistration,
+            Procedure::ChangeName,
+            Procedure::ChangeAddress,
+            Procedure::ChangeDomicile,
+            Procedure::ReissueCertificate,
+            Procedure::DeleteRegistration,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+/// The fee and service standard of one procedure for one qualification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcedureTerms {
+    /// The procedure.
+    pub procedure: Procedure,
+    /// What it costs.
+    pub fee: Fee,
+    /// Days within which the office aims to decide.
+    pub service_standard_days: i32,
+}
+
+/// One national qualification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Qualification {
+    /// Stable code, e.g. `CARE_WORKER`.
+    pub code: String,
+    /// Name in Japanese.
+    pub name_ja: String,
+    /// Name in English.
+    pub name_en: String,
+    /// Supervising ministry.
+    pub ministry: String,
+    /// Whether the registered domicile (honseki) is a registered matter.
+    pub registers_domicile: bool,
+    /// Fee and service standard per procedure.
+    pub procedures: Vec<ProcedureTerms>,
+}
+
+/// All qualifications the office keeps a register of.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalogue {
+    /// The qualifications, ordered by code.
+    pub qualifications: Vec<Qualification>,
+}
+
+impl Catalogue {
+    /// Looks a qualification up by code.
+    pub fn qualification(&self, code: &str) -> Option<&Qualification> {
+        self.qualifications.iter().find(|q| q.code == code)
+    }
+
+    /// The terms of a procedure for a qualification.
+    pub fn terms(&self, code: &str, procedure: Procedure) -> Option<&ProcedureTerms> {
+        self.qualification(code)?
+            .procedures
+            .iter()
+            .find(|t| t.procedure == procedure)
+    }
+}

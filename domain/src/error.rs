@@ -1,0 +1,96 @@
+//! Domain errors: every refused command has a stable code.
+
+/// What kind of refusal an error is; the API maps each kind to one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The command is not possible in the current state (409).
+    Conflict,
+    /// The actor may not do this (403).
+    Forbidden,
+    /// The command's content is invalid (422).
+    Invalid,
+    /// The target does not exist (404).
+    NotFound,
+}
+
+/// A refused command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("the application does not exist")]
+    NotFound,
+    #[error("an application with this id already exists")]
+    AlreadyExists,
+    #[error("unknown qualification code")]
+    UnknownQualification,
+    #[error("the qualification has no fee for this procedure")]
+    ProcedureNotOffered,
+    #[error("the case is not awaiting payment (status {0})")]
+    NotAwaitingPayment(&'static str),
+    #[error("the case is not under examination (status {0})")]
+    NotUnderExamination(&'static str),
+    #[error("the case is not waiting for the applicant's response (status {0})")]
+    NotActionRequired(&'static str),
+    #[error("the case is already decided (status {0})")]
+    AlreadyDecided(&'static str),
+    #[error("the case must be assigned to an examiner first")]
+    NotAssigned,
+    #[error("only the assigned examiner may act on this case")]
+    NotAssignee,
+    #[error("the case is already assigned to another examiner")]
+    AlreadyAssigned,
+    #[error("an examiner may only assign a case to themselves")]
+    AssignOthers,
+    #[error("a decision proposal is already pending")]
+    ProposalPending,
+    #[error("there is no decision proposal to approve")]
+    NoProposal,
+    #[error("the decision must be approved by a senior examiner other than the proposer")]
+    FourEyes,
+    #[error("this role may not perform this action")]
+    WrongRole,
+    #[error("a rejection needs a reason code")]
+    ReasonRequired,
+    #[error("the registration number could not be allocated: {0}")]
+    Allocation(String),
+}
+
+impl DomainError {
+    /// The stable code clients may match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::NotFound => "NOT_FOUND",
+            DomainError::AlreadyExists => "ALREADY_EXISTS",
+            DomainError::UnknownQualification => "UNKNOWN_QUALIFICATION",
+            DomainError::ProcedureNotOffered => "PROCEDURE_NOT_OFFERED",
+            DomainError::NotAwaitingPayment(_) => "NOT_AWAITING_PAYMENT",
+            DomainError::NotUnderExamination(_) => "NOT_UNDER_EXAMINATION",
+            DomainError::NotActionRequired(_) => "NOT_ACTION_REQUIRED",
+            DomainError::AlreadyDecided(_) => "ALREADY_DECIDED",
+            DomainError::NotAssigned => "CASE_NOT_ASSIGNED",
+            DomainError::NotAssignee => "NOT_ASSIGNED_EXAMINER",
+            DomainError::AlreadyAssigned => "ALREADY_ASSIGNED",
+            DomainError::AssignOthers => "ASSIGN_OTHERS_FORBIDDEN",
+            DomainError::ProposalPending => "PROPOSAL_PENDING",
+            DomainError::NoProposal => "NO_PROPOSAL",
+            DomainError::FourEyes => "FOUR_EYES_REQUIRED",
+            DomainError::WrongRole => "WRONG_ROLE",
+            DomainError::ReasonRequired => "REASON_REQUIRED",
+            DomainError::Allocation(_) => "ALLOCATION_FAILED",
+        }
+    }
+
+    /// The kind of refusal.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            DomainError::NotFound => ErrorKind::NotFound,
+            DomainError::UnknownQualification
+            | DomainError::ProcedureNotOffered
+            | DomainError::ReasonRequired => ErrorKind::Invalid,
+            DomainError::NotAssignee
+            | DomainError::AssignOthers
+            | DomainError::FourEyes
+            | DomainError::WrongRole => ErrorKind::Forbidden,
+            _ => ErrorKind::Conflict,
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The examination rules every case type shares: assignment before any
+//! examiner action, information requests and responses, a four-eyes decision,
+//! rejection and withdrawal. Aggregates embed [`Examination`] and wrap its events.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Actor, DomainError, Role};
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CaseStatus {
+    #[default]
+    Submitted,
+    AwaitingPayment,
+    UnderExamination,
+    ActionRequired,
+    Approved,
+    Registered,
+    Rejected,
+    Withdrawn,
+}
+
+impl CaseStatus {
+    /// The stable name used in views and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Submitted => "SUBMITTED",
+            CaseStatus::AwaitingPayment => "AWAITING_PAYMENT",
+            CaseStatus::UnderExamination => "UNDER_EXAMINATION",
+            CaseStatus::ActionRequired => "ACTION_REQUIRED",
+            CaseStatus::Approved => "APPROVED",
+            CaseStatus::Registered => "REGISTERED",
+            CaseStatus::Rejected => "REJECTED",
+            CaseStatus::Withdrawn => "WITHDRAWN",
+        }
+    }
+
+    /// A decided case takes no more examination commands.
+    pub fn is_decided(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Approved
+                | CaseStatus::Registered
+                | CaseStatus::Rejected
+                | CaseStatus::Withdrawn
+        )
+    }
+}
+
+/// The outcome an examiner proposes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Outcome {
+    Approve,
+    Reject,
+}
+
+/// A proposed decision waiting for a senior examiner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    /// Approve or reject.
+    pub outcome: Outcome,
+    /// Stable reason code (required for a rejection).
+    pub reason_code: Option<String>,
+    /// The examiner's note.
+    pub note: String,
+    /// Who proposed it.
+    pub by: String,
+}
+
+/// Events of the shared examination.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ExaminationEvent {
+    ExaminerAssigned {
+        examiner: String,
+        by: String,
+        at: DateTime<Utc>,
+    },
+    InformationRequested {
+        reason_code: String,
+        message: String,
+        by: String,
+        at: DateTime<Utc>,
+    },
+    ApplicantResponded {
+        message: String,
+        attachment_ids: Vec<Uuid>,
+        at: DateTime<Utc>,
+    },
+    DecisionProposed {
+        proposal: Proposal,
+        at: DateTime<Utc>,
+    },
+    DecisionApproved {
+        outcome: Outcome,
+        proposed_by: String,
+        by: String,
+        at: DateTime<Utc>,
+    },
+    ApplicationRejected {
+        reason_code: String,
+        at: DateTime<Utc>,
+    },
+    ApplicationWithdrawn {
+        at: DateTime<Utc>,
+    },
+}
+
+impl ExaminationEvent {
+    /// The status a case has after this event, when the event changes it.
+    pub fn status_after(&self) -> Option<CaseStatus> {
+        Some(match self {
+            ExaminationEvent::InformationRequested { .. } => CaseStatus::ActionRequired,
+            ExaminationEvent::ApplicantResponded { .. } => CaseStatus::UnderExamination,
+            ExaminationEvent::DecisionApproved {
+                outcome: Outcome::Approve,
+                ..
+            } => CaseStatus::Approved,
+            ExaminationEvent::ApplicationRejected { .. } => CaseStatus::Rejected,
+            ExaminationEvent::ApplicationWithdrawn { .. } => CaseStatus::Withdrawn,
+            _ => return None,
+        })
+    }
+
+    /// The event's type name.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            ExaminationEvent::ExaminerAssigned { .. } => "ExaminerAssigned",
+            ExaminationEvent::InformationRequested { .. } => "InformationRequested",
+            ExaminationEvent::ApplicantResponded { .. } => "ApplicantResponded",
+            ExaminationEvent::DecisionProposed { .. } => "DecisionProposed",
+            ExaminationEvent::DecisionApproved { .. } => "DecisionApproved",
+            ExaminationEvent::ApplicationRejected { .. } => "ApplicationRejected",
+            ExaminationEvent::ApplicationWithdrawn { .. } => "ApplicationWithdrawn",
+        }
+    }
+}
+
+/// Examination state of one case.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Examination {
+    /// Where the case stands.
+    pub status: CaseStatus,
+    /// The examiner working the case.
+    pub assignee: Option<String>,
+    /// A decision waiting for approval.
+    pub proposal: Option<Proposal>,
+    /// The open information request: reason code and message.
+    pub open_request: Option<(String, String)>,
+    /// Why the case was rejected.
+    pub rejection_reason: Option<String>,
+}
+
+/// The stable reason codes for information requests and rejections.
+pub const REASON_CODES: &[&str] = &[
+    "DOMICILE_UNRESOLVED",
+    "DOCUMENT_MISSING",
+    "FEE_UNPAID",
+    "IDENTITY_MISMATCH",
+    "NOT_ELIGIBLE",
+    "DISQUALIFIED",
+    "DUPLICATE",
+];
+
+impl Examination {
+    /// Claim (examiner, self only) or reassign (senior examiner, anyone).
+    pub fn assign(
+        &self,
+        examiner: &str,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ExaminationEvent>, DomainError> {
+        if !actor.role.is_examiner() {
+            return Err(DomainError::WrongRole);
+        }
+        self.require_open_examination()?;
+        if actor.role == Role::Examiner {
+            if examiner != actor.id {
+                return Err(DomainError::AssignOthers);
+            }
+            if matches!(&self.assignee, Some(a) if a != examiner) {
+                return Err(DomainError::AlreadyAssigned);
+            }
+        }
+        if self.assignee.as_deref() == Some(examiner) {
+            return Ok(None);
+        }
+        Ok(Some(ExaminationEvent::ExaminerAssigned {
+            examiner: examiner.to_owned(),
+            by: actor.id.clone(),
+            at,
+        }))
+    }
+
+    /// The assigned examiner asks the applicant for information.
+    pub fn request_information(
+        &self,
+        reason_code: String,
+        message: String,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<ExaminationEvent, DomainError> {
+        self.require_assignee(actor)?;
+        self.require_status(CaseStatus::UnderExamination)?;
+        if self.proposal.is_some() {
+            return Err(DomainError::ProposalPending);
+        }
+        Ok(ExaminationEvent::InformationRequested {
+            reason_code,
+            message,
+            by: actor.id.clone(),
+            at,
+        })
+    }
+
+    /// The applicant answers an information request.
+    pub fn respond(
+        &self,
+        message: String,
+        attachment_ids: Vec<Uuid>,
+        at: DateTime<Utc>,
+    ) -> Result<ExaminationEvent, DomainError> {
+        if self.status != CaseStatus::ActionRequired {
+            return Err(DomainError::NotActionRequired(self.status.as_str()));
+        }
+        Ok(ExaminationEvent::ApplicantResponded {
+            message,
+            attachment_ids,
+            at,
+        })
+    }
+
+    /// The assigned examiner proposes a decision.
+    pub fn propose(
+        &self,
+        outcome: Outcome,
+        reason_code: Option<String>,
+        note: String,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<ExaminationEvent, DomainError> {
+        self.require_assignee(actor)?;
+        self.require_status(CaseStatus::UnderExamination)?;
+        if self.proposal.is_some() {
+            return Err(DomainError::ProposalPending);
+        }
+        if outcome == Outcome::Reject && reason_code.is_none() {
+            return Err(DomainError::ReasonRequired);
+        }
+        Ok(ExaminationEvent::DecisionProposed {
+            proposal: Proposal {
+                outcome,
+                reason_code,
+                note,
+                by: actor.id.clone(),
+            },
+            at,
+        })
+    }
+
+    /// A senior examiner other than the proposer confirms the proposal. On a
+    /// rejection the rejection follows; on approval the aggregate adds its effect.
+    pub fn approve(
+        &self,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<(Outcome, Vec<ExaminationEvent>), DomainError> {
+        if actor.role != Role::SeniorExaminer {
+            return Err(DomainError::WrongRole);
+        }
+        self.require_status(CaseStatus::UnderExamination)?;
+        let proposal = self.proposal.as_ref().ok_or(DomainError::NoProposal)?;
+        if proposal.by == actor.id {
+            return Err(DomainError::FourEyes);
+        }
+        let mut events = vec![ExaminationEvent::DecisionApproved {
+            outcome: proposal.outcome,
+            proposed_by: proposal.by.clone(),
+            by: actor.id.clone(),
+            at,
+        }];
+        if proposal.outcome == Outcome::Reject {
+            events.push(ExaminationEvent::ApplicationRejected {
+                reason_code: proposal.reason_code.clone().unwrap_or_default(),
+                at,
+            });
+        }
+        Ok((proposal.outcome, events))
+    }
+
+    /// The applicant withdraws while the case is undecided.
+    pub fn withdraw(&self, at: DateTime<Utc>) -> Result<ExaminationEvent, DomainError> {
+        if self.status.is_decided() {
+            return Err(DomainError::AlreadyDecided(self.status.as_str()));
+        }
+        Ok(ExaminationEvent::ApplicationWithdrawn { at })
+    }
+
+    /// Applies a shared event to the state.
+    pub fn apply(&mut self, event: &ExaminationEvent) {
+        if let Some(status) = event.status_after() {
+            self.status = status;
+        }
+        match event {
+            ExaminationEvent::ExaminerAssigned { examiner, .. } => {
+                self.assignee = Some(examiner.clone())
+            }
+            ExaminationEvent::InformationRequested {
+                reason_code,
+                message,
+                ..
+            } => self.open_request = Some((reason_code.clone(), message.clone())),
+            ExaminationEvent::ApplicantResponded { .. } => self.open_request = None,
+            ExaminationEvent::DecisionProposed { proposal, .. } => {
+                self.proposal = Some(proposal.clone())
+            }
+            ExaminationEvent::DecisionApproved { .. } => self.proposal = None,
+            ExaminationEvent::ApplicationRejected { reason_code, .. } => {
+                self.rejection_reason = Some(reason_code.clone())
+            }
+            ExaminationEvent::ApplicationWithdrawn { .. } => {}
+        }
+    }
+
+    fn require_open_examination(&self) -> Result<(), DomainError> {
+        match self.status {
+            CaseStatus::UnderExamination | CaseStatus::ActionRequired => Ok(()),
+            s if s.is_decided() => Err(DomainError::AlreadyDecided(s.as_str())),
+            s => Err(DomainError::NotUnderExamination(s.as_str())),
+        }
+    }
+
+    fn require_status(&self, wanted: CaseStatus) -> Result<(), DomainError> {
+        match self.status {
+            s if s == wanted => Ok(()),
+            s if s.is_decided() => Err(DomainError::AlreadyDecided(s.as_str())),
+            s => Err(DomainError::NotUnderExamination(s.as_str())),
+        }
+    }
+
+    fn require_assignee(&self, actor: &Actor) -> Result<(), DomainError> {
+        if !actor.role.is_examiner() {
+            return Err(DomainError::WrongRole);
+        }
+        match &self.assignee {
+            None => Err(DomainError::NotAssigned),
+            Some(a) if *a != actor.id => Err(DomainError::NotAssignee),
+            Some(_) => Ok(()),
+        }
+    }
+}

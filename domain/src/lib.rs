@@ -1,0 +1,14 @@
+//! The pure domain of shikaku: aggregates, commands, events and value objects.
+//! No I/O lives here; services the aggregates need are traits implemented elsewhere.
+
+pub mod actor;
+pub mod catalogue;
+pub mod error;
+pub mod examination;
+pub mod money;
+pub mod my_number;
+pub mod payment;
+pub mod registration;
+
+pub use actor::{Actor, Role};
+pub use error::DomainError;

@@ -1,0 +1,104 @@
+//! Commands on a registration.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::examination::Outcome;
+use crate::Actor;
+
+/// How an application reached the office.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Channel {
+    Online,
+    Paper,
+}
+
+/// The applicant's particulars as written on the application. The My Number is
+/// not here: it is in the vault, referred to by `my_number_ref`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    pub family_name: String,
+    pub given_name: String,
+    pub family_name_kana: String,
+    pub given_name_kana: String,
+    pub date_of_birth: NaiveDate,
+    pub address: String,
+    pub registered_domicile: String,
+    pub email: String,
+    pub exam_pass_number: String,
+}
+
+/// Everything a registration can be asked to do.
+#[derive(Debug, Clone)]
+pub enum RegistrationCommand {
+    /// Apply for a new registration.
+    Submit {
+        qualification_code: String,
+        applicant: Applicant,
+        my_number_ref: Uuid,
+        channel: Channel,
+        /// The applicant's subject for online applications; none for paper.
+        owner: Option<String>,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// The gateway reports the fee paid.
+    SettlePayment {
+        payment_reference: String,
+        amount: i64,
+        at: DateTime<Utc>,
+    },
+    /// The gateway reports the payment declined.
+    DeclinePayment { at: DateTime<Utc> },
+    /// Claim or reassign the case.
+    Assign {
+        examiner: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// Ask the applicant for information.
+    RequestInformation {
+        reason_code: String,
+        message: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// The applicant answers.
+    Respond {
+        message: String,
+        attachment_ids: Vec<Uuid>,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// Propose a decision.
+    ProposeDecision {
+        outcome: Outcome,
+        reason_code: Option<String>,
+        note: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// A senior examiner confirms the proposal.
+    ApproveDecision { actor: Actor, at: DateTime<Utc> },
+    /// The applicant withdraws.
+    Withdraw { actor: Actor, at: DateTime<Utc> },
+}
+
+impl RegistrationCommand {
+    /// The person acting, when a person acts (gateways do not).
+    pub fn actor(&self) -> Option<&Actor> {
+        use RegistrationCommand as C;
+        match self {
+            C::Submit { actor, .. }
+            | C::Assign { actor, .. }
+            | C::RequestInformation { actor, .. }
+            | C::Respond { actor, .. }
+            | C::ProposeDecision { actor, .. }
+            | C::ApproveDecision { actor, .. }
+            | C::Withdraw { actor, .. } => Some(actor),
+            C::SettlePayment { .. } | C::DeclinePayment { .. } => None,
+        }
+    }
+}

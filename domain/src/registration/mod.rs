@@ -1,0 +1,9 @@
+//! The QualificationRegistration aggregate: from application to the register.
+
+mod aggregate;
+mod command;
+mod event;
+
+pub use aggregate::{QualificationRegistration, RegistrationNumbers, RegistrationServices};
+pub use command::{Applicant, Channel, RegistrationCommand};
+pub use event::RegistrationEvent;

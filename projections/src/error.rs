@@ -1,0 +1,14 @@
+//! The persistence layer's error.
+
+/// Anything that goes wrong reading or writing the database.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("event payload: {0}")]
+    Decode(#[from] serde_json::Error),
+    #[error("vault: {0}")]
+    Vault(String),
+}

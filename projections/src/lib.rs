@@ -1,0 +1,16 @@
+//! Persistence: the event store set-up, the subscription runner, the views
+//! built from events, and the stores the aggregates' services need (vault,
+//! catalogue, registration numbers).
+
+pub mod catalogue;
+pub mod db;
+pub mod error;
+pub mod numbers;
+pub mod queue;
+pub mod register;
+pub mod status;
+pub mod store;
+pub mod subscription;
+pub mod vault;
+
+pub use error::ProjectionError;

@@ -1,0 +1,36 @@
+//! Registration numbers from a per-qualification counter row.
+
+use async_trait::async_trait;
+use domain::registration::RegistrationNumbers;
+use domain::DomainError;
+use sqlx::PgPool;
+
+/// Allocates numbers with one atomic upsert; concurrent callers serialise on
+/// the counter row, so two approvals never get the same number.
+pub struct PgRegistrationNumbers {
+    pool: PgPool,
+}
+
+impl PgRegistrationNumbers {
+    /// An allocator on the given pool.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl RegistrationNumbers for PgRegistrationNumbers {
+    async fn next(&self, qualification_code: &str) -> Result<String, DomainError> {
+        let n: i64 = sqlx::query_scalar(
+            "INSERT INTO registration_number_counters AS c (qualification_code, last_number)
+             VALUES ($1, 1)
+             ON CONFLICT (qualification_code) DO UPDATE SET last_number = c.last_number + 1
+             RETURNING last_number",
+        )
+        .bind(qualification_code)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| DomainError::Allocation(e.to_string()))?;
+        Ok(format!("{n:07}"))
+    }
+}

@@ -1,0 +1,100 @@
+//! The register: registered holders by qualification and registration number.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use domain::registration::RegistrationEvent;
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool, Row};
+use uuid::Uuid;
+
+use crate::status::registration_event;
+use crate::subscription::{Projection, StoredEvent};
+use crate::ProjectionError;
+
+/// Builds `register`.
+pub struct RegisterProjection;
+
+#[async_trait]
+impl Projection for RegisterProjection {
+    fn name(&self) -> &'static str {
+        "register"
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        let Some((
+            id,
+            RegistrationEvent::Registered {
+                qualification_code,
+                registration_number,
+                registered_on,
+                family_name,
+                given_name,
+            },
+        )) = registration_event(event)?
+        else {
+            return Ok(());
+        };
+        sqlx::query(
+            "INSERT INTO register
+               (qualification_code, registration_number, registration_id, family_name, given_name,
+                registered_on, status)
+             VALUES ($6, $2, $1, $3, $4, $5, 'REGISTERED')",
+        )
+        .bind(id)
+        .bind(registration_number)
+        .bind(family_name)
+        .bind(given_name)
+        .bind(registered_on)
+        .bind(qualification_code)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        sqlx::query("TRUNCATE register").execute(conn).await?;
+        Ok(())
+    }
+}
+
+/// A registered holder.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RegisterEntry {
+    pub qualification_code: String,
+    pub registration_number: String,
+    pub registration_id: Uuid,
+    pub family_name: String,
+    pub given_name: String,
+    pub registered_on: NaiveDate,
+    pub status: String,
+}
+
+/// Looks a holder up by qualification and registration number.
+pub async fn find(
+    pool: &PgPool,
+    qualification_code: &str,
+    number: &str,
+) -> Result<Option<RegisterEntry>, ProjectionError> {
+    let row = sqlx::query(
+        "SELECT qualification_code, registration_number, registration_id, family_name, given_name,
+                registered_on, status
+         FROM register WHERE qualification_code = $1 AND registration_number = $2",
+    )
+    .bind(qualification_code)
+    .bind(number)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| RegisterEntry {
+        qualification_code: r.get("qualification_code"),
+        registration_number: r.get("registration_number"),
+        registration_id: r.get("registration_id"),
+        family_name: r.get("family_name"),
+        given_name: r.get("given_name"),
+        registered_on: r.get("registered_on"),
+        status: r.get("status"),
+    }))
+}

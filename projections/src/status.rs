@@ -1,0 +1,175 @@
+//! The applicant status view: one row per registration application, for lists
+//! and look-ups. A single application is read from its aggregate, never stale.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use domain::registration::{QualificationRegistration, RegistrationEvent};
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool, Row};
+use uuid::Uuid;
+
+use crate::subscription::{Projection, StoredEvent};
+use crate::ProjectionError;
+
+/// Builds `registration_status`.
+pub struct StatusProjection;
+
+/// Decodes a registration event, or None for other aggregate types.
+pub fn registration_event(
+    event: &StoredEvent,
+) -> Result<Option<(Uuid, RegistrationEvent)>, ProjectionError> {
+    if event.aggregate_type != QualificationRegistration::TYPE {
+        return Ok(None);
+    }
+    let id = Uuid::parse_str(&event.aggregate_id)
+        .map_err(|e| ProjectionError::Vault(format!("aggregate id: {e}")))?;
+    Ok(Some((id, serde_json::from_value(event.payload.clone())?)))
+}
+
+#[async_trait]
+impl Projection for StatusProjection {
+    fn name(&self) -> &'static str {
+        "registration_status"
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        let Some((id, e)) = registration_event(event)? else {
+            return Ok(());
+        };
+        if let RegistrationEvent::ApplicationSubmitted {
+            qualification_code,
+            channel,
+            owner,
+            submitted_at,
+            due_at,
+            ..
+        } = &e
+        {
+            sqlx::query(
+                "INSERT INTO registration_status
+                   (id, owner, qualification_code, channel, status, submitted_at, due_at, version, updated_at)
+                 VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $6, $7, $8)",
+            )
+            .bind(id)
+            .bind(owner)
+            .bind(qualification_code)
+            .bind(serde_json::to_value(channel)?.as_str().unwrap_or_default().to_owned())
+            .bind(submitted_at)
+            .bind(due_at)
+            .bind(event.sequence)
+            .bind(event.recorded_at)
+            .execute(&mut *conn)
+            .await?;
+            return Ok(());
+        }
+        let status = e.status_after().map(|s| s.as_str());
+        let (fee, paid, number) = match &e {
+            RegistrationEvent::FeeAssessed { fee } => (Some(fee.total()), None, None),
+            RegistrationEvent::PaymentSettled { .. } => (None, Some(true), None),
+            RegistrationEvent::Registered {
+                registration_number,
+                ..
+            } => (None, None, Some(registration_number.clone())),
+            _ => (None, None, None),
+        };
+        sqlx::query(
+            "UPDATE registration_status
+             SET status = coalesce($2, status), fee_total = coalesce($3, fee_total),
+                 paid = coalesce($4, paid), registration_number = coalesce($5, registration_number),
+                 version = $6, updated_at = $7
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(fee)
+        .bind(paid)
+        .bind(number)
+        .bind(event.sequence)
+        .bind(event.recorded_at)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        sqlx::query("TRUNCATE registration_status")
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// One row of the status view.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StatusRow {
+    pub id: Uuid,
+    pub owner: Option<String>,
+    pub qualification_code: String,
+    pub channel: String,
+    pub status: String,
+    pub fee_total: i64,
+    pub paid: bool,
+    pub submitted_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub registration_number: Option<String>,
+    pub version: i64,
+}
+
+/// Filters for listing applications.
+#[derive(Debug, Clone, Default)]
+pub struct StatusFilter {
+    /// Only this owner's applications (applicants).
+    pub owner: Option<String>,
+    pub qualification_code: Option<String>,
+    pub status: Option<String>,
+    pub registration_number: Option<String>,
+    /// Keyset cursor: (submitted_at, id) of the last row seen.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+/// Lists rows oldest first; returns one more than `limit` when there is a next page.
+pub async fn list(pool: &PgPool, f: &StatusFilter) -> Result<Vec<StatusRow>, ProjectionError> {
+    let rows = sqlx::query(
+        "SELECT id, owner, qualification_code, channel, status, fee_total, paid, submitted_at,
+                due_at, registration_number, version
+         FROM registration_status
+         WHERE ($1::text IS NULL OR owner = $1)
+           AND ($2::text IS NULL OR qualification_code = $2)
+           AND ($3::text IS NULL OR status = $3)
+           AND ($4::text IS NULL OR registration_number = $4)
+           AND ($5::timestamptz IS NULL OR (submitted_at, id) > ($5, $6))
+         ORDER BY submitted_at, id
+         LIMIT $7",
+    )
+    .bind(&f.owner)
+    .bind(&f.qualification_code)
+    .bind(&f.status)
+    .bind(&f.registration_number)
+    .bind(f.after.map(|a| a.0))
+    .bind(f.after.map(|a| a.1))
+    .bind(f.limit + 1)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StatusRow {
+            id: r.get("id"),
+            owner: r.get("owner"),
+            qualification_code: r.get("qualification_code"),
+            channel: r.get("channel"),
+            status: r.get("status"),
+            fee_total: r.get("fee_total"),
+            paid: r.get("paid"),
+            submitted_at: r.get("submitted_at"),
+            due_at: r.get("due_at"),
+            registration_number: r.get("registration_number"),
+            version: r.get("version"),
+        })
+        .collect())
+}

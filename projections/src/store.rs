@@ -1,0 +1,118 @@
+//! The command side: load an aggregate from its events, check the caller's
+//! expected version, handle the command and append the new events.
+
+use std::collections::HashMap;
+
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{Aggregate, AggregateError, EventStore};
+use postgres_es::PostgresEventRepository;
+use sqlx::PgPool;
+
+/// Why a command was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError<E: std::error::Error> {
+    #[error(transparent)]
+    Domain(E),
+    #[error("another command changed the aggregate at the same time")]
+    Conflict,
+    #[error("version {actual} does not match If-Match {expected}")]
+    VersionMismatch { expected: usize, actual: usize },
+    #[error("event store: {0}")]
+    Store(String),
+}
+
+impl<E: std::error::Error> From<AggregateError<E>> for CommandError<E> {
+    fn from(e: AggregateError<E>) -> Self {
+        match e {
+            AggregateError::UserError(e) => CommandError::Domain(e),
+            AggregateError::AggregateConflict => CommandError::Conflict,
+            other => CommandError::Store(other.to_string()),
+        }
+    }
+}
+
+/// Executes commands of one aggregate type against the Postgres event store.
+pub struct CommandBus<A: Aggregate> {
+    store: PersistedEventStore<PostgresEventRepository, A>,
+    services: A::Services,
+}
+
+impl<A: Aggregate> CommandBus<A> {
+    /// A bus over the plain event store (no snapshots: see DESIGN.md).
+    pub fn new(pool: PgPool, services: A::Services) -> Self {
+        Self {
+            store: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool)),
+            services,
+        }
+    }
+
+    /// The aggregate's current state and version (0 when it has no events).
+    pub async fn load(&self, id: &str) -> Result<(A, usize), CommandError<A::Error>> {
+        let ctx = self.store.load_aggregate(id).await?;
+        Ok((ctx.aggregate, ctx.current_sequence))
+    }
+
+    /// Handles a command and returns the aggregate's new version.
+    pub async fn execute(
+        &self,
+        id: &str,
+        command: A::Command,
+        expected_version: Option<usize>,
+        metadata: HashMap<String, String>,
+    ) -> Result<usize, CommandError<A::Error>> {
+        let mut ctx = self.store.load_aggregate(id).await?;
+        if let Some(expected) = expected_version {
+            if expected != ctx.current_sequence {
+                return Err(CommandError::VersionMismatch {
+                    expected,
+                    actual: ctx.current_sequence,
+                });
+            }
+        }
+        let sink = EventSink::default();
+        ctx.aggregate
+            .handle(command, &self.services, &sink)
+            .await
+            .map_err(CommandError::Domain)?;
+        let events = sink.collect().await;
+        let version = ctx.current_sequence + events.len();
+        if !events.is_empty() {
+            self.store.commit(events, ctx, metadata).await?;
+        }
+        Ok(version)
+    }
+}
+
+/// One entry of an aggregate's history.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub sequence: i64,
+    pub event_type: String,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The event types and times of an aggregate, oldest first.
+pub async fn history(
+    pool: &PgPool,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> Result<Vec<HistoryEntry>, crate::ProjectionError> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT sequence, event_type, recorded_at FROM events
+         WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence",
+    )
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| HistoryEntry {
+            sequence: r.get("sequence"),
+            event_type: r.get("event_type"),
+            recorded_at: r.get("recorded_at"),
+        })
+        .collect())
+}

@@ -1,0 +1,326 @@
+//! Catch-up subscriptions: every reader of the event stream (views, process
+//! managers, job producers) keeps a checkpoint row and reads the stream in
+//! commit order, one transaction per batch.
+//!
+//! Ordering is by (transaction_id, global_position) and only transactions
+//! older than the snapshot's xmin are read: an event whose transaction commits
+//! after a later-started one is therefore never skipped.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgListener;
+use sqlx::{PgConnection, PgPool, Row};
+use tokio::sync::watch;
+
+use crate::ProjectionError;
+
+/// The Postgres channel the events table notifies on.
+pub const EVENTS_CHANNEL: &str = "shikaku_events";
+
+/// One event as a subscription sees it.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub global_position: i64,
+    pub transaction_id: String,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub payload: serde_json::Value,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A reader of the stream: writes its rows inside the batch's transaction.
+#[async_trait]
+pub trait Projection: Send + Sync {
+    /// The checkpoint name; also what `rebuild-projection` takes.
+    fn name(&self) -> &'static str;
+    /// Applies one event. An error rolls back the whole batch.
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError>;
+    /// Empties the view before a rebuild.
+    async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError>;
+}
+
+/// What one call of [`Subscription::run_once`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOutcome {
+    /// Applied this many events and advanced the checkpoint.
+    Applied(usize),
+    /// Another runner holds the checkpoint.
+    Locked,
+}
+
+/// Lag samples (seconds from append to view commit), for the benchmark and metrics.
+#[derive(Debug, Default)]
+pub struct LagRecorder {
+    samples: Mutex<Vec<f64>>,
+}
+
+impl LagRecorder {
+    fn record(&self, lag: f64) {
+        let mut s = self.samples.lock().unwrap_or_else(|p| p.into_inner());
+        if s.len() < 1_000_000 {
+            s.push(lag);
+        }
+    }
+
+    /// Takes the samples recorded so far.
+    pub fn drain(&self) -> Vec<f64> {
+        std::mem::take(&mut *self.samples.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// Runs one projection against the event stream.
+#[derive(Clone)]
+pub struct Subscription {
+    pool: PgPool,
+    projection: Arc<dyn Projection>,
+    batch_size: i64,
+    lag: Arc<LagRecorder>,
+}
+
+impl Subscription {
+    /// A subscription with batches of up to 500 events.
+    pub fn new(pool: PgPool, projection: Arc<dyn Projection>) -> Self {
+        Self {
+            pool,
+            projection,
+            batch_size: 500,
+            lag: Arc::default(),
+        }
+    }
+
+    /// Shares a lag recorder between subscriptions.
+    pub fn with_lag(mut self, lag: Arc<LagRecorder>) -> Self {
+        self.lag = lag;
+        self
+    }
+
+    /// Sets the batch size.
+    pub fn with_batch_size(mut self, batch_size: i64) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+
+    /// The subscription's name.
+    pub fn name(&self) -> &'static str {
+        self.projection.name()
+    }
+
+    /// Makes sure the checkpoint row exists.
+    pub async fn ensure_checkpoint(&self) -> Result<(), ProjectionError> {
+        sqlx::query(
+            "INSERT INTO subscription_checkpoints (name) VALUES ($1) ON CONFLICT DO NOTHING",
+        )
+        .bind(self.name())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Reads and applies one batch in one transaction.
+    pub async fn run_once(&self) -> Result<BatchOutcome, ProjectionError> {
+        let mut tx = self.pool.begin().await?;
+        let Some(row) = sqlx::query(
+            "SELECT last_transaction_id::text AS txid, last_global_position
+             FROM subscription_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(self.name())
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(BatchOutcome::Locked);
+        };
+        let txid: String = row.get("txid");
+        let position: i64 = row.get("last_global_position");
+        let events = read_batch(&mut tx, &txid, position, self.batch_size).await?;
+        let Some(last) = events.last() else {
+            return Ok(BatchOutcome::Applied(0));
+        };
+        for event in &events {
+            self.projection.apply(&mut tx, event).await?;
+        }
+        sqlx::query(
+            "UPDATE subscription_checkpoints
+             SET last_transaction_id = $2::text::xid8, last_global_position = $3,
+                 events_processed = events_processed + $4, updated_at = now(),
+                 last_error = NULL, failing_since = NULL
+             WHERE name = $1",
+        )
+        .bind(self.name())
+        .bind(&last.transaction_id)
+        .bind(last.global_position)
+        .bind(events.len() as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let now = Utc::now();
+        for e in &events {
+            self.lag
+                .record((now - e.recorded_at).num_microseconds().unwrap_or(0) as f64 / 1e6);
+        }
+        Ok(BatchOutcome::Applied(events.len()))
+    }
+
+    /// Applies batches until the stream is caught up (used by the CLI and tests).
+    pub async fn catch_up(&self) -> Result<usize, ProjectionError> {
+        self.ensure_checkpoint().await?;
+        let mut total = 0;
+        loop {
+            match self.run_once().await? {
+                BatchOutcome::Applied(0) => return Ok(total),
+                BatchOutcome::Applied(n) => total += n,
+                BatchOutcome::Locked => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+
+    /// Runs until `shutdown` turns true: wakes on NOTIFY or every poll interval;
+    /// a failing batch stops progress, is recorded, and is retried with backoff.
+    pub async fn run(self, mut wake: watch::Receiver<u64>, mut shutdown: watch::Receiver<bool>) {
+        if let Err(e) = self.ensure_checkpoint().await {
+            tracing::error!(subscription = self.name(), error = %e, "cannot create checkpoint");
+        }
+        let poll = Duration::from_millis(250);
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let pause = match self.run_once().await {
+                Ok(BatchOutcome::Applied(n)) if n as i64 >= self.batch_size => continue,
+                Ok(_) => {
+                    backoff = Duration::from_millis(100);
+                    poll
+                }
+                Err(e) => {
+                    tracing::error!(subscription = self.name(), error = %e, "batch failed; retrying");
+                    self.record_failure(&e).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    backoff
+                }
+            };
+            tokio::select! {
+                _ = wake.changed() => {}
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    async fn record_failure(&self, error: &ProjectionError) {
+        let result = sqlx::query(
+            "UPDATE subscription_checkpoints
+             SET last_error = $2, failing_since = coalesce(failing_since, now())
+             WHERE name = $1",
+        )
+        .bind(self.name())
+        .bind(error.to_string())
+        .execute(&self.pool)
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(subscription = self.name(), error = %e, "cannot record failure");
+        }
+    }
+
+    /// Empties the view and resets the checkpoint in one transaction; the
+    /// caller then catches up. Waits for a running batch to finish.
+    pub async fn reset(&self) -> Result<(), ProjectionError> {
+        self.ensure_checkpoint().await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT 1 FROM subscription_checkpoints WHERE name = $1 FOR UPDATE")
+            .bind(self.name())
+            .execute(&mut *tx)
+            .await?;
+        self.projection.reset(&mut tx).await?;
+        sqlx::query(
+            "UPDATE subscription_checkpoints
+             SET last_transaction_id = '0', last_global_position = 0, events_processed = 0,
+                 updated_at = now(), last_error = NULL, failing_since = NULL
+             WHERE name = $1",
+        )
+        .bind(self.name())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn read_batch(
+    conn: &mut PgConnection,
+    txid: &str,
+    position: i64,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, ProjectionError> {
+    let rows = sqlx::query(
+        "SELECT global_position, transaction_id::text AS txid, aggregate_type, aggregate_id,
+                sequence, event_type, payload::jsonb AS payload, recorded_at
+         FROM events
+         WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY transaction_id, global_position
+         LIMIT $3",
+    )
+    .bind(txid)
+    .bind(position)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StoredEvent {
+            global_position: r.get("global_position"),
+            transaction_id: r.get("txid"),
+            aggregate_type: r.get("aggregate_type"),
+            aggregate_id: r.get("aggregate_id"),
+            sequence: r.get("sequence"),
+            event_type: r.get("event_type"),
+            payload: r.get("payload"),
+            recorded_at: r.get("recorded_at"),
+        })
+        .collect())
+}
+
+/// Listens for NOTIFY on the events channel and bumps a counter that
+/// subscriptions wait on. A lost notification only delays until the next poll.
+pub async fn listen(pool: &PgPool) -> Result<watch::Receiver<u64>, ProjectionError> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(EVENTS_CHANNEL).await?;
+    let (tx, rx) = watch::channel(0u64);
+    tokio::spawn(async move {
+        loop {
+            match listener.recv().await {
+                Ok(_) => {
+                    tx.send_modify(|n| *n += 1);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "event listener lost its connection; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+            if tx.is_closed() {
+                return;
+            }
+        }
+    });
+    Ok(rx)
+}
+
+/// Names of subscriptions that have been failing for longer than `grace`.
+pub async fn stuck(pool: &PgPool, grace: Duration) -> Result<Vec<String>, ProjectionError> {
+    Ok(sqlx::query_scalar(
+        "SELECT name FROM subscription_checkpoints
+         WHERE failing_since < now() - make_interval(secs => $1) ORDER BY name",
+    )
+    .bind(grace.as_secs_f64())
+    .fetch_all(pool)
+    .await?)
+}

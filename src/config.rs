@@ -1,0 +1,147 @@
+//! Settings: defaults from `config/default.toml`, an optional file named by
+//! `SHIKAKU_CONFIG`, then environment variables.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Why settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid settings: {0}")]
+    Parse(#[from] toml::de::Error),
+    #[error("invalid value of {0}")]
+    Env(&'static str),
+}
+
+/// All settings of the application.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub public_url: String,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub run_subscriptions: bool,
+    /// HS256 secret for bearer tokens; from SHIKAKU_JWT_SECRET only.
+    #[serde(skip)]
+    pub jwt_secret: Option<String>,
+    /// 64 hex digits; from SHIKAKU_VAULT_KEY only.
+    #[serde(skip)]
+    pub vault_key: Option<String>,
+}
+
+impl Settings {
+    /// Reads defaults, the optional file and the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut table: toml::Table = toml::from_str(DEFAULTS)?;
+        if let Ok(path) = std::env::var("SHIKAKU_CONFIG") {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let overrides: toml::Table = toml::from_str(&text)?;
+            table.extend(overrides);
+        }
+        let mut settings: Settings = table.try_into()?;
+        settings.apply_env(|k| std::env::var(k).ok())?;
+        Ok(settings)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = var("SHIKAKU_DATABASE_URL").or_else(|| var("DATABASE_URL")) {
+            self.database_url = v;
+        }
+        if let Some(v) = var("SHIKAKU_BIND") {
+            self.bind = v;
+        }
+        if let Some(v) = var("SHIKAKU_DATA_DIR") {
+            self.data_dir = v.into();
+        }
+        if let Some(v) = var("SHIKAKU_PUBLIC_URL") {
+            self.public_url = v;
+        }
+        if let Some(v) = var("SHIKAKU_DB_MAX_CONNECTIONS") {
+            self.db_max_connections = v
+                .parse()
+                .map_err(|_| ConfigError::Env("SHIKAKU_DB_MAX_CONNECTIONS"))?;
+        }
+        if let Some(v) = var("SHIKAKU_RUN_SUBSCRIPTIONS") {
+            self.run_subscriptions = v
+                .parse()
+                .map_err(|_| ConfigError::Env("SHIKAKU_RUN_SUBSCRIPTIONS"))?;
+        }
+        self.jwt_secret = var("SHIKAKU_JWT_SECRET").filter(|s| !s.is_empty());
+        self.vault_key = var("SHIKAKU_VAULT_KEY").filter(|s| !s.is_empty());
+        Ok(())
+    }
+
+    /// The base URL of links handed out, without a trailing slash.
+    pub fn public_url_for(&self, port: u16) -> String {
+        if self.public_url.is_empty() {
+            let host = self
+                .bind
+                .rsplit_once(':')
+                .map(|(h, _)| h)
+                .unwrap_or("127.0.0.1");
+            format!("http://{host}:{port}")
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+}
+
+/// Reads a secret from the environment value, or from a file in the data
+/// directory, generating it there (mode 0600) the first time.
+pub fn dev_secret(
+    configured: Option<&str>,
+    data_dir: &std::path::Path,
+    file: &str,
+) -> std::io::Result<String> {
+    if let Some(s) = configured {
+        return Ok(s.to_owned());
+    }
+    let path = data_dir.join(file);
+    if let Ok(s) = std::fs::read_to_string(&path) {
+        return Ok(s.trim().to_owned());
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let mut bytes = [0u8; 32];
+    rand::Rng::fill(&mut rand::rng(), &mut bytes);
+    let secret = hex::encode(bytes);
+    std::fs::write(&path, &secret)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let mut s: Settings = toml::from_str(DEFAULTS).unwrap();
+        s.apply_env(|k| match k {
+            "DATABASE_URL" => Some("postgres://x/y".into()),
+            "SHIKAKU_PUBLIC_URL" => Some("https://example.test/".into()),
+            "SHIKAKU_JWT_SECRET" => Some("s3cret".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.database_url, "postgres://x/y");
+        assert_eq!(s.public_url_for(1), "https://example.test");
+        assert_eq!(s.jwt_secret.as_deref(), Some("s3cret"));
+        assert_eq!(s.bind, "127.0.0.1:8080");
+    }
+}

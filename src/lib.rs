@@ -1,0 +1,11 @@
+//! shikaku: configuration, start-up and the command line, wiring the
+//! `domain`, `projections` and `api` crates into one binary.
+
+pub mod bench;
+pub mod config;
+pub mod embedded_pg;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::Application;

@@ -1,0 +1,114 @@
+//! The `shikaku` command line.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use domain::Role;
+use shikaku::startup::{self, Application};
+use shikaku::{bench, telemetry, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "shikaku",
+    about = "Back office for national-qualification registrations"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API and the subscriptions in one process.
+    Serve {
+        /// Address to listen on (default from settings: 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print a bearer token valid for a server started with the same settings.
+    Token {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        sub: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 8 * 3600)]
+        ttl: i64,
+    },
+    /// Empty a view and rebuild it from the events.
+    RebuildProjection { name: String },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Measure throughput, latency and projection lag (see README).
+    Bench(bench::BenchArgs),
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let mut settings = Settings::load()?;
+    match cli.command {
+        Command::Serve { bind } => {
+            if let Some(bind) = bind {
+                settings.bind = bind;
+            }
+            let app = Application::build(settings).await?;
+            let base = app.public_url.clone();
+            println!("shikaku listening on {base}");
+            println!("  API docs:    {base}/docs/");
+            println!("  spec:        {base}/openapi.json");
+            for (role, sub) in [
+                ("applicant", "applicant-1"),
+                ("examiner", "examiner-1"),
+                ("senior_examiner", "senior-1"),
+            ] {
+                let token =
+                    app.tokens
+                        .mint(sub, Role::parse(role).unwrap_or(Role::Applicant), 8 * 3600);
+                println!("  {role} token ({sub}): {token}");
+            }
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let _ = startup::database(&settings).await?;
+            println!("migrations applied");
+        }
+        Command::Token { role, sub, ttl } => {
+            let role = Role::parse(&role)
+                .ok_or("role must be applicant, examiner, senior_examiner, ministry or admin")?;
+            println!("{}", startup::token_keys(&settings)?.mint(&sub, role, ttl));
+        }
+        Command::RebuildProjection { name } => {
+            let (pool, _embedded) = startup::database(&settings).await?;
+            let projection = startup::projections()
+                .into_iter()
+                .find(|p| p.name() == name)
+                .ok_or_else(|| {
+                    let names: Vec<_> = startup::projections().iter().map(|p| p.name()).collect();
+                    format!("unknown projection {name}; known: {}", names.join(", "))
+                })?;
+            let sub = projections::subscription::Subscription::new(pool, projection);
+            sub.reset().await?;
+            let n = sub.catch_up().await?;
+            println!("rebuilt {name} from {n} events");
+        }
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&api::openapi())?);
+        }
+        Command::Bench(args) => bench::run(settings, args).await?,
+    }
+    Ok(())
+}

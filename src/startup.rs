@@ -1,0 +1,156 @@
+//! Start-up: one `Application::build` used by `main`, the benchmark and the tests.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{web, HttpServer};
+use api::auth::TokenKeys;
+use api::sandbox::SandboxGateway;
+use api::AppState;
+use domain::registration::{QualificationRegistration, RegistrationServices};
+use projections::numbers::PgRegistrationNumbers;
+use projections::queue::QueueProjection;
+use projections::register::RegisterProjection;
+use projections::status::StatusProjection;
+use projections::store::CommandBus;
+use projections::subscription::{LagRecorder, Projection, Subscription};
+use projections::vault::Vault;
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+use crate::config::{dev_secret, Settings};
+use crate::embedded_pg::EmbeddedPostgres;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("embedded Postgres: {0}")]
+    Embedded(#[from] crate::embedded_pg::EmbeddedError),
+    #[error("database: {0}")]
+    Database(#[from] projections::ProjectionError),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("SHIKAKU_VAULT_KEY must be 64 hex digits")]
+    VaultKey,
+}
+
+/// Every projection, by checkpoint name.
+pub fn projections() -> Vec<Arc<dyn Projection>> {
+    vec![
+        Arc::new(StatusProjection),
+        Arc::new(QueueProjection),
+        Arc::new(RegisterProjection),
+    ]
+}
+
+/// The database to use: the configured one, or a private cluster.
+pub async fn database(
+    settings: &Settings,
+) -> Result<(PgPool, Option<EmbeddedPostgres>), StartupError> {
+    let (url, embedded) = if settings.database_url.is_empty() {
+        let pg = EmbeddedPostgres::start(&settings.data_dir)?;
+        (pg.url.clone(), Some(pg))
+    } else {
+        (settings.database_url.clone(), None)
+    };
+    let pool = projections::db::connect(&url, settings.db_max_connections).await?;
+    projections::db::migrate(&pool).await?;
+    Ok((pool, embedded))
+}
+
+/// The token keys for these settings (shared by `serve` and `token`).
+pub fn token_keys(settings: &Settings) -> Result<TokenKeys, StartupError> {
+    let secret = dev_secret(
+        settings.jwt_secret.as_deref(),
+        &settings.data_dir,
+        "jwt_secret",
+    )?;
+    Ok(TokenKeys::new(secret.as_bytes()))
+}
+
+fn vault_key(settings: &Settings) -> Result<[u8; 32], StartupError> {
+    let hex_key = dev_secret(
+        settings.vault_key.as_deref(),
+        &settings.data_dir,
+        "vault_key",
+    )?;
+    let bytes = hex::decode(hex_key.trim()).map_err(|_| StartupError::VaultKey)?;
+    bytes.try_into().map_err(|_| StartupError::VaultKey)
+}
+
+/// A built, listening application.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub pool: PgPool,
+    pub tokens: TokenKeys,
+    pub lag: Arc<LagRecorder>,
+    pub public_url: String,
+    shutdown: watch::Sender<bool>,
+    _embedded: Option<EmbeddedPostgres>,
+}
+
+impl Application {
+    /// Connects, migrates, starts subscriptions and binds the HTTP server.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let (pool, embedded) = database(&settings).await?;
+        let listener = TcpListener::bind(&settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let public_url = settings.public_url_for(port);
+        let catalogue = Arc::new(projections::catalogue::load(&pool).await?);
+        let tokens = token_keys(&settings)?;
+        let lag = Arc::new(LagRecorder::default());
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        if settings.run_subscriptions {
+            let wake = projections::subscription::listen(&pool).await?;
+            for projection in projections() {
+                let sub = Subscription::new(pool.clone(), projection).with_lag(lag.clone());
+                tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
+            }
+        }
+        let services = RegistrationServices {
+            catalogue: catalogue.clone(),
+            numbers: Arc::new(PgRegistrationNumbers::new(pool.clone())),
+        };
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            registrations: CommandBus::<QualificationRegistration>::new(pool.clone(), services),
+            catalogue,
+            vault: Vault::new(pool.clone(), vault_key(&settings)?),
+            tokens: tokens.clone(),
+            gateway: Arc::new(SandboxGateway::new(&public_url)),
+            lag: lag.clone(),
+        });
+        let server = HttpServer::new(move || api::app(state.clone()))
+            .listen(listener)?
+            .run();
+        Ok(Self {
+            port,
+            server,
+            pool,
+            tokens,
+            lag,
+            public_url,
+            shutdown,
+            _embedded: embedded,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server stops (Ctrl-C or a handle), then stops the subscriptions.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        let _ = self.shutdown.send(true);
+        result
+    }
+}
