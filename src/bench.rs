@@ -322,8 +322,8 @@ async fn wait_for_projections(pool: &sqlx::PgPool) -> Result<(), BoxError> {
     for _ in 0..600 {
         let behind: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM subscription_checkpoints c
-             WHERE (c.last_transaction_id, c.last_global_position) <
-                   (SELECT max((transaction_id, global_position)) FROM events)",
+             WHERE EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.global_position) >
+                   (c.last_transaction_id, c.last_global_position))",
         )
         .fetch_one(pool)
         .await?;

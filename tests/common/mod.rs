@@ -1,0 +1,239 @@
+//! Shared test harness: each test gets its own database on the server named
+//! by DATABASE_URL and a real application listening on port 0.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use api::auth::TokenKeys;
+use domain::my_number::with_check_digit;
+use domain::Role;
+use reqwest::{Response, StatusCode};
+use serde_json::{json, Value};
+use shikaku::{Application, Settings};
+use sqlx::{Connection, PgPool};
+use uuid::Uuid;
+
+/// The server tests create their databases on.
+pub fn server_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Creates an empty database and returns its URL.
+pub async fn fresh_database() -> String {
+    let url = server_url();
+    let name = format!("shikaku_test_{}", Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&url)
+        .await
+        .expect("DATABASE_URL answers");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let base = url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(&url)
+        .to_owned();
+    format!("{base}/{name}")
+}
+
+/// Everything the process logged, for checks that nothing leaks into logs.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
+}
+
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = buffer.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_ansi(false)
+            .with_writer(move || CaptureWriter(writer.clone()))
+            .try_init();
+        buffer
+    })
+}
+
+struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for CaptureWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A running application and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub pool: PgPool,
+    pub tokens: TokenKeys,
+    pub http: reqwest::Client,
+    pub database_url: String,
+}
+
+/// Settings for a test app on `database_url`.
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut settings = Settings::load().expect("settings");
+    settings.database_url = database_url.to_owned();
+    settings.bind = "127.0.0.1:0".into();
+    settings.public_url = String::new();
+    settings.data_dir = std::env::temp_dir().join(format!("shikaku-test-{}", Uuid::new_v4()));
+    settings.jwt_secret = Some("test-secret".into());
+    settings.vault_key = Some("11".repeat(32));
+    settings.db_max_connections = 10;
+    settings
+}
+
+/// Starts the application on its own database.
+pub async fn spawn_app() -> TestApp {
+    log_buffer();
+    let database_url = fresh_database().await;
+    let app = Application::build(test_settings(&database_url))
+        .await
+        .expect("application starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool.clone();
+    let tokens = app.tokens.clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base,
+        pool,
+        tokens,
+        http: reqwest::Client::new(),
+        database_url,
+    }
+}
+
+/// A valid My Number built from 11 base digits.
+pub fn my_number(base: &str) -> String {
+    with_check_digit(base)
+}
+
+/// A complete, valid application body.
+pub fn application(my_number: &str) -> Value {
+    json!({
+        "qualification_code": "CARE_WORKER",
+        "family_name": "山田",
+        "given_name": "花子",
+        "family_name_kana": "ヤマダ",
+        "given_name_kana": "ハナコ",
+        "date_of_birth": "1990-04-01",
+        "address": "東京都千代田区霞が関1-2-2",
+        "registered_domicile": "東京都千代田区",
+        "email": "hanako@example.jp",
+        "my_number": my_number,
+        "exam_pass_number": "P12345678",
+    })
+}
+
+impl TestApp {
+    /// A token for `sub` in `role`.
+    pub fn token(&self, role: Role, sub: &str) -> String {
+        self.tokens.mint(sub, role, 3600)
+    }
+
+    /// POSTs JSON with a token.
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// GETs with a token.
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Submits an application as `applicant` and returns its id.
+    pub async fn apply(&self, applicant: &str, number: &str) -> String {
+        let r = self
+            .post(
+                "/v1/registrations",
+                &self.token(Role::Applicant, applicant),
+                &application(number),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let body: Value = r.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Pays an application in the sandbox.
+    pub async fn pay(&self, id: &str) {
+        let r = self
+            .http
+            .post(format!("{}/sandbox/payments/{id}/pay", self.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    /// An application, paid and claimed by `examiner`.
+    pub async fn claimed(&self, applicant: &str, number: &str, examiner: &str) -> String {
+        let id = self.apply(applicant, number).await;
+        self.pay(&id).await;
+        let r = self
+            .post(
+                &format!("/v1/registrations/{id}/assignment"),
+                &self.token(Role::Examiner, examiner),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        id
+    }
+
+    /// The registration as its examiners see it.
+    pub async fn registration(&self, id: &str) -> Value {
+        let r = self
+            .get(
+                &format!("/v1/registrations/{id}"),
+                &self.token(Role::SeniorExaminer, "observer"),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json().await.unwrap()
+    }
+
+    /// Waits until every subscription has read every event.
+    pub async fn settle(&self) {
+        for _ in 0..200 {
+            let behind: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM subscription_checkpoints c
+                 WHERE EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.global_position) >
+                   (c.last_transaction_id, c.last_global_position))",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .unwrap();
+            let subscriptions: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM subscription_checkpoints")
+                    .fetch_one(&self.pool)
+                    .await
+                    .unwrap();
+            if behind == 0 && subscriptions >= 3 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("subscriptions did not catch up");
+    }
+}
