@@ -108,12 +108,16 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         } else {
             ("INVALID", "this field is not valid")
         };
-        if matches!(code, "REQUIRED" | "UNKNOWN_FIELD") {
-            match named {
-                Some(name) => pointer.push_str(&format!("/{name}")),
-                None if code == "UNKNOWN_FIELD" => pointer.push_str("/<unknown>"),
-                None => {}
+        if code == "UNKNOWN_FIELD" {
+            // The path ends in the unknown key itself, which may be anything
+            // the caller typed: keep it only when it looks like a field name.
+            if let Some(cut) = pointer.rfind('/') {
+                pointer.truncate(cut);
             }
+            pointer.push('/');
+            pointer.push_str(named.as_deref().unwrap_or("<unknown>"));
+        } else if let (true, Some(name)) = (code == "REQUIRED", named) {
+            pointer.push_str(&format!("/{name}"));
         }
         ApiError::Validation(vec![FieldError::new(pointer, code, detail)])
     })
