@@ -224,7 +224,7 @@ async fn sixteen_writers_every_event_reaches_every_view_exactly_once() {
                 let id = Uuid::new_v4().to_string();
                 let submit = RegistrationCommand::Submit {
                     qualification_code: "SOCIAL_WORKER".into(),
-                    applicant: applicant(w * 1000 + c),
+                    applicant: Box::new(applicant(w * 1000 + c)),
                     my_number_ref: Uuid::new_v4(),
                     channel: Channel::Online,
                     owner: Some(format!("writer-{w}")),

@@ -188,7 +188,7 @@ async fn submit(
     let id = Uuid::new_v4();
     let command = RegistrationCommand::Submit {
         qualification_code: input.qualification_code,
-        applicant: Applicant {
+        applicant: Box::new(Applicant {
             family_name: input.family_name,
             given_name: input.given_name,
             family_name_kana: input.family_name_kana,
@@ -198,7 +198,7 @@ async fn submit(
             registered_domicile: input.registered_domicile,
             email: input.email,
             exam_pass_number: input.exam_pass_number,
-        },
+        }),
         my_number_ref,
         channel,
         owner: (channel == Channel::Online).then(|| actor.id.clone()),

@@ -150,7 +150,7 @@ impl QualificationRegistration {
                 at,
             } => exam
                 .assign(&examiner, &actor, at)?
-                .map(|e| one(e))
+                .map(one)
                 .unwrap_or_default(),
             C::RequestInformation {
                 reason_code,
@@ -252,7 +252,7 @@ impl Aggregate for QualificationRegistration {
                 ..
             } => {
                 self.qualification_code = qualification_code;
-                self.applicant = Some(applicant);
+                self.applicant = Some(*applicant);
                 self.my_number_ref = Some(my_number_ref);
                 self.channel = Some(channel);
                 self.owner = owner;

@@ -36,7 +36,7 @@ pub enum RegistrationCommand {
     /// Apply for a new registration.
     Submit {
         qualification_code: String,
-        applicant: Applicant,
+        applicant: Box<Applicant>,
         my_number_ref: Uuid,
         channel: Channel,
         /// The applicant's subject for online applications; none for paper.

@@ -14,7 +14,7 @@ use crate::money::Fee;
 pub enum RegistrationEvent {
     ApplicationSubmitted {
         qualification_code: String,
-        applicant: Applicant,
+        applicant: Box<Applicant>,
         /// Opaque vault reference; the number itself never enters an event.
         my_number_ref: Uuid,
         channel: Channel,

@@ -1,0 +1,128 @@
+//! The committed spec is the product for ministries: it must match the code.
+
+mod common;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const COMMITTED: &str = "openapi/openapi.json";
+
+#[tokio::test]
+async fn served_spec_matches_the_committed_one() {
+    let app = common::spawn_app().await;
+    let served: Value = app
+        .http
+        .get(format!("{}/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(served, serde_json::to_value(api::openapi()).unwrap());
+    let pretty = serde_json::to_string_pretty(&served).unwrap() + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED);
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &pretty).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == pretty,
+        "{COMMITTED} differs from the code; run UPDATE_OPENAPI=1 cargo test --test openapi and commit it"
+    );
+    assert_eq!(served["openapi"], "3.1.0");
+}
+
+#[test]
+fn every_authenticated_operation_documents_its_errors() {
+    let spec = serde_json::to_value(api::openapi()).unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    for path in [
+        "/v1/registrations",
+        "/v1/registrations/{id}",
+        "/v1/registrations/{id}/withdrawal",
+        "/v1/registrations/{id}/responses",
+        "/v1/registrations/{id}/assignment",
+        "/v1/registrations/{id}/information-requests",
+        "/v1/registrations/{id}/decision-proposals",
+        "/v1/registrations/{id}/decision-approvals",
+        "/v1/queue",
+        "/v1/qualifications",
+    ] {
+        assert!(paths.contains_key(path), "{path} is documented");
+    }
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let secured = op.get("security").is_some();
+            if secured {
+                assert!(
+                    responses.contains_key("401"),
+                    "{method} {path} documents 401"
+                );
+            }
+            if path.starts_with("/v1/") && method == "post" {
+                let errors = responses.keys().filter(|k| k.starts_with('4')).count();
+                assert!(errors >= 3, "{method} {path} documents its errors");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn docs_page_works_offline() {
+    let app = common::spawn_app().await;
+    let r = app
+        .http
+        .get(format!("{}/docs/", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("swagger-ui"));
+    assert!(
+        !html.contains("cdn") && !html.contains("unpkg"),
+        "no assets from the internet"
+    );
+    let js = app
+        .http
+        .get(format!("{}/docs/swagger-ui-bundle.js", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.status(), StatusCode::OK, "the bundle is served locally");
+    let ready = app
+        .http
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    let live = app
+        .http
+        .get(format!("{}/livez", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+    assert!(live.headers().contains_key("x-request-id"));
+    let echoed = app
+        .http
+        .get(format!("{}/livez", app.base))
+        .header("x-request-id", "trace-me-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "trace-me-1");
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("shikaku_subscription_events_processed"));
+}
