@@ -352,3 +352,100 @@ impl Examination {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn under_examination() -> Examination {
+        Examination {
+            status: CaseStatus::UnderExamination,
+            ..Examination::default()
+        }
+    }
+
+    #[test]
+    fn examiners_claim_only_for_themselves_and_seniors_reassign() {
+        let exam = under_examination();
+        let ex = Actor::new("ex", Role::Examiner);
+        assert_eq!(
+            exam.assign("other", &ex, now()),
+            Err(DomainError::AssignOthers)
+        );
+        let mut exam = exam;
+        exam.apply(&exam.assign("ex", &ex, now()).unwrap().unwrap());
+        assert_eq!(
+            exam.assign("ex", &ex, now()),
+            Ok(None),
+            "claiming twice is a no-op"
+        );
+        let rival = Actor::new("rival", Role::Examiner);
+        assert_eq!(
+            exam.assign("rival", &rival, now()),
+            Err(DomainError::AlreadyAssigned)
+        );
+        let senior = Actor::new("sr", Role::SeniorExaminer);
+        assert!(exam.assign("rival", &senior, now()).unwrap().is_some());
+        let applicant = Actor::new("a", Role::Applicant);
+        assert_eq!(
+            exam.assign("a", &applicant, now()),
+            Err(DomainError::WrongRole)
+        );
+    }
+
+    #[test]
+    fn decisions_need_four_eyes() {
+        let mut exam = under_examination();
+        let sr = Actor::new("sr", Role::SeniorExaminer);
+        exam.apply(&exam.assign("sr", &sr, now()).unwrap().unwrap());
+        let proposal = exam
+            .propose(Outcome::Approve, None, String::new(), &sr, now())
+            .unwrap();
+        exam.apply(&proposal);
+        assert_eq!(exam.approve(&sr, now()).unwrap_err(), DomainError::FourEyes);
+        let other = Actor::new("sr2", Role::SeniorExaminer);
+        let (outcome, events) = exam.approve(&other, now()).unwrap();
+        assert_eq!(outcome, Outcome::Approve);
+        for e in &events {
+            exam.apply(e);
+        }
+        assert_eq!(exam.status, CaseStatus::Approved);
+        assert!(matches!(
+            exam.withdraw(now()),
+            Err(DomainError::AlreadyDecided(_))
+        ));
+    }
+
+    #[test]
+    fn rejection_needs_a_reason_and_records_it() {
+        let mut exam = under_examination();
+        let ex = Actor::new("ex", Role::Examiner);
+        exam.apply(&exam.assign("ex", &ex, now()).unwrap().unwrap());
+        assert_eq!(
+            exam.propose(Outcome::Reject, None, String::new(), &ex, now()),
+            Err(DomainError::ReasonRequired)
+        );
+        let p = exam
+            .propose(
+                Outcome::Reject,
+                Some("DUPLICATE".into()),
+                String::new(),
+                &ex,
+                now(),
+            )
+            .unwrap();
+        exam.apply(&p);
+        let (_, events) = exam
+            .approve(&Actor::new("sr", Role::SeniorExaminer), now())
+            .unwrap();
+        for e in &events {
+            exam.apply(e);
+        }
+        assert_eq!(exam.status, CaseStatus::Rejected);
+        assert_eq!(exam.rejection_reason.as_deref(), Some("DUPLICATE"));
+    }
+}
