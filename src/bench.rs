@@ -349,7 +349,7 @@ async fn load_queue(pool: &sqlx::PgPool, rows: i64) -> Result<(), BoxError> {
                 (ARRAY['AWAITING_PAYMENT','UNDER_EXAMINATION','ACTION_REQUIRED','REGISTERED'])[1 + i % 4],
                 now() - make_interval(mins => i), now() - make_interval(mins => i) + interval '30 days',
                 CASE WHEN i % 3 = 0 THEN 'examiner-' || (i % 50) END
-         FROM generate_series(1, $1) AS i",
+         FROM generate_series(1, $1::int) AS i",
     )
     .bind(rows)
     .execute(pool)

@@ -53,14 +53,17 @@ impl<A: Aggregate> CommandBus<A> {
         Ok((ctx.aggregate, ctx.current_sequence))
     }
 
-    /// Handles a command and returns the aggregate's new version.
+    /// Handles a command and returns the aggregate's new state and version.
     pub async fn execute(
         &self,
         id: &str,
         command: A::Command,
         expected_version: Option<usize>,
         metadata: HashMap<String, String>,
-    ) -> Result<usize, CommandError<A::Error>> {
+    ) -> Result<(A, usize), CommandError<A::Error>>
+    where
+        A: Clone,
+    {
         let mut ctx = self.store.load_aggregate(id).await?;
         if let Some(expected) = expected_version {
             if expected != ctx.current_sequence {
@@ -77,10 +80,12 @@ impl<A: Aggregate> CommandBus<A> {
             .map_err(CommandError::Domain)?;
         let events = sink.collect().await;
         let version = ctx.current_sequence + events.len();
+        // The sink applied the events already: this is the state after the command.
+        let state = ctx.aggregate.clone();
         if !events.is_empty() {
             self.store.commit(events, ctx, metadata).await?;
         }
-        Ok(version)
+        Ok((state, version))
     }
 }
 

@@ -53,29 +53,33 @@ async fn visible(
     Ok((reg, version))
 }
 
+/// Renders a state just loaded or just produced by a command.
 async fn resource(
     state: &AppState,
     id: Uuid,
+    reg: &QualificationRegistration,
+    version: usize,
     viewer: &Actor,
-) -> Result<(RegistrationResource, usize), ApiError> {
-    let (reg, version) = visible(state, id, viewer).await?;
+) -> Result<RegistrationResource, ApiError> {
     let history = projections::store::history(
         &state.pool,
         QualificationRegistration::TYPE,
         &id.to_string(),
     )
     .await?;
-    Ok((
-        resource::render(state, id, &reg, version, history, viewer),
-        version,
-    ))
+    Ok(resource::render(state, id, reg, version, history, viewer))
+}
+
+fn respond_with(body: RegistrationResource, version: usize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("ETag", etag(version)))
+        .json(body)
 }
 
 async fn show(state: &AppState, id: Uuid, viewer: &Actor) -> Result<HttpResponse, ApiError> {
-    let (body, version) = resource(state, id, viewer).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(version)))
-        .json(body))
+    let (reg, version) = visible(state, id, viewer).await?;
+    let body = resource(state, id, &reg, version, viewer).await?;
+    Ok(respond_with(body, version))
 }
 
 /// Runs one command against a registration and answers with its new state.
@@ -89,11 +93,12 @@ async fn act(
     let expected = if_match(req)?;
     let actor = caller.0.clone();
     let meta = metadata(req, &actor);
-    state
+    let (reg, version) = state
         .registrations
         .execute(&id.to_string(), command(actor, Utc::now()), expected, meta)
         .await?;
-    show(state, id, &caller.0).await
+    let body = resource(state, id, &reg, version, &caller.0).await?;
+    Ok(respond_with(body, version))
 }
 
 /// Apply for a new registration (applicants online; examiners enter paper applications).
@@ -205,11 +210,11 @@ async fn submit(
         actor: actor.clone(),
         at: Utc::now(),
     };
-    state
+    let (reg, version) = state
         .registrations
         .execute(&id.to_string(), command, Some(0), metadata(req, actor))
         .await?;
-    let (resource, version) = resource(state, id, actor).await?;
+    let resource = resource(state, id, &reg, version, actor).await?;
     Ok((id, resource, version))
 }
 
