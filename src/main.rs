@@ -93,13 +93,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::RebuildProjection { name } => {
             let (pool, _embedded) = startup::database(&settings).await?;
-            let projection = startup::projections()
-                .into_iter()
+            let catalogue = std::sync::Arc::new(projections::catalogue::load(&pool).await?);
+            let all = startup::projections(&startup::Buses::new(&pool, catalogue));
+            let names: Vec<_> = all.iter().map(|p| p.name()).collect();
+            let projection = all
+                .iter()
                 .find(|p| p.name() == name)
-                .ok_or_else(|| {
-                    let names: Vec<_> = startup::projections().iter().map(|p| p.name()).collect();
-                    format!("unknown projection {name}; known: {}", names.join(", "))
-                })?;
+                .cloned()
+                .ok_or_else(|| format!("unknown projection {name}; known: {}", names.join(", ")))?;
             let sub = projections::subscription::Subscription::new(pool, projection);
             sub.reset().await?;
             let n = sub.catch_up().await?;

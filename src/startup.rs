@@ -8,8 +8,11 @@ use actix_web::{web, HttpServer};
 use api::auth::TokenKeys;
 use api::sandbox::SandboxGateway;
 use api::AppState;
+use domain::catalogue::Catalogue;
+use domain::change_request::{ChangeRequest, ChangeServices};
 use domain::registration::{QualificationRegistration, RegistrationServices};
 use projections::numbers::PgRegistrationNumbers;
+use projections::process::ChangeRequestProcess;
 use projections::queue::QueueProjection;
 use projections::register::RegisterProjection;
 use projections::status::StatusProjection;
@@ -35,12 +38,36 @@ pub enum StartupError {
     VaultKey,
 }
 
-/// Every projection, by checkpoint name.
-pub fn projections() -> Vec<Arc<dyn Projection>> {
+/// The command buses of both aggregates.
+pub struct Buses {
+    pub registrations: Arc<CommandBus<QualificationRegistration>>,
+    pub change_requests: Arc<CommandBus<ChangeRequest>>,
+}
+
+impl Buses {
+    /// Buses on `pool` with the catalogue their aggregates need.
+    pub fn new(pool: &PgPool, catalogue: Arc<Catalogue>) -> Self {
+        let services = RegistrationServices {
+            catalogue: catalogue.clone(),
+            numbers: Arc::new(PgRegistrationNumbers::new(pool.clone())),
+        };
+        Self {
+            registrations: Arc::new(CommandBus::new(pool.clone(), services)),
+            change_requests: Arc::new(CommandBus::new(pool.clone(), ChangeServices { catalogue })),
+        }
+    }
+}
+
+/// Every subscription (views and the process manager), by checkpoint name.
+pub fn projections(buses: &Buses) -> Vec<Arc<dyn Projection>> {
     vec![
         Arc::new(StatusProjection),
         Arc::new(QueueProjection),
         Arc::new(RegisterProjection),
+        Arc::new(ChangeRequestProcess::new(
+            buses.registrations.clone(),
+            buses.change_requests.clone(),
+        )),
     ]
 }
 
@@ -99,23 +126,21 @@ impl Application {
         let port = listener.local_addr()?.port();
         let public_url = settings.public_url_for(port);
         let catalogue = Arc::new(projections::catalogue::load(&pool).await?);
+        let buses = Buses::new(&pool, catalogue.clone());
         let tokens = token_keys(&settings)?;
         let lag = Arc::new(LagRecorder::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
         if settings.run_subscriptions {
             let wake = projections::subscription::listen(&pool).await?;
-            for projection in projections() {
+            for projection in projections(&buses) {
                 let sub = Subscription::new(pool.clone(), projection).with_lag(lag.clone());
                 tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
             }
         }
-        let services = RegistrationServices {
-            catalogue: catalogue.clone(),
-            numbers: Arc::new(PgRegistrationNumbers::new(pool.clone())),
-        };
         let state = web::Data::new(AppState {
             pool: pool.clone(),
-            registrations: CommandBus::<QualificationRegistration>::new(pool.clone(), services),
+            registrations: buses.registrations.clone(),
+            change_requests: buses.change_requests.clone(),
             catalogue,
             vault: Vault::new(pool.clone(), vault_key(&settings)?),
             tokens: tokens.clone(),

@@ -333,7 +333,9 @@ async fn a_rebuild_produces_the_view_built_incrementally() {
     app.settle().await;
     let incremental = snapshot(&app.pool).await;
     assert!(incremental.len() >= 7 + 7 + 3);
-    for projection in shikaku::startup::projections() {
+    let catalogue = Arc::new(projections::catalogue::load(&app.pool).await.unwrap());
+    let buses = shikaku::startup::Buses::new(&app.pool, catalogue);
+    for projection in shikaku::startup::projections(&buses) {
         let sub = Subscription::new(app.pool.clone(), projection);
         sub.reset().await.unwrap();
         sub.catch_up().await.unwrap();

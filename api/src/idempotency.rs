@@ -145,3 +145,55 @@ impl Claim {
         }
     }
 }
+
+/// A created resource, as a creating POST answers it.
+pub struct Created {
+    pub location: String,
+    pub etag: String,
+    pub body: Vec<u8>,
+}
+
+/// Runs a creating POST under its `Idempotency-Key`, if the request has one:
+/// replays an earlier answer, or creates and records the answer.
+pub async fn create<Fut>(
+    pool: &PgPool,
+    req: &HttpRequest,
+    principal: &str,
+    raw_body: &[u8],
+    create: impl FnOnce() -> Fut,
+) -> Result<HttpResponse, ApiError>
+where
+    Fut: std::future::Future<Output = Result<Created, ApiError>>,
+{
+    let claim = match key_of(req)? {
+        None => None,
+        Some(key) => match begin(pool, principal, &key, raw_body).await? {
+            Begin::Replay(response) => return Ok(response),
+            Begin::Fresh(claim) => Some(claim),
+        },
+    };
+    match create().await {
+        Ok(created) => {
+            if let Some(claim) = claim {
+                let headers = [
+                    ("Location", created.location.clone()),
+                    ("ETag", created.etag.clone()),
+                ];
+                claim
+                    .complete(pool, StatusCode::CREATED, &headers, &created.body)
+                    .await?;
+            }
+            Ok(HttpResponse::Created()
+                .insert_header(("Location", created.location))
+                .insert_header(("ETag", created.etag))
+                .content_type("application/json")
+                .body(created.body))
+        }
+        Err(e) => {
+            if let Some(claim) = claim {
+                claim.release(pool).await;
+            }
+            Err(e)
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! OpenAPI document, which is generated from the handlers registered here.
 
 pub mod auth;
+mod change_request;
 pub mod error;
 pub mod extract;
 mod health;
@@ -19,6 +20,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpRequest};
 use domain::catalogue::Catalogue;
+use domain::change_request::ChangeRequest;
 use domain::payment::PaymentGateway;
 use domain::registration::QualificationRegistration;
 use projections::store::CommandBus;
@@ -37,7 +39,8 @@ use crate::error::ApiError;
 /// Everything handlers share.
 pub struct AppState {
     pub pool: PgPool,
-    pub registrations: CommandBus<QualificationRegistration>,
+    pub registrations: Arc<CommandBus<QualificationRegistration>>,
+    pub change_requests: Arc<CommandBus<ChangeRequest>>,
     pub catalogue: Arc<Catalogue>,
     pub vault: Vault,
     pub tokens: TokenKeys,
@@ -85,6 +88,14 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(registration::request_information)
         .service(registration::propose)
         .service(registration::approve)
+        .service(change_request::create)
+        .service(change_request::get)
+        .service(change_request::withdraw)
+        .service(change_request::respond)
+        .service(change_request::assign)
+        .service(change_request::request_information)
+        .service(change_request::propose)
+        .service(change_request::approve)
         .service(queue::list)
         .service(sandbox::page)
         .service(sandbox::pay)

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
+use domain::change_request::ChangeRequestCommand;
 use domain::examination::CaseStatus;
 use domain::payment::{PaymentGateway, PaymentRequest};
 use domain::registration::RegistrationCommand;
@@ -33,6 +34,33 @@ impl PaymentGateway for SandboxGateway {
     fn checkout_url(&self, request: &PaymentRequest) -> String {
         format!("{}/sandbox/payments/{}", self.public_url, request.case_id)
     }
+}
+
+/// The fee of whichever case the payment id names.
+struct Payable {
+    qualification_code: String,
+    exam: domain::examination::Examination,
+    registration: bool,
+}
+
+async fn payable(state: &AppState, id: Uuid) -> Result<Payable, ApiError> {
+    let (reg, _) = state.registrations.load(&id.to_string()).await?;
+    if reg.exists() {
+        return Ok(Payable {
+            qualification_code: reg.qualification_code,
+            exam: reg.examination,
+            registration: true,
+        });
+    }
+    let (request, _) = state.change_requests.load(&id.to_string()).await?;
+    if request.exists() {
+        return Ok(Payable {
+            qualification_code: request.qualification_code,
+            exam: request.examination,
+            registration: false,
+        });
+    }
+    Err(ApiError::NotFound)
 }
 
 /// What the sandbox recorded.
@@ -64,13 +92,10 @@ pub async fn page(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (reg, _) = state.registrations.load(&id.to_string()).await?;
-    if !reg.exists() {
-        return Err(ApiError::NotFound);
-    }
-    let status = if reg.paid {
+    let case = payable(&state, *id).await?;
+    let status = if case.exam.paid {
         "Paid"
-    } else if reg.payment_declined {
+    } else if case.exam.payment_declined {
         "Declined; you may try again"
     } else {
         "Awaiting payment"
@@ -89,8 +114,8 @@ pub async fn page(
 <form method="post" action="/sandbox/payments/{id}/decline"><button id="decline">Decline</button></form>
 </body></html>"#,
         id = id,
-        qual = escape(&reg.qualification_code),
-        amount = reg.fee.total(),
+        qual = escape(&case.qualification_code),
+        amount = case.exam.fee.total(),
         status = status,
     );
     Ok(HttpResponse::Ok()
@@ -104,25 +129,40 @@ async fn record(
     id: Uuid,
     settle: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let (reg, _) = state.registrations.load(&id.to_string()).await?;
-    if !reg.exists() {
-        return Err(ApiError::NotFound);
-    }
+    let case = payable(state, id).await?;
     let now = Utc::now();
-    let command = if settle {
-        RegistrationCommand::SettlePayment {
-            payment_reference: format!("sandbox-{id}"),
-            amount: reg.fee.total(),
-            at: now,
-        }
-    } else {
-        RegistrationCommand::DeclinePayment { at: now }
-    };
     let meta = HashMap::from([("actor".to_owned(), "sandbox-gateway".to_owned())]);
-    state
-        .registrations
-        .execute(&id.to_string(), command, None, meta)
-        .await?;
+    let reference = format!("sandbox-{id}");
+    let amount = case.exam.fee.total();
+    if case.registration {
+        let command = if settle {
+            RegistrationCommand::SettlePayment {
+                payment_reference: reference,
+                amount,
+                at: now,
+            }
+        } else {
+            RegistrationCommand::DeclinePayment { at: now }
+        };
+        state
+            .registrations
+            .execute(&id.to_string(), command, None, meta)
+            .await?;
+    } else {
+        let command = if settle {
+            ChangeRequestCommand::SettlePayment {
+                payment_reference: reference,
+                amount,
+                at: now,
+            }
+        } else {
+            ChangeRequestCommand::DeclinePayment { at: now }
+        };
+        state
+            .change_requests
+            .execute(&id.to_string(), command, None, meta)
+            .await?;
+    }
     let payment_status = if settle { "PAID" } else { "DECLINED" };
     let wants_html = req
         .headers()

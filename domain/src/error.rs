@@ -50,6 +50,12 @@ pub enum DomainError {
     WrongRole,
     #[error("a rejection needs a reason code")]
     ReasonRequired,
+    #[error("the registration is not on the register")]
+    NotRegistered,
+    #[error("the registration was deleted")]
+    RegistrationDeleted,
+    #[error("a change request of this kind is already open for the registration")]
+    ChangeRequestOpen,
     #[error("the registration number could not be allocated: {0}")]
     Allocation(String),
 }
@@ -76,6 +82,9 @@ impl DomainError {
             DomainError::WrongRole => "WRONG_ROLE",
             DomainError::ReasonRequired => "REASON_REQUIRED",
             DomainError::Allocation(_) => "ALLOCATION_FAILED",
+            DomainError::NotRegistered => "NOT_REGISTERED",
+            DomainError::RegistrationDeleted => "REGISTRATION_DELETED",
+            DomainError::ChangeRequestOpen => "CHANGE_REQUEST_OPEN",
         }
     }
 

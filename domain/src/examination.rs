@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::money::Fee;
 use crate::{Actor, DomainError, Role};
 
 /// Where a case stands.
@@ -21,6 +22,8 @@ pub enum CaseStatus {
     Registered,
     Rejected,
     Withdrawn,
+    /// A registration removed from the register.
+    Deleted,
 }
 
 impl CaseStatus {
@@ -35,6 +38,7 @@ impl CaseStatus {
             CaseStatus::Registered => "REGISTERED",
             CaseStatus::Rejected => "REJECTED",
             CaseStatus::Withdrawn => "WITHDRAWN",
+            CaseStatus::Deleted => "DELETED",
         }
     }
 
@@ -46,6 +50,7 @@ impl CaseStatus {
                 | CaseStatus::Registered
                 | CaseStatus::Rejected
                 | CaseStatus::Withdrawn
+                | CaseStatus::Deleted
         )
     }
 }
@@ -71,9 +76,20 @@ pub struct Proposal {
     pub by: String,
 }
 
-/// Events of the shared examination.
+/// Events of the shared examination, fee and payment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ExaminationEvent {
+    FeeAssessed {
+        fee: Fee,
+    },
+    PaymentSettled {
+        payment_reference: String,
+        amount: i64,
+        at: DateTime<Utc>,
+    },
+    PaymentDeclined {
+        at: DateTime<Utc>,
+    },
     ExaminerAssigned {
         examiner: String,
         by: String,
@@ -113,6 +129,9 @@ impl ExaminationEvent {
     /// The status a case has after this event, when the event changes it.
     pub fn status_after(&self) -> Option<CaseStatus> {
         Some(match self {
+            ExaminationEvent::FeeAssessed { fee } if fee.is_free() => CaseStatus::UnderExamination,
+            ExaminationEvent::FeeAssessed { .. } => CaseStatus::AwaitingPayment,
+            ExaminationEvent::PaymentSettled { .. } => CaseStatus::UnderExamination,
             ExaminationEvent::InformationRequested { .. } => CaseStatus::ActionRequired,
             ExaminationEvent::ApplicantResponded { .. } => CaseStatus::UnderExamination,
             ExaminationEvent::DecisionApproved {
@@ -128,6 +147,9 @@ impl ExaminationEvent {
     /// The event's type name.
     pub fn event_type(&self) -> &'static str {
         match self {
+            ExaminationEvent::FeeAssessed { .. } => "FeeAssessed",
+            ExaminationEvent::PaymentSettled { .. } => "PaymentSettled",
+            ExaminationEvent::PaymentDeclined { .. } => "PaymentDeclined",
             ExaminationEvent::ExaminerAssigned { .. } => "ExaminerAssigned",
             ExaminationEvent::InformationRequested { .. } => "InformationRequested",
             ExaminationEvent::ApplicantResponded { .. } => "ApplicantResponded",
@@ -152,6 +174,29 @@ pub struct Examination {
     pub open_request: Option<(String, String)>,
     /// Why the case was rejected.
     pub rejection_reason: Option<String>,
+    /// The assessed fee.
+    pub fee: Fee,
+    /// Whether the fee was paid.
+    pub paid: bool,
+    /// Whether the last payment attempt was declined.
+    pub payment_declined: bool,
+}
+
+/// Hides a case from applicants other than its owner: for them it does not exist.
+pub fn check_visible(owner: Option<&str>, actor: &Actor) -> Result<(), DomainError> {
+    if actor.role == Role::Applicant && owner != Some(actor.id.as_str()) {
+        return Err(DomainError::NotFound);
+    }
+    Ok(())
+}
+
+/// Only the owning applicant may respond or withdraw.
+pub fn require_owner(owner: Option<&str>, actor: &Actor) -> Result<(), DomainError> {
+    if actor.role == Role::Applicant && owner == Some(actor.id.as_str()) {
+        Ok(())
+    } else {
+        Err(DomainError::WrongRole)
+    }
 }
 
 /// The stable reason codes for information requests and rejections.
@@ -166,6 +211,47 @@ pub const REASON_CODES: &[&str] = &[
 ];
 
 impl Examination {
+    /// The gateway reports the fee paid; a second report changes nothing.
+    pub fn settle_payment(
+        &self,
+        payment_reference: String,
+        amount: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ExaminationEvent>, DomainError> {
+        if self.paid {
+            return Ok(None);
+        }
+        if self.status != CaseStatus::AwaitingPayment {
+            return Err(DomainError::NotAwaitingPayment(self.status.as_str()));
+        }
+        Ok(Some(ExaminationEvent::PaymentSettled {
+            payment_reference,
+            amount,
+            at,
+        }))
+    }
+
+    /// The gateway reports the payment declined; the case keeps waiting.
+    pub fn decline_payment(&self, at: DateTime<Utc>) -> Result<ExaminationEvent, DomainError> {
+        if self.status != CaseStatus::AwaitingPayment {
+            return Err(DomainError::NotAwaitingPayment(self.status.as_str()));
+        }
+        Ok(ExaminationEvent::PaymentDeclined { at })
+    }
+
+    /// The payment state as the API shows it.
+    pub fn payment_status(&self) -> &'static str {
+        if self.fee.is_free() {
+            "NOT_REQUIRED"
+        } else if self.paid {
+            "PAID"
+        } else if self.payment_declined {
+            "DECLINED"
+        } else {
+            "PENDING"
+        }
+    }
+
     /// Claim (examiner, self only) or reassign (senior examiner, anyone).
     pub fn assign(
         &self,
@@ -305,6 +391,12 @@ impl Examination {
             self.status = status;
         }
         match event {
+            ExaminationEvent::FeeAssessed { fee } => self.fee = *fee,
+            ExaminationEvent::PaymentSettled { .. } => {
+                self.paid = true;
+                self.payment_declined = false;
+            }
+            ExaminationEvent::PaymentDeclined { .. } => self.payment_declined = true,
             ExaminationEvent::ExaminerAssigned { examiner, .. } => {
                 self.assignee = Some(examiner.clone())
             }

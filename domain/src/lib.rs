@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod catalogue;
+pub mod change_request;
 pub mod error;
 pub mod examination;
 pub mod money;

@@ -9,6 +9,8 @@ pub enum ProjectionError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("event payload: {0}")]
     Decode(#[from] serde_json::Error),
+    #[error("command: {0}")]
+    Command(String),
     #[error("vault: {0}")]
     Vault(String),
 }

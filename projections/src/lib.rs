@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod db;
 pub mod error;
 pub mod numbers;
+pub mod process;
 pub mod queue;
 pub mod register;
 pub mod status;

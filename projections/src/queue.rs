@@ -2,6 +2,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use domain::change_request::{ChangeRequest, ChangeRequestEvent};
 use domain::examination::ExaminationEvent;
 use domain::registration::RegistrationEvent;
 use serde::Serialize;
@@ -15,6 +17,102 @@ use crate::ProjectionError;
 /// Builds `examiner_queue`.
 pub struct QueueProjection;
 
+/// What one event does to the queue.
+struct QueueChange<'a> {
+    case_id: Uuid,
+    /// A new case: type, qualification, procedure, submitted, due.
+    opened: Option<(
+        &'static str,
+        String,
+        &'static str,
+        DateTime<Utc>,
+        DateTime<Utc>,
+    )>,
+    status: Option<&'static str>,
+    assignee: Option<&'a str>,
+}
+
+fn assignee(e: &ExaminationEvent) -> Option<&str> {
+    match e {
+        ExaminationEvent::ExaminerAssigned { examiner, .. } => Some(examiner.as_str()),
+        _ => None,
+    }
+}
+
+fn change_of(event: &StoredEvent) -> Result<Option<(Uuid, Decoded)>, ProjectionError> {
+    if let Some((id, e)) = registration_event(event)? {
+        return Ok(Some((id, Decoded::Registration(e))));
+    }
+    if event.aggregate_type == ChangeRequest::TYPE {
+        let id = Uuid::parse_str(&event.aggregate_id)
+            .map_err(|e| ProjectionError::Command(format!("aggregate id: {e}")))?;
+        return Ok(Some((
+            id,
+            Decoded::Change(serde_json::from_value(event.payload.clone())?),
+        )));
+    }
+    Ok(None)
+}
+
+enum Decoded {
+    Registration(RegistrationEvent),
+    Change(ChangeRequestEvent),
+}
+
+impl Decoded {
+    fn change(&self, case_id: Uuid) -> QueueChange<'_> {
+        match self {
+            Decoded::Registration(e) => QueueChange {
+                case_id,
+                opened: match e {
+                    RegistrationEvent::ApplicationSubmitted {
+                        qualification_code,
+                        submitted_at,
+                        due_at,
+                        ..
+                    } => Some((
+                        "REGISTRATION",
+                        qualification_code.clone(),
+                        "NEW_REGISTRATION",
+                        *submitted_at,
+                        *due_at,
+                    )),
+                    _ => None,
+                },
+                status: e.status_after().map(|s| s.as_str()),
+                assignee: match e {
+                    RegistrationEvent::Examination(x) => assignee(x),
+                    _ => None,
+                },
+            },
+            Decoded::Change(e) => QueueChange {
+                case_id,
+                opened: match e {
+                    ChangeRequestEvent::ChangeRequested {
+                        qualification_code,
+                        details,
+                        submitted_at,
+                        due_at,
+                        ..
+                    } => Some((
+                        "CHANGE_REQUEST",
+                        qualification_code.clone(),
+                        details.kind.as_str(),
+                        *submitted_at,
+                        *due_at,
+                    )),
+                    _ => None,
+                },
+                status: e.status_after().map(|s| s.as_str()),
+                assignee: match e {
+                    ChangeRequestEvent::Examination(x) => assignee(x),
+                    _ => None,
+                },
+            },
+        }
+    }
+}
+
 #[async_trait]
 impl Projection for QueueProjection {
     fn name(&self) -> &'static str {
@@ -26,37 +124,29 @@ impl Projection for QueueProjection {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let Some((id, e)) = registration_event(event)? else {
+        let Some((id, decoded)) = change_of(event)? else {
             return Ok(());
         };
-        if let RegistrationEvent::ApplicationSubmitted {
-            qualification_code,
-            submitted_at,
-            due_at,
-            ..
-        } = &e
+        let change = decoded.change(id);
+        if let Some((case_type, qualification_code, procedure, submitted_at, due_at)) =
+            change.opened
         {
             sqlx::query(
                 "INSERT INTO examiner_queue
                    (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at)
-                 VALUES ($1, 'REGISTRATION', $2, 'NEW_REGISTRATION', 'SUBMITTED', $3, $4)",
+                 VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $6)",
             )
-            .bind(id)
+            .bind(change.case_id)
+            .bind(case_type)
             .bind(qualification_code)
+            .bind(procedure)
             .bind(submitted_at)
             .bind(due_at)
             .execute(&mut *conn)
             .await?;
             return Ok(());
         }
-        let assignee = match &e {
-            RegistrationEvent::Examination(ExaminationEvent::ExaminerAssigned {
-                examiner, ..
-            }) => Some(examiner.as_str()),
-            _ => None,
-        };
-        let status = e.status_after().map(|s| s.as_str());
-        if status.is_none() && assignee.is_none() {
+        if change.status.is_none() && change.assignee.is_none() {
             return Ok(());
         }
         sqlx::query(
@@ -64,9 +154,9 @@ impl Projection for QueueProjection {
              SET status = coalesce($2, status), assigned_to = coalesce($3, assigned_to)
              WHERE case_id = $1",
         )
-        .bind(id)
-        .bind(status)
-        .bind(assignee)
+        .bind(change.case_id)
+        .bind(change.status)
+        .bind(change.assignee)
         .execute(&mut *conn)
         .await?;
         Ok(())

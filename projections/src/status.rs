@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
+use domain::examination::ExaminationEvent;
 use domain::registration::{QualificationRegistration, RegistrationEvent};
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool, Row};
@@ -69,8 +70,12 @@ impl Projection for StatusProjection {
         }
         let status = e.status_after().map(|s| s.as_str());
         let (fee, paid, number) = match &e {
-            RegistrationEvent::FeeAssessed { fee } => (Some(fee.total()), None, None),
-            RegistrationEvent::PaymentSettled { .. } => (None, Some(true), None),
+            RegistrationEvent::Examination(ExaminationEvent::FeeAssessed { fee }) => {
+                (Some(fee.total()), None, None)
+            }
+            RegistrationEvent::Examination(ExaminationEvent::PaymentSettled { .. }) => {
+                (None, Some(true), None)
+            }
             RegistrationEvent::Registered {
                 registration_number,
                 ..

@@ -95,6 +95,8 @@ pub struct HistoryEntry {
     pub sequence: i64,
     pub event_type: String,
     pub recorded_at: chrono::DateTime<chrono::Utc>,
+    /// The change request behind the event, when there is one.
+    pub change_request_id: Option<String>,
 }
 
 /// The event types and times of an aggregate, oldest first.
@@ -105,7 +107,9 @@ pub async fn history(
 ) -> Result<Vec<HistoryEntry>, crate::ProjectionError> {
     use sqlx::Row;
     let rows = sqlx::query(
-        "SELECT sequence, event_type, recorded_at FROM events
+        "SELECT sequence, event_type, recorded_at,
+                payload::jsonb -> event_type ->> 'request_id' AS change_request_id
+         FROM events
          WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence",
     )
     .bind(aggregate_type)
@@ -118,6 +122,7 @@ pub async fn history(
             sequence: r.get("sequence"),
             event_type: r.get("event_type"),
             recorded_at: r.get("recorded_at"),
+            change_request_id: r.get("change_request_id"),
         })
         .collect())
 }

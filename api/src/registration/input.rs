@@ -49,7 +49,8 @@ pub struct NewRegistration {
 const NAME_MAX: usize = 50;
 const TEXT_MAX: usize = 200;
 
-fn text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
+/// Checks a required text field: not blank, not too long, no control characters.
+pub fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
     let pointer = format!("/{field}");
     if value.trim().is_empty() {
         errors.push(FieldError::new(pointer, "REQUIRED", "must not be empty"));
@@ -79,29 +80,29 @@ impl NewRegistration {
                 "no qualification with this code; see GET /v1/qualifications",
             ));
         }
-        text(&mut errors, "family_name", &self.family_name, NAME_MAX);
-        text(&mut errors, "given_name", &self.given_name, NAME_MAX);
-        text(
+        check_text(&mut errors, "family_name", &self.family_name, NAME_MAX);
+        check_text(&mut errors, "given_name", &self.given_name, NAME_MAX);
+        check_text(
             &mut errors,
             "family_name_kana",
             &self.family_name_kana,
             NAME_MAX * 2,
         );
-        text(
+        check_text(
             &mut errors,
             "given_name_kana",
             &self.given_name_kana,
             NAME_MAX * 2,
         );
-        text(&mut errors, "address", &self.address, TEXT_MAX);
-        text(
+        check_text(&mut errors, "address", &self.address, TEXT_MAX);
+        check_text(
             &mut errors,
             "registered_domicile",
             &self.registered_domicile,
             TEXT_MAX,
         );
-        text(&mut errors, "exam_pass_number", &self.exam_pass_number, 32);
-        text(&mut errors, "email", &self.email, 254);
+        check_text(&mut errors, "exam_pass_number", &self.exam_pass_number, 32);
+        check_text(&mut errors, "email", &self.email, 254);
         if !self.email.contains('@') || self.email.contains(char::is_whitespace) {
             errors.push(FieldError::new(
                 "/email",
@@ -163,7 +164,7 @@ impl ResponseInput {
     /// Checks the message.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
-        text(&mut errors, "message", &self.message, 2000);
+        check_text(&mut errors, "message", &self.message, 2000);
         errors.is_empty().then_some(()).ok_or(errors)
     }
 }
@@ -201,7 +202,7 @@ impl InformationRequestInput {
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         reason(&mut errors, &self.reason_code);
-        text(&mut errors, "message", &self.message, 2000);
+        check_text(&mut errors, "message", &self.message, 2000);
         errors.is_empty().then_some(()).ok_or(errors)
     }
 }

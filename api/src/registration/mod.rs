@@ -5,7 +5,6 @@ mod resource;
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
@@ -20,14 +19,14 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{etag, if_match, JsonBody};
-use crate::idempotency::{self, Begin};
+use crate::idempotency::{self, Created};
 use crate::qualifications::Money;
 use crate::telemetry::RequestId;
 use crate::{pagination, AppState};
 pub use input::*;
 pub use resource::*;
 
-fn metadata(req: &HttpRequest, actor: &Actor) -> HashMap<String, String> {
+pub(crate) fn metadata(req: &HttpRequest, actor: &Actor) -> HashMap<String, String> {
     let mut m = HashMap::from([
         ("actor".to_owned(), actor.id.clone()),
         ("role".to_owned(), actor.role.as_str().to_owned()),
@@ -39,7 +38,7 @@ fn metadata(req: &HttpRequest, actor: &Actor) -> HashMap<String, String> {
 }
 
 /// Loads a registration the viewer may see, or 404.
-async fn visible(
+pub(crate) async fn visible(
     state: &AppState,
     id: Uuid,
     viewer: &Actor,
@@ -147,38 +146,15 @@ pub async fn create(
         .qualification(&input.qualification_code)
         .is_some();
     let number = input.validate(known).map_err(ApiError::Validation)?;
-    let claim = match idempotency::key_of(&req)? {
-        None => None,
-        Some(key) => match idempotency::begin(&state.pool, &actor.id, &key, &body.raw).await? {
-            Begin::Replay(response) => return Ok(response),
-            Begin::Fresh(claim) => Some(claim),
-        },
-    };
-    let outcome = submit(&state, &req, &actor, channel, input, &number).await;
-    match (outcome, claim) {
-        (Ok((id, resource, version)), claim) => {
-            let location = format!("/v1/registrations/{id}");
-            let body =
-                serde_json::to_vec(&resource).map_err(|e| ApiError::Internal(e.to_string()))?;
-            if let Some(claim) = claim {
-                let headers = [("Location", location.clone()), ("ETag", etag(version))];
-                claim
-                    .complete(&state.pool, StatusCode::CREATED, &headers, &body)
-                    .await?;
-            }
-            Ok(HttpResponse::Created()
-                .insert_header(("Location", location))
-                .insert_header(("ETag", etag(version)))
-                .content_type("application/json")
-                .body(body))
-        }
-        (Err(e), claim) => {
-            if let Some(claim) = claim {
-                claim.release(&state.pool).await;
-            }
-            Err(e)
-        }
-    }
+    idempotency::create(&state.pool, &req, &actor.id, &body.raw, || async {
+        let (id, resource, version) = submit(&state, &req, &actor, channel, input, &number).await?;
+        Ok(Created {
+            location: format!("/v1/registrations/{id}"),
+            etag: etag(version),
+            body: serde_json::to_vec(&resource).map_err(|e| ApiError::Internal(e.to_string()))?,
+        })
+    })
+    .await
 }
 
 async fn submit(

@@ -61,6 +61,8 @@ pub struct TimelineEntry {
     /// The event, e.g. ApplicationSubmitted.
     pub event: String,
     pub at: DateTime<Utc>,
+    /// The change request that caused it, for changes of registered matters.
+    pub change_request_id: Option<String>,
 }
 
 /// A registration application and, once registered, the registration.
@@ -94,6 +96,30 @@ pub struct RegistrationResource {
     pub version: usize,
 }
 
+impl From<&domain::examination::Proposal> for ProposalView {
+    fn from(p: &domain::examination::Proposal) -> Self {
+        Self {
+            outcome: match p.outcome {
+                domain::examination::Outcome::Approve => "APPROVE".into(),
+                domain::examination::Outcome::Reject => "REJECT".into(),
+            },
+            reason_code: p.reason_code.clone(),
+            note: p.note.clone(),
+            proposed_by: p.by.clone(),
+        }
+    }
+}
+
+impl From<HistoryEntry> for TimelineEntry {
+    fn from(h: HistoryEntry) -> Self {
+        Self {
+            event: h.event_type,
+            at: h.recorded_at,
+            change_request_id: h.change_request_id,
+        }
+    }
+}
+
 /// Renders a registration for `viewer`.
 pub fn render(
     state: &AppState,
@@ -105,19 +131,11 @@ pub fn render(
 ) -> RegistrationResource {
     let exam = &reg.examination;
     let status = exam.status;
-    let payment_status = if reg.fee.is_free() {
-        "NOT_REQUIRED"
-    } else if reg.paid {
-        "PAID"
-    } else if reg.payment_declined {
-        "DECLINED"
-    } else {
-        "PENDING"
-    };
-    let checkout_url = shows_checkout(status, reg.paid).then(|| {
+    let payment_status = exam.payment_status();
+    let checkout_url = shows_checkout(status, reg.examination.paid).then(|| {
         state.gateway.checkout_url(&PaymentRequest {
             case_id: id,
-            amount: reg.fee.total(),
+            amount: reg.examination.fee.total(),
         })
     });
     let internal = viewer.role.is_examiner() || viewer.role == Role::Admin;
@@ -135,7 +153,7 @@ pub fn render(
             Some(Channel::Paper) => "PAPER",
             _ => "ONLINE",
         },
-        fee: Money::yen(reg.fee.total()),
+        fee: Money::yen(reg.examination.fee.total()),
         payment: PaymentView {
             status: payment_status,
             checkout_url,
@@ -152,14 +170,7 @@ pub fn render(
         }),
         assigned_to: internal.then(|| exam.assignee.clone()).flatten(),
         decision_proposal: internal
-            .then(|| {
-                exam.proposal.as_ref().map(|p| ProposalView {
-                    outcome: format!("{:?}", p.outcome).to_uppercase(),
-                    reason_code: p.reason_code.clone(),
-                    note: p.note.clone(),
-                    proposed_by: p.by.clone(),
-                })
-            })
+            .then(|| exam.proposal.as_ref().map(ProposalView::from))
             .flatten(),
         applicant: sees_person
             .then(|| {
@@ -176,13 +187,7 @@ pub fn render(
                 })
             })
             .flatten(),
-        timeline: history
-            .into_iter()
-            .map(|h| TimelineEntry {
-                event: h.event_type,
-                at: h.recorded_at,
-            })
-            .collect(),
+        timeline: history.into_iter().map(TimelineEntry::from).collect(),
         version,
     }
 }

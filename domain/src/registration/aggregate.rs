@@ -12,8 +12,10 @@ use uuid::Uuid;
 use super::command::{Applicant, Channel, RegistrationCommand};
 use super::event::RegistrationEvent;
 use crate::catalogue::{Catalogue, Procedure};
-use crate::examination::{CaseStatus, Examination, ExaminationEvent, Outcome};
-use crate::money::Fee;
+use crate::change_request::{ChangeDetails, DeletionReason};
+use crate::examination::{
+    check_visible, require_owner, CaseStatus, Examination, ExaminationEvent, Outcome,
+};
 use crate::{DomainError, Role};
 
 /// Allocates registration numbers, unique per qualification.
@@ -42,12 +44,13 @@ pub struct QualificationRegistration {
     pub owner: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
-    pub fee: Fee,
-    pub paid: bool,
-    pub payment_declined: bool,
     pub examination: Examination,
     pub registration_number: Option<String>,
     pub registered_on: Option<NaiveDate>,
+    /// Change requests filed and not yet ended, one per kind.
+    pub open_change_requests: Vec<(Uuid, ChangeDetails)>,
+    /// Change requests already carried out.
+    pub applied_change_requests: Vec<Uuid>,
 }
 
 impl QualificationRegistration {
@@ -71,10 +74,9 @@ impl QualificationRegistration {
             return Err(DomainError::NotFound);
         }
         // Another applicant's case is not even acknowledged to exist.
-        if let Some(actor) = command.actor() {
-            let foreign = self.exists() && self.owner.as_deref() != Some(actor.id.as_str());
-            if actor.role == Role::Applicant && foreign {
-                return Err(DomainError::NotFound);
+        if let (true, Some(actor)) = (self.exists(), command.actor()) {
+            if !matches!(command, C::FileChangeRequest { .. }) {
+                check_visible(self.owner.as_deref(), actor)?;
             }
         }
         let exam = &self.examination;
@@ -117,33 +119,20 @@ impl QualificationRegistration {
                         submitted_at: at,
                         due_at: at + Duration::days(i64::from(terms.service_standard_days)),
                     },
-                    RegistrationEvent::FeeAssessed { fee: terms.fee },
+                    RegistrationEvent::Examination(ExaminationEvent::FeeAssessed {
+                        fee: terms.fee,
+                    }),
                 ]
             }
             C::SettlePayment {
                 payment_reference,
                 amount,
                 at,
-            } => {
-                if self.paid {
-                    // A second callback for the same fee changes nothing.
-                    return Ok(vec![]);
-                }
-                if self.status() != CaseStatus::AwaitingPayment {
-                    return Err(DomainError::NotAwaitingPayment(self.status().as_str()));
-                }
-                vec![RegistrationEvent::PaymentSettled {
-                    payment_reference,
-                    amount,
-                    at,
-                }]
-            }
-            C::DeclinePayment { at } => {
-                if self.status() != CaseStatus::AwaitingPayment {
-                    return Err(DomainError::NotAwaitingPayment(self.status().as_str()));
-                }
-                vec![RegistrationEvent::PaymentDeclined { at }]
-            }
+            } => exam
+                .settle_payment(payment_reference, amount, at)?
+                .map(one)
+                .unwrap_or_default(),
+            C::DeclinePayment { at } => one(exam.decline_payment(at)?),
             C::Assign {
                 examiner,
                 actor,
@@ -179,15 +168,102 @@ impl QualificationRegistration {
                 self.require_owner(&actor)?;
                 one(exam.withdraw(at)?)
             }
+            C::FileChangeRequest {
+                request_id,
+                details,
+                actor,
+                at,
+            } => self.file_change_request(request_id, details, &actor, at)?,
+            C::ApplyChange { request_id, at } => self.apply_change(request_id, at)?,
+            C::CloseChangeRequest { request_id, at } => {
+                if self
+                    .open_change_requests
+                    .iter()
+                    .any(|(id, _)| *id == request_id)
+                {
+                    vec![RegistrationEvent::ChangeRequestClosed { request_id, at }]
+                } else {
+                    vec![]
+                }
+            }
         })
     }
 
-    fn require_owner(&self, actor: &crate::Actor) -> Result<(), DomainError> {
-        if actor.role == Role::Applicant && self.owner.as_deref() == Some(actor.id.as_str()) {
-            Ok(())
-        } else {
-            Err(DomainError::WrongRole)
+    fn file_change_request(
+        &self,
+        request_id: Uuid,
+        details: Box<ChangeDetails>,
+        actor: &crate::Actor,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<RegistrationEvent>, DomainError> {
+        let death = details.kind == Procedure::DeleteRegistration
+            && details.deletion_reason == Some(DeletionReason::Death);
+        // A relative may notify a death; anything else only the holder files
+        // online, or an examiner enters on paper.
+        if !(death || actor.role.is_examiner()) {
+            check_visible(self.owner.as_deref(), actor)?;
         }
+        if self
+            .open_change_requests
+            .iter()
+            .any(|(id, _)| *id == request_id)
+        {
+            return Ok(vec![]);
+        }
+        match self.status() {
+            CaseStatus::Registered => {}
+            CaseStatus::Deleted => return Err(DomainError::RegistrationDeleted),
+            _ => return Err(DomainError::NotRegistered),
+        }
+        if self
+            .open_change_requests
+            .iter()
+            .any(|(_, d)| d.kind == details.kind)
+        {
+            return Err(DomainError::ChangeRequestOpen);
+        }
+        Ok(vec![RegistrationEvent::ChangeRequestFiled {
+            request_id,
+            details,
+            at,
+        }])
+    }
+
+    fn apply_change(
+        &self,
+        request_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<RegistrationEvent>, DomainError> {
+        if self.applied_change_requests.contains(&request_id) {
+            return Ok(vec![]);
+        }
+        if self.status() == CaseStatus::Deleted {
+            return Err(DomainError::RegistrationDeleted);
+        }
+        let (_, details) = self
+            .open_change_requests
+            .iter()
+            .find(|(id, _)| *id == request_id)
+            .ok_or(DomainError::NotFound)?;
+        Ok(vec![match details.kind {
+            Procedure::ReissueCertificate => {
+                RegistrationEvent::CertificateReissueRequested { request_id, at }
+            }
+            Procedure::DeleteRegistration => RegistrationEvent::RegistrationDeleted {
+                request_id,
+                reason: details.deletion_reason,
+                at,
+            },
+            _ => RegistrationEvent::RegisteredMattersChanged {
+                request_id,
+                changes: details.changes.clone(),
+                at,
+            },
+        }])
+    }
+
+    fn require_owner(&self, actor: &crate::Actor) -> Result<(), DomainError> {
+        require_owner(self.owner.as_deref(), actor)
     }
 
     async fn approve(
@@ -259,12 +335,6 @@ impl Aggregate for QualificationRegistration {
                 self.submitted_at = Some(submitted_at);
                 self.due_at = Some(due_at);
             }
-            RegistrationEvent::FeeAssessed { fee } => self.fee = fee,
-            RegistrationEvent::PaymentSettled { .. } => {
-                self.paid = true;
-                self.payment_declined = false;
-            }
-            RegistrationEvent::PaymentDeclined { .. } => self.payment_declined = true,
             RegistrationEvent::Registered {
                 registration_number,
                 registered_on,
@@ -273,7 +343,49 @@ impl Aggregate for QualificationRegistration {
                 self.registration_number = Some(registration_number);
                 self.registered_on = Some(registered_on);
             }
+            RegistrationEvent::ChangeRequestFiled {
+                request_id,
+                details,
+                ..
+            } => self.open_change_requests.push((request_id, *details)),
+            RegistrationEvent::RegisteredMattersChanged {
+                request_id,
+                changes,
+                ..
+            } => {
+                if let Some(a) = self.applicant.as_mut() {
+                    let set = |field: &mut String, value: Option<String>| {
+                        if let Some(v) = value {
+                            *field = v;
+                        }
+                    };
+                    set(&mut a.family_name, changes.family_name);
+                    set(&mut a.given_name, changes.given_name);
+                    set(&mut a.family_name_kana, changes.family_name_kana);
+                    set(&mut a.given_name_kana, changes.given_name_kana);
+                    set(&mut a.address, changes.address);
+                    set(&mut a.registered_domicile, changes.registered_domicile);
+                }
+                self.end_change_request(request_id, true);
+            }
+            RegistrationEvent::CertificateReissueRequested { request_id, .. }
+            | RegistrationEvent::RegistrationDeleted { request_id, .. } => {
+                self.end_change_request(request_id, true)
+            }
+            RegistrationEvent::ChangeRequestClosed { request_id, .. } => {
+                self.end_change_request(request_id, false)
+            }
             RegistrationEvent::Examination(e) => self.examination.apply(&e),
+        }
+    }
+}
+
+impl QualificationRegistration {
+    fn end_change_request(&mut self, request_id: Uuid, applied: bool) {
+        self.open_change_requests
+            .retain(|(id, _)| *id != request_id);
+        if applied {
+            self.applied_change_requests.push(request_id);
         }
     }
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::change_request::ChangeDetails;
 use crate::examination::Outcome;
 use crate::Actor;
 
@@ -84,6 +85,17 @@ pub enum RegistrationCommand {
     ApproveDecision { actor: Actor, at: DateTime<Utc> },
     /// The applicant withdraws.
     Withdraw { actor: Actor, at: DateTime<Utc> },
+    /// Reserve the slot of a change request of one kind (one open per kind).
+    FileChangeRequest {
+        request_id: Uuid,
+        details: Box<ChangeDetails>,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// Carry out an approved change request (once, however often sent).
+    ApplyChange { request_id: Uuid, at: DateTime<Utc> },
+    /// Free the slot of a request that ended without a change.
+    CloseChangeRequest { request_id: Uuid, at: DateTime<Utc> },
 }
 
 impl RegistrationCommand {
@@ -97,8 +109,12 @@ impl RegistrationCommand {
             | C::Respond { actor, .. }
             | C::ProposeDecision { actor, .. }
             | C::ApproveDecision { actor, .. }
-            | C::Withdraw { actor, .. } => Some(actor),
-            C::SettlePayment { .. } | C::DeclinePayment { .. } => None,
+            | C::Withdraw { actor, .. }
+            | C::FileChangeRequest { actor, .. } => Some(actor),
+            C::SettlePayment { .. }
+            | C::DeclinePayment { .. }
+            | C::ApplyChange { .. }
+            | C::CloseChangeRequest { .. } => None,
         }
     }
 }

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::command::{Applicant, Channel};
+use crate::change_request::{ChangeDetails, DeletionReason, MatterChanges};
 use crate::examination::{CaseStatus, ExaminationEvent};
-use crate::money::Fee;
 
 /// Everything that can happen to a registration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,17 +23,6 @@ pub enum RegistrationEvent {
         submitted_at: DateTime<Utc>,
         due_at: DateTime<Utc>,
     },
-    FeeAssessed {
-        fee: Fee,
-    },
-    PaymentSettled {
-        payment_reference: String,
-        amount: i64,
-        at: DateTime<Utc>,
-    },
-    PaymentDeclined {
-        at: DateTime<Utc>,
-    },
     Registered {
         qualification_code: String,
         registration_number: String,
@@ -41,6 +30,29 @@ pub enum RegistrationEvent {
         /// The holder's name as entered on the register.
         family_name: String,
         given_name: String,
+    },
+    ChangeRequestFiled {
+        request_id: Uuid,
+        details: Box<ChangeDetails>,
+        at: DateTime<Utc>,
+    },
+    RegisteredMattersChanged {
+        request_id: Uuid,
+        changes: MatterChanges,
+        at: DateTime<Utc>,
+    },
+    CertificateReissueRequested {
+        request_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    RegistrationDeleted {
+        request_id: Uuid,
+        reason: Option<DeletionReason>,
+        at: DateTime<Utc>,
+    },
+    ChangeRequestClosed {
+        request_id: Uuid,
+        at: DateTime<Utc>,
     },
     /// The examination events shared with change requests, stored flat.
     #[serde(untagged)]
@@ -52,13 +64,12 @@ impl RegistrationEvent {
     pub fn status_after(&self) -> Option<CaseStatus> {
         match self {
             RegistrationEvent::ApplicationSubmitted { .. } => Some(CaseStatus::Submitted),
-            RegistrationEvent::FeeAssessed { fee } if fee.is_free() => {
-                Some(CaseStatus::UnderExamination)
-            }
-            RegistrationEvent::FeeAssessed { .. } => Some(CaseStatus::AwaitingPayment),
-            RegistrationEvent::PaymentSettled { .. } => Some(CaseStatus::UnderExamination),
-            RegistrationEvent::PaymentDeclined { .. } => None,
             RegistrationEvent::Registered { .. } => Some(CaseStatus::Registered),
+            RegistrationEvent::RegistrationDeleted { .. } => Some(CaseStatus::Deleted),
+            RegistrationEvent::ChangeRequestFiled { .. }
+            | RegistrationEvent::RegisteredMattersChanged { .. }
+            | RegistrationEvent::CertificateReissueRequested { .. }
+            | RegistrationEvent::ChangeRequestClosed { .. } => None,
             RegistrationEvent::Examination(e) => e.status_after(),
         }
     }
@@ -68,10 +79,12 @@ impl DomainEvent for RegistrationEvent {
     fn event_type(&self) -> String {
         match self {
             RegistrationEvent::ApplicationSubmitted { .. } => "ApplicationSubmitted",
-            RegistrationEvent::FeeAssessed { .. } => "FeeAssessed",
-            RegistrationEvent::PaymentSettled { .. } => "PaymentSettled",
-            RegistrationEvent::PaymentDeclined { .. } => "PaymentDeclined",
             RegistrationEvent::Registered { .. } => "Registered",
+            RegistrationEvent::ChangeRequestFiled { .. } => "ChangeRequestFiled",
+            RegistrationEvent::RegisteredMattersChanged { .. } => "RegisteredMattersChanged",
+            RegistrationEvent::CertificateReissueRequested { .. } => "CertificateReissueRequested",
+            RegistrationEvent::RegistrationDeleted { .. } => "RegistrationDeleted",
+            RegistrationEvent::ChangeRequestClosed { .. } => "ChangeRequestClosed",
             RegistrationEvent::Examination(e) => e.event_type(),
         }
         .to_owned()

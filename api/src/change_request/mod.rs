@@ -1,0 +1,417 @@
+//! Change-request endpoints: file a request against a registration, follow
+//! it, and the examination actions (the same as for registrations).
+
+mod input;
+mod resource;
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use domain::change_request::{ChangeDetails, ChangeRequest, ChangeRequestCommand};
+use domain::examination::Outcome;
+use domain::registration::{Channel, RegistrationCommand};
+use domain::{Actor, Role};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::extract::{etag, if_match, JsonBody};
+use crate::idempotency::{self, Created};
+use crate::registration::{
+    metadata, AssignmentInput, ChannelInput, InformationRequestInput, OutcomeInput, ProposalInput,
+    ResponseInput,
+};
+use crate::AppState;
+pub use input::*;
+pub use resource::*;
+
+async fn render(
+    state: &AppState,
+    id: Uuid,
+    request: &ChangeRequest,
+    version: usize,
+    viewer: &Actor,
+) -> Result<ChangeRequestResource, ApiError> {
+    let history =
+        projections::store::history(&state.pool, ChangeRequest::TYPE, &id.to_string()).await?;
+    resource::render(state, id, request, version, history, viewer).ok_or(ApiError::NotFound)
+}
+
+fn ok(body: ChangeRequestResource, version: usize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("ETag", etag(version)))
+        .json(body)
+}
+
+/// File a change request against your registration (a relative may notify a death).
+#[utoipa::path(
+    tag = "change-requests",
+    request_body = NewChangeRequest,
+    params(
+        ("id" = Uuid, Path, description = "The registration"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same body within 24 h"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Filed; pay at payment.checkout_url unless free", body = ChangeRequestResource,
+            headers(("Location" = String, description = "The new resource"), ("ETag" = String, description = "Aggregate version"))),
+        (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not file on this channel", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request of this kind is open (CHANGE_REQUEST_OPEN), or the registration is not on the register", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, unknown kind, or procedure not offered for this qualification", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/registrations/{id}/change-requests")]
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    registration_id: web::Path<Uuid>,
+    body: JsonBody<NewChangeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = caller.0.clone();
+    let input = body.value;
+    let channel = match input.channel {
+        Some(ChannelInput::Paper) => Channel::Paper,
+        Some(ChannelInput::Online) | None => Channel::Online,
+    };
+    let allowed = match channel {
+        Channel::Online => actor.role == Role::Applicant,
+        Channel::Paper => actor.role.is_examiner(),
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden {
+            code: "WRONG_ROLE",
+            detail: "holders file ONLINE; examiners enter PAPER requests".into(),
+        });
+    }
+    let valid = input.validate().map_err(ApiError::Validation)?;
+    let registration_id = registration_id.into_inner();
+    let details = ChangeDetails {
+        kind: valid.kind,
+        changes: valid.changes,
+        deletion_reason: valid.deletion_reason,
+        date_of_death: input.date_of_death,
+        notifier_relationship: input.notifier_relationship,
+        attachment_ids: input.attachment_ids,
+        note: valid.note,
+        filed_by: actor.id.clone(),
+        channel,
+    };
+    idempotency::create(&state.pool, &req, &actor.id, &body.raw, || async {
+        let request_id = Uuid::new_v4();
+        let now = Utc::now();
+        // The registration reserves the slot (one open request per kind);
+        // the process manager opens the request too if we stop after this.
+        let file = RegistrationCommand::FileChangeRequest {
+            request_id,
+            details: Box::new(details.clone()),
+            actor: actor.clone(),
+            at: now,
+        };
+        let (reg, _) = state
+            .registrations
+            .execute(
+                &registration_id.to_string(),
+                file,
+                None,
+                metadata(&req, &actor),
+            )
+            .await?;
+        let submit = ChangeRequestCommand::Submit {
+            registration_id,
+            qualification_code: reg.qualification_code.clone(),
+            holder: reg.owner.clone(),
+            details: Box::new(details),
+            at: now,
+        };
+        let (request, version) = state
+            .change_requests
+            .execute(
+                &request_id.to_string(),
+                submit,
+                None,
+                metadata(&req, &actor),
+            )
+            .await?;
+        let body = render(&state, request_id, &request, version, &actor).await?;
+        Ok(Created {
+            location: format!("/v1/change-requests/{request_id}"),
+            etag: etag(version),
+            body: serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?,
+        })
+    })
+    .await
+}
+
+/// The status of one change request, read from its events.
+#[utoipa::path(
+    tag = "change-requests",
+    params(("id" = Uuid, Path, description = "The change request")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The change request", body = ChangeRequestResource, headers(("ETag" = String, description = "Aggregate version"))),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such change request, or not yours", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/change-requests/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let (request, version) = state.change_requests.load(&id.to_string()).await?;
+    let viewer = &caller.0;
+    let foreign = viewer.role == Role::Applicant && request.owner() != Some(viewer.id.as_str());
+    if !request.exists() || foreign {
+        return Err(ApiError::NotFound);
+    }
+    Ok(ok(
+        render(&state, id, &request, version, viewer).await?,
+        version,
+    ))
+}
+
+async fn act(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: Uuid,
+    command: impl FnOnce(Actor, DateTime<Utc>) -> ChangeRequestCommand,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(req)?;
+    let actor = caller.0.clone();
+    let meta = metadata(req, &actor);
+    let (request, version) = state
+        .change_requests
+        .execute(&id.to_string(), command(actor, Utc::now()), expected, meta)
+        .await?;
+    Ok(ok(
+        render(state, id, &request, version, &caller.0).await?,
+        version,
+    ))
+}
+
+/// Withdraw your change request while it is undecided.
+#[utoipa::path(
+    tag = "change-requests",
+    params(("id" = Uuid, Path, description = "The change request"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Withdrawn", body = ChangeRequestResource),
+        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the filer may withdraw", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such change request, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/change-requests/{id}/withdrawal")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    act(&state, &req, &caller, id.into_inner(), |actor, at| {
+        ChangeRequestCommand::Withdraw { actor, at }
+    })
+    .await
+}
+
+/// Answer an information request on your change request.
+#[utoipa::path(
+    tag = "change-requests",
+    request_body = ResponseInput,
+    params(("id" = Uuid, Path, description = "The change request"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Back under examination", body = ChangeRequestResource),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the filer may respond", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such change request, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No open information request", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/change-requests/{id}/responses")]
+pub async fn respond(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: JsonBody<ResponseInput>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.value;
+    input.validate().map_err(ApiError::Validation)?;
+    act(&state, &req, &caller, id.into_inner(), |actor, at| {
+        ChangeRequestCommand::Respond {
+            message: input.message,
+            attachment_ids: input.attachment_ids,
+            actor,
+            at,
+        }
+    })
+    .await
+}
+
+/// Claim or reassign a change request.
+#[utoipa::path(
+    tag = "examination",
+    request_body = AssignmentInput,
+    params(("id" = Uuid, Path, description = "The change request"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Assigned", body = ChangeRequestResource),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an examiner, or assigning someone else without being senior", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such change request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already assigned or not under examination", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/change-requests/{id}/assignment")]
+pub async fn assign(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: JsonBody<AssignmentInput>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
+    let examiner = body.value.examiner.unwrap_or_else(|| caller.0.id.clone());
+    act(&state, &req, &caller, id.into_inner(), |actor, at| {
+        ChangeRequestCommand::Assign {
+            examiner,
+            actor,
+            at,
+        }
+    })
+    .await
+}
+
+/// Ask the filer for information; the request moves to ACTION_REQUIRED.
+#[utoipa::path(
+    tag = "examination",
+    request_body = InformationRequestInput,
+    params(("id" = Uuid, Path, description = "The change request"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Action required", body = ChangeRequestResource),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the assigned examiner", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such change request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not assigned or not under examination", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/change-requests/{id}/information-requests")]
+pub async fn request_information(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: JsonBody<InformationRequestInput>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
+    let input = body.value;
+    input.validate().map_err(ApiError::Validation)?;
+    act(&state, &req, &caller, id.into_inner(), |actor, at| {
+        ChangeRequestCommand::RequestInformation {
+            reason_code: input.reason_code,
+            message: input.message,
+            actor,
+            at,
+        }
+    })
+    .await
+}
+
+/// Propose APPROVE or REJECT for a change request.
+#[utoipa::path(
+    tag = "examination",
+    request_body = ProposalInput,
+    params(("id" = Uuid, Path, description = "The change request"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Proposal recorded", body = ChangeRequestResource),
+        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the assigned examiner", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such change request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not assigned, not under examination, or a proposal is pending", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/change-requests/{id}/decision-proposals")]
+pub async fn propose(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: JsonBody<ProposalInput>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
+    let input = body.value;
+    input.validate().map_err(ApiError::Validation)?;
+    let outcome = match input.outcome {
+        OutcomeInput::Approve => Outcome::Approve,
+        OutcomeInput::Reject => Outcome::Reject,
+    };
+    act(&state, &req, &caller, id.into_inner(), |actor, at| {
+        ChangeRequestCommand::ProposeDecision {
+            outcome,
+            reason_code: input.reason_code,
+            note: input.note,
+            actor,
+            at,
+        }
+    })
+    .await
+}
+
+/// Confirm the pending proposal; on approval the registration changes.
+#[utoipa::path(
+    tag = "examination",
+    params(("id" = Uuid, Path, description = "The change request"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Decision in effect", body = ChangeRequestResource),
+        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a senior examiner, or the proposer (FOUR_EYES_REQUIRED)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such change request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No proposal to approve, or already decided", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/change-requests/{id}/decision-approvals")]
+pub async fn approve(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::SeniorExaminer])?;
+    act(&state, &req, &caller, id.into_inner(), |actor, at| {
+        ChangeRequestCommand::ApproveDecision { actor, at }
+    })
+    .await
+}

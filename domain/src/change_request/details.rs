@@ -1,0 +1,45 @@
+//! What a change request asks for: shared by the request itself and by the
+//! registration that reserves the request's slot.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::catalogue::Procedure;
+use crate::registration::Channel;
+
+/// New values of registered matters; only the named ones change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatterChanges {
+    pub family_name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name_kana: Option<String>,
+    pub given_name_kana: Option<String>,
+    pub address: Option<String>,
+    pub registered_domicile: Option<String>,
+}
+
+/// Why a registration is to be deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeletionReason {
+    HolderRequest,
+    Death,
+}
+
+/// The content of a change request as filed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeDetails {
+    /// CHANGE_NAME, CHANGE_ADDRESS, CHANGE_DOMICILE, REISSUE_CERTIFICATE or DELETE_REGISTRATION.
+    pub kind: Procedure,
+    pub changes: MatterChanges,
+    pub deletion_reason: Option<DeletionReason>,
+    pub date_of_death: Option<NaiveDate>,
+    pub notifier_relationship: Option<String>,
+    pub attachment_ids: Vec<Uuid>,
+    /// Why the holder asks (free text, e.g. a lost certificate).
+    pub note: Option<String>,
+    /// Who filed it: the holder, or a relative notifying a death.
+    pub filed_by: String,
+    pub channel: Channel,
+}

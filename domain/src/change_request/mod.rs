@@ -1,0 +1,8 @@
+//! The ChangeRequest aggregate: one request against an existing registration,
+//! examined with the same rules as a registration.
+
+mod aggregate;
+mod details;
+
+pub use aggregate::{ChangeRequest, ChangeRequestCommand, ChangeRequestEvent, ChangeServices};
+pub use details::{ChangeDetails, DeletionReason, MatterChanges};

@@ -1,0 +1,183 @@
+//! The change-request process manager: a checkpointed subscription that turns
+//! what happens to change requests into commands on their registrations.
+//! Every command it sends is idempotent per request id, so a crash or a
+//! rebuild that delivers an event again changes nothing twice.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use cqrs_es::Aggregate;
+use domain::change_request::{ChangeRequest, ChangeRequestCommand, ChangeRequestEvent};
+use domain::examination::{ExaminationEvent, Outcome};
+use domain::registration::{QualificationRegistration, RegistrationCommand, RegistrationEvent};
+use domain::DomainError;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::store::{CommandBus, CommandError};
+use crate::subscription::{Projection, StoredEvent};
+use crate::ProjectionError;
+
+/// Drives change requests to their effect on the registration.
+pub struct ChangeRequestProcess {
+    registrations: Arc<CommandBus<QualificationRegistration>>,
+    requests: Arc<CommandBus<ChangeRequest>>,
+}
+
+fn failed(e: CommandError<DomainError>) -> ProjectionError {
+    ProjectionError::Command(e.to_string())
+}
+
+impl ChangeRequestProcess {
+    /// A process manager over both aggregates.
+    pub fn new(
+        registrations: Arc<CommandBus<QualificationRegistration>>,
+        requests: Arc<CommandBus<ChangeRequest>>,
+    ) -> Self {
+        Self {
+            registrations,
+            requests,
+        }
+    }
+
+    /// Opens the change request a registration reserved (the API does this
+    /// too; whichever comes second changes nothing).
+    async fn open_request(
+        &self,
+        registration_id: &str,
+        request_id: Uuid,
+    ) -> Result<(), ProjectionError> {
+        let (reg, _) = self
+            .registrations
+            .load(registration_id)
+            .await
+            .map_err(failed)?;
+        let Some((_, details)) = reg
+            .open_change_requests
+            .iter()
+            .find(|(id, _)| *id == request_id)
+        else {
+            return Ok(());
+        };
+        let command = ChangeRequestCommand::Submit {
+            registration_id: Uuid::parse_str(registration_id)
+                .map_err(|e| ProjectionError::Command(e.to_string()))?,
+            qualification_code: reg.qualification_code.clone(),
+            holder: reg.owner.clone(),
+            details: Box::new(details.clone()),
+            at: Utc::now(),
+        };
+        self.requests
+            .execute(&request_id.to_string(), command, None, Default::default())
+            .await
+            .map_err(failed)?;
+        Ok(())
+    }
+
+    async fn on_request_event(
+        &self,
+        request_id: &str,
+        event: ChangeRequestEvent,
+    ) -> Result<(), ProjectionError> {
+        let approved = matches!(
+            event,
+            ChangeRequestEvent::Examination(ExaminationEvent::DecisionApproved {
+                outcome: Outcome::Approve,
+                ..
+            })
+        );
+        let ended = matches!(
+            event,
+            ChangeRequestEvent::Examination(
+                ExaminationEvent::ApplicationRejected { .. }
+                    | ExaminationEvent::ApplicationWithdrawn { .. }
+            ) | ChangeRequestEvent::ChangeFailed { .. }
+        );
+        if !approved && !ended {
+            return Ok(());
+        }
+        let (request, _) = self.requests.load(request_id).await.map_err(failed)?;
+        let Some(registration_id) = request.registration_id else {
+            return Ok(());
+        };
+        let request_uuid =
+            Uuid::parse_str(request_id).map_err(|e| ProjectionError::Command(e.to_string()))?;
+        let now = Utc::now();
+        if ended {
+            let close = RegistrationCommand::CloseChangeRequest {
+                request_id: request_uuid,
+                at: now,
+            };
+            self.registrations
+                .execute(
+                    &registration_id.to_string(),
+                    close,
+                    None,
+                    Default::default(),
+                )
+                .await
+                .map_err(failed)?;
+            return Ok(());
+        }
+        let apply = RegistrationCommand::ApplyChange {
+            request_id: request_uuid,
+            at: now,
+        };
+        let outcome = match self
+            .registrations
+            .execute(
+                &registration_id.to_string(),
+                apply,
+                None,
+                Default::default(),
+            )
+            .await
+        {
+            Ok(_) => ChangeRequestCommand::RecordApplied { at: now },
+            // The registration was deleted (or the slot ended) meanwhile: the
+            // request ends in a clear state instead of waiting forever.
+            Err(CommandError::Domain(
+                e @ (DomainError::RegistrationDeleted | DomainError::NotFound),
+            )) => ChangeRequestCommand::RecordFailed {
+                reason_code: e.code().to_owned(),
+                at: now,
+            },
+            Err(e) => return Err(failed(e)),
+        };
+        self.requests
+            .execute(request_id, outcome, None, Default::default())
+            .await
+            .map_err(failed)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Projection for ChangeRequestProcess {
+    fn name(&self) -> &'static str {
+        "change_request_process"
+    }
+
+    async fn apply(
+        &self,
+        _conn: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        if event.aggregate_type == QualificationRegistration::TYPE {
+            let e: RegistrationEvent = serde_json::from_value(event.payload.clone())?;
+            if let RegistrationEvent::ChangeRequestFiled { request_id, .. } = e {
+                self.open_request(&event.aggregate_id, request_id).await?;
+            }
+        } else if event.aggregate_type == ChangeRequest::TYPE {
+            let e: ChangeRequestEvent = serde_json::from_value(event.payload.clone())?;
+            self.on_request_event(&event.aggregate_id, e).await?;
+        }
+        Ok(())
+    }
+
+    async fn reset(&self, _conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        // No rows of its own: a rebuild replays idempotent commands.
+        Ok(())
+    }
+}
