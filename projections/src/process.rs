@@ -60,16 +60,18 @@ impl ChangeRequestProcess {
         else {
             return Ok(());
         };
-        let command = ChangeRequestCommand::Submit {
-            registration_id: Uuid::parse_str(registration_id)
-                .map_err(|e| ProjectionError::Command(e.to_string()))?,
+        let registration_id = Uuid::parse_str(registration_id)
+            .map_err(|e| ProjectionError::Command(e.to_string()))?;
+        let at = Utc::now();
+        let command = || ChangeRequestCommand::Submit {
+            registration_id,
             qualification_code: reg.qualification_code.clone(),
             holder: reg.owner.clone(),
             details: Box::new(details.clone()),
-            at: Utc::now(),
+            at,
         };
         self.requests
-            .execute(&request_id.to_string(), command, None, Default::default())
+            .execute_idempotent(&request_id.to_string(), command, Default::default())
             .await
             .map_err(failed)?;
         Ok(())
@@ -105,33 +107,23 @@ impl ChangeRequestProcess {
             Uuid::parse_str(request_id).map_err(|e| ProjectionError::Command(e.to_string()))?;
         let now = Utc::now();
         if ended {
-            let close = RegistrationCommand::CloseChangeRequest {
+            let close = || RegistrationCommand::CloseChangeRequest {
                 request_id: request_uuid,
                 at: now,
             };
             self.registrations
-                .execute(
-                    &registration_id.to_string(),
-                    close,
-                    None,
-                    Default::default(),
-                )
+                .execute_idempotent(&registration_id.to_string(), close, Default::default())
                 .await
                 .map_err(failed)?;
             return Ok(());
         }
-        let apply = RegistrationCommand::ApplyChange {
+        let apply = || RegistrationCommand::ApplyChange {
             request_id: request_uuid,
             at: now,
         };
         let outcome = match self
             .registrations
-            .execute(
-                &registration_id.to_string(),
-                apply,
-                None,
-                Default::default(),
-            )
+            .execute_idempotent(&registration_id.to_string(), apply, Default::default())
             .await
         {
             Ok(_) => ChangeRequestCommand::RecordApplied { at: now },
@@ -146,7 +138,7 @@ impl ChangeRequestProcess {
             Err(e) => return Err(failed(e)),
         };
         self.requests
-            .execute(request_id, outcome, None, Default::default())
+            .execute_idempotent(request_id, || outcome.clone(), Default::default())
             .await
             .map_err(failed)?;
         Ok(())

@@ -17,17 +17,20 @@ use crate::ProjectionError;
 /// Builds `examiner_queue`.
 pub struct QueueProjection;
 
+/// A case entering the queue.
+struct NewCase {
+    case_type: &'static str,
+    qualification_code: String,
+    procedure: &'static str,
+    submitted_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+}
+
 /// What one event does to the queue.
 struct QueueChange<'a> {
     case_id: Uuid,
-    /// A new case: type, qualification, procedure, submitted, due.
-    opened: Option<(
-        &'static str,
-        String,
-        &'static str,
-        DateTime<Utc>,
-        DateTime<Utc>,
-    )>,
+    /// A new case.
+    opened: Option<NewCase>,
     status: Option<&'static str>,
     assignee: Option<&'a str>,
 }
@@ -70,13 +73,13 @@ impl Decoded {
                         submitted_at,
                         due_at,
                         ..
-                    } => Some((
-                        "REGISTRATION",
-                        qualification_code.clone(),
-                        "NEW_REGISTRATION",
-                        *submitted_at,
-                        *due_at,
-                    )),
+                    } => Some(NewCase {
+                        case_type: "REGISTRATION",
+                        qualification_code: qualification_code.clone(),
+                        procedure: "NEW_REGISTRATION",
+                        submitted_at: *submitted_at,
+                        due_at: *due_at,
+                    }),
                     _ => None,
                 },
                 status: e.status_after().map(|s| s.as_str()),
@@ -94,13 +97,13 @@ impl Decoded {
                         submitted_at,
                         due_at,
                         ..
-                    } => Some((
-                        "CHANGE_REQUEST",
-                        qualification_code.clone(),
-                        details.kind.as_str(),
-                        *submitted_at,
-                        *due_at,
-                    )),
+                    } => Some(NewCase {
+                        case_type: "CHANGE_REQUEST",
+                        qualification_code: qualification_code.clone(),
+                        procedure: details.kind.as_str(),
+                        submitted_at: *submitted_at,
+                        due_at: *due_at,
+                    }),
                     _ => None,
                 },
                 status: e.status_after().map(|s| s.as_str()),
@@ -128,20 +131,18 @@ impl Projection for QueueProjection {
             return Ok(());
         };
         let change = decoded.change(id);
-        if let Some((case_type, qualification_code, procedure, submitted_at, due_at)) =
-            change.opened
-        {
+        if let Some(case) = change.opened {
             sqlx::query(
                 "INSERT INTO examiner_queue
                    (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at)
                  VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $6)",
             )
             .bind(change.case_id)
-            .bind(case_type)
-            .bind(qualification_code)
-            .bind(procedure)
-            .bind(submitted_at)
-            .bind(due_at)
+            .bind(case.case_type)
+            .bind(case.qualification_code)
+            .bind(case.procedure)
+            .bind(case.submitted_at)
+            .bind(case.due_at)
             .execute(&mut *conn)
             .await?;
             return Ok(());

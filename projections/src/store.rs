@@ -83,9 +83,31 @@ impl<A: Aggregate> CommandBus<A> {
         // The sink applied the events already: this is the state after the command.
         let state = ctx.aggregate.clone();
         if !events.is_empty() {
-            self.store.commit(events, ctx, metadata).await?;
+            if let Err(e) = self.store.commit(events, ctx, metadata).await {
+                tracing::warn!(aggregate = A::TYPE, id, error = %e, "append refused");
+                return Err(e.into());
+            }
         }
         Ok((state, version))
+    }
+}
+
+impl<A: Aggregate + Clone> CommandBus<A> {
+    /// Executes a command that is idempotent, retrying when a concurrent
+    /// writer won the race (the retry sees its events and usually does nothing).
+    pub async fn execute_idempotent(
+        &self,
+        id: &str,
+        command: impl Fn() -> A::Command,
+        metadata: HashMap<String, String>,
+    ) -> Result<(A, usize), CommandError<A::Error>> {
+        let mut attempts = 0;
+        loop {
+            match self.execute(id, command(), None, metadata.clone()).await {
+                Err(CommandError::Conflict) if attempts < 5 => attempts += 1,
+                other => return other,
+            }
+        }
     }
 }
 
