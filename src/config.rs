@@ -30,6 +30,8 @@ pub struct Settings {
     pub database_url: String,
     pub db_max_connections: u32,
     pub run_subscriptions: bool,
+    /// CSV fixtures of the simulated registers; empty: every inquiry is confirmed.
+    pub registry_fixtures: String,
     /// HS256 secret for bearer tokens; from SHIKAKU_JWT_SECRET only.
     #[serde(skip)]
     pub jwt_secret: Option<String>,
@@ -67,6 +69,9 @@ impl Settings {
         }
         if let Some(v) = var("SHIKAKU_PUBLIC_URL") {
             self.public_url = v;
+        }
+        if let Some(v) = var("SHIKAKU_REGISTRY_FIXTURES") {
+            self.registry_fixtures = v;
         }
         if let Some(v) = var("SHIKAKU_DB_MAX_CONNECTIONS") {
             self.db_max_connections = v

@@ -93,8 +93,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::RebuildProjection { name } => {
             let (pool, _embedded) = startup::database(&settings).await?;
-            let catalogue = std::sync::Arc::new(projections::catalogue::load(&pool).await?);
-            let all = startup::projections(&startup::Buses::new(&pool, catalogue));
+            let all = startup::projections(&startup::Core::new(&pool, &settings).await?);
             let names: Vec<_> = all.iter().map(|p| p.name()).collect();
             let projection = all
                 .iter()

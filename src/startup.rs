@@ -11,10 +11,12 @@ use api::AppState;
 use domain::catalogue::Catalogue;
 use domain::change_request::{ChangeRequest, ChangeServices};
 use domain::registration::{QualificationRegistration, RegistrationServices};
+use projections::inquiry::RegistryInquirySubscription;
 use projections::numbers::PgRegistrationNumbers;
 use projections::process::ChangeRequestProcess;
 use projections::queue::QueueProjection;
 use projections::register::RegisterProjection;
+use projections::registry::SimulatedRegistry;
 use projections::status::StatusProjection;
 use projections::store::CommandBus;
 use projections::subscription::{LagRecorder, Projection, Subscription};
@@ -38,35 +40,61 @@ pub enum StartupError {
     VaultKey,
 }
 
-/// The command buses of both aggregates.
-pub struct Buses {
+/// What commands and subscriptions work with: both aggregates' buses, the
+/// vault and the registers.
+pub struct Core {
     pub registrations: Arc<CommandBus<QualificationRegistration>>,
     pub change_requests: Arc<CommandBus<ChangeRequest>>,
+    pub vault: Vault,
+    pub registry: Arc<SimulatedRegistry>,
+    pub catalogue: Arc<Catalogue>,
 }
 
-impl Buses {
-    /// Buses on `pool` with the catalogue their aggregates need.
-    pub fn new(pool: &PgPool, catalogue: Arc<Catalogue>) -> Self {
+impl Core {
+    /// Wires the core on `pool` from the catalogue and settings.
+    pub async fn new(pool: &PgPool, settings: &Settings) -> Result<Self, StartupError> {
+        let catalogue: Arc<Catalogue> = Arc::new(projections::catalogue::load(pool).await?);
         let services = RegistrationServices {
             catalogue: catalogue.clone(),
             numbers: Arc::new(PgRegistrationNumbers::new(pool.clone())),
         };
-        Self {
+        let vault = Vault::new(pool.clone(), vault_key(settings)?);
+        let registry = if settings.registry_fixtures.is_empty() {
+            SimulatedRegistry::default()
+        } else {
+            let text = std::fs::read_to_string(&settings.registry_fixtures)?;
+            SimulatedRegistry::from_csv(&text, &vault)?
+        };
+        Ok(Self {
             registrations: Arc::new(CommandBus::new(pool.clone(), services)),
-            change_requests: Arc::new(CommandBus::new(pool.clone(), ChangeServices { catalogue })),
-        }
+            change_requests: Arc::new(CommandBus::new(
+                pool.clone(),
+                ChangeServices {
+                    catalogue: catalogue.clone(),
+                },
+            )),
+            catalogue,
+            vault,
+            registry: Arc::new(registry),
+        })
     }
 }
 
-/// Every subscription (views and the process manager), by checkpoint name.
-pub fn projections(buses: &Buses) -> Vec<Arc<dyn Projection>> {
+/// Every subscription (views, process manager, register inquiry), by checkpoint name.
+pub fn projections(core: &Core) -> Vec<Arc<dyn Projection>> {
     vec![
         Arc::new(StatusProjection),
         Arc::new(QueueProjection),
         Arc::new(RegisterProjection),
         Arc::new(ChangeRequestProcess::new(
-            buses.registrations.clone(),
-            buses.change_requests.clone(),
+            core.registrations.clone(),
+            core.change_requests.clone(),
+        )),
+        Arc::new(RegistryInquirySubscription::new(
+            core.registrations.clone(),
+            core.change_requests.clone(),
+            core.registry.clone(),
+            core.vault.clone(),
         )),
     ]
 }
@@ -114,6 +142,8 @@ pub struct Application {
     pub tokens: TokenKeys,
     pub lag: Arc<LagRecorder>,
     pub public_url: String,
+    /// The simulated registers (tests switch them off to exercise retries).
+    pub registry: Arc<SimulatedRegistry>,
     shutdown: watch::Sender<bool>,
     _embedded: Option<EmbeddedPostgres>,
 }
@@ -125,24 +155,24 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let public_url = settings.public_url_for(port);
-        let catalogue = Arc::new(projections::catalogue::load(&pool).await?);
-        let buses = Buses::new(&pool, catalogue.clone());
+        let core = Core::new(&pool, &settings).await?;
+        let catalogue = core.catalogue.clone();
         let tokens = token_keys(&settings)?;
         let lag = Arc::new(LagRecorder::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
         if settings.run_subscriptions {
             let wake = projections::subscription::listen(&pool).await?;
-            for projection in projections(&buses) {
+            for projection in projections(&core) {
                 let sub = Subscription::new(pool.clone(), projection).with_lag(lag.clone());
                 tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
             }
         }
         let state = web::Data::new(AppState {
             pool: pool.clone(),
-            registrations: buses.registrations.clone(),
-            change_requests: buses.change_requests.clone(),
+            registrations: core.registrations.clone(),
+            change_requests: core.change_requests.clone(),
             catalogue,
-            vault: Vault::new(pool.clone(), vault_key(&settings)?),
+            vault: core.vault.clone(),
             tokens: tokens.clone(),
             gateway: Arc::new(SandboxGateway::new(&public_url)),
             lag: lag.clone(),
@@ -157,6 +187,7 @@ impl Application {
             tokens,
             lag,
             public_url,
+            registry: core.registry.clone(),
             shutdown,
             _embedded: embedded,
         })

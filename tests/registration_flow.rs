@@ -61,7 +61,12 @@ async fn application_goes_from_submission_to_the_register() {
         paid["payment"],
         json!({"status": "PAID", "checkout_url": null})
     );
-    assert_eq!(paid["version"], 3, "the second payment added no event");
+    assert_eq!(paid["version"], 4, "the second payment added no event");
+    assert_eq!(
+        paid["flags"],
+        json!([]),
+        "the registers confirmed the application"
+    );
 
     let r = app
         .post(
@@ -102,6 +107,7 @@ async fn application_goes_from_submission_to_the_register() {
             "ApplicationSubmitted",
             "FeeAssessed",
             "PaymentSettled",
+            "RegistryInquiryAnswered",
             "ExaminerAssigned",
             "DecisionProposed",
             "DecisionApproved",

@@ -333,9 +333,11 @@ async fn a_rebuild_produces_the_view_built_incrementally() {
     app.settle().await;
     let incremental = snapshot(&app.pool).await;
     assert!(incremental.len() >= 7 + 7 + 3);
-    let catalogue = Arc::new(projections::catalogue::load(&app.pool).await.unwrap());
-    let buses = shikaku::startup::Buses::new(&app.pool, catalogue);
-    for projection in shikaku::startup::projections(&buses) {
+    let settings = common::test_settings(&app.database_url);
+    let core = shikaku::startup::Core::new(&app.pool, &settings)
+        .await
+        .unwrap();
+    for projection in shikaku::startup::projections(&core) {
         let sub = Subscription::new(app.pool.clone(), projection);
         sub.reset().await.unwrap();
         sub.catch_up().await.unwrap();

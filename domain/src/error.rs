@@ -50,6 +50,8 @@ pub enum DomainError {
     WrongRole,
     #[error("a rejection needs a reason code")]
     ReasonRequired,
+    #[error("attach a family-register extract to answer this request")]
+    AttachmentRequired,
     #[error("the registration is not on the register")]
     NotRegistered,
     #[error("the registration was deleted")]
@@ -83,6 +85,7 @@ impl DomainError {
             DomainError::ReasonRequired => "REASON_REQUIRED",
             DomainError::Allocation(_) => "ALLOCATION_FAILED",
             DomainError::NotRegistered => "NOT_REGISTERED",
+            DomainError::AttachmentRequired => "ATTACHMENT_REQUIRED",
             DomainError::RegistrationDeleted => "REGISTRATION_DELETED",
             DomainError::ChangeRequestOpen => "CHANGE_REQUEST_OPEN",
         }
@@ -94,7 +97,8 @@ impl DomainError {
             DomainError::NotFound => ErrorKind::NotFound,
             DomainError::UnknownQualification
             | DomainError::ProcedureNotOffered
-            | DomainError::ReasonRequired => ErrorKind::Invalid,
+            | DomainError::ReasonRequired
+            | DomainError::AttachmentRequired => ErrorKind::Invalid,
             DomainError::NotAssignee
             | DomainError::AssignOthers
             | DomainError::FourEyes

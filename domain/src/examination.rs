@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::money::Fee;
+use crate::registry::{InquiryAnswer, InquiryOutcome};
 use crate::{Actor, DomainError, Role};
 
 /// Where a case stands.
@@ -90,6 +91,10 @@ pub enum ExaminationEvent {
     PaymentDeclined {
         at: DateTime<Utc>,
     },
+    RegistryInquiryAnswered {
+        answer: InquiryAnswer,
+        at: DateTime<Utc>,
+    },
     ExaminerAssigned {
         examiner: String,
         by: String,
@@ -126,12 +131,27 @@ pub enum ExaminationEvent {
 }
 
 impl ExaminationEvent {
+    /// Whether the case enters examination with this event (paid, or free),
+    /// which is when the registers are asked.
+    pub fn starts_examination(&self) -> bool {
+        match self {
+            ExaminationEvent::FeeAssessed { fee } => fee.is_free(),
+            ExaminationEvent::PaymentSettled { .. } => true,
+            _ => false,
+        }
+    }
+
     /// The status a case has after this event, when the event changes it.
     pub fn status_after(&self) -> Option<CaseStatus> {
         Some(match self {
             ExaminationEvent::FeeAssessed { fee } if fee.is_free() => CaseStatus::UnderExamination,
             ExaminationEvent::FeeAssessed { .. } => CaseStatus::AwaitingPayment,
             ExaminationEvent::PaymentSettled { .. } => CaseStatus::UnderExamination,
+            ExaminationEvent::RegistryInquiryAnswered { answer, .. }
+                if answer.outcome == InquiryOutcome::DomicileUnresolved =>
+            {
+                CaseStatus::ActionRequired
+            }
             ExaminationEvent::InformationRequested { .. } => CaseStatus::ActionRequired,
             ExaminationEvent::ApplicantResponded { .. } => CaseStatus::UnderExamination,
             ExaminationEvent::DecisionApproved {
@@ -150,6 +170,7 @@ impl ExaminationEvent {
             ExaminationEvent::FeeAssessed { .. } => "FeeAssessed",
             ExaminationEvent::PaymentSettled { .. } => "PaymentSettled",
             ExaminationEvent::PaymentDeclined { .. } => "PaymentDeclined",
+            ExaminationEvent::RegistryInquiryAnswered { .. } => "RegistryInquiryAnswered",
             ExaminationEvent::ExaminerAssigned { .. } => "ExaminerAssigned",
             ExaminationEvent::InformationRequested { .. } => "InformationRequested",
             ExaminationEvent::ApplicantResponded { .. } => "ApplicantResponded",
@@ -180,7 +201,28 @@ pub struct Examination {
     pub paid: bool,
     /// Whether the last payment attempt was declined.
     pub payment_declined: bool,
+    /// The registers' answer, once asked.
+    pub inquiry: Option<InquiryAnswer>,
 }
+
+/// The queue flag of a case whose register inquiry has not been answered yet.
+pub const INQUIRY_PENDING: &str = "REGISTRY_INQUIRY_PENDING";
+
+/// The queue flags an inquiry answer raises.
+pub fn inquiry_flags(answer: &InquiryAnswer) -> Vec<String> {
+    match answer.outcome {
+        InquiryOutcome::Confirmed => vec![],
+        InquiryOutcome::Mismatch => answer
+            .differences
+            .iter()
+            .map(|d| format!("REGISTRY_MISMATCH:{d}"))
+            .collect(),
+        InquiryOutcome::DomicileUnresolved => vec!["DOMICILE_UNRESOLVED".to_owned()],
+    }
+}
+
+/// What the applicant is told when the family register cannot establish the domicile.
+pub const DOMICILE_UNRESOLVED_MESSAGE: &str = "The family register could not establish your current registered domicile. Please attach an extract of your family register (koseki) and respond.";
 
 /// Hides a case from applicants other than its owner: for them it does not exist.
 pub fn check_visible(owner: Option<&str>, actor: &Actor) -> Result<(), DomainError> {
@@ -237,6 +279,33 @@ impl Examination {
             return Err(DomainError::NotAwaitingPayment(self.status.as_str()));
         }
         Ok(ExaminationEvent::PaymentDeclined { at })
+    }
+
+    /// Records the registers' answer once; a repeat changes nothing.
+    pub fn record_inquiry(
+        &self,
+        answer: InquiryAnswer,
+        at: DateTime<Utc>,
+    ) -> Option<ExaminationEvent> {
+        if self.inquiry.is_some() || self.status.is_decided() {
+            return None;
+        }
+        Some(ExaminationEvent::RegistryInquiryAnswered { answer, at })
+    }
+
+    /// Flags examiners see in the queue.
+    pub fn flags(&self) -> Vec<String> {
+        match &self.inquiry {
+            Some(answer) => inquiry_flags(answer),
+            None if matches!(
+                self.status,
+                CaseStatus::UnderExamination | CaseStatus::ActionRequired
+            ) =>
+            {
+                vec![INQUIRY_PENDING.to_owned()]
+            }
+            None => vec![],
+        }
     }
 
     /// The payment state as the API shows it.
@@ -311,6 +380,10 @@ impl Examination {
     ) -> Result<ExaminationEvent, DomainError> {
         if self.status != CaseStatus::ActionRequired {
             return Err(DomainError::NotActionRequired(self.status.as_str()));
+        }
+        let domicile = matches!(&self.open_request, Some((r, _)) if r == "DOMICILE_UNRESOLVED");
+        if domicile && attachment_ids.is_empty() {
+            return Err(DomainError::AttachmentRequired);
         }
         Ok(ExaminationEvent::ApplicantResponded {
             message,
@@ -397,6 +470,15 @@ impl Examination {
                 self.payment_declined = false;
             }
             ExaminationEvent::PaymentDeclined { .. } => self.payment_declined = true,
+            ExaminationEvent::RegistryInquiryAnswered { answer, .. } => {
+                if answer.outcome == InquiryOutcome::DomicileUnresolved {
+                    self.open_request = Some((
+                        "DOMICILE_UNRESOLVED".to_owned(),
+                        DOMICILE_UNRESOLVED_MESSAGE.to_owned(),
+                    ));
+                }
+                self.inquiry = Some(answer.clone());
+            }
             ExaminationEvent::ExaminerAssigned { examiner, .. } => {
                 self.assignee = Some(examiner.clone())
             }

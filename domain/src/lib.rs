@@ -10,6 +10,7 @@ pub mod money;
 pub mod my_number;
 pub mod payment;
 pub mod registration;
+pub mod registry;
 
 pub use actor::{Actor, Role};
 pub use error::DomainError;

@@ -5,10 +5,12 @@
 pub mod catalogue;
 pub mod db;
 pub mod error;
+pub mod inquiry;
 pub mod numbers;
 pub mod process;
 pub mod queue;
 pub mod register;
+pub mod registry;
 pub mod status;
 pub mod store;
 pub mod subscription;

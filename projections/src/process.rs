@@ -63,7 +63,7 @@ impl ChangeRequestProcess {
         let registration_id = Uuid::parse_str(registration_id)
             .map_err(|e| ProjectionError::Command(e.to_string()))?;
         let at = Utc::now();
-        let command = || ChangeRequestCommand::Submit {
+        let command = ChangeRequestCommand::Submit {
             registration_id,
             qualification_code: reg.qualification_code.clone(),
             holder: reg.owner.clone(),
@@ -71,7 +71,7 @@ impl ChangeRequestProcess {
             at,
         };
         self.requests
-            .execute_idempotent(&request_id.to_string(), command, Default::default())
+            .execute(&request_id.to_string(), command, None, Default::default())
             .await
             .map_err(failed)?;
         Ok(())
@@ -107,23 +107,33 @@ impl ChangeRequestProcess {
             Uuid::parse_str(request_id).map_err(|e| ProjectionError::Command(e.to_string()))?;
         let now = Utc::now();
         if ended {
-            let close = || RegistrationCommand::CloseChangeRequest {
+            let close = RegistrationCommand::CloseChangeRequest {
                 request_id: request_uuid,
                 at: now,
             };
             self.registrations
-                .execute_idempotent(&registration_id.to_string(), close, Default::default())
+                .execute(
+                    &registration_id.to_string(),
+                    close,
+                    None,
+                    Default::default(),
+                )
                 .await
                 .map_err(failed)?;
             return Ok(());
         }
-        let apply = || RegistrationCommand::ApplyChange {
+        let apply = RegistrationCommand::ApplyChange {
             request_id: request_uuid,
             at: now,
         };
         let outcome = match self
             .registrations
-            .execute_idempotent(&registration_id.to_string(), apply, Default::default())
+            .execute(
+                &registration_id.to_string(),
+                apply,
+                None,
+                Default::default(),
+            )
             .await
         {
             Ok(_) => ChangeRequestCommand::RecordApplied { at: now },
@@ -138,7 +148,7 @@ impl ChangeRequestProcess {
             Err(e) => return Err(failed(e)),
         };
         self.requests
-            .execute_idempotent(request_id, || outcome.clone(), Default::default())
+            .execute(request_id, outcome, None, Default::default())
             .await
             .map_err(failed)?;
         Ok(())

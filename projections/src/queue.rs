@@ -10,9 +10,11 @@ use serde::Serialize;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
+use crate::inquiry::{flag_update, FlagUpdate};
 use crate::status::registration_event;
 use crate::subscription::{Projection, StoredEvent};
 use crate::ProjectionError;
+use domain::examination::INQUIRY_PENDING;
 
 /// Builds `examiner_queue`.
 pub struct QueueProjection;
@@ -33,6 +35,7 @@ struct QueueChange<'a> {
     opened: Option<NewCase>,
     status: Option<&'static str>,
     assignee: Option<&'a str>,
+    flags: Option<FlagUpdate>,
 }
 
 fn assignee(e: &ExaminationEvent) -> Option<&str> {
@@ -87,6 +90,10 @@ impl Decoded {
                     RegistrationEvent::Examination(x) => assignee(x),
                     _ => None,
                 },
+                flags: match e {
+                    RegistrationEvent::Examination(x) => flag_update(x),
+                    _ => None,
+                },
             },
             Decoded::Change(e) => QueueChange {
                 case_id,
@@ -109,6 +116,10 @@ impl Decoded {
                 status: e.status_after().map(|s| s.as_str()),
                 assignee: match e {
                     ChangeRequestEvent::Examination(x) => assignee(x),
+                    _ => None,
+                },
+                flags: match e {
+                    ChangeRequestEvent::Examination(x) => flag_update(x),
                     _ => None,
                 },
             },
@@ -146,6 +157,28 @@ impl Projection for QueueProjection {
             .execute(&mut *conn)
             .await?;
             return Ok(());
+        }
+        match &change.flags {
+            // Only procedures whose matters the registers can confirm wait for them.
+            Some(FlagUpdate::Pending) => {
+                sqlx::query(
+                    "UPDATE examiner_queue SET flags = jsonb_build_array($2::text)
+                     WHERE case_id = $1
+                       AND procedure IN ('NEW_REGISTRATION', 'CHANGE_NAME', 'CHANGE_ADDRESS', 'CHANGE_DOMICILE')",
+                )
+                .bind(change.case_id)
+                .bind(INQUIRY_PENDING)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Some(FlagUpdate::Answered(flags)) => {
+                sqlx::query("UPDATE examiner_queue SET flags = $2 WHERE case_id = $1")
+                    .bind(change.case_id)
+                    .bind(serde_json::to_value(flags)?)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            None => {}
         }
         if change.status.is_none() && change.assignee.is_none() {
             return Ok(());

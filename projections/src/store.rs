@@ -54,7 +54,37 @@ impl<A: Aggregate> CommandBus<A> {
     }
 
     /// Handles a command and returns the aggregate's new state and version.
+    ///
+    /// Without an expected version, a concurrent append (another user, or a
+    /// subscription recording a register answer) is retried against the new
+    /// state, where the command is validated again. With one, it is the
+    /// caller's conflict to resolve.
     pub async fn execute(
+        &self,
+        id: &str,
+        command: A::Command,
+        expected_version: Option<usize>,
+        metadata: HashMap<String, String>,
+    ) -> Result<(A, usize), CommandError<A::Error>>
+    where
+        A: Clone,
+        A::Command: Clone,
+    {
+        let mut attempts = 0;
+        loop {
+            let result = self
+                .execute_once(id, command.clone(), expected_version, metadata.clone())
+                .await;
+            match result {
+                Err(CommandError::Conflict) if expected_version.is_none() && attempts < 5 => {
+                    attempts += 1
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn execute_once(
         &self,
         id: &str,
         command: A::Command,
@@ -89,25 +119,6 @@ impl<A: Aggregate> CommandBus<A> {
             }
         }
         Ok((state, version))
-    }
-}
-
-impl<A: Aggregate + Clone> CommandBus<A> {
-    /// Executes a command that is idempotent, retrying when a concurrent
-    /// writer won the race (the retry sees its events and usually does nothing).
-    pub async fn execute_idempotent(
-        &self,
-        id: &str,
-        command: impl Fn() -> A::Command,
-        metadata: HashMap<String, String>,
-    ) -> Result<(A, usize), CommandError<A::Error>> {
-        let mut attempts = 0;
-        loop {
-            match self.execute(id, command(), None, metadata.clone()).await {
-                Err(CommandError::Conflict) if attempts < 5 => attempts += 1,
-                other => return other,
-            }
-        }
     }
 }
 

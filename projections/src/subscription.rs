@@ -170,16 +170,32 @@ impl Subscription {
     }
 
     /// Applies batches until the stream is caught up (used by the CLI and tests).
+    /// Events of transactions still held back by an older open transaction
+    /// are waited for, not skipped.
     pub async fn catch_up(&self) -> Result<usize, ProjectionError> {
         self.ensure_checkpoint().await?;
         let mut total = 0;
         loop {
             match self.run_once().await? {
-                BatchOutcome::Applied(0) => return Ok(total),
+                BatchOutcome::Applied(0) if !self.behind().await? => return Ok(total),
                 BatchOutcome::Applied(n) => total += n,
-                BatchOutcome::Locked => tokio::time::sleep(Duration::from_millis(20)).await,
+                BatchOutcome::Locked => {}
             }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Whether committed events lie beyond the checkpoint.
+    async fn behind(&self) -> Result<bool, ProjectionError> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM events e, subscription_checkpoints c
+                            WHERE c.name = $1
+                              AND (e.transaction_id, e.global_position)
+                                  > (c.last_transaction_id, c.last_global_position))",
+        )
+        .bind(self.name())
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// Runs until `shutdown` turns true: wakes on NOTIFY or every poll interval;

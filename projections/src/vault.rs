@@ -73,6 +73,17 @@ impl Vault {
         Ok(id)
     }
 
+    /// The lookup token stored for a reference: lets the registers be asked
+    /// without decrypting (or revealing) the number.
+    pub async fn token_of(&self, id: Uuid) -> Result<Option<Vec<u8>>, ProjectionError> {
+        Ok(
+            sqlx::query_scalar("SELECT lookup_token FROM my_number_vault WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// The reference of a number already in the vault.
     pub async fn find(&self, number: &MyNumber) -> Result<Option<Uuid>, ProjectionError> {
         Ok(

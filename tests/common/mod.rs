@@ -175,7 +175,8 @@ impl TestApp {
         body["id"].as_str().unwrap().to_owned()
     }
 
-    /// Pays an application in the sandbox.
+    /// Pays a case in the sandbox and waits until the registers have been
+    /// asked (the inquiry subscription appends its answer to the case).
     pub async fn pay(&self, id: &str) {
         let r = self
             .http
@@ -184,6 +185,7 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
+        self.settle().await;
     }
 
     /// An application, paid and claimed by `examiner`.
@@ -215,7 +217,9 @@ impl TestApp {
 
     /// Waits until every subscription has read every event.
     pub async fn settle(&self) {
-        for _ in 0..200 {
+        // Long, because snapshots are cluster-wide: another test's open
+        // transaction holds every database's subscriptions back a little.
+        for _ in 0..1200 {
             let behind: i64 = sqlx::query_scalar(
                 "SELECT count(*) FROM subscription_checkpoints c
                  WHERE EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.global_position) >

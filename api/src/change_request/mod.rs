@@ -123,16 +123,21 @@ pub async fn create(
             )
             .await?;
         // The process manager may open it at the same moment: both are idempotent.
-        let submit = || ChangeRequestCommand::Submit {
+        let submit = ChangeRequestCommand::Submit {
             registration_id,
             qualification_code: reg.qualification_code.clone(),
             holder: reg.owner.clone(),
-            details: Box::new(details.clone()),
+            details: Box::new(details),
             at: now,
         };
         let (request, version) = state
             .change_requests
-            .execute_idempotent(&request_id.to_string(), submit, metadata(&req, &actor))
+            .execute(
+                &request_id.to_string(),
+                submit,
+                None,
+                metadata(&req, &actor),
+            )
             .await?;
         let body = render(&state, request_id, &request, version, &actor).await?;
         Ok(Created {

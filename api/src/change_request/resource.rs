@@ -104,7 +104,7 @@ pub fn render(
                 })
             }),
         },
-        flags: vec![],
+        flags: exam.flags(),
         changes: ChangesView {
             family_name: c.family_name.clone(),
             given_name: c.given_name.clone(),

@@ -85,6 +85,8 @@ pub struct RegistrationResource {
     pub registration_number: Option<String>,
     pub registered_on: Option<NaiveDate>,
     pub information_request: Option<InformationRequestView>,
+    /// Flags raised on the case (register inquiry: pending, mismatches, unresolved domicile).
+    pub flags: Vec<String>,
     /// Examiners only.
     pub assigned_to: Option<String>,
     /// Examiners only.
@@ -168,6 +170,7 @@ pub fn render(
                 message: message.clone(),
             }
         }),
+        flags: exam.flags(),
         assigned_to: internal.then(|| exam.assignee.clone()).flatten(),
         decision_proposal: internal
             .then(|| exam.proposal.as_ref().map(ProposalView::from))

@@ -13,6 +13,7 @@ use crate::catalogue::Catalogue;
 use crate::examination::{
     check_visible, require_owner, CaseStatus, Examination, ExaminationEvent, Outcome,
 };
+use crate::registry::InquiryAnswer;
 use crate::{Actor, DomainError};
 
 /// What the aggregate needs from outside.
@@ -71,6 +72,11 @@ pub enum ChangeRequestCommand {
     },
     Withdraw {
         actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// The registers answered the inquiry.
+    RecordInquiry {
+        answer: InquiryAnswer,
         at: DateTime<Utc>,
     },
     /// The process manager reports the change made on the registration.
@@ -262,6 +268,9 @@ impl ChangeRequest {
                 check_visible(owner, &actor)?;
                 require_owner(owner, &actor)?;
                 one(exam.withdraw(at)?)
+            }
+            C::RecordInquiry { answer, at } => {
+                exam.record_inquiry(answer, at).map(one).unwrap_or_default()
             }
             C::RecordApplied { at } => match self.outcome {
                 Some(_) => vec![],

@@ -175,6 +175,9 @@ impl QualificationRegistration {
                 at,
             } => self.file_change_request(request_id, details, &actor, at)?,
             C::ApplyChange { request_id, at } => self.apply_change(request_id, at)?,
+            C::RecordInquiry { answer, at } => {
+                exam.record_inquiry(answer, at).map(one).unwrap_or_default()
+            }
             C::CloseChangeRequest { request_id, at } => {
                 if self
                     .open_change_requests

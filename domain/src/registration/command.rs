@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::change_request::ChangeDetails;
 use crate::examination::Outcome;
+use crate::registry::InquiryAnswer;
 use crate::Actor;
 
 /// How an application reached the office.
@@ -94,6 +95,11 @@ pub enum RegistrationCommand {
     },
     /// Carry out an approved change request (once, however often sent).
     ApplyChange { request_id: Uuid, at: DateTime<Utc> },
+    /// The registers answered the inquiry.
+    RecordInquiry {
+        answer: InquiryAnswer,
+        at: DateTime<Utc>,
+    },
     /// Free the slot of a request that ended without a change.
     CloseChangeRequest { request_id: Uuid, at: DateTime<Utc> },
 }
@@ -114,6 +120,7 @@ impl RegistrationCommand {
             C::SettlePayment { .. }
             | C::DeclinePayment { .. }
             | C::ApplyChange { .. }
+            | C::RecordInquiry { .. }
             | C::CloseChangeRequest { .. } => None,
         }
     }
