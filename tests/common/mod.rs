@@ -72,6 +72,7 @@ impl Write for CaptureWriter {
 
 /// A running application and a client for it.
 pub struct TestApp {
+    pub registry: std::sync::Arc<projections::registry::SimulatedRegistry>,
     pub base: String,
     pub pool: PgPool,
     pub tokens: TokenKeys,
@@ -94,16 +95,25 @@ pub fn test_settings(database_url: &str) -> Settings {
 
 /// Starts the application on its own database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application with adjusted settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     log_buffer();
     let database_url = fresh_database().await;
-    let app = Application::build(test_settings(&database_url))
+    let mut settings = test_settings(&database_url);
+    adjust(&mut settings);
+    let app = Application::build(settings)
         .await
         .expect("application starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool.clone();
     let tokens = app.tokens.clone();
+    let registry = app.registry.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
+        registry,
         base,
         pool,
         tokens,
