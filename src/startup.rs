@@ -80,12 +80,25 @@ impl Core {
     }
 }
 
-/// Every subscription (views, process manager, register inquiry), by checkpoint name.
-pub fn projections(core: &Core) -> Vec<Arc<dyn Projection>> {
+/// The subscriptions that build views.
+pub fn views() -> Vec<Arc<dyn Projection>> {
     vec![
         Arc::new(StatusProjection),
         Arc::new(QueueProjection),
         Arc::new(RegisterProjection),
+    ]
+}
+
+/// Every subscription (views, process manager, register inquiry), by checkpoint name.
+pub fn projections(core: &Core) -> Vec<Arc<dyn Projection>> {
+    let mut all = views();
+    all.extend(command_issuers(core));
+    all
+}
+
+/// The subscriptions that turn events into commands.
+fn command_issuers(core: &Core) -> Vec<Arc<dyn Projection>> {
+    vec![
         Arc::new(ChangeRequestProcess::new(
             core.registrations.clone(),
             core.change_requests.clone(),
@@ -162,8 +175,14 @@ impl Application {
         let (shutdown, shutdown_rx) = watch::channel(false);
         if settings.run_subscriptions {
             let wake = projections::subscription::listen(&pool).await?;
-            for projection in projections(&core) {
+            // Lag is measured for the views; command issuers are measured by
+            // the cases they move, not by this figure.
+            for projection in views() {
                 let sub = Subscription::new(pool.clone(), projection).with_lag(lag.clone());
+                tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
+            }
+            for projection in command_issuers(&core) {
+                let sub = Subscription::new(pool.clone(), projection);
                 tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
             }
         }

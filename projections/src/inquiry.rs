@@ -147,6 +147,10 @@ impl Projection for RegistryInquirySubscription {
         "registry_inquiry"
     }
 
+    fn batch_size(&self) -> i64 {
+        16
+    }
+
     async fn apply(
         &self,
         _conn: &mut PgConnection,

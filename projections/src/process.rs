@@ -161,6 +161,10 @@ impl Projection for ChangeRequestProcess {
         "change_request_process"
     }
 
+    fn batch_size(&self) -> i64 {
+        16
+    }
+
     async fn apply(
         &self,
         _conn: &mut PgConnection,

@@ -46,6 +46,12 @@ pub trait Projection: Send + Sync {
     ) -> Result<(), ProjectionError>;
     /// Empties the view before a rebuild.
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError>;
+    /// Events per batch. A batch holds a transaction id until it commits, and
+    /// while it does no subscription reads past it (the xmin guard), so
+    /// subscriptions that issue commands per event keep their batches small.
+    fn batch_size(&self) -> i64 {
+        500
+    }
 }
 
 /// What one call of [`Subscription::run_once`] did.
@@ -87,12 +93,12 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    /// A subscription with batches of up to 500 events.
+    /// A subscription with the projection's batch size.
     pub fn new(pool: PgPool, projection: Arc<dyn Projection>) -> Self {
         Self {
             pool,
+            batch_size: projection.batch_size(),
             projection,
-            batch_size: 500,
             lag: Arc::default(),
         }
     }
