@@ -32,6 +32,10 @@ pub struct Settings {
     pub run_subscriptions: bool,
     /// CSV fixtures of the simulated registers; empty: every inquiry is confirmed.
     pub registry_fixtures: String,
+    /// Largest accepted upload in bytes.
+    pub attachment_max_bytes: usize,
+    /// Uploads no case references are deleted after this many seconds.
+    pub attachment_ttl_seconds: u64,
     /// HS256 secret for bearer tokens; from SHIKAKU_JWT_SECRET only.
     #[serde(skip)]
     pub jwt_secret: Option<String>,
@@ -72,6 +76,16 @@ impl Settings {
         }
         if let Some(v) = var("SHIKAKU_REGISTRY_FIXTURES") {
             self.registry_fixtures = v;
+        }
+        if let Some(v) = var("SHIKAKU_ATTACHMENT_MAX_BYTES") {
+            self.attachment_max_bytes = v
+                .parse()
+                .map_err(|_| ConfigError::Env("SHIKAKU_ATTACHMENT_MAX_BYTES"))?;
+        }
+        if let Some(v) = var("SHIKAKU_ATTACHMENT_TTL_SECONDS") {
+            self.attachment_ttl_seconds = v
+                .parse()
+                .map_err(|_| ConfigError::Env("SHIKAKU_ATTACHMENT_TTL_SECONDS"))?;
         }
         if let Some(v) = var("SHIKAKU_DB_MAX_CONNECTIONS") {
             self.db_max_connections = v

@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, HttpServer};
@@ -11,6 +12,7 @@ use api::AppState;
 use domain::catalogue::Catalogue;
 use domain::change_request::{ChangeRequest, ChangeServices};
 use domain::registration::{QualificationRegistration, RegistrationServices};
+use projections::attachments::Attachments;
 use projections::inquiry::RegistryInquirySubscription;
 use projections::numbers::PgRegistrationNumbers;
 use projections::process::ChangeRequestProcess;
@@ -147,6 +149,25 @@ fn vault_key(settings: &Settings) -> Result<[u8; 32], StartupError> {
     bytes.try_into().map_err(|_| StartupError::VaultKey)
 }
 
+/// Deletes uploads no case referenced in time, once a minute.
+async fn clean_up_attachments(
+    attachments: Attachments,
+    ttl: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        match attachments.clean_up(ttl).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "unreferenced attachments cleaned up"),
+            Err(e) => tracing::warn!(error = %e, "attachment clean-up failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
 /// A built, listening application.
 pub struct Application {
     port: u16,
@@ -186,12 +207,20 @@ impl Application {
                 tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
             }
         }
+        let attachments = Attachments::local(pool.clone(), &settings.data_dir.join("attachments"))?;
+        tokio::spawn(clean_up_attachments(
+            attachments.clone(),
+            Duration::from_secs(settings.attachment_ttl_seconds),
+            shutdown_rx.clone(),
+        ));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             registrations: core.registrations.clone(),
             change_requests: core.change_requests.clone(),
             catalogue,
             vault: core.vault.clone(),
+            attachments,
+            attachment_limit: settings.attachment_max_bytes,
             tokens: tokens.clone(),
             gateway: Arc::new(SandboxGateway::new(&public_url)),
             lag: lag.clone(),

@@ -216,7 +216,7 @@ async fn a_death_notified_by_a_relative_deletes_the_registration_and_ends_pendin
     app.pay(&pending_id).await;
 
     let relative = app.token(Role::Applicant, "grandchild");
-    let attachment = uuid::Uuid::new_v4();
+    let attachment = app.upload_pdf("grandchild").await;
     let r = file(
         &app,
         &relative,

@@ -87,7 +87,7 @@ async fn mismatch_flags_the_case_and_unresolved_domicile_asks_for_an_extract() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["code"], "ATTACHMENT_REQUIRED");
-    let extract = uuid::Uuid::new_v4();
+    let extract = app.upload_pdf("u").await;
     let r = app
         .post(
             &path,
@@ -152,7 +152,7 @@ async fn a_name_change_with_an_unresolved_domicile_is_answered_with_an_extract()
     let holder = app.token(Role::Applicant, "hanako");
     let examiner = app.token(Role::Examiner, "ex");
     let senior = app.token(Role::SeniorExaminer, "sr");
-    let extract = json!({"message": "family register extract attached", "attachment_ids": [uuid::Uuid::new_v4()]});
+    let extract = json!({"message": "family register extract attached", "attachment_ids": [app.upload_pdf("hanako").await]});
 
     let reg = app.apply("hanako", &number).await;
     app.pay(&reg).await;

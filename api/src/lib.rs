@@ -1,6 +1,7 @@
 //! The HTTP API: handlers, authentication, problem+json errors and the
 //! OpenAPI document, which is generated from the handlers registered here.
 
+mod attachment;
 pub mod auth;
 mod change_request;
 pub mod error;
@@ -23,6 +24,7 @@ use domain::catalogue::Catalogue;
 use domain::change_request::ChangeRequest;
 use domain::payment::PaymentGateway;
 use domain::registration::QualificationRegistration;
+use projections::attachments::Attachments;
 use projections::store::CommandBus;
 use projections::subscription::LagRecorder;
 use projections::vault::Vault;
@@ -43,6 +45,9 @@ pub struct AppState {
     pub change_requests: Arc<CommandBus<ChangeRequest>>,
     pub catalogue: Arc<Catalogue>,
     pub vault: Vault,
+    pub attachments: Attachments,
+    /// Largest accepted upload in bytes.
+    pub attachment_limit: usize,
     pub tokens: TokenKeys,
     pub gateway: Arc<dyn PaymentGateway>,
     pub lag: Arc<LagRecorder>,
@@ -79,6 +84,8 @@ impl Modify for BearerAuth {
 
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(qualifications::list)
+        .service(attachment::upload)
+        .service(attachment::download)
         .service(registration::create)
         .service(registration::list)
         .service(registration::get)

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
+use crate::attachment::AttachmentRef;
 use crate::money::Fee;
 use crate::registry::{InquiryAnswer, InquiryOutcome};
 use crate::{Actor, DomainError, Role};
@@ -108,7 +108,7 @@ pub enum ExaminationEvent {
     },
     ApplicantResponded {
         message: String,
-        attachment_ids: Vec<Uuid>,
+        attachments: Vec<AttachmentRef>,
         at: DateTime<Utc>,
     },
     DecisionProposed {
@@ -375,19 +375,19 @@ impl Examination {
     pub fn respond(
         &self,
         message: String,
-        attachment_ids: Vec<Uuid>,
+        attachments: Vec<AttachmentRef>,
         at: DateTime<Utc>,
     ) -> Result<ExaminationEvent, DomainError> {
         if self.status != CaseStatus::ActionRequired {
             return Err(DomainError::NotActionRequired(self.status.as_str()));
         }
         let domicile = matches!(&self.open_request, Some((r, _)) if r == "DOMICILE_UNRESOLVED");
-        if domicile && attachment_ids.is_empty() {
+        if domicile && attachments.is_empty() {
             return Err(DomainError::AttachmentRequired);
         }
         Ok(ExaminationEvent::ApplicantResponded {
             message,
-            attachment_ids,
+            attachments,
             at,
         })
     }

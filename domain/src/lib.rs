@@ -2,6 +2,7 @@
 //! No I/O lives here; services the aggregates need are traits implemented elsewhere.
 
 pub mod actor;
+pub mod attachment;
 pub mod catalogue;
 pub mod change_request;
 pub mod error;

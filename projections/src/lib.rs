@@ -2,6 +2,7 @@
 //! built from events, and the stores the aggregates' services need (vault,
 //! catalogue, registration numbers).
 
+pub mod attachments;
 pub mod catalogue;
 pub mod db;
 pub mod error;

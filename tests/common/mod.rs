@@ -171,6 +171,26 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// Uploads a small PDF as `sub` (role applicant) and returns its id.
+    pub async fn upload_pdf(&self, sub: &str) -> String {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4\n% family register extract\n".to_vec())
+                .file_name("extract.pdf"),
+        );
+        let r = self
+            .http
+            .post(format!("{}/v1/attachments", self.base))
+            .bearer_auth(self.token(Role::Applicant, sub))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let body: Value = r.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
     /// Submits an application as `applicant` and returns its id.
     pub async fn apply(&self, applicant: &str, number: &str) -> String {
         let r = self

@@ -90,6 +90,7 @@ pub async fn create(
         });
     }
     let valid = input.validate().map_err(ApiError::Validation)?;
+    let attachments = crate::attachment::referenced(&state, &input.attachment_ids, &caller).await?;
     let registration_id = registration_id.into_inner();
     let details = ChangeDetails {
         kind: valid.kind,
@@ -97,7 +98,7 @@ pub async fn create(
         deletion_reason: valid.deletion_reason,
         date_of_death: input.date_of_death,
         notifier_relationship: input.notifier_relationship,
-        attachment_ids: input.attachment_ids,
+        attachments,
         note: valid.note,
         filed_by: actor.id.clone(),
         channel,
@@ -255,10 +256,11 @@ pub async fn respond(
 ) -> Result<HttpResponse, ApiError> {
     let input = body.value;
     input.validate().map_err(ApiError::Validation)?;
+    let attachments = crate::attachment::referenced(&state, &input.attachment_ids, &caller).await?;
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
         ChangeRequestCommand::Respond {
             message: input.message,
-            attachment_ids: input.attachment_ids,
+            attachments,
             actor,
             at,
         }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::attachment::AttachmentView;
 use crate::qualifications::Money;
 use crate::registration::{InformationRequestView, PaymentView, ProposalView, TimelineEntry};
 use crate::sandbox::shows_checkout;
@@ -50,7 +51,8 @@ pub struct ChangeRequestResource {
     pub deletion_reason: Option<&'static str>,
     pub date_of_death: Option<NaiveDate>,
     pub notifier_relationship: Option<String>,
-    pub attachment_ids: Vec<Uuid>,
+    /// Attached documents with their digests.
+    pub attachments: Vec<AttachmentView>,
     pub note: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
@@ -119,7 +121,12 @@ pub fn render(
         }),
         date_of_death: details.date_of_death,
         notifier_relationship: details.notifier_relationship.clone(),
-        attachment_ids: details.attachment_ids.clone(),
+        attachments: details
+            .attachments
+            .iter()
+            .cloned()
+            .map(AttachmentView::from)
+            .collect(),
         note: details.note.clone(),
         submitted_at: request.submitted_at,
         due_at: request.due_at,

@@ -333,10 +333,11 @@ pub async fn respond(
 ) -> Result<HttpResponse, ApiError> {
     let input = body.value;
     input.validate().map_err(ApiError::Validation)?;
+    let attachments = crate::attachment::referenced(&state, &input.attachment_ids, &caller).await?;
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
         RegistrationCommand::Respond {
             message: input.message,
-            attachment_ids: input.attachment_ids,
+            attachments,
             actor,
             at,
         }

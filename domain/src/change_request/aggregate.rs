@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::details::ChangeDetails;
+use crate::attachment::AttachmentRef;
 use crate::catalogue::Catalogue;
 use crate::examination::{
     check_visible, require_owner, CaseStatus, Examination, ExaminationEvent, Outcome,
@@ -55,7 +56,7 @@ pub enum ChangeRequestCommand {
     },
     Respond {
         message: String,
-        attachment_ids: Vec<Uuid>,
+        attachments: Vec<AttachmentRef>,
         actor: Actor,
         at: DateTime<Utc>,
     },
@@ -238,13 +239,13 @@ impl ChangeRequest {
             }
             C::Respond {
                 message,
-                attachment_ids,
+                attachments,
                 actor,
                 at,
             } => {
                 check_visible(owner, &actor)?;
                 require_owner(owner, &actor)?;
-                one(exam.respond(message, attachment_ids, at)?)
+                one(exam.respond(message, attachments, at)?)
             }
             C::ProposeDecision {
                 outcome,

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
+use crate::attachment::AttachmentRef;
 use crate::catalogue::Procedure;
 use crate::registration::Channel;
 
@@ -36,7 +36,7 @@ pub struct ChangeDetails {
     pub deletion_reason: Option<DeletionReason>,
     pub date_of_death: Option<NaiveDate>,
     pub notifier_relationship: Option<String>,
-    pub attachment_ids: Vec<Uuid>,
+    pub attachments: Vec<AttachmentRef>,
     /// Why the holder asks (free text, e.g. a lost certificate).
     pub note: Option<String>,
     /// Who filed it: the holder, or a relative notifying a death.

@@ -149,12 +149,12 @@ impl QualificationRegistration {
             } => one(exam.request_information(reason_code, message, &actor, at)?),
             C::Respond {
                 message,
-                attachment_ids,
+                attachments,
                 actor,
                 at,
             } => {
                 self.require_owner(&actor)?;
-                one(exam.respond(message, attachment_ids, at)?)
+                one(exam.respond(message, attachments, at)?)
             }
             C::ProposeDecision {
                 outcome,

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::attachment::AttachmentRef;
 use crate::change_request::ChangeDetails;
 use crate::examination::Outcome;
 use crate::registry::InquiryAnswer;
@@ -70,7 +71,7 @@ pub enum RegistrationCommand {
     /// The applicant answers.
     Respond {
         message: String,
-        attachment_ids: Vec<Uuid>,
+        attachments: Vec<AttachmentRef>,
         actor: Actor,
         at: DateTime<Utc>,
     },
