@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod config;
 pub mod embedded_pg;
+pub mod import;
 pub mod startup;
 pub mod telemetry;
 

@@ -39,6 +39,8 @@ enum Command {
     },
     /// Empty a view and rebuild it from the events.
     RebuildProjection { name: String },
+    /// Import the paper-era register from a CSV file (all rows or none).
+    ImportRegister { file: std::path::PathBuf },
     /// Print the OpenAPI document.
     Openapi,
     /// Measure throughput, latency and projection lag (see README).
@@ -104,6 +106,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             sub.reset().await?;
             let n = sub.catch_up().await?;
             println!("rebuilt {name} from {n} events");
+        }
+        Command::ImportRegister { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let (pool, _embedded) = startup::database(&settings).await?;
+            let n = shikaku::import::import_register(&pool, &text).await?;
+            println!("imported {n} registrations");
         }
         Command::Openapi => {
             println!("{}", serde_json::to_string_pretty(&api::openapi())?);

@@ -74,6 +74,8 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("{detail}")]
     Unprocessable { code: &'static str, detail: String },
+    #[error("too many failed attempts; try again in {0} seconds")]
+    TooManyRequests(u64),
     #[error(transparent)]
     Domain(DomainError),
     #[error("internal error")]
@@ -103,6 +105,7 @@ impl ApiError {
             ApiError::Validation(_) => "VALIDATION_FAILED",
             ApiError::Domain(e) => e.code(),
             ApiError::Internal(_) => "INTERNAL",
+            ApiError::TooManyRequests(_) => "TOO_MANY_ATTEMPTS",
         }
     }
 
@@ -117,6 +120,7 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE => "Payload too large",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
             StatusCode::UNPROCESSABLE_ENTITY => "Unprocessable content",
+            StatusCode::TOO_MANY_REQUESTS => "Too many requests",
             _ => "Internal server error",
         }
     }
@@ -179,6 +183,7 @@ impl ResponseError for ApiError {
                 ErrorKind::NotFound => StatusCode::NOT_FOUND,
             },
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -208,6 +213,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Unauthorized(_) => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            ApiError::TooManyRequests(seconds) => {
+                response.insert_header(("Retry-After", seconds.to_string()));
             }
             ApiError::Conflict {
                 code: "CONCURRENT_MODIFICATION",

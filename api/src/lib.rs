@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 mod health;
 pub mod idempotency;
+mod link;
 mod pagination;
 mod qualifications;
 mod queue;
@@ -87,6 +88,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(attachment::upload)
         .service(attachment::download)
         .service(registration::create)
+        .service(link::link)
         .service(registration::list)
         .service(registration::get)
         .service(registration::withdraw)

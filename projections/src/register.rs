@@ -25,19 +25,60 @@ impl Projection for RegisterProjection {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let Some((
-            id,
+        let Some((id, e)) = registration_event(event)? else {
+            return Ok(());
+        };
+        let entry = match e {
             RegistrationEvent::Registered {
                 qualification_code,
                 registration_number,
                 registered_on,
                 family_name,
                 given_name,
-            },
-        )) = registration_event(event)?
-        else {
-            return Ok(());
+            } => (
+                qualification_code,
+                registration_number,
+                registered_on,
+                family_name,
+                given_name,
+            ),
+            RegistrationEvent::RegistrationImported {
+                qualification_code,
+                registration_number,
+                registered_on,
+                holder,
+                ..
+            } => (
+                qualification_code,
+                registration_number,
+                registered_on,
+                holder.family_name,
+                holder.given_name,
+            ),
+            RegistrationEvent::RegisteredMattersChanged { changes, .. } => {
+                sqlx::query(
+                    "UPDATE register SET family_name = coalesce($2, family_name),
+                                         given_name = coalesce($3, given_name)
+                     WHERE registration_id = $1",
+                )
+                .bind(id)
+                .bind(changes.family_name)
+                .bind(changes.given_name)
+                .execute(&mut *conn)
+                .await?;
+                return Ok(());
+            }
+            RegistrationEvent::RegistrationDeleted { .. } => {
+                sqlx::query("UPDATE register SET status = 'DELETED' WHERE registration_id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+                return Ok(());
+            }
+            _ => return Ok(()),
         };
+        let (qualification_code, registration_number, registered_on, family_name, given_name) =
+            entry;
         sqlx::query(
             "INSERT INTO register
                (qualification_code, registration_number, registration_id, family_name, given_name,

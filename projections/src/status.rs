@@ -68,6 +68,38 @@ impl Projection for StatusProjection {
             .await?;
             return Ok(());
         }
+        if let RegistrationEvent::RegistrationImported {
+            qualification_code,
+            registration_number,
+            at,
+            ..
+        } = &e
+        {
+            sqlx::query(
+                "INSERT INTO registration_status
+                   (id, qualification_code, channel, status, submitted_at, due_at,
+                    registration_number, version, updated_at)
+                 VALUES ($1, $2, 'PAPER', 'REGISTERED', $3, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(qualification_code)
+            .bind(at)
+            .bind(registration_number)
+            .bind(event.sequence)
+            .bind(event.recorded_at)
+            .execute(&mut *conn)
+            .await?;
+            return Ok(());
+        }
+        if let RegistrationEvent::HolderLinked { owner, .. } = &e {
+            sqlx::query("UPDATE registration_status SET owner = $2, version = $3 WHERE id = $1")
+                .bind(id)
+                .bind(owner)
+                .bind(event.sequence)
+                .execute(&mut *conn)
+                .await?;
+            return Ok(());
+        }
         let status = e.status_after().map(|s| s.as_str());
         let (fee, paid, number) = match &e {
             RegistrationEvent::Examination(ExaminationEvent::FeeAssessed { fee }) => {

@@ -75,6 +75,18 @@ fn respond_with(body: RegistrationResource, version: usize) -> HttpResponse {
         .json(body)
 }
 
+/// Answers 200 with a registration state and its ETag.
+pub(crate) async fn render_registration(
+    state: &AppState,
+    id: Uuid,
+    reg: &QualificationRegistration,
+    version: usize,
+    viewer: &Actor,
+) -> Result<HttpResponse, ApiError> {
+    let body = resource(state, id, reg, version, viewer).await?;
+    Ok(respond_with(body, version))
+}
+
 async fn show(state: &AppState, id: Uuid, viewer: &Actor) -> Result<HttpResponse, ApiError> {
     let (reg, version) = visible(state, id, viewer).await?;
     let body = resource(state, id, &reg, version, viewer).await?;

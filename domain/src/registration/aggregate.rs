@@ -70,12 +70,12 @@ impl QualificationRegistration {
         services: &RegistrationServices,
     ) -> Result<Vec<RegistrationEvent>, DomainError> {
         use RegistrationCommand as C;
-        if !self.exists() && !matches!(command, C::Submit { .. }) {
+        if !self.exists() && !matches!(command, C::Submit { .. } | C::Import { .. }) {
             return Err(DomainError::NotFound);
         }
         // Another applicant's case is not even acknowledged to exist.
         if let (true, Some(actor)) = (self.exists(), command.actor()) {
-            if !matches!(command, C::FileChangeRequest { .. }) {
+            if !matches!(command, C::FileChangeRequest { .. } | C::LinkHolder { .. }) {
                 check_visible(self.owner.as_deref(), actor)?;
             }
         }
@@ -175,6 +175,41 @@ impl QualificationRegistration {
                 at,
             } => self.file_change_request(request_id, details, &actor, at)?,
             C::ApplyChange { request_id, at } => self.apply_change(request_id, at)?,
+            C::Import {
+                qualification_code,
+                registration_number,
+                registered_on,
+                holder,
+                at,
+            } => {
+                if self.exists() {
+                    return Err(DomainError::AlreadyExists);
+                }
+                vec![RegistrationEvent::RegistrationImported {
+                    qualification_code,
+                    registration_number,
+                    registered_on,
+                    holder,
+                    at,
+                }]
+            }
+            C::LinkHolder {
+                my_number_ref,
+                actor,
+                at,
+            } => match &self.owner {
+                Some(owner) if *owner == actor.id => vec![],
+                // Linked to someone else, or not on the register: as if absent.
+                Some(_) => return Err(DomainError::NotFound),
+                None if self.status() != CaseStatus::Registered => {
+                    return Err(DomainError::NotFound)
+                }
+                None => vec![RegistrationEvent::HolderLinked {
+                    owner: actor.id,
+                    my_number_ref,
+                    at,
+                }],
+            },
             C::RecordInquiry { answer, at } => {
                 exam.record_inquiry(answer, at).map(one).unwrap_or_default()
             }
@@ -351,6 +386,29 @@ impl Aggregate for QualificationRegistration {
                 details,
                 ..
             } => self.open_change_requests.push((request_id, *details)),
+            RegistrationEvent::RegistrationImported {
+                qualification_code,
+                registration_number,
+                registered_on,
+                holder,
+                at,
+            } => {
+                self.qualification_code = qualification_code;
+                self.registration_number = Some(registration_number);
+                self.registered_on = Some(registered_on);
+                self.applicant = Some(*holder);
+                self.channel = Some(Channel::Paper);
+                self.submitted_at = Some(at);
+                self.due_at = Some(at);
+            }
+            RegistrationEvent::HolderLinked {
+                owner,
+                my_number_ref,
+                ..
+            } => {
+                self.owner = Some(owner);
+                self.my_number_ref = Some(my_number_ref);
+            }
             RegistrationEvent::RegisteredMattersChanged {
                 request_id,
                 changes,

@@ -96,6 +96,20 @@ pub enum RegistrationCommand {
     },
     /// Carry out an approved change request (once, however often sent).
     ApplyChange { request_id: Uuid, at: DateTime<Utc> },
+    /// Bring a paper-era registration into the system (`import-register`).
+    Import {
+        qualification_code: String,
+        registration_number: String,
+        registered_on: NaiveDate,
+        holder: Box<Applicant>,
+        at: DateTime<Utc>,
+    },
+    /// Link the registration to the caller's My Number (initial setting).
+    LinkHolder {
+        my_number_ref: Uuid,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
     /// The registers answered the inquiry.
     RecordInquiry {
         answer: InquiryAnswer,
@@ -117,11 +131,13 @@ impl RegistrationCommand {
             | C::ProposeDecision { actor, .. }
             | C::ApproveDecision { actor, .. }
             | C::Withdraw { actor, .. }
-            | C::FileChangeRequest { actor, .. } => Some(actor),
+            | C::FileChangeRequest { actor, .. }
+            | C::LinkHolder { actor, .. } => Some(actor),
             C::SettlePayment { .. }
             | C::DeclinePayment { .. }
             | C::ApplyChange { .. }
             | C::RecordInquiry { .. }
+            | C::Import { .. }
             | C::CloseChangeRequest { .. } => None,
         }
     }

@@ -31,6 +31,18 @@ pub enum RegistrationEvent {
         family_name: String,
         given_name: String,
     },
+    RegistrationImported {
+        qualification_code: String,
+        registration_number: String,
+        registered_on: NaiveDate,
+        holder: Box<Applicant>,
+        at: DateTime<Utc>,
+    },
+    HolderLinked {
+        owner: String,
+        my_number_ref: Uuid,
+        at: DateTime<Utc>,
+    },
     ChangeRequestFiled {
         request_id: Uuid,
         details: Box<ChangeDetails>,
@@ -66,6 +78,8 @@ impl RegistrationEvent {
             RegistrationEvent::ApplicationSubmitted { .. } => Some(CaseStatus::Submitted),
             RegistrationEvent::Registered { .. } => Some(CaseStatus::Registered),
             RegistrationEvent::RegistrationDeleted { .. } => Some(CaseStatus::Deleted),
+            RegistrationEvent::RegistrationImported { .. } => Some(CaseStatus::Registered),
+            RegistrationEvent::HolderLinked { .. } => None,
             RegistrationEvent::ChangeRequestFiled { .. }
             | RegistrationEvent::RegisteredMattersChanged { .. }
             | RegistrationEvent::CertificateReissueRequested { .. }
@@ -81,6 +95,8 @@ impl DomainEvent for RegistrationEvent {
             RegistrationEvent::ApplicationSubmitted { .. } => "ApplicationSubmitted",
             RegistrationEvent::Registered { .. } => "Registered",
             RegistrationEvent::ChangeRequestFiled { .. } => "ChangeRequestFiled",
+            RegistrationEvent::RegistrationImported { .. } => "RegistrationImported",
+            RegistrationEvent::HolderLinked { .. } => "HolderLinked",
             RegistrationEvent::RegisteredMattersChanged { .. } => "RegisteredMattersChanged",
             RegistrationEvent::CertificateReissueRequested { .. } => "CertificateReissueRequested",
             RegistrationEvent::RegistrationDeleted { .. } => "RegistrationDeleted",
