@@ -13,6 +13,7 @@ use domain::catalogue::Catalogue;
 use domain::change_request::{ChangeRequest, ChangeServices};
 use domain::registration::{QualificationRegistration, RegistrationServices};
 use projections::attachments::Attachments;
+use projections::change_status::ChangeStatusProjection;
 use projections::inquiry::RegistryInquirySubscription;
 use projections::numbers::PgRegistrationNumbers;
 use projections::process::ChangeRequestProcess;
@@ -88,6 +89,7 @@ pub fn views() -> Vec<Arc<dyn Projection>> {
         Arc::new(StatusProjection),
         Arc::new(QueueProjection),
         Arc::new(RegisterProjection),
+        Arc::new(ChangeStatusProjection),
     ]
 }
 

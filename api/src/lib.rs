@@ -98,6 +98,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(registration::propose)
         .service(registration::approve)
         .service(change_request::create)
+        .service(change_request::list)
         .service(change_request::get)
         .service(change_request::withdraw)
         .service(change_request::respond)

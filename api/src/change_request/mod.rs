@@ -150,6 +150,91 @@ pub async fn create(
     .await
 }
 
+/// Filters and paging of the change-request list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only requests against this registration.
+    pub registration_id: Option<Uuid>,
+    pub status: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+}
+
+/// A row of the change-request list.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ChangeRequestSummary {
+    pub id: Uuid,
+    pub registration_id: Uuid,
+    pub kind: String,
+    pub channel: String,
+    pub qualification_code: String,
+    pub status: String,
+    pub fee: crate::qualifications::Money,
+    /// APPLIED once the registration changed; otherwise why it could not be.
+    pub outcome: Option<String>,
+    pub submitted_at: chrono::DateTime<Utc>,
+    pub version: i64,
+}
+
+/// A page of change requests.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ChangeRequestPage {
+    pub items: Vec<ChangeRequestSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// List change requests: applicants see those they filed or whose registration they hold.
+#[utoipa::path(
+    tag = "change-requests",
+    params(ListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of change requests, oldest first", body = ChangeRequestPage),
+        (status = 400, description = "Invalid filter, cursor or limit", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/change-requests")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    use projections::change_status::{self, ChangeFilter};
+    let q = query.into_inner();
+    let limit = crate::pagination::limit(q.limit)?;
+    let filter = ChangeFilter {
+        party: (caller.0.role == Role::Applicant).then(|| caller.0.id.clone()),
+        registration_id: q.registration_id,
+        status: q.status,
+        after: crate::pagination::decode(q.cursor.as_deref())?,
+        limit,
+    };
+    let rows = change_status::list(&state.pool, &filter).await?;
+    let (rows, next_cursor) = crate::pagination::page(rows, limit, |r| (r.submitted_at, r.id));
+    let items = rows
+        .into_iter()
+        .map(|r| ChangeRequestSummary {
+            id: r.id,
+            registration_id: r.registration_id,
+            kind: r.kind,
+            channel: r.channel,
+            qualification_code: r.qualification_code,
+            status: r.status,
+            fee: crate::qualifications::Money::yen(r.fee_total),
+            outcome: r.outcome,
+            submitted_at: r.submitted_at,
+            version: r.version,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ChangeRequestPage { items, next_cursor }))
+}
+
 /// The status of one change request, read from its events.
 #[utoipa::path(
     tag = "change-requests",
