@@ -32,6 +32,9 @@ pub struct Settings {
     pub run_subscriptions: bool,
     /// CSV fixtures of the simulated registers; empty: every inquiry is confirmed.
     pub registry_fixtures: String,
+    /// Where attachments live: empty for `<data_dir>/attachments`, or
+    /// `s3://BUCKET` for an S3-compatible store configured by AWS_* variables.
+    pub attachment_store: String,
     /// Largest accepted upload in bytes.
     pub attachment_max_bytes: usize,
     /// Uploads no case references are deleted after this many seconds.
@@ -76,6 +79,9 @@ impl Settings {
         }
         if let Some(v) = var("SHIKAKU_REGISTRY_FIXTURES") {
             self.registry_fixtures = v;
+        }
+        if let Some(v) = var("SHIKAKU_ATTACHMENT_STORE") {
+            self.attachment_store = v;
         }
         if let Some(v) = var("SHIKAKU_ATTACHMENT_MAX_BYTES") {
             self.attachment_max_bytes = v

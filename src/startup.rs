@@ -209,7 +209,13 @@ impl Application {
                 tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
             }
         }
-        let attachments = Attachments::local(pool.clone(), &settings.data_dir.join("attachments"))?;
+        let attachments = match settings.attachment_store.strip_prefix("s3://") {
+            Some(bucket) => Attachments::s3(
+                pool.clone(),
+                object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket),
+            )?,
+            None => Attachments::local(pool.clone(), &settings.data_dir.join("attachments"))?,
+        };
         tokio::spawn(clean_up_attachments(
             attachments.clone(),
             Duration::from_secs(settings.attachment_ttl_seconds),

@@ -189,3 +189,86 @@ async fn unreferenced_uploads_are_cleaned_up() {
     );
     assert_eq!(&store.bytes(kept.id).await.unwrap()[..], b"%PDF-1 kept");
 }
+
+/// A local S3-compatible server (moto, installed by ./scripts/test) on a free port.
+struct FakeS3 {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for FakeS3 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn fake_s3() -> FakeS3 {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("moto_server runs (./scripts/test installs moto[server] from PyPI)");
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http.get(&url).send().await.is_ok() {
+            return FakeS3 { child, url };
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("moto_server did not start");
+}
+
+#[tokio::test]
+async fn attachments_go_to_an_s3_compatible_bucket_when_configured() {
+    let s3 = fake_s3().await;
+    let created = reqwest::Client::new()
+        .put(format!("{}/shikaku-attachments", s3.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(created.status().is_success());
+    let url = common::fresh_database().await;
+    let pool = projections::db::connect(&url, 4).await.unwrap();
+    projections::db::migrate(&pool).await.unwrap();
+    let builder = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name("shikaku-attachments")
+        .with_endpoint(&s3.url)
+        .with_allow_http(true)
+        .with_region("us-east-1")
+        .with_access_key_id("test")
+        .with_secret_access_key("test");
+    let store = projections::attachments::Attachments::s3(pool, builder).unwrap();
+    let stored = store
+        .put("a", "image/png", "\u{89}PNG in a bucket".into())
+        .await
+        .unwrap();
+    let listed = reqwest::Client::new()
+        .get(format!("{}/shikaku-attachments", s3.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listed.contains(&format!("attachments/{}", stored.id)),
+        "the object is in the bucket: {listed}"
+    );
+    assert_eq!(
+        &store.bytes(stored.id).await.unwrap()[..],
+        "\u{89}PNG in a bucket".as_bytes()
+    );
+    assert_eq!(store.clean_up(std::time::Duration::ZERO).await.unwrap(), 1);
+    assert!(
+        store.bytes(stored.id).await.is_err(),
+        "deleted from the bucket too"
+    );
+}

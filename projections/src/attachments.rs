@@ -37,6 +37,16 @@ impl Attachments {
         Ok(Self::new(pool, Arc::new(objects)))
     }
 
+    /// Attachments in an S3-compatible bucket, configured by the builder
+    /// (from the environment in production: AWS_ENDPOINT, AWS_REGION, keys).
+    pub fn s3(
+        pool: PgPool,
+        builder: object_store::aws::AmazonS3Builder,
+    ) -> Result<Self, ProjectionError> {
+        let objects = builder.build().map_err(store_error)?;
+        Ok(Self::new(pool, Arc::new(objects)))
+    }
+
     /// Attachments in any object store.
     pub fn new(pool: PgPool, objects: Arc<dyn ObjectStore>) -> Self {
         Self { pool, objects }
