@@ -215,11 +215,15 @@ async fn fake_s3() -> FakeS3 {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("moto_server runs (./scripts/test installs moto[server] from PyPI)");
-    let url = format!("http://127.0.0.1:{port}");
+    // Owned by the guard from here on, so it is killed and reaped on any exit.
+    let server = FakeS3 {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
     let http = reqwest::Client::new();
     for _ in 0..200 {
-        if http.get(&url).send().await.is_ok() {
-            return FakeS3 { child, url };
+        if http.get(&server.url).send().await.is_ok() {
+            return server;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
