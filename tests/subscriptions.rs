@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Utc;
+use domain::examination::ExaminationCommand;
 use domain::registration::{
     Applicant, Channel, QualificationRegistration, RegistrationCommand, RegistrationServices,
 };
@@ -234,11 +235,11 @@ async fn sixteen_writers_every_event_reaches_every_view_exactly_once() {
                 bus.execute(&id, submit, None, HashMap::new())
                     .await
                     .unwrap();
-                let pay = RegistrationCommand::SettlePayment {
+                let pay = RegistrationCommand::Examination(ExaminationCommand::SettlePayment {
                     payment_reference: format!("p-{id}"),
                     amount: 19050,
                     at: Utc::now(),
-                };
+                });
                 bus.execute(&id, pay, None, HashMap::new()).await.unwrap();
             }
         }));

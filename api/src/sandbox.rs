@@ -7,6 +7,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use domain::change_request::ChangeRequestCommand;
 use domain::examination::CaseStatus;
+use domain::examination::ExaminationCommand;
 use domain::payment::{PaymentGateway, PaymentRequest};
 use domain::registration::RegistrationCommand;
 use serde::Serialize;
@@ -136,13 +137,13 @@ async fn record(
     let amount = case.exam.fee.total();
     if case.registration {
         let command = if settle {
-            RegistrationCommand::SettlePayment {
+            RegistrationCommand::Examination(ExaminationCommand::SettlePayment {
                 payment_reference: reference,
                 amount,
                 at: now,
-            }
+            })
         } else {
-            RegistrationCommand::DeclinePayment { at: now }
+            RegistrationCommand::Examination(ExaminationCommand::DeclinePayment { at: now })
         };
         state
             .registrations
@@ -150,13 +151,13 @@ async fn record(
             .await?;
     } else {
         let command = if settle {
-            ChangeRequestCommand::SettlePayment {
+            ChangeRequestCommand::Examination(ExaminationCommand::SettlePayment {
                 payment_reference: reference,
                 amount,
                 at: now,
-            }
+            })
         } else {
-            ChangeRequestCommand::DeclinePayment { at: now }
+            ChangeRequestCommand::Examination(ExaminationCommand::DeclinePayment { at: now })
         };
         state
             .change_requests

@@ -224,6 +224,72 @@ pub fn inquiry_flags(answer: &InquiryAnswer) -> Vec<String> {
 /// What the applicant is told when the family register cannot establish the domicile.
 pub const DOMICILE_UNRESOLVED_MESSAGE: &str = "The family register could not establish your current registered domicile. Please attach an extract of your family register (koseki) and respond.";
 
+/// The commands every case type takes, decided by [`Examination::decide`].
+#[derive(Debug, Clone)]
+pub enum ExaminationCommand {
+    /// The gateway reports the fee paid.
+    SettlePayment {
+        payment_reference: String,
+        amount: i64,
+        at: DateTime<Utc>,
+    },
+    /// The gateway reports the payment declined.
+    DeclinePayment { at: DateTime<Utc> },
+    /// The registers answered the inquiry.
+    RecordInquiry {
+        answer: InquiryAnswer,
+        at: DateTime<Utc>,
+    },
+    /// Claim or reassign the case.
+    Assign {
+        examiner: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// Ask the applicant for information.
+    RequestInformation {
+        reason_code: String,
+        message: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// The applicant answers.
+    Respond {
+        message: String,
+        attachments: Vec<AttachmentRef>,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// Propose a decision.
+    ProposeDecision {
+        outcome: Outcome,
+        reason_code: Option<String>,
+        note: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// A senior examiner confirms the proposal.
+    ApproveDecision { actor: Actor, at: DateTime<Utc> },
+    /// The applicant withdraws.
+    Withdraw { actor: Actor, at: DateTime<Utc> },
+}
+
+impl ExaminationCommand {
+    /// The person acting, when a person acts (gateways and registers do not).
+    pub fn actor(&self) -> Option<&Actor> {
+        use ExaminationCommand as C;
+        match self {
+            C::Assign { actor, .. }
+            | C::RequestInformation { actor, .. }
+            | C::Respond { actor, .. }
+            | C::ProposeDecision { actor, .. }
+            | C::ApproveDecision { actor, .. }
+            | C::Withdraw { actor, .. } => Some(actor),
+            C::SettlePayment { .. } | C::DeclinePayment { .. } | C::RecordInquiry { .. } => None,
+        }
+    }
+}
+
 /// Hides a case from applicants other than its owner: for them it does not exist.
 pub fn check_visible(owner: Option<&str>, actor: &Actor) -> Result<(), DomainError> {
     if actor.role == Role::Applicant && owner != Some(actor.id.as_str()) {
@@ -253,6 +319,75 @@ pub const REASON_CODES: &[&str] = &[
 ];
 
 impl Examination {
+    /// Decides a shared command on a case owned by `owner`. Returns the events
+    /// and, for a confirmed decision, its outcome, which the aggregate gives
+    /// effect to (a registration number, a change on the register).
+    pub fn decide(
+        &self,
+        command: ExaminationCommand,
+        owner: Option<&str>,
+    ) -> Result<(Vec<ExaminationEvent>, Option<Outcome>), DomainError> {
+        use ExaminationCommand as C;
+        if let Some(actor) = command.actor() {
+            check_visible(owner, actor)?;
+        }
+        let one = |e: ExaminationEvent| Ok((vec![e], None));
+        match command {
+            C::SettlePayment {
+                payment_reference,
+                amount,
+                at,
+            } => Ok((
+                self.settle_payment(payment_reference, amount, at)?
+                    .into_iter()
+                    .collect(),
+                None,
+            )),
+            C::DeclinePayment { at } => one(self.decline_payment(at)?),
+            C::RecordInquiry { answer, at } => {
+                Ok((self.record_inquiry(answer, at).into_iter().collect(), None))
+            }
+            C::Assign {
+                examiner,
+                actor,
+                at,
+            } => Ok((
+                self.assign(&examiner, &actor, at)?.into_iter().collect(),
+                None,
+            )),
+            C::RequestInformation {
+                reason_code,
+                message,
+                actor,
+                at,
+            } => one(self.request_information(reason_code, message, &actor, at)?),
+            C::Respond {
+                message,
+                attachments,
+                actor,
+                at,
+            } => {
+                require_owner(owner, &actor)?;
+                one(self.respond(message, attachments, at)?)
+            }
+            C::ProposeDecision {
+                outcome,
+                reason_code,
+                note,
+                actor,
+                at,
+            } => one(self.propose(outcome, reason_code, note, &actor, at)?),
+            C::ApproveDecision { actor, at } => {
+                let (outcome, events) = self.approve(&actor, at)?;
+                Ok((events, Some(outcome)))
+            }
+            C::Withdraw { actor, at } => {
+                require_owner(owner, &actor)?;
+                one(self.withdraw(at)?)
+            }
+        }
+    }
+
     /// The gateway reports the fee paid; a second report changes nothing.
     pub fn settle_payment(
         &self,

@@ -10,6 +10,7 @@ use chrono::Utc;
 use cqrs_es::Aggregate;
 use domain::catalogue::Procedure;
 use domain::change_request::{ChangeRequest, ChangeRequestCommand, ChangeRequestEvent};
+use domain::examination::ExaminationCommand;
 use domain::examination::ExaminationEvent;
 use domain::registration::{QualificationRegistration, RegistrationCommand, RegistrationEvent};
 use domain::registry::{RegistryInquiry, Statement};
@@ -87,7 +88,7 @@ impl RegistryInquirySubscription {
         self.registrations
             .execute(
                 id,
-                RegistrationCommand::RecordInquiry { answer, at },
+                RegistrationCommand::Examination(ExaminationCommand::RecordInquiry { answer, at }),
                 None,
                 Default::default(),
             )
@@ -131,7 +132,7 @@ impl RegistryInquirySubscription {
         self.requests
             .execute(
                 id,
-                ChangeRequestCommand::RecordInquiry { answer, at },
+                ChangeRequestCommand::Examination(ExaminationCommand::RecordInquiry { answer, at }),
                 None,
                 Default::default(),
             )

@@ -8,6 +8,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use domain::change_request::{ChangeDetails, ChangeRequest, ChangeRequestCommand};
+use domain::examination::ExaminationCommand;
 use domain::examination::Outcome;
 use domain::registration::{Channel, RegistrationCommand};
 use domain::{Actor, Role};
@@ -308,7 +309,7 @@ pub async fn withdraw(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        ChangeRequestCommand::Withdraw { actor, at }
+        ChangeRequestCommand::Examination(ExaminationCommand::Withdraw { actor, at })
     })
     .await
 }
@@ -343,12 +344,12 @@ pub async fn respond(
     input.validate().map_err(ApiError::Validation)?;
     let attachments = crate::attachment::referenced(&state, &input.attachment_ids, &caller).await?;
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        ChangeRequestCommand::Respond {
+        ChangeRequestCommand::Examination(ExaminationCommand::Respond {
             message: input.message,
             attachments,
             actor,
             at,
-        }
+        })
     })
     .await
 }
@@ -381,11 +382,11 @@ pub async fn assign(
     caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
     let examiner = body.value.examiner.unwrap_or_else(|| caller.0.id.clone());
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        ChangeRequestCommand::Assign {
+        ChangeRequestCommand::Examination(ExaminationCommand::Assign {
             examiner,
             actor,
             at,
-        }
+        })
     })
     .await
 }
@@ -420,12 +421,12 @@ pub async fn request_information(
     let input = body.value;
     input.validate().map_err(ApiError::Validation)?;
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        ChangeRequestCommand::RequestInformation {
+        ChangeRequestCommand::Examination(ExaminationCommand::RequestInformation {
             reason_code: input.reason_code,
             message: input.message,
             actor,
             at,
-        }
+        })
     })
     .await
 }
@@ -464,13 +465,13 @@ pub async fn propose(
         OutcomeInput::Reject => Outcome::Reject,
     };
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        ChangeRequestCommand::ProposeDecision {
+        ChangeRequestCommand::Examination(ExaminationCommand::ProposeDecision {
             outcome,
             reason_code: input.reason_code,
             note: input.note,
             actor,
             at,
-        }
+        })
     })
     .await
 }
@@ -499,7 +500,7 @@ pub async fn approve(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::SeniorExaminer])?;
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        ChangeRequestCommand::ApproveDecision { actor, at }
+        ChangeRequestCommand::Examination(ExaminationCommand::ApproveDecision { actor, at })
     })
     .await
 }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
+use domain::examination::ExaminationCommand;
 use domain::examination::Outcome;
 use domain::registration::{Applicant, Channel, QualificationRegistration, RegistrationCommand};
 use domain::{Actor, Role};
@@ -311,7 +312,7 @@ pub async fn withdraw(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        RegistrationCommand::Withdraw { actor, at }
+        RegistrationCommand::Examination(ExaminationCommand::Withdraw { actor, at })
     })
     .await
 }
@@ -347,12 +348,12 @@ pub async fn respond(
     input.validate().map_err(ApiError::Validation)?;
     let attachments = crate::attachment::referenced(&state, &input.attachment_ids, &caller).await?;
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        RegistrationCommand::Respond {
+        RegistrationCommand::Examination(ExaminationCommand::Respond {
             message: input.message,
             attachments,
             actor,
             at,
-        }
+        })
     })
     .await
 }
@@ -386,11 +387,11 @@ pub async fn assign(
     caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
     let examiner = body.value.examiner.unwrap_or_else(|| caller.0.id.clone());
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        RegistrationCommand::Assign {
+        RegistrationCommand::Examination(ExaminationCommand::Assign {
             examiner,
             actor,
             at,
-        }
+        })
     })
     .await
 }
@@ -425,12 +426,12 @@ pub async fn request_information(
     let input = body.value;
     input.validate().map_err(ApiError::Validation)?;
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        RegistrationCommand::RequestInformation {
+        RegistrationCommand::Examination(ExaminationCommand::RequestInformation {
             reason_code: input.reason_code,
             message: input.message,
             actor,
             at,
-        }
+        })
     })
     .await
 }
@@ -469,13 +470,13 @@ pub async fn propose(
         OutcomeInput::Reject => Outcome::Reject,
     };
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        RegistrationCommand::ProposeDecision {
+        RegistrationCommand::Examination(ExaminationCommand::ProposeDecision {
             outcome,
             reason_code: input.reason_code,
             note: input.note,
             actor,
             at,
-        }
+        })
     })
     .await
 }
@@ -505,7 +506,7 @@ pub async fn approve(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::SeniorExaminer])?;
     act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        RegistrationCommand::ApproveDecision { actor, at }
+        RegistrationCommand::Examination(ExaminationCommand::ApproveDecision { actor, at })
     })
     .await
 }

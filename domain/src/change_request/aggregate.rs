@@ -9,13 +9,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::details::ChangeDetails;
-use crate::attachment::AttachmentRef;
 use crate::catalogue::Catalogue;
-use crate::examination::{
-    check_visible, require_owner, CaseStatus, Examination, ExaminationEvent, Outcome,
-};
-use crate::registry::InquiryAnswer;
-use crate::{Actor, DomainError};
+use crate::examination::{CaseStatus, Examination, ExaminationCommand, ExaminationEvent};
+use crate::DomainError;
 
 /// What the aggregate needs from outside.
 pub struct ChangeServices {
@@ -35,55 +31,10 @@ pub enum ChangeRequestCommand {
         details: Box<ChangeDetails>,
         at: DateTime<Utc>,
     },
-    SettlePayment {
-        payment_reference: String,
-        amount: i64,
-        at: DateTime<Utc>,
-    },
-    DeclinePayment {
-        at: DateTime<Utc>,
-    },
-    Assign {
-        examiner: String,
-        actor: Actor,
-        at: DateTime<Utc>,
-    },
-    RequestInformation {
-        reason_code: String,
-        message: String,
-        actor: Actor,
-        at: DateTime<Utc>,
-    },
-    Respond {
-        message: String,
-        attachments: Vec<AttachmentRef>,
-        actor: Actor,
-        at: DateTime<Utc>,
-    },
-    ProposeDecision {
-        outcome: Outcome,
-        reason_code: Option<String>,
-        note: String,
-        actor: Actor,
-        at: DateTime<Utc>,
-    },
-    ApproveDecision {
-        actor: Actor,
-        at: DateTime<Utc>,
-    },
-    Withdraw {
-        actor: Actor,
-        at: DateTime<Utc>,
-    },
-    /// The registers answered the inquiry.
-    RecordInquiry {
-        answer: InquiryAnswer,
-        at: DateTime<Utc>,
-    },
+    /// Payment, register answer and examination, shared with registrations.
+    Examination(ExaminationCommand),
     /// The process manager reports the change made on the registration.
-    RecordApplied {
-        at: DateTime<Utc>,
-    },
+    RecordApplied { at: DateTime<Utc> },
     /// The process manager reports that the registration was deleted meanwhile.
     RecordFailed {
         reason_code: String,
@@ -174,7 +125,6 @@ impl ChangeRequest {
     ) -> Result<Vec<ChangeRequestEvent>, DomainError> {
         use ChangeRequestCommand as C;
         let exam = &self.examination;
-        let one = |e: ExaminationEvent| vec![ChangeRequestEvent::Examination(e)];
         if let C::Submit {
             registration_id,
             qualification_code,
@@ -209,69 +159,13 @@ impl ChangeRequest {
         let owner = self.owner();
         Ok(match command {
             C::Submit { .. } => vec![],
-            C::SettlePayment {
-                payment_reference,
-                amount,
-                at,
-            } => exam
-                .settle_payment(payment_reference, amount, at)?
-                .map(one)
-                .unwrap_or_default(),
-            C::DeclinePayment { at } => one(exam.decline_payment(at)?),
-            C::Assign {
-                examiner,
-                actor,
-                at,
-            } => {
-                check_visible(owner, &actor)?;
-                exam.assign(&examiner, &actor, at)?
-                    .map(one)
-                    .unwrap_or_default()
-            }
-            C::RequestInformation {
-                reason_code,
-                message,
-                actor,
-                at,
-            } => {
-                check_visible(owner, &actor)?;
-                one(exam.request_information(reason_code, message, &actor, at)?)
-            }
-            C::Respond {
-                message,
-                attachments,
-                actor,
-                at,
-            } => {
-                check_visible(owner, &actor)?;
-                require_owner(owner, &actor)?;
-                one(exam.respond(message, attachments, at)?)
-            }
-            C::ProposeDecision {
-                outcome,
-                reason_code,
-                note,
-                actor,
-                at,
-            } => {
-                check_visible(owner, &actor)?;
-                one(exam.propose(outcome, reason_code, note, &actor, at)?)
-            }
-            C::ApproveDecision { actor, at } => {
-                check_visible(owner, &actor)?;
-                let (_, events) = exam.approve(&actor, at)?;
+            C::Examination(command) => {
+                // An approval takes effect through the process manager.
+                let (events, _) = exam.decide(command, owner)?;
                 events
                     .into_iter()
                     .map(ChangeRequestEvent::Examination)
                     .collect()
-            }
-            C::Withdraw { actor, at } => {
-                check_visible(owner, &actor)?;
-                require_owner(owner, &actor)?;
-                one(exam.withdraw(at)?)
-            }
-            C::RecordInquiry { answer, at } => {
-                exam.record_inquiry(answer, at).map(one).unwrap_or_default()
             }
             C::RecordApplied { at } => match self.outcome {
                 Some(_) => vec![],

@@ -13,9 +13,7 @@ use super::command::{Applicant, Channel, RegistrationCommand};
 use super::event::RegistrationEvent;
 use crate::catalogue::{Catalogue, Procedure};
 use crate::change_request::{ChangeDetails, DeletionReason};
-use crate::examination::{
-    check_visible, require_owner, CaseStatus, Examination, ExaminationEvent, Outcome,
-};
+use crate::examination::{check_visible, CaseStatus, Examination, ExaminationEvent, Outcome};
 use crate::{DomainError, Role};
 
 /// Allocates registration numbers, unique per qualification.
@@ -80,7 +78,6 @@ impl QualificationRegistration {
             }
         }
         let exam = &self.examination;
-        let one = |e: ExaminationEvent| vec![RegistrationEvent::Examination(e)];
         Ok(match command {
             C::Submit {
                 qualification_code,
@@ -124,49 +121,16 @@ impl QualificationRegistration {
                     }),
                 ]
             }
-            C::SettlePayment {
-                payment_reference,
-                amount,
-                at,
-            } => exam
-                .settle_payment(payment_reference, amount, at)?
-                .map(one)
-                .unwrap_or_default(),
-            C::DeclinePayment { at } => one(exam.decline_payment(at)?),
-            C::Assign {
-                examiner,
-                actor,
-                at,
-            } => exam
-                .assign(&examiner, &actor, at)?
-                .map(one)
-                .unwrap_or_default(),
-            C::RequestInformation {
-                reason_code,
-                message,
-                actor,
-                at,
-            } => one(exam.request_information(reason_code, message, &actor, at)?),
-            C::Respond {
-                message,
-                attachments,
-                actor,
-                at,
-            } => {
-                self.require_owner(&actor)?;
-                one(exam.respond(message, attachments, at)?)
-            }
-            C::ProposeDecision {
-                outcome,
-                reason_code,
-                note,
-                actor,
-                at,
-            } => one(exam.propose(outcome, reason_code, note, &actor, at)?),
-            C::ApproveDecision { actor, at } => self.approve(actor, at, services).await?,
-            C::Withdraw { actor, at } => {
-                self.require_owner(&actor)?;
-                one(exam.withdraw(at)?)
+            C::Examination(command) => {
+                let (events, decided) = exam.decide(command, self.owner.as_deref())?;
+                let mut events: Vec<_> = events
+                    .into_iter()
+                    .map(RegistrationEvent::Examination)
+                    .collect();
+                if decided == Some(Outcome::Approve) {
+                    events.push(self.register(services, &events).await?);
+                }
+                events
             }
             C::FileChangeRequest {
                 request_id,
@@ -210,9 +174,6 @@ impl QualificationRegistration {
                     at,
                 }],
             },
-            C::RecordInquiry { answer, at } => {
-                exam.record_inquiry(answer, at).map(one).unwrap_or_default()
-            }
             C::CloseChangeRequest { request_id, at } => {
                 if self
                     .open_change_requests
@@ -300,33 +261,30 @@ impl QualificationRegistration {
         }])
     }
 
-    fn require_owner(&self, actor: &crate::Actor) -> Result<(), DomainError> {
-        require_owner(self.owner.as_deref(), actor)
-    }
-
-    async fn approve(
+    /// The registration that follows an approval, with a fresh number.
+    async fn register(
         &self,
-        actor: crate::Actor,
-        at: DateTime<Utc>,
         services: &RegistrationServices,
-    ) -> Result<Vec<RegistrationEvent>, DomainError> {
-        let (outcome, events) = self.examination.approve(&actor, at)?;
-        let mut events: Vec<_> = events
-            .into_iter()
-            .map(RegistrationEvent::Examination)
-            .collect();
-        if outcome == Outcome::Approve {
-            let registration_number = services.numbers.next(&self.qualification_code).await?;
-            let applicant = self.applicant.as_ref().ok_or(DomainError::NotFound)?;
-            events.push(RegistrationEvent::Registered {
-                qualification_code: self.qualification_code.clone(),
-                registration_number,
-                registered_on: at.date_naive(),
-                family_name: applicant.family_name.clone(),
-                given_name: applicant.given_name.clone(),
-            });
-        }
-        Ok(events)
+        approval: &[RegistrationEvent],
+    ) -> Result<RegistrationEvent, DomainError> {
+        let at = approval
+            .iter()
+            .find_map(|e| match e {
+                RegistrationEvent::Examination(ExaminationEvent::DecisionApproved {
+                    at, ..
+                }) => Some(*at),
+                _ => None,
+            })
+            .ok_or(DomainError::NoProposal)?;
+        let registration_number = services.numbers.next(&self.qualification_code).await?;
+        let applicant = self.applicant.as_ref().ok_or(DomainError::NotFound)?;
+        Ok(RegistrationEvent::Registered {
+            qualification_code: self.qualification_code.clone(),
+            registration_number,
+            registered_on: at.date_naive(),
+            family_name: applicant.family_name.clone(),
+            given_name: applicant.given_name.clone(),
+        })
     }
 }
 

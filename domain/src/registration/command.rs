@@ -4,10 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::attachment::AttachmentRef;
 use crate::change_request::ChangeDetails;
-use crate::examination::Outcome;
-use crate::registry::InquiryAnswer;
+use crate::examination::ExaminationCommand;
 use crate::Actor;
 
 /// How an application reached the office.
@@ -47,46 +45,8 @@ pub enum RegistrationCommand {
         actor: Actor,
         at: DateTime<Utc>,
     },
-    /// The gateway reports the fee paid.
-    SettlePayment {
-        payment_reference: String,
-        amount: i64,
-        at: DateTime<Utc>,
-    },
-    /// The gateway reports the payment declined.
-    DeclinePayment { at: DateTime<Utc> },
-    /// Claim or reassign the case.
-    Assign {
-        examiner: String,
-        actor: Actor,
-        at: DateTime<Utc>,
-    },
-    /// Ask the applicant for information.
-    RequestInformation {
-        reason_code: String,
-        message: String,
-        actor: Actor,
-        at: DateTime<Utc>,
-    },
-    /// The applicant answers.
-    Respond {
-        message: String,
-        attachments: Vec<AttachmentRef>,
-        actor: Actor,
-        at: DateTime<Utc>,
-    },
-    /// Propose a decision.
-    ProposeDecision {
-        outcome: Outcome,
-        reason_code: Option<String>,
-        note: String,
-        actor: Actor,
-        at: DateTime<Utc>,
-    },
-    /// A senior examiner confirms the proposal.
-    ApproveDecision { actor: Actor, at: DateTime<Utc> },
-    /// The applicant withdraws.
-    Withdraw { actor: Actor, at: DateTime<Utc> },
+    /// Payment, register answer and examination, shared with change requests.
+    Examination(ExaminationCommand),
     /// Reserve the slot of a change request of one kind (one open per kind).
     FileChangeRequest {
         request_id: Uuid,
@@ -110,11 +70,6 @@ pub enum RegistrationCommand {
         actor: Actor,
         at: DateTime<Utc>,
     },
-    /// The registers answered the inquiry.
-    RecordInquiry {
-        answer: InquiryAnswer,
-        at: DateTime<Utc>,
-    },
     /// Free the slot of a request that ended without a change.
     CloseChangeRequest { request_id: Uuid, at: DateTime<Utc> },
 }
@@ -125,20 +80,10 @@ impl RegistrationCommand {
         use RegistrationCommand as C;
         match self {
             C::Submit { actor, .. }
-            | C::Assign { actor, .. }
-            | C::RequestInformation { actor, .. }
-            | C::Respond { actor, .. }
-            | C::ProposeDecision { actor, .. }
-            | C::ApproveDecision { actor, .. }
-            | C::Withdraw { actor, .. }
             | C::FileChangeRequest { actor, .. }
             | C::LinkHolder { actor, .. } => Some(actor),
-            C::SettlePayment { .. }
-            | C::DeclinePayment { .. }
-            | C::ApplyChange { .. }
-            | C::RecordInquiry { .. }
-            | C::Import { .. }
-            | C::CloseChangeRequest { .. } => None,
+            C::Examination(e) => e.actor(),
+            C::ApplyChange { .. } | C::CloseChangeRequest { .. } | C::Import { .. } => None,
         }
     }
 }
