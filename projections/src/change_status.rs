@@ -30,8 +30,7 @@ impl Projection for ChangeStatusProjection {
         if event.aggregate_type != ChangeRequest::TYPE {
             return Ok(());
         }
-        let id = Uuid::parse_str(&event.aggregate_id)
-            .map_err(|e| ProjectionError::Command(format!("aggregate id: {e}")))?;
+        let id = event.aggregate_uuid()?;
         let e: ChangeRequestEvent = serde_json::from_value(event.payload.clone())?;
         if let ChangeRequestEvent::ChangeRequested {
             registration_id,

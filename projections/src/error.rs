@@ -9,6 +9,8 @@ pub enum ProjectionError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("event payload: {0}")]
     Decode(#[from] serde_json::Error),
+    #[error("event of aggregate {0}: the aggregate id is not a UUID")]
+    AggregateId(String),
     #[error("command: {0}")]
     Command(String),
     #[error("vault: {0}")]

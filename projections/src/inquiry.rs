@@ -15,7 +15,6 @@ use domain::examination::ExaminationEvent;
 use domain::registration::{QualificationRegistration, RegistrationCommand, RegistrationEvent};
 use domain::registry::{RegistryInquiry, Statement};
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 use crate::store::CommandBus;
 use crate::subscription::{Projection, StoredEvent};
@@ -165,7 +164,6 @@ impl Projection for RegistryInquirySubscription {
         } else if event.aggregate_type == ChangeRequest::TYPE {
             let e: ChangeRequestEvent = serde_json::from_value(event.payload.clone())?;
             if matches!(&e, ChangeRequestEvent::Examination(x) if x.starts_examination()) {
-                Uuid::parse_str(&event.aggregate_id).map_err(command_failed)?;
                 self.ask_for_request(&event.aggregate_id).await?;
             }
         }

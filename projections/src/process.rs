@@ -45,12 +45,12 @@ impl ChangeRequestProcess {
     /// too; whichever comes second changes nothing).
     async fn open_request(
         &self,
-        registration_id: &str,
+        registration_id: Uuid,
         request_id: Uuid,
     ) -> Result<(), ProjectionError> {
         let (reg, _) = self
             .registrations
-            .load(registration_id)
+            .load(&registration_id.to_string())
             .await
             .map_err(failed)?;
         let Some((_, details)) = reg
@@ -60,8 +60,6 @@ impl ChangeRequestProcess {
         else {
             return Ok(());
         };
-        let registration_id = Uuid::parse_str(registration_id)
-            .map_err(|e| ProjectionError::Command(e.to_string()))?;
         let at = Utc::now();
         let command = ChangeRequestCommand::Submit {
             registration_id,
@@ -79,7 +77,7 @@ impl ChangeRequestProcess {
 
     async fn on_request_event(
         &self,
-        request_id: &str,
+        request_id: Uuid,
         event: ChangeRequestEvent,
     ) -> Result<(), ProjectionError> {
         let approved = matches!(
@@ -99,16 +97,18 @@ impl ChangeRequestProcess {
         if !approved && !ended {
             return Ok(());
         }
-        let (request, _) = self.requests.load(request_id).await.map_err(failed)?;
+        let (request, _) = self
+            .requests
+            .load(&request_id.to_string())
+            .await
+            .map_err(failed)?;
         let Some(registration_id) = request.registration_id else {
             return Ok(());
         };
-        let request_uuid =
-            Uuid::parse_str(request_id).map_err(|e| ProjectionError::Command(e.to_string()))?;
         let now = Utc::now();
         if ended {
             let close = RegistrationCommand::CloseChangeRequest {
-                request_id: request_uuid,
+                request_id,
                 at: now,
             };
             self.registrations
@@ -123,7 +123,7 @@ impl ChangeRequestProcess {
             return Ok(());
         }
         let apply = RegistrationCommand::ApplyChange {
-            request_id: request_uuid,
+            request_id,
             at: now,
         };
         let outcome = match self
@@ -148,7 +148,7 @@ impl ChangeRequestProcess {
             Err(e) => return Err(failed(e)),
         };
         self.requests
-            .execute(request_id, outcome, None, Default::default())
+            .execute(&request_id.to_string(), outcome, None, Default::default())
             .await
             .map_err(failed)?;
         Ok(())
@@ -173,11 +173,12 @@ impl Projection for ChangeRequestProcess {
         if event.aggregate_type == QualificationRegistration::TYPE {
             let e: RegistrationEvent = serde_json::from_value(event.payload.clone())?;
             if let RegistrationEvent::ChangeRequestFiled { request_id, .. } = e {
-                self.open_request(&event.aggregate_id, request_id).await?;
+                self.open_request(event.aggregate_uuid()?, request_id)
+                    .await?;
             }
         } else if event.aggregate_type == ChangeRequest::TYPE {
             let e: ChangeRequestEvent = serde_json::from_value(event.payload.clone())?;
-            self.on_request_event(&event.aggregate_id, e).await?;
+            self.on_request_event(event.aggregate_uuid()?, e).await?;
         }
         Ok(())
     }

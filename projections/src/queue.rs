@@ -50,10 +50,8 @@ fn change_of(event: &StoredEvent) -> Result<Option<(Uuid, Decoded)>, ProjectionE
         return Ok(Some((id, Decoded::Registration(e))));
     }
     if event.aggregate_type == ChangeRequest::TYPE {
-        let id = Uuid::parse_str(&event.aggregate_id)
-            .map_err(|e| ProjectionError::Command(format!("aggregate id: {e}")))?;
         return Ok(Some((
-            id,
+            event.aggregate_uuid()?,
             Decoded::Change(serde_json::from_value(event.payload.clone())?),
         )));
     }

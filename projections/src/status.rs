@@ -23,9 +23,10 @@ pub fn registration_event(
     if event.aggregate_type != QualificationRegistration::TYPE {
         return Ok(None);
     }
-    let id = Uuid::parse_str(&event.aggregate_id)
-        .map_err(|e| ProjectionError::Vault(format!("aggregate id: {e}")))?;
-    Ok(Some((id, serde_json::from_value(event.payload.clone())?)))
+    Ok(Some((
+        event.aggregate_uuid()?,
+        serde_json::from_value(event.payload.clone())?,
+    )))
 }
 
 #[async_trait]

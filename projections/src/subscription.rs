@@ -33,6 +33,14 @@ pub struct StoredEvent {
     pub recorded_at: DateTime<Utc>,
 }
 
+impl StoredEvent {
+    /// The aggregate id as the UUID every aggregate of this system has.
+    pub fn aggregate_uuid(&self) -> Result<uuid::Uuid, ProjectionError> {
+        uuid::Uuid::parse_str(&self.aggregate_id)
+            .map_err(|_| ProjectionError::AggregateId(self.aggregate_id.clone()))
+    }
+}
+
 /// A reader of the stream: writes its rows inside the batch's transaction.
 #[async_trait]
 pub trait Projection: Send + Sync {

@@ -71,12 +71,6 @@ impl QualificationRegistration {
         if !self.exists() && !matches!(command, C::Submit { .. } | C::Import { .. }) {
             return Err(DomainError::NotFound);
         }
-        // Another applicant's case is not even acknowledged to exist.
-        if let (true, Some(actor)) = (self.exists(), command.actor()) {
-            if !matches!(command, C::FileChangeRequest { .. } | C::LinkHolder { .. }) {
-                check_visible(self.owner.as_deref(), actor)?;
-            }
-        }
         let exam = &self.examination;
         Ok(match command {
             C::Submit {

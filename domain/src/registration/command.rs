@@ -73,17 +73,3 @@ pub enum RegistrationCommand {
     /// Free the slot of a request that ended without a change.
     CloseChangeRequest { request_id: Uuid, at: DateTime<Utc> },
 }
-
-impl RegistrationCommand {
-    /// The person acting, when a person acts (gateways do not).
-    pub fn actor(&self) -> Option<&Actor> {
-        use RegistrationCommand as C;
-        match self {
-            C::Submit { actor, .. }
-            | C::FileChangeRequest { actor, .. }
-            | C::LinkHolder { actor, .. } => Some(actor),
-            C::Examination(e) => e.actor(),
-            C::ApplyChange { .. } | C::CloseChangeRequest { .. } | C::Import { .. } => None,
-        }
-    }
-}
