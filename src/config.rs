@@ -30,6 +30,14 @@ pub struct Settings {
     pub database_url: String,
     pub db_max_connections: u32,
     pub run_subscriptions: bool,
+    /// Run the job workers in this process.
+    pub run_workers: bool,
+    /// Jobs one process runs at once.
+    pub worker_concurrency: usize,
+    /// Seconds a worker holds a claimed job before another may take it over.
+    pub job_lease_seconds: u64,
+    /// Delay of a job's first retry in milliseconds; doubled for each further one.
+    pub job_backoff_base_ms: u64,
     /// CSV fixtures of the simulated registers; empty: every inquiry is confirmed.
     pub registry_fixtures: String,
     /// Where attachments live: empty for `<data_dir>/attachments`, or
@@ -102,6 +110,26 @@ impl Settings {
             self.run_subscriptions = v
                 .parse()
                 .map_err(|_| ConfigError::Env("SHIKAKU_RUN_SUBSCRIPTIONS"))?;
+        }
+        if let Some(v) = var("SHIKAKU_RUN_WORKERS") {
+            self.run_workers = v
+                .parse()
+                .map_err(|_| ConfigError::Env("SHIKAKU_RUN_WORKERS"))?;
+        }
+        if let Some(v) = var("SHIKAKU_WORKER_CONCURRENCY") {
+            self.worker_concurrency = v
+                .parse()
+                .map_err(|_| ConfigError::Env("SHIKAKU_WORKER_CONCURRENCY"))?;
+        }
+        if let Some(v) = var("SHIKAKU_JOB_LEASE_SECONDS") {
+            self.job_lease_seconds = v
+                .parse()
+                .map_err(|_| ConfigError::Env("SHIKAKU_JOB_LEASE_SECONDS"))?;
+        }
+        if let Some(v) = var("SHIKAKU_JOB_BACKOFF_BASE_MS") {
+            self.job_backoff_base_ms = v
+                .parse()
+                .map_err(|_| ConfigError::Env("SHIKAKU_JOB_BACKOFF_BASE_MS"))?;
         }
         self.jwt_secret = var("SHIKAKU_JWT_SECRET").filter(|s| !s.is_empty());
         self.vault_key = var("SHIKAKU_VAULT_KEY").filter(|s| !s.is_empty());

@@ -19,11 +19,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the API and the subscriptions in one process.
+    /// Run the API, the subscriptions and the job workers in one process.
     Serve {
         /// Address to listen on (default from settings: 127.0.0.1:8080).
         #[arg(long)]
         bind: Option<String>,
+    },
+    /// Run the job workers (and the subscriptions that feed them) without the API;
+    /// start more of these to scale out.
+    Worker,
+    /// Inspect and re-run jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -45,6 +53,21 @@ enum Command {
     Openapi,
     /// Measure throughput, latency and projection lag (see README).
     Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// List jobs, newest first.
+    List {
+        /// Only jobs in this state: queued, running, succeeded or dead.
+        #[arg(long)]
+        state: Option<String>,
+        /// How many to show.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Queue a dead job again with a fresh set of attempts.
+    Retry { id: i64 },
 }
 
 #[actix_web::main]
@@ -83,6 +106,47 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 println!("  {role} token ({sub}): {token}");
             }
             app.run_until_stopped().await?;
+        }
+        Command::Worker => {
+            let (pool, _embedded) = startup::database(&settings).await?;
+            let core = startup::Core::new(&pool, &settings).await?;
+            println!("shikaku worker started");
+            startup::run_workers(pool, core, &settings).await?;
+        }
+        Command::Jobs { command } => {
+            let (pool, _embedded) = startup::database(&settings).await?;
+            match command {
+                JobsCommand::List { state, limit } => {
+                    let state = match state.as_deref() {
+                        None => None,
+                        Some(s) => Some(
+                            workers::JobState::parse(s)
+                                .ok_or("state must be queued, running, succeeded or dead")?,
+                        ),
+                    };
+                    let jobs = workers::queue::list(&pool, state, None, None, limit).await?;
+                    println!(
+                        "{:>8}  {:<22} {:<10} {:>8}  {:<25} last error",
+                        "id", "kind", "state", "attempts", "run at"
+                    );
+                    for j in jobs {
+                        println!(
+                            "{:>8}  {:<22} {:<10} {:>4}/{:<3}  {:<25} {}",
+                            j.id,
+                            j.kind,
+                            j.state,
+                            j.attempts,
+                            j.max_attempts,
+                            j.run_at.to_rfc3339(),
+                            j.last_error.unwrap_or_default()
+                        );
+                    }
+                }
+                JobsCommand::Retry { id } => {
+                    let job = workers::queue::retry(&pool, id).await?;
+                    println!("job {} ({}) queued again", job.id, job.kind);
+                }
+            }
         }
         Command::Migrate => {
             let _ = startup::database(&settings).await?;

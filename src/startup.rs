@@ -14,7 +14,6 @@ use domain::change_request::{ChangeRequest, ChangeServices};
 use domain::registration::{QualificationRegistration, RegistrationServices};
 use projections::attachments::Attachments;
 use projections::change_status::ChangeStatusProjection;
-use projections::inquiry::RegistryInquirySubscription;
 use projections::numbers::PgRegistrationNumbers;
 use projections::process::ChangeRequestProcess;
 use projections::queue::QueueProjection;
@@ -26,6 +25,8 @@ use projections::subscription::{LagRecorder, Projection, Subscription};
 use projections::vault::Vault;
 use sqlx::PgPool;
 use tokio::sync::watch;
+use workers::inquiry::{InquiryHandler, InquiryJobs};
+use workers::{JobHandler, Worker, WorkerOptions};
 
 use crate::config::{dev_secret, Settings};
 use crate::embedded_pg::EmbeddedPostgres;
@@ -93,27 +94,66 @@ pub fn views() -> Vec<Arc<dyn Projection>> {
     ]
 }
 
-/// Every subscription (views, process manager, register inquiry), by checkpoint name.
+/// Every subscription (views, process manager, job producers), by checkpoint name.
 pub fn projections(core: &Core) -> Vec<Arc<dyn Projection>> {
     let mut all = views();
     all.extend(command_issuers(core));
+    all.extend(job_producers(core));
     all
 }
 
 /// The subscriptions that turn events into commands.
 fn command_issuers(core: &Core) -> Vec<Arc<dyn Projection>> {
-    vec![
-        Arc::new(ChangeRequestProcess::new(
-            core.registrations.clone(),
-            core.change_requests.clone(),
-        )),
-        Arc::new(RegistryInquirySubscription::new(
-            core.registrations.clone(),
-            core.change_requests.clone(),
-            core.registry.clone(),
-            core.vault.clone(),
-        )),
-    ]
+    vec![Arc::new(ChangeRequestProcess::new(
+        core.registrations.clone(),
+        core.change_requests.clone(),
+    ))]
+}
+
+/// The subscriptions that turn events into jobs.
+pub fn job_producers(_core: &Core) -> Vec<Arc<dyn Projection>> {
+    vec![Arc::new(InquiryJobs)]
+}
+
+/// The handlers of every job kind.
+pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
+    vec![Arc::new(InquiryHandler::new(
+        core.registrations.clone(),
+        core.change_requests.clone(),
+        core.registry.clone(),
+        core.vault.clone(),
+    ))]
+}
+
+/// A worker for every job kind, paced by the settings.
+pub fn worker(pool: &PgPool, core: &Core, settings: &Settings) -> Worker {
+    let options = WorkerOptions {
+        concurrency: settings.worker_concurrency,
+        lease: Duration::from_secs(settings.job_lease_seconds),
+        backoff_base: Duration::from_millis(settings.job_backoff_base_ms),
+        ..WorkerOptions::default()
+    };
+    Worker::new(pool.clone(), job_handlers(core), options)
+}
+
+/// Runs the subscriptions that feed jobs and the workers until Ctrl-C.
+/// Views stay with `serve`; any number of these may run beside it.
+pub async fn run_workers(
+    pool: PgPool,
+    core: Core,
+    settings: &Settings,
+) -> Result<(), StartupError> {
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let wake = projections::subscription::listen(&pool).await?;
+    for projection in job_producers(&core) {
+        let sub = Subscription::new(pool.clone(), projection);
+        tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
+    }
+    let worker = tokio::spawn(worker(&pool, &core, settings).run(shutdown_rx));
+    tokio::signal::ctrl_c().await?;
+    let _ = shutdown.send(true);
+    let _ = worker.await;
+    Ok(())
 }
 
 /// The database to use: the configured one, or a private cluster.
@@ -180,6 +220,8 @@ pub struct Application {
     pub public_url: String,
     /// The simulated registers (tests switch them off to exercise retries).
     pub registry: Arc<SimulatedRegistry>,
+    /// The subscriptions this process runs, by checkpoint name.
+    pub subscriptions: Vec<&'static str>,
     shutdown: watch::Sender<bool>,
     _embedded: Option<EmbeddedPostgres>,
 }
@@ -196,7 +238,9 @@ impl Application {
         let tokens = token_keys(&settings)?;
         let lag = Arc::new(LagRecorder::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut subscriptions = Vec::new();
         if settings.run_subscriptions {
+            subscriptions = projections(&core).iter().map(|p| p.name()).collect();
             let wake = projections::subscription::listen(&pool).await?;
             // Lag is measured for the views; command issuers are measured by
             // the cases they move, not by this figure.
@@ -204,10 +248,16 @@ impl Application {
                 let sub = Subscription::new(pool.clone(), projection).with_lag(lag.clone());
                 tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
             }
-            for projection in command_issuers(&core) {
+            for projection in command_issuers(&core)
+                .into_iter()
+                .chain(job_producers(&core))
+            {
                 let sub = Subscription::new(pool.clone(), projection);
                 tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
             }
+        }
+        if settings.run_workers {
+            tokio::spawn(worker(&pool, &core, &settings).run(shutdown_rx.clone()));
         }
         let attachments = match settings.attachment_store.strip_prefix("s3://") {
             Some(bucket) => Attachments::s3(
@@ -244,6 +294,7 @@ impl Application {
             lag,
             public_url,
             registry: core.registry.clone(),
+            subscriptions,
             shutdown,
             _embedded: embedded,
         })

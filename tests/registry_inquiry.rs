@@ -116,12 +116,22 @@ async fn an_unavailable_register_is_waited_for_not_failed() {
     let seen = app.registration(&id).await;
     assert_eq!(seen["status"], "UNDER_EXAMINATION");
     assert_eq!(seen["flags"], json!(["REGISTRY_INQUIRY_PENDING"]));
-    let failing: Option<String> = sqlx::query_scalar(
-        "SELECT last_error FROM subscription_checkpoints WHERE name = 'registry_inquiry'",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
+    // The inquiry is a job: its failures and retries are visible in the queue.
+    let mut failing = None;
+    for _ in 0..200 {
+        let row: Option<(i32, Option<String>)> =
+            sqlx::query_as("SELECT attempts, last_error FROM jobs WHERE kind = 'registry.inquiry'")
+                .fetch_optional(&app.pool)
+                .await
+                .unwrap();
+        if let Some((attempts, Some(error))) = row {
+            if attempts >= 2 {
+                failing = Some(error);
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     assert!(failing.unwrap_or_default().contains("unavailable"));
 
     app.registry.set_unavailable(false);
@@ -140,6 +150,12 @@ async fn an_unavailable_register_is_waited_for_not_failed() {
         .filter(|e| *e == "RegistryInquiryAnswered")
         .collect();
     assert_eq!(events.len(), 1);
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM jobs WHERE kind = 'registry.inquiry'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "succeeded");
 }
 
 #[tokio::test]

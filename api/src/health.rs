@@ -46,7 +46,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Subscription progress in Prometheus text format.
+/// Subscription progress and the job queue per kind, in Prometheus text format.
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -83,6 +83,32 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             out,
             "shikaku_subscription_failing{{subscription=\"{name}\"}} {}",
             u8::from(r.get::<bool, _>("failing"))
+        );
+    }
+    let Ok(jobs) = workers::queue::stats(&state.pool).await else {
+        return HttpResponse::ServiceUnavailable().finish();
+    };
+    out.push_str("# TYPE shikaku_jobs gauge\n");
+    for k in &jobs {
+        for (name, n) in [
+            ("queued", k.queued),
+            ("running", k.running),
+            ("dead", k.dead),
+            ("succeeded", k.succeeded),
+        ] {
+            let _ = writeln!(
+                out,
+                "shikaku_jobs{{kind=\"{}\",state=\"{name}\"}} {n}",
+                k.kind
+            );
+        }
+    }
+    out.push_str("# TYPE shikaku_jobs_oldest_queued_age_seconds gauge\n");
+    for k in &jobs {
+        let _ = writeln!(
+            out,
+            "shikaku_jobs_oldest_queued_age_seconds{{kind=\"{}\"}} {}",
+            k.kind, k.oldest_queued_age_seconds
         );
     }
     HttpResponse::Ok()

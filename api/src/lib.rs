@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 mod health;
 pub mod idempotency;
+mod jobs;
 mod link;
 mod pagination;
 mod qualifications;
@@ -107,6 +108,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(change_request::propose)
         .service(change_request::approve)
         .service(queue::list)
+        .service(jobs::list)
+        .service(jobs::retry)
         .service(sandbox::page)
         .service(sandbox::pay)
         .service(sandbox::decline)

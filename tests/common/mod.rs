@@ -78,6 +78,8 @@ pub struct TestApp {
     pub tokens: TokenKeys,
     pub http: reqwest::Client,
     pub database_url: String,
+    /// How many subscriptions the app runs (all must catch up to settle).
+    pub subscriptions: i64,
 }
 
 /// Settings for a test app on `database_url`.
@@ -90,6 +92,8 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings.jwt_secret = Some("test-secret".into());
     settings.vault_key = Some("11".repeat(32));
     settings.db_max_connections = 10;
+    // Failed jobs retry quickly so tests see the retry.
+    settings.job_backoff_base_ms = 50;
     settings
 }
 
@@ -111,6 +115,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let pool = app.pool.clone();
     let tokens = app.tokens.clone();
     let registry = app.registry.clone();
+    let subscriptions = app.subscriptions.len() as i64;
     tokio::spawn(app.run_until_stopped());
     TestApp {
         registry,
@@ -119,6 +124,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         tokens,
         http: reqwest::Client::new(),
         database_url,
+        subscriptions,
     }
 }
 
@@ -245,29 +251,30 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
-    /// Waits until every subscription has read every event.
+    /// Waits until every subscription has read every event and every job
+    /// that is due has run (jobs chain: event, job, command, event, ...).
     pub async fn settle(&self) {
         // Long, because snapshots are cluster-wide: another test's open
         // transaction holds every database's subscriptions back a little.
         for _ in 0..1200 {
-            let behind: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM subscription_checkpoints c
-                 WHERE EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.global_position) >
-                   (c.last_transaction_id, c.last_global_position))",
+            let (behind, subscriptions, jobs): (i64, i64, i64) = sqlx::query_as(
+                "SELECT (SELECT count(*) FROM subscription_checkpoints c
+                         WHERE EXISTS (SELECT 1 FROM events e
+                                       WHERE (e.transaction_id, e.global_position) >
+                                             (c.last_transaction_id, c.last_global_position))),
+                        (SELECT count(*) FROM subscription_checkpoints),
+                        (SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')
+                                AND run_at <= now() + interval '2 seconds'
+                                AND kind <> 'stripe.reconcile')",
             )
             .fetch_one(&self.pool)
             .await
             .unwrap();
-            let subscriptions: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM subscription_checkpoints")
-                    .fetch_one(&self.pool)
-                    .await
-                    .unwrap();
-            if behind == 0 && subscriptions >= 3 {
+            if behind == 0 && subscriptions >= self.subscriptions && jobs == 0 {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
-        panic!("subscriptions did not catch up");
+        panic!("subscriptions and jobs did not settle");
     }
 }

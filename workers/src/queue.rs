@@ -1,0 +1,312 @@
+//! The `jobs` table: enqueue (from subscriptions), claim, finish, and the
+//! read side the CLI, the admin API and the metrics use.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool, Row};
+
+use crate::WorkerError;
+
+/// The Postgres channel the jobs table notifies on.
+pub const JOBS_CHANNEL: &str = "shikaku_jobs";
+
+/// A job to add to the queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: &'static str,
+    /// With `kind`, identifies the job: a second enqueue with the same key is ignored.
+    pub dedupe_key: String,
+    pub payload: serde_json::Value,
+    /// Not before this time (default: now).
+    pub run_at: Option<DateTime<Utc>>,
+    pub max_attempts: i32,
+}
+
+impl NewJob {
+    /// A job due now with the default of 10 attempts.
+    pub fn new(
+        kind: &'static str,
+        dedupe_key: impl Into<String>,
+        payload: serde_json::Value,
+    ) -> Self {
+        Self {
+            kind,
+            dedupe_key: dedupe_key.into(),
+            payload,
+            run_at: None,
+            max_attempts: 10,
+        }
+    }
+}
+
+/// Inserts the job unless (kind, dedupe_key) exists. Call it inside a
+/// subscription's batch transaction, so a job exists iff its event committed.
+/// Returns false for a duplicate.
+pub async fn enqueue(conn: &mut PgConnection, job: NewJob) -> Result<bool, WorkerError> {
+    let inserted = sqlx::query(
+        "INSERT INTO jobs (kind, dedupe_key, payload, run_at, max_attempts)
+         VALUES ($1, $2, $3, coalesce($4, now()), $5)
+         ON CONFLICT (kind, dedupe_key) DO NOTHING",
+    )
+    .bind(job.kind)
+    .bind(&job.dedupe_key)
+    .bind(&job.payload)
+    .bind(job.run_at)
+    .bind(job.max_attempts)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// A claimed job, as its handler sees it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub dedupe_key: String,
+    pub payload: serde_json::Value,
+    /// This attempt's number, from 1.
+    pub attempts: i32,
+    pub max_attempts: i32,
+}
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    Queued,
+    Running,
+    Succeeded,
+    Dead,
+}
+
+impl JobState {
+    /// Every state, in life order.
+    pub const ALL: [JobState; 4] = [
+        JobState::Queued,
+        JobState::Running,
+        JobState::Succeeded,
+        JobState::Dead,
+    ];
+
+    /// The name stored in the table and shown to people.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Succeeded => "succeeded",
+            JobState::Dead => "dead",
+        }
+    }
+
+    /// The state of that name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// One row of the queue, for people (CLI, admin API).
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRecord {
+    pub id: i64,
+    pub kind: String,
+    pub dedupe_key: String,
+    pub state: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Jobs newest first, optionally of one state and kind, with ids below `before`.
+pub async fn list(
+    pool: &PgPool,
+    state: Option<JobState>,
+    kind: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<JobRecord>, WorkerError> {
+    let rows = sqlx::query(
+        "SELECT id, kind, dedupe_key, state, attempts, max_attempts, run_at, last_error,
+                created_at, updated_at
+         FROM jobs
+         WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR kind = $2)
+           AND ($3::bigint IS NULL OR id < $3)
+         ORDER BY id DESC LIMIT $4",
+    )
+    .bind(state.map(JobState::as_str))
+    .bind(kind)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| JobRecord {
+            id: r.get("id"),
+            kind: r.get("kind"),
+            dedupe_key: r.get("dedupe_key"),
+            state: r.get("state"),
+            attempts: r.get("attempts"),
+            max_attempts: r.get("max_attempts"),
+            run_at: r.get("run_at"),
+            last_error: r.get("last_error"),
+            created_at: r.get("created_at"),
+            updated_at: r.get("updated_at"),
+        })
+        .collect())
+}
+
+/// Queues a dead (or succeeded) job again, with a fresh set of attempts.
+pub async fn retry(pool: &PgPool, id: i64) -> Result<JobRecord, WorkerError> {
+    let state: Option<String> = sqlx::query_scalar("SELECT state FROM jobs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    match state.as_deref() {
+        None => return Err(WorkerError::NoSuchJob(id)),
+        Some("dead") | Some("succeeded") => {}
+        Some(other) => return Err(WorkerError::NotRetryable(id, other.to_owned())),
+    }
+    let updated = sqlx::query(
+        "UPDATE jobs SET state = 'queued', attempts = 0, run_at = now(), locked_until = NULL,
+                locked_by = NULL, updated_at = now()
+         WHERE id = $1 AND state IN ('dead', 'succeeded')",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Err(WorkerError::NotRetryable(id, "running".into()));
+    }
+    let job = list(pool, None, None, Some(id + 1), 1).await?;
+    job.into_iter().next().ok_or(WorkerError::NoSuchJob(id))
+}
+
+/// Per kind: jobs in each state, and the age of the oldest due job.
+#[derive(Debug, Clone, Serialize)]
+pub struct KindStats {
+    pub kind: String,
+    pub queued: i64,
+    pub running: i64,
+    pub dead: i64,
+    pub succeeded: i64,
+    /// Seconds the oldest queued job has been due (0 when none is).
+    pub oldest_queued_age_seconds: f64,
+}
+
+/// The queue's figures per kind, for metrics.
+pub async fn stats(pool: &PgPool) -> Result<Vec<KindStats>, WorkerError> {
+    let rows = sqlx::query(
+        "SELECT kind,
+                count(*) FILTER (WHERE state = 'queued') AS queued,
+                count(*) FILTER (WHERE state = 'running') AS running,
+                count(*) FILTER (WHERE state = 'dead') AS dead,
+                count(*) FILTER (WHERE state = 'succeeded') AS succeeded,
+                coalesce(extract(epoch FROM now() - min(run_at)
+                         FILTER (WHERE state = 'queued' AND run_at <= now())), 0)::float8 AS age
+         FROM jobs GROUP BY kind ORDER BY kind",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| KindStats {
+            kind: r.get("kind"),
+            queued: r.get("queued"),
+            running: r.get("running"),
+            dead: r.get("dead"),
+            succeeded: r.get("succeeded"),
+            oldest_queued_age_seconds: r.get("age"),
+        })
+        .collect())
+}
+
+/// Claims the next due job of these kinds, or one whose lease ran out, for
+/// `lease_seconds`; counts the attempt.
+pub(crate) async fn claim(
+    pool: &PgPool,
+    kinds: &[String],
+    worker_id: &str,
+    lease_seconds: f64,
+) -> Result<Option<Job>, WorkerError> {
+    let row = sqlx::query(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1,
+                locked_until = now() + make_interval(secs => $3), locked_by = $2,
+                updated_at = now()
+         WHERE id = (SELECT id FROM jobs
+                     WHERE kind = ANY($1) AND run_at <= now()
+                       AND (state = 'queued' OR (state = 'running' AND locked_until < now()))
+                     ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+         RETURNING id, kind, dedupe_key, payload, attempts, max_attempts",
+    )
+    .bind(kinds)
+    .bind(worker_id)
+    .bind(lease_seconds)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| Job {
+        id: r.get("id"),
+        kind: r.get("kind"),
+        dedupe_key: r.get("dedupe_key"),
+        payload: r.get("payload"),
+        attempts: r.get("attempts"),
+        max_attempts: r.get("max_attempts"),
+    }))
+}
+
+/// Extends the lease of a job this worker still holds.
+pub(crate) async fn extend(
+    pool: &PgPool,
+    id: i64,
+    worker_id: &str,
+    lease_seconds: f64,
+) -> Result<(), WorkerError> {
+    sqlx::query(
+        "UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
+         WHERE id = $1 AND locked_by = $2 AND state = 'running'",
+    )
+    .bind(id)
+    .bind(worker_id)
+    .bind(lease_seconds)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// How a finished attempt is recorded.
+pub(crate) enum Finish {
+    Succeeded,
+    RetryAt(DateTime<Utc>, String),
+    Dead(String),
+}
+
+/// Records the end of an attempt, if this worker still holds the job.
+pub(crate) async fn finish(
+    pool: &PgPool,
+    id: i64,
+    worker_id: &str,
+    finish: Finish,
+) -> Result<(), WorkerError> {
+    let (state, run_at, error) = match finish {
+        Finish::Succeeded => ("succeeded", None, None),
+        Finish::RetryAt(at, e) => ("queued", Some(at), Some(e)),
+        Finish::Dead(e) => ("dead", None, Some(e)),
+    };
+    sqlx::query(
+        "UPDATE jobs SET state = $3, run_at = coalesce($4, run_at), last_error = $5,
+                locked_until = NULL, locked_by = NULL, updated_at = now()
+         WHERE id = $1 AND locked_by = $2",
+    )
+    .bind(id)
+    .bind(worker_id)
+    .bind(state)
+    .bind(run_at)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,247 @@
+//! The worker loop: claims due jobs with `FOR UPDATE SKIP LOCKED`, holds a
+//! lease while the handler runs, and records the outcome. A failed attempt is
+//! retried with exponential backoff and jitter until `max_attempts`, then the
+//! job is dead (visible, and re-queueable from the CLI and the admin API).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use rand::Rng;
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+use crate::queue::{self, Finish, Job, JOBS_CHANNEL};
+use crate::WorkerError;
+
+/// Why an attempt failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth trying again later (a remote service is down, a conflict).
+    #[error("{0}")]
+    Retry(String),
+    /// Will never succeed; the job is dead at once.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl JobError {
+    /// A retryable failure from anything displayable.
+    pub fn retry(e: impl std::fmt::Display) -> Self {
+        JobError::Retry(e.to_string())
+    }
+}
+
+/// Runs the jobs of one kind. Its effect is a command on an aggregate or a
+/// call to a remote service that is idempotent per job.
+#[async_trait]
+pub trait JobHandler: Send + Sync {
+    /// The kind this handler runs.
+    fn kind(&self) -> &'static str;
+    /// Runs one attempt.
+    async fn run(&self, job: &Job) -> Result<(), JobError>;
+}
+
+/// How a worker paces itself.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Jobs run at once by this process.
+    pub concurrency: usize,
+    /// How long a claim is held before another worker may take the job over;
+    /// renewed while the handler runs.
+    pub lease: Duration,
+    /// The first retry's delay; each further attempt doubles it (capped at an hour).
+    pub backoff_base: Duration,
+    /// How often to look for due jobs when no notification arrives.
+    pub poll: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            lease: Duration::from_secs(60),
+            backoff_base: Duration::from_secs(1),
+            poll: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Claims and runs jobs of the kinds it has handlers for.
+#[derive(Clone)]
+pub struct Worker {
+    pool: PgPool,
+    handlers: Arc<HashMap<&'static str, Arc<dyn JobHandler>>>,
+    options: WorkerOptions,
+    id: String,
+}
+
+impl Worker {
+    /// A worker for these handlers.
+    pub fn new(pool: PgPool, handlers: Vec<Arc<dyn JobHandler>>, options: WorkerOptions) -> Self {
+        let handlers = handlers.into_iter().map(|h| (h.kind(), h)).collect();
+        Self {
+            pool,
+            handlers: Arc::new(handlers),
+            options,
+            id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    fn kinds(&self) -> Vec<String> {
+        self.handlers.keys().map(|k| k.to_string()).collect()
+    }
+
+    /// Claims and runs one job; false when none was due.
+    pub async fn run_one(&self) -> Result<bool, WorkerError> {
+        let lease = self.options.lease.as_secs_f64();
+        let Some(job) = queue::claim(&self.pool, &self.kinds(), &self.id, lease).await? else {
+            return Ok(false);
+        };
+        let finish = if job.attempts > job.max_attempts {
+            // The last attempt's worker died holding the lease.
+            Finish::Dead("the last attempt did not finish (lease expired)".into())
+        } else {
+            let outcome = self.run_with_lease(&job).await;
+            self.outcome(&job, outcome)
+        };
+        queue::finish(&self.pool, job.id, &self.id, finish).await?;
+        Ok(true)
+    }
+
+    async fn run_with_lease(&self, job: &Job) -> Result<(), JobError> {
+        let Some(handler) = self.handlers.get(job.kind.as_str()) else {
+            return Err(JobError::Permanent(format!("no handler for {}", job.kind)));
+        };
+        let renew = self.options.lease / 3;
+        let run = handler.run(job);
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                result = &mut run => return result,
+                _ = tokio::time::sleep(renew) => {
+                    let lease = self.options.lease.as_secs_f64();
+                    if let Err(e) = queue::extend(&self.pool, job.id, &self.id, lease).await {
+                        tracing::warn!(job = job.id, error = %e, "cannot renew the lease");
+                    }
+                }
+            }
+        }
+    }
+
+    fn outcome(&self, job: &Job, outcome: Result<(), JobError>) -> Finish {
+        match outcome {
+            Ok(()) => {
+                tracing::info!(job = job.id, kind = %job.kind, "job succeeded");
+                Finish::Succeeded
+            }
+            Err(JobError::Permanent(e)) => {
+                tracing::error!(job = job.id, kind = %job.kind, error = %e, "job failed for good");
+                Finish::Dead(e)
+            }
+            Err(JobError::Retry(e)) if job.attempts >= job.max_attempts => {
+                tracing::error!(job = job.id, kind = %job.kind, error = %e, "job dead after its last attempt");
+                Finish::Dead(e)
+            }
+            Err(JobError::Retry(e)) => {
+                let delay = backoff(self.options.backoff_base, job.attempts);
+                tracing::warn!(job = job.id, kind = %job.kind, error = %e, ?delay, "job failed; will retry");
+                let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+                Finish::RetryAt(at, e)
+            }
+        }
+    }
+
+    /// Runs until `shutdown` turns true, `concurrency` jobs at a time, waking
+    /// on NOTIFY or every poll interval.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        let wake = match listen(&self.pool).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::error!(error = %e, "workers cannot listen for jobs; polling only");
+                watch::channel(0).1
+            }
+        };
+        let mut tasks = Vec::new();
+        for _ in 0..self.options.concurrency.max(1) {
+            let worker = self.clone();
+            tasks.push(tokio::spawn(worker.lane(wake.clone(), shutdown.clone())));
+        }
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+
+    async fn lane(self, mut wake: watch::Receiver<u64>, mut shutdown: watch::Receiver<bool>) {
+        let mut pause_on_error = Duration::from_millis(100);
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let pause = match self.run_one().await {
+                Ok(true) => continue,
+                Ok(false) => self.options.poll,
+                Err(e) => {
+                    tracing::error!(error = %e, "job queue unavailable; retrying");
+                    pause_on_error = (pause_on_error * 2).min(Duration::from_secs(10));
+                    pause_on_error
+                }
+            };
+            tokio::select! {
+                _ = wake.changed() => {}
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+/// `base * 2^(attempt-1)`, capped at an hour, with ±25% jitter so jobs that
+/// failed together do not retry together.
+pub fn backoff(base: Duration, attempt: i32) -> Duration {
+    let exp = attempt.clamp(1, 30) as u32 - 1;
+    let raw = base.saturating_mul(2u32.saturating_pow(exp.min(20)));
+    let capped = raw.min(Duration::from_secs(3600));
+    let jitter = rand::rng().random_range(0.75..1.25);
+    capped.mul_f64(jitter)
+}
+
+async fn listen(pool: &PgPool) -> Result<watch::Receiver<u64>, WorkerError> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(JOBS_CHANNEL).await?;
+    let (tx, rx) = watch::channel(0u64);
+    tokio::spawn(async move {
+        loop {
+            match listener.recv().await {
+                Ok(_) => tx.send_modify(|n| *n += 1),
+                Err(e) => {
+                    tracing::warn!(error = %e, "job listener lost its connection; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+            if tx.is_closed() {
+                return;
+            }
+        }
+    });
+    Ok(rx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let base = Duration::from_secs(1);
+        for attempt in 1..8 {
+            let d = backoff(base, attempt).as_secs_f64();
+            let nominal = 2f64.powi(attempt - 1);
+            assert!(d >= nominal * 0.75 && d <= nominal * 1.25, "{attempt}: {d}");
+        }
+        assert!(backoff(base, 40) <= Duration::from_secs(4500));
+    }
+}
