@@ -14,6 +14,7 @@ use sqlx::Connection;
 
 use crate::startup::Application;
 use crate::Settings;
+use workers::payment::sandbox::SandboxSigner;
 
 /// Benchmark options.
 #[derive(Debug, Args, Clone)]
@@ -53,6 +54,11 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
     let base = format!("http://127.0.0.1:{}", app.port());
     let token = app.tokens.mint("bench-applicant", Role::Applicant, 3600);
     let examiner = app.tokens.mint("bench-examiner", Role::Examiner, 3600);
+    // The bench pays without waiting for the checkout job: it signs the link itself.
+    let signer = app
+        .sandbox
+        .clone()
+        .ok_or("the bench needs the sandbox gateway")?;
     let pool = app.pool.clone();
     let lag = app.lag.clone();
     let handle = app.handle();
@@ -70,7 +76,7 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         args.clients, args.seconds
     );
     lag.drain();
-    let peak = load(&base, &token, args.clients, args.seconds, None).await?;
+    let peak = load(&base, &token, &signer, args.clients, args.seconds, None).await?;
     peak.print();
     let submit_rate = peak.submits as f64 / peak.elapsed;
     println!(
@@ -85,7 +91,15 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
     );
     wait_for_projections(&pool).await?;
     lag.drain();
-    let paced = load(&base, &token, args.clients, args.seconds, Some(half)).await?;
+    let paced = load(
+        &base,
+        &token,
+        &signer,
+        args.clients,
+        args.seconds,
+        Some(half),
+    )
+    .await?;
     paced.print();
     wait_for_projections(&pool).await?;
     let mut lags: Vec<f64> = lag.drain().into_iter().map(|s| s * 1000.0).collect();
@@ -239,6 +253,7 @@ fn application(n: u64) -> serde_json::Value {
 async fn load(
     base: &str,
     token: &str,
+    signer: &SandboxSigner,
     clients: usize,
     seconds: u64,
     rate: Option<f64>,
@@ -249,6 +264,7 @@ async fn load(
     for c in 0..clients {
         let base = base.to_owned();
         let token = token.to_owned();
+        let signer = signer.clone();
         let interval = rate.map(|r| Duration::from_secs_f64(2.0 * clients as f64 / r));
         tasks.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
@@ -281,7 +297,10 @@ async fn load(
                 submits += 1;
                 let t = Instant::now();
                 let paid = http
-                    .post(format!("{base}/sandbox/payments/{id}/pay"))
+                    .post(format!(
+                        "{base}/sandbox/payments/{id}/pay?token={}",
+                        signer.token(&id, Utc::now().timestamp() + 3600)
+                    ))
                     .send()
                     .await
                     .map(|r| r.status().is_success())

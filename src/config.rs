@@ -47,6 +47,18 @@ pub struct Settings {
     pub attachment_max_bytes: usize,
     /// Uploads no case references are deleted after this many seconds.
     pub attachment_ttl_seconds: u64,
+    /// Stripe's API base (tests point it at a local server).
+    pub stripe_api_base: String,
+    /// Checkout sessions open longer than this are asked for at Stripe.
+    pub stripe_reconcile_after_seconds: u64,
+    /// Stripe's secret key; when set, Stripe is the gateway. From
+    /// SHIKAKU_STRIPE_SECRET_KEY only.
+    #[serde(skip)]
+    pub stripe_secret_key: Option<String>,
+    /// The signing secret of the Stripe webhook endpoint; from
+    /// SHIKAKU_STRIPE_WEBHOOK_SECRET only.
+    #[serde(skip)]
+    pub stripe_webhook_secret: Option<String>,
     /// HS256 secret for bearer tokens; from SHIKAKU_JWT_SECRET only.
     #[serde(skip)]
     pub jwt_secret: Option<String>,
@@ -131,9 +143,29 @@ impl Settings {
                 .parse()
                 .map_err(|_| ConfigError::Env("SHIKAKU_JOB_BACKOFF_BASE_MS"))?;
         }
+        if let Some(v) = var("SHIKAKU_STRIPE_API_BASE") {
+            self.stripe_api_base = v;
+        }
+        if let Some(v) = var("SHIKAKU_STRIPE_RECONCILE_AFTER_SECONDS") {
+            self.stripe_reconcile_after_seconds = v
+                .parse()
+                .map_err(|_| ConfigError::Env("SHIKAKU_STRIPE_RECONCILE_AFTER_SECONDS"))?;
+        }
+        self.stripe_secret_key = var("SHIKAKU_STRIPE_SECRET_KEY").filter(|s| !s.is_empty());
+        self.stripe_webhook_secret = var("SHIKAKU_STRIPE_WEBHOOK_SECRET").filter(|s| !s.is_empty());
         self.jwt_secret = var("SHIKAKU_JWT_SECRET").filter(|s| !s.is_empty());
         self.vault_key = var("SHIKAKU_VAULT_KEY").filter(|s| !s.is_empty());
         Ok(())
+    }
+
+    /// The base URL of links handed out, for the configured bind address.
+    pub fn public_url(&self) -> String {
+        let port = self
+            .bind
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .unwrap_or(8080);
+        self.public_url_for(port)
     }
 
     /// The base URL of links handed out, without a trailing slash.

@@ -109,7 +109,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Worker => {
             let (pool, _embedded) = startup::database(&settings).await?;
-            let core = startup::Core::new(&pool, &settings).await?;
+            let core = startup::Core::new(&pool, &settings, &settings.public_url()).await?;
             println!("shikaku worker started");
             startup::run_workers(pool, core, &settings).await?;
         }
@@ -159,7 +159,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::RebuildProjection { name } => {
             let (pool, _embedded) = startup::database(&settings).await?;
-            let all = startup::projections(&startup::Core::new(&pool, &settings).await?);
+            let core = startup::Core::new(&pool, &settings, &settings.public_url()).await?;
+            let all = startup::projections(&core);
             let names: Vec<_> = all.iter().map(|p| p.name()).collect();
             let projection = all
                 .iter()

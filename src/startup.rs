@@ -7,7 +7,6 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, HttpServer};
 use api::auth::TokenKeys;
-use api::sandbox::SandboxGateway;
 use api::AppState;
 use domain::catalogue::Catalogue;
 use domain::change_request::{ChangeRequest, ChangeServices};
@@ -26,6 +25,13 @@ use projections::vault::Vault;
 use sqlx::PgPool;
 use tokio::sync::watch;
 use workers::inquiry::{InquiryHandler, InquiryJobs};
+use workers::payment::cases::Cases;
+use workers::payment::jobs::{CheckoutHandler, PaymentJobs, RefundHandler};
+use workers::payment::reconcile::{self, ReconcileHandler};
+use workers::payment::sandbox::{SandboxGateway, SandboxSigner};
+use workers::payment::stripe::StripeGateway;
+use workers::payment::webhook::StripeEventHandler;
+use workers::payment::PaymentGateway;
 use workers::{JobHandler, Worker, WorkerOptions};
 
 use crate::config::{dev_secret, Settings};
@@ -42,6 +48,8 @@ pub enum StartupError {
     Io(#[from] std::io::Error),
     #[error("SHIKAKU_VAULT_KEY must be 64 hex digits")]
     VaultKey,
+    #[error("{0}")]
+    Setting(String),
 }
 
 /// What commands and subscriptions work with: both aggregates' buses, the
@@ -52,11 +60,23 @@ pub struct Core {
     pub vault: Vault,
     pub registry: Arc<SimulatedRegistry>,
     pub catalogue: Arc<Catalogue>,
+    /// Takes fees: Stripe when configured, else the development sandbox.
+    pub gateway: Arc<dyn PaymentGateway>,
+    /// Signs sandbox checkout links; `None` when Stripe is the gateway.
+    pub sandbox: Option<SandboxSigner>,
+    pub pool: PgPool,
+    /// Checkout sessions open longer than this are reconciled (Stripe only).
+    pub reconcile_after: Option<Duration>,
 }
 
 impl Core {
-    /// Wires the core on `pool` from the catalogue and settings.
-    pub async fn new(pool: &PgPool, settings: &Settings) -> Result<Self, StartupError> {
+    /// Wires the core on `pool` from the catalogue and settings; links handed
+    /// out point at `public_url`.
+    pub async fn new(
+        pool: &PgPool,
+        settings: &Settings,
+        public_url: &str,
+    ) -> Result<Self, StartupError> {
         let catalogue: Arc<Catalogue> = Arc::new(projections::catalogue::load(pool).await?);
         let services = RegistrationServices {
             catalogue: catalogue.clone(),
@@ -69,7 +89,12 @@ impl Core {
             let text = std::fs::read_to_string(&settings.registry_fixtures)?;
             SimulatedRegistry::from_csv(&text, &vault)?
         };
+        let (gateway, sandbox, reconcile_after) = payment_gateway(settings, public_url)?;
         Ok(Self {
+            gateway,
+            sandbox,
+            reconcile_after,
+            pool: pool.clone(),
             registrations: Arc::new(CommandBus::new(pool.clone(), services)),
             change_requests: Arc::new(CommandBus::new(
                 pool.clone(),
@@ -81,6 +106,42 @@ impl Core {
             vault,
             registry: Arc::new(registry),
         })
+    }
+}
+
+type Gateway = (
+    Arc<dyn PaymentGateway>,
+    Option<SandboxSigner>,
+    Option<Duration>,
+);
+
+/// Stripe when its secret key is set (then its webhook secret is required),
+/// else the sandbox, whose links are signed with a key from the server secret.
+fn payment_gateway(settings: &Settings, public_url: &str) -> Result<Gateway, StartupError> {
+    match settings.stripe_secret_key.as_deref() {
+        Some(key) => {
+            if settings.stripe_webhook_secret.is_none() {
+                return Err(StartupError::Setting(
+                    "SHIKAKU_STRIPE_SECRET_KEY is set but SHIKAKU_STRIPE_WEBHOOK_SECRET is not: \
+                     Stripe's webhooks could not be verified"
+                        .into(),
+                ));
+            }
+            let stripe = StripeGateway::new(key, &settings.stripe_api_base, public_url)
+                .map_err(|e| StartupError::Setting(format!("SHIKAKU_STRIPE_API_BASE: {e}")))?;
+            let after = Duration::from_secs(settings.stripe_reconcile_after_seconds);
+            Ok((Arc::new(stripe), None, Some(after)))
+        }
+        None => {
+            let secret = dev_secret(
+                settings.jwt_secret.as_deref(),
+                &settings.data_dir,
+                "jwt_secret",
+            )?;
+            let signer = SandboxSigner::new(secret.as_bytes());
+            let sandbox = SandboxGateway::new(public_url, signer.clone());
+            Ok((Arc::new(sandbox), Some(signer), None))
+        }
     }
 }
 
@@ -112,17 +173,59 @@ fn command_issuers(core: &Core) -> Vec<Arc<dyn Projection>> {
 
 /// The subscriptions that turn events into jobs.
 pub fn job_producers(_core: &Core) -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(InquiryJobs)]
+    vec![Arc::new(InquiryJobs), Arc::new(PaymentJobs)]
 }
 
 /// The handlers of every job kind.
 pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
-    vec![Arc::new(InquiryHandler::new(
-        core.registrations.clone(),
-        core.change_requests.clone(),
-        core.registry.clone(),
-        core.vault.clone(),
-    ))]
+    let cases = Cases {
+        registrations: core.registrations.clone(),
+        change_requests: core.change_requests.clone(),
+    };
+    let mut handlers: Vec<Arc<dyn JobHandler>> = vec![
+        Arc::new(InquiryHandler::new(
+            core.registrations.clone(),
+            core.change_requests.clone(),
+            core.registry.clone(),
+            core.vault.clone(),
+        )),
+        Arc::new(CheckoutHandler {
+            cases: cases.clone(),
+            gateway: core.gateway.clone(),
+        }),
+        Arc::new(RefundHandler {
+            cases: cases.clone(),
+            gateway: core.gateway.clone(),
+        }),
+        Arc::new(StripeEventHandler {
+            pool: core.pool.clone(),
+            cases: cases.clone(),
+        }),
+    ];
+    if let Some(after) = core.reconcile_after {
+        handlers.push(Arc::new(ReconcileHandler {
+            pool: core.pool.clone(),
+            cases,
+            gateway: core.gateway.clone(),
+            after,
+        }));
+    }
+    handlers
+}
+
+/// Starts the workers, and the reconciliation schedule when Stripe is the gateway.
+fn start_workers(
+    pool: &PgPool,
+    core: &Core,
+    settings: &Settings,
+    shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    if let Some(after) = core.reconcile_after {
+        // Checked at least as often as sessions become due.
+        let every = (after / 2).clamp(Duration::from_secs(1), Duration::from_secs(300));
+        tokio::spawn(reconcile::schedule(pool.clone(), every, shutdown.clone()));
+    }
+    tokio::spawn(worker(pool, core, settings).run(shutdown))
 }
 
 /// A worker for every job kind, paced by the settings.
@@ -149,7 +252,7 @@ pub async fn run_workers(
         let sub = Subscription::new(pool.clone(), projection);
         tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
     }
-    let worker = tokio::spawn(worker(&pool, &core, settings).run(shutdown_rx));
+    let worker = start_workers(&pool, &core, settings, shutdown_rx);
     tokio::signal::ctrl_c().await?;
     let _ = shutdown.send(true);
     let _ = worker.await;
@@ -220,6 +323,8 @@ pub struct Application {
     pub public_url: String,
     /// The simulated registers (tests switch them off to exercise retries).
     pub registry: Arc<SimulatedRegistry>,
+    /// Signs sandbox checkout links (the bench pays with it); `None` with Stripe.
+    pub sandbox: Option<SandboxSigner>,
     /// The subscriptions this process runs, by checkpoint name.
     pub subscriptions: Vec<&'static str>,
     shutdown: watch::Sender<bool>,
@@ -233,7 +338,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let public_url = settings.public_url_for(port);
-        let core = Core::new(&pool, &settings).await?;
+        let core = Core::new(&pool, &settings, &public_url).await?;
         let catalogue = core.catalogue.clone();
         let tokens = token_keys(&settings)?;
         let lag = Arc::new(LagRecorder::default());
@@ -257,7 +362,7 @@ impl Application {
             }
         }
         if settings.run_workers {
-            tokio::spawn(worker(&pool, &core, &settings).run(shutdown_rx.clone()));
+            start_workers(&pool, &core, &settings, shutdown_rx.clone());
         }
         let attachments = match settings.attachment_store.strip_prefix("s3://") {
             Some(bucket) => Attachments::s3(
@@ -280,7 +385,8 @@ impl Application {
             attachments,
             attachment_limit: settings.attachment_max_bytes,
             tokens: tokens.clone(),
-            gateway: Arc::new(SandboxGateway::new(&public_url)),
+            sandbox: core.sandbox.clone(),
+            stripe_webhook_secret: settings.stripe_webhook_secret.clone(),
             lag: lag.clone(),
         });
         let server = HttpServer::new(move || api::app(state.clone()))
@@ -295,6 +401,7 @@ impl Application {
             public_url,
             registry: core.registry.clone(),
             subscriptions,
+            sandbox: core.sandbox.clone(),
             shutdown,
             _embedded: embedded,
         })

@@ -31,8 +31,9 @@ async fn application_goes_from_submission_to_the_register() {
     assert_eq!(body["status"], "AWAITING_PAYMENT");
     assert_eq!(body["fee"], json!({"amount": 12320, "currency": "JPY"}));
     assert_eq!(body["payment"]["status"], "PENDING");
-    let checkout = body["payment"]["checkout_url"].as_str().unwrap();
-    assert_eq!(checkout, format!("{}/sandbox/payments/{id}", app.base));
+    // The checkout is opened by the payment worker moments later.
+    let checkout = app.checkout_url(&id).await;
+    assert!(checkout.starts_with(&format!("{}/sandbox/payments/{id}?token=", app.base)));
     let submitted: chrono::DateTime<chrono::Utc> =
         body["submitted_at"].as_str().unwrap().parse().unwrap();
     let due: chrono::DateTime<chrono::Utc> = body["due_at"].as_str().unwrap().parse().unwrap();
@@ -45,7 +46,7 @@ async fn application_goes_from_submission_to_the_register() {
     // The sandbox page shows the amount; paying twice changes nothing.
     let page = app
         .http
-        .get(checkout)
+        .get(&checkout)
         .send()
         .await
         .unwrap()
@@ -54,14 +55,22 @@ async fn application_goes_from_submission_to_the_register() {
         .unwrap();
     assert!(page.contains("12320 JPY") && page.contains("Pay") && page.contains("Decline"));
     app.pay(&id).await;
-    app.pay(&id).await;
+    let (page, token) = checkout.split_once('?').unwrap();
+    let again = app
+        .http
+        .post(format!("{page}/pay?{token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    app.settle().await;
     let paid = app.registration(&id).await;
     assert_eq!(paid["status"], "UNDER_EXAMINATION");
     assert_eq!(
         paid["payment"],
-        json!({"status": "PAID", "checkout_url": null})
+        json!({"status": "PAID", "checkout_url": null, "refund": null})
     );
-    assert_eq!(paid["version"], 4, "the second payment added no event");
+    assert_eq!(paid["version"], 5, "the second payment added no event");
     assert_eq!(
         paid["flags"],
         json!([]),
@@ -106,6 +115,7 @@ async fn application_goes_from_submission_to_the_register() {
         [
             "ApplicationSubmitted",
             "FeeAssessed",
+            "CheckoutOpened",
             "PaymentSettled",
             "RegistryInquiryAnswered",
             "ExaminerAssigned",

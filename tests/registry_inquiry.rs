@@ -105,12 +105,7 @@ async fn an_unavailable_register_is_waited_for_not_failed() {
     let app = with_fixtures(&[]).await;
     app.registry.set_unavailable(true);
     let id = app.apply("w", &my_number("33333333333")).await;
-    let r = app
-        .http
-        .post(format!("{}/sandbox/payments/{id}/pay", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.sandbox(&id, "pay").await;
     assert_eq!(r.status(), StatusCode::OK);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let seen = app.registration(&id).await;

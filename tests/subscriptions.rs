@@ -335,7 +335,7 @@ async fn a_rebuild_produces_the_view_built_incrementally() {
     let incremental = snapshot(&app.pool).await;
     assert!(incremental.len() >= 7 + 7 + 3);
     let settings = common::test_settings(&app.database_url);
-    let core = shikaku::startup::Core::new(&app.pool, &settings)
+    let core = shikaku::startup::Core::new(&app.pool, &settings, &app.base)
         .await
         .unwrap();
     for projection in shikaku::startup::projections(&core) {

@@ -7,7 +7,7 @@ use domain::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use workers::queue::{self, JobRecord};
-use workers::{JobState, WorkerError};
+use workers::JobState;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
@@ -98,19 +98,6 @@ pub struct JobPage {
     pub items: Vec<JobView>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
-}
-
-impl From<WorkerError> for ApiError {
-    fn from(e: WorkerError) -> Self {
-        match e {
-            WorkerError::NoSuchJob(_) => ApiError::NotFound,
-            WorkerError::NotRetryable(..) => ApiError::Conflict {
-                code: "JOB_NOT_RETRYABLE",
-                detail: e.to_string(),
-            },
-            other => ApiError::Internal(other.to_string()),
-        }
-    }
 }
 
 /// The job queue, newest first (admin).

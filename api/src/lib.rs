@@ -11,6 +11,7 @@ pub mod idempotency;
 mod jobs;
 mod link;
 mod pagination;
+pub mod payment;
 mod qualifications;
 mod queue;
 mod registration;
@@ -24,7 +25,6 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpRequest};
 use domain::catalogue::Catalogue;
 use domain::change_request::ChangeRequest;
-use domain::payment::PaymentGateway;
 use domain::registration::QualificationRegistration;
 use projections::attachments::Attachments;
 use projections::store::CommandBus;
@@ -51,7 +51,11 @@ pub struct AppState {
     /// Largest accepted upload in bytes.
     pub attachment_limit: usize,
     pub tokens: TokenKeys,
-    pub gateway: Arc<dyn PaymentGateway>,
+    /// Signs sandbox checkout links; `None` when Stripe is the gateway (the
+    /// sandbox routes then answer 404).
+    pub sandbox: Option<workers::payment::sandbox::SandboxSigner>,
+    /// Verifies Stripe's webhooks; `None` when Stripe is not the gateway.
+    pub stripe_webhook_secret: Option<String>,
     pub lag: Arc<LagRecorder>,
 }
 
@@ -113,6 +117,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sandbox::page)
         .service(sandbox::pay)
         .service(sandbox::decline)
+        .service(payment::stripe_webhook)
+        .service(payment::checkout_return)
         .service(health::livez)
         .service(health::readyz)
         .service(health::metrics);

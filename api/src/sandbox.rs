@@ -1,47 +1,44 @@
 //! The built-in sandbox payment gateway: a local pay page with Pay and
 //! Decline, so the whole flow runs on one machine with no payment account.
+//! Development only: it answers 404 when Stripe is the gateway, and every
+//! route needs the signed, expiring token of the case's checkout link.
 
 use std::collections::HashMap;
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use domain::change_request::ChangeRequestCommand;
-use domain::examination::CaseStatus;
 use domain::examination::ExaminationCommand;
-use domain::payment::{PaymentGateway, PaymentRequest};
 use domain::registration::RegistrationCommand;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, Problem};
 use crate::AppState;
-
-/// Hands out checkout URLs on this server's sandbox pages.
-pub struct SandboxGateway {
-    public_url: String,
-}
-
-impl SandboxGateway {
-    /// A gateway whose pages live under `public_url`.
-    pub fn new(public_url: &str) -> Self {
-        Self {
-            public_url: public_url.trim_end_matches('/').to_owned(),
-        }
-    }
-}
-
-impl PaymentGateway for SandboxGateway {
-    fn checkout_url(&self, request: &PaymentRequest) -> String {
-        format!("{}/sandbox/payments/{}", self.public_url, request.case_id)
-    }
-}
 
 /// The fee of whichever case the payment id names.
 struct Payable {
     qualification_code: String,
     exam: domain::examination::Examination,
     registration: bool,
+}
+
+/// The token of the checkout link.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LinkToken {
+    /// The token of the case's checkout link (`payment.checkout_url`).
+    pub token: Option<String>,
+}
+
+/// Refuses (404, as if the case did not exist) a request without a valid link token.
+fn check_link(state: &AppState, id: Uuid, token: &LinkToken) -> Result<(), ApiError> {
+    let signer = state.sandbox.as_ref().ok_or(ApiError::NotFound)?;
+    match token.token.as_deref() {
+        Some(t) if signer.verify(&id.to_string(), t) => Ok(()),
+        _ => Err(ApiError::NotFound),
+    }
 }
 
 async fn payable(state: &AppState, id: Uuid) -> Result<Payable, ApiError> {
@@ -82,18 +79,23 @@ fn escape(s: &str) -> String {
 /// The sandbox checkout page of a case.
 #[utoipa::path(
     tag = "sandbox",
-    params(("id" = Uuid, Path, description = "The case id")),
+    security(()),
+    params(("id" = Uuid, Path, description = "The case id"), LinkToken),
     responses(
         (status = 200, description = "HTML page with Pay and Decline", content_type = "text/html"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, no valid link token, or not the development sandbox", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/sandbox/payments/{id}")]
 pub async fn page(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
+    token: web::Query<LinkToken>,
 ) -> Result<HttpResponse, ApiError> {
+    check_link(&state, *id, &token)?;
     let case = payable(&state, *id).await?;
+    let token = escape(token.token.as_deref().unwrap_or_default());
     let status = if case.exam.paid {
         "Paid"
     } else if case.exam.payment_declined {
@@ -111,13 +113,14 @@ pub async fn page(
 <p>Case <code>{id}</code>, qualification {qual}</p>
 <p>Amount: <strong id="amount">{amount} JPY</strong></p>
 <p>Status: <strong id="status">{status}</strong></p>
-<form method="post" action="/sandbox/payments/{id}/pay"><button id="pay">Pay</button></form>
-<form method="post" action="/sandbox/payments/{id}/decline"><button id="decline">Decline</button></form>
+<form method="post" action="/sandbox/payments/{id}/pay?token={token}"><button id="pay">Pay</button></form>
+<form method="post" action="/sandbox/payments/{id}/decline?token={token}"><button id="decline">Decline</button></form>
 </body></html>"#,
         id = id,
         qual = escape(&case.qualification_code),
         amount = case.exam.fee.total(),
         status = status,
+        token = token,
     );
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
@@ -165,6 +168,7 @@ async fn record(
             .await?;
     }
     let payment_status = if settle { "PAID" } else { "DECLINED" };
+    let token = req.query_string();
     let wants_html = req
         .headers()
         .get("accept")
@@ -172,7 +176,7 @@ async fn record(
         .is_some_and(|a| a.contains("text/html"));
     if wants_html {
         return Ok(HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/sandbox/payments/{id}")))
+            .insert_header(("Location", format!("/sandbox/payments/{id}?{token}")))
             .finish());
     }
     Ok(HttpResponse::Ok().json(SandboxOutcome {
@@ -184,12 +188,14 @@ async fn record(
 /// Pays the fee in the sandbox. Paying twice changes nothing.
 #[utoipa::path(
     tag = "sandbox",
-    params(("id" = Uuid, Path, description = "The case id")),
+    security(()),
+    params(("id" = Uuid, Path, description = "The case id"), LinkToken),
     responses(
         (status = 200, description = "Payment recorded", body = SandboxOutcome),
         (status = 303, description = "Back to the page (browsers)"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, no valid link token, or not the development sandbox", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not awaiting payment", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/sandbox/payments/{id}/pay")]
@@ -197,19 +203,23 @@ pub async fn pay(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,
+    token: web::Query<LinkToken>,
 ) -> Result<HttpResponse, ApiError> {
+    check_link(&state, *id, &token)?;
     record(&state, &req, id.into_inner(), true).await
 }
 
 /// Declines the payment in the sandbox; the case keeps awaiting payment.
 #[utoipa::path(
     tag = "sandbox",
-    params(("id" = Uuid, Path, description = "The case id")),
+    security(()),
+    params(("id" = Uuid, Path, description = "The case id"), LinkToken),
     responses(
         (status = 200, description = "Decline recorded", body = SandboxOutcome),
         (status = 303, description = "Back to the page (browsers)"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, no valid link token, or not the development sandbox", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not awaiting payment", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "Internal error", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/sandbox/payments/{id}/decline")]
@@ -217,11 +227,8 @@ pub async fn decline(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Uuid>,
+    token: web::Query<LinkToken>,
 ) -> Result<HttpResponse, ApiError> {
+    check_link(&state, *id, &token)?;
     record(&state, &req, id.into_inner(), false).await
-}
-
-/// Whether a case in this status shows a checkout link.
-pub fn shows_checkout(status: CaseStatus, paid: bool) -> bool {
-    status == CaseStatus::AwaitingPayment && !paid
 }

@@ -58,6 +58,8 @@ pub enum DomainError {
     RegistrationDeleted,
     #[error("a change request of this kind is already open for the registration")]
     ChangeRequestOpen,
+    #[error("the amount paid is not the fee assessed")]
+    AmountMismatch,
     #[error("the registration number could not be allocated: {0}")]
     Allocation(String),
 }
@@ -88,6 +90,7 @@ impl DomainError {
             DomainError::AttachmentRequired => "ATTACHMENT_REQUIRED",
             DomainError::RegistrationDeleted => "REGISTRATION_DELETED",
             DomainError::ChangeRequestOpen => "CHANGE_REQUEST_OPEN",
+            DomainError::AmountMismatch => "PAYMENT_AMOUNT_MISMATCH",
         }
     }
 
@@ -98,7 +101,8 @@ impl DomainError {
             DomainError::UnknownQualification
             | DomainError::ProcedureNotOffered
             | DomainError::ReasonRequired
-            | DomainError::AttachmentRequired => ErrorKind::Invalid,
+            | DomainError::AttachmentRequired
+            | DomainError::AmountMismatch => ErrorKind::Invalid,
             DomainError::NotAssignee
             | DomainError::AssignOthers
             | DomainError::FourEyes

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::attachment::AttachmentRef;
 use crate::money::Fee;
+use crate::payment::{PaymentCommand, PaymentEvent, PaymentState};
 use crate::registry::{InquiryAnswer, InquiryOutcome};
 use crate::{Actor, DomainError, Role};
 
@@ -128,6 +129,8 @@ pub enum ExaminationEvent {
     ApplicationWithdrawn {
         at: DateTime<Utc>,
     },
+    /// Checkout, mismatch and refund facts (see [`crate::payment`]).
+    Payment(PaymentEvent),
 }
 
 impl ExaminationEvent {
@@ -178,6 +181,7 @@ impl ExaminationEvent {
             ExaminationEvent::DecisionApproved { .. } => "DecisionApproved",
             ExaminationEvent::ApplicationRejected { .. } => "ApplicationRejected",
             ExaminationEvent::ApplicationWithdrawn { .. } => "ApplicationWithdrawn",
+            ExaminationEvent::Payment(p) => p.event_type(),
         }
     }
 }
@@ -203,6 +207,9 @@ pub struct Examination {
     pub payment_declined: bool,
     /// The registers' answer, once asked.
     pub inquiry: Option<InquiryAnswer>,
+    /// Checkout, settlement reference and refund.
+    #[serde(default)]
+    pub payment: PaymentState,
 }
 
 /// The queue flag of a case whose register inquiry has not been answered yet.
@@ -235,6 +242,8 @@ pub enum ExaminationCommand {
     },
     /// The gateway reports the payment declined.
     DeclinePayment { at: DateTime<Utc> },
+    /// A checkout, mismatch or refund report from the payment workers.
+    Payment(PaymentCommand),
     /// The registers answered the inquiry.
     RecordInquiry {
         answer: InquiryAnswer,
@@ -285,7 +294,10 @@ impl ExaminationCommand {
             | C::ProposeDecision { actor, .. }
             | C::ApproveDecision { actor, .. }
             | C::Withdraw { actor, .. } => Some(actor),
-            C::SettlePayment { .. } | C::DeclinePayment { .. } | C::RecordInquiry { .. } => None,
+            C::SettlePayment { .. }
+            | C::DeclinePayment { .. }
+            | C::RecordInquiry { .. }
+            | C::Payment(_) => None,
         }
     }
 }
@@ -344,6 +356,7 @@ impl Examination {
                 None,
             )),
             C::DeclinePayment { at } => one(self.decline_payment(at)?),
+            C::Payment(command) => Ok((self.decide_payment(command).into_iter().collect(), None)),
             C::RecordInquiry { answer, at } => {
                 Ok((self.record_inquiry(answer, at).into_iter().collect(), None))
             }
@@ -383,7 +396,9 @@ impl Examination {
             }
             C::Withdraw { actor, at } => {
                 require_owner(owner, &actor)?;
-                one(self.withdraw(at)?)
+                let withdrawn = self.withdraw(at)?;
+                let refund = self.refund_on_withdrawal(at);
+                Ok((std::iter::once(withdrawn).chain(refund).collect(), None))
             }
         }
     }
@@ -400,6 +415,9 @@ impl Examination {
         }
         if self.status != CaseStatus::AwaitingPayment {
             return Err(DomainError::NotAwaitingPayment(self.status.as_str()));
+        }
+        if amount != self.fee.total() {
+            return Err(DomainError::AmountMismatch);
         }
         Ok(Some(ExaminationEvent::PaymentSettled {
             payment_reference,
@@ -600,9 +618,13 @@ impl Examination {
         }
         match event {
             ExaminationEvent::FeeAssessed { fee } => self.fee = *fee,
-            ExaminationEvent::PaymentSettled { .. } => {
+            ExaminationEvent::PaymentSettled {
+                payment_reference, ..
+            } => {
                 self.paid = true;
                 self.payment_declined = false;
+                self.payment.checkout = None;
+                self.payment.reference = Some(payment_reference.clone());
             }
             ExaminationEvent::PaymentDeclined { .. } => self.payment_declined = true,
             ExaminationEvent::RegistryInquiryAnswered { answer, .. } => {
@@ -631,6 +653,7 @@ impl Examination {
                 self.rejection_reason = Some(reason_code.clone())
             }
             ExaminationEvent::ApplicationWithdrawn { .. } => {}
+            ExaminationEvent::Payment(p) => self.apply_payment(p),
         }
     }
 

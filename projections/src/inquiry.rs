@@ -1,6 +1,7 @@
-//! Queue flags of the register inquiry: a case that enters examination shows
-//! REGISTRY_INQUIRY_PENDING until the registers' answer is recorded (the
-//! inquiry itself is a job: see the `workers` crate).
+//! Queue flags: a case that enters examination shows REGISTRY_INQUIRY_PENDING
+//! until the registers' answer is recorded (the inquiry itself is a job: see
+//! the `workers` crate), and a payment that did not match the fee shows
+//! PAYMENT_MISMATCH.
 
 use domain::examination::ExaminationEvent;
 
@@ -9,6 +10,11 @@ pub fn flag_update(e: &ExaminationEvent) -> Option<FlagUpdate> {
     match e {
         ExaminationEvent::RegistryInquiryAnswered { answer, .. } => Some(FlagUpdate::Answered(
             domain::examination::inquiry_flags(answer),
+        )),
+        ExaminationEvent::Payment(domain::payment::PaymentEvent::PaymentMismatchFlagged {
+            ..
+        }) => Some(FlagUpdate::Add(
+            domain::payment::PAYMENT_MISMATCH.to_owned(),
         )),
         e if e.starts_examination() => Some(FlagUpdate::Pending),
         _ => None,
@@ -21,4 +27,6 @@ pub enum FlagUpdate {
     Pending,
     /// The registers answered; these flags replace the pending one.
     Answered(Vec<String>),
+    /// A flag raised beside the others (a payment problem).
+    Add(String),
 }

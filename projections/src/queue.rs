@@ -169,6 +169,16 @@ impl Projection for QueueProjection {
                 .execute(&mut *conn)
                 .await?;
             }
+            Some(FlagUpdate::Add(flag)) => {
+                sqlx::query(
+                    "UPDATE examiner_queue SET flags = flags || jsonb_build_array($2::text)
+                     WHERE case_id = $1 AND NOT flags ? $2",
+                )
+                .bind(change.case_id)
+                .bind(flag)
+                .execute(&mut *conn)
+                .await?;
+            }
             Some(FlagUpdate::Answered(flags)) => {
                 sqlx::query("UPDATE examiner_queue SET flags = $2 WHERE case_id = $1")
                     .bind(change.case_id)

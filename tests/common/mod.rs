@@ -194,6 +194,8 @@ impl TestApp {
             .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED);
         let body: Value = r.json().await.unwrap();
+        // The payment worker opens the checkout; wait for it so the case is at rest.
+        self.settle().await;
         body["id"].as_str().unwrap().to_owned()
     }
 
@@ -208,18 +210,47 @@ impl TestApp {
             .await;
         assert_eq!(r.status(), StatusCode::CREATED);
         let body: Value = r.json().await.unwrap();
+        // The payment worker opens the checkout; wait for it so the case is at rest.
+        self.settle().await;
         body["id"].as_str().unwrap().to_owned()
     }
 
-    /// Pays a case in the sandbox and waits until the registers have been
-    /// asked (the inquiry subscription appends its answer to the case).
-    pub async fn pay(&self, id: &str) {
-        let r = self
-            .http
-            .post(format!("{}/sandbox/payments/{id}/pay", self.base))
+    /// The case's checkout URL, once the payment worker has opened it.
+    pub async fn checkout_url(&self, id: &str) -> String {
+        let observer = self.token(Role::SeniorExaminer, "observer");
+        for _ in 0..400 {
+            for path in [
+                format!("/v1/registrations/{id}"),
+                format!("/v1/change-requests/{id}"),
+            ] {
+                let r = self.get(&path, &observer).await;
+                if r.status() == StatusCode::OK {
+                    let body: Value = r.json().await.unwrap();
+                    if let Some(url) = body["payment"]["checkout_url"].as_str() {
+                        return url.to_owned();
+                    }
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("no checkout was opened for {id}");
+    }
+
+    /// Presses Pay (or Decline) on the case's sandbox checkout page.
+    pub async fn sandbox(&self, id: &str, action: &str) -> Response {
+        let url = self.checkout_url(id).await;
+        let (page, token) = url.split_once('?').unwrap();
+        self.http
+            .post(format!("{page}/{action}?{token}"))
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Pays a case in the sandbox and waits until the registers have been
+    /// asked (the inquiry job appends its answer to the case).
+    pub async fn pay(&self, id: &str) {
+        let r = self.sandbox(id, "pay").await;
         assert_eq!(r.status(), StatusCode::OK);
         self.settle().await;
     }

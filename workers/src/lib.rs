@@ -10,3 +10,4 @@ pub mod worker;
 pub use error::WorkerError;
 pub use queue::{enqueue, Job, JobState, NewJob};
 pub use worker::{JobError, JobHandler, Worker, WorkerOptions};
+pub mod payment;

@@ -35,7 +35,7 @@ async fn render(
 ) -> Result<ChangeRequestResource, ApiError> {
     let history =
         projections::store::history(&state.pool, ChangeRequest::TYPE, &id.to_string()).await?;
-    resource::render(state, id, request, version, history, viewer).ok_or(ApiError::NotFound)
+    resource::render(id, request, version, history, viewer).ok_or(ApiError::NotFound)
 }
 
 fn ok(body: ChangeRequestResource, version: usize) -> HttpResponse {

@@ -3,7 +3,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::change_request::{ChangeRequest, DeletionReason};
 use domain::examination::CaseStatus;
-use domain::payment::PaymentRequest;
 use domain::registration::Channel;
 use domain::{Actor, Role};
 use projections::store::HistoryEntry;
@@ -12,10 +11,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::attachment::AttachmentView;
+use crate::payment::PaymentView;
 use crate::qualifications::Money;
-use crate::registration::{InformationRequestView, PaymentView, ProposalView, TimelineEntry};
-use crate::sandbox::shows_checkout;
-use crate::AppState;
+use crate::registration::{InformationRequestView, ProposalView, TimelineEntry};
 
 /// The new values a request asks for.
 #[derive(Debug, Serialize, ToSchema)]
@@ -70,7 +68,6 @@ pub struct ChangeRequestResource {
 
 /// Renders a change request for `viewer`. The request must exist.
 pub fn render(
-    state: &AppState,
     id: Uuid,
     request: &ChangeRequest,
     version: usize,
@@ -97,15 +94,7 @@ pub fn render(
             Channel::Online => "ONLINE",
         },
         fee: Money::yen(exam.fee.total()),
-        payment: PaymentView {
-            status: exam.payment_status(),
-            checkout_url: shows_checkout(exam.status, exam.paid).then(|| {
-                state.gateway.checkout_url(&PaymentRequest {
-                    case_id: id,
-                    amount: exam.fee.total(),
-                })
-            }),
-        },
+        payment: PaymentView::of(exam),
         flags: exam.flags(),
         changes: ChangesView {
             family_name: c.family_name.clone(),

@@ -67,7 +67,7 @@ async fn resource(
         &id.to_string(),
     )
     .await?;
-    Ok(resource::render(state, id, reg, version, history, viewer))
+    Ok(resource::render(id, reg, version, history, viewer))
 }
 
 fn respond_with(body: RegistrationResource, version: usize) -> HttpResponse {

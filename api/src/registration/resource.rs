@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::examination::CaseStatus;
-use domain::payment::PaymentRequest;
 use domain::registration::{Channel, QualificationRegistration};
 use domain::{Actor, Role};
 use projections::store::HistoryEntry;
@@ -10,19 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::payment::PaymentView;
 use crate::qualifications::Money;
-use crate::sandbox::shows_checkout;
-use crate::AppState;
-
-/// The payment of a case's fee.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PaymentView {
-    /// NOT_REQUIRED, PENDING, DECLINED or PAID.
-    #[schema(example = "PENDING")]
-    pub status: &'static str,
-    /// Where to pay, while the fee is unpaid.
-    pub checkout_url: Option<String>,
-}
 
 /// The applicant's particulars; shown to the applicant and examiners only.
 #[derive(Debug, Serialize, ToSchema)]
@@ -124,7 +112,6 @@ impl From<HistoryEntry> for TimelineEntry {
 
 /// Renders a registration for `viewer`.
 pub fn render(
-    state: &AppState,
     id: Uuid,
     reg: &QualificationRegistration,
     version: usize,
@@ -133,13 +120,6 @@ pub fn render(
 ) -> RegistrationResource {
     let exam = &reg.examination;
     let status = exam.status;
-    let payment_status = exam.payment_status();
-    let checkout_url = shows_checkout(status, reg.examination.paid).then(|| {
-        state.gateway.checkout_url(&PaymentRequest {
-            case_id: id,
-            amount: reg.examination.fee.total(),
-        })
-    });
     let internal = viewer.role.is_examiner() || viewer.role == Role::Admin;
     let sees_person = internal || viewer.role == Role::Applicant;
     RegistrationResource {
@@ -156,10 +136,7 @@ pub fn render(
             _ => "ONLINE",
         },
         fee: Money::yen(reg.examination.fee.total()),
-        payment: PaymentView {
-            status: payment_status,
-            checkout_url,
-        },
+        payment: PaymentView::of(exam),
         submitted_at: reg.submitted_at,
         due_at: reg.due_at,
         registration_number: reg.registration_number.clone(),

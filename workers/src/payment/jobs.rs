@@ -1,0 +1,228 @@
+//! Payment jobs: a subscription turns payment events into jobs (open a
+//! checkout when a fee is assessed or a session expired, refund when a refund
+//! is requested) and keeps the list of open sessions reconciliation reads;
+//! the handlers call the gateway and record the result as a command.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use cqrs_es::Aggregate;
+use domain::change_request::{ChangeRequest, ChangeRequestEvent};
+use domain::examination::{ExaminationCommand, ExaminationEvent};
+use domain::payment::{Checkout, PaymentCommand, PaymentEvent};
+use domain::registration::{QualificationRegistration, RegistrationEvent};
+use projections::subscription::{Projection, StoredEvent};
+use projections::ProjectionError;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::PgConnection;
+
+use super::cases::{CaseType, Cases};
+use super::gateway::{CheckoutRequest, GatewayError, PaymentGateway};
+use crate::queue::{enqueue, Job, NewJob};
+use crate::worker::{JobError, JobHandler};
+
+/// Opens a checkout for an unpaid fee.
+pub const CHECKOUT: &str = "payment.checkout";
+/// Refunds a fee.
+pub const REFUND: &str = "payment.refund";
+
+/// The case a payment job is about.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CaseRef {
+    pub case_type: CaseType,
+    pub case_id: String,
+}
+
+impl From<GatewayError> for JobError {
+    fn from(e: GatewayError) -> Self {
+        match e {
+            GatewayError::Unavailable(e) => JobError::Retry(e),
+            GatewayError::Refused(e) => JobError::Permanent(e),
+        }
+    }
+}
+
+/// Enqueues checkout and refund jobs; keeps `open_checkouts` for reconciliation.
+pub struct PaymentJobs;
+
+fn examination_event(
+    event: &StoredEvent,
+) -> Result<Option<(CaseType, ExaminationEvent)>, ProjectionError> {
+    if event.aggregate_type == QualificationRegistration::TYPE {
+        if let RegistrationEvent::Examination(e) = serde_json::from_value(event.payload.clone())? {
+            return Ok(Some((CaseType::Registration, e)));
+        }
+    } else if event.aggregate_type == ChangeRequest::TYPE {
+        if let ChangeRequestEvent::Examination(e) = serde_json::from_value(event.payload.clone())? {
+            return Ok(Some((CaseType::ChangeRequest, e)));
+        }
+    }
+    Ok(None)
+}
+
+#[async_trait]
+impl Projection for PaymentJobs {
+    fn name(&self) -> &'static str {
+        "payment_jobs"
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        let Some((case_type, e)) = examination_event(event)? else {
+            return Ok(());
+        };
+        let case = json!(CaseRef {
+            case_type,
+            case_id: event.aggregate_id.clone(),
+        });
+        let key = format!("{}:{}", event.aggregate_id, event.sequence);
+        match &e {
+            ExaminationEvent::FeeAssessed { fee } if !fee.is_free() => {
+                enqueue(conn, NewJob::new(CHECKOUT, key, case)).await?;
+            }
+            ExaminationEvent::Payment(PaymentEvent::CheckoutExpired { .. }) => {
+                forget_checkout(conn, &event.aggregate_id).await?;
+                enqueue(conn, NewJob::new(CHECKOUT, key, case)).await?;
+            }
+            ExaminationEvent::Payment(PaymentEvent::CheckoutOpened { checkout, at }) => {
+                sqlx::query(
+                    "INSERT INTO open_checkouts (case_id, case_type, session_id, opened_at)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (case_id) DO UPDATE
+                     SET session_id = excluded.session_id, opened_at = excluded.opened_at",
+                )
+                .bind(&event.aggregate_id)
+                .bind(case_type.as_str())
+                .bind(&checkout.session_id)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+            }
+            ExaminationEvent::Payment(PaymentEvent::RefundRequested { .. }) => {
+                let mut job = NewJob::new(REFUND, key, case);
+                job.max_attempts = 20;
+                enqueue(conn, job).await?;
+            }
+            ExaminationEvent::PaymentSettled { .. }
+            | ExaminationEvent::ApplicationWithdrawn { .. }
+            | ExaminationEvent::ApplicationRejected { .. } => {
+                forget_checkout(conn, &event.aggregate_id).await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        // Jobs are keyed by event, so a replay enqueues nothing twice.
+        sqlx::query("TRUNCATE open_checkouts").execute(conn).await?;
+        Ok(())
+    }
+}
+
+async fn forget_checkout(conn: &mut PgConnection, case_id: &str) -> Result<(), ProjectionError> {
+    sqlx::query("DELETE FROM open_checkouts WHERE case_id = $1")
+        .bind(case_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Opens a checkout at the gateway and records it on the case.
+pub struct CheckoutHandler {
+    pub cases: Cases,
+    pub gateway: Arc<dyn PaymentGateway>,
+}
+
+#[async_trait]
+impl JobHandler for CheckoutHandler {
+    fn kind(&self) -> &'static str {
+        CHECKOUT
+    }
+
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        let case: CaseRef = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+        let Some(exam) = self
+            .cases
+            .examination(case.case_type, &case.case_id)
+            .await?
+        else {
+            return Err(JobError::Permanent("no such case".into()));
+        };
+        if exam.paid || exam.payment.checkout.is_some() || exam.fee.is_free() {
+            return Ok(());
+        }
+        if exam.status != domain::examination::CaseStatus::AwaitingPayment {
+            return Ok(());
+        }
+        let opened = self
+            .gateway
+            .open_checkout(&CheckoutRequest {
+                case_id: case.case_id.clone(),
+                case_type: case.case_type.as_str(),
+                amount: exam.fee.total(),
+                idempotency_key: exam.checkout_key(&case.case_id),
+            })
+            .await?;
+        let command = ExaminationCommand::Payment(PaymentCommand::OpenCheckout {
+            checkout: Checkout {
+                session_id: opened.session_id,
+                url: opened.url,
+                expires_at: opened.expires_at,
+            },
+            at: Utc::now(),
+        });
+        self.cases
+            .execute(case.case_type, &case.case_id, command, "payment-worker")
+            .await
+    }
+}
+
+/// Refunds the fee at the gateway and records the refund on the case.
+pub struct RefundHandler {
+    pub cases: Cases,
+    pub gateway: Arc<dyn PaymentGateway>,
+}
+
+#[async_trait]
+impl JobHandler for RefundHandler {
+    fn kind(&self) -> &'static str {
+        REFUND
+    }
+
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        let case: CaseRef = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+        let Some(exam) = self
+            .cases
+            .examination(case.case_type, &case.case_id)
+            .await?
+        else {
+            return Err(JobError::Permanent("no such case".into()));
+        };
+        let Some(refund) = exam.payment.refund.filter(|r| r.refund_id.is_none()) else {
+            return Ok(());
+        };
+        let refund_id = self
+            .gateway
+            .refund(
+                &refund.payment_reference,
+                refund.amount,
+                &format!("refund-{}", case.case_id),
+            )
+            .await?;
+        let command = ExaminationCommand::Payment(PaymentCommand::RecordRefund {
+            refund_id,
+            at: Utc::now(),
+        });
+        self.cases
+            .execute(case.case_type, &case.case_id, command, "payment-worker")
+            .await
+    }
+}

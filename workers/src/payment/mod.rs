@@ -1,0 +1,13 @@
+//! Online payment: the gateway seam (Stripe Checkout, or the development
+//! sandbox), the jobs that open checkouts, settle from Stripe's webhooks,
+//! reconcile sessions whose webhook never came, and refund.
+
+pub mod cases;
+pub mod gateway;
+pub mod jobs;
+pub mod reconcile;
+pub mod sandbox;
+pub mod stripe;
+pub mod webhook;
+
+pub use gateway::{CheckoutRequest, GatewayError, OpenedCheckout, PaymentGateway, SessionState};

@@ -1,0 +1,89 @@
+//! Reconciliation: sessions open longer than the configured time are asked
+//! for at Stripe, and paid or expired ones are settled or replaced exactly as
+//! their webhook would have done, so a lost webhook never leaves a paid
+//! applicant waiting.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use serde_json::json;
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+use super::cases::Cases;
+use super::gateway::PaymentGateway;
+use super::webhook::{expire, settle};
+use crate::queue::{enqueue, Job, NewJob};
+use crate::worker::{JobError, JobHandler};
+
+/// The periodic reconciliation job.
+pub const RECONCILE: &str = "stripe.reconcile";
+
+/// Asks Stripe about sessions open longer than `after`.
+pub struct ReconcileHandler {
+    pub pool: PgPool,
+    pub cases: Cases,
+    pub gateway: Arc<dyn PaymentGateway>,
+    pub after: Duration,
+}
+
+#[async_trait]
+impl JobHandler for ReconcileHandler {
+    fn kind(&self) -> &'static str {
+        RECONCILE
+    }
+
+    async fn run(&self, _job: &Job) -> Result<(), JobError> {
+        let stale: Vec<String> = sqlx::query_scalar(
+            "SELECT session_id FROM open_checkouts
+             WHERE opened_at < now() - make_interval(secs => $1) ORDER BY opened_at LIMIT 500",
+        )
+        .bind(self.after.as_secs_f64())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(JobError::retry)?;
+        let mut failures = Vec::new();
+        for session_id in stale {
+            let outcome = match self.gateway.session(&session_id).await {
+                Ok(s) if s.payment_status == "paid" => settle(&self.cases, &s).await,
+                Ok(s) if s.status == "expired" => expire(&self.cases, &s).await,
+                Ok(_) => Ok(()),
+                Err(e) => Err(e.into()),
+            };
+            if let Err(e) = outcome {
+                tracing::warn!(session = %session_id, error = %e, "reconciliation of a session failed");
+                failures.push(format!("{session_id}: {e}"));
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(JobError::Retry(failures.join("; ")))
+        }
+    }
+}
+
+/// Enqueues a reconciliation job every `every` until shutdown; one per time
+/// slot however many processes run this.
+pub async fn schedule(pool: PgPool, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    let every = every.max(Duration::from_secs(1));
+    loop {
+        let slot = Utc::now().timestamp() / every.as_secs() as i64;
+        let result = async {
+            let mut conn = pool.acquire().await?;
+            let mut job = NewJob::new(RECONCILE, slot.to_string(), json!({}));
+            job.max_attempts = 3;
+            enqueue(&mut conn, job).await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "cannot schedule reconciliation");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
