@@ -21,9 +21,21 @@ pub enum ConfigError {
     Env(&'static str),
 }
 
+/// Which rules the process runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Generated secrets, the payment sandbox, simulated registers, dev tokens.
+    Development,
+    /// Real secrets and real adapters only; `serve` refuses to start without them.
+    Production,
+}
+
 /// All settings of the application.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
+    /// `development` (default) or `production` (SHIKAKU_ENV).
+    pub env: Environment,
     pub bind: String,
     pub data_dir: PathBuf,
     pub public_url: String,
@@ -87,6 +99,13 @@ impl Settings {
     fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = var("SHIKAKU_DATABASE_URL").or_else(|| var("DATABASE_URL")) {
             self.database_url = v;
+        }
+        if let Some(v) = var("SHIKAKU_ENV") {
+            self.env = match v.as_str() {
+                "development" => Environment::Development,
+                "production" => Environment::Production,
+                _ => return Err(ConfigError::Env("SHIKAKU_ENV")),
+            };
         }
         if let Some(v) = var("SHIKAKU_BIND") {
             self.bind = v;
@@ -158,6 +177,36 @@ impl Settings {
         Ok(())
     }
 
+    /// In production, what is missing, each naming its setting: a secret that
+    /// would be generated, the payment sandbox, or the simulated registers.
+    pub fn production_problems(&self) -> Vec<String> {
+        if self.env != Environment::Production {
+            return vec![];
+        }
+        let mut problems = Vec::new();
+        if self.jwt_secret.is_none() {
+            problems
+                .push("SHIKAKU_JWT_SECRET is not set (production never generates secrets)".into());
+        }
+        if self.vault_key.is_none() {
+            problems
+                .push("SHIKAKU_VAULT_KEY is not set (production never generates secrets)".into());
+        }
+        if self.stripe_secret_key.is_none() {
+            problems.push(
+                "SHIKAKU_STRIPE_SECRET_KEY is not set: the payment sandbox is for development only"
+                    .into(),
+            );
+        }
+        // The registers are simulated until a real adapter exists.
+        problems.push(
+            "SHIKAKU_REGISTRY: the national registers are simulated (no real adapter is configured); \
+             simulated registers are for development only"
+                .into(),
+        );
+        problems
+    }
+
     /// The base URL of links handed out, for the configured bind address.
     pub fn public_url(&self) -> String {
         let port = self
@@ -213,6 +262,29 @@ pub fn dev_secret(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn production_names_every_missing_setting() {
+        let mut s: Settings = toml::from_str(DEFAULTS).unwrap();
+        assert!(
+            s.production_problems().is_empty(),
+            "development needs nothing"
+        );
+        s.apply_env(|k| (k == "SHIKAKU_ENV").then(|| "production".into()))
+            .unwrap();
+        let problems = s.production_problems().join("\n");
+        for setting in [
+            "SHIKAKU_JWT_SECRET",
+            "SHIKAKU_VAULT_KEY",
+            "SHIKAKU_STRIPE_SECRET_KEY",
+            "SHIKAKU_REGISTRY",
+        ] {
+            assert!(problems.contains(setting), "{setting}: {problems}");
+        }
+        assert!(s
+            .apply_env(|k| (k == "SHIKAKU_ENV").then(|| "staging".into()))
+            .is_err());
+    }
 
     #[test]
     fn environment_overrides_defaults() {

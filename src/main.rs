@@ -90,16 +90,21 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if let Some(bind) = bind {
                 settings.bind = bind;
             }
+            let settings_env = settings.env;
             let app = Application::build(settings).await?;
             let base = app.public_url.clone();
             println!("shikaku listening on {base}");
             println!("  API docs:    {base}/docs/");
             println!("  spec:        {base}/openapi.json");
+            let dev = settings_env == shikaku::config::Environment::Development;
             for (role, sub) in [
                 ("applicant", "applicant-1"),
                 ("examiner", "examiner-1"),
                 ("senior_examiner", "senior-1"),
-            ] {
+            ]
+            .into_iter()
+            .filter(|_| dev)
+            {
                 let token =
                     app.tokens
                         .mint(sub, Role::parse(role).unwrap_or(Role::Applicant), 8 * 3600);
@@ -108,6 +113,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             app.run_until_stopped().await?;
         }
         Command::Worker => {
+            if let Some(problem) = settings.production_problems().into_iter().next() {
+                return Err(format!("production: {problem}").into());
+            }
             let (pool, _embedded) = startup::database(&settings).await?;
             let core = startup::Core::new(&pool, &settings, &settings.public_url()).await?;
             println!("shikaku worker started");
@@ -153,6 +161,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("migrations applied");
         }
         Command::Token { role, sub, ttl } => {
+            if settings.env == shikaku::config::Environment::Production {
+                return Err("dev tokens exist in development only; production takes tokens from the identity provider".into());
+            }
             let role = Role::parse(&role)
                 .ok_or("role must be applicant, examiner, senior_examiner, ministry or admin")?;
             println!("{}", startup::token_keys(&settings)?.mint(&sub, role, ttl));

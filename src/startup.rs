@@ -334,6 +334,9 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, starts subscriptions and binds the HTTP server.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        if let Some(problem) = settings.production_problems().into_iter().next() {
+            return Err(StartupError::Setting(format!("production: {problem}")));
+        }
         let (pool, embedded) = database(&settings).await?;
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
