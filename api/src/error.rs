@@ -78,6 +78,9 @@ pub enum ApiError {
     TooManyRequests(u64),
     #[error(transparent)]
     Domain(DomainError),
+    /// The database cannot be reached right now; the client should retry.
+    #[error("the service is briefly unavailable; retry after a moment")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -105,6 +108,7 @@ impl ApiError {
             ApiError::Validation(_) => "VALIDATION_FAILED",
             ApiError::Domain(e) => e.code(),
             ApiError::Internal(_) => "INTERNAL",
+            ApiError::Unavailable(_) => "SERVICE_UNAVAILABLE",
             ApiError::TooManyRequests(_) => "TOO_MANY_ATTEMPTS",
         }
     }
@@ -121,6 +125,7 @@ impl ApiError {
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
             StatusCode::UNPROCESSABLE_ENTITY => "Unprocessable content",
             StatusCode::TOO_MANY_REQUESTS => "Too many requests",
+            StatusCode::SERVICE_UNAVAILABLE => "Service unavailable",
             _ => "Internal server error",
         }
     }
@@ -134,13 +139,20 @@ impl From<DomainError> for ApiError {
 
 impl From<ProjectionError> for ApiError {
     fn from(e: ProjectionError) -> Self {
-        ApiError::Internal(e.to_string())
+        match e {
+            ProjectionError::Database(e) => e.into(),
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        ApiError::Internal(e.to_string())
+        if projections::db::unavailable(&e) {
+            ApiError::Unavailable(e.to_string())
+        } else {
+            ApiError::Internal(e.to_string())
+        }
     }
 }
 
@@ -157,6 +169,7 @@ impl From<CommandError<DomainError>> for ApiError {
             CommandError::VersionMismatch { expected, actual } => ApiError::PreconditionFailed(
                 format!("If-Match was version {expected} but the case is at version {actual}"),
             ),
+            CommandError::Unavailable(e) => ApiError::Unavailable(e),
             CommandError::Store(e) => ApiError::Internal(e),
         }
     }
@@ -183,6 +196,7 @@ impl ResponseError for ApiError {
                 ErrorKind::NotFound => StatusCode::NOT_FOUND,
             },
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
@@ -193,6 +207,10 @@ impl ResponseError for ApiError {
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
                 "an internal error occurred; it has been logged".to_owned()
+            }
+            ApiError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                self.to_string()
             }
             other => other.to_string(),
         };
@@ -216,6 +234,9 @@ impl ResponseError for ApiError {
             }
             ApiError::TooManyRequests(seconds) => {
                 response.insert_header(("Retry-After", seconds.to_string()));
+            }
+            ApiError::Unavailable(_) => {
+                response.insert_header(("Retry-After", "2"));
             }
             ApiError::Conflict {
                 code: "CONCURRENT_MODIFICATION",

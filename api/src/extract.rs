@@ -84,6 +84,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                 e.column()
             ),
         })?;
+    crate::text::check_json(&syntax)?;
     serde_path_to_error::deserialize(syntax).map_err(|e| {
         let mut pointer = String::new();
         for segment in e.path().iter() {

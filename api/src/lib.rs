@@ -17,6 +17,7 @@ mod queue;
 mod registration;
 pub mod sandbox;
 mod telemetry;
+mod text;
 
 use std::sync::Arc;
 
@@ -174,5 +175,6 @@ pub fn app(
             }),
         )
         .default_service(web::to(not_found))
+        .wrap(actix_web::middleware::from_fn(text::refuse_unstorable))
         .wrap(actix_web::middleware::from_fn(telemetry::request_id))
 }

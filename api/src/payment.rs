@@ -192,6 +192,7 @@ impl From<workers::WorkerError> for ApiError {
                 code: "JOB_NOT_RETRYABLE",
                 detail: e.to_string(),
             },
+            workers::WorkerError::Database(e) => e.into(),
             other => ApiError::Internal(other.to_string()),
         }
     }

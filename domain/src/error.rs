@@ -60,8 +60,8 @@ pub enum DomainError {
     ChangeRequestOpen,
     #[error("the amount paid is not the fee assessed")]
     AmountMismatch,
-    #[error("the registration number could not be allocated: {0}")]
-    Allocation(String),
+    #[error("the registration number could not be allocated; try again")]
+    Allocation,
 }
 
 impl DomainError {
@@ -85,7 +85,7 @@ impl DomainError {
             DomainError::FourEyes => "FOUR_EYES_REQUIRED",
             DomainError::WrongRole => "WRONG_ROLE",
             DomainError::ReasonRequired => "REASON_REQUIRED",
-            DomainError::Allocation(_) => "ALLOCATION_FAILED",
+            DomainError::Allocation => "ALLOCATION_FAILED",
             DomainError::NotRegistered => "NOT_REGISTERED",
             DomainError::AttachmentRequired => "ATTACHMENT_REQUIRED",
             DomainError::RegistrationDeleted => "REGISTRATION_DELETED",

@@ -30,7 +30,11 @@ impl RegistrationNumbers for PgRegistrationNumbers {
         .bind(qualification_code)
         .fetch_one(&self.pool)
         .await
-        .map_err(|e| DomainError::Allocation(e.to_string()))?;
+        .map_err(|e| {
+            // The database's words stay in the log, never in an answer.
+            tracing::error!(error = %e, "registration number allocation failed");
+            DomainError::Allocation
+        })?;
         Ok(format!("{n:07}"))
     }
 }

@@ -18,6 +18,8 @@ pub enum CommandError<E: std::error::Error> {
     Conflict,
     #[error("version {actual} does not match If-Match {expected}")]
     VersionMismatch { expected: usize, actual: usize },
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("event store: {0}")]
     Store(String),
 }
@@ -27,6 +29,13 @@ impl<E: std::error::Error> From<AggregateError<E>> for CommandError<E> {
         match e {
             AggregateError::UserError(e) => CommandError::Domain(e),
             AggregateError::AggregateConflict => CommandError::Conflict,
+            AggregateError::DatabaseConnectionError(e) => CommandError::Unavailable(e.to_string()),
+            AggregateError::UnexpectedError(e)
+                if e.downcast_ref::<sqlx::Error>()
+                    .is_some_and(crate::db::unavailable) =>
+            {
+                CommandError::Unavailable(e.to_string())
+            }
             other => CommandError::Store(other.to_string()),
         }
     }
