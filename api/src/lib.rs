@@ -3,6 +3,7 @@
 
 mod attachment;
 pub mod auth;
+pub mod case;
 mod change_request;
 pub mod error;
 pub mod extract;
@@ -11,6 +12,7 @@ pub mod idempotency;
 mod jobs;
 mod link;
 mod pagination;
+mod paper;
 pub mod payment;
 mod qualifications;
 mod queue;
@@ -111,6 +113,12 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(change_request::request_information)
         .service(change_request::propose)
         .service(change_request::approve)
+        .service(paper::record_registration_postal_response)
+        .service(paper::record_registration_postal_withdrawal)
+        .service(paper::record_registration_paper_payment)
+        .service(paper::record_change_request_postal_response)
+        .service(paper::record_change_request_postal_withdrawal)
+        .service(paper::record_change_request_paper_payment)
         .service(queue::list)
         .service(jobs::list)
         .service(jobs::retry)

@@ -38,6 +38,20 @@ async fn render(
     resource::render(id, request, version, history, viewer).ok_or(ApiError::NotFound)
 }
 
+/// Answers 200 with a change request's state and its ETag.
+pub(crate) async fn render_change_request(
+    state: &AppState,
+    id: Uuid,
+    request: &ChangeRequest,
+    version: usize,
+    viewer: &Actor,
+) -> Result<HttpResponse, ApiError> {
+    Ok(ok(
+        render(state, id, request, version, viewer).await?,
+        version,
+    ))
+}
+
 fn ok(body: ChangeRequestResource, version: usize) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("ETag", etag(version)))
