@@ -4,6 +4,7 @@
 mod attachment;
 pub mod auth;
 pub mod case;
+pub mod console;
 mod change_request;
 pub mod error;
 pub mod extract;
@@ -59,6 +60,8 @@ pub struct AppState {
     /// Verifies Stripe's webhooks; `None` when Stripe is not the gateway.
     pub stripe_webhook_secret: Option<String>,
     pub lag: Arc<LagRecorder>,
+    /// The base of links handed out; https here makes console cookies Secure.
+    pub public_url: String,
 }
 
 #[derive(utoipa::OpenApi)]
@@ -181,6 +184,7 @@ pub fn app(
                     .finish()
             }),
         )
+        .service(console::scope())
         .default_service(web::to(not_found))
         .wrap(actix_web::middleware::from_fn(telemetry::request_id))
 }

@@ -119,42 +119,8 @@ pub async fn create(
         channel,
     };
     idempotency::create(&state.pool, &req, &actor.id, &body.raw, || async {
-        let request_id = Uuid::new_v4();
-        let now = Utc::now();
-        // The registration reserves the slot (one open request per kind);
-        // the process manager opens the request too if we stop after this.
-        let file = RegistrationCommand::FileChangeRequest {
-            request_id,
-            details: Box::new(details.clone()),
-            actor: actor.clone(),
-            at: now,
-        };
-        let (reg, _) = state
-            .registrations
-            .execute(
-                &registration_id.to_string(),
-                file,
-                None,
-                metadata(&req, &actor),
-            )
-            .await?;
-        // The process manager may open it at the same moment: both are idempotent.
-        let submit = ChangeRequestCommand::Submit {
-            registration_id,
-            qualification_code: reg.qualification_code.clone(),
-            holder: reg.owner.clone(),
-            details: Box::new(details),
-            at: now,
-        };
-        let (request, version) = state
-            .change_requests
-            .execute(
-                &request_id.to_string(),
-                submit,
-                None,
-                metadata(&req, &actor),
-            )
-            .await?;
+        let (request_id, request, version) =
+            file(&state, &req, &actor, registration_id, details).await?;
         let body = render(&state, request_id, &request, version, &actor).await?;
         Ok(Created {
             location: format!("/v1/change-requests/{request_id}"),
@@ -163,6 +129,54 @@ pub async fn create(
         })
     })
     .await
+}
+
+/// Files a change request: the registration reserves the slot, then the
+/// request opens. Returns its id, state and version.
+pub(crate) async fn file(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: &Actor,
+    registration_id: Uuid,
+    details: ChangeDetails,
+) -> Result<(Uuid, ChangeRequest, usize), ApiError> {
+    let request_id = Uuid::new_v4();
+    let now = Utc::now();
+    // The registration reserves the slot (one open request per kind);
+    // the process manager opens the request too if we stop after this.
+    let file = RegistrationCommand::FileChangeRequest {
+        request_id,
+        details: Box::new(details.clone()),
+        actor: actor.clone(),
+        at: now,
+    };
+    let (reg, _) = state
+        .registrations
+        .execute(
+            &registration_id.to_string(),
+            file,
+            None,
+            metadata(req, actor),
+        )
+        .await?;
+    // The process manager may open it at the same moment: both are idempotent.
+    let submit = ChangeRequestCommand::Submit {
+        registration_id,
+        qualification_code: reg.qualification_code.clone(),
+        holder: reg.owner.clone(),
+        details: Box::new(details),
+        at: now,
+    };
+    let (request, version) = state
+        .change_requests
+        .execute(
+            &request_id.to_string(),
+            submit,
+            None,
+            metadata(req, actor),
+        )
+        .await?;
+    Ok((request_id, request, version))
 }
 
 /// Filters and paging of the change-request list.

@@ -113,7 +113,9 @@ impl Examination {
                     other => Ok(other),
                 }
             }
-            PaperCommand::RecordWithdrawal { received_on, at, .. } => {
+            PaperCommand::RecordWithdrawal {
+                received_on, at, ..
+            } => {
                 let paper = record(received_on, at)?;
                 self.withdraw(at)?;
                 Ok(ExaminationEvent::ApplicationWithdrawn { at, paper })
