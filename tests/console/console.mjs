@@ -1,0 +1,174 @@
+// The examiner console in a real headless Chromium, driven by playwright-core.
+// Run by tests/console.rs, which starts the application and prepares the cases;
+// everything it needs comes in the environment.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const BASE = env('BASE');
+const SHOTS = env('SCREENSHOT_DIR');
+const CASE1 = env('CASE1');
+const CASE2 = env('CASE2');
+const tokens = {
+  examiner: env('EXAMINER_TOKEN'),
+  senior: env('SENIOR_TOKEN'),
+  applicant: env('APPLICANT_TOKEN'),
+};
+mkdirSync(SHOTS, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let failed = false;
+const step = async (name, body) => {
+  process.stdout.write(`console: ${name} ... `);
+  try {
+    await body();
+    console.log('ok');
+  } catch (e) {
+    console.log('FAILED');
+    throw e;
+  }
+};
+
+async function signIn(page, token) {
+  await page.goto(`${BASE}/console/login`);
+  await page.getByLabel('トークン').fill(token);
+  await page.getByRole('button', { name: 'サインイン' }).click();
+  await page.waitForLoadState('domcontentloaded');
+}
+
+const status = (page) => page.locator('#case-status').getAttribute('data-status');
+
+try {
+  // Japanese is the default: the browser asks for Japanese, as the office's do.
+  const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+
+  await step('an applicant token is refused', async () => {
+    await signIn(page, tokens.applicant);
+    assert.match(await page.locator('#login-error').innerText(), /審査官専用/);
+    assert.ok(page.url().endsWith('/console/login'));
+    const queue = await page.goto(`${BASE}/console/queue`);
+    assert.ok(page.url().includes('/console/login'), 'no session: back to sign-in');
+    assert.equal(queue.status(), 200);
+  });
+
+  await step('an examiner signs in and filters the queue', async () => {
+    await signIn(page, tokens.examiner);
+    assert.ok(page.url().endsWith('/console/queue'), page.url());
+    assert.equal(await page.locator('#signed-in-as').innerText(), 'ex-1');
+    await page.locator('#f-status').selectOption('UNDER_EXAMINATION');
+    await page.waitForURL(/status=UNDER_EXAMINATION/);
+    await page.locator(`a[href$="${CASE1}"]`).waitFor();
+    const rows = await page.locator('#queue-table tbody tr').count();
+    assert.equal(rows, 2, 'both prepared cases are under examination');
+    await page.locator('#f-status').selectOption('REGISTERED');
+    await page.locator('#no-cases').waitFor();
+    await page.locator('#f-status').selectOption('UNDER_EXAMINATION');
+    await page.locator(`a[href$="${CASE1}"]`).waitFor();
+    await page.screenshot({ path: `${SHOTS}/queue.png`, fullPage: true });
+  });
+
+  await step('a form without its CSRF token changes nothing', async () => {
+    await page.locator(`a[href$="${CASE1}"]`).click();
+    await page.locator('#form-claim').waitFor();
+    await page.evaluate(() => document.querySelector('#form-claim input[name=csrf]').remove());
+    await page.locator('#form-claim button').click();
+    await page.waitForLoadState('domcontentloaded');
+    assert.match(await page.locator('#actions').innerText(), /何も変更されていません/);
+    assert.equal(await page.locator('#case-assignee').innerText(), '未割当');
+  });
+
+  await step('the examiner claims the case and requests information', async () => {
+    await page.goto(`${BASE}/console/cases/registrations/${CASE1}`);
+    await page.getByRole('button', { name: '担当する' }).click();
+    await page.locator('#notice').waitFor();
+    assert.equal(await page.locator('#case-assignee').innerText(), 'ex-1');
+    const form = page.locator('#form-request-information');
+    await form.getByLabel('理由コード').selectOption('DOCUMENT_MISSING');
+    await form.getByLabel('本文').fill('合格証書の写しを送ってください。');
+    await page.locator('#form-request-information button').click();
+    await page.locator('#notice').waitFor();
+    assert.equal(await status(page), 'ACTION_REQUIRED');
+  });
+
+  await step('the applicant answers over the API', async () => {
+    const r = await fetch(`${BASE}/v1/registrations/${CASE1}/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.applicant}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: '写しを添付しました。' }),
+    });
+    assert.equal(r.status, 200, await r.text());
+  });
+
+  await step('a stale page says so', async () => {
+    // This page was rendered before the applicant answered.
+    await page.locator('#form-request-information').count().then((n) => assert.equal(n, 0));
+    await page.goto(`${BASE}/console/cases/registrations/${CASE1}`);
+    const stale = await context.newPage();
+    await stale.goto(`${BASE}/console/cases/registrations/${CASE1}`);
+    await page.getByLabel('備考').fill('要件を満たす。');
+    await page.locator('#form-propose button').click();
+    await page.locator('#notice').waitFor();
+    await stale.locator('#form-propose button').click();
+    await stale.locator('#stale').waitFor();
+    assert.match(await stale.locator('#stale').innerText(), /他の人がこの案件を更新しました/);
+    await stale.close();
+  });
+
+  await step('the examiner has proposed approval', async () => {
+    assert.equal(await status(page), 'UNDER_EXAMINATION');
+    assert.match(await page.locator('#proposal').innerText(), /承認/);
+    await page.screenshot({ path: `${SHOTS}/case.png`, fullPage: true });
+    await page.getByRole('button', { name: 'サインアウト' }).click();
+    await page.waitForURL(/\/console\/login$/);
+    await page.goto(`${BASE}/console/queue`);
+    assert.ok(page.url().includes('/console/login'), 'signed out');
+  });
+
+  await step('a senior examiner signs in and approves', async () => {
+    await signIn(page, tokens.senior);
+    await page.goto(`${BASE}/console/cases/registrations/${CASE1}`);
+    await page.getByRole('button', { name: '決裁を承認する' }).click();
+    await page.locator('#notice').waitFor();
+    assert.equal(await status(page), 'REGISTERED');
+    assert.match(await page.locator('#registration-number').innerText(), /\d+/);
+  });
+
+  await step('the proposer cannot approve, and is told why', async () => {
+    await page.goto(`${BASE}/console/cases/registrations/${CASE2}`);
+    await page.getByRole('button', { name: '担当する' }).click();
+    await page.locator('#notice').waitFor();
+    await page.locator('#form-propose button').click();
+    await page.locator('#notice').waitFor();
+    await page.getByRole('button', { name: '決裁を承認する' }).click();
+    await page.locator('#approve-error').waitFor();
+    assert.match(await page.locator('#approve-error').innerText(), /起案者本人は承認できません/);
+    assert.equal(await status(page), 'UNDER_EXAMINATION');
+    await page.screenshot({ path: `${SHOTS}/four-eyes.png`, fullPage: true });
+  });
+
+  await step('English on request', async () => {
+    await page.goto(`${BASE}/console/queue?lang=en`);
+    assert.equal(await page.locator('h1').innerText(), 'Queue');
+    await page.goto(`${BASE}/console/cases/registrations/${CASE1}`);
+    assert.match(await page.locator('#case-status').innerText(), /Registered/);
+    await page.screenshot({ path: `${SHOTS}/case-en.png`, fullPage: true });
+  });
+
+  await context.close();
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);
