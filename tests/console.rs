@@ -33,6 +33,7 @@ async fn examiners_work_a_case_to_the_register_in_the_browser() {
         .env("SCREENSHOT_DIR", &shots)
         .env("CASE1", &case1)
         .env("CASE2", &case2)
+        .env("PAPER_MY_NUMBER", my_number("52345678901"))
         .env("EXAMINER_TOKEN", app.token(Role::Examiner, "ex-1"))
         .env("SENIOR_TOKEN", app.token(Role::SeniorExaminer, "sr-1"))
         .env("APPLICANT_TOKEN", app.token(Role::Applicant, "hanako"));
@@ -44,9 +45,15 @@ async fn examiners_work_a_case_to_the_register_in_the_browser() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
-    assert!(output.status.success(), "browser test failed:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "browser test failed:\n{stdout}\n{stderr}"
+    );
     assert!(shots.join("queue.png").exists() && shots.join("case.png").exists());
     // The scenario ran to the end: the first case is on the register.
     assert_eq!(app.registration(&case1).await["status"], "REGISTERED");
-    assert_eq!(app.registration(&case2).await["status"], "UNDER_EXAMINATION");
+    assert_eq!(
+        app.registration(&case2).await["status"],
+        "UNDER_EXAMINATION"
+    );
 }

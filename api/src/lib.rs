@@ -4,8 +4,8 @@
 mod attachment;
 pub mod auth;
 pub mod case;
-pub mod console;
 mod change_request;
+pub mod console;
 pub mod error;
 pub mod extract;
 mod health;

@@ -128,6 +128,49 @@ try {
     assert.equal(await status(page), 'UNDER_EXAMINATION');
     assert.match(await page.locator('#proposal').innerText(), /承認/);
     await page.screenshot({ path: `${SHOTS}/case.png`, fullPage: true });
+  });
+
+  await step('a paper application is entered, paid on paper and withdrawn in writing', async () => {
+    await page.goto(`${BASE}/console/paper/registrations`);
+    const fill = async (values) => {
+      for (const [name, value] of Object.entries(values)) await page.locator(`#e-${name}`).fill(value);
+    };
+    await fill({
+      family_name: '鈴木', given_name: '一郎', family_name_kana: 'スズキ', given_name_kana: 'イチロウ',
+      date_of_birth: '1985-06-15', address: '東京都港区1-1-1', registered_domicile: '東京都港区',
+      email: 'ichiro@example.jp', exam_pass_number: 'P99887766', my_number: '123',
+    });
+    await page.locator('#entry-form button[type=submit]').click();
+    await page.locator('#entry-error').waitFor();
+    assert.equal(await page.locator('#e-my_number').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator('#e-my_number').inputValue(), '', 'the My Number is not written back');
+    assert.equal(await page.locator('#e-family_name').inputValue(), '鈴木');
+    await fill({ my_number: env('PAPER_MY_NUMBER') });
+    await page.locator('#entry-form button[type=submit]').click();
+    await page.locator('#notice').waitFor();
+    assert.equal(await page.locator('#case-channel').innerText(), '紙');
+    assert.equal(await status(page), 'AWAITING_PAYMENT');
+    assert.ok(!(await page.content()).includes(env('PAPER_MY_NUMBER')), 'no My Number on the page');
+    const pay = page.locator('#form-record-payment');
+    await pay.getByLabel('受領番号').fill('FURIKOMI-0001');
+    await pay.getByLabel('金額').fill('12000');
+    await pay.locator('button').click();
+    assert.match(await page.locator('#form-record-payment .error').innerText(), /手数料と一致しません/);
+    await page.locator('#form-record-payment').getByLabel('受領番号').fill('FURIKOMI-0001');
+    await page.locator('#form-record-payment button').click();
+    await page.locator('#notice').waitFor();
+    assert.equal(await page.locator('#payment-status').innerText(), '納付済み');
+    // Paid, the case goes to the registers; their answer lands a moment later.
+    for (let i = 0; i < 100 && (await page.locator('#inquiry').innerText()).includes('まだ回答'); i++) {
+      await page.waitForTimeout(100);
+      await page.reload();
+    }
+    await page.locator('#form-record-withdrawal button').click();
+    await page.locator('#notice').waitFor();
+    assert.equal(await status(page), 'WITHDRAWN');
+  });
+
+  await step('the examiner signs out', async () => {
     await page.getByRole('button', { name: 'サインアウト' }).click();
     await page.waitForURL(/\/console\/login$/);
     await page.goto(`${BASE}/console/queue`);
@@ -141,6 +184,20 @@ try {
     await page.locator('#notice').waitFor();
     assert.equal(await status(page), 'REGISTERED');
     assert.match(await page.locator('#registration-number').innerText(), /\d+/);
+  });
+
+  await step('a paper change request is entered and withdrawn in writing', async () => {
+    await page.goto(`${BASE}/console/paper/change-requests`);
+    await page.locator('#e-kind').selectOption('CHANGE_ADDRESS');
+    await page.locator('#e-registration_id').fill(CASE1);
+    await page.locator('#e-address').fill('大阪府大阪市北区1-1');
+    await page.locator('#entry-form button[type=submit]').click();
+    await page.locator('#notice').waitFor();
+    assert.ok(page.url().includes('/console/cases/change-requests/'), page.url());
+    assert.equal(await page.locator('#case-channel').innerText(), '紙');
+    await page.locator('#form-record-withdrawal button').click();
+    await page.locator('#notice').waitFor();
+    assert.equal(await status(page), 'WITHDRAWN');
   });
 
   await step('the proposer cannot approve, and is told why', async () => {

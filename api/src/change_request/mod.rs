@@ -169,12 +169,7 @@ pub(crate) async fn file(
     };
     let (request, version) = state
         .change_requests
-        .execute(
-            &request_id.to_string(),
-            submit,
-            None,
-            metadata(req, actor),
-        )
+        .execute(&request_id.to_string(), submit, None, metadata(req, actor))
         .await?;
     Ok((request_id, request, version))
 }

@@ -120,7 +120,12 @@ async fn command(
                 "" => None,
                 code => Some(reason(code)?),
             };
-            if form.note.chars().count() > 2000 || form.note.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+            if form.note.chars().count() > 2000
+                || form
+                    .note
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\r')
+            {
                 return Err(Refusal::Invalid("note".into()));
             }
             ExaminationCommand::ProposeDecision {
@@ -228,7 +233,11 @@ pub async fn act(
     let chrome = Chrome::new(&req, Some(&session));
     let t: Text = chrome.t;
     let (status, stale, words) = match refusal {
-        Refusal::Csrf => (StatusCode::FORBIDDEN, false, t.get("csrf_failed").to_owned()),
+        Refusal::Csrf => (
+            StatusCode::FORBIDDEN,
+            false,
+            t.get("csrf_failed").to_owned(),
+        ),
         Refusal::Invalid(what) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             false,

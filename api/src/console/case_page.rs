@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::i18n::Text;
 use super::session::{Session, SignedIn};
-use super::view::{html, jst, Chrome, Choice};
+use super::view::{html, jst, Choice, Chrome};
 use super::ConsoleError;
 use crate::case::CaseType;
 use crate::AppState;
@@ -74,7 +74,10 @@ pub struct CaseView {
     pub particulars: Vec<(&'static str, String)>,
     pub registration_href: Option<String>,
     pub registration_number: Option<String>,
-    pub fee: i64,
+    /// The fee in yen with thousands separators.
+    pub fee: String,
+    /// The fee in yen as a form value.
+    pub fee_amount: i64,
     pub payment_status: &'static str,
     pub inquiry: Option<(&'static str, Vec<String>)>,
     pub flags: Vec<String>,
@@ -124,9 +127,13 @@ impl Actions {
             approve_refusal: (senior && proposal.is_some_and(|p| p.by == me))
                 .then_some("FOUR_EYES_REQUIRED"),
             reassign: senior && open,
-            record_response: case.paper && exam.status == CaseStatus::ActionRequired && free_or_mine,
+            record_response: case.paper
+                && exam.status == CaseStatus::ActionRequired
+                && free_or_mine,
             record_withdrawal: case.paper && !exam.status.is_decided() && free_or_mine,
-            record_payment: case.paper && exam.status == CaseStatus::AwaitingPayment && free_or_mine,
+            record_payment: case.paper
+                && exam.status == CaseStatus::AwaitingPayment
+                && free_or_mine,
         }
     }
 
@@ -272,7 +279,8 @@ fn common(
         particulars: vec![],
         registration_href: None,
         registration_number: None,
-        fee: exam.fee.total(),
+        fee: yen(exam.fee.total()),
+        fee_amount: exam.fee.total(),
         payment_status: exam.payment_status(),
         inquiry: exam.inquiry.as_ref().map(|a| {
             (
@@ -347,7 +355,9 @@ fn change_view(
     name: &dyn Fn(&str) -> String,
 ) -> CaseView {
     let details = request.details.clone();
-    let paper = details.as_ref().is_some_and(|d| d.channel == Channel::Paper);
+    let paper = details
+        .as_ref()
+        .is_some_and(|d| d.channel == Channel::Paper);
     let mut view = common(
         CaseType::ChangeRequest,
         id,
@@ -411,6 +421,22 @@ fn dates(
         view.due = jst(d);
         view.overdue = d < Utc::now() && !view.examination.status.is_decided();
     }
+}
+
+/// 12320 as "12,320".
+fn yen(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if amount < 0 {
+        out.insert(0, '-');
+    }
+    out
 }
 
 fn document(a: &domain::attachment::AttachmentRef) -> Document {
@@ -485,6 +511,22 @@ async fn history(
     Ok((timeline, documents))
 }
 
+/// The label of an action, by its path segment.
+pub fn action_label(action: &str) -> &'static str {
+    match action {
+        "claim" => "claim",
+        "request-information" => "request_information",
+        "propose" => "propose_decision",
+        "approve" => "approve_decision",
+        "reassign" => "reassign",
+        "record-response" => "record_response",
+        "record-withdrawal" => "record_withdrawal",
+        "record-payment" => "record_payment",
+        "entered" => "entered",
+        _ => "done",
+    }
+}
+
 /// Builds the page for a loaded case.
 pub fn page(
     chrome: Chrome,
@@ -524,8 +566,8 @@ pub async fn show(
     let notice = req
         .query_string()
         .split('&')
-        .any(|p| p.starts_with("done="))
-        .then_some("done");
+        .find_map(|p| p.strip_prefix("done="))
+        .map(action_label);
     let page = page(chrome, case, &session, notice, false, None);
     html(&req, StatusCode::OK, &page)
 }
@@ -553,4 +595,15 @@ pub async fn attachment(
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Cache-Control", "private, no-store"))
         .body(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn yen_has_thousands_separators() {
+        assert_eq!(super::yen(12320), "12,320");
+        assert_eq!(super::yen(500), "500");
+        assert_eq!(super::yen(1_000_000), "1,000,000");
+        assert_eq!(super::yen(0), "0");
+    }
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::i18n::Text;
 use super::session::{Session, SignedIn};
-use super::view::{html, Chrome, Choice};
+use super::view::{html, Choice, Chrome};
 use super::ConsoleError;
 use crate::change_request::NewChangeRequest;
 use crate::error::{ApiError, FieldError};
@@ -44,7 +44,9 @@ struct EntryPage {
 type FormMap = std::collections::HashMap<String, String>;
 
 fn value(form: &FormMap, name: &str) -> String {
-    form.get(name).map(|v| v.trim().to_owned()).unwrap_or_default()
+    form.get(name)
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_default()
 }
 
 const REGISTRATION_FIELDS: &[(&str, &str, bool)] = &[
@@ -81,7 +83,11 @@ const KINDS: &[&str] = &[
     "DELETE_REGISTRATION",
 ];
 
-fn fields(spec: &[(&'static str, &'static str, bool)], form: &FormMap, errors: &[FieldError]) -> Vec<Field> {
+fn fields(
+    spec: &[(&'static str, &'static str, bool)],
+    form: &FormMap,
+    errors: &[FieldError],
+) -> Vec<Field> {
     spec.iter()
         .map(|(name, input_type, required)| Field {
             name,
@@ -197,7 +203,11 @@ fn refusal(t: &Text, e: ApiError) -> (StatusCode, Vec<FieldError>, String) {
         }
         ApiError::NotFound => (
             StatusCode::NOT_FOUND,
-            vec![FieldError::new("/registration_id", "NOT_FOUND", t.get("not_found"))],
+            vec![FieldError::new(
+                "/registration_id",
+                "NOT_FOUND",
+                t.get("not_found"),
+            )],
             t.get("field_errors").to_owned(),
         ),
         other => (StatusCode::CONFLICT, vec![], other.to_string()),
@@ -225,20 +235,37 @@ pub async fn enter_registration(
     let form = form.into_inner();
     let t = Text(super::i18n::Lang::of(&req));
     if !session.csrf_ok(&value(&form, "csrf")) {
-        let page = registration_page(&state, &req, &session, &form, &[], Some(t.get("csrf_failed").into()));
+        let page = registration_page(
+            &state,
+            &req,
+            &session,
+            &form,
+            &[],
+            Some(t.get("csrf_failed").into()),
+        );
         return html(&req, StatusCode::FORBIDDEN, &page);
     }
     let mut body = Map::new();
     for (name, _, _) in REGISTRATION_FIELDS {
         body.insert((*name).into(), Value::String(value(&form, name)));
     }
-    body.insert("qualification_code".into(), json!(value(&form, "qualification_code")));
+    body.insert(
+        "qualification_code".into(),
+        json!(value(&form, "qualification_code")),
+    );
     body.insert("channel".into(), json!("PAPER"));
     let result = async {
         let input: NewRegistration = serde_json::from_value(Value::Object(body)).map_err(|_| {
-            ApiError::Validation(vec![FieldError::new("/date_of_birth", "INVALID", "YYYY-MM-DD")])
+            ApiError::Validation(vec![FieldError::new(
+                "/date_of_birth",
+                "INVALID",
+                "YYYY-MM-DD",
+            )])
         })?;
-        let known = state.catalogue.qualification(&input.qualification_code).is_some();
+        let known = state
+            .catalogue
+            .qualification(&input.qualification_code)
+            .is_some();
         let number = input.validate(known).map_err(ApiError::Validation)?;
         let actor = session.actor();
         crate::registration::submit(&state, &req, &actor, Channel::Paper, input, &number).await
@@ -246,7 +273,10 @@ pub async fn enter_registration(
     .await;
     match result {
         Ok((id, _, _)) => Ok(HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/console/cases/registrations/{id}?done=entered")))
+            .insert_header((
+                "Location",
+                format!("/console/cases/registrations/{id}?done=entered"),
+            ))
             .finish()),
         Err(e) => {
             let (status, errors, words) = refusal(&t, e);
@@ -316,7 +346,13 @@ pub async fn enter_change(
     let form = form.into_inner();
     let t = Text(super::i18n::Lang::of(&req));
     if !session.csrf_ok(&value(&form, "csrf")) {
-        let page = change_page(&req, &session, &form, &[], Some(t.get("csrf_failed").into()));
+        let page = change_page(
+            &req,
+            &session,
+            &form,
+            &[],
+            Some(t.get("csrf_failed").into()),
+        );
         return html(&req, StatusCode::FORBIDDEN, &page);
     }
     let result = async {
@@ -324,7 +360,11 @@ pub async fn enter_change(
             ApiError::Validation(vec![FieldError::new("/registration_id", "INVALID", "UUID")])
         })?;
         let input: NewChangeRequest = serde_json::from_value(change_body(&form)).map_err(|_| {
-            ApiError::Validation(vec![FieldError::new("/date_of_death", "INVALID", "YYYY-MM-DD")])
+            ApiError::Validation(vec![FieldError::new(
+                "/date_of_death",
+                "INVALID",
+                "YYYY-MM-DD",
+            )])
         })?;
         let valid = input.validate().map_err(ApiError::Validation)?;
         let actor = session.actor();
@@ -344,7 +384,10 @@ pub async fn enter_change(
     .await;
     match result {
         Ok((id, _, _)) => Ok(HttpResponse::SeeOther()
-            .insert_header(("Location", format!("/console/cases/change-requests/{id}?done=entered")))
+            .insert_header((
+                "Location",
+                format!("/console/cases/change-requests/{id}?done=entered"),
+            ))
             .finish()),
         Err(e) => {
             let (status, errors, words) = refusal(&t, e);

@@ -32,7 +32,11 @@ impl Lang {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         // The first listed language wins; quality values are rarely mixed here.
-        match accept.split(',').next().map(|l| l.trim().to_ascii_lowercase()) {
+        match accept
+            .split(',')
+            .next()
+            .map(|l| l.trim().to_ascii_lowercase())
+        {
             Some(l) if l.starts_with("en") => Lang::En,
             _ => Lang::Ja,
         }
@@ -128,6 +132,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("submitted", "受付日時", "Submitted"),
     ("flags", "注意事項", "Flags"),
     ("open", "開く", "Open"),
+    ("case", "案件", "Case"),
     ("next_page", "次のページ", "Next page"),
     ("first_page", "最初のページ", "First page"),
     ("no_cases", "該当する案件はありません。", "No cases match."),

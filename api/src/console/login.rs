@@ -44,7 +44,12 @@ pub async fn form(
             .finish());
     }
     let expired = req.query_string().contains("expired=1");
-    render(&state, &req, StatusCode::OK, expired.then_some("session_expired"))
+    render(
+        &state,
+        &req,
+        StatusCode::OK,
+        expired.then_some("session_expired"),
+    )
 }
 
 fn render(
@@ -80,7 +85,12 @@ pub async fn sign_in(
         return render(&state, &req, StatusCode::FORBIDDEN, Some("csrf_failed"));
     }
     let Ok(actor) = state.tokens.verify(form.token.trim()) else {
-        return render(&state, &req, StatusCode::UNAUTHORIZED, Some("login_invalid"));
+        return render(
+            &state,
+            &req,
+            StatusCode::UNAUTHORIZED,
+            Some("login_invalid"),
+        );
     };
     if !actor.role.is_examiner() {
         return render(&state, &req, StatusCode::FORBIDDEN, Some("login_refused"));

@@ -127,8 +127,17 @@ pub fn scope() -> actix_web::Scope {
             web::post().to(actions::act),
         )
         .route("/attachments/{id}", web::get().to(case_page::attachment))
-        .route("/paper/registrations", web::get().to(entry::registration_form))
-        .route("/paper/registrations", web::post().to(entry::enter_registration))
+        .route(
+            "/paper/registrations",
+            web::get().to(entry::registration_form),
+        )
+        .route(
+            "/paper/registrations",
+            web::post().to(entry::enter_registration),
+        )
         .route("/paper/change-requests", web::get().to(entry::change_form))
-        .route("/paper/change-requests", web::post().to(entry::enter_change))
+        .route(
+            "/paper/change-requests",
+            web::post().to(entry::enter_change),
+        )
 }

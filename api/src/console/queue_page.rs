@@ -11,7 +11,7 @@ use sqlx::Row;
 
 use super::i18n::Text;
 use super::session::SignedIn;
-use super::view::{html, jst, Chrome, Choice};
+use super::view::{html, jst, Choice, Chrome};
 use super::ConsoleError;
 use crate::{pagination, AppState};
 
@@ -44,6 +44,8 @@ pub struct QueueParams {
 
 struct Row_ {
     href: String,
+    /// The start of the case id, enough to tell cases apart on screen.
+    short_id: String,
     case_type: String,
     procedure: String,
     qualification: String,
@@ -128,7 +130,13 @@ pub async fn show(
         state
             .catalogue
             .qualification(code)
-            .map(|q| if lang == "ja" { q.name_ja.clone() } else { q.name_en.clone() })
+            .map(|q| {
+                if lang == "ja" {
+                    q.name_ja.clone()
+                } else {
+                    q.name_en.clone()
+                }
+            })
             .unwrap_or_else(|| code.to_owned())
     };
     let rows = rows
@@ -145,6 +153,7 @@ pub async fn show(
             };
             Row_ {
                 href: format!("/console/cases/{segment}/{}", r.case_id),
+                short_id: r.case_id.simple().to_string()[..8].to_owned(),
                 overdue: !decided && r.due_at < now,
                 qualification: name(&r.qualification_code),
                 submitted: jst(r.submitted_at),

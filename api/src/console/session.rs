@@ -130,18 +130,21 @@ impl FromRequest for SignedIn {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(current(req).map(SignedIn).ok_or_else(|| {
-            super::ConsoleError::SignIn {
-                expired: cookie(req, SESSION_COOKIE).is_some(),
-            }
-        }))
+        ready(
+            current(req)
+                .map(SignedIn)
+                .ok_or_else(|| super::ConsoleError::SignIn {
+                    expired: cookie(req, SESSION_COOKIE).is_some(),
+                }),
+        )
     }
 }
 
 /// The expiry a token carries, read after the token was verified.
 pub fn token_expiry(token: &str) -> Option<i64> {
     let body = token.split('.').nth(1)?;
-    let claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()?;
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()?;
     claims.get("exp")?.as_i64()
 }
 

@@ -80,7 +80,9 @@ pub fn html(
 /// A time as the office reads it: Japan Standard Time.
 pub fn jst(at: DateTime<Utc>) -> String {
     let offset = FixedOffset::east_opt(9 * 3600).expect("JST is a valid offset");
-    at.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// A date in JST.

@@ -4,7 +4,7 @@
 //! bank transfer). None of this is open to an online case, whose applicant
 //! acts for themselves.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{CaseStatus, Examination, ExaminationEvent};
@@ -81,7 +81,8 @@ impl Examination {
             return Err(DomainError::NotAssignee);
         }
         let record = |received_on: NaiveDate, at: DateTime<Utc>| {
-            if received_on > at.date_naive() {
+            // The office works in Japan: "today" is the JST date.
+            if received_on > (at + Duration::hours(9)).date_naive() {
                 return Err(DomainError::ReceivedInFuture);
             }
             Ok(Some(PaperRecord {
