@@ -45,6 +45,17 @@ async function signIn(page, token) {
   await page.waitForLoadState('domcontentloaded');
 }
 
+// Submits a form; when the register's answer landed in between (the page is
+// then stale and says so), submits the refreshed form once more.
+async function submit(page, form) {
+  await page.locator(`${form} button[type=submit]`).click();
+  await page.locator('#notice, #stale').first().waitFor();
+  if (await page.locator('#stale').count()) {
+    await page.locator(`${form} button[type=submit]`).click();
+    await page.locator('#notice').waitFor();
+  }
+}
+
 const status = (page) => page.locator('#case-status').getAttribute('data-status');
 
 try {
@@ -89,14 +100,12 @@ try {
 
   await step('the examiner claims the case and requests information', async () => {
     await page.goto(`${BASE}/console/cases/registrations/${CASE1}`);
-    await page.getByRole('button', { name: '担当する' }).click();
-    await page.locator('#notice').waitFor();
+    await submit(page, '#form-claim');
     assert.equal(await page.locator('#case-assignee').innerText(), 'ex-1');
     const form = page.locator('#form-request-information');
     await form.getByLabel('理由コード').selectOption('DOCUMENT_MISSING');
     await form.getByLabel('本文').fill('合格証書の写しを送ってください。');
-    await page.locator('#form-request-information button').click();
-    await page.locator('#notice').waitFor();
+    await submit(page, '#form-request-information');
     assert.equal(await status(page), 'ACTION_REQUIRED');
   });
 
@@ -180,8 +189,7 @@ try {
   await step('a senior examiner signs in and approves', async () => {
     await signIn(page, tokens.senior);
     await page.goto(`${BASE}/console/cases/registrations/${CASE1}`);
-    await page.getByRole('button', { name: '決裁を承認する' }).click();
-    await page.locator('#notice').waitFor();
+    await submit(page, '#form-approve');
     assert.equal(await status(page), 'REGISTERED');
     assert.match(await page.locator('#registration-number').innerText(), /\d+/);
   });
@@ -195,17 +203,23 @@ try {
     await page.locator('#notice').waitFor();
     assert.ok(page.url().includes('/console/cases/change-requests/'), page.url());
     assert.equal(await page.locator('#case-channel').innerText(), '紙');
-    await page.locator('#form-record-withdrawal button').click();
-    await page.locator('#notice').waitFor();
+    await submit(page, '#form-record-withdrawal');
     assert.equal(await status(page), 'WITHDRAWN');
   });
 
   await step('the proposer cannot approve, and is told why', async () => {
     await page.goto(`${BASE}/console/cases/registrations/${CASE2}`);
-    await page.getByRole('button', { name: '担当する' }).click();
-    await page.locator('#notice').waitFor();
-    await page.locator('#form-propose button').click();
-    await page.locator('#notice').waitFor();
+    // With the keyboard alone: Tab to Claim, press Enter.
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      const onClaim = await page.evaluate(() => document.activeElement?.closest('#form-claim') !== null
+        && document.activeElement.tagName === 'BUTTON');
+      if (onClaim) break;
+    }
+    await page.keyboard.press('Enter');
+    await page.locator('#notice, #stale').first().waitFor();
+    if (await page.locator('#stale').count()) await submit(page, '#form-claim');
+    await submit(page, '#form-propose');
     await page.getByRole('button', { name: '決裁を承認する' }).click();
     await page.locator('#approve-error').waitFor();
     assert.match(await page.locator('#approve-error').innerText(), /起案者本人は承認できません/);
