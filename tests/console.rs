@@ -123,6 +123,30 @@ async fn sessions_are_strict_cookies_that_expire_and_only_examiners_get_one() {
     let session = value(&cookie).to_owned();
     assert_eq!(queue_with(&app, &session).await.status(), 200);
 
+    // Attachments open inline in the browser, for a signed-in examiner only.
+    let id = app.upload_pdf("hanako").await;
+    let attachment = |cookie: String| {
+        let url = format!("{}/console/attachments/{id}", app.base);
+        async move {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = attachment(format!("shikaku_console={session}")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.headers()["content-disposition"], "inline");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    assert_eq!(attachment(String::new()).await.status(), 303);
+
     // A tampered cookie is no session.
     let mut forged = session.clone();
     forged.insert(0, 'x');
