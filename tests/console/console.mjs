@@ -174,8 +174,28 @@ try {
       await page.waitForTimeout(100);
       await page.reload();
     }
-    await page.locator('#form-record-withdrawal button').click();
-    await page.locator('#notice').waitFor();
+    // The applicant is asked by post and answers by post, with a scanned letter.
+    await submit(page, '#form-claim');
+    const ask = page.locator('#form-request-information');
+    await ask.getByLabel('理由コード').selectOption('DOCUMENT_MISSING');
+    await ask.getByLabel('本文').fill('合格証書の写しを郵送してください。');
+    await submit(page, '#form-request-information');
+    assert.equal(await status(page), 'ACTION_REQUIRED');
+    const answer = page.locator('#form-record-response');
+    await answer.getByLabel('本文').fill('合格証書の写しを同封します。');
+    await answer.locator('#resp-scan').setInputFiles({
+      name: 'letter.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% scanned letter\n'),
+    });
+    await submit(page, '#form-record-response');
+    assert.equal(await status(page), 'UNDER_EXAMINATION');
+    assert.match(await page.locator('#timeline').innerText(), /郵送/);
+    await page.screenshot({ path: `${SHOTS}/paper-case.png`, fullPage: true });
+    const scan = await page.locator('#documents a').first().getAttribute('href');
+    const opened = await page.request.get(`${BASE}${scan}`);
+    assert.equal(opened.status(), 200);
+    assert.equal(opened.headers()['content-type'], 'application/pdf');
+    assert.equal(opened.headers()['content-disposition'], 'inline');
+    await submit(page, '#form-record-withdrawal');
     assert.equal(await status(page), 'WITHDRAWN');
   });
 

@@ -27,21 +27,21 @@ use crate::AppState;
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ActionForm {
-    csrf: String,
-    version: String,
-    reason_code: String,
-    message: String,
-    outcome: String,
-    note: String,
-    examiner: String,
-    receipt_reference: String,
-    amount: String,
-    received_on: String,
-    attachment_ids: String,
+    pub csrf: String,
+    pub version: String,
+    pub reason_code: String,
+    pub message: String,
+    pub outcome: String,
+    pub note: String,
+    pub examiner: String,
+    pub receipt_reference: String,
+    pub amount: String,
+    pub received_on: String,
+    pub attachment_ids: String,
 }
 
 /// Why an action was not carried out, before or by the domain.
-enum Refusal {
+pub enum Refusal {
     Csrf,
     Invalid(String),
     Stale,
@@ -194,19 +194,45 @@ pub async fn act(
     form: web::Form<ActionForm>,
 ) -> Result<HttpResponse, ConsoleError> {
     let (segment, id, action) = path.into_inner();
+    run(
+        &state,
+        &req,
+        signed_in.0,
+        segment,
+        id,
+        action,
+        form.into_inner(),
+        None,
+    )
+    .await
+}
+
+/// Carries out one action and answers with a redirect or the refusal in words.
+/// `refused` is a refusal found before the form could be read (an upload).
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    state: &AppState,
+    req: &HttpRequest,
+    session: super::session::Session,
+    segment: String,
+    id: Uuid,
+    action: String,
+    form: ActionForm,
+    refused: Option<Refusal>,
+) -> Result<HttpResponse, ConsoleError> {
     let case_type = case_type_of(&segment)?;
-    let session = signed_in.0;
-    let form = form.into_inner();
-    let outcome = if !session.csrf_ok(&form.csrf) {
+    let outcome = if let Some(r) = refused {
+        Err(r)
+    } else if !session.csrf_ok(&form.csrf) {
         Err(Refusal::Csrf)
     } else {
         match form.version.trim().parse::<usize>() {
             Err(_) => Err(Refusal::Invalid("version".into())),
-            Ok(version) => match command(&state, &action, form, &session).await {
+            Ok(version) => match command(state, &action, form, &session).await {
                 Err(r) => Err(r),
                 Ok(command) => {
-                    let meta = metadata(&req, &session.actor());
-                    case::execute(&state, case_type, id, command, Some(version), meta)
+                    let meta = metadata(req, &session.actor());
+                    case::execute(state, case_type, id, command, Some(version), meta)
                         .await
                         .map_err(|e| match e {
                             CommandError::Domain(e) => Refusal::Domain(e),
@@ -230,7 +256,7 @@ pub async fn act(
         }
         Err(r) => r,
     };
-    let chrome = Chrome::new(&req, Some(&session));
+    let chrome = Chrome::new(req, Some(&session));
     let t: Text = chrome.t;
     let (status, stale, words) = match refusal {
         Refusal::Csrf => (
@@ -259,7 +285,7 @@ pub async fn act(
             (status, false, words)
         }
     };
-    let case = load(&state, &t, case_type, id).await?;
+    let case = load(state, &t, case_type, id).await?;
     let page = page(chrome, case, &session, None, stale, Some((action, words)));
-    html(&req, status, &page)
+    html(req, status, &page)
 }

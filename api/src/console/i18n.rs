@@ -221,7 +221,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("record_withdrawal", "書面の取下げを記録", "Record withdrawal"),
     ("record_payment", "紙による納付を記録", "Record payment"),
     ("received_on", "受付日", "Date received"),
-    ("attachment_ids", "スキャン書類のID（カンマ区切り）", "Scanned attachment ids (comma-separated)"),
+    ("attachment_ids", "アップロード済み書類のID（任意・カンマ区切り）", "Ids of documents already uploaded (optional, comma-separated)"),
     ("scan", "スキャン書類（PDF・JPEG・PNG）", "Scanned document (PDF, JPEG, PNG)"),
     ("receipt_reference", "受領番号（収入印紙・振込）", "Receipt reference (stamps or transfer)"),
     ("amount", "金額（円）", "Amount (yen)"),

@@ -8,6 +8,7 @@ mod entry;
 pub mod i18n;
 mod login;
 mod queue_page;
+mod scan;
 pub mod session;
 mod view;
 
@@ -122,6 +123,10 @@ pub fn scope() -> actix_web::Scope {
         .route("/logout", web::post().to(login::sign_out))
         .route("/queue", web::get().to(queue_page::show))
         .route("/cases/{case_type}/{id}", web::get().to(case_page::show))
+        .route(
+            "/cases/{case_type}/{id}/record-response",
+            web::post().to(scan::record_response),
+        )
         .route(
             "/cases/{case_type}/{id}/{action}",
             web::post().to(actions::act),
