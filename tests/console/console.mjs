@@ -141,6 +141,7 @@ try {
 
   await step('a paper application is entered, paid on paper and withdrawn in writing', async () => {
     await page.goto(`${BASE}/console/paper/registrations`);
+    await page.locator('#e-qualification_code').selectOption('CARE_WORKER');
     const fill = async (values) => {
       for (const [name, value] of Object.entries(values)) await page.locator(`#e-${name}`).fill(value);
     };
@@ -154,6 +155,7 @@ try {
     assert.equal(await page.locator('#e-my_number').getAttribute('aria-invalid'), 'true');
     assert.equal(await page.locator('#e-my_number').inputValue(), '', 'the My Number is not written back');
     assert.equal(await page.locator('#e-family_name').inputValue(), '鈴木');
+    await page.screenshot({ path: `${SHOTS}/paper-entry.png`, fullPage: true });
     await fill({ my_number: env('PAPER_MY_NUMBER') });
     await page.locator('#entry-form button[type=submit]').click();
     await page.locator('#notice').waitFor();
@@ -188,7 +190,7 @@ try {
     });
     await submit(page, '#form-record-response');
     assert.equal(await status(page), 'UNDER_EXAMINATION');
-    assert.match(await page.locator('#timeline').innerText(), /郵送/);
+    assert.match(await page.locator('#timeline').innerText(), /紙で受付/);
     await page.screenshot({ path: `${SHOTS}/paper-case.png`, fullPage: true });
     const scan = await page.locator('#documents a').first().getAttribute('href');
     const opened = await page.request.get(`${BASE}${scan}`);

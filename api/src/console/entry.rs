@@ -83,7 +83,18 @@ const KINDS: &[&str] = &[
     "DELETE_REGISTRATION",
 ];
 
+/// A field error in the page's language: the API's English detail, or the
+/// Japanese words for its stable code.
+fn field_words(t: &Text, e: &FieldError) -> String {
+    let key = format!("field.{}", e.code);
+    match t.get(&key) {
+        words if t.code() == "ja" && words != key => words.to_owned(),
+        _ => e.detail.clone(),
+    }
+}
+
 fn fields(
+    t: &Text,
     spec: &[(&'static str, &'static str, bool)],
     form: &FormMap,
     errors: &[FieldError],
@@ -105,7 +116,7 @@ fn fields(
                     let p = e.pointer.trim_start_matches('/');
                     p == *name || p.strip_prefix("changes/") == Some(name)
                 })
-                .map(|e| e.detail.clone())
+                .map(|e| field_words(t, e))
                 .reduce(|a, b| format!("{a}; {b}")),
             help: (*name == "my_number").then_some("my_number_help"),
         })
@@ -113,11 +124,14 @@ fn fields(
 }
 
 fn qualification_choices(state: &AppState, t: &Text, current: &str) -> Vec<Choice> {
-    state
-        .catalogue
-        .qualifications
-        .iter()
-        .map(|q| Choice {
+    // No qualification is preselected: the examiner reads it off the paper.
+    let none = Choice {
+        value: String::new(),
+        label: t.get("choose").to_owned(),
+        selected: current.is_empty(),
+    };
+    std::iter::once(none)
+        .chain(state.catalogue.qualifications.iter().map(|q| Choice {
             value: q.code.clone(),
             label: if t.code() == "ja" {
                 q.name_ja.clone()
@@ -125,7 +139,7 @@ fn qualification_choices(state: &AppState, t: &Text, current: &str) -> Vec<Choic
                 q.name_en.clone()
             },
             selected: q.code == current,
-        })
+        }))
         .collect()
 }
 
@@ -147,7 +161,7 @@ fn registration_page(
             "qualification_code",
             qualification_choices(state, &t, &value(form, "qualification_code")),
         )],
-        fields: fields(REGISTRATION_FIELDS, form, errors),
+        fields: fields(&t, REGISTRATION_FIELDS, form, errors),
         error,
         chrome,
     }
@@ -180,7 +194,7 @@ fn change_page(
             ("kind", Choice::list(&t, KINDS, &value(form, "kind"))),
             ("deletion_reason", deletion),
         ],
-        fields: fields(CHANGE_FIELDS, form, errors),
+        fields: fields(&t, CHANGE_FIELDS, form, errors),
         error,
         chrome,
     }

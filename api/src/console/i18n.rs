@@ -264,7 +264,22 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("ChangeRequestClosed", "変更届終了", "Change request closed"),
     ("RegistrationImported", "紙台帳から移行", "Imported from the paper register"),
     ("HolderLinked", "マイナンバー連携", "Holder linked"),
-    ("by_post", "郵送", "by post"),
+    ("by_post", "紙で受付", "received on paper"),
+    ("choose", "選択してください", "Choose"),
+    ("qualification_code", "資格", "Qualification"),
+    // Field errors of the API's validation, by their stable codes (English
+    // pages show the API's own detail, which names limits).
+    ("field.REQUIRED", "入力してください。", "Required."),
+    ("field.TOO_LONG", "長すぎます。", "Too long."),
+    ("field.INVALID", "形式が正しくありません。", "Invalid."),
+    ("field.INVALID_FORMAT", "12桁の数字で入力してください。", "Must be 12 digits."),
+    ("field.INVALID_CHECK_DIGIT", "検査用数字が一致しません。番号を確認してください。", "The check digit does not match."),
+    ("field.IN_FUTURE", "未来の日付は入力できません。", "Cannot be in the future."),
+    ("field.OUT_OF_RANGE", "範囲外の値です。", "Out of range."),
+    ("field.UNKNOWN_QUALIFICATION", "資格を選択してください。", "Choose a qualification."),
+    ("field.UNKNOWN_VALUE", "選択肢から選んでください。", "Choose one of the options."),
+    ("field.NOT_ALLOWED", "この種類の届出では入力できない項目です。", "Not allowed for this kind of request."),
+    ("field.NOT_FOUND", "該当する登録がありません。", "No such registration."),
     // Domain refusals, by their stable codes.
     ("NOT_FOUND", "案件が見つかりません。", "The case does not exist."),
     ("NOT_AWAITING_PAYMENT", "この案件は手数料の納付待ちではありません。", "This case is not awaiting payment."),
