@@ -178,6 +178,26 @@ async fn sessions_are_strict_cookies_that_expire_and_only_examiners_get_one() {
 }
 
 #[tokio::test]
+async fn japanese_by_default_english_on_request() {
+    let app = spawn_app().await;
+    let page = |accept: Option<&'static str>, query: &'static str| {
+        let mut request = app.http.get(format!("{}/console/login{query}", app.base));
+        if let Some(accept) = accept {
+            request = request.header("accept-language", accept);
+        }
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let ja = page(None, "").await;
+    assert!(ja.contains("<html lang=\"ja\">") && ja.contains("サインイン"));
+    let en = page(Some("en-US,en;q=0.9"), "").await;
+    assert!(en.contains("<html lang=\"en\">") && en.contains("Sign in"));
+    let asked = page(Some("ja"), "?lang=en").await;
+    assert!(asked.contains("<html lang=\"en\">"));
+    let back = page(Some("en-US"), "?lang=ja").await;
+    assert!(back.contains("<html lang=\"ja\">"));
+}
+
+#[tokio::test]
 async fn cookies_are_secure_behind_https_and_assets_are_served_by_the_binary() {
     let app = common::spawn_app_with(|s| s.public_url = "https://shikaku.example.jp".into()).await;
     let r = sign_in(&app, &app.token(Role::SeniorExaminer, "sr-1")).await;
