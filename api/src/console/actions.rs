@@ -43,6 +43,8 @@ pub struct ActionForm {
 /// Why an action was not carried out, before or by the domain.
 pub enum Refusal {
     Csrf,
+    /// The store failed: logged, never shown.
+    Store(String),
     Invalid(String),
     Stale,
     Busy,
@@ -238,7 +240,7 @@ pub async fn run(
                             CommandError::Domain(e) => Refusal::Domain(e),
                             CommandError::VersionMismatch { .. } => Refusal::Stale,
                             CommandError::Conflict => Refusal::Busy,
-                            CommandError::Store(s) => Refusal::Invalid(s),
+                            CommandError::Store(s) => Refusal::Store(s),
                         })
                 }
             },
@@ -259,6 +261,7 @@ pub async fn run(
     let chrome = Chrome::new(req, Some(&session));
     let t: Text = chrome.t;
     let (status, stale, words) = match refusal {
+        Refusal::Store(e) => return Err(ConsoleError::Internal(e)),
         Refusal::Csrf => (
             StatusCode::FORBIDDEN,
             false,

@@ -599,6 +599,70 @@ pub async fn attachment(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use domain::examination::Proposal;
+    use domain::Actor;
+
+    fn case(exam: Examination, paper: bool) -> CaseView {
+        common(CaseType::Registration, Uuid::nil(), 3, exam, paper)
+    }
+
+    fn session(sub: &str, role: Role) -> Session {
+        Session::new(Actor::new(sub, role), 0)
+    }
+
+    #[test]
+    fn actions_follow_the_rules_of_examination() {
+        let open = Examination {
+            status: CaseStatus::UnderExamination,
+            ..Examination::default()
+        };
+        let a = Actions::for_case(&case(open.clone(), false), &session("ex", Role::Examiner));
+        assert!(a.claim && !a.propose && !a.approve && !a.reassign && !a.record_withdrawal);
+
+        let mine = Examination {
+            assignee: Some("ex".into()),
+            ..open.clone()
+        };
+        let a = Actions::for_case(&case(mine.clone(), false), &session("ex", Role::Examiner));
+        assert!(!a.claim && a.propose && a.request_information);
+        let other = Actions::for_case(&case(mine.clone(), false), &session("ex2", Role::Examiner));
+        assert!(!other.any(), "nothing for another examiner");
+
+        let proposed = Examination {
+            proposal: Some(Proposal {
+                outcome: Outcome::Approve,
+                reason_code: None,
+                note: String::new(),
+                by: "sr".into(),
+            }),
+            ..mine
+        };
+        let proposer = Actions::for_case(
+            &case(proposed.clone(), false),
+            &session("sr", Role::SeniorExaminer),
+        );
+        assert!(proposer.approve && proposer.approve_refusal == Some("FOUR_EYES_REQUIRED"));
+        let senior = Actions::for_case(
+            &case(proposed, false),
+            &session("sr2", Role::SeniorExaminer),
+        );
+        assert!(senior.approve && senior.approve_refusal.is_none() && senior.reassign);
+    }
+
+    #[test]
+    fn paper_records_only_on_paper_cases() {
+        let awaiting = Examination {
+            status: CaseStatus::AwaitingPayment,
+            ..Examination::default()
+        };
+        let ex = session("ex", Role::Examiner);
+        let paper = Actions::for_case(&case(awaiting.clone(), true), &ex);
+        assert!(paper.record_payment && paper.record_withdrawal && !paper.claim);
+        let online = Actions::for_case(&case(awaiting, false), &ex);
+        assert!(!online.any());
+    }
+
     #[test]
     fn yen_has_thousands_separators() {
         assert_eq!(super::yen(12320), "12,320");

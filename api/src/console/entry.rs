@@ -201,8 +201,8 @@ fn change_page(
 }
 
 /// Words for an API refusal of an entry.
-fn refusal(t: &Text, e: ApiError) -> (StatusCode, Vec<FieldError>, String) {
-    match e {
+fn refusal(t: &Text, e: ApiError) -> Result<(StatusCode, Vec<FieldError>, String), ConsoleError> {
+    Ok(match e {
         ApiError::Validation(errors) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             errors,
@@ -224,8 +224,15 @@ fn refusal(t: &Text, e: ApiError) -> (StatusCode, Vec<FieldError>, String) {
             )],
             t.get("field_errors").to_owned(),
         ),
-        other => (StatusCode::CONFLICT, vec![], other.to_string()),
-    }
+        ApiError::Conflict { .. } => (StatusCode::CONFLICT, vec![], t.get("busy").to_owned()),
+        ApiError::Forbidden { .. } => (
+            StatusCode::FORBIDDEN,
+            vec![],
+            t.get("WRONG_ROLE").to_owned(),
+        ),
+        // Anything else is ours, not the examiner's: logged, never shown.
+        other => return Err(ConsoleError::Internal(other.to_string())),
+    })
 }
 
 /// `GET /console/paper/registrations`.
@@ -293,7 +300,7 @@ pub async fn enter_registration(
             ))
             .finish()),
         Err(e) => {
-            let (status, errors, words) = refusal(&t, e);
+            let (status, errors, words) = refusal(&t, e)?;
             let page = registration_page(&state, &req, &session, &form, &errors, Some(words));
             html(&req, status, &page)
         }
@@ -404,7 +411,7 @@ pub async fn enter_change(
             ))
             .finish()),
         Err(e) => {
-            let (status, errors, words) = refusal(&t, e);
+            let (status, errors, words) = refusal(&t, e)?;
             let page = change_page(&req, &session, &form, &errors, Some(words));
             html(&req, status, &page)
         }
