@@ -227,6 +227,13 @@ try {
     assert.equal(await page.locator('#case-channel').innerText(), '紙');
     await submit(page, '#form-record-withdrawal');
     assert.equal(await status(page), 'WITHDRAWN');
+    // The registration lists it (once the change-request view has it).
+    await page.goto(`${BASE}/console/cases/registrations/${CASE1}`);
+    for (let i = 0; i < 100 && !(await page.locator('#change-requests').count()); i++) {
+      await page.waitForTimeout(100);
+      await page.reload();
+    }
+    assert.match(await page.locator('#change-requests').innerText(), /住所の変更/);
   });
 
   await step('the proposer cannot approve, and is told why', async () => {

@@ -86,6 +86,8 @@ pub struct CaseView {
     pub rejection_reason: Option<String>,
     pub timeline: Vec<Entry>,
     pub documents: Vec<Document>,
+    /// A registration's change requests: (link, kind, status, submitted).
+    pub change_requests: Vec<(String, String, String, String)>,
     pub examination: Examination,
     pub paper: bool,
 }
@@ -250,6 +252,9 @@ pub async fn load(
         CaseType::Registration => QualificationRegistration::TYPE,
         CaseType::ChangeRequest => ChangeRequest::TYPE,
     };
+    if case_type == CaseType::Registration {
+        view.change_requests = change_requests(state, id).await?;
+    }
     let (timeline, documents) = history(state, aggregate_type, id).await?;
     view.timeline = timeline;
     view.documents.extend(documents);
@@ -308,6 +313,7 @@ fn common(
         rejection_reason: exam.rejection_reason.clone(),
         timeline: vec![],
         documents: vec![],
+        change_requests: vec![],
         paper,
         examination: exam,
     }
@@ -446,6 +452,32 @@ fn document(a: &domain::attachment::AttachmentRef) -> Document {
         size: a.size,
         image: a.content_type.starts_with("image/"),
     }
+}
+
+/// The change requests filed against a registration (the latest 50).
+async fn change_requests(
+    state: &AppState,
+    registration_id: Uuid,
+) -> Result<Vec<(String, String, String, String)>, ConsoleError> {
+    let filter = projections::change_status::ChangeFilter {
+        registration_id: Some(registration_id),
+        limit: 50,
+        ..Default::default()
+    };
+    let rows = projections::change_status::list(&state.pool, &filter)
+        .await
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                format!("/console/cases/change-requests/{}", r.id),
+                r.kind,
+                r.status,
+                jst(r.submitted_at),
+            )
+        })
+        .collect())
 }
 
 /// The timeline and the documents attached by responses, from the case's events.
