@@ -266,6 +266,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("HolderLinked", "マイナンバー連携", "Holder linked"),
     ("by_post", "紙で受付", "received on paper"),
     ("choose", "選択してください", "Choose"),
+    ("change_requests", "この登録への変更届", "Change requests for this registration"),
     ("qualification_code", "資格", "Qualification"),
     // Field errors of the API's validation, by their stable codes (English
     // pages show the API's own detail, which names limits).
