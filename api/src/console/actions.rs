@@ -13,7 +13,8 @@ use projections::store::CommandError;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::case_page::{case_type_of, load, page};
+use super::case_page::page;
+use super::case_view::{case_type_of, load};
 use super::i18n::Text;
 use super::session::SignedIn;
 use super::view::{html, Chrome};

@@ -4,12 +4,14 @@
 
 mod actions;
 mod case_page;
+mod case_view;
 mod entry;
 pub mod i18n;
 mod login;
 mod queue_page;
 mod scan;
 pub mod session;
+mod timeline;
 mod view;
 
 use actix_web::http::StatusCode;
