@@ -199,10 +199,27 @@ mod tests {
     }
 
     #[test]
+    fn events_stored_before_paper_records_still_load_and_online_ones_carry_nothing() {
+        let old: ExaminationEvent =
+            serde_json::from_str(r#"{"ApplicationWithdrawn": {"at": "2026-11-01T00:00:00Z"}}"#)
+                .unwrap();
+        assert!(matches!(
+            old,
+            ExaminationEvent::ApplicationWithdrawn { paper: None, .. }
+        ));
+        let online = ExaminationEvent::ApplicationWithdrawn {
+            at: Utc::now(),
+            paper: None,
+        };
+        assert!(!serde_json::to_string(&online).unwrap().contains("paper"));
+    }
+
+    #[test]
     fn a_withdrawal_cannot_be_received_tomorrow() {
         let exam = assigned(CaseStatus::UnderExamination);
         let command = PaperCommand::RecordWithdrawal {
-            received_on: Utc::now().date_naive() + chrono::Duration::days(1),
+            // Tomorrow in Japan, whatever the hour in UTC.
+            received_on: (Utc::now() + Duration::hours(9)).date_naive() + Duration::days(1),
             actor: Actor::new("ex", Role::Examiner),
             at: Utc::now(),
         };
