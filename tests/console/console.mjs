@@ -62,6 +62,10 @@ try {
   // Japanese is the default: the browser asks for Japanese, as the office's do.
   const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  // A script error or a CSP violation would show here.
+  const browserErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') browserErrors.push(m.text()); });
+  page.on('pageerror', (e) => browserErrors.push(String(e)));
 
   await step('an applicant token is refused', async () => {
     await signIn(page, tokens.applicant);
@@ -262,6 +266,12 @@ try {
     await page.goto(`${BASE}/console/cases/registrations/${CASE1}`);
     assert.match(await page.locator('#case-status').innerText(), /Registered/);
     await page.screenshot({ path: `${SHOTS}/case-en.png`, fullPage: true });
+  });
+
+  await step('no script errors or CSP violations in the browser', async () => {
+    // Refused actions answer 403/409/422 on purpose; the browser logs those loads.
+    const real = browserErrors.filter((e) => !/Failed to load resource: the server responded with a status of (401|403|409|422)/.test(e));
+    assert.deepEqual(real, []);
   });
 
   await context.close();
