@@ -47,10 +47,13 @@ async function signIn(page, token) {
 
 // Submits a form; when the register's answer landed in between (the page is
 // then stale and says so), submits the refreshed form once more.
-async function submit(page, form) {
+// `fill` (re)fills the form, the second time on the refreshed page.
+async function submit(page, form, fill = async () => {}) {
+  await fill();
   await page.locator(`${form} button[type=submit]`).click();
   await page.locator('#notice, #stale').first().waitFor();
   if (await page.locator('#stale').count()) {
+    await fill();
     await page.locator(`${form} button[type=submit]`).click();
     await page.locator('#notice').waitFor();
   }
@@ -107,9 +110,10 @@ try {
     await submit(page, '#form-claim');
     assert.equal(await page.locator('#case-assignee').innerText(), 'ex-1');
     const form = page.locator('#form-request-information');
-    await form.getByLabel('理由コード').selectOption('DOCUMENT_MISSING');
-    await form.getByLabel('本文').fill('合格証書の写しを送ってください。');
-    await submit(page, '#form-request-information');
+    await submit(page, '#form-request-information', async () => {
+      await form.getByLabel('理由コード').selectOption('DOCUMENT_MISSING');
+      await form.getByLabel('本文').fill('合格証書の写しを送ってください。');
+    });
     assert.equal(await status(page), 'ACTION_REQUIRED');
   });
 
@@ -166,14 +170,19 @@ try {
     assert.equal(await page.locator('#case-channel').innerText(), '紙');
     assert.equal(await status(page), 'AWAITING_PAYMENT');
     assert.ok(!(await page.content()).includes(env('PAPER_MY_NUMBER')), 'no My Number on the page');
+    // The payment workers may open a checkout meanwhile: a stale page says so
+    // and shows the current form, which is sent again.
     const pay = page.locator('#form-record-payment');
-    await pay.getByLabel('受領番号').fill('FURIKOMI-0001');
-    await pay.getByLabel('金額').fill('12000');
-    await pay.locator('button').click();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await pay.getByLabel('受領番号').fill('FURIKOMI-0001');
+      await pay.getByLabel('金額').fill('12000');
+      await pay.locator('button').click();
+      await page.locator('#form-record-payment .error').waitFor();
+      if (!(await page.locator('#stale').count())) break;
+    }
     assert.match(await page.locator('#form-record-payment .error').innerText(), /手数料と一致しません/);
-    await page.locator('#form-record-payment').getByLabel('受領番号').fill('FURIKOMI-0001');
-    await page.locator('#form-record-payment button').click();
-    await page.locator('#notice').waitFor();
+    await submit(page, '#form-record-payment', () =>
+      page.locator('#form-record-payment').getByLabel('受領番号').fill('FURIKOMI-0001'));
     assert.equal(await page.locator('#payment-status').innerText(), '納付済み');
     // Paid, the case goes to the registers; their answer lands a moment later.
     for (let i = 0; i < 100 && (await page.locator('#inquiry').innerText()).includes('まだ回答'); i++) {
@@ -183,16 +192,18 @@ try {
     // The applicant is asked by post and answers by post, with a scanned letter.
     await submit(page, '#form-claim');
     const ask = page.locator('#form-request-information');
-    await ask.getByLabel('理由コード').selectOption('DOCUMENT_MISSING');
-    await ask.getByLabel('本文').fill('合格証書の写しを郵送してください。');
-    await submit(page, '#form-request-information');
+    await submit(page, '#form-request-information', async () => {
+      await ask.getByLabel('理由コード').selectOption('DOCUMENT_MISSING');
+      await ask.getByLabel('本文').fill('合格証書の写しを郵送してください。');
+    });
     assert.equal(await status(page), 'ACTION_REQUIRED');
     const answer = page.locator('#form-record-response');
-    await answer.getByLabel('本文').fill('合格証書の写しを同封します。');
-    await answer.locator('#resp-scan').setInputFiles({
-      name: 'letter.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% scanned letter\n'),
+    await submit(page, '#form-record-response', async () => {
+      await answer.getByLabel('本文').fill('合格証書の写しを同封します。');
+      await answer.locator('#resp-scan').setInputFiles({
+        name: 'letter.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% scanned letter\n'),
+      });
     });
-    await submit(page, '#form-record-response');
     assert.equal(await status(page), 'UNDER_EXAMINATION');
     assert.match(await page.locator('#timeline').innerText(), /紙で受付/);
     await page.screenshot({ path: `${SHOTS}/paper-case.png`, fullPage: true });

@@ -298,7 +298,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("REASON_REQUIRED", "却下には理由コードが必要です。", "A rejection needs a reason code."),
     ("ATTACHMENT_REQUIRED", "戸籍謄本（抄本）のスキャンを添付してください。", "Attach the family-register extract to answer this request."),
     ("NOT_A_PAPER_CASE", "オンラインの案件です。郵送・紙の記録はできません。", "This is an online case: paper records are for paper cases only."),
-    ("AMOUNT_NOT_FEE", "金額が決定した手数料と一致しません。", "The amount differs from the fee assessed."),
+    ("PAYMENT_AMOUNT_MISMATCH", "金額が決定した手数料と一致しません。", "The amount differs from the fee assessed."),
     ("RECEIVED_IN_FUTURE", "受付日に未来の日付は指定できません。", "The date received cannot be in the future."),
     ("NOT_REGISTERED", "この登録はまだ登録簿にありません。", "The registration is not on the register."),
     ("REGISTRATION_DELETED", "この登録は抹消されています。", "The registration was deleted."),
