@@ -114,6 +114,7 @@ impl Examination {
                     other => Ok(other),
                 }
             }
+            // No gateway refund is requested: a fee paid on paper goes back on paper.
             PaperCommand::RecordWithdrawal {
                 received_on, at, ..
             } => {
