@@ -391,6 +391,7 @@ impl Application {
             sandbox: core.sandbox.clone(),
             stripe_webhook_secret: settings.stripe_webhook_secret.clone(),
             lag: lag.clone(),
+            public_url: public_url.clone(),
         });
         let server = HttpServer::new(move || api::app(state.clone()))
             .listen(listener)?

@@ -3,7 +3,9 @@
 
 mod attachment;
 pub mod auth;
+pub mod case;
 mod change_request;
+pub mod console;
 pub mod error;
 pub mod extract;
 mod health;
@@ -11,6 +13,7 @@ pub mod idempotency;
 mod jobs;
 mod link;
 mod pagination;
+mod paper;
 pub mod payment;
 mod qualifications;
 mod queue;
@@ -58,6 +61,8 @@ pub struct AppState {
     /// Verifies Stripe's webhooks; `None` when Stripe is not the gateway.
     pub stripe_webhook_secret: Option<String>,
     pub lag: Arc<LagRecorder>,
+    /// The base of links handed out; https here makes console cookies Secure.
+    pub public_url: String,
 }
 
 #[derive(utoipa::OpenApi)]
@@ -112,6 +117,12 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(change_request::request_information)
         .service(change_request::propose)
         .service(change_request::approve)
+        .service(paper::record_registration_postal_response)
+        .service(paper::record_registration_postal_withdrawal)
+        .service(paper::record_registration_paper_payment)
+        .service(paper::record_change_request_postal_response)
+        .service(paper::record_change_request_postal_withdrawal)
+        .service(paper::record_change_request_paper_payment)
         .service(queue::list)
         .service(jobs::list)
         .service(jobs::retry)
@@ -174,6 +185,7 @@ pub fn app(
                     .finish()
             }),
         )
+        .service(console::scope())
         .default_service(web::to(not_found))
         .wrap(actix_web::middleware::from_fn(text::refuse_unstorable))
         .wrap(actix_web::middleware::from_fn(telemetry::request_id))

@@ -60,6 +60,10 @@ pub enum DomainError {
     ChangeRequestOpen,
     #[error("the amount paid is not the fee assessed")]
     AmountMismatch,
+    #[error("only paper cases take records of what came by post")]
+    NotPaperCase,
+    #[error("the date received cannot be in the future")]
+    ReceivedInFuture,
     #[error("the registration number could not be allocated; try again")]
     Allocation,
 }
@@ -91,6 +95,8 @@ impl DomainError {
             DomainError::RegistrationDeleted => "REGISTRATION_DELETED",
             DomainError::ChangeRequestOpen => "CHANGE_REQUEST_OPEN",
             DomainError::AmountMismatch => "PAYMENT_AMOUNT_MISMATCH",
+            DomainError::NotPaperCase => "NOT_A_PAPER_CASE",
+            DomainError::ReceivedInFuture => "RECEIVED_IN_FUTURE",
         }
     }
 
@@ -102,7 +108,8 @@ impl DomainError {
             | DomainError::ProcedureNotOffered
             | DomainError::ReasonRequired
             | DomainError::AttachmentRequired
-            | DomainError::AmountMismatch => ErrorKind::Invalid,
+            | DomainError::AmountMismatch
+            | DomainError::ReceivedInFuture => ErrorKind::Invalid,
             DomainError::NotAssignee
             | DomainError::AssignOthers
             | DomainError::FourEyes

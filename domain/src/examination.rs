@@ -1,6 +1,9 @@
 //! The examination rules every case type shares: assignment before any
 //! examiner action, information requests and responses, a four-eyes decision,
 //! rejection and withdrawal. Aggregates embed [`Examination`] and wrap its events.
+//! What examiners record for paper cases is in [`paper`].
+
+pub mod paper;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,8 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::attachment::AttachmentRef;
 use crate::money::Fee;
 use crate::payment::{PaymentCommand, PaymentEvent, PaymentState};
+use crate::registration::Channel;
 use crate::registry::{InquiryAnswer, InquiryOutcome};
 use crate::{Actor, DomainError, Role};
+use paper::{PaperCommand, PaperRecord};
 
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -88,6 +93,9 @@ pub enum ExaminationEvent {
         payment_reference: String,
         amount: i64,
         at: DateTime<Utc>,
+        /// Set when an examiner recorded a fee paid on paper.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        paper: Option<PaperRecord>,
     },
     PaymentDeclined {
         at: DateTime<Utc>,
@@ -111,6 +119,9 @@ pub enum ExaminationEvent {
         message: String,
         attachments: Vec<AttachmentRef>,
         at: DateTime<Utc>,
+        /// Set when an examiner recorded a response that came by post.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        paper: Option<PaperRecord>,
     },
     DecisionProposed {
         proposal: Proposal,
@@ -128,6 +139,9 @@ pub enum ExaminationEvent {
     },
     ApplicationWithdrawn {
         at: DateTime<Utc>,
+        /// Set when an examiner recorded a withdrawal received in writing.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        paper: Option<PaperRecord>,
     },
     /// Checkout, mismatch and refund facts (see [`crate::payment`]).
     Payment(PaymentEvent),
@@ -281,6 +295,8 @@ pub enum ExaminationCommand {
     ApproveDecision { actor: Actor, at: DateTime<Utc> },
     /// The applicant withdraws.
     Withdraw { actor: Actor, at: DateTime<Utc> },
+    /// The assigned examiner records what a paper applicant sent by post.
+    Paper(PaperCommand),
 }
 
 impl ExaminationCommand {
@@ -294,6 +310,7 @@ impl ExaminationCommand {
             | C::ProposeDecision { actor, .. }
             | C::ApproveDecision { actor, .. }
             | C::Withdraw { actor, .. } => Some(actor),
+            C::Paper(paper) => Some(paper.actor()),
             C::SettlePayment { .. }
             | C::DeclinePayment { .. }
             | C::RecordInquiry { .. }
@@ -331,13 +348,15 @@ pub const REASON_CODES: &[&str] = &[
 ];
 
 impl Examination {
-    /// Decides a shared command on a case owned by `owner`. Returns the events
+    /// Decides a shared command on a case owned by `owner` that came in on
+    /// `channel`. Returns the events
     /// and, for a confirmed decision, its outcome, which the aggregate gives
     /// effect to (a registration number, a change on the register).
     pub fn decide(
         &self,
         command: ExaminationCommand,
         owner: Option<&str>,
+        channel: Channel,
     ) -> Result<(Vec<ExaminationEvent>, Option<Outcome>), DomainError> {
         use ExaminationCommand as C;
         if let Some(actor) = command.actor() {
@@ -400,6 +419,7 @@ impl Examination {
                 let refund = self.refund_on_withdrawal(at);
                 Ok((std::iter::once(withdrawn).chain(refund).collect(), None))
             }
+            C::Paper(paper) => one(self.decide_paper(paper, channel)?),
         }
     }
 
@@ -423,6 +443,7 @@ impl Examination {
             payment_reference,
             amount,
             at,
+            paper: None,
         }))
     }
 
@@ -542,6 +563,7 @@ impl Examination {
             message,
             attachments,
             at,
+            paper: None,
         })
     }
 
@@ -608,7 +630,7 @@ impl Examination {
         if self.status.is_decided() {
             return Err(DomainError::AlreadyDecided(self.status.as_str()));
         }
-        Ok(ExaminationEvent::ApplicationWithdrawn { at })
+        Ok(ExaminationEvent::ApplicationWithdrawn { at, paper: None })
     }
 
     /// Applies a shared event to the state.

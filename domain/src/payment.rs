@@ -240,7 +240,8 @@ mod tests {
             amount,
             at: Utc::now(),
         };
-        e.decide(command, None).map(|(events, _)| events)
+        e.decide(command, None, crate::registration::Channel::Online)
+            .map(|(events, _)| events)
     }
 
     #[test]

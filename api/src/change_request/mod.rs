@@ -38,6 +38,20 @@ async fn render(
     resource::render(id, request, version, history, viewer).ok_or(ApiError::NotFound)
 }
 
+/// Answers 200 with a change request's state and its ETag.
+pub(crate) async fn render_change_request(
+    state: &AppState,
+    id: Uuid,
+    request: &ChangeRequest,
+    version: usize,
+    viewer: &Actor,
+) -> Result<HttpResponse, ApiError> {
+    Ok(ok(
+        render(state, id, request, version, viewer).await?,
+        version,
+    ))
+}
+
 fn ok(body: ChangeRequestResource, version: usize) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("ETag", etag(version)))
@@ -105,42 +119,8 @@ pub async fn create(
         channel,
     };
     idempotency::create(&state.pool, &req, &actor.id, &body.raw, || async {
-        let request_id = Uuid::new_v4();
-        let now = Utc::now();
-        // The registration reserves the slot (one open request per kind);
-        // the process manager opens the request too if we stop after this.
-        let file = RegistrationCommand::FileChangeRequest {
-            request_id,
-            details: Box::new(details.clone()),
-            actor: actor.clone(),
-            at: now,
-        };
-        let (reg, _) = state
-            .registrations
-            .execute(
-                &registration_id.to_string(),
-                file,
-                None,
-                metadata(&req, &actor),
-            )
-            .await?;
-        // The process manager may open it at the same moment: both are idempotent.
-        let submit = ChangeRequestCommand::Submit {
-            registration_id,
-            qualification_code: reg.qualification_code.clone(),
-            holder: reg.owner.clone(),
-            details: Box::new(details),
-            at: now,
-        };
-        let (request, version) = state
-            .change_requests
-            .execute(
-                &request_id.to_string(),
-                submit,
-                None,
-                metadata(&req, &actor),
-            )
-            .await?;
+        let (request_id, request, version) =
+            file(&state, &req, &actor, registration_id, details).await?;
         let body = render(&state, request_id, &request, version, &actor).await?;
         Ok(Created {
             location: format!("/v1/change-requests/{request_id}"),
@@ -149,6 +129,49 @@ pub async fn create(
         })
     })
     .await
+}
+
+/// Files a change request: the registration reserves the slot, then the
+/// request opens. Returns its id, state and version.
+pub(crate) async fn file(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: &Actor,
+    registration_id: Uuid,
+    details: ChangeDetails,
+) -> Result<(Uuid, ChangeRequest, usize), ApiError> {
+    let request_id = Uuid::new_v4();
+    let now = Utc::now();
+    // The registration reserves the slot (one open request per kind);
+    // the process manager opens the request too if we stop after this.
+    let file = RegistrationCommand::FileChangeRequest {
+        request_id,
+        details: Box::new(details.clone()),
+        actor: actor.clone(),
+        at: now,
+    };
+    let (reg, _) = state
+        .registrations
+        .execute(
+            &registration_id.to_string(),
+            file,
+            None,
+            metadata(req, actor),
+        )
+        .await?;
+    // The process manager may open it at the same moment: both are idempotent.
+    let submit = ChangeRequestCommand::Submit {
+        registration_id,
+        qualification_code: reg.qualification_code.clone(),
+        holder: reg.owner.clone(),
+        details: Box::new(details),
+        at: now,
+    };
+    let (request, version) = state
+        .change_requests
+        .execute(&request_id.to_string(), submit, None, metadata(req, actor))
+        .await?;
+    Ok((request_id, request, version))
 }
 
 /// Filters and paging of the change-request list.

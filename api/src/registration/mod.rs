@@ -170,7 +170,8 @@ pub async fn create(
     .await
 }
 
-async fn submit(
+/// Stores the My Number in the vault and submits an application.
+pub(crate) async fn submit(
     state: &AppState,
     req: &HttpRequest,
     actor: &Actor,

@@ -161,7 +161,9 @@ impl ChangeRequest {
             C::Submit { .. } => vec![],
             C::Examination(command) => {
                 // An approval takes effect through the process manager.
-                let (events, _) = exam.decide(command, owner)?;
+                let channel = self.details.as_ref().map(|d| d.channel);
+                let channel = channel.unwrap_or(crate::registration::Channel::Online);
+                let (events, _) = exam.decide(command, owner, channel)?;
                 events
                     .into_iter()
                     .map(ChangeRequestEvent::Examination)

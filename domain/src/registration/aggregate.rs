@@ -116,7 +116,8 @@ impl QualificationRegistration {
                 ]
             }
             C::Examination(command) => {
-                let (events, decided) = exam.decide(command, self.owner.as_deref())?;
+                let channel = self.channel.unwrap_or(Channel::Online);
+                let (events, decided) = exam.decide(command, self.owner.as_deref(), channel)?;
                 let mut events: Vec<_> = events
                     .into_iter()
                     .map(RegistrationEvent::Examination)

@@ -1,0 +1,133 @@
+//! Sign-in with a development token (`shikaku token`), and sign-out.
+//! Only examiners and senior examiners get a session.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::session::{
+    cookie, cookie_header, current, random_token, token_expiry, Session, LOGIN_COOKIE,
+    MAX_SESSION_SECONDS, SESSION_COOKIE,
+};
+use super::view::{html, Chrome};
+use super::ConsoleError;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    csrf: String,
+    error: Option<&'static str>,
+}
+
+/// The sign-in form posted to `/console/login`.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The sign-in form. Its CSRF token sits in a short-lived cookie, since no
+/// session exists yet (double submit).
+pub async fn form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ConsoleError> {
+    if current(&req).is_some() && !req.query_string().contains("expired") {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header(("Location", "/console/queue"))
+            .finish());
+    }
+    let expired = req.query_string().contains("expired=1");
+    render(
+        &state,
+        &req,
+        StatusCode::OK,
+        expired.then_some("session_expired"),
+    )
+}
+
+fn render(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    error: Option<&'static str>,
+) -> Result<HttpResponse, ConsoleError> {
+    let csrf = random_token();
+    let page = LoginPage {
+        chrome: Chrome::new(req, None),
+        csrf: csrf.clone(),
+        error,
+    };
+    let mut response = html(req, status, &page)?;
+    response.headers_mut().append(
+        actix_web::http::header::SET_COOKIE,
+        cookie_header(state, LOGIN_COOKIE, &csrf, 1800)
+            .parse()
+            .map_err(|_| ConsoleError::Internal("cookie header".into()))?,
+    );
+    Ok(response)
+}
+
+/// Checks the token and opens a session.
+pub async fn sign_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    let expected = cookie(&req, LOGIN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || expected != form.csrf {
+        return render(&state, &req, StatusCode::FORBIDDEN, Some("csrf_failed"));
+    }
+    let Ok(actor) = state.tokens.verify(form.token.trim()) else {
+        return render(
+            &state,
+            &req,
+            StatusCode::UNAUTHORIZED,
+            Some("login_invalid"),
+        );
+    };
+    if !actor.role.is_examiner() {
+        return render(&state, &req, StatusCode::FORBIDDEN, Some("login_refused"));
+    }
+    let now = Utc::now().timestamp();
+    let exp = token_expiry(form.token.trim())
+        .unwrap_or(now)
+        .min(now + MAX_SESSION_SECONDS);
+    let session = Session::new(actor, exp);
+    tracing::info!(examiner = %session.sub, "console sign-in");
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/console/queue"))
+        .append_header(("Set-Cookie", session.set_cookie(&state)))
+        .append_header(("Set-Cookie", cookie_header(&state, LOGIN_COOKIE, "", 0)))
+        .finish())
+}
+
+/// The sign-out form: its CSRF token only.
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Ends the session in this browser.
+pub async fn sign_out(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LogoutForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    if let Some(session) = current(&req) {
+        if !session.csrf_ok(&form.csrf) {
+            return render(&state, &req, StatusCode::FORBIDDEN, Some("csrf_failed"));
+        }
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/console/login"))
+        .append_header(("Set-Cookie", cookie_header(&state, SESSION_COOKIE, "", 0)))
+        .finish())
+}
