@@ -71,6 +71,13 @@ pub struct Settings {
     /// SHIKAKU_STRIPE_WEBHOOK_SECRET only.
     #[serde(skip)]
     pub stripe_webhook_secret: Option<String>,
+    /// `smtp://host:port` (STARTTLS when offered; `?tls=required` insists),
+    /// `smtps://user:pass@host:465`; empty writes `.eml` files to `<data_dir>/outbox`.
+    pub smtp_url: String,
+    /// The From of notices, e.g. `Office <no-reply@example.jp>`.
+    pub mail_from: String,
+    /// The directory of the mail templates (`ja/`, `en/`).
+    pub mail_templates: PathBuf,
     /// HS256 secret for bearer tokens; from SHIKAKU_JWT_SECRET only.
     #[serde(skip)]
     pub jwt_secret: Option<String>,
@@ -172,6 +179,15 @@ impl Settings {
         }
         self.stripe_secret_key = var("SHIKAKU_STRIPE_SECRET_KEY").filter(|s| !s.is_empty());
         self.stripe_webhook_secret = var("SHIKAKU_STRIPE_WEBHOOK_SECRET").filter(|s| !s.is_empty());
+        if let Some(v) = var("SHIKAKU_SMTP_URL") {
+            self.smtp_url = v;
+        }
+        if let Some(v) = var("SHIKAKU_MAIL_FROM") {
+            self.mail_from = v;
+        }
+        if let Some(v) = var("SHIKAKU_MAIL_TEMPLATES") {
+            self.mail_templates = v.into();
+        }
         self.jwt_secret = var("SHIKAKU_JWT_SECRET").filter(|s| !s.is_empty());
         self.vault_key = var("SHIKAKU_VAULT_KEY").filter(|s| !s.is_empty());
         Ok(())
@@ -195,6 +211,12 @@ impl Settings {
         if self.stripe_secret_key.is_none() {
             problems.push(
                 "SHIKAKU_STRIPE_SECRET_KEY is not set: the payment sandbox is for development only"
+                    .into(),
+            );
+        }
+        if self.smtp_url.is_empty() {
+            problems.push(
+                "SHIKAKU_SMTP_URL is not set: writing mail to the .eml outbox is for development only"
                     .into(),
             );
         }
@@ -277,6 +299,7 @@ mod tests {
             "SHIKAKU_JWT_SECRET",
             "SHIKAKU_VAULT_KEY",
             "SHIKAKU_STRIPE_SECRET_KEY",
+            "SHIKAKU_SMTP_URL",
             "SHIKAKU_REGISTRY",
         ] {
             assert!(problems.contains(setting), "{setting}: {problems}");

@@ -82,6 +82,7 @@ fn parse_row(line: &str, catalogue: &Catalogue) -> Result<Row, String> {
             registered_domicile: f[9].to_owned(),
             email: String::new(),
             exam_pass_number: String::new(),
+            preferred_language: Default::default(),
         },
     })
 }

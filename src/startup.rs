@@ -25,6 +25,7 @@ use projections::vault::Vault;
 use sqlx::PgPool;
 use tokio::sync::watch;
 use workers::inquiry::{InquiryHandler, InquiryJobs};
+use workers::notification::{Mailer, NotificationJob, NotificationProducer, Templates};
 use workers::payment::cases::Cases;
 use workers::payment::jobs::{CheckoutHandler, PaymentJobs, RefundHandler};
 use workers::payment::reconcile::{self, ReconcileHandler};
@@ -50,6 +51,10 @@ pub enum StartupError {
     VaultKey,
     #[error("{0}")]
     Setting(String),
+    #[error("mail templates: {0}")]
+    Templates(#[from] workers::notification::TemplateError),
+    #[error("mail: {0}")]
+    Mail(#[from] workers::notification::MailError),
 }
 
 /// What commands and subscriptions work with: both aggregates' buses, the
@@ -67,6 +72,9 @@ pub struct Core {
     pub pool: PgPool,
     /// Checkout sessions open longer than this are reconciled (Stripe only).
     pub reconcile_after: Option<Duration>,
+    /// Notices: the subscription that renders them and the mail job.
+    pub notices: Arc<NotificationProducer>,
+    pub mail: Arc<NotificationJob>,
 }
 
 impl Core {
@@ -90,7 +98,10 @@ impl Core {
             SimulatedRegistry::from_csv(&text, &vault)?
         };
         let (gateway, sandbox, reconcile_after) = payment_gateway(settings, public_url)?;
+        let (notices, mail) = notifications(pool, settings, catalogue.clone(), public_url)?;
         Ok(Self {
+            notices,
+            mail,
             gateway,
             sandbox,
             reconcile_after,
@@ -172,8 +183,12 @@ fn command_issuers(core: &Core) -> Vec<Arc<dyn Projection>> {
 }
 
 /// The subscriptions that turn events into jobs.
-pub fn job_producers(_core: &Core) -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(InquiryJobs), Arc::new(PaymentJobs)]
+pub fn job_producers(core: &Core) -> Vec<Arc<dyn Projection>> {
+    vec![
+        Arc::new(InquiryJobs),
+        Arc::new(PaymentJobs),
+        core.notices.clone(),
+    ]
 }
 
 /// The handlers of every job kind.
@@ -201,6 +216,7 @@ pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
             pool: core.pool.clone(),
             cases: cases.clone(),
         }),
+        core.mail.clone(),
     ];
     if let Some(after) = core.reconcile_after {
         handlers.push(Arc::new(ReconcileHandler {
@@ -257,6 +273,29 @@ pub async fn run_workers(
     let _ = shutdown.send(true);
     let _ = worker.await;
     Ok(())
+}
+
+/// The notification subscription (notices into the inbox, mail jobs) and the
+/// mail job's handler: SMTP when `smtp_url` is set, else `.eml` files in
+/// `<data_dir>/outbox`. Links and Message-IDs use `public_url`.
+fn notifications(
+    pool: &PgPool,
+    settings: &Settings,
+    catalogue: Arc<Catalogue>,
+    public_url: &str,
+) -> Result<(Arc<NotificationProducer>, Arc<NotificationJob>), StartupError> {
+    let templates = Arc::new(Templates::load(&settings.mail_templates)?);
+    let producer = NotificationProducer::new(templates, catalogue, public_url);
+    let mailer = Mailer::from_settings(
+        &settings.smtp_url,
+        &settings.mail_from,
+        producer.host(),
+        &settings.data_dir.join("outbox"),
+    )?;
+    Ok((
+        Arc::new(producer),
+        Arc::new(NotificationJob::new(pool.clone(), mailer)),
+    ))
 }
 
 /// The database to use: the configured one, or a private cluster.

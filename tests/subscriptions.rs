@@ -192,6 +192,7 @@ fn applicant(n: usize) -> Applicant {
         registered_domicile: "北海道".into(),
         email: "taro@example.jp".into(),
         exam_pass_number: format!("P{n}"),
+        preferred_language: Default::default(),
     }
 }
 

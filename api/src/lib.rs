@@ -12,6 +12,7 @@ mod health;
 pub mod idempotency;
 mod jobs;
 mod link;
+mod notification;
 mod pagination;
 mod paper;
 pub mod payment;
@@ -126,6 +127,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(queue::list)
         .service(jobs::list)
         .service(jobs::retry)
+        .service(notification::list)
         .service(sandbox::page)
         .service(sandbox::pay)
         .service(sandbox::decline)

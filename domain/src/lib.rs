@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod change_request;
 pub mod error;
 pub mod examination;
+pub mod language;
 pub mod money;
 pub mod my_number;
 pub mod payment;

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod inquiry;
+pub mod notification;
 pub mod queue;
 pub mod worker;
 

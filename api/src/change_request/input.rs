@@ -3,12 +3,13 @@
 use chrono::{NaiveDate, Utc};
 use domain::catalogue::Procedure;
 use domain::change_request::{DeletionReason, MatterChanges};
+use domain::language::Language;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::FieldError;
-use crate::registration::{check_text, ChannelInput};
+use crate::registration::{check_language, check_text, ChannelInput};
 
 /// New values of registered matters, named like the registration's fields.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -42,6 +43,13 @@ pub struct NewChangeRequest {
     pub notifier_relationship: Option<String>,
     /// ONLINE (default) or PAPER (entered by an examiner).
     pub channel: Option<ChannelInput>,
+    /// Where notices about this request go; defaults to the registration's email.
+    /// A relative notifying a death gives their own (without it they see notices
+    /// only in their inbox: the deceased is never written to).
+    pub email: Option<String>,
+    /// The language of the notices, `ja` or `en`; defaults to the registration's.
+    #[schema(example = "ja")]
+    pub preferred_language: Option<String>,
 }
 
 /// A validated request.
@@ -50,6 +58,7 @@ pub struct ValidChange {
     pub changes: MatterChanges,
     pub deletion_reason: Option<DeletionReason>,
     pub note: Option<String>,
+    pub preferred_language: Option<Language>,
 }
 
 fn allowed_fields(kind: Procedure) -> &'static [&'static str] {
@@ -172,10 +181,25 @@ impl NewChangeRequest {
                 "only a death notification carries a date of death and a notifier",
             ));
         }
+        if let Some(email) = &self.email {
+            check_text(&mut errors, "email", email, 254);
+            if !email.contains('@') || email.contains(char::is_whitespace) {
+                errors.push(FieldError::new(
+                    "/email",
+                    "INVALID",
+                    "must be an email address",
+                ));
+            }
+        }
+        let preferred_language = self
+            .preferred_language
+            .is_some()
+            .then(|| check_language(&mut errors, self.preferred_language.as_deref()));
         if !errors.is_empty() {
             return Err(errors);
         }
         Ok(ValidChange {
+            preferred_language,
             kind,
             changes: MatterChanges {
                 family_name: c.family_name.clone(),

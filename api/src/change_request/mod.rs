@@ -117,6 +117,8 @@ pub async fn create(
         note: valid.note,
         filed_by: actor.id.clone(),
         channel,
+        email: input.email,
+        preferred_language: valid.preferred_language,
     };
     idempotency::create(&state.pool, &req, &actor.id, &body.raw, || async {
         let (request_id, request, version) =

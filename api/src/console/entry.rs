@@ -399,6 +399,8 @@ pub async fn enter_change(
             note: valid.note,
             filed_by: actor.id.clone(),
             channel: Channel::Paper,
+            email: input.email,
+            preferred_language: valid.preferred_language,
         };
         crate::change_request::file(&state, &req, &actor, registration_id, details).await
     }

@@ -2,6 +2,7 @@
 
 use chrono::{NaiveDate, Utc};
 use domain::examination::REASON_CODES;
+use domain::language::Language;
 use domain::my_number::{MyNumber, MyNumberError};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -44,6 +45,25 @@ pub struct NewRegistration {
     pub exam_pass_number: String,
     /// ONLINE (default; applicants) or PAPER (entered by an examiner).
     pub channel: Option<ChannelInput>,
+    /// The language of the office's notices: `ja` (default) or `en`.
+    #[schema(example = "ja")]
+    pub preferred_language: Option<String>,
+}
+
+/// Checks an optional `ja`/`en` field; absent means Japanese.
+pub fn check_language(errors: &mut Vec<FieldError>, value: Option<&str>) -> Language {
+    match value.map(Language::parse) {
+        None => Language::Ja,
+        Some(Some(language)) => language,
+        Some(None) => {
+            errors.push(FieldError::new(
+                "/preferred_language",
+                "UNKNOWN_VALUE",
+                "must be ja or en",
+            ));
+            Language::Ja
+        }
+    }
 }
 
 const NAME_MAX: usize = 50;
@@ -103,6 +123,7 @@ impl NewRegistration {
         );
         check_text(&mut errors, "exam_pass_number", &self.exam_pass_number, 32);
         check_text(&mut errors, "email", &self.email, 254);
+        check_language(&mut errors, self.preferred_language.as_deref());
         if !self.email.contains('@') || self.email.contains(char::is_whitespace) {
             errors.push(FieldError::new(
                 "/email",

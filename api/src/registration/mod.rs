@@ -193,6 +193,11 @@ pub(crate) async fn submit(
             registered_domicile: input.registered_domicile,
             email: input.email,
             exam_pass_number: input.exam_pass_number,
+            preferred_language: input
+                .preferred_language
+                .as_deref()
+                .and_then(domain::language::Language::parse)
+                .unwrap_or_default(),
         }),
         my_number_ref,
         channel,

@@ -24,6 +24,8 @@ pub struct ApplicantView {
     pub registered_domicile: String,
     pub email: String,
     pub exam_pass_number: String,
+    /// The language of the office's notices: `ja` or `en`.
+    pub preferred_language: &'static str,
 }
 
 /// An open request for information.
@@ -164,6 +166,7 @@ pub fn render(
                     registered_domicile: a.registered_domicile.clone(),
                     email: a.email.clone(),
                     exam_pass_number: a.exam_pass_number.clone(),
+                    preferred_language: a.preferred_language.as_str(),
                 })
             })
             .flatten(),

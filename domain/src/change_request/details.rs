@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::attachment::AttachmentRef;
 use crate::catalogue::Procedure;
+use crate::language::Language;
 use crate::registration::Channel;
 
 /// New values of registered matters; only the named ones change.
@@ -42,4 +43,11 @@ pub struct ChangeDetails {
     /// Who filed it: the holder, or a relative notifying a death.
     pub filed_by: String,
     pub channel: Channel,
+    /// Where notices about the request go; by default the registration's address
+    /// (a death notification's notifier gives their own). Older events read none.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The language of the notices; by default the registration's.
+    #[serde(default)]
+    pub preferred_language: Option<Language>,
 }

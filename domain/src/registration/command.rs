@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::change_request::ChangeDetails;
 use crate::examination::ExaminationCommand;
+use crate::language::Language;
 use crate::Actor;
 
 /// How an application reached the office.
@@ -29,6 +30,9 @@ pub struct Applicant {
     pub registered_domicile: String,
     pub email: String,
     pub exam_pass_number: String,
+    /// The language of the office's notices; events recorded before it existed read `ja`.
+    #[serde(default)]
+    pub preferred_language: Language,
 }
 
 /// Everything a registration can be asked to do.

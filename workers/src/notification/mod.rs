@@ -1,0 +1,68 @@
+//! Notifications: one notice per state change the applicant must know of,
+//! rendered from editable templates, kept in the addressee's inbox and mailed
+//! exactly once in effect.
+//!
+//! - [`producer`]: a subscription that renders each notice, records it in the
+//!   inbox (`notifications`, a view of the events) and enqueues its mail job
+//!   in the same transaction;
+//! - [`job`]: the mail job, which sends with a stable Message-ID and records
+//!   the delivery in its own table (`notification_deliveries`) once the SMTP
+//!   server accepted it;
+//! - [`mailer`]: SMTP (pooled, STARTTLS or TLS) or `.eml` files;
+//! - [`inbox`]: the reads behind `GET /v1/notifications`.
+
+pub mod inbox;
+pub mod job;
+pub mod mailer;
+pub mod producer;
+mod recipient;
+pub mod templates;
+
+pub use job::{NotificationJob, JOB_KIND};
+pub use mailer::{MailError, Mailer};
+pub use producer::NotificationProducer;
+pub use templates::{Rendered, TemplateError, Templates};
+
+/// The notices the office sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoticeKind {
+    Received,
+    PaymentRequested,
+    ActionRequired,
+    Registered,
+    Rejected,
+    Withdrawn,
+    ChangeApplied,
+    CertificateReady,
+    RefundIssued,
+}
+
+impl NoticeKind {
+    /// Every notice, for loading and checking templates.
+    pub const ALL: [NoticeKind; 9] = [
+        NoticeKind::Received,
+        NoticeKind::PaymentRequested,
+        NoticeKind::ActionRequired,
+        NoticeKind::Registered,
+        NoticeKind::Rejected,
+        NoticeKind::Withdrawn,
+        NoticeKind::ChangeApplied,
+        NoticeKind::CertificateReady,
+        NoticeKind::RefundIssued,
+    ];
+
+    /// The stable name: the template's file name and the inbox's `kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Received => "received",
+            NoticeKind::PaymentRequested => "payment_requested",
+            NoticeKind::ActionRequired => "action_required",
+            NoticeKind::Registered => "registered",
+            NoticeKind::Rejected => "rejected",
+            NoticeKind::Withdrawn => "withdrawn",
+            NoticeKind::ChangeApplied => "change_applied",
+            NoticeKind::CertificateReady => "certificate_ready",
+            NoticeKind::RefundIssued => "refund_issued",
+        }
+    }
+}
