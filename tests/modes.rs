@@ -11,6 +11,7 @@ fn shikaku(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         .env_remove("SHIKAKU_JWT_SECRET")
         .env_remove("SHIKAKU_VAULT_KEY")
         .env_remove("SHIKAKU_STRIPE_SECRET_KEY")
+        .env_remove("SHIKAKU_SMTP_URL")
         .env("SHIKAKU_DATA_DIR", &data_dir)
         .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/none");
     for (k, v) in env {
@@ -54,6 +55,22 @@ fn production_refuses_to_start_and_names_the_setting() {
             ("SHIKAKU_JWT_SECRET", "a-real-secret"),
             ("SHIKAKU_VAULT_KEY", &"22".repeat(32)),
             ("SHIKAKU_STRIPE_SECRET_KEY", "sk_live_x"),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("SHIKAKU_SMTP_URL") && err.contains("outbox"),
+        "{err}"
+    );
+
+    let out = shikaku(
+        &["serve", "--bind", "127.0.0.1:0"],
+        &[
+            ("SHIKAKU_ENV", "production"),
+            ("SHIKAKU_JWT_SECRET", "a-real-secret"),
+            ("SHIKAKU_VAULT_KEY", &"22".repeat(32)),
+            ("SHIKAKU_STRIPE_SECRET_KEY", "sk_live_x"),
+            ("SHIKAKU_SMTP_URL", "smtp://relay.example.jp?tls=required"),
         ],
     );
     let err = String::from_utf8_lossy(&out.stderr);

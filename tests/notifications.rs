@@ -119,7 +119,12 @@ async fn a_whole_procedure_is_mailed_in_the_applicants_language_and_kept_in_the_
         .as_str()
         .unwrap()
         .starts_with("山田 花子 様"));
-    assert!(mails[1]["body"].as_str().unwrap().contains("12,320 円"));
+    let payment = mails[1]["body"].as_str().unwrap();
+    assert!(payment.contains("12,320 円"), "{payment}");
+    assert!(
+        payment.contains(&format!("/sandbox/payments/{id}")),
+        "the checkout link: {payment}"
+    );
     let action = mails[2]["body"].as_str().unwrap();
     assert!(
         action.contains(message),
@@ -200,6 +205,8 @@ async fn a_whole_procedure_is_mailed_in_the_applicants_language_and_kept_in_the_
     body["family_name"] = "Smith".into();
     body["given_name"] = "John".into();
     let en = apply(&app, "john", body).await;
+    // They read the payment request, then change their mind.
+    smtp.wait_for("john@example.com", 2).await;
     ok(app
         .post(
             &format!("/v1/registrations/{en}/withdrawal"),
@@ -228,6 +235,30 @@ async fn a_whole_procedure_is_mailed_in_the_applicants_language_and_kept_in_the_
         s[1],
         mails[1]["body"].as_str().unwrap()
     );
+}
+
+#[tokio::test]
+async fn a_paid_application_withdrawn_is_told_of_its_refund() {
+    let smtp = SmtpServer::start();
+    let app = with_smtp(&smtp).await;
+    let mut body = application(&my_number("92345678901"));
+    body["email"] = "taro@example.jp".into();
+    let id = apply(&app, "taro", body).await;
+    app.pay(&id).await;
+    ok(app
+        .post(
+            &format!("/v1/registrations/{id}/withdrawal"),
+            &app.token(Role::Applicant, "taro"),
+            &json!({}),
+        )
+        .await)
+    .await;
+    let mails = smtp.wait_for("taro@example.jp", 4).await;
+    let s = subjects(&mails);
+    assert!(s[2].contains("取下げ"), "{s:?}");
+    assert!(s[3].contains("返金しました"), "{s:?}");
+    let refund = mails[3]["body"].as_str().unwrap();
+    assert!(refund.contains("手数料 12,320 円を"), "{refund}");
 }
 
 #[tokio::test]
@@ -288,11 +319,12 @@ async fn without_an_smtp_url_messages_are_written_to_the_outbox() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
+    // Received (event 1) and the payment request with its link (CheckoutOpened, event 3).
     assert_eq!(
         names,
         [
             format!("{id}.1@127.0.0.1.eml"),
-            format!("{id}.2@127.0.0.1.eml")
+            format!("{id}.3@127.0.0.1.eml")
         ]
     );
     let eml = std::fs::read_to_string(outbox.join(&names[0])).unwrap();
@@ -334,14 +366,23 @@ async fn a_restart_or_a_rebuild_sends_nothing_twice() {
         .as_str()
         .unwrap()
         .to_owned();
-    smtp.wait_for("hanako@example.jp", 2).await;
+    let mails = smtp.wait_for("hanako@example.jp", 2).await;
     handle.stop(true).await;
     running.await.unwrap().unwrap();
 
     // A second process on the same database: the recorded messages stay sent.
+    // The applicant pays at the link the mail gave (now served on another port).
     let (port, handle, _, _, running) = start().await;
+    let body = mails[1]["body"].as_str().unwrap();
+    let link = body
+        .lines()
+        .find_map(|l| l.strip_prefix("お支払い: "))
+        .expect("the payment link");
+    let (page, token) = link.split_once('?').unwrap();
+    let path = &page[page.find("/sandbox/").unwrap()..];
+    assert_eq!(path, format!("/sandbox/payments/{id}"));
     let pay = http
-        .post(format!("http://127.0.0.1:{port}/sandbox/payments/{id}/pay"))
+        .post(format!("http://127.0.0.1:{port}{path}/pay?{token}"))
         .send()
         .await
         .unwrap();

@@ -20,12 +20,6 @@ use super::templates::NoticeValues;
 use super::{NoticeKind, Templates};
 use crate::queue::{enqueue, NewJob};
 
-/// Whether payment requests wait for the checkout link (`CheckoutOpened`)
-/// instead of going out with the fee (`FeeAssessed`, linking the status page,
-/// which shows the checkout link). Switched on once the payment workers
-/// record checkouts as events.
-const CHECKOUT_EVENTS: bool = false;
-
 /// Attempts of a mail job before it is dead: with the doubling backoff
 /// (capped at an hour) a relay may be down for about five hours. A refusal
 /// (5xx) gives up after [`super::job::REFUSED_ATTEMPTS`].
@@ -94,18 +88,10 @@ impl NotificationProducer {
         let mut v = NoticeValues::default();
         let kind = match event.event_type.as_str() {
             "ApplicationSubmitted" | "ChangeRequested" => NoticeKind::Received,
-            // Until the checkout link is an event of its own, the status page
-            // carries it (payment.checkout_url).
-            "FeeAssessed" if !CHECKOUT_EVENTS => {
-                if r.fee_total == 0 {
-                    return None;
-                }
-                v.fee = yen(r.fee_total);
-                NoticeKind::PaymentRequested
-            }
-            // Not sent yet: see FeeAssessed. Each new checkout (after one
-            // expired) is a new request with its new link.
-            "CheckoutOpened" if CHECKOUT_EVENTS => {
+            // The fee is known from FeeAssessed; the request goes out with the
+            // link, once the gateway has opened the checkout. A checkout that
+            // expired unpaid is followed by a new one: a new request, new link.
+            "CheckoutOpened" if r.fee_total > 0 => {
                 v.fee = yen(r.fee_total);
                 v.checkout_url = text(&d["checkout"]["url"]);
                 NoticeKind::PaymentRequested
@@ -325,23 +311,21 @@ mod tests {
             p.message_id(refund.aggregate_uuid().unwrap(), 9),
             "<6a0c4f7e-2b1d-4c3e-9f00-000000000001.9@shikaku.example.jp>"
         );
+        let checkout = event(
+            "CheckoutOpened",
+            serde_json::json!({"Payment": {"CheckoutOpened": {"checkout": {"session_id": "cs_1", "url": "https://pay.example/cs_1", "expires_at": null}, "at": "2026-11-23T00:00:00Z"}}}),
+        );
+        let (kind, v) = p.notice(&checkout, &holder()).unwrap();
+        assert_eq!(kind, NoticeKind::PaymentRequested);
+        assert_eq!(v.fee, "12,320");
+        assert_eq!(v.checkout_url, "https://pay.example/cs_1");
         let fee = event(
             "FeeAssessed",
             serde_json::json!({"FeeAssessed": {"fee": {"licence_tax": 9000, "handling_fee": 3320}}}),
         );
-        let (kind, v) = p.notice(&fee, &holder()).unwrap();
-        assert_eq!(kind, NoticeKind::PaymentRequested);
-        assert_eq!(v.fee, "12,320");
-        assert!(v
-            .checkout_url
-            .starts_with("https://shikaku.example.jp/v1/registrations/"));
-        let free = Recipient {
-            fee_total: 0,
-            ..holder()
-        };
         assert!(
-            p.notice(&fee, &free).is_none(),
-            "a free procedure asks for nothing"
+            p.notice(&fee, &holder()).is_none(),
+            "the request waits for its link"
         );
         let other = event(
             "ExaminerAssigned",
