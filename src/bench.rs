@@ -19,6 +19,8 @@ use workers::payment::sandbox::SandboxSigner;
 /// Benchmark options.
 #[derive(Debug, Args, Clone)]
 pub struct BenchArgs {
+    /// `certificates` runs the certificate figures only (see README).
+    pub suite: Option<String>,
     /// Concurrent HTTP clients (and pgbench clients).
     #[arg(long, default_value_t = 32)]
     pub clients: usize,
@@ -44,6 +46,11 @@ pub fn percentile(samples: &mut [f64], p: f64) -> f64 {
 
 /// Runs every phase and prints the figures.
 pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError> {
+    match args.suite.as_deref() {
+        None => {}
+        Some("certificates") => return crate::bench_certificates::run(settings, args).await,
+        Some(other) => return Err(format!("unknown benchmark {other}; known: certificates").into()),
+    }
     let (server_url, _embedded) = server_url(&settings).await?;
     let bench_url = fresh_database(&server_url, "shikaku_bench").await?;
     settings.database_url = bench_url.clone();
@@ -124,7 +131,7 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
     Ok(())
 }
 
-async fn server_url(
+pub(crate) async fn server_url(
     settings: &Settings,
 ) -> Result<(String, Option<crate::embedded_pg::EmbeddedPostgres>), BoxError> {
     if settings.database_url.is_empty() {

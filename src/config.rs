@@ -78,6 +78,11 @@ pub struct Settings {
     pub mail_from: String,
     /// The directory of the mail templates (`ja/`, `en/`).
     pub mail_templates: PathBuf,
+    /// TrueType font with Japanese glyphs embedded in certificate PDFs.
+    pub certificate_font: String,
+    /// PKCS#8 PEM of the certificate signing key; from SHIKAKU_CERT_SIGNING_KEY only.
+    #[serde(skip)]
+    pub cert_signing_key: Option<String>,
     /// HS256 secret for bearer tokens; from SHIKAKU_JWT_SECRET only.
     #[serde(skip)]
     pub jwt_secret: Option<String>,
@@ -188,6 +193,10 @@ impl Settings {
         if let Some(v) = var("SHIKAKU_MAIL_TEMPLATES") {
             self.mail_templates = v.into();
         }
+        if let Some(v) = var("SHIKAKU_CERTIFICATE_FONT") {
+            self.certificate_font = v;
+        }
+        self.cert_signing_key = var("SHIKAKU_CERT_SIGNING_KEY").filter(|s| !s.is_empty());
         self.jwt_secret = var("SHIKAKU_JWT_SECRET").filter(|s| !s.is_empty());
         self.vault_key = var("SHIKAKU_VAULT_KEY").filter(|s| !s.is_empty());
         Ok(())
@@ -226,6 +235,12 @@ impl Settings {
              simulated registers are for development only"
                 .into(),
         );
+        if self.cert_signing_key.is_none() {
+            problems.push(
+                "SHIKAKU_CERT_SIGNING_KEY is not set (production never generates the certificate signing key)"
+                    .into(),
+            );
+        }
         problems
     }
 

@@ -2,11 +2,14 @@
 //! `domain`, `projections` and `api` crates into one binary.
 
 pub mod bench;
+pub mod bench_certificates;
+pub mod certificate_keys;
 pub mod config;
 pub mod embedded_pg;
 pub mod import;
 pub mod startup;
 pub mod telemetry;
+pub mod verify;
 
 pub use config::Settings;
 pub use startup::Application;

@@ -53,6 +53,20 @@ enum Command {
     Openapi,
     /// Measure throughput, latency and projection lag (see README).
     Bench(bench::BenchArgs),
+    /// Verify a certificate (offline with --keys and --status-list): exit 0
+    /// VALID, 1 INVALID, 2 REVOKED.
+    Verify(shikaku::verify::VerifyArgs),
+    /// Manage the keys that sign certificates.
+    CertificateKeys {
+        #[command(subcommand)]
+        action: CertificateKeysAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum CertificateKeysAction {
+    /// Make a new signing key and publish it; older keys stay published.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -194,6 +208,27 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", serde_json::to_string_pretty(&api::openapi())?);
         }
         Command::Bench(args) => bench::run(settings, args).await?,
+        Command::Verify(args) => {
+            let verdict = shikaku::verify::verify(&args).await?;
+            shikaku::verify::print(&verdict);
+            std::process::exit(shikaku::verify::exit_code(&verdict));
+        }
+        Command::CertificateKeys {
+            action: CertificateKeysAction::Rotate,
+        } => {
+            let (pool, _embedded) = startup::database(&settings).await?;
+            let rotation = shikaku::certificate_keys::rotate(&pool, &settings).await?;
+            println!(
+                "new signing key {} published; older keys stay published",
+                rotation.kid
+            );
+            match rotation.pem_to_install {
+                Some(pem) => println!(
+                    "set SHIKAKU_CERT_SIGNING_KEY to this key and restart the servers:\n{pem}"
+                ),
+                None => println!("restart the servers to sign with it"),
+            }
+        }
     }
     Ok(())
 }

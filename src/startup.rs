@@ -7,11 +7,14 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, HttpServer};
 use api::auth::TokenKeys;
+use api::certificate::CertificateService;
 use api::AppState;
+use certificate::SigningKey;
 use domain::catalogue::Catalogue;
 use domain::change_request::{ChangeRequest, ChangeServices};
 use domain::registration::{QualificationRegistration, RegistrationServices};
 use projections::attachments::Attachments;
+use projections::certificate::{CertificateIssuer, CertificateStatusProjection};
 use projections::change_status::ChangeStatusProjection;
 use projections::numbers::PgRegistrationNumbers;
 use projections::process::ChangeRequestProcess;
@@ -24,6 +27,7 @@ use projections::subscription::{LagRecorder, Projection, Subscription};
 use projections::vault::Vault;
 use sqlx::PgPool;
 use tokio::sync::watch;
+use workers::certificate::{CertificateHandler, CertificateJobs};
 use workers::inquiry::{InquiryHandler, InquiryJobs};
 use workers::notification::{Mailer, NotificationJob, NotificationProducer, Templates};
 use workers::payment::cases::Cases;
@@ -49,6 +53,8 @@ pub enum StartupError {
     Io(#[from] std::io::Error),
     #[error("SHIKAKU_VAULT_KEY must be 64 hex digits")]
     VaultKey,
+    #[error("certificate signing key: {0}")]
+    CertificateKey(String),
     #[error("{0}")]
     Setting(String),
     #[error("mail templates: {0}")]
@@ -65,6 +71,9 @@ pub struct Core {
     pub vault: Vault,
     pub registry: Arc<SimulatedRegistry>,
     pub catalogue: Arc<Catalogue>,
+    /// Signs certificates and records them on registrations.
+    pub certificates: Arc<CertificateIssuer>,
+    pub certificate_key: Arc<SigningKey>,
     /// Takes fees: Stripe when configured, else the development sandbox.
     pub gateway: Arc<dyn PaymentGateway>,
     /// Signs sandbox checkout links; `None` when Stripe is the gateway.
@@ -99,6 +108,15 @@ impl Core {
         };
         let (gateway, sandbox, reconcile_after) = payment_gateway(settings, public_url)?;
         let (notices, mail) = notifications(pool, settings, catalogue.clone(), public_url)?;
+        let registrations = Arc::new(CommandBus::new(pool.clone(), services));
+        let certificate_key = Arc::new(crate::certificate_keys::signing_key(settings)?);
+        let certificates = Arc::new(CertificateIssuer::new(
+            pool.clone(),
+            registrations.clone(),
+            catalogue.clone(),
+            certificate_key.clone(),
+            public_url,
+        ));
         Ok(Self {
             notices,
             mail,
@@ -106,7 +124,9 @@ impl Core {
             sandbox,
             reconcile_after,
             pool: pool.clone(),
-            registrations: Arc::new(CommandBus::new(pool.clone(), services)),
+            registrations,
+            certificates,
+            certificate_key,
             change_requests: Arc::new(CommandBus::new(
                 pool.clone(),
                 ChangeServices {
@@ -163,6 +183,7 @@ pub fn views() -> Vec<Arc<dyn Projection>> {
         Arc::new(QueueProjection),
         Arc::new(RegisterProjection),
         Arc::new(ChangeStatusProjection),
+        Arc::new(CertificateStatusProjection),
     ]
 }
 
@@ -188,6 +209,7 @@ pub fn job_producers(core: &Core) -> Vec<Arc<dyn Projection>> {
         Arc::new(InquiryJobs),
         Arc::new(PaymentJobs),
         core.notices.clone(),
+        Arc::new(CertificateJobs),
     ]
 }
 
@@ -204,6 +226,7 @@ pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
             core.registry.clone(),
             core.vault.clone(),
         )),
+        Arc::new(CertificateHandler::new(core.certificates.clone())),
         Arc::new(CheckoutHandler {
             cases: cases.clone(),
             gateway: core.gateway.clone(),
@@ -381,6 +404,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let public_url = settings.public_url_for(port);
         let core = Core::new(&pool, &settings, &public_url).await?;
+        crate::certificate_keys::publish(&pool, &core.certificate_key).await?;
         let catalogue = core.catalogue.clone();
         let tokens = token_keys(&settings)?;
         let lag = Arc::new(LagRecorder::default());
@@ -431,6 +455,11 @@ impl Application {
             stripe_webhook_secret: settings.stripe_webhook_secret.clone(),
             lag: lag.clone(),
             public_url: public_url.clone(),
+            certificates: Arc::new(CertificateService {
+                key: core.certificate_key.clone(),
+                public_url: public_url.clone(),
+                font: crate::certificate_keys::font(&settings),
+            }),
         });
         let server = HttpServer::new(move || api::app(state.clone()))
             .listen(listener)?

@@ -268,6 +268,8 @@ async fn bad_change_requests_are_refused() {
     let reg = registered(&app, "owner", "42345678901").await;
     let holder = app.token(Role::Applicant, "owner");
     let stranger = app.token(Role::Applicant, "stranger");
+    // Registration is followed by its certificate job: let it finish first.
+    app.settle().await;
     let before = app.registration(&reg).await;
 
     let r = file(

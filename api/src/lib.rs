@@ -4,6 +4,7 @@
 mod attachment;
 pub mod auth;
 pub mod case;
+pub mod certificate;
 mod change_request;
 pub mod console;
 pub mod error;
@@ -64,6 +65,7 @@ pub struct AppState {
     pub lag: Arc<LagRecorder>,
     /// The base of links handed out; https here makes console cookies Secure.
     pub public_url: String,
+    pub certificates: Arc<certificate::CertificateService>,
 }
 
 #[derive(utoipa::OpenApi)]
@@ -124,6 +126,13 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(paper::record_change_request_postal_response)
         .service(paper::record_change_request_postal_withdrawal)
         .service(paper::record_change_request_paper_payment)
+        .service(certificate::certificate)
+        .service(certificate::certificate_svg)
+        .service(certificate::certificate_pdf)
+        .service(certificate::verifications)
+        .service(certificate::page)
+        .service(certificate::keys)
+        .service(certificate::status_list)
         .service(queue::list)
         .service(jobs::list)
         .service(jobs::retry)

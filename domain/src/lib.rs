@@ -4,6 +4,7 @@
 pub mod actor;
 pub mod attachment;
 pub mod catalogue;
+pub mod certificate;
 pub mod change_request;
 pub mod error;
 pub mod examination;

@@ -15,4 +15,6 @@ pub enum ProjectionError {
     Command(String),
     #[error("vault: {0}")]
     Vault(String),
+    #[error("certificate: {0}")]
+    Certificate(String),
 }

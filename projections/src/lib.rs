@@ -4,6 +4,7 @@
 
 pub mod attachments;
 pub mod catalogue;
+pub mod certificate;
 pub mod change_status;
 pub mod db;
 pub mod error;

@@ -2,6 +2,8 @@
 //! by DATABASE_URL and a real application listening on port 0.
 #![allow(dead_code)]
 
+pub mod certificates;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -80,6 +82,8 @@ pub struct TestApp {
     pub database_url: String,
     /// How many subscriptions the app runs (all must catch up to settle).
     pub subscriptions: i64,
+    /// Stops the server (and then its subscriptions).
+    pub handle: actix_web::dev::ServerHandle,
 }
 
 /// Settings for a test app on `database_url`.
@@ -116,6 +120,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let tokens = app.tokens.clone();
     let registry = app.registry.clone();
     let subscriptions = app.subscriptions.len() as i64;
+    let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         registry,
@@ -124,6 +129,34 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         tokens,
         http: reqwest::Client::new(),
         database_url,
+        subscriptions,
+        handle,
+    }
+}
+
+/// Starts another application on an existing database (a restart).
+pub async fn spawn_app_on(database_url: &str, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    log_buffer();
+    let mut settings = test_settings(database_url);
+    adjust(&mut settings);
+    let app = Application::build(settings)
+        .await
+        .expect("application starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool.clone();
+    let tokens = app.tokens.clone();
+    let registry = app.registry.clone();
+    let subscriptions = app.subscriptions.len() as i64;
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        registry,
+        base,
+        pool,
+        tokens,
+        http: reqwest::Client::new(),
+        database_url: database_url.to_owned(),
+        handle,
         subscriptions,
     }
 }

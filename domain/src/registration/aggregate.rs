@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::command::{Applicant, Channel, RegistrationCommand};
 use super::event::RegistrationEvent;
 use crate::catalogue::{Catalogue, Procedure};
+use crate::certificate::{revokes_certificates, IssuedCertificate};
 use crate::change_request::{ChangeDetails, DeletionReason};
 use crate::examination::{check_visible, CaseStatus, Examination, ExaminationEvent, Outcome};
 use crate::{DomainError, Role};
@@ -49,6 +50,12 @@ pub struct QualificationRegistration {
     pub open_change_requests: Vec<(Uuid, ChangeDetails)>,
     /// Change requests already carried out.
     pub applied_change_requests: Vec<Uuid>,
+    /// The latest digital certificate, if one was issued.
+    pub certificate: Option<IssuedCertificate>,
+    /// Whether a later event (re-issue, change of name, deletion) revoked it.
+    pub certificate_revoked: bool,
+    /// Every certificate id ever issued, so a re-run job issues nothing twice.
+    pub issued_certificates: Vec<Uuid>,
 }
 
 impl QualificationRegistration {
@@ -169,6 +176,29 @@ impl QualificationRegistration {
                     at,
                 }],
             },
+            C::IssueCertificate {
+                certificate_id,
+                status_index,
+                kid,
+                issued_at,
+                token,
+            } => {
+                if self.issued_certificates.contains(&certificate_id) {
+                    return Ok(vec![]);
+                }
+                match self.status() {
+                    CaseStatus::Registered => {}
+                    CaseStatus::Deleted => return Err(DomainError::RegistrationDeleted),
+                    _ => return Err(DomainError::NotRegistered),
+                }
+                vec![RegistrationEvent::CertificateIssued {
+                    certificate_id,
+                    status_index,
+                    kid,
+                    issued_at,
+                    token,
+                }]
+            }
             C::CloseChangeRequest { request_id, at } => {
                 if self
                     .open_change_requests
@@ -307,6 +337,9 @@ impl Aggregate for QualificationRegistration {
         if let Some(status) = event.status_after() {
             self.examination.status = status;
         }
+        if revokes_certificates(&event) {
+            self.certificate_revoked = true;
+        }
         match event {
             RegistrationEvent::ApplicationSubmitted {
                 qualification_code,
@@ -388,6 +421,23 @@ impl Aggregate for QualificationRegistration {
             }
             RegistrationEvent::ChangeRequestClosed { request_id, .. } => {
                 self.end_change_request(request_id, false)
+            }
+            RegistrationEvent::CertificateIssued {
+                certificate_id,
+                status_index,
+                kid,
+                issued_at,
+                token,
+            } => {
+                self.issued_certificates.push(certificate_id);
+                self.certificate = Some(IssuedCertificate {
+                    certificate_id,
+                    status_index,
+                    kid,
+                    issued_at,
+                    token,
+                });
+                self.certificate_revoked = false;
             }
             RegistrationEvent::Examination(e) => self.examination.apply(&e),
         }

@@ -76,4 +76,13 @@ pub enum RegistrationCommand {
     },
     /// Free the slot of a request that ended without a change.
     CloseChangeRequest { request_id: Uuid, at: DateTime<Utc> },
+    /// Record a signed digital certificate (once per certificate id).
+    IssueCertificate {
+        certificate_id: Uuid,
+        status_index: i64,
+        kid: String,
+        issued_at: DateTime<Utc>,
+        /// base64url of the COSE_Sign1 bytes.
+        token: String,
+    },
 }

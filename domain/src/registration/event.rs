@@ -66,6 +66,15 @@ pub enum RegistrationEvent {
         request_id: Uuid,
         at: DateTime<Utc>,
     },
+    /// A digital certificate was signed and handed to the holder.
+    CertificateIssued {
+        certificate_id: Uuid,
+        status_index: i64,
+        kid: String,
+        issued_at: DateTime<Utc>,
+        /// base64url of the COSE_Sign1 bytes.
+        token: String,
+    },
     /// The examination events shared with change requests, stored flat.
     #[serde(untagged)]
     Examination(ExaminationEvent),
@@ -83,7 +92,8 @@ impl RegistrationEvent {
             RegistrationEvent::ChangeRequestFiled { .. }
             | RegistrationEvent::RegisteredMattersChanged { .. }
             | RegistrationEvent::CertificateReissueRequested { .. }
-            | RegistrationEvent::ChangeRequestClosed { .. } => None,
+            | RegistrationEvent::ChangeRequestClosed { .. }
+            | RegistrationEvent::CertificateIssued { .. } => None,
             RegistrationEvent::Examination(e) => e.status_after(),
         }
     }
@@ -101,6 +111,7 @@ impl DomainEvent for RegistrationEvent {
             RegistrationEvent::CertificateReissueRequested { .. } => "CertificateReissueRequested",
             RegistrationEvent::RegistrationDeleted { .. } => "RegistrationDeleted",
             RegistrationEvent::ChangeRequestClosed { .. } => "ChangeRequestClosed",
+            RegistrationEvent::CertificateIssued { .. } => "CertificateIssued",
             RegistrationEvent::Examination(e) => e.event_type(),
         }
         .to_owned()

@@ -1,0 +1,111 @@
+//! The HTML of the verification page: server-rendered, no scripts, no
+//! external resources, so it works from any phone that scans the code.
+
+use ::certificate::Verdict;
+use chrono::{Datelike, NaiveDate};
+
+use super::{NOTICE_EN, NOTICE_JA};
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn date(d: NaiveDate) -> String {
+    format!("{}年{}月{}日 ({d})", d.year(), d.month(), d.day())
+}
+
+const STYLE: &str = "body{font-family:'IPAexGothic','Noto Sans CJK JP',sans-serif;margin:0;background:#f4f5f8;color:#1b1b1b}
+main{max-width:640px;margin:2rem auto;background:#fff;border:1px solid #d0d4de;border-radius:8px;padding:1.5rem 2rem}
+h1{font-size:1.3rem;color:#182c5c;margin:0 0 1rem}h1 small{display:block;font-size:.8rem;color:#666;font-weight:normal}
+.verdict{font-size:1.6rem;font-weight:bold;padding:.8rem 1rem;border-radius:6px;margin:1rem 0}
+.VALID{background:#e3f4e6;color:#17692b;border:2px solid #17692b}
+.REVOKED{background:#fff1dc;color:#8a4b00;border:2px solid #8a4b00}
+.INVALID{background:#fde4e4;color:#a01616;border:2px solid #a01616}
+.verdict small{display:block;font-size:.85rem;font-weight:normal;margin-top:.3rem}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.45rem .3rem;border-bottom:1px solid #e3e5ea;vertical-align:top}
+th{width:40%;color:#182c5c;font-weight:normal}th small{display:block;color:#777;font-size:.75rem}
+.notice{margin-top:1.2rem;padding:.8rem;background:#f7f7f7;border-left:4px solid #182c5c;font-size:.85rem}
+textarea{width:100%;min-height:6rem;font-family:monospace}button{margin-top:.5rem;padding:.4rem 1.2rem}";
+
+/// The whole page for a verdict, or the input form when there is none.
+pub fn render(verdict: Option<&Verdict>) -> String {
+    let body = match verdict {
+        None => "<p>証明書のQRコードを読み取るか、証明書のトークンを貼り付けてください。<br><small>Scan the certificate's QR code, or paste its token.</small></p>
+<form method=\"get\" action=\"/verify\"><textarea name=\"c\" aria-label=\"token\"></textarea><br><button type=\"submit\">確認 / Verify</button></form>".to_owned(),
+        Some(verdict) => {
+            let (ja, en) = match verdict {
+                Verdict::Valid { .. } => ("有効", "VALID: genuine and current"),
+                Verdict::Revoked { .. } => (
+                    "失効",
+                    "REVOKED: genuine, but revoked or replaced by a newer certificate",
+                ),
+                Verdict::Invalid(_) => ("無効", "INVALID: not a genuine certificate of this office"),
+            };
+            let mut html = format!(
+                "<div class=\"verdict {result}\" id=\"result\">{ja} {result}<small>{en}</small></div>",
+                result = verdict.result(),
+                ja = ja,
+                en = escape(en),
+            );
+            if let Verdict::Invalid(reason) = verdict {
+                html.push_str(&format!("<p>理由 / Reason: {}</p>", escape(&reason.to_string())));
+            }
+            if let Some(claims) = verdict.claims() {
+                let f = &claims.facts;
+                let rows = [
+                    ("資格", "Qualification", format!("{} ({})", f.qualification_name, f.qualification_code)),
+                    ("氏名", "Name", format!("{} {}", f.family_name, f.given_name)),
+                    ("フリガナ", "Name (kana)", format!("{} {}", f.family_name_kana, f.given_name_kana)),
+                    ("生年月日", "Date of birth", date(f.date_of_birth)),
+                    ("登録番号", "Registration number", f.registration_number.clone()),
+                    ("登録年月日", "Date of registration", date(f.registered_on)),
+                    ("発行日", "Date of issue", date(f.issued_on)),
+                    ("証明書ID", "Certificate ID", f.certificate_id.to_string()),
+                    ("発行者", "Issuer", claims.issuer.clone()),
+                ];
+                html.push_str("<table>");
+                for (ja, en, value) in rows {
+                    html.push_str(&format!(
+                        "<tr><th>{ja}<small>{en}</small></th><td>{}</td></tr>",
+                        escape(&value)
+                    ));
+                }
+                html.push_str("</table>");
+            }
+            html
+        }
+    };
+    format!(
+        "<!DOCTYPE html>
+<html lang=\"ja\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">
+<title>資格登録証明書の確認 / Certificate verification</title><style>{STYLE}</style></head>
+<body><main><h1>資格登録証明書の確認<small>Verification of a qualification registration certificate</small></h1>
+{body}
+<div class=\"notice\" id=\"notice\">{NOTICE_JA}<br>{NOTICE_EN}</div>
+</main></body></html>"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_facts_is_escaped() {
+        assert_eq!(escape("<script>\"'&"), "&lt;script&gt;&quot;&#39;&amp;");
+        let page = render(Some(&Verdict::Invalid(::certificate::Invalid::NotBase64)));
+        assert!(page.contains("INVALID"));
+        assert!(page.contains(NOTICE_EN));
+    }
+}

@@ -1,0 +1,71 @@
+//! Digital certificates over HTTP: the holder's certificate (JSON, QR code,
+//! PDF), public verification (API and page), the published keys and the
+//! signed status list.
+
+mod holder;
+mod html;
+mod pdf;
+mod publish;
+mod qr;
+mod verify;
+
+use std::sync::Arc;
+
+use ::certificate::{CertificateFacts, SigningKey};
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub use holder::{certificate, certificate_pdf, certificate_svg};
+pub use publish::{keys, status_list};
+pub use verify::{page, verifications};
+
+/// What the certificate endpoints need: the signing key (for the status
+/// list), the public URL, and the Japanese font printed certificates embed.
+pub struct CertificateService {
+    pub key: Arc<SigningKey>,
+    pub public_url: String,
+    /// A TrueType font with Japanese glyphs; None when none was found.
+    pub font: Option<Arc<Vec<u8>>>,
+}
+
+/// The facts a certificate certifies.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CertifiedFacts {
+    pub certificate_id: Uuid,
+    pub qualification_code: String,
+    /// The qualification's Japanese name.
+    pub qualification_name: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub family_name_kana: String,
+    pub given_name_kana: String,
+    pub date_of_birth: NaiveDate,
+    pub registration_number: String,
+    pub registered_on: NaiveDate,
+    pub issued_on: NaiveDate,
+}
+
+impl From<&CertificateFacts> for CertifiedFacts {
+    fn from(f: &CertificateFacts) -> Self {
+        Self {
+            certificate_id: f.certificate_id,
+            qualification_code: f.qualification_code.clone(),
+            qualification_name: f.qualification_name.clone(),
+            family_name: f.family_name.clone(),
+            given_name: f.given_name.clone(),
+            family_name_kana: f.family_name_kana.clone(),
+            given_name_kana: f.given_name_kana.clone(),
+            date_of_birth: f.date_of_birth,
+            registration_number: f.registration_number.clone(),
+            registered_on: f.registered_on,
+            issued_on: f.issued_on,
+        }
+    }
+}
+
+/// What a verification proves and what it does not, shown with every result.
+pub const NOTICE_JA: &str = "この確認は、証明書が本物で現在有効であることを示すものであり、提示した人が資格者本人であることを証明するものではありません。本人確認は別途行ってください。";
+/// The notice in English.
+pub const NOTICE_EN: &str = "This check shows whether the certificate is genuine and current. It does not prove that the person presenting it is the holder: check their identity separately.";

@@ -1,0 +1,127 @@
+//! Public verification: the API and the page anyone opens from a QR code.
+
+use ::certificate::{verify_certificate, Verdict};
+use actix_web::{get, post, web, HttpResponse};
+use projections::certificate::{keys, status};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{CertifiedFacts, NOTICE_EN, NOTICE_JA};
+use crate::error::{ApiError, Problem};
+use crate::extract::JsonBody;
+use crate::AppState;
+
+/// A certificate to verify.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationRequest {
+    /// The token (base64url), or a verification URL carrying it in `c`.
+    pub token: String,
+}
+
+/// What the verification found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerificationResult {
+    /// VALID, REVOKED or INVALID.
+    #[schema(example = "VALID")]
+    pub result: String,
+    /// Why a certificate is INVALID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The certified facts of a genuine certificate (VALID or REVOKED).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts: Option<CertifiedFacts>,
+    /// The key that signed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// What a verification proves and what it does not.
+    pub notice: String,
+}
+
+/// Verifies against the published keys and the status view.
+async fn check(state: &AppState, input: &str) -> Result<Verdict, ApiError> {
+    let keys = keys::key_set(&state.pool).await?;
+    Ok(match verify_certificate(input, &keys, |_| Some(false)) {
+        Verdict::Valid { claims, kid } => {
+            match status::is_revoked(&state.pool, claims.status.idx).await? {
+                Some(false) => Verdict::Valid { claims, kid },
+                Some(true) => Verdict::Revoked { claims, kid },
+                None => Verdict::Invalid(::certificate::Invalid::StatusList(
+                    "no certificate has this status index",
+                )),
+            }
+        }
+        other => other,
+    })
+}
+
+fn result(verdict: &Verdict) -> VerificationResult {
+    VerificationResult {
+        result: verdict.result().into(),
+        reason: match verdict {
+            Verdict::Invalid(e) => Some(e.to_string()),
+            _ => None,
+        },
+        facts: verdict.claims().map(|c| CertifiedFacts::from(&c.facts)),
+        kid: match verdict {
+            Verdict::Valid { kid, .. } | Verdict::Revoked { kid, .. } => Some(kid.clone()),
+            Verdict::Invalid(_) => None,
+        },
+        notice: format!("{NOTICE_JA} {NOTICE_EN}"),
+    }
+}
+
+/// Verify a certificate: VALID, REVOKED or INVALID with the certified facts.
+/// Any forged or garbled token is INVALID (200), never an error.
+#[utoipa::path(
+    tag = "certificates",
+    request_body = VerificationRequest,
+    responses(
+        (status = 200, description = "The verdict", body = VerificationResult),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No token field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/certificate-verifications")]
+pub async fn verifications(
+    state: web::Data<AppState>,
+    body: JsonBody<VerificationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let verdict = check(&state, &body.value.token).await?;
+    Ok(HttpResponse::Ok().json(result(&verdict)))
+}
+
+/// The query of the verification page.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// The token (base64url) as a QR code carries it.
+    pub c: Option<String>,
+}
+
+/// The verification page (Japanese and English) a QR code opens.
+#[utoipa::path(
+    tag = "certificates",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "HTML page with VALID, REVOKED or INVALID and the certified facts", body = String, content_type = "text/html"),
+        (status = 400, description = "Malformed query string", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/verify")]
+pub async fn page(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let body = match query.c.as_deref().filter(|c| !c.trim().is_empty()) {
+        Some(token) => super::html::render(Some(&check(&state, token).await?)),
+        None => super::html::render(None),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .body(body))
+}

@@ -1,0 +1,255 @@
+//! The claims of a certificate as a CBOR Web Token (RFC 8392): registered
+//! claims by number (`iss` 1, `iat` 6, `cti` 7), the Token Status List
+//! reference as claim 65535, and the certified facts under text names.
+
+use chrono::NaiveDate;
+use ciborium::Value;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Invalid;
+
+const ISS: i64 = 1;
+const IAT: i64 = 6;
+const CTI: i64 = 7;
+/// The `status` claim of the IETF OAuth Token Status List draft.
+pub const STATUS: i64 = 65535;
+
+/// What a certificate certifies. No My Number, no address, no domicile:
+/// only what the printed certificate shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateFacts {
+    pub certificate_id: Uuid,
+    pub qualification_code: String,
+    /// The qualification's Japanese name, e.g. 介護福祉士.
+    pub qualification_name: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub family_name_kana: String,
+    pub given_name_kana: String,
+    pub date_of_birth: NaiveDate,
+    pub registration_number: String,
+    pub registered_on: NaiveDate,
+    pub issued_on: NaiveDate,
+}
+
+/// Where a certificate's revocation bit lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusReference {
+    pub idx: u64,
+    pub uri: String,
+}
+
+/// Everything a certificate token carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claims {
+    /// The issuing office's public URL.
+    pub issuer: String,
+    /// Seconds since the epoch.
+    pub issued_at: i64,
+    pub facts: CertificateFacts,
+    pub status: StatusReference,
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_owned())
+}
+
+fn date(d: NaiveDate) -> Value {
+    Value::Text(d.format("%Y-%m-%d").to_string())
+}
+
+impl Claims {
+    /// The CBOR map of the claims set.
+    pub fn to_cbor(&self) -> Vec<u8> {
+        let f = &self.facts;
+        let status = Value::Map(vec![(
+            text("status_list"),
+            Value::Map(vec![
+                (text("idx"), Value::Integer(self.status.idx.into())),
+                (text("uri"), text(&self.status.uri)),
+            ]),
+        )]);
+        let map = Value::Map(vec![
+            (Value::Integer(ISS.into()), text(&self.issuer)),
+            (
+                Value::Integer(IAT.into()),
+                Value::Integer(self.issued_at.into()),
+            ),
+            (
+                Value::Integer(CTI.into()),
+                Value::Bytes(f.certificate_id.as_bytes().to_vec()),
+            ),
+            (Value::Integer(STATUS.into()), status),
+            (text("qualification_code"), text(&f.qualification_code)),
+            (text("qualification_name"), text(&f.qualification_name)),
+            (text("family_name"), text(&f.family_name)),
+            (text("given_name"), text(&f.given_name)),
+            (text("family_name_kana"), text(&f.family_name_kana)),
+            (text("given_name_kana"), text(&f.given_name_kana)),
+            (text("date_of_birth"), date(f.date_of_birth)),
+            (text("registration_number"), text(&f.registration_number)),
+            (text("registered_on"), date(f.registered_on)),
+            (text("issued_on"), date(f.issued_on)),
+        ]);
+        encode(&map)
+    }
+
+    /// Reads a claims set; any missing or mistyped claim makes it invalid.
+    pub fn from_cbor(bytes: &[u8]) -> Result<Claims, Invalid> {
+        let map = ClaimMap::parse(bytes)?;
+        let status = map.map_at(&Value::Integer(STATUS.into()), "status")?;
+        let list = find(status, &text("status_list"))
+            .and_then(Value::as_map)
+            .ok_or(Invalid::Claims("status.status_list"))?;
+        let idx = find(list, &text("idx"))
+            .and_then(Value::as_integer)
+            .and_then(|i| u64::try_from(i).ok())
+            .ok_or(Invalid::Claims("status.status_list.idx"))?;
+        let uri = find(list, &text("uri"))
+            .and_then(Value::as_text)
+            .ok_or(Invalid::Claims("status.status_list.uri"))?;
+        let cti = map
+            .get(&Value::Integer(CTI.into()))
+            .and_then(Value::as_bytes)
+            .and_then(|b| Uuid::from_slice(b).ok())
+            .ok_or(Invalid::Claims("cti"))?;
+        Ok(Claims {
+            issuer: map.text_at(&Value::Integer(ISS.into()), "iss")?,
+            issued_at: map.int_at(&Value::Integer(IAT.into()), "iat")?,
+            facts: CertificateFacts {
+                certificate_id: cti,
+                qualification_code: map.text_named("qualification_code")?,
+                qualification_name: map.text_named("qualification_name")?,
+                family_name: map.text_named("family_name")?,
+                given_name: map.text_named("given_name")?,
+                family_name_kana: map.text_named("family_name_kana")?,
+                given_name_kana: map.text_named("given_name_kana")?,
+                date_of_birth: map.date_named("date_of_birth")?,
+                registration_number: map.text_named("registration_number")?,
+                registered_on: map.date_named("registered_on")?,
+                issued_on: map.date_named("issued_on")?,
+            },
+            status: StatusReference {
+                idx,
+                uri: uri.to_owned(),
+            },
+        })
+    }
+}
+
+/// CBOR bytes of a value (writing to a Vec cannot fail).
+pub(crate) fn encode(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = ciborium::ser::into_writer(value, &mut out);
+    out
+}
+
+pub(crate) fn find<'a>(map: &'a [(Value, Value)], key: &Value) -> Option<&'a Value> {
+    map.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+/// A decoded CBOR map with typed look-ups.
+pub(crate) struct ClaimMap(Vec<(Value, Value)>);
+
+impl ClaimMap {
+    /// Decodes bytes that must be exactly one CBOR map.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<ClaimMap, Invalid> {
+        let mut reader = bytes;
+        let value: Value =
+            ciborium::de::from_reader(&mut reader).map_err(|_| Invalid::Claims("not CBOR"))?;
+        if !reader.is_empty() {
+            return Err(Invalid::Claims("data after the claims set"));
+        }
+        match value {
+            Value::Map(entries) => Ok(ClaimMap(entries)),
+            _ => Err(Invalid::Claims("not a map")),
+        }
+    }
+
+    pub(crate) fn get(&self, key: &Value) -> Option<&Value> {
+        find(&self.0, key)
+    }
+
+    pub(crate) fn text_at(&self, key: &Value, name: &'static str) -> Result<String, Invalid> {
+        self.get(key)
+            .and_then(Value::as_text)
+            .map(str::to_owned)
+            .ok_or(Invalid::Claims(name))
+    }
+
+    pub(crate) fn int_at(&self, key: &Value, name: &'static str) -> Result<i64, Invalid> {
+        self.get(key)
+            .and_then(Value::as_integer)
+            .and_then(|i| i64::try_from(i).ok())
+            .ok_or(Invalid::Claims(name))
+    }
+
+    pub(crate) fn map_at(
+        &self,
+        key: &Value,
+        name: &'static str,
+    ) -> Result<&[(Value, Value)], Invalid> {
+        self.get(key)
+            .and_then(Value::as_map)
+            .map(Vec::as_slice)
+            .ok_or(Invalid::Claims(name))
+    }
+
+    fn text_named(&self, name: &'static str) -> Result<String, Invalid> {
+        self.text_at(&text(name), name)
+    }
+
+    fn date_named(&self, name: &'static str) -> Result<NaiveDate, Invalid> {
+        NaiveDate::parse_from_str(&self.text_named(name)?, "%Y-%m-%d")
+            .map_err(|_| Invalid::Claims(name))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Claims of a certificate for tests.
+    pub(crate) fn sample() -> Claims {
+        Claims {
+            issuer: "https://shikaku.example.jp".into(),
+            issued_at: 1_790_000_000,
+            facts: CertificateFacts {
+                certificate_id: Uuid::from_u128(42),
+                qualification_code: "CARE_WORKER".into(),
+                qualification_name: "介護福祉士".into(),
+                family_name: "山田".into(),
+                given_name: "花子".into(),
+                family_name_kana: "ヤマダ".into(),
+                given_name_kana: "ハナコ".into(),
+                date_of_birth: NaiveDate::from_ymd_opt(1990, 4, 1).unwrap(),
+                registration_number: "0000001".into(),
+                registered_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+                issued_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            },
+            status: StatusReference {
+                idx: 7,
+                uri: "https://shikaku.example.jp/v1/certificate-status-list".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn claims_round_trip_through_cbor() {
+        let claims = sample();
+        assert_eq!(Claims::from_cbor(&claims.to_cbor()).unwrap(), claims);
+    }
+
+    #[test]
+    fn missing_or_mistyped_claims_are_invalid() {
+        let bytes = sample().to_cbor();
+        assert!(Claims::from_cbor(&bytes[..bytes.len() - 1]).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(Claims::from_cbor(&longer).is_err());
+        assert!(Claims::from_cbor(&encode(&Value::Map(vec![]))).is_err());
+        assert!(Claims::from_cbor(&encode(&Value::Integer(1.into()))).is_err());
+        assert!(Claims::from_cbor(b"{\"iss\": 1}").is_err());
+    }
+}

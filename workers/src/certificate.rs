@@ -1,0 +1,104 @@
+//! Certificate issuance as a job kind: a subscription enqueues one
+//! `certificate.issue` job per event that calls for a certificate
+//! (registration, approved re-issue, applied change of name), keyed by the
+//! event; the job signs the certificate and records it with
+//! `IssueCertificate`. The certificate id derives from the dedupe key, so a
+//! re-run job finds its certificate recorded and issues nothing twice.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use domain::certificate::calls_for_certificate;
+use projections::certificate::{CertificateIssuer, IssueOutcome};
+use projections::status::registration_event;
+use projections::subscription::{Projection, StoredEvent};
+use projections::ProjectionError;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::queue::{enqueue, Job, NewJob};
+use crate::worker::{JobError, JobHandler};
+
+/// The job kind.
+pub const KIND: &str = "certificate.issue";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    registration_id: Uuid,
+}
+
+/// Enqueues a certificate for every event that calls for one.
+pub struct CertificateJobs;
+
+#[async_trait]
+impl Projection for CertificateJobs {
+    fn name(&self) -> &'static str {
+        "certificate_jobs"
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        let Some((registration_id, e)) = registration_event(event)? else {
+            return Ok(());
+        };
+        if calls_for_certificate(&e) {
+            let key = format!("{}:{}", event.aggregate_id, event.sequence);
+            let job = NewJob::new(KIND, key, json!(Payload { registration_id }));
+            enqueue(conn, job).await?;
+        }
+        Ok(())
+    }
+
+    async fn reset(&self, _conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        // Jobs are keyed by event: a replay enqueues nothing twice.
+        Ok(())
+    }
+}
+
+/// Signs and records the certificate a job asks for.
+pub struct CertificateHandler {
+    issuer: Arc<CertificateIssuer>,
+}
+
+impl CertificateHandler {
+    /// A handler issuing through `issuer`.
+    pub fn new(issuer: Arc<CertificateIssuer>) -> Self {
+        Self { issuer }
+    }
+}
+
+#[async_trait]
+impl JobHandler for CertificateHandler {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        let payload: Payload = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobError::Permanent(format!("payload: {e}")))?;
+        match self
+            .issuer
+            .issue(payload.registration_id, &job.dedupe_key)
+            .await
+        {
+            Ok(IssueOutcome::Issued(id)) => {
+                tracing::info!(certificate_id = %id, "certificate issued");
+                Ok(())
+            }
+            Ok(IssueOutcome::AlreadyIssued(_)) => Ok(()),
+            Ok(IssueOutcome::NotApplicable) => {
+                // Deleted (or never registered) by the time the job ran:
+                // nothing to certify, and nothing to retry.
+                tracing::info!(registration_id = %payload.registration_id, "no certificate: not on the register");
+                Ok(())
+            }
+            // Database or conflicting writes: worth another attempt.
+            Err(e) => Err(JobError::Retry(e.to_string())),
+        }
+    }
+}
