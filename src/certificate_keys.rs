@@ -36,6 +36,11 @@ pub fn signing_key(settings: &Settings) -> Result<SigningKey, StartupError> {
     if let Some(pem) = &settings.cert_signing_key {
         return SigningKey::from_pem(pem).map_err(key_error);
     }
+    if settings.env == crate::config::Environment::Production {
+        return Err(key_error(
+            "SHIKAKU_CERT_SIGNING_KEY is not set (production never generates it)",
+        ));
+    }
     let path = settings.data_dir.join(KEY_FILE);
     if let Ok(pem) = std::fs::read_to_string(&path) {
         return SigningKey::from_pem(&pem).map_err(key_error);
@@ -69,7 +74,9 @@ pub struct Rotation {
 /// new PEM is handed back for the operator to install.
 pub async fn rotate(pool: &PgPool, settings: &Settings) -> Result<Rotation, StartupError> {
     let (key, pem) = SigningKey::generate().map_err(key_error)?;
-    let pem_to_install = if settings.cert_signing_key.is_some() {
+    let operator_installs = settings.cert_signing_key.is_some()
+        || settings.env == crate::config::Environment::Production;
+    let pem_to_install = if operator_installs {
         Some(pem)
     } else {
         write_private(&settings.data_dir.join(KEY_FILE), &pem)?;

@@ -316,6 +316,7 @@ mod tests {
             "SHIKAKU_STRIPE_SECRET_KEY",
             "SHIKAKU_SMTP_URL",
             "SHIKAKU_REGISTRY",
+            "SHIKAKU_CERT_SIGNING_KEY",
         ] {
             assert!(problems.contains(setting), "{setting}: {problems}");
         }

@@ -266,6 +266,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("ChangeRequestFiled", "変更届", "Change request filed"),
     ("RegisteredMattersChanged", "登録事項変更", "Registered matters changed"),
     ("CertificateReissueRequested", "再交付", "Certificate re-issue requested"),
+    ("CertificateIssued", "証明書発行", "Certificate issued"),
     ("RegistrationDeleted", "抹消", "Registration deleted"),
     ("ChangeRequestClosed", "変更届終了", "Change request closed"),
     ("RegistrationImported", "紙台帳から移行", "Imported from the paper register"),
