@@ -102,9 +102,15 @@ async fn a_whole_procedure_is_mailed_in_the_applicants_language_and_kept_in_the_
     let registered = approve(&app, &id).await;
     let number_on_register = registered["registration_number"].as_str().unwrap();
 
-    let mails = smtp.wait_for("hanako@example.jp", 4).await;
+    // Registration is followed by the digital certificate (a job): five mails.
+    let mails = smtp.wait_for("hanako@example.jp", 5).await;
     let s = subjects(&mails);
-    assert_eq!(mails.len(), 4, "one mail per state change: {s:#?}");
+    assert_eq!(mails.len(), 5, "one mail per state change: {s:#?}");
+    assert!(s[4].contains("デジタル登録証を発行しました"), "{s:?}");
+    assert!(
+        mails[4]["body"].as_str().unwrap().contains("/verify?c="),
+        "the certificate's verification link"
+    );
     assert!(
         s[0].contains("申請を受け付けました") && s[0].contains("介護福祉士"),
         "{s:?}"
@@ -173,7 +179,7 @@ async fn a_whole_procedure_is_mailed_in_the_applicants_language_and_kept_in_the_
     let kinds: Vec<&str> = items.iter().map(|i| i["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
-        ["registered", "action_required", "payment_requested"]
+        ["certificate_ready", "registered", "action_required"]
     );
     for (item, mail) in items.iter().zip(mails.iter().rev()) {
         assert_eq!(item["subject"], mail["subject"]);
@@ -191,8 +197,8 @@ async fn a_whole_procedure_is_mailed_in_the_applicants_language_and_kept_in_the_
     }
     let cursor = page["next_cursor"].as_str().unwrap();
     let rest = inbox(&app, "hanako", &format!("?limit=3&cursor={cursor}")).await;
-    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
-    assert_eq!(rest["items"][0]["kind"], "received");
+    assert_eq!(rest["items"].as_array().unwrap().len(), 2);
+    assert_eq!(rest["items"][1]["kind"], "received");
     assert!(rest["next_cursor"].is_null());
     assert!(!page.to_string().contains(&number) && !rest.to_string().contains(&number));
     // Someone else's inbox is their own.
@@ -493,8 +499,8 @@ async fn a_refused_message_ends_as_a_dead_job_and_the_case_goes_on() {
     .unwrap();
     assert_eq!(
         dead.len(),
-        3,
-        "received, payment requested, registered: {dead:?}"
+        4,
+        "received, payment requested, registered, certificate ready: {dead:?}"
     );
     for (state, attempts, error) in &dead {
         assert_eq!(state, "dead");
@@ -504,7 +510,7 @@ async fn a_refused_message_ends_as_a_dead_job_and_the_case_goes_on() {
     assert!(smtp.to("refuse@example.jp").is_empty());
     // The notices are still in the inbox, not marked as mailed.
     let items = inbox(&app, "refused", "").await;
-    assert_eq!(items["items"].as_array().unwrap().len(), 3);
+    assert_eq!(items["items"].as_array().unwrap().len(), 4);
     assert!(items["items"][0]["mailed_at"].is_null());
     // Mail to others still flows.
     apply(&app, "hanako", application(&my_number("72345678901"))).await;
@@ -521,7 +527,8 @@ async fn a_death_notification_is_answered_to_the_notifier_never_the_deceased() {
     app.pay(&reg).await;
     examine(&app, &reg, "assignment", json!({})).await;
     approve(&app, &reg).await;
-    smtp.wait_for("grandpa@example.jp", 3).await;
+    // Received, payment requested, registered, certificate ready.
+    smtp.wait_for("grandpa@example.jp", 4).await;
 
     let attachment = app.upload_pdf("grandchild").await;
     let r = app
@@ -574,7 +581,7 @@ async fn a_death_notification_is_answered_to_the_notifier_never_the_deceased() {
     );
     assert_eq!(
         smtp.to("grandpa@example.jp").len(),
-        3,
+        4,
         "nothing more to the deceased"
     );
     let theirs = inbox(&app, "grandchild", "").await;
@@ -591,7 +598,7 @@ async fn a_death_notification_is_answered_to_the_notifier_never_the_deceased() {
             .as_array()
             .unwrap()
             .len(),
-        3
+        4
     );
 }
 
@@ -711,8 +718,9 @@ async fn unresolved_domicile_rejection_and_change_of_address_are_told_without_pe
         )
         .await)
     .await;
-    let mails = smtp.wait_for("mari@example.jp", 5).await;
-    let s = subjects(&mails[3..]);
+    // After received, payment requested, registered and certificate ready.
+    let mails = smtp.wait_for("mari@example.jp", 6).await;
+    let s = subjects(&mails[4..]);
     assert!(s[0].contains("住所の変更の申請を受け付けました"), "{s:?}");
     assert!(s[1].contains("住所の変更が完了しました"), "{s:?}");
     for m in &mails {

@@ -182,6 +182,7 @@ impl QualificationRegistration {
                 kid,
                 issued_at,
                 token,
+                verification_url,
             } => {
                 if self.issued_certificates.contains(&certificate_id) {
                     return Ok(vec![]);
@@ -197,6 +198,7 @@ impl QualificationRegistration {
                     kid,
                     issued_at,
                     token,
+                    verification_url,
                 }]
             }
             C::CloseChangeRequest { request_id, at } => {
@@ -428,6 +430,7 @@ impl Aggregate for QualificationRegistration {
                 kid,
                 issued_at,
                 token,
+                ..
             } => {
                 self.issued_certificates.push(certificate_id);
                 self.certificate = Some(IssuedCertificate {

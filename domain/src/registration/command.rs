@@ -84,5 +84,7 @@ pub enum RegistrationCommand {
         issued_at: DateTime<Utc>,
         /// base64url of the COSE_Sign1 bytes.
         token: String,
+        /// Where the certificate is verified (and shown).
+        verification_url: String,
     },
 }

@@ -74,6 +74,10 @@ pub enum RegistrationEvent {
         issued_at: DateTime<Utc>,
         /// base64url of the COSE_Sign1 bytes.
         token: String,
+        /// `<public url>/verify?c=<token>`: what the QR code holds (and the
+        /// "certificate ready" notice links to).
+        #[serde(default)]
+        verification_url: String,
     },
     /// The examination events shared with change requests, stored flat.
     #[serde(untagged)]

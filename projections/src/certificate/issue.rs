@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use certificate::encoding::b64;
+use certificate::encoding::{b64, verification_url};
 use certificate::token::sign_certificate;
 use certificate::{CertificateFacts, Claims, SigningKey, StatusReference};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -95,6 +95,7 @@ impl CertificateIssuer {
             status_index,
             kid: self.key.kid().to_owned(),
             issued_at: now,
+            verification_url: verification_url(&self.public_url, &token),
             token,
         };
         match self
