@@ -226,6 +226,32 @@ async fn a_payment_of_another_amount_is_flagged_not_recorded() {
         .unwrap()
         .clone();
     assert_eq!(case["flags"], json!(["PAYMENT_MISMATCH"]));
+
+    // The right amount settles; the flag stays for the examiner to sort out
+    // the first payment, beside the registers' answer.
+    paid["amount_total"] = json!(12320);
+    signed(
+        &app,
+        &event("evt_right", "checkout.session.completed", &paid),
+    )
+    .await;
+    app.settle().await;
+    let seen = app.registration(&id).await;
+    assert_eq!(seen["payment"]["status"], "PAID");
+    assert_eq!(seen["flags"], json!(["PAYMENT_MISMATCH"]));
+    let queue: Value = app
+        .get("/v1/queue?status=UNDER_EXAMINATION", &examiner)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let flags = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case_id"] == id.as_str())
+        .map(|c| c["flags"].clone());
+    assert_eq!(flags, Some(json!(["PAYMENT_MISMATCH"])));
 }
 
 #[tokio::test]

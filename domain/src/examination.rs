@@ -469,7 +469,7 @@ impl Examination {
 
     /// Flags examiners see in the queue.
     pub fn flags(&self) -> Vec<String> {
-        match &self.inquiry {
+        let mut flags = match &self.inquiry {
             Some(answer) => inquiry_flags(answer),
             None if matches!(
                 self.status,
@@ -479,7 +479,11 @@ impl Examination {
                 vec![INQUIRY_PENDING.to_owned()]
             }
             None => vec![],
+        };
+        if !self.payment.mismatches.is_empty() {
+            flags.push(crate::payment::PAYMENT_MISMATCH.to_owned());
         }
+        flags
     }
 
     /// The payment state as the API shows it.

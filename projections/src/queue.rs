@@ -160,7 +160,7 @@ impl Projection for QueueProjection {
             // Only procedures whose matters the registers can confirm wait for them.
             Some(FlagUpdate::Pending) => {
                 sqlx::query(
-                    "UPDATE examiner_queue SET flags = jsonb_build_array($2::text)
+                    "UPDATE examiner_queue SET flags = payment_flags(flags) || jsonb_build_array($2::text)
                      WHERE case_id = $1
                        AND procedure IN ('NEW_REGISTRATION', 'CHANGE_NAME', 'CHANGE_ADDRESS', 'CHANGE_DOMICILE')",
                 )
@@ -180,7 +180,9 @@ impl Projection for QueueProjection {
                 .await?;
             }
             Some(FlagUpdate::Answered(flags)) => {
-                sqlx::query("UPDATE examiner_queue SET flags = $2 WHERE case_id = $1")
+                sqlx::query(
+                    "UPDATE examiner_queue SET flags = payment_flags(flags) || $2 WHERE case_id = $1",
+                )
                     .bind(change.case_id)
                     .bind(serde_json::to_value(flags)?)
                     .execute(&mut *conn)
