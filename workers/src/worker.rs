@@ -135,7 +135,7 @@ impl Worker {
     fn outcome(&self, job: &Job, outcome: Result<(), JobError>) -> Finish {
         match outcome {
             Ok(()) => {
-                tracing::info!(job = job.id, kind = %job.kind, "job succeeded");
+                tracing::debug!(job = job.id, kind = %job.kind, "job succeeded");
                 Finish::Succeeded
             }
             Err(JobError::Permanent(e)) => {
