@@ -99,6 +99,11 @@ async fn attachments_are_private_and_referenced_by_digest() {
     let r = get(owner.clone(), mine.clone()).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        r.headers()["content-disposition"],
+        format!("attachment; filename=\"{mine}.pdf\"").as_str()
+    );
     assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
     assert_eq!(
         get(owner.clone(), theirs.clone()).await.status(),

@@ -140,7 +140,10 @@ pub async fn upload(
     params(("id" = Uuid, Path, description = "The attachment")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The document", content_type = "application/octet-stream"),
+        (status = 200, description = "The document, as the type recognised at upload (served with nosniff, as a download)",
+            content(("application/pdf"), ("image/jpeg"), ("image/png")),
+            headers(("Content-Disposition" = String, description = "attachment; filename=\"<id>.<pdf|jpg|png>\""),
+                    ("X-Content-Type-Options" = String, description = "nosniff"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such attachment, or not yours", body = Problem, content_type = "application/problem+json"),
     )
@@ -158,8 +161,19 @@ pub async fn download(
         .await?
         .ok_or(ApiError::NotFound)?;
     let bytes = state.attachments.bytes(found.id).await?;
+    let extension = match found.content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/jpeg" => "jpg",
+        _ => "png",
+    };
     Ok(HttpResponse::Ok()
         .content_type(found.content_type)
         .insert_header(("Cache-Control", "private, no-store"))
+        // The browser must take the type we checked, never guess another.
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}.{extension}\"", found.id),
+        ))
         .body(bytes))
 }
