@@ -53,13 +53,13 @@ impl PaymentView {
     /// The payment part of a case's status.
     pub fn of(exam: &Examination) -> Self {
         let refund = exam.payment.refund.as_ref();
-        let status = match refund {
-            Some(r) if r.issued_at.is_some() => PaymentStatus::Refunded,
-            Some(_) => PaymentStatus::RefundRequested,
-            None if exam.fee.is_free() => PaymentStatus::NotRequired,
-            None if exam.paid => PaymentStatus::Paid,
-            None if exam.payment_declined => PaymentStatus::Declined,
-            None => PaymentStatus::Pending,
+        let status = match exam.payment_status() {
+            "NOT_REQUIRED" => PaymentStatus::NotRequired,
+            "PAID" => PaymentStatus::Paid,
+            "DECLINED" => PaymentStatus::Declined,
+            "REFUND_REQUESTED" => PaymentStatus::RefundRequested,
+            "REFUNDED" => PaymentStatus::Refunded,
+            _ => PaymentStatus::Pending,
         };
         let awaiting = exam.status == CaseStatus::AwaitingPayment && !exam.paid;
         Self {

@@ -488,14 +488,13 @@ impl Examination {
 
     /// The payment state as the API shows it.
     pub fn payment_status(&self) -> &'static str {
-        if self.fee.is_free() {
-            "NOT_REQUIRED"
-        } else if self.paid {
-            "PAID"
-        } else if self.payment_declined {
-            "DECLINED"
-        } else {
-            "PENDING"
+        match &self.payment.refund {
+            Some(r) if r.issued_at.is_some() => "REFUNDED",
+            Some(_) => "REFUND_REQUESTED",
+            None if self.fee.is_free() => "NOT_REQUIRED",
+            None if self.paid => "PAID",
+            None if self.payment_declined => "DECLINED",
+            None => "PENDING",
         }
     }
 

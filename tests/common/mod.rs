@@ -108,30 +108,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the application with adjusted settings.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    log_buffer();
-    let database_url = fresh_database().await;
-    let mut settings = test_settings(&database_url);
-    adjust(&mut settings);
-    let app = Application::build(settings)
-        .await
-        .expect("application starts");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let pool = app.pool.clone();
-    let tokens = app.tokens.clone();
-    let registry = app.registry.clone();
-    let subscriptions = app.subscriptions.len() as i64;
-    let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
-    TestApp {
-        registry,
-        base,
-        pool,
-        tokens,
-        http: reqwest::Client::new(),
-        database_url,
-        subscriptions,
-        handle,
-    }
+    spawn_app_on(&fresh_database().await, adjust).await
 }
 
 /// Starts another application on an existing database (a restart).

@@ -22,19 +22,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgConnection;
 
+use crate::payment::cases::CaseType;
 use crate::queue::{enqueue, Job, NewJob};
 use crate::worker::{JobError, JobHandler};
 
 /// The job kind.
 pub const KIND: &str = "registry.inquiry";
-
-/// Which case a job asks about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseType {
-    Registration,
-    ChangeRequest,
-}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Payload {

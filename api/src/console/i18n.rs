@@ -170,6 +170,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("ONLINE", "オンライン", "Online"),
     ("PAPER", "紙", "Paper"),
     ("PAID", "納付済み", "Paid"),
+    ("REFUND_REQUESTED", "還付手続中", "Refund requested"),
+    ("REFUNDED", "還付済み", "Refunded"),
     ("PENDING", "未納", "Pending"),
     ("DECLINED", "決済失敗", "Declined"),
     ("NOT_REQUIRED", "不要", "Not required"),
