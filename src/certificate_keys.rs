@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use certificate::SigningKey;
+use secrecy::ExposeSecret;
 use sqlx::PgPool;
 
 use crate::startup::StartupError;
@@ -34,7 +35,7 @@ fn write_private(path: &Path, text: &str) -> Result<(), StartupError> {
 /// The key that signs certificates and the status list.
 pub fn signing_key(settings: &Settings) -> Result<SigningKey, StartupError> {
     if let Some(pem) = &settings.cert_signing_key {
-        return SigningKey::from_pem(pem).map_err(key_error);
+        return SigningKey::from_pem(pem.expose_secret()).map_err(key_error);
     }
     if settings.env == crate::config::Environment::Production {
         return Err(key_error(

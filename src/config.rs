@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use secrecy::SecretString;
 use serde::Deserialize;
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
@@ -66,11 +67,11 @@ pub struct Settings {
     /// Stripe's secret key; when set, Stripe is the gateway. From
     /// SHIKAKU_STRIPE_SECRET_KEY only.
     #[serde(skip)]
-    pub stripe_secret_key: Option<String>,
+    pub stripe_secret_key: Option<SecretString>,
     /// The signing secret of the Stripe webhook endpoint; from
     /// SHIKAKU_STRIPE_WEBHOOK_SECRET only.
     #[serde(skip)]
-    pub stripe_webhook_secret: Option<String>,
+    pub stripe_webhook_secret: Option<SecretString>,
     /// `smtp://host:port` (STARTTLS when offered; `?tls=required` insists),
     /// `smtps://user:pass@host:465`; empty writes `.eml` files to `<data_dir>/outbox`.
     pub smtp_url: String,
@@ -80,15 +81,32 @@ pub struct Settings {
     pub mail_templates: PathBuf,
     /// TrueType font with Japanese glyphs embedded in certificate PDFs.
     pub certificate_font: String,
+    /// A webhook subscription whose deliveries fail for this long is disabled.
+    pub webhook_disable_after_seconds: u64,
+    /// Hosts webhooks may reach in production although they are private or
+    /// loopback (SHIKAKU_WEBHOOK_ALLOW_HOSTS, comma-separated).
+    pub webhook_allow_hosts: Vec<String>,
     /// PKCS#8 PEM of the certificate signing key; from SHIKAKU_CERT_SIGNING_KEY only.
     #[serde(skip)]
-    pub cert_signing_key: Option<String>,
-    /// HS256 secret for bearer tokens; from SHIKAKU_JWT_SECRET only.
+    pub cert_signing_key: Option<SecretString>,
+    /// The OpenID Connect issuer (`iss`) staff and applicants sign in with;
+    /// empty: none (development tokens only).
+    pub oidc_issuer: String,
+    /// The issuer's JWK Set URL.
+    pub oidc_jwks_url: String,
+    /// The `aud` its tokens must carry.
+    pub oidc_audience: String,
+    /// Requests per second each ministry client may make, sustained.
+    pub ministry_rate_per_second: f64,
+    /// Requests a ministry client may make at once after a quiet spell.
+    pub ministry_rate_burst: f64,
+    /// HS256 secret for development tokens (and the console's session tags);
+    /// from SHIKAKU_JWT_SECRET only.
     #[serde(skip)]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<SecretString>,
     /// 64 hex digits; from SHIKAKU_VAULT_KEY only.
     #[serde(skip)]
-    pub vault_key: Option<String>,
+    pub vault_key: Option<SecretString>,
 }
 
 impl Settings {
@@ -182,8 +200,12 @@ impl Settings {
                 .parse()
                 .map_err(|_| ConfigError::Env("SHIKAKU_STRIPE_RECONCILE_AFTER_SECONDS"))?;
         }
-        self.stripe_secret_key = var("SHIKAKU_STRIPE_SECRET_KEY").filter(|s| !s.is_empty());
-        self.stripe_webhook_secret = var("SHIKAKU_STRIPE_WEBHOOK_SECRET").filter(|s| !s.is_empty());
+        self.stripe_secret_key = var("SHIKAKU_STRIPE_SECRET_KEY")
+            .filter(|s| !s.is_empty())
+            .map(SecretString::from);
+        self.stripe_webhook_secret = var("SHIKAKU_STRIPE_WEBHOOK_SECRET")
+            .filter(|s| !s.is_empty())
+            .map(SecretString::from);
         if let Some(v) = var("SHIKAKU_SMTP_URL") {
             self.smtp_url = v;
         }
@@ -196,9 +218,50 @@ impl Settings {
         if let Some(v) = var("SHIKAKU_CERTIFICATE_FONT") {
             self.certificate_font = v;
         }
-        self.cert_signing_key = var("SHIKAKU_CERT_SIGNING_KEY").filter(|s| !s.is_empty());
-        self.jwt_secret = var("SHIKAKU_JWT_SECRET").filter(|s| !s.is_empty());
-        self.vault_key = var("SHIKAKU_VAULT_KEY").filter(|s| !s.is_empty());
+        if let Some(v) = var("SHIKAKU_OIDC_ISSUER") {
+            self.oidc_issuer = v;
+        }
+        if let Some(v) = var("SHIKAKU_OIDC_JWKS_URL") {
+            self.oidc_jwks_url = v;
+        }
+        if let Some(v) = var("SHIKAKU_OIDC_AUDIENCE") {
+            self.oidc_audience = v;
+        }
+        if let Some(v) = var("SHIKAKU_MINISTRY_RATE_PER_SECOND") {
+            self.ministry_rate_per_second = v
+                .parse()
+                .ok()
+                .filter(|r: &f64| *r > 0.0)
+                .ok_or(ConfigError::Env("SHIKAKU_MINISTRY_RATE_PER_SECOND"))?;
+        }
+        if let Some(v) = var("SHIKAKU_MINISTRY_RATE_BURST") {
+            self.ministry_rate_burst = v
+                .parse()
+                .ok()
+                .filter(|r: &f64| *r >= 1.0)
+                .ok_or(ConfigError::Env("SHIKAKU_MINISTRY_RATE_BURST"))?;
+        }
+        if let Some(v) = var("SHIKAKU_WEBHOOK_DISABLE_AFTER_SECONDS") {
+            self.webhook_disable_after_seconds = v
+                .parse()
+                .map_err(|_| ConfigError::Env("SHIKAKU_WEBHOOK_DISABLE_AFTER_SECONDS"))?;
+        }
+        if let Some(v) = var("SHIKAKU_WEBHOOK_ALLOW_HOSTS") {
+            self.webhook_allow_hosts = v
+                .split(',')
+                .map(|h| h.trim().to_owned())
+                .filter(|h| !h.is_empty())
+                .collect();
+        }
+        self.cert_signing_key = var("SHIKAKU_CERT_SIGNING_KEY")
+            .filter(|s| !s.is_empty())
+            .map(SecretString::from);
+        self.jwt_secret = var("SHIKAKU_JWT_SECRET")
+            .filter(|s| !s.is_empty())
+            .map(SecretString::from);
+        self.vault_key = var("SHIKAKU_VAULT_KEY")
+            .filter(|s| !s.is_empty())
+            .map(SecretString::from);
         Ok(())
     }
 
@@ -209,9 +272,16 @@ impl Settings {
             return vec![];
         }
         let mut problems = Vec::new();
-        if self.jwt_secret.is_none() {
-            problems
-                .push("SHIKAKU_JWT_SECRET is not set (production never generates secrets)".into());
+        // Development tokens are refused in production, so without an issuer
+        // nobody could sign in. SHIKAKU_JWT_SECRET is optional there: it
+        // keys console sessions when set, else a key derived from the vault key.
+        if self.oidc_issuer.is_empty() {
+            problems.push(
+                "SHIKAKU_OIDC_ISSUER, SHIKAKU_OIDC_JWKS_URL and SHIKAKU_OIDC_AUDIENCE are not set: \
+                 staff and applicants sign in through an OpenID Connect issuer in production \
+                 (development tokens are for development only)"
+                    .into(),
+            );
         }
         if self.vault_key.is_none() {
             problems
@@ -242,6 +312,33 @@ impl Settings {
             );
         }
         problems
+    }
+
+    /// The OpenID Connect settings: `None` when no issuer is set, an error
+    /// naming what is missing when only some are.
+    pub fn oidc(&self) -> Result<Option<(String, String, String)>, String> {
+        let all = [
+            ("SHIKAKU_OIDC_ISSUER", &self.oidc_issuer),
+            ("SHIKAKU_OIDC_JWKS_URL", &self.oidc_jwks_url),
+            ("SHIKAKU_OIDC_AUDIENCE", &self.oidc_audience),
+        ];
+        let missing: Vec<&str> = all
+            .iter()
+            .filter(|(_, v)| v.is_empty())
+            .map(|(k, _)| *k)
+            .collect();
+        match missing.len() {
+            3 => Ok(None),
+            0 => Ok(Some((
+                self.oidc_issuer.clone(),
+                self.oidc_jwks_url.clone(),
+                self.oidc_audience.clone(),
+            ))),
+            _ => Err(format!(
+                "{} not set: an OpenID Connect issuer needs all three settings",
+                missing.join(" and ")
+            )),
+        }
     }
 
     /// The base URL of links handed out, for the configured bind address.
@@ -299,6 +396,27 @@ pub fn dev_secret(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn debug_never_prints_a_secret() {
+        let mut s: Settings = toml::from_str(DEFAULTS).unwrap();
+        s.jwt_secret = Some("jwt-s3cret".into());
+        s.vault_key = Some("ab".repeat(32).into());
+        s.stripe_secret_key = Some("sk_live_s3cret".into());
+        s.stripe_webhook_secret = Some("whsec_s3cret".into());
+        s.cert_signing_key = Some("-----BEGIN PRIVATE KEY-----s3cret".into());
+        let printed = format!("{s:?}");
+        for secret in [
+            "jwt-s3cret",
+            &"ab".repeat(32),
+            "sk_live",
+            "whsec_",
+            "PRIVATE KEY",
+        ] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+    }
 
     #[test]
     fn production_names_every_missing_setting() {
@@ -311,7 +429,7 @@ mod tests {
             .unwrap();
         let problems = s.production_problems().join("\n");
         for setting in [
-            "SHIKAKU_JWT_SECRET",
+            "SHIKAKU_OIDC_ISSUER",
             "SHIKAKU_VAULT_KEY",
             "SHIKAKU_STRIPE_SECRET_KEY",
             "SHIKAKU_SMTP_URL",
@@ -320,9 +438,28 @@ mod tests {
         ] {
             assert!(problems.contains(setting), "{setting}: {problems}");
         }
+        assert!(!problems.contains("SHIKAKU_JWT_SECRET"), "{problems}");
         assert!(s
             .apply_env(|k| (k == "SHIKAKU_ENV").then(|| "staging".into()))
             .is_err());
+    }
+
+    #[test]
+    fn an_oidc_issuer_needs_all_three_settings() {
+        let mut s: Settings = toml::from_str(DEFAULTS).unwrap();
+        assert_eq!(s.oidc(), Ok(None));
+        s.apply_env(|k| (k == "SHIKAKU_OIDC_ISSUER").then(|| "https://id.example".into()))
+            .unwrap();
+        let err = s.oidc().unwrap_err();
+        assert!(err.contains("SHIKAKU_OIDC_JWKS_URL") && err.contains("SHIKAKU_OIDC_AUDIENCE"));
+        s.apply_env(|k| match k {
+            "SHIKAKU_OIDC_JWKS_URL" => Some("https://id.example/jwks".into()),
+            "SHIKAKU_OIDC_AUDIENCE" => Some("shikaku".into()),
+            "SHIKAKU_MINISTRY_RATE_PER_SECOND" => Some("0".into()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(s.oidc().unwrap().is_some());
     }
 
     #[test]
@@ -337,7 +474,10 @@ mod tests {
         .unwrap();
         assert_eq!(s.database_url, "postgres://x/y");
         assert_eq!(s.public_url_for(1), "https://example.test");
-        assert_eq!(s.jwt_secret.as_deref(), Some("s3cret"));
+        assert_eq!(
+            s.jwt_secret.as_ref().map(ExposeSecret::expose_secret),
+            Some("s3cret")
+        );
         assert_eq!(s.bind, "127.0.0.1:8080");
     }
 }

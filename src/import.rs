@@ -1,6 +1,8 @@
 //! `shikaku import-register FILE`: brings the paper-era register in, all or
 //! nothing. Every row is checked first (a bad one is reported with its line
-//! number); then the events of all rows are appended in one transaction.
+//! number); then, in one transaction, each number is checked against the
+//! events and the events of all rows are appended. The file is CSV (quoted
+//! fields, CRLF, a byte-order mark are all fine).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -36,22 +38,25 @@ struct Row {
     holder: Applicant,
 }
 
-fn parse_row(line: &str, catalogue: &Catalogue) -> Result<Row, String> {
-    let f: Vec<&str> = line.split(',').map(str::trim).collect();
+fn parse_row(f: &csv::StringRecord, catalogue: &Catalogue) -> Result<Row, String> {
     if f.len() != 10 {
         return Err(format!("expected 10 fields, found {}", f.len()));
     }
-    if catalogue.qualification(f[0]).is_none() {
-        return Err(format!("unknown qualification code {}", f[0]));
-    }
-    if f[1].is_empty() || f[1].len() > 10 || !f[1].bytes().all(|b| b.is_ascii_digit()) {
-        return Err("registration_number must be 1 to 10 digits".into());
+    let Some(qualification) = catalogue.qualification(&f[0]) else {
+        return Err(format!("unknown qualification code {}", &f[0]));
+    };
+    if !qualification.accepts_number(&f[1]) {
+        return Err(format!(
+            "registration_number must match the registration_number_format of {}: {}",
+            qualification.code,
+            qualification.registration_number_format.as_str()
+        ));
     }
     let date = |s: &str, what: &str| {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("{what} must be YYYY-MM-DD"))
     };
-    let registered_on = date(f[2], "registered_on")?;
-    let date_of_birth = date(f[7], "date_of_birth")?;
+    let registered_on = date(&f[2], "registered_on")?;
+    let date_of_birth = date(&f[7], "date_of_birth")?;
     let today = Utc::now().date_naive();
     if registered_on > today || date_of_birth > today {
         return Err("dates must not be in the future".into());
@@ -87,6 +92,32 @@ fn parse_row(line: &str, catalogue: &Catalogue) -> Result<Row, String> {
     })
 }
 
+/// The records of a CSV text (RFC 4180: quoted fields, CRLF or LF, an
+/// optional UTF-8 byte-order mark), each with its line number; blank lines
+/// are skipped, fields are trimmed.
+fn records(
+    text: &str,
+) -> impl Iterator<Item = Result<(usize, csv::StringRecord), ImportError>> + '_ {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes())
+        .into_records()
+        .map(|r| {
+            let line = |e: &csv::Error| e.position().map_or(0, |p| p.line() as usize);
+            match r {
+                Ok(record) => Ok((record.position().map_or(0, |p| p.line() as usize), record)),
+                Err(e) => Err(ImportError::Row {
+                    line: line(&e),
+                    reason: format!("not valid CSV: {e}"),
+                }),
+            }
+        })
+        .filter(|r| !matches!(r, Ok((_, rec)) if rec.iter().all(str::is_empty)))
+}
+
 /// Imports the register in `text`; returns how many registrations came in.
 pub async fn import_register(pool: &PgPool, text: &str) -> Result<usize, ImportError> {
     let catalogue = Arc::new(
@@ -94,9 +125,9 @@ pub async fn import_register(pool: &PgPool, text: &str) -> Result<usize, ImportE
             .await
             .map_err(|e| ImportError::Other(e.to_string()))?,
     );
-    let mut lines = text.lines().enumerate();
-    match lines.next() {
-        Some((_, h)) if h.trim() == HEADER => {}
+    let mut records = records(text);
+    match records.next().transpose()? {
+        Some((_, h)) if h.iter().eq(HEADER.split(',')) => {}
         _ => {
             return Err(ImportError::Row {
                 line: 1,
@@ -106,16 +137,13 @@ pub async fn import_register(pool: &PgPool, text: &str) -> Result<usize, ImportE
     }
     let mut rows = Vec::new();
     let mut seen = HashSet::new();
-    for (n, line) in lines {
-        let line_no = n + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
+    for record in records {
+        let (line_no, record) = record?;
         let bad = |reason: String| ImportError::Row {
             line: line_no,
             reason,
         };
-        let row = parse_row(line, &catalogue).map_err(bad)?;
+        let row = parse_row(&record, &catalogue).map_err(bad)?;
         let key = (
             row.qualification_code.clone(),
             row.registration_number.clone(),
@@ -125,16 +153,7 @@ pub async fn import_register(pool: &PgPool, text: &str) -> Result<usize, ImportE
                 "the registration number appears twice in the file".into()
             ));
         }
-        let exists =
-            projections::register::find(pool, &row.qualification_code, &row.registration_number)
-                .await
-                .map_err(|e| ImportError::Other(e.to_string()))?;
-        if exists.is_some() {
-            return Err(bad(
-                "this registration number is already on the register".into()
-            ));
-        }
-        rows.push(row);
+        rows.push((line_no, row));
     }
     // The aggregate makes the events, so they are exactly what a command
     // would have appended; one transaction appends them all.
@@ -143,8 +162,21 @@ pub async fn import_register(pool: &PgPool, text: &str) -> Result<usize, ImportE
         numbers: Arc::new(PgRegistrationNumbers::new(pool.clone())),
     };
     let mut tx = pool.begin().await?;
+    // One import at a time: two imports of the same number cannot both pass
+    // the check below.
+    sqlx::query("SELECT pg_advisory_xact_lock(7103, 0)")
+        .execute(&mut *tx)
+        .await?;
     let now = Utc::now();
-    for row in &rows {
+    for (line, row) in &rows {
+        // Checked against the events, in the transaction that appends the
+        // rows: the register view may not have caught up yet.
+        if on_register(&mut tx, &row.qualification_code, &row.registration_number).await? {
+            return Err(ImportError::Row {
+                line: *line,
+                reason: "this registration number is already on the register".into(),
+            });
+        }
         let mut registration = QualificationRegistration::default();
         let sink = EventSink::default();
         let command = RegistrationCommand::Import {
@@ -174,17 +206,42 @@ pub async fn import_register(pool: &PgPool, text: &str) -> Result<usize, ImportE
             .execute(&mut *tx)
             .await?;
         }
-        // New registrations must never be given an imported number.
-        let number: i64 = row.registration_number.parse().unwrap_or(0);
+        // New registrations must never be given an imported number: the
+        // counter of its series (the qualification, or its prefecture) passes it.
+        let (counter, number) = catalogue
+            .qualification(&row.qualification_code)
+            .and_then(|q| q.counted_as(&row.registration_number))
+            .unwrap_or_else(|| (row.qualification_code.clone(), 0));
         sqlx::query(
             "INSERT INTO registration_number_counters AS c (qualification_code, last_number) VALUES ($1, $2)
              ON CONFLICT (qualification_code) DO UPDATE SET last_number = GREATEST(c.last_number, $2)",
         )
-        .bind(&row.qualification_code)
+        .bind(&counter)
         .bind(number)
         .execute(&mut *tx)
         .await?;
     }
     tx.commit().await?;
     Ok(rows.len())
+}
+
+/// Whether a registration with this number is in the events (registered
+/// online or imported before), whatever the register view has read so far.
+async fn on_register(
+    tx: &mut sqlx::PgConnection,
+    qualification_code: &str,
+    registration_number: &str,
+) -> Result<bool, ImportError> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (
+           SELECT 1 FROM events
+           WHERE aggregate_type = $1 AND event_type IN ('Registered', 'RegistrationImported')
+             AND payload -> event_type ->> 'qualification_code' = $2
+             AND payload -> event_type ->> 'registration_number' = $3)",
+    )
+    .bind(QualificationRegistration::TYPE)
+    .bind(qualification_code)
+    .bind(registration_number)
+    .fetch_one(&mut *tx)
+    .await?)
 }

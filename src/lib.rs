@@ -7,6 +7,7 @@ pub mod certificate_keys;
 pub mod config;
 pub mod embedded_pg;
 pub mod import;
+pub mod ministry_clients;
 pub mod startup;
 pub mod telemetry;
 pub mod verify;

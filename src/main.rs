@@ -56,6 +56,11 @@ enum Command {
     /// Verify a certificate (offline with --keys and --status-list): exit 0
     /// VALID, 1 INVALID, 2 REVOKED.
     Verify(shikaku::verify::VerifyArgs),
+    /// Manage the OAuth clients of ministry systems.
+    MinistryClients {
+        #[command(subcommand)]
+        command: shikaku::ministry_clients::MinistryClientsCommand,
+    },
     /// Manage the keys that sign certificates.
     CertificateKeys {
         #[command(subcommand)]
@@ -212,6 +217,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let verdict = shikaku::verify::verify(&args).await?;
             shikaku::verify::print(&verdict);
             std::process::exit(shikaku::verify::exit_code(&verdict));
+        }
+        Command::MinistryClients { command } => {
+            let (pool, _embedded) = startup::database(&settings).await?;
+            shikaku::ministry_clients::run(&pool, command).await?;
         }
         Command::CertificateKeys {
             action: CertificateKeysAction::Rotate,

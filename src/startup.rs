@@ -6,8 +6,11 @@ use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, HttpServer};
-use api::auth::TokenKeys;
+use api::auth::oidc::{OidcSettings, OidcVerifier};
+use api::auth::{Authenticator, TokenKeys};
 use api::certificate::CertificateService;
+use api::oauth::issuer::ClientTokens;
+use api::oauth::rate::RateLimit;
 use api::AppState;
 use certificate::SigningKey;
 use domain::catalogue::Catalogue;
@@ -25,6 +28,7 @@ use projections::status::StatusProjection;
 use projections::store::CommandBus;
 use projections::subscription::{LagRecorder, Projection, Subscription};
 use projections::vault::Vault;
+use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use tokio::sync::watch;
 use workers::certificate::{CertificateHandler, CertificateJobs};
@@ -37,9 +41,10 @@ use workers::payment::sandbox::{SandboxGateway, SandboxSigner};
 use workers::payment::stripe::StripeGateway;
 use workers::payment::webhook::StripeEventHandler;
 use workers::payment::PaymentGateway;
+use workers::webhook::{DeliveryHandler, PublicFeed, TargetPolicy};
 use workers::{JobHandler, Worker, WorkerOptions};
 
-use crate::config::{dev_secret, Settings};
+use crate::config::{dev_secret, Environment, Settings};
 use crate::embedded_pg::EmbeddedPostgres;
 
 /// Why the application could not start.
@@ -84,6 +89,9 @@ pub struct Core {
     /// Notices: the subscription that renders them and the mail job.
     pub notices: Arc<NotificationProducer>,
     pub mail: Arc<NotificationJob>,
+    /// Where webhooks may be sent, and the job that sends them.
+    pub webhook_targets: TargetPolicy,
+    pub webhooks: Arc<DeliveryHandler>,
 }
 
 impl Core {
@@ -117,9 +125,21 @@ impl Core {
             certificate_key.clone(),
             public_url,
         ));
+        let webhook_targets = TargetPolicy {
+            allow_internal: settings.env == crate::config::Environment::Development,
+            allow_hosts: settings.webhook_allow_hosts.clone(),
+        };
+        let webhooks = DeliveryHandler::new(
+            pool.clone(),
+            webhook_targets.clone(),
+            Duration::from_secs(settings.webhook_disable_after_seconds),
+        )
+        .map_err(|e| StartupError::Setting(format!("webhook client: {e}")))?;
         Ok(Self {
             notices,
             mail,
+            webhook_targets,
+            webhooks: Arc::new(webhooks),
             gateway,
             sandbox,
             reconcile_after,
@@ -149,7 +169,11 @@ type Gateway = (
 /// Stripe when its secret key is set (then its webhook secret is required),
 /// else the sandbox, whose links are signed with a key from the server secret.
 fn payment_gateway(settings: &Settings, public_url: &str) -> Result<Gateway, StartupError> {
-    match settings.stripe_secret_key.as_deref() {
+    match settings
+        .stripe_secret_key
+        .as_ref()
+        .map(ExposeSecret::expose_secret)
+    {
         Some(key) => {
             if settings.stripe_webhook_secret.is_none() {
                 return Err(StartupError::Setting(
@@ -165,7 +189,10 @@ fn payment_gateway(settings: &Settings, public_url: &str) -> Result<Gateway, Sta
         }
         None => {
             let secret = dev_secret(
-                settings.jwt_secret.as_deref(),
+                settings
+                    .jwt_secret
+                    .as_ref()
+                    .map(ExposeSecret::expose_secret),
                 &settings.data_dir,
                 "jwt_secret",
             )?;
@@ -210,6 +237,7 @@ pub fn job_producers(core: &Core) -> Vec<Arc<dyn Projection>> {
         Arc::new(PaymentJobs),
         core.notices.clone(),
         Arc::new(CertificateJobs),
+        Arc::new(PublicFeed::new(core.catalogue.clone())),
     ]
 }
 
@@ -240,6 +268,7 @@ pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
             cases: cases.clone(),
         }),
         core.mail.clone(),
+        core.webhooks.clone(),
     ];
     if let Some(after) = core.reconcile_after {
         handlers.push(Arc::new(ReconcileHandler {
@@ -336,10 +365,19 @@ pub async fn database(
     Ok((pool, embedded))
 }
 
-/// The token keys for these settings (shared by `serve` and `token`).
+/// The token keys for these settings (shared by `serve` and `token`). In
+/// production without SHIKAKU_JWT_SECRET they key only console sessions, with
+/// a key derived from the vault key (production never generates secrets).
 pub fn token_keys(settings: &Settings) -> Result<TokenKeys, StartupError> {
+    if settings.env == Environment::Production && settings.jwt_secret.is_none() {
+        let derived = format!("console-sessions:{}", hex::encode(vault_key(settings)?));
+        return Ok(TokenKeys::new(derived.as_bytes()));
+    }
     let secret = dev_secret(
-        settings.jwt_secret.as_deref(),
+        settings
+            .jwt_secret
+            .as_ref()
+            .map(ExposeSecret::expose_secret),
         &settings.data_dir,
         "jwt_secret",
     )?;
@@ -348,7 +386,7 @@ pub fn token_keys(settings: &Settings) -> Result<TokenKeys, StartupError> {
 
 fn vault_key(settings: &Settings) -> Result<[u8; 32], StartupError> {
     let hex_key = dev_secret(
-        settings.vault_key.as_deref(),
+        settings.vault_key.as_ref().map(ExposeSecret::expose_secret),
         &settings.data_dir,
         "vault_key",
     )?;
@@ -373,6 +411,39 @@ async fn clean_up_attachments(
             _ = shutdown.changed() => return,
         }
     }
+}
+
+/// Who may call: development tokens (development only), the OpenID Connect
+/// issuer when configured, and ministry clients' access tokens.
+async fn authenticator(
+    pool: &PgPool,
+    settings: &Settings,
+    tokens: &TokenKeys,
+    public_url: &str,
+) -> Result<Authenticator, StartupError> {
+    let oidc =
+        settings
+            .oidc()
+            .map_err(StartupError::Setting)?
+            .map(|(issuer, jwks_url, audience)| {
+                OidcVerifier::new(OidcSettings {
+                    issuer,
+                    jwks_url,
+                    audience,
+                })
+            });
+    let limit = RateLimit {
+        per_second: settings.ministry_rate_per_second,
+        burst: settings.ministry_rate_burst,
+    };
+    let clients = ClientTokens::load(pool, public_url, limit)
+        .await
+        .map_err(|e| StartupError::Setting(format!("ministry client tokens: {e}")))?;
+    Ok(Authenticator {
+        dev: (settings.env == Environment::Development).then(|| tokens.clone()),
+        oidc,
+        clients: Arc::new(clients),
+    })
 }
 
 /// A built, listening application.
@@ -407,23 +478,17 @@ impl Application {
         crate::certificate_keys::publish(&pool, &core.certificate_key).await?;
         let catalogue = core.catalogue.clone();
         let tokens = token_keys(&settings)?;
+        let auth = Arc::new(authenticator(&pool, &settings, &tokens, &public_url).await?);
         let lag = Arc::new(LagRecorder::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut subscriptions = Vec::new();
         if settings.run_subscriptions {
             subscriptions = projections(&core).iter().map(|p| p.name()).collect();
             let wake = projections::subscription::listen(&pool).await?;
-            // Lag is measured for the views; command issuers are measured by
-            // the cases they move, not by this figure.
-            for projection in views() {
+            // Lag is measured for every subscription: a job producer that
+            // falls behind delays the case as much as a stale view.
+            for projection in projections(&core) {
                 let sub = Subscription::new(pool.clone(), projection).with_lag(lag.clone());
-                tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
-            }
-            for projection in command_issuers(&core)
-                .into_iter()
-                .chain(job_producers(&core))
-            {
-                let sub = Subscription::new(pool.clone(), projection);
                 tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
             }
         }
@@ -451,8 +516,13 @@ impl Application {
             attachments,
             attachment_limit: settings.attachment_max_bytes,
             tokens: tokens.clone(),
+            auth,
             sandbox: core.sandbox.clone(),
-            stripe_webhook_secret: settings.stripe_webhook_secret.clone(),
+            stripe_webhook_secret: settings
+                .stripe_webhook_secret
+                .as_ref()
+                .map(|s| s.expose_secret().to_owned()),
+            webhook_targets: core.webhook_targets.clone(),
             lag: lag.clone(),
             public_url: public_url.clone(),
             certificates: Arc::new(CertificateService {

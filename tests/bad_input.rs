@@ -204,7 +204,7 @@ async fn tokens_roles_and_ownership_are_enforced() {
     )
     .await;
     problem(
-        app.get("/v1/queue", &app.token(Role::Ministry, "mhlw"))
+        app.get("/v1/queue", &app.token(Role::Ministry, "MHLW"))
             .await,
         StatusCode::FORBIDDEN,
     )
@@ -228,7 +228,7 @@ async fn tokens_roles_and_ownership_are_enforced() {
     .await;
     // Ministries read, without the applicant's particulars.
     let seen: Value = app
-        .get(&path, &app.token(Role::Ministry, "mhlw"))
+        .get(&path, &app.token(Role::Ministry, "MHLW"))
         .await
         .json()
         .await
@@ -470,4 +470,39 @@ async fn bad_query_parameters_are_refused() {
     )
     .await;
     assert_eq!(p["code"], "INVALID_QUERY");
+}
+
+#[tokio::test]
+async fn only_short_plain_request_ids_are_kept_and_stored() {
+    let app = spawn_app().await;
+    let token = app.token(Role::Applicant, "rid-applicant");
+    let post = |rid: String, number: &str| {
+        app.http
+            .post(format!("{}/v1/registrations", app.base))
+            .bearer_auth(&token)
+            .header("x-request-id", rid)
+            .json(&application(&my_number(number)))
+            .send()
+    };
+    let kept = post("portal-42.a:b_c".into(), "30000000001").await.unwrap();
+    assert_eq!(kept.status(), StatusCode::CREATED);
+    assert_eq!(kept.headers()["x-request-id"], "portal-42.a:b_c");
+    let odd = format!("<b>{}</b>", "x".repeat(80));
+    let replaced = post(odd.clone(), "30000000002").await.unwrap();
+    assert_eq!(replaced.status(), StatusCode::CREATED);
+    let echoed = replaced.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(echoed, odd);
+    assert!(uuid::Uuid::parse_str(&echoed).is_ok(), "{echoed}");
+    let stored: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT metadata->>'request_id' FROM events WHERE metadata->>'request_id' IS NOT NULL",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(stored.contains(&"portal-42.a:b_c".to_owned()), "{stored:?}");
+    assert!(stored.contains(&echoed), "{stored:?}");
+    assert!(!stored.iter().any(|s| s.contains('<')), "{stored:?}");
 }

@@ -198,71 +198,6 @@ async fn one_open_request_per_kind_and_free_requests_skip_payment() {
 }
 
 #[tokio::test]
-async fn a_death_notified_by_a_relative_deletes_the_registration_and_ends_pending_requests() {
-    let app = spawn_app().await;
-    let reg = registered(&app, "grandpa", "32345678901").await;
-    let holder = app.token(Role::Applicant, "grandpa");
-    let pending: Value = file(
-        &app,
-        &holder,
-        &reg,
-        json!({"kind": "CHANGE_NAME", "changes": {"given_name": "一郎"}}),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let pending_id = pending["id"].as_str().unwrap().to_owned();
-    app.pay(&pending_id).await;
-
-    let relative = app.token(Role::Applicant, "grandchild");
-    let attachment = app.upload_pdf("grandchild").await;
-    let r = file(
-        &app,
-        &relative,
-        &reg,
-        json!({"kind": "DELETE_REGISTRATION", "reason": "DEATH", "date_of_death": "2026-10-01",
-               "notifier_relationship": "grandchild", "attachment_ids": [attachment]}),
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let death: Value = r.json().await.unwrap();
-    assert_eq!(
-        death["status"], "UNDER_EXAMINATION",
-        "examined before anything is deleted"
-    );
-    let death_id = death["id"].as_str().unwrap().to_owned();
-    assert_eq!(app.registration(&reg).await["status"], "REGISTERED");
-    // The relative follows their notification, not the registration.
-    assert_eq!(
-        app.get(&format!("/v1/change-requests/{death_id}"), &relative)
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.get(&format!("/v1/registrations/{reg}"), &relative)
-            .await
-            .status(),
-        StatusCode::NOT_FOUND
-    );
-
-    decide(&app, &death_id).await;
-    app.settle().await;
-    assert_eq!(app.registration(&reg).await["status"], "DELETED");
-    assert_eq!(request(&app, &death_id).await["outcome"], "APPLIED");
-
-    // The name change approved after the deletion ends clearly, not stuck.
-    decide(&app, &pending_id).await;
-    app.settle().await;
-    let ended = request(&app, &pending_id).await;
-    assert_eq!(ended["status"], "REJECTED");
-    assert_eq!(ended["reason_code"], "REGISTRATION_DELETED");
-    let late = file(&app, &holder, &reg, json!({"kind": "REISSUE_CERTIFICATE"})).await;
-    assert_eq!(late.status(), StatusCode::CONFLICT);
-}
-
-#[tokio::test]
 async fn bad_change_requests_are_refused() {
     let app = spawn_app().await;
     let reg = registered(&app, "owner", "42345678901").await;
@@ -345,4 +280,87 @@ async fn bad_change_requests_are_refused() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     app.settle().await;
     assert_eq!(app.registration(&reg).await, before, "nothing changed");
+}
+
+#[tokio::test]
+async fn the_holder_sees_every_request_filed_against_their_registration() {
+    let app = spawn_app().await;
+    let reg = registered(&app, "holder", "62345678901").await;
+    app.settle().await;
+    let holder = app.token(Role::Applicant, "holder");
+    // An examiner enters a request the holder sent on paper: the holder did not file it.
+    let r = file(
+        &app,
+        &app.token(Role::Examiner, "ex-paper"),
+        &reg,
+        json!({"kind": "CHANGE_ADDRESS", "changes": {"address": "札幌市"}, "channel": "PAPER"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.settle().await;
+    let listed: Value = app
+        .get(
+            &format!("/v1/change-requests?registration_id={reg}"),
+            &holder,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["id"], id.as_str());
+    let r = app.get(&format!("/v1/change-requests/{id}"), &holder).await;
+    assert_eq!(r.status(), StatusCode::OK, "what the list shows, GET shows");
+    // Anyone else still gets 404.
+    let r = app
+        .get(
+            &format!("/v1/change-requests/{id}"),
+            &app.token(Role::Applicant, "stranger"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn requests_the_registers_are_not_asked_about_never_wait_for_them() {
+    let app = spawn_app().await;
+    let reg = registered(&app, "holder", "72345678901").await;
+    app.settle().await;
+    let holder = app.token(Role::Applicant, "holder");
+    let r = file(
+        &app,
+        &holder,
+        &reg,
+        json!({"kind": "REISSUE_CERTIFICATE", "reason": "lost"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.pay(&id).await;
+    let case = request(&app, &id).await;
+    assert_eq!(case["status"], "UNDER_EXAMINATION");
+    assert_eq!(case["flags"], json!([]), "{case}");
+    let queue: Value = app
+        .get(
+            "/v1/queue?status=UNDER_EXAMINATION",
+            &app.token(Role::Examiner, "viewer"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case_id"] == id.as_str())
+        .expect("in the queue")
+        .clone();
+    assert_eq!(row["flags"], json!([]), "{row}");
 }

@@ -9,6 +9,9 @@ fn shikaku(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_shikaku"));
     cmd.args(args)
         .env_remove("SHIKAKU_JWT_SECRET")
+        .env_remove("SHIKAKU_OIDC_ISSUER")
+        .env_remove("SHIKAKU_OIDC_JWKS_URL")
+        .env_remove("SHIKAKU_OIDC_AUDIENCE")
         .env_remove("SHIKAKU_VAULT_KEY")
         .env_remove("SHIKAKU_STRIPE_SECRET_KEY")
         .env_remove("SHIKAKU_SMTP_URL")
@@ -28,7 +31,7 @@ fn production_refuses_to_start_and_names_the_setting() {
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("SHIKAKU_JWT_SECRET"), "{err}");
+    assert!(err.contains("SHIKAKU_OIDC_ISSUER"), "{err}");
     assert!(
         String::from_utf8_lossy(&out.stdout).is_empty(),
         "no token printed"
@@ -38,7 +41,9 @@ fn production_refuses_to_start_and_names_the_setting() {
         &["serve", "--bind", "127.0.0.1:0"],
         &[
             ("SHIKAKU_ENV", "production"),
-            ("SHIKAKU_JWT_SECRET", "a-real-secret"),
+            ("SHIKAKU_OIDC_ISSUER", "https://id.example.jp"),
+            ("SHIKAKU_OIDC_JWKS_URL", "https://id.example.jp/jwks"),
+            ("SHIKAKU_OIDC_AUDIENCE", "shikaku"),
             ("SHIKAKU_VAULT_KEY", &"22".repeat(32)),
         ],
     );
@@ -52,7 +57,9 @@ fn production_refuses_to_start_and_names_the_setting() {
         &["serve", "--bind", "127.0.0.1:0"],
         &[
             ("SHIKAKU_ENV", "production"),
-            ("SHIKAKU_JWT_SECRET", "a-real-secret"),
+            ("SHIKAKU_OIDC_ISSUER", "https://id.example.jp"),
+            ("SHIKAKU_OIDC_JWKS_URL", "https://id.example.jp/jwks"),
+            ("SHIKAKU_OIDC_AUDIENCE", "shikaku"),
             ("SHIKAKU_VAULT_KEY", &"22".repeat(32)),
             ("SHIKAKU_STRIPE_SECRET_KEY", "sk_live_x"),
         ],
@@ -67,7 +74,9 @@ fn production_refuses_to_start_and_names_the_setting() {
         &["serve", "--bind", "127.0.0.1:0"],
         &[
             ("SHIKAKU_ENV", "production"),
-            ("SHIKAKU_JWT_SECRET", "a-real-secret"),
+            ("SHIKAKU_OIDC_ISSUER", "https://id.example.jp"),
+            ("SHIKAKU_OIDC_JWKS_URL", "https://id.example.jp/jwks"),
+            ("SHIKAKU_OIDC_AUDIENCE", "shikaku"),
             ("SHIKAKU_VAULT_KEY", &"22".repeat(32)),
             ("SHIKAKU_STRIPE_SECRET_KEY", "sk_live_x"),
             ("SHIKAKU_SMTP_URL", "smtp://relay.example.jp?tls=required"),

@@ -531,17 +531,24 @@ async fn a_death_notification_is_answered_to_the_notifier_never_the_deceased() {
     smtp.wait_for("grandpa@example.jp", 4).await;
 
     let attachment = app.upload_pdf("grandchild").await;
+    let number = app.registration(&reg).await["registration_number"].clone();
+    let relative = app.token(Role::Applicant, "grandchild");
     let r = app
         .post(
-            &format!("/v1/registrations/{reg}/change-requests"),
-            &app.token(Role::Applicant, "grandchild"),
-            &json!({"kind": "DELETE_REGISTRATION", "reason": "DEATH", "date_of_death": "2026-10-01",
-                    "notifier_relationship": "grandchild", "attachment_ids": [attachment],
+            "/v1/death-notifications",
+            &relative,
+            &json!({"qualification_code": "CARE_WORKER", "registration_number": number,
+                    "family_name": "山田", "given_name": "花子", "date_of_birth": "1990-04-01",
+                    "date_of_death": "2026-10-01", "notifier_relationship": "grandchild",
+                    "attachment_ids": [attachment],
                     "email": "grandchild@example.jp", "preferred_language": "en"}),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let death = ok(r).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    // The list is a view: wait until it has caught up with the notice.
+    app.settle().await;
+    let filed = ok(app.get("/v1/change-requests", &relative).await).await;
+    let death = filed["items"][0]["id"].as_str().unwrap().to_owned();
     let examiner = app.token(Role::Examiner, "ex-cr");
     for (path, body) in [
         ("assignment", json!({})),

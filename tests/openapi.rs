@@ -130,3 +130,119 @@ async fn docs_page_works_offline() {
         .unwrap();
     assert!(metrics.contains("shikaku_subscription_events_processed"));
 }
+
+/// What client generators need, checked on the spec as served (the lint in
+/// `scripts/lint-spec` checks the committed file with the generators).
+#[tokio::test]
+async fn served_spec_is_complete_for_client_generators() {
+    let app = common::spawn_app().await;
+    let spec: Value = app
+        .http
+        .get(format!("{}/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        spec["servers"].as_array().is_some_and(|s| !s.is_empty()),
+        "servers"
+    );
+    let mut ids = std::collections::BTreeMap::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let at = format!("{method} {path}");
+            let id = op["operationId"].as_str().expect("an operationId");
+            if let Some(other) = ids.insert(id.to_owned(), at.clone()) {
+                panic!("operationId {id} is used by {other} and {at}");
+            }
+            assert!(op["security"].is_array(), "{at} says whether it is public");
+            let responses = op["responses"].as_object().unwrap();
+            let error = match responses["500"]["$ref"].as_str() {
+                Some(shared) => {
+                    let name = shared.rsplit('/').next().unwrap();
+                    &spec["components"]["responses"][name]
+                }
+                None => &responses["500"],
+            };
+            let error = &error["content"]["application/problem+json"]["schema"];
+            assert_eq!(error["$ref"], "#/components/schemas/Problem", "{at} 500");
+            let header = |status: &str, name: &str| {
+                responses
+                    .get(status)
+                    .is_none_or(|r| r["headers"].get(name).is_some())
+            };
+            assert!(header("401", "WWW-Authenticate"), "{at} 401");
+            assert!(header("429", "Retry-After"), "{at} 429");
+            assert!(header("201", "Location"), "{at} 201");
+            if method == "post" {
+                assert!(header("409", "Retry-After"), "{at} 409");
+            }
+            let takes_json = op["requestBody"]["content"]
+                .get("application/json")
+                .is_some();
+            if takes_json {
+                assert!(responses.contains_key("422"), "{at} documents 422");
+            }
+            let body = responses
+                .get("200")
+                .and_then(|r| r["content"]["application/json"]["schema"]["$ref"].as_str());
+            if method == "post"
+                && body.is_some_and(|b| {
+                    b.ends_with("/RegistrationResource") || b.ends_with("/ChangeRequestResource")
+                })
+            {
+                assert!(header("200", "ETag"), "{at} 200 sends ETag");
+            }
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let name = param["name"].as_str().unwrap();
+                if param["in"] == "header" {
+                    assert_eq!(param["schema"]["type"], "string", "{at} {name}");
+                }
+                if name == "limit" {
+                    let schema = &param["schema"];
+                    for bound in ["minimum", "maximum", "default"] {
+                        assert!(schema[bound].is_number(), "{at} limit {bound}");
+                    }
+                }
+                if name == "status" && param["in"] == "query" {
+                    assert!(
+                        param["schema"]["$ref"].is_string(),
+                        "{at} status is an enum"
+                    );
+                }
+            }
+        }
+    }
+    for id in [
+        "assign_registration",
+        "assign_change_request",
+        "list_registrations",
+        "get_change_request",
+    ] {
+        assert!(ids.contains_key(id), "{id}");
+    }
+    let schemas = &spec["components"]["schemas"];
+    for (name, word) in [
+        ("CaseStatus", "UNDER_EXAMINATION"),
+        ("CaseType", "CHANGE_REQUEST"),
+        ("Channel", "PAPER"),
+        ("ChangeKind", "CHANGE_NAME"),
+        ("ChangeOutcome", "APPLIED"),
+        ("Procedure", "NEW_REGISTRATION"),
+        ("PaymentStatus", "PAID"),
+        ("DecisionOutcome", "APPROVE"),
+    ] {
+        let words = schemas[name]["enum"].as_array().expect(name);
+        assert!(words.contains(&Value::from(word)), "{name} has {word}");
+    }
+    let download = &spec["paths"]["/v1/attachments/{id}"]["get"]["responses"]["200"]["content"];
+    for media in ["application/pdf", "image/jpeg", "image/png"] {
+        assert!(download.get(media).is_some(), "{media}");
+    }
+    for path in ["/livez", "/readyz"] {
+        let ok = &spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"];
+        assert!(ok["schema"].is_object(), "{path} documents its body");
+    }
+}

@@ -378,8 +378,14 @@ async fn my_number_never_leaves_the_vault() {
         .await
         .unwrap()
         .expect("in the vault");
+    let auditor = |purpose: &str| projections::audit::Accessor {
+        actor: "auditor-1".into(),
+        role: "admin".into(),
+        request_id: None,
+        purpose: Some(purpose.into()),
+    };
     let revealed = vault
-        .reveal(reference, "auditor-1", "registry inquiry")
+        .reveal(reference, &auditor("registry inquiry"))
         .await
         .unwrap();
     assert_eq!(revealed.unwrap().expose(), number);
@@ -395,7 +401,7 @@ async fn my_number_never_leaves_the_vault() {
     );
     vault.shred(reference).await.unwrap();
     assert!(vault
-        .reveal(reference, "auditor-1", "again")
+        .reveal(reference, &auditor("again"))
         .await
         .unwrap()
         .is_none());

@@ -45,12 +45,23 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
+/// The most attachments one command may reference.
+pub const MAX_ATTACHMENTS: usize = 20;
+
 /// Resolves the attachment ids a caller references in a command, or 404.
 pub async fn referenced(
     state: &AppState,
     ids: &[Uuid],
     caller: &Caller,
 ) -> Result<Vec<AttachmentRef>, ApiError> {
+    // Each id costs a query: a body cannot make one request cost thousands.
+    if ids.len() > MAX_ATTACHMENTS {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "/attachment_ids",
+            "TOO_MANY_ATTACHMENTS",
+            format!("at most {MAX_ATTACHMENTS} attachments"),
+        )]));
+    }
     state
         .attachments
         .reference(ids, &caller.0.id)
@@ -60,6 +71,7 @@ pub async fn referenced(
 
 /// Upload a document (multipart field `file`).
 #[utoipa::path(
+    operation_id = "upload_attachment",
     tag = "attachments",
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     security(("bearer" = [])),
@@ -136,6 +148,7 @@ pub async fn upload(
 
 /// Download a document (its uploader, or an examiner).
 #[utoipa::path(
+    operation_id = "download_attachment",
     tag = "attachments",
     params(("id" = Uuid, Path, description = "The attachment")),
     security(("bearer" = [])),
@@ -143,7 +156,8 @@ pub async fn upload(
         (status = 200, description = "The document, as the type recognised at upload (served with nosniff, as a download)",
             content(("application/pdf"), ("image/jpeg"), ("image/png")),
             headers(("Content-Disposition" = String, description = "attachment; filename=\"<id>.<pdf|jpg|png>\""),
-                    ("X-Content-Type-Options" = String, description = "nosniff"))),
+                    ("X-Content-Type-Options" = String, description = "nosniff"),
+                    ("Cache-Control" = String, description = "private, no-store"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such attachment, or not yours", body = Problem, content_type = "application/problem+json"),
     )

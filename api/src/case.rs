@@ -1,5 +1,8 @@
 //! The two kinds of case examiners work, seen as one: the paper-record
 //! endpoints and the console act on either through the same command buses.
+//! Also the closed vocabularies of cases (status, channel, procedure, ...),
+//! published as enums in the spec so clients can switch on them, and
+//! refused with 400 when a filter names a value outside them.
 
 use std::collections::HashMap;
 
@@ -8,12 +11,17 @@ use domain::examination::ExaminationCommand;
 use domain::registration::RegistrationCommand;
 use domain::DomainError;
 use projections::store::CommandError;
+use serde::de::value::{Error as ValueError, StrDeserializer};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::error::ApiError;
 use crate::AppState;
 
 /// A registration application or a change request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CaseType {
     Registration,
     ChangeRequest,
@@ -66,4 +74,197 @@ pub async fn execute(
                 .1
         }
     })
+}
+
+/// Reads a vocabulary word stored in a view (always one this API wrote).
+pub fn parse<'de, T: Deserialize<'de>>(word: &'de str) -> Result<T, ApiError> {
+    T::deserialize(StrDeserializer::<ValueError>::new(word))
+        .map_err(|_| ApiError::Internal(format!("a view holds the unknown word {word:?}")))
+}
+
+/// The word of a vocabulary value, as views store it.
+pub fn word<T: Serialize>(value: T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(word)) => word,
+        _ => String::new(),
+    }
+}
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[schema(as = CaseStatus)]
+pub enum Status {
+    Submitted,
+    AwaitingPayment,
+    UnderExamination,
+    ActionRequired,
+    Approved,
+    Registered,
+    Rejected,
+    Withdrawn,
+    /// A registration removed from the register.
+    Deleted,
+}
+
+impl From<domain::examination::CaseStatus> for Status {
+    fn from(s: domain::examination::CaseStatus) -> Self {
+        use domain::examination::CaseStatus as S;
+        match s {
+            S::Submitted => Status::Submitted,
+            S::AwaitingPayment => Status::AwaitingPayment,
+            S::UnderExamination => Status::UnderExamination,
+            S::ActionRequired => Status::ActionRequired,
+            S::Approved => Status::Approved,
+            S::Registered => Status::Registered,
+            S::Rejected => Status::Rejected,
+            S::Withdrawn => Status::Withdrawn,
+            S::Deleted => Status::Deleted,
+        }
+    }
+}
+
+/// How a case reached the office: online, or on paper entered by an examiner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Channel {
+    Online,
+    Paper,
+}
+
+impl From<domain::registration::Channel> for Channel {
+    fn from(c: domain::registration::Channel) -> Self {
+        match c {
+            domain::registration::Channel::Online => Channel::Online,
+            domain::registration::Channel::Paper => Channel::Paper,
+        }
+    }
+}
+
+/// A procedure the office offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Procedure {
+    NewRegistration,
+    ChangeName,
+    ChangeAddress,
+    ChangeDomicile,
+    ReissueCertificate,
+    DeleteRegistration,
+}
+
+impl From<domain::catalogue::Procedure> for Procedure {
+    fn from(p: domain::catalogue::Procedure) -> Self {
+        use domain::catalogue::Procedure as P;
+        match p {
+            P::NewRegistration => Procedure::NewRegistration,
+            P::ChangeName => Procedure::ChangeName,
+            P::ChangeAddress => Procedure::ChangeAddress,
+            P::ChangeDomicile => Procedure::ChangeDomicile,
+            P::ReissueCertificate => Procedure::ReissueCertificate,
+            P::DeleteRegistration => Procedure::DeleteRegistration,
+        }
+    }
+}
+
+/// What a change request asks for: the procedures other than a new registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChangeKind {
+    ChangeName,
+    ChangeAddress,
+    ChangeDomicile,
+    ReissueCertificate,
+    DeleteRegistration,
+}
+
+impl ChangeKind {
+    /// The kind of a change request's procedure; None for a new registration.
+    pub fn of(p: domain::catalogue::Procedure) -> Option<Self> {
+        use domain::catalogue::Procedure as P;
+        Some(match p {
+            P::NewRegistration => return None,
+            P::ChangeName => ChangeKind::ChangeName,
+            P::ChangeAddress => ChangeKind::ChangeAddress,
+            P::ChangeDomicile => ChangeKind::ChangeDomicile,
+            P::ReissueCertificate => ChangeKind::ReissueCertificate,
+            P::DeleteRegistration => ChangeKind::DeleteRegistration,
+        })
+    }
+}
+
+/// What became of an approved change request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChangeOutcome {
+    /// The registration changed.
+    Applied,
+    /// The registration was deleted before the change could be applied.
+    RegistrationDeleted,
+    /// The registration no longer exists.
+    NotFound,
+}
+
+/// Why a registration is to be deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeletionReason {
+    HolderRequest,
+    Death,
+}
+
+impl From<domain::change_request::DeletionReason> for DeletionReason {
+    fn from(r: domain::change_request::DeletionReason) -> Self {
+        match r {
+            domain::change_request::DeletionReason::HolderRequest => DeletionReason::HolderRequest,
+            domain::change_request::DeletionReason::Death => DeletionReason::Death,
+        }
+    }
+}
+
+/// The decision an examiner proposes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DecisionOutcome {
+    Approve,
+    Reject,
+}
+
+impl From<domain::examination::Outcome> for DecisionOutcome {
+    fn from(o: domain::examination::Outcome) -> Self {
+        match o {
+            domain::examination::Outcome::Approve => DecisionOutcome::Approve,
+            domain::examination::Outcome::Reject => DecisionOutcome::Reject,
+        }
+    }
+}
+
+impl From<DecisionOutcome> for domain::examination::Outcome {
+    fn from(o: DecisionOutcome) -> Self {
+        match o {
+            DecisionOutcome::Approve => domain::examination::Outcome::Approve,
+            DecisionOutcome::Reject => domain::examination::Outcome::Reject,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_read_back_as_they_are_written() {
+        assert_eq!(word(Status::UnderExamination), "UNDER_EXAMINATION");
+        assert_eq!(
+            parse::<Status>("UNDER_EXAMINATION").unwrap(),
+            Status::UnderExamination
+        );
+        for s in [
+            domain::examination::CaseStatus::ActionRequired,
+            domain::examination::CaseStatus::Deleted,
+        ] {
+            assert_eq!(word(Status::from(s)), s.as_str());
+        }
+        assert!(parse::<ChangeKind>("NEW_REGISTRATION").is_err());
+    }
 }

@@ -76,6 +76,16 @@ pub enum ApiError {
     Unprocessable { code: &'static str, detail: String },
     #[error("too many failed attempts; try again in {0} seconds")]
     TooManyRequests(u64),
+    /// A client over its request rate; retry after the given seconds.
+    #[error("the request rate of this client is exceeded; retry in {0} seconds")]
+    RateLimited(u64),
+    /// A token endpoint error: RFC 6749 section 5.2 JSON, not problem+json,
+    /// because OAuth client libraries read `error` (401 for `invalid_client`).
+    #[error("{description}")]
+    OAuth {
+        error: &'static str,
+        description: String,
+    },
     #[error(transparent)]
     Domain(DomainError),
     /// The database cannot be reached right now; the client should retry.
@@ -110,6 +120,8 @@ impl ApiError {
             ApiError::Internal(_) => "INTERNAL",
             ApiError::Unavailable(_) => "SERVICE_UNAVAILABLE",
             ApiError::TooManyRequests(_) => "TOO_MANY_ATTEMPTS",
+            ApiError::RateLimited(_) => "RATE_LIMITED",
+            ApiError::OAuth { error, .. } => error,
         }
     }
 
@@ -197,12 +209,30 @@ impl ResponseError for ApiError {
             },
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyRequests(_) | ApiError::RateLimited(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ApiError::OAuth {
+                error: "invalid_client",
+                ..
+            } => StatusCode::UNAUTHORIZED,
+            ApiError::OAuth { .. } => StatusCode::BAD_REQUEST,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
+        if let ApiError::OAuth { error, description } = self {
+            let mut response = HttpResponse::build(status);
+            response.insert_header(("Cache-Control", "no-store"));
+            if status == StatusCode::UNAUTHORIZED {
+                response.insert_header(("WWW-Authenticate", "Basic realm=\"shikaku\""));
+            }
+            return response.json(serde_json::json!({
+                "error": error,
+                "error_description": description,
+            }));
+        }
         let detail = match self {
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
@@ -232,7 +262,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));
             }
-            ApiError::TooManyRequests(seconds) => {
+            ApiError::TooManyRequests(seconds) | ApiError::RateLimited(seconds) => {
                 response.insert_header(("Retry-After", seconds.to_string()));
             }
             ApiError::Unavailable(_) => {

@@ -125,14 +125,21 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 }
 
 /// The field name serde quotes in `missing field `x`` and `unknown field `x``,
-/// only when it looks like a field name (so no submitted value is echoed).
+/// when it looks like a field name in any common style (`date_of_birth`,
+/// `dateOfBirth`, `date-of-birth`): ASCII, at most 64 characters, starting
+/// with a letter, and with at most three digits, so that a value typed where
+/// a key belongs (a My Number, an email address) is never echoed.
 fn quoted_name(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
     let end = start + message[start..].find('`')?;
     let name = &message[start..end];
-    (!name.is_empty()
-        && name.len() <= 40
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    let digits = name.bytes().filter(u8::is_ascii_digit).count();
+    (name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && digits <= 3
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
     .then(|| name.to_owned())
 }
 
@@ -177,6 +184,17 @@ mod tests {
         );
         let e = parse_json::<Body>(br#"{"my_number": "1", "123456789018": 1}"#).unwrap_err();
         assert!(!format!("{e:?}").contains("123456789018"));
+        let e = parse_json::<Body>(br#"{"my_number": "1", "a123456789018": 1}"#).unwrap_err();
+        assert!(!format!("{e:?}").contains("123456789018"));
+        let e = parse_json::<Body>(br#"{"my_number": "1", "hanako@example.jp": 1}"#).unwrap_err();
+        assert!(!format!("{e:?}").contains("hanako"));
+        for name in ["myNumber", "my-number", "address2"] {
+            let body = format!(r#"{{"my_number": "1", "{name}": 1}}"#);
+            let Err(ApiError::Validation(errors)) = parse_json::<Body>(body.as_bytes()) else {
+                panic!("{name} is refused");
+            };
+            assert_eq!(errors[0].pointer, format!("/{name}"));
+        }
         assert!(matches!(
             parse_json::<Body>(b"{"),
             Err(ApiError::BadRequest { .. })

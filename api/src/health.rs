@@ -4,23 +4,33 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use actix_web::{get, web, HttpResponse};
+use serde::Serialize;
 use sqlx::Row;
+use utoipa::ToSchema;
 
 use crate::error::Problem;
 use crate::AppState;
 
+/// The answer of `/livez` and `/readyz` when all is well.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` (alive) or `ready`.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
 /// The process is up.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive")))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Health)))]
 #[get("/livez")]
 pub async fn livez() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+    HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// The database answers and no subscription has been failing for more than 30 seconds.
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, description = "Ready"),
+        (status = 200, description = "Ready", body = Health),
         (status = 503, description = "Database down or a subscription stuck", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -33,7 +43,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Err(_) => Some("the database does not answer".to_owned()),
     };
     match problem {
-        None => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
+        None => HttpResponse::Ok().json(Health { status: "ready" }),
         Some(detail) => HttpResponse::ServiceUnavailable()
             .content_type("application/problem+json")
             .json(serde_json::json!({
@@ -51,7 +61,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     tag = "operations",
     responses(
         (status = 200, description = "Prometheus metrics", content_type = "text/plain"),
-        (status = 503, description = "The database does not answer"),
+        (status = 503, description = "The database does not answer (empty body)"),
     )
 )]
 #[get("/metrics")]

@@ -102,6 +102,7 @@ pub struct JobPage {
 
 /// The job queue, newest first (admin).
 #[utoipa::path(
+    operation_id = "list_jobs",
     tag = "operations",
     params(JobQuery),
     security(("bearer" = [])),
@@ -129,7 +130,7 @@ pub async fn list(
             detail: "cursor must be a next_cursor value returned by this API".into(),
         })?),
     };
-    let mut rows = queue::list(
+    let rows = queue::list(
         &state.pool,
         q.state.map(Into::into),
         q.kind.as_deref(),
@@ -137,12 +138,7 @@ pub async fn list(
         limit + 1,
     )
     .await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id.to_string())
-    } else {
-        None
-    };
+    let (rows, next_cursor) = crate::pagination::page_by(rows, limit, |r| r.id.to_string());
     Ok(HttpResponse::Ok().json(JobPage {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor,
@@ -151,6 +147,7 @@ pub async fn list(
 
 /// Queues a dead (or finished) job again with a fresh set of attempts (admin).
 #[utoipa::path(
+    operation_id = "retry_job",
     tag = "operations",
     params(("id" = i64, Path, description = "The job id")),
     security(("bearer" = [])),

@@ -2,27 +2,35 @@
 //! OpenAPI document, which is generated from the handlers registered here.
 
 mod attachment;
+pub mod audit;
 pub mod auth;
 pub mod case;
 pub mod certificate;
 mod change_request;
 pub mod console;
+mod death_notification;
 pub mod error;
+mod examination;
 pub mod extract;
+mod feed;
 mod health;
 pub mod idempotency;
 mod jobs;
 mod link;
 mod notification;
+pub mod oauth;
 mod pagination;
-mod paper;
 pub mod payment;
+pub mod personal;
 mod qualifications;
 mod queue;
 mod registration;
 pub mod sandbox;
+mod scope;
+mod spec;
 mod telemetry;
 mod text;
+mod webhook;
 
 use std::sync::Arc;
 
@@ -43,7 +51,7 @@ use utoipa::Modify;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::TokenKeys;
+use crate::auth::{Authenticator, TokenKeys};
 use crate::error::ApiError;
 
 /// Everything handlers share.
@@ -56,12 +64,17 @@ pub struct AppState {
     pub attachments: Attachments,
     /// Largest accepted upload in bytes.
     pub attachment_limit: usize,
+    /// Keys the console's session tags (and development tokens).
     pub tokens: TokenKeys,
+    /// Verifies every kind of bearer token; issues ministry clients' tokens.
+    pub auth: Arc<Authenticator>,
     /// Signs sandbox checkout links; `None` when Stripe is the gateway (the
     /// sandbox routes then answer 404).
     pub sandbox: Option<workers::payment::sandbox::SandboxSigner>,
     /// Verifies Stripe's webhooks; `None` when Stripe is not the gateway.
     pub stripe_webhook_secret: Option<String>,
+    /// Where ministries' webhooks may be sent.
+    pub webhook_targets: workers::webhook::TargetPolicy,
     pub lag: Arc<LagRecorder>,
     /// The base of links handed out; https here makes console cookies Secure.
     pub public_url: String,
@@ -73,7 +86,21 @@ pub struct AppState {
     info(
         title = "shikaku",
         description = "Back office of the national-qualification registration office: applications, examination, the register.",
-        version = "1.0.0"
+        version = "1.0.0",
+        contact(name = "Registration office, systems desk", email = "api@shikaku.example.jp")
+    ),
+    servers((url = "http://127.0.0.1:8080", description = "A development server started by ./scripts/run")),
+    tags(
+        (name = "registrations", description = "Applications for a registration, and the registration they become"),
+        (name = "change-requests", description = "Changes of registered matters, re-issues and deletions"),
+        (name = "examination", description = "The examiners' queue and actions, the same for every case type"),
+        (name = "attachments", description = "Documents sent with a case"),
+        (name = "certificates", description = "Digital qualification certificates and their verification"),
+        (name = "catalogue", description = "Qualifications, procedures, fees and service standards"),
+        (name = "notifications", description = "The notices the office sent"),
+        (name = "payments", description = "Fees paid through the payment gateway"),
+        (name = "sandbox", description = "The development payment gateway (absent with Stripe)"),
+        (name = "operations", description = "Health, metrics and the job queue"),
     ),
     modifiers(&BearerAuth),
     components(schemas(error::Problem, error::FieldError))
@@ -94,6 +121,10 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "client_secret_basic",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+        );
     }
 }
 
@@ -103,29 +134,30 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(attachment::download)
         .service(registration::create)
         .service(link::link)
+        .service(death_notification::notify)
         .service(registration::list)
         .service(registration::get)
-        .service(registration::withdraw)
-        .service(registration::respond)
-        .service(registration::assign)
-        .service(registration::request_information)
-        .service(registration::propose)
-        .service(registration::approve)
+        .service(examination::withdraw_registration)
+        .service(examination::respond_to_registration)
+        .service(examination::assign_registration)
+        .service(examination::request_registration_information)
+        .service(examination::propose_registration_decision)
+        .service(examination::approve_registration_decision)
         .service(change_request::create)
         .service(change_request::list)
         .service(change_request::get)
-        .service(change_request::withdraw)
-        .service(change_request::respond)
-        .service(change_request::assign)
-        .service(change_request::request_information)
-        .service(change_request::propose)
-        .service(change_request::approve)
-        .service(paper::record_registration_postal_response)
-        .service(paper::record_registration_postal_withdrawal)
-        .service(paper::record_registration_paper_payment)
-        .service(paper::record_change_request_postal_response)
-        .service(paper::record_change_request_postal_withdrawal)
-        .service(paper::record_change_request_paper_payment)
+        .service(examination::withdraw_change_request)
+        .service(examination::respond_to_change_request)
+        .service(examination::assign_change_request)
+        .service(examination::request_change_request_information)
+        .service(examination::propose_change_request_decision)
+        .service(examination::approve_change_request_decision)
+        .service(examination::record_registration_postal_response)
+        .service(examination::record_registration_postal_withdrawal)
+        .service(examination::record_registration_paper_payment)
+        .service(examination::record_change_request_postal_response)
+        .service(examination::record_change_request_postal_withdrawal)
+        .service(examination::record_change_request_paper_payment)
         .service(certificate::certificate)
         .service(certificate::certificate_svg)
         .service(certificate::certificate_pdf)
@@ -142,9 +174,18 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sandbox::decline)
         .service(payment::stripe_webhook)
         .service(payment::checkout_return)
+        .service(feed::list)
+        .service(webhook::create)
+        .service(webhook::list)
+        .service(webhook::delete)
+        .service(webhook::deliveries)
+        .service(webhook::test)
         .service(health::livez)
         .service(health::readyz)
-        .service(health::metrics);
+        .service(health::metrics)
+        .service(oauth::token)
+        .service(oauth::jwks)
+        .service(audit::list);
 }
 
 /// The OpenAPI document as served at `/openapi.json`.
@@ -154,7 +195,7 @@ pub fn openapi() -> OpenApi {
         .openapi(<BaseDoc as utoipa::OpenApi>::openapi())
         .configure(routes)
         .split_for_parts();
-    api
+    spec::complete(api)
 }
 
 async fn not_found(_: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
@@ -187,7 +228,7 @@ pub fn app(
         }))
         .configure(routes)
         .split_for_parts();
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec::complete(api)))
         .route(
             "/docs",
             web::get().to(|| async {

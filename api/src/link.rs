@@ -1,29 +1,30 @@
 //! Initial setting: a holder links a paper-era registration to their My Number.
 //! A wrong answer looks the same whether the registration exists or not, and
-//! five failures lock the caller out for a while.
+//! wrong answers lock the caller, and the registration named, out for a while
+//! (see [`lockout`]).
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use domain::my_number::MyNumber;
-use domain::registration::RegistrationCommand;
+use domain::registration::{HolderParticulars, QualificationRegistration, RegistrationCommand};
 use domain::{DomainError, Role};
 use projections::store::CommandError;
 use serde::Deserialize;
-use sqlx::Row;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::JsonBody;
+use crate::personal::MyNumberField;
 use crate::registration::{metadata, render_registration};
 use crate::AppState;
 
-/// Failures allowed within the window before attempts are locked.
-const MAX_FAILURES: i64 = 5;
-/// The window, in seconds.
-const WINDOW_SECONDS: i64 = 15 * 60;
+pub(crate) mod lockout;
 
-/// The details on the paper certificate, and the caller's My Number.
+/// The details on the paper certificate, and the caller's My Number. When
+/// the caller's token carries a name and date of birth verified by the
+/// identity provider, those are matched and the body's are not.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkInput {
@@ -34,7 +35,8 @@ pub struct LinkInput {
     pub given_name: String,
     pub date_of_birth: NaiveDate,
     /// 12 digits with a valid check digit; stored only in the vault.
-    pub my_number: String,
+    #[schema(value_type = String)]
+    pub my_number: MyNumberField,
 }
 
 fn not_matched() -> ApiError {
@@ -44,24 +46,28 @@ fn not_matched() -> ApiError {
     }
 }
 
-async fn locked_for(state: &AppState, principal: &str) -> Result<Option<u64>, ApiError> {
-    let row = sqlx::query(
-        "SELECT count(*) AS n,
-                extract(epoch FROM min(failed_at) + make_interval(secs => $2) - now())::bigint AS wait
-         FROM link_failures
-         WHERE principal = $1 AND failed_at > now() - make_interval(secs => $2)",
-    )
-    .bind(principal)
-    .bind(WINDOW_SECONDS as f64)
-    .fetch_one(&state.pool)
-    .await?;
-    let failures: i64 = row.get("n");
-    let wait: Option<i64> = row.get("wait");
-    Ok((failures >= MAX_FAILURES).then(|| wait.unwrap_or(WINDOW_SECONDS).max(1) as u64))
+/// The registration on the register that these particulars identify, if any.
+/// The work is the same whether the number exists or not: a number not on
+/// the register loads an aggregate that has no events, as a real one would be
+/// loaded, and every particular is compared.
+pub(crate) async fn identify(
+    state: &AppState,
+    qualification_code: &str,
+    registration_number: &str,
+    who: &HolderParticulars,
+) -> Result<Option<(Uuid, QualificationRegistration)>, ApiError> {
+    let found = projections::register::find(&state.pool, qualification_code, registration_number)
+        .await?
+        .map(|e| e.registration_id);
+    let id = found.unwrap_or(Uuid::nil());
+    let (reg, _) = state.registrations.load(&id.to_string()).await?;
+    let identified = reg.identified_by(who) && found.is_some();
+    Ok(identified.then_some((id, reg)))
 }
 
 /// Link an existing registration to your My Number (initial setting).
 #[utoipa::path(
+    operation_id = "link_registration",
     tag = "registrations",
     request_body = LinkInput,
     security(("bearer" = [])),
@@ -71,8 +77,8 @@ async fn locked_for(state: &AppState, principal: &str) -> Result<Option<u64>, Ap
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an applicant", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or no registration matches (LINK_NOT_MATCHED, the same answer whether it exists or not)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Five failed attempts: locked for a while (Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (INVALID_FORMAT: a registration number not in its qualification's registration_number_format), or no registration matches (LINK_NOT_MATCHED, the same answer whether it exists or not)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "TOO_MANY_ATTEMPTS: five wrong answers by this caller, or ten by anyone about this registration, within 15 minutes: locked for a while (Retry-After)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/registration-links")]
@@ -84,59 +90,64 @@ pub async fn link(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Applicant])?;
     let input = body.value;
-    let number = MyNumber::parse(&input.my_number).map_err(|_| {
+    let number = MyNumber::parse(input.my_number.as_str()).map_err(|_| {
         ApiError::Validation(vec![FieldError::new(
             "/my_number",
             "INVALID_CHECK_DIGIT",
             "must be 12 digits with a valid check digit",
         )])
     })?;
+    crate::qualifications::check_registration_number(
+        &state.catalogue,
+        Some(&input.qualification_code),
+        &input.registration_number,
+    )?;
     let actor = caller.0.clone();
-    if let Some(wait) = locked_for(&state, &actor.id).await? {
-        return Err(ApiError::TooManyRequests(wait));
-    }
-    let found = projections::register::find(
-        &state.pool,
+    let target = lockout::target(&input.qualification_code, &input.registration_number);
+    let attempt = lockout::attempt(&state, &actor.id, &target).await?;
+    // A token whose provider verified the person decides who they are;
+    // only without one does the body's word count.
+    let who = match &caller.1.verified {
+        Some(v) => HolderParticulars {
+            family_name: v.family_name.clone(),
+            given_name: v.given_name.clone(),
+            date_of_birth: v.date_of_birth,
+        },
+        None => HolderParticulars {
+            family_name: input.family_name,
+            given_name: input.given_name,
+            date_of_birth: input.date_of_birth,
+        },
+    };
+    let identified = identify(
+        &state,
         &input.qualification_code,
         &input.registration_number,
+        &who,
     )
     .await?;
     let mut linked = None;
-    if let Some(entry) = found {
-        let (reg, _) = state
+    if let Some((id, _)) = identified {
+        let my_number_ref = state.vault.store(&number).await?;
+        let command = RegistrationCommand::LinkHolder {
+            my_number_ref,
+            actor: actor.clone(),
+            at: Utc::now(),
+        };
+        match state
             .registrations
-            .load(&entry.registration_id.to_string())
-            .await?;
-        let same_person = reg.applicant.as_ref().is_some_and(|a| {
-            a.family_name == input.family_name.trim()
-                && a.given_name == input.given_name.trim()
-                && a.date_of_birth == input.date_of_birth
-        });
-        if same_person {
-            let my_number_ref = state.vault.store(&number).await?;
-            let command = RegistrationCommand::LinkHolder {
-                my_number_ref,
-                actor: actor.clone(),
-                at: Utc::now(),
-            };
-            let id = entry.registration_id.to_string();
-            match state
-                .registrations
-                .execute(&id, command, None, metadata(&req, &actor))
-                .await
-            {
-                Ok((reg, version)) => linked = Some((entry.registration_id, reg, version)),
-                Err(CommandError::Domain(DomainError::NotFound)) => {}
-                Err(e) => return Err(e.into()),
-            }
+            .execute(&id.to_string(), command, None, metadata(&req, &actor))
+            .await
+        {
+            Ok((reg, version)) => linked = Some((id, reg, version)),
+            Err(CommandError::Domain(DomainError::NotFound)) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     let Some((id, reg, version)) = linked else {
-        sqlx::query("INSERT INTO link_failures (principal) VALUES ($1)")
-            .bind(&actor.id)
-            .execute(&state.pool)
-            .await?;
+        attempt.counted();
         return Err(not_matched());
     };
+    attempt.succeeded(&state).await?;
     render_registration(&state, id, &reg, version, &actor).await
 }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use workers::notification::inbox;
 
 use crate::auth::Caller;
+use crate::case::CaseType;
 use crate::error::{ApiError, Problem};
 use crate::pagination;
 use crate::AppState;
@@ -23,6 +24,7 @@ pub struct InboxQuery {
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
 }
 
@@ -34,8 +36,7 @@ pub struct NotificationView {
     /// withdrawn, change_applied, certificate_ready or refund_issued.
     #[schema(example = "registered")]
     pub kind: String,
-    /// REGISTRATION or CHANGE_REQUEST.
-    pub case_type: &'static str,
+    pub case_type: CaseType,
     pub case_id: Uuid,
     /// `ja` or `en`.
     pub language: String,
@@ -59,6 +60,7 @@ pub struct NotificationPage {
 
 /// The caller's own notices, newest first.
 #[utoipa::path(
+    operation_id = "list_notifications",
     tag = "notifications",
     params(InboxQuery),
     security(("bearer" = [])),
@@ -87,9 +89,9 @@ pub async fn list(
             id: n.id,
             kind: n.kind,
             case_type: if n.case_type == "ChangeRequest" {
-                "CHANGE_REQUEST"
+                CaseType::ChangeRequest
             } else {
-                "REGISTRATION"
+                CaseType::Registration
             },
             case_id: n.case_id,
             language: n.language,

@@ -47,16 +47,25 @@ pub fn decode(cursor: Option<&str>) -> Result<Option<(DateTime<Utc>, Uuid)>, Api
 
 /// Splits a page fetched with `limit + 1` rows into the page and its next cursor.
 pub fn page<T>(
-    mut rows: Vec<T>,
+    rows: Vec<T>,
     limit: i64,
     key: impl Fn(&T) -> (DateTime<Utc>, Uuid),
 ) -> (Vec<T>, Option<String>) {
+    page_by(rows, limit, |r| {
+        let (at, id) = key(r);
+        encode(at, id)
+    })
+}
+
+/// [`page`] for lists keyed by their own cursor text (a sequence number).
+pub fn page_by<T>(
+    mut rows: Vec<T>,
+    limit: i64,
+    cursor: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
     if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        let next = rows.last().map(|r| {
-            let (at, id) = key(r);
-            encode(at, id)
-        });
+        let next = rows.last().map(cursor);
         (rows, next)
     } else {
         (rows, None)

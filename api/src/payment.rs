@@ -96,6 +96,7 @@ struct EventHead {
 /// Stripe's signed payment callbacks (`Stripe-Signature`, 300 s tolerance).
 /// The event is stored by its id before the 2xx; a repeat changes nothing.
 #[utoipa::path(
+    operation_id = "receive_stripe_webhook",
     tag = "payments",
     security(()),
     request_body(content = String, description = "A Stripe event, as Stripe sends it", content_type = "application/json"),
@@ -158,6 +159,7 @@ pub struct ReturnQuery {
 
 /// The page the applicant returns to from the checkout.
 #[utoipa::path(
+    operation_id = "checkout_return_page",
     tag = "payments",
     security(()),
     params(ReturnQuery),

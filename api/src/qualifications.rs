@@ -4,7 +4,55 @@ use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::case::Procedure;
+use crate::error::{ApiError, FieldError};
 use crate::AppState;
+
+/// Refuses a registration number not written in its qualification's format
+/// (422 naming the format), or an unknown qualification. Without a
+/// qualification the number must be in the format of at least one.
+pub(crate) fn check_registration_number(
+    catalogue: &domain::catalogue::Catalogue,
+    qualification_code: Option<&str>,
+    number: &str,
+) -> Result<(), ApiError> {
+    let refuse = |pointer: &str, code: &str, detail: String| {
+        Err(ApiError::Validation(vec![FieldError::new(
+            pointer, code, detail,
+        )]))
+    };
+    match qualification_code {
+        Some(code) => match catalogue.qualification(code) {
+            None => refuse(
+                "/qualification_code",
+                "UNKNOWN_VALUE",
+                format!("no qualification {code} in the catalogue"),
+            ),
+            Some(q) if q.accepts_number(number) => Ok(()),
+            Some(q) => refuse(
+                "/registration_number",
+                "INVALID_FORMAT",
+                format!(
+                    "must match the registration_number_format of {code}: {}",
+                    q.registration_number_format.as_str()
+                ),
+            ),
+        },
+        None if catalogue
+            .qualifications
+            .iter()
+            .any(|q| q.accepts_number(number)) =>
+        {
+            Ok(())
+        }
+        None => refuse(
+            "/registration_number",
+            "INVALID_FORMAT",
+            "must match the registration_number_format of a qualification (GET /v1/qualifications)"
+                .into(),
+        ),
+    }
+}
 
 /// An amount of money in whole yen.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -50,9 +98,8 @@ impl From<domain::money::Fee> for FeeView {
 /// A procedure offered for a qualification.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProcedureView {
-    /// NEW_REGISTRATION, CHANGE_NAME, CHANGE_ADDRESS, CHANGE_DOMICILE, REISSUE_CERTIFICATE or DELETE_REGISTRATION.
     #[schema(example = "NEW_REGISTRATION")]
-    pub procedure: &'static str,
+    pub procedure: Procedure,
     pub fee: FeeView,
     /// Days within which the office aims to decide.
     pub service_standard_days: i32,
@@ -68,6 +115,11 @@ pub struct QualificationView {
     pub ministry: String,
     /// Whether the registered domicile (honseki) is a registered matter.
     pub registers_domicile: bool,
+    /// How its registration numbers are written: a regular expression over
+    /// the whole number, e.g. `^[0-9]{1,10}$`, or for nursery teachers the
+    /// registering prefecture and six digits (`東京都-012345`).
+    #[schema(example = "^[0-9]{1,10}$")]
+    pub registration_number_format: String,
     pub procedures: Vec<ProcedureView>,
 }
 
@@ -79,6 +131,7 @@ pub struct QualificationList {
 
 /// The catalogue of qualifications with their procedures, fees and service standards.
 #[utoipa::path(
+    operation_id = "list_qualifications",
     tag = "catalogue",
     responses((status = 200, description = "The catalogue", body = QualificationList))
 )]
@@ -94,11 +147,12 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
             name_en: q.name_en.clone(),
             ministry: q.ministry.clone(),
             registers_domicile: q.registers_domicile,
+            registration_number_format: q.registration_number_format.as_str().to_owned(),
             procedures: q
                 .procedures
                 .iter()
                 .map(|p| ProcedureView {
-                    procedure: p.procedure.as_str(),
+                    procedure: p.procedure.into(),
                     fee: p.fee.into(),
                     service_standard_days: p.service_standard_days,
                 })

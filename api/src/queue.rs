@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::case::{self, CaseType, Procedure, Status};
 use crate::error::{ApiError, Problem};
 use crate::pagination;
 use crate::AppState;
@@ -19,7 +20,7 @@ use crate::AppState;
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// Only cases in this status, e.g. UNDER_EXAMINATION.
-    pub status: Option<String>,
+    pub status: Option<Status>,
     /// Only cases of this qualification.
     pub qualification_code: Option<String>,
     /// Only cases assigned to this examiner.
@@ -29,18 +30,18 @@ pub struct QueueQuery {
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
 }
 
 /// A case in the queue.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueueItem {
-    /// REGISTRATION or CHANGE_REQUEST.
-    pub case_type: String,
+    pub case_type: CaseType,
     pub case_id: Uuid,
     pub qualification_code: String,
-    pub procedure: String,
-    pub status: String,
+    pub procedure: Procedure,
+    pub status: Status,
     pub submitted_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub assigned_to: Option<String>,
@@ -58,6 +59,7 @@ pub struct QueuePage {
 
 /// The work queue over every kind of case, ordered by due date.
 #[utoipa::path(
+    operation_id = "list_queue",
     tag = "examination",
     params(QueueQuery),
     security(("bearer" = [])),
@@ -78,7 +80,7 @@ pub async fn list(
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
     let filter = QueueFilter {
-        status: q.status,
+        status: q.status.map(case::word),
         qualification_code: q.qualification_code,
         assigned_to: q.assigned_to,
         overdue: q.overdue.unwrap_or(false),
@@ -89,17 +91,19 @@ pub async fn list(
     let (rows, next_cursor) = pagination::page(rows, limit, |r| (r.due_at, r.case_id));
     let items = rows
         .into_iter()
-        .map(|r| QueueItem {
-            case_type: r.case_type,
-            case_id: r.case_id,
-            qualification_code: r.qualification_code,
-            procedure: r.procedure,
-            status: r.status,
-            submitted_at: r.submitted_at,
-            due_at: r.due_at,
-            assigned_to: r.assigned_to,
-            flags: serde_json::from_value(r.flags).unwrap_or_default(),
+        .map(|r| {
+            Ok(QueueItem {
+                case_type: case::parse(&r.case_type)?,
+                case_id: r.case_id,
+                qualification_code: r.qualification_code,
+                procedure: case::parse(&r.procedure)?,
+                status: case::parse(&r.status)?,
+                submitted_at: r.submitted_at,
+                due_at: r.due_at,
+                assigned_to: r.assigned_to,
+                flags: serde_json::from_value(r.flags).unwrap_or_default(),
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(HttpResponse::Ok().json(QueuePage { items, next_cursor }))
 }

@@ -78,6 +78,7 @@ fn escape(s: &str) -> String {
 
 /// The sandbox checkout page of a case.
 #[utoipa::path(
+    operation_id = "sandbox_checkout_page",
     tag = "sandbox",
     security(()),
     params(("id" = Uuid, Path, description = "The case id"), LinkToken),
@@ -187,6 +188,7 @@ async fn record(
 
 /// Pays the fee in the sandbox. Paying twice changes nothing.
 #[utoipa::path(
+    operation_id = "pay_in_sandbox",
     tag = "sandbox",
     security(()),
     params(("id" = Uuid, Path, description = "The case id"), LinkToken),
@@ -211,6 +213,7 @@ pub async fn pay(
 
 /// Declines the payment in the sandbox; the case keeps awaiting payment.
 #[utoipa::path(
+    operation_id = "decline_in_sandbox",
     tag = "sandbox",
     security(()),
     params(("id" = Uuid, Path, description = "The case id"), LinkToken),

@@ -15,6 +15,15 @@ const REQUEST_ID: &str = "x-request-id";
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// Whether a client's request id may be kept: it is stored in event metadata
+/// and printed in logs, so only a short token of letters, digits and `-_.:`.
+fn plain(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
 /// Assigns the request id and wraps the request in a span.
 pub async fn request_id(
     req: ServiceRequest,
@@ -24,7 +33,7 @@ pub async fn request_id(
         .headers()
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .filter(|v| plain(v))
         .map(str::to_owned)
         .unwrap_or_else(|| Uuid::new_v4().to_string());
     // W3C trace context: the trace id joins our span to the caller's trace.
@@ -54,4 +63,20 @@ pub async fn request_id(
             .insert(HeaderName::from_static(REQUEST_ID), value);
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain;
+
+    #[test]
+    fn only_short_plain_request_ids_are_kept() {
+        assert!(plain("5f0c6e1a-0b7e-4c55-9d0f-0e1c2f3a4b5c"));
+        assert!(plain("ministry.batch-42:7"));
+        assert!(!plain(""));
+        assert!(!plain(&"a".repeat(65)));
+        assert!(!plain("<script>"));
+        assert!(!plain("a b"));
+        assert!(!plain("name=山田"));
+    }
 }

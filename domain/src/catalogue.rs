@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::registration::number::{NumberFormat, NumberSeries};
+
 use crate::money::Fee;
 
 /// A procedure the office offers.
@@ -28,6 +30,18 @@ impl Procedure {
             Procedure::ReissueCertificate => "REISSUE_CERTIFICATE",
             Procedure::DeleteRegistration => "DELETE_REGISTRATION",
         }
+    }
+
+    /// Whether the national registers are asked to confirm the matters of a
+    /// case of this procedure (a re-issue or a deletion changes none of them).
+    pub fn asks_registers(self) -> bool {
+        matches!(
+            self,
+            Procedure::NewRegistration
+                | Procedure::ChangeName
+                | Procedure::ChangeAddress
+                | Procedure::ChangeDomicile
+        )
     }
 
     /// Parses the stable name.
@@ -65,12 +79,19 @@ pub struct Qualification {
     pub name_ja: String,
     /// Name in English.
     pub name_en: String,
-    /// Supervising ministry.
+    /// Supervising ministry, by name.
     pub ministry: String,
+    /// Codes of the supervising ministries (`MHLW`, `MEXT`, `CFA`); a
+    /// ministry caller sees only the qualifications listed here for it.
+    pub ministry_codes: Vec<String>,
     /// Whether the registered domicile (honseki) is a registered matter.
     pub registers_domicile: bool,
     /// Fee and service standard per procedure.
     pub procedures: Vec<ProcedureTerms>,
+    /// How its registration numbers are written (a regular expression).
+    pub registration_number_format: NumberFormat,
+    /// How new numbers are counted (nationally, or per prefecture).
+    pub registration_number_series: NumberSeries,
 }
 
 /// All qualifications the office keeps a register of.
@@ -84,6 +105,14 @@ impl Catalogue {
     /// Looks a qualification up by code.
     pub fn qualification(&self, code: &str) -> Option<&Qualification> {
         self.qualifications.iter().find(|q| q.code == code)
+    }
+
+    /// The codes of the qualifications `ministry` supervises.
+    pub fn supervised_by<'a>(&'a self, ministry: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.qualifications
+            .iter()
+            .filter(move |q| q.ministry_codes.iter().any(|m| m == ministry))
+            .map(|q| q.code.as_str())
     }
 
     /// The terms of a procedure for a qualification.

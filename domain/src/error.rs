@@ -66,6 +66,8 @@ pub enum DomainError {
     ReceivedInFuture,
     #[error("the registration number could not be allocated; try again")]
     Allocation,
+    #[error("the registering prefecture cannot be told: neither the address nor the registered domicile begins with a prefecture")]
+    PrefectureUnknown,
 }
 
 impl DomainError {
@@ -97,6 +99,7 @@ impl DomainError {
             DomainError::AmountMismatch => "PAYMENT_AMOUNT_MISMATCH",
             DomainError::NotPaperCase => "NOT_A_PAPER_CASE",
             DomainError::ReceivedInFuture => "RECEIVED_IN_FUTURE",
+            DomainError::PrefectureUnknown => "PREFECTURE_UNKNOWN",
         }
     }
 
@@ -109,7 +112,8 @@ impl DomainError {
             | DomainError::ReasonRequired
             | DomainError::AttachmentRequired
             | DomainError::AmountMismatch
-            | DomainError::ReceivedInFuture => ErrorKind::Invalid,
+            | DomainError::ReceivedInFuture
+            | DomainError::PrefectureUnknown => ErrorKind::Invalid,
             DomainError::NotAssignee
             | DomainError::AssignOthers
             | DomainError::FourEyes

@@ -6,6 +6,7 @@ pub mod attachment;
 pub mod catalogue;
 pub mod certificate;
 pub mod change_request;
+pub mod death_notification;
 pub mod error;
 pub mod examination;
 pub mod language;

@@ -9,7 +9,7 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 use crate::ProjectionError;
@@ -127,6 +127,42 @@ impl Attachments {
             .bind(ids)
             .execute(&self.pool)
             .await?;
+        Ok(Some(found))
+    }
+
+    /// Marks the ids a caller references inside the command's transaction and
+    /// resolves them in the same statement; None when any is not theirs (or
+    /// was cleaned up meanwhile). The row locks keep the clean-up off them
+    /// until the command commits, and a rolled-back command marks nothing.
+    pub async fn reference_in(
+        conn: &mut PgConnection,
+        ids: &[Uuid],
+        owner: &str,
+    ) -> Result<Option<Vec<AttachmentRef>>, ProjectionError> {
+        if ids.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let rows = sqlx::query(
+            "UPDATE attachments SET referenced_at = coalesce(referenced_at, now())
+             WHERE id = ANY($1) AND uploaded_by = $2
+             RETURNING id, content_type, size, sha256",
+        )
+        .bind(ids)
+        .bind(owner)
+        .fetch_all(conn)
+        .await?;
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(r) = rows.iter().find(|r| r.get::<Uuid, _>("id") == *id) else {
+                return Ok(None);
+            };
+            found.push(AttachmentRef {
+                id: *id,
+                content_type: r.get("content_type"),
+                size: r.get("size"),
+                sha256: r.get("sha256"),
+            });
+        }
         Ok(Some(found))
     }
 

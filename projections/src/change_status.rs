@@ -45,7 +45,8 @@ impl Projection for ChangeStatusProjection {
                 "INSERT INTO change_request_status
                    (id, registration_id, filed_by, holder, kind, channel, qualification_code, status,
                     submitted_at, version)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'SUBMITTED', $8, $9)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'SUBMITTED', $8, $9)
+                 ON CONFLICT (id) DO NOTHING",
             )
             .bind(id)
             .bind(registration_id)
@@ -119,6 +120,8 @@ pub struct ChangeFilter {
     /// Only requests this subject filed or holds the registration of (applicants).
     pub party: Option<String>,
     pub registration_id: Option<Uuid>,
+    /// Only these qualifications (a ministry's); `None`: all.
+    pub qualification_codes: Option<Vec<String>>,
     pub status: Option<String>,
     pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
@@ -134,6 +137,7 @@ pub async fn list(pool: &PgPool, f: &ChangeFilter) -> Result<Vec<ChangeRow>, Pro
            AND ($2::uuid IS NULL OR registration_id = $2)
            AND ($3::text IS NULL OR status = $3)
            AND ($4::timestamptz IS NULL OR (submitted_at, id) > ($4, $5))
+           AND ($7::text[] IS NULL OR qualification_code = ANY($7))
          ORDER BY submitted_at, id
          LIMIT $6",
     )
@@ -143,6 +147,7 @@ pub async fn list(pool: &PgPool, f: &ChangeFilter) -> Result<Vec<ChangeRow>, Pro
     .bind(f.after.map(|a| a.0))
     .bind(f.after.map(|a| a.1))
     .bind(f.limit + 1)
+    .bind(&f.qualification_codes)
     .fetch_all(pool)
     .await?;
     Ok(rows

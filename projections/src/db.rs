@@ -13,6 +13,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, Projecti
         .max_connections(max_connections)
         // A request waits this long for the database before it answers 503.
         .acquire_timeout(Duration::from_secs(5))
+        // No ping before every acquire (a round trip per request): a dead
+        // connection fails its first statement, which answers 503 and is
+        // closed, and the client retries.
+        .test_before_acquire(false)
         .connect(url)
         .await?)
 }

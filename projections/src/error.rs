@@ -17,4 +17,6 @@ pub enum ProjectionError {
     Vault(String),
     #[error("certificate: {0}")]
     Certificate(String),
+    #[error("catalogue: {0}")]
+    Catalogue(String),
 }

@@ -2,12 +2,15 @@
 //! built from events, and the stores the aggregates' services need (vault,
 //! catalogue, registration numbers).
 
+pub mod append;
 pub mod attachments;
+pub mod audit;
 pub mod catalogue;
 pub mod certificate;
 pub mod change_status;
 pub mod db;
 pub mod error;
+pub mod feed;
 pub mod inquiry;
 pub mod numbers;
 pub mod process;
@@ -18,5 +21,6 @@ pub mod status;
 pub mod store;
 pub mod subscription;
 pub mod vault;
+pub mod wake;
 
 pub use error::ProjectionError;

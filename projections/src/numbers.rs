@@ -5,6 +5,8 @@ use domain::registration::RegistrationNumbers;
 use domain::DomainError;
 use sqlx::PgPool;
 
+use crate::append::command_tx;
+
 /// Allocates numbers with one atomic upsert; concurrent callers serialise on
 /// the counter row, so two approvals never get the same number.
 pub struct PgRegistrationNumbers {
@@ -18,19 +20,34 @@ impl PgRegistrationNumbers {
     }
 }
 
+const NEXT: &str = "INSERT INTO registration_number_counters AS c (qualification_code, last_number)
+     VALUES ($1, 1)
+     ON CONFLICT (qualification_code) DO UPDATE SET last_number = c.last_number + 1
+     RETURNING last_number";
+
 #[async_trait]
 impl RegistrationNumbers for PgRegistrationNumbers {
     async fn next(&self, qualification_code: &str) -> Result<String, DomainError> {
-        let n: i64 = sqlx::query_scalar(
-            "INSERT INTO registration_number_counters AS c (qualification_code, last_number)
-             VALUES ($1, 1)
-             ON CONFLICT (qualification_code) DO UPDATE SET last_number = c.last_number + 1
-             RETURNING last_number",
-        )
-        .bind(qualification_code)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| {
+        // Inside a command the number is taken in the command's transaction:
+        // a refused append or a crash rolls it back, so the register has no
+        // gaps. The counter row stays locked until that commit, which orders
+        // concurrent approvals of one qualification.
+        let taken = match command_tx() {
+            Some(tx) => {
+                let mut tx = tx.lock().await;
+                sqlx::query_scalar::<_, i64>(NEXT)
+                    .bind(qualification_code)
+                    .fetch_one(&mut **tx)
+                    .await
+            }
+            None => {
+                sqlx::query_scalar::<_, i64>(NEXT)
+                    .bind(qualification_code)
+                    .fetch_one(&self.pool)
+                    .await
+            }
+        };
+        let n = taken.map_err(|e| {
             // The database's words stay in the log, never in an answer.
             tracing::error!(error = %e, "registration number allocation failed");
             DomainError::Allocation

@@ -144,7 +144,8 @@ impl Projection for QueueProjection {
             sqlx::query(
                 "INSERT INTO examiner_queue
                    (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at)
-                 VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $6)",
+                 VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $6)
+                 ON CONFLICT (case_id) DO NOTHING",
             )
             .bind(change.case_id)
             .bind(case.case_type)
@@ -157,7 +158,8 @@ impl Projection for QueueProjection {
             return Ok(());
         }
         match &change.flags {
-            // Only procedures whose matters the registers can confirm wait for them.
+            // Only procedures whose matters the registers confirm wait for them
+            // (the same list as `Procedure::asks_registers`).
             Some(FlagUpdate::Pending) => {
                 sqlx::query(
                     "UPDATE examiner_queue SET flags = payment_flags(flags) || jsonb_build_array($2::text)

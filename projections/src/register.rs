@@ -79,20 +79,37 @@ impl Projection for RegisterProjection {
         };
         let (qualification_code, registration_number, registered_on, family_name, given_name) =
             entry;
-        sqlx::query(
-            "INSERT INTO register
-               (qualification_code, registration_number, registration_id, family_name, given_name,
-                registered_on, status)
-             VALUES ($6, $2, $1, $3, $4, $5, 'REGISTERED')",
+        // A replayed event finds its row and changes nothing. A number held by
+        // another registration (two imports raced) must not stop the register
+        // for good: the first holder keeps the row and the clash is logged.
+        let holder: Uuid = sqlx::query_scalar(
+            "WITH inserted AS (
+               INSERT INTO register
+                 (qualification_code, registration_number, registration_id, family_name, given_name,
+                  registered_on, status)
+               VALUES ($6, $2, $1, $3, $4, $5, 'REGISTERED')
+               ON CONFLICT (qualification_code, registration_number) DO NOTHING
+               RETURNING registration_id)
+             SELECT registration_id FROM inserted
+             UNION ALL
+             SELECT registration_id FROM register
+             WHERE qualification_code = $6 AND registration_number = $2
+             LIMIT 1",
         )
         .bind(id)
-        .bind(registration_number)
+        .bind(&registration_number)
         .bind(family_name)
         .bind(given_name)
         .bind(registered_on)
-        .bind(qualification_code)
-        .execute(&mut *conn)
+        .bind(&qualification_code)
+        .fetch_one(&mut *conn)
         .await?;
+        if holder != id {
+            tracing::error!(
+                %qualification_code, %registration_number, registration_id = %id, holder = %holder,
+                "registration number already on the register for another registration"
+            );
+        }
         Ok(())
     }
 

@@ -33,32 +33,34 @@ pub struct SimulatedRegistry {
 }
 
 impl SimulatedRegistry {
-    /// Reads the fixture CSV (header as documented; no quoted fields).
-    /// A bad line is reported with its number.
+    /// Reads the fixture CSV (header as documented; quoted fields, CRLF and
+    /// a byte-order mark are fine). A bad line is reported with its number.
     pub fn from_csv(text: &str, vault: &Vault) -> Result<Self, ProjectionError> {
-        let mut lines = text.lines().enumerate();
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut lines = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes())
+            .into_records();
+        let fail = |what: String| ProjectionError::Command(format!("registry fixtures{what}"));
         match lines.next() {
-            Some((_, h)) if h.trim() == HEADER => {}
-            _ => {
-                return Err(ProjectionError::Command(format!(
-                    "registry fixtures: the first line must be `{HEADER}`"
-                )))
-            }
+            Some(Ok(h)) if h.iter().eq(HEADER.split(',')) => {}
+            _ => return Err(fail(format!(": the first line must be `{HEADER}`"))),
         }
         let mut records = HashMap::new();
-        for (n, line) in lines {
-            if line.trim().is_empty() {
+        for line in lines {
+            let f = line.map_err(|e| fail(format!(": not valid CSV: {e}")))?;
+            if f.iter().all(str::is_empty) {
                 continue;
             }
-            let bad = |why: &str| {
-                ProjectionError::Command(format!("registry fixtures line {}: {why}", n + 1))
-            };
-            let f: Vec<&str> = line.split(',').map(str::trim).collect();
+            let n = f.position().map_or(0, |p| p.line());
+            let bad = |why: &str| fail(format!(" line {n}: {why}"));
             if f.len() != 6 {
                 return Err(bad("expected 6 fields"));
             }
-            let number = MyNumber::parse(f[0]).map_err(|_| bad("invalid My Number"))?;
-            let domicile_resolved = match f[5] {
+            let number = MyNumber::parse(&f[0]).map_err(|_| bad("invalid My Number"))?;
+            let domicile_resolved = match &f[5] {
                 "RESOLVED" => true,
                 "UNRESOLVED" => false,
                 _ => return Err(bad("domicile_status must be RESOLVED or UNRESOLVED")),

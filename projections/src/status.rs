@@ -55,7 +55,8 @@ impl Projection for StatusProjection {
             sqlx::query(
                 "INSERT INTO registration_status
                    (id, owner, qualification_code, channel, status, submitted_at, due_at, version, updated_at)
-                 VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $6, $7, $8)",
+                 VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $6, $7, $8)
+                 ON CONFLICT (id) DO NOTHING",
             )
             .bind(id)
             .bind(owner)
@@ -80,7 +81,8 @@ impl Projection for StatusProjection {
                 "INSERT INTO registration_status
                    (id, qualification_code, channel, status, submitted_at, due_at,
                     registration_number, version, updated_at)
-                 VALUES ($1, $2, 'PAPER', 'REGISTERED', $3, $3, $4, $5, $6)",
+                 VALUES ($1, $2, 'PAPER', 'REGISTERED', $3, $3, $4, $5, $6)
+                 ON CONFLICT (id) DO NOTHING",
             )
             .bind(id)
             .bind(qualification_code)
@@ -164,6 +166,8 @@ pub struct StatusFilter {
     /// Only this owner's applications (applicants).
     pub owner: Option<String>,
     pub qualification_code: Option<String>,
+    /// Only these qualifications (a ministry's); `None`: all.
+    pub qualification_codes: Option<Vec<String>>,
     pub status: Option<String>,
     pub registration_number: Option<String>,
     /// Keyset cursor: (submitted_at, id) of the last row seen.
@@ -182,6 +186,7 @@ pub async fn list(pool: &PgPool, f: &StatusFilter) -> Result<Vec<StatusRow>, Pro
            AND ($3::text IS NULL OR status = $3)
            AND ($4::text IS NULL OR registration_number = $4)
            AND ($5::timestamptz IS NULL OR (submitted_at, id) > ($5, $6))
+           AND ($8::text[] IS NULL OR qualification_code = ANY($8))
          ORDER BY submitted_at, id
          LIMIT $7",
     )
@@ -192,6 +197,7 @@ pub async fn list(pool: &PgPool, f: &StatusFilter) -> Result<Vec<StatusRow>, Pro
     .bind(f.after.map(|a| a.0))
     .bind(f.after.map(|a| a.1))
     .bind(f.limit + 1)
+    .bind(&f.qualification_codes)
     .fetch_all(pool)
     .await?;
     Ok(rows

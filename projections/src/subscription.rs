@@ -6,19 +6,24 @@
 //! older than the snapshot's xmin are read: an event whose transaction commits
 //! after a later-started one is therefore never skipped.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool, Row};
 use tokio::sync::watch;
 
 use crate::ProjectionError;
 
-/// The Postgres channel the events table notifies on.
-pub const EVENTS_CHANNEL: &str = "shikaku_events";
+/// The Postgres channel processes tell each other of appends on.
+pub use crate::wake::EVENTS_CHANNEL;
+
+/// The least time from one batch's start to the next's, unless the first
+/// was full. Bounds the batches per second whatever the commit rate, at the
+/// cost of at most this much lag.
+const MIN_BATCH_GAP: Duration = Duration::from_millis(20);
 
 /// One event as a subscription sees it.
 #[derive(Debug, Clone)]
@@ -71,22 +76,30 @@ pub enum BatchOutcome {
     Locked,
 }
 
-/// Lag samples (seconds from append to view commit), for the benchmark and metrics.
+/// Lag samples (seconds from append to the batch's commit) per subscription,
+/// for the benchmark and metrics.
 #[derive(Debug, Default)]
 pub struct LagRecorder {
-    samples: Mutex<Vec<f64>>,
+    samples: Mutex<BTreeMap<&'static str, Vec<f64>>>,
 }
 
 impl LagRecorder {
-    fn record(&self, lag: f64) {
+    fn record(&self, name: &'static str, lags: impl Iterator<Item = f64>) {
         let mut s = self.samples.lock().unwrap_or_else(|p| p.into_inner());
-        if s.len() < 1_000_000 {
-            s.push(lag);
-        }
+        let v = s.entry(name).or_default();
+        v.extend(lags.take(1_000_000usize.saturating_sub(v.len())));
     }
 
-    /// Takes the samples recorded so far.
+    /// Takes the samples recorded so far, of every subscription.
     pub fn drain(&self) -> Vec<f64> {
+        self.drain_by_subscription()
+            .into_values()
+            .flatten()
+            .collect()
+    }
+
+    /// Takes the samples recorded so far, by subscription name.
+    pub fn drain_by_subscription(&self) -> BTreeMap<&'static str, Vec<f64>> {
         std::mem::take(&mut *self.samples.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
@@ -142,19 +155,9 @@ impl Subscription {
     /// Reads and applies one batch in one transaction.
     pub async fn run_once(&self) -> Result<BatchOutcome, ProjectionError> {
         let mut tx = self.pool.begin().await?;
-        let Some(row) = sqlx::query(
-            "SELECT last_transaction_id::text AS txid, last_global_position
-             FROM subscription_checkpoints WHERE name = $1 FOR UPDATE SKIP LOCKED",
-        )
-        .bind(self.name())
-        .fetch_optional(&mut *tx)
-        .await?
-        else {
+        let Some(events) = read_batch(&mut tx, self.name(), self.batch_size).await? else {
             return Ok(BatchOutcome::Locked);
         };
-        let txid: String = row.get("txid");
-        let position: i64 = row.get("last_global_position");
-        let events = read_batch(&mut tx, &txid, position, self.batch_size).await?;
         let Some(last) = events.last() else {
             return Ok(BatchOutcome::Applied(0));
         };
@@ -176,10 +179,12 @@ impl Subscription {
         .await?;
         tx.commit().await?;
         let now = Utc::now();
-        for e in &events {
-            self.lag
-                .record((now - e.recorded_at).num_microseconds().unwrap_or(0) as f64 / 1e6);
-        }
+        self.lag.record(
+            self.name(),
+            events
+                .iter()
+                .map(|e| (now - e.recorded_at).num_microseconds().unwrap_or(0) as f64 / 1e6),
+        );
         Ok(BatchOutcome::Applied(events.len()))
     }
 
@@ -218,12 +223,14 @@ impl Subscription {
         if let Err(e) = self.ensure_checkpoint().await {
             tracing::error!(subscription = self.name(), error = %e, "cannot create checkpoint");
         }
-        let poll = Duration::from_millis(250);
+        // A fallback only: commits wake subscriptions directly (see `wake`).
+        let poll = Duration::from_millis(500);
         let mut backoff = Duration::from_millis(100);
         loop {
             if *shutdown.borrow() {
                 return;
             }
+            let started = tokio::time::Instant::now();
             let pause = match self.run_once().await {
                 Ok(BatchOutcome::Applied(n)) if n as i64 >= self.batch_size => continue,
                 Ok(_) => {
@@ -242,6 +249,10 @@ impl Subscription {
                 _ = tokio::time::sleep(pause) => {}
                 _ = shutdown.changed() => {}
             }
+            // Every commit wakes every subscription: under load, batches this
+            // far apart gather the events of many commits into one
+            // transaction instead of running one (mostly empty) batch each.
+            tokio::time::sleep_until(started + MIN_BATCH_GAP).await;
         }
     }
 
@@ -284,64 +295,55 @@ impl Subscription {
     }
 }
 
+/// Locks the checkpoint (None when another runner holds it) and reads the
+/// batch after it, in one statement.
 async fn read_batch(
     conn: &mut PgConnection,
-    txid: &str,
-    position: i64,
+    name: &str,
     limit: i64,
-) -> Result<Vec<StoredEvent>, ProjectionError> {
+) -> Result<Option<Vec<StoredEvent>>, ProjectionError> {
     let rows = sqlx::query(
-        "SELECT global_position, transaction_id::text AS txid, aggregate_type, aggregate_id,
-                sequence, event_type, payload::jsonb AS payload, recorded_at
-         FROM events
-         WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
-           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-         ORDER BY transaction_id, global_position
-         LIMIT $3",
+        "WITH c AS (SELECT last_transaction_id, last_global_position FROM subscription_checkpoints
+                    WHERE name = $1 FOR UPDATE SKIP LOCKED)
+         SELECT true AS locked, e.global_position, e.transaction_id::text AS txid, e.aggregate_type,
+                e.aggregate_id, e.sequence, e.event_type, e.payload::jsonb AS payload, e.recorded_at
+         FROM c LEFT JOIN LATERAL (
+             SELECT * FROM events
+             WHERE (transaction_id, global_position) > (c.last_transaction_id, c.last_global_position)
+               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+             ORDER BY transaction_id, global_position
+             LIMIT $2) e ON true
+         ORDER BY e.transaction_id, e.global_position",
     )
-    .bind(txid)
-    .bind(position)
+    .bind(name)
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredEvent {
-            global_position: r.get("global_position"),
-            transaction_id: r.get("txid"),
-            aggregate_type: r.get("aggregate_type"),
-            aggregate_id: r.get("aggregate_id"),
-            sequence: r.get("sequence"),
-            event_type: r.get("event_type"),
-            payload: r.get("payload"),
-            recorded_at: r.get("recorded_at"),
-        })
-        .collect())
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.into_iter()
+            .filter(|r| r.get::<Option<i64>, _>("global_position").is_some())
+            .map(|r| StoredEvent {
+                global_position: r.get("global_position"),
+                transaction_id: r.get("txid"),
+                aggregate_type: r.get("aggregate_type"),
+                aggregate_id: r.get("aggregate_id"),
+                sequence: r.get("sequence"),
+                event_type: r.get("event_type"),
+                payload: r.get("payload"),
+                recorded_at: r.get("recorded_at"),
+            })
+            .collect(),
+    ))
 }
 
-/// Listens for NOTIFY on the events channel and bumps a counter that
-/// subscriptions wait on. A lost notification only delays until the next poll.
+/// The counter subscriptions wait on: appends in this process, and NOTIFY
+/// from others (see [`crate::wake`]). A lost wake-up only delays until the
+/// next poll.
 pub async fn listen(pool: &PgPool) -> Result<watch::Receiver<u64>, ProjectionError> {
-    let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(EVENTS_CHANNEL).await?;
-    let (tx, rx) = watch::channel(0u64);
-    tokio::spawn(async move {
-        loop {
-            match listener.recv().await {
-                Ok(_) => {
-                    tx.send_modify(|n| *n += 1);
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "event listener lost its connection; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-            if tx.is_closed() {
-                return;
-            }
-        }
-    });
-    Ok(rx)
+    crate::wake::listen(pool).await
 }
 
 /// Names of subscriptions that have been failing for longer than `grace`.

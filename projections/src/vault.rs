@@ -7,7 +7,7 @@ use domain::my_number::MyNumber;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 use crate::ProjectionError;
@@ -50,6 +50,17 @@ impl Vault {
 
     /// Stores a number (or finds it) and returns its opaque reference.
     pub async fn store(&self, number: &MyNumber) -> Result<Uuid, ProjectionError> {
+        let mut conn = self.pool.acquire().await?;
+        self.store_in(&mut conn, number).await
+    }
+
+    /// [`Vault::store`] on a connection, so the row commits with the command
+    /// that refers to it (no orphan ciphertext when that command fails).
+    pub async fn store_in(
+        &self,
+        conn: &mut PgConnection,
+        number: &MyNumber,
+    ) -> Result<Uuid, ProjectionError> {
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
         let ciphertext = self
@@ -68,7 +79,7 @@ impl Vault {
         .bind(self.lookup_token(number))
         .bind(&nonce[..])
         .bind(ciphertext)
-        .fetch_one(&self.pool)
+        .fetch_one(conn)
         .await?;
         Ok(id)
     }
@@ -94,14 +105,17 @@ impl Vault {
         )
     }
 
-    /// Decrypts a number for a stated purpose and records who asked, why and when.
-    /// None when the reference is unknown or its number was shredded.
+    /// Decrypts a number for a stated purpose and records who asked, why and
+    /// when, in the vault's reveal log and the audit log, in the same
+    /// transaction as the read. None when the reference is unknown or its
+    /// number was shredded.
     pub async fn reveal(
         &self,
         id: Uuid,
-        revealed_by: &str,
-        purpose: &str,
+        who: &crate::audit::Accessor,
     ) -> Result<Option<MyNumber>, ProjectionError> {
+        let revealed_by = who.actor.as_str();
+        let purpose = who.purpose.as_deref().unwrap_or("");
         let mut tx = self.pool.begin().await?;
         let Some(row) = sqlx::query("SELECT nonce, ciphertext FROM my_number_vault WHERE id = $1")
             .bind(id)
@@ -121,6 +135,14 @@ impl Vault {
         .bind(revealed_by)
         .bind(purpose)
         .execute(&mut *tx)
+        .await?;
+        crate::audit::record(
+            &mut *tx,
+            who,
+            crate::audit::AuditAction::RevealMyNumber,
+            None,
+            Some(id),
+        )
         .await?;
         let plain = self
             .cipher

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod certificates;
+pub mod ministry;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -94,7 +95,7 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings.public_url = String::new();
     settings.data_dir = std::env::temp_dir().join(format!("shikaku-test-{}", Uuid::new_v4()));
     settings.jwt_secret = Some("test-secret".into());
-    settings.vault_key = Some("11".repeat(32));
+    settings.vault_key = Some("11".repeat(32).into());
     settings.db_max_connections = 10;
     // Failed jobs retry quickly so tests see the retry.
     settings.job_backoff_base_ms = 50;

@@ -13,3 +13,4 @@ pub use error::WorkerError;
 pub use queue::{enqueue, Job, JobState, NewJob};
 pub use worker::{JobError, JobHandler, Worker, WorkerOptions};
 pub mod payment;
+pub mod webhook;

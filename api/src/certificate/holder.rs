@@ -44,6 +44,8 @@ async fn current(
     id: Uuid,
 ) -> Result<(IssuedCertificate, Claims, bool), ApiError> {
     let (reg, _) = visible(state, id, &caller.0).await?;
+    // Another ministry's case is 404, not 403: its existence must not leak.
+    crate::scope::check(state, caller, &reg.qualification_code)?;
     // Only the holder: examiners and ministries verify like anyone else.
     if caller.0.role != Role::Applicant {
         return Err(ApiError::wrong_role());
@@ -65,6 +67,7 @@ fn url(state: &AppState, token: &str) -> String {
 
 /// The holder's current digital certificate (owner only).
 #[utoipa::path(
+    operation_id = "get_certificate",
     tag = "certificates",
     params(("id" = Uuid, Path, description = "Registration id")),
     security(("bearer" = [])),
@@ -97,6 +100,7 @@ pub async fn certificate(
 
 /// The QR code of the certificate's verification URL, as SVG (owner only).
 #[utoipa::path(
+    operation_id = "get_certificate_qr_svg",
     tag = "certificates",
     params(("id" = Uuid, Path, description = "Registration id")),
     security(("bearer" = [])),
@@ -121,11 +125,13 @@ pub async fn certificate_svg(
 
 /// The printable certificate: A4 PDF in Japanese with the QR code (owner only).
 #[utoipa::path(
+    operation_id = "get_certificate_pdf",
     tag = "certificates",
     params(("id" = Uuid, Path, description = "Registration id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A4 PDF", body = String, content_type = "application/pdf"),
+        (status = 200, description = "A4 PDF", body = String, content_type = "application/pdf",
+            headers(("Content-Disposition" = String, description = "inline; filename=\"certificate-<id>.pdf\""))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only the holder fetches the certificate", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not yours", body = Problem, content_type = "application/problem+json"),

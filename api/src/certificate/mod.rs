@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use holder::{certificate, certificate_pdf, certificate_svg};
-pub use publish::{keys, status_list};
+pub use publish::{keys, status_list, JwkSetView};
 pub use verify::{page, verifications};
 
 /// What the certificate endpoints need: the signing key (for the status

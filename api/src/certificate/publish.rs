@@ -42,9 +42,11 @@ pub struct JwkSetView {
 /// The keys that verify certificates, the current one first and every
 /// retired one after it (their certificates stay valid).
 #[utoipa::path(
+    operation_id = "list_certificate_keys",
     tag = "certificates",
     responses(
-        (status = 200, description = "JWK Set", body = JwkSetView, content_type = "application/jwk-set+json"),
+        (status = 200, description = "JWK Set", body = JwkSetView, content_type = "application/jwk-set+json",
+            headers(("Cache-Control" = String, description = "public, max-age=300"))),
     )
 )]
 #[get("/v1/certificate-keys")]
@@ -74,9 +76,11 @@ pub async fn keys(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
 /// The Status List Token (IETF OAuth Token Status List, CWT form): one bit
 /// per certificate, 1 = revoked, zlib-compressed, signed like certificates.
 #[utoipa::path(
+    operation_id = "get_certificate_status_list",
     tag = "certificates",
     responses(
-        (status = 200, description = "COSE_Sign1 bytes of the status list token", body = String, content_type = "application/statuslist+cwt"),
+        (status = 200, description = "COSE_Sign1 bytes of the status list token", body = String, content_type = "application/statuslist+cwt",
+            headers(("Cache-Control" = String, description = "public, max-age=<the list's time to live>"))),
         (status = 500, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -74,6 +74,7 @@ fn result(verdict: &Verdict) -> VerificationResult {
 /// Verify a certificate: VALID, REVOKED or INVALID with the certified facts.
 /// Any forged or garbled token is INVALID (200), never an error.
 #[utoipa::path(
+    operation_id = "verify_certificate",
     tag = "certificates",
     request_body = VerificationRequest,
     responses(
@@ -103,10 +104,12 @@ pub struct PageQuery {
 
 /// The verification page (Japanese and English) a QR code opens.
 #[utoipa::path(
+    operation_id = "verification_page",
     tag = "certificates",
     params(PageQuery),
     responses(
-        (status = 200, description = "HTML page with VALID, REVOKED or INVALID and the certified facts", body = String, content_type = "text/html"),
+        (status = 200, description = "HTML page with VALID, REVOKED or INVALID and the certified facts", body = String, content_type = "text/html",
+            headers(("Cache-Control" = String, description = "no-store"), ("Referrer-Policy" = String, description = "no-referrer"))),
         (status = 400, description = "Malformed query string", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -27,8 +27,8 @@ pub struct ChangesInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewChangeRequest {
-    /// CHANGE_NAME, CHANGE_ADDRESS, CHANGE_DOMICILE, REISSUE_CERTIFICATE or DELETE_REGISTRATION.
-    #[schema(example = "CHANGE_NAME")]
+    /// What the request asks for.
+    #[schema(value_type = crate::case::ChangeKind, example = "CHANGE_NAME")]
     pub kind: String,
     #[serde(default)]
     pub changes: ChangesInput,

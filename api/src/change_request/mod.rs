@@ -5,25 +5,25 @@ mod input;
 mod resource;
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use cqrs_es::Aggregate;
 use domain::change_request::{ChangeDetails, ChangeRequest, ChangeRequestCommand};
-use domain::examination::ExaminationCommand;
-use domain::examination::Outcome;
 use domain::registration::{Channel, RegistrationCommand};
 use domain::{Actor, Role};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::case::{self, ChangeKind, ChangeOutcome, Status};
 use crate::error::{ApiError, Problem};
-use crate::extract::{etag, if_match, JsonBody};
+use crate::extract::{etag, JsonBody};
 use crate::idempotency::{self, Created};
-use crate::registration::{
-    metadata, AssignmentInput, ChannelInput, InformationRequestInput, OutcomeInput, ProposalInput,
-    ResponseInput,
-};
+use crate::registration::{metadata, ChannelInput};
 use crate::AppState;
+use domain::DomainError;
 pub use input::*;
+use projections::append::Tx;
+use projections::attachments::Attachments;
+use projections::store::{CommandError, Executed, Target};
 pub use resource::*;
 
 async fn render(
@@ -60,11 +60,12 @@ fn ok(body: ChangeRequestResource, version: usize) -> HttpResponse {
 
 /// File a change request against your registration (a relative may notify a death).
 #[utoipa::path(
+    operation_id = "create_change_request",
     tag = "change-requests",
     request_body = NewChangeRequest,
     params(
         ("id" = Uuid, Path, description = "The registration"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same body within 24 h"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Per caller, method and path: replays the first answer for the same body within 24 h"),
     ),
     security(("bearer" = [])),
     responses(
@@ -74,10 +75,10 @@ fn ok(body: ChangeRequestResource, version: usize) -> HttpResponse {
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not file on this channel", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not yours", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A request of this kind is open (CHANGE_REQUEST_OPEN), or the registration is not on the register", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request of this kind is open (CHANGE_REQUEST_OPEN), the registration is not on the register, or the same Idempotency-Key is still in flight (REQUEST_IN_FLIGHT)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, unknown kind, or procedure not offered for this qualification", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, unknown kind, procedure not offered for this qualification, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/registrations/{id}/change-requests")]
@@ -105,7 +106,6 @@ pub async fn create(
         });
     }
     let valid = input.validate().map_err(ApiError::Validation)?;
-    let attachments = crate::attachment::referenced(&state, &input.attachment_ids, &caller).await?;
     let registration_id = registration_id.into_inner();
     let details = ChangeDetails {
         kind: valid.kind,
@@ -113,28 +113,40 @@ pub async fn create(
         deletion_reason: valid.deletion_reason,
         date_of_death: input.date_of_death,
         notifier_relationship: input.notifier_relationship,
-        attachments,
+        attachments: vec![],
         note: valid.note,
         filed_by: actor.id.clone(),
         channel,
         email: input.email,
         preferred_language: valid.preferred_language,
     };
+    let attachment_ids = input.attachment_ids;
     idempotency::create(&state.pool, &req, &actor.id, &body.raw, || async {
-        let (request_id, request, version) =
-            file(&state, &req, &actor, registration_id, details).await?;
-        let body = render(&state, request_id, &request, version, &actor).await?;
-        Ok(Created {
-            location: format!("/v1/change-requests/{request_id}"),
-            etag: etag(version),
-            body: serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?,
-        })
+        let (tx, request_id, done) = file_in(
+            &state,
+            &req,
+            &actor,
+            registration_id,
+            details,
+            &attachment_ids,
+        )
+        .await?;
+        let body = resource::render(request_id, &done.state, done.version, done.history, &actor)
+            .ok_or(ApiError::NotFound)?;
+        Ok((
+            tx,
+            Created {
+                location: format!("/v1/change-requests/{request_id}"),
+                etag: etag(done.version),
+                body: serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?,
+            },
+        ))
     })
     .await
 }
 
 /// Files a change request: the registration reserves the slot, then the
-/// request opens. Returns its id, state and version.
+/// request opens, in one transaction. Returns its id, state and version.
 pub(crate) async fn file(
     state: &AppState,
     req: &HttpRequest,
@@ -142,38 +154,99 @@ pub(crate) async fn file(
     registration_id: Uuid,
     details: ChangeDetails,
 ) -> Result<(Uuid, ChangeRequest, usize), ApiError> {
+    let (tx, request_id, done) = file_in(state, req, actor, registration_id, details, &[]).await?;
+    tx.commit().await?;
+    projections::wake::appended();
+    Ok((request_id, done.state, done.version))
+}
+
+/// [`file`] up to the commit, which the caller makes (with its idempotency
+/// answer). The attachments are marked referenced in the same transaction, so
+/// a refused or crashed request marks none. A concurrent change of the
+/// registration restarts the whole transaction against its new state.
+async fn file_in(
+    state: &AppState,
+    req: &HttpRequest,
+    actor: &Actor,
+    registration_id: Uuid,
+    mut details: ChangeDetails,
+    attachment_ids: &[Uuid],
+) -> Result<(Tx, Uuid, Executed<ChangeRequest>), ApiError> {
     let request_id = Uuid::new_v4();
+    let mut attempts = 0;
+    loop {
+        let mut tx = state.pool.begin().await?;
+        if !attachment_ids.is_empty() {
+            details.attachments = Attachments::reference_in(&mut tx, attachment_ids, &actor.id)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+        }
+        let filed = file_once(
+            state,
+            tx,
+            req,
+            actor,
+            registration_id,
+            request_id,
+            details.clone(),
+        )
+        .await;
+        match filed {
+            Err(CommandError::Conflict) if attempts < 5 => attempts += 1,
+            other => return Ok(other.map(|(tx, done)| (tx, request_id, done))?),
+        }
+    }
+}
+
+async fn file_once(
+    state: &AppState,
+    tx: Tx,
+    req: &HttpRequest,
+    actor: &Actor,
+    registration_id: Uuid,
+    request_id: Uuid,
+    details: ChangeDetails,
+) -> Result<(Tx, Executed<ChangeRequest>), CommandError<DomainError>> {
     let now = Utc::now();
-    // The registration reserves the slot (one open request per kind);
-    // the process manager opens the request too if we stop after this.
+    let meta = metadata(req, actor);
+    // The registration reserves the slot (one open request per kind).
     let file = RegistrationCommand::FileChangeRequest {
         request_id,
         details: Box::new(details.clone()),
         actor: actor.clone(),
         at: now,
     };
-    let (reg, _) = state
+    let (tx, reg) = state
         .registrations
-        .execute(
+        .execute_in(
+            tx,
             &registration_id.to_string(),
             file,
             None,
-            metadata(req, actor),
+            &meta,
+            Target::Existing,
         )
         .await?;
-    // The process manager may open it at the same moment: both are idempotent.
+    // The process manager opens it too once it sees the slot taken: the
+    // request's Submit is idempotent, so whichever comes second adds nothing.
     let submit = ChangeRequestCommand::Submit {
         registration_id,
-        qualification_code: reg.qualification_code.clone(),
-        holder: reg.owner.clone(),
+        qualification_code: reg.state.qualification_code.clone(),
+        holder: reg.state.owner.clone(),
         details: Box::new(details),
         at: now,
     };
-    let (request, version) = state
+    state
         .change_requests
-        .execute(&request_id.to_string(), submit, None, metadata(req, actor))
-        .await?;
-    Ok((request_id, request, version))
+        .execute_in(
+            tx,
+            &request_id.to_string(),
+            submit,
+            None,
+            &meta,
+            Target::New,
+        )
+        .await
 }
 
 /// Filters and paging of the change-request list.
@@ -183,10 +256,12 @@ pub(crate) async fn file(
 pub struct ListQuery {
     /// Only requests against this registration.
     pub registration_id: Option<Uuid>,
-    pub status: Option<String>,
+    /// Only requests in this status.
+    pub status: Option<Status>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
 }
 
@@ -195,13 +270,13 @@ pub struct ListQuery {
 pub struct ChangeRequestSummary {
     pub id: Uuid,
     pub registration_id: Uuid,
-    pub kind: String,
-    pub channel: String,
+    pub kind: ChangeKind,
+    pub channel: case::Channel,
     pub qualification_code: String,
-    pub status: String,
+    pub status: Status,
     pub fee: crate::qualifications::Money,
     /// APPLIED once the registration changed; otherwise why it could not be.
-    pub outcome: Option<String>,
+    pub outcome: Option<ChangeOutcome>,
     pub submitted_at: chrono::DateTime<Utc>,
     pub version: i64,
 }
@@ -216,6 +291,7 @@ pub struct ChangeRequestPage {
 
 /// List change requests: applicants see those they filed or whose registration they hold.
 #[utoipa::path(
+    operation_id = "list_change_requests",
     tag = "change-requests",
     params(ListQuery),
     security(("bearer" = [])),
@@ -223,6 +299,8 @@ pub struct ChangeRequestPage {
         (status = 200, description = "A page of change requests, oldest first", body = ChangeRequestPage),
         (status = 400, description = "Invalid filter, cursor or limit", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A ministry client token without the registrations:read scope (INSUFFICIENT_SCOPE)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A ministry client over its rate (Retry-After)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/change-requests")]
@@ -234,10 +312,12 @@ pub async fn list(
     use projections::change_status::{self, ChangeFilter};
     let q = query.into_inner();
     let limit = crate::pagination::limit(q.limit)?;
+    caller.require_scope(crate::oauth::REGISTRATIONS_READ)?;
     let filter = ChangeFilter {
         party: (caller.0.role == Role::Applicant).then(|| caller.0.id.clone()),
+        qualification_codes: crate::scope::qualifications(&state, &caller),
         registration_id: q.registration_id,
-        status: q.status,
+        status: q.status.map(case::word),
         after: crate::pagination::decode(q.cursor.as_deref())?,
         limit,
     };
@@ -245,287 +325,69 @@ pub async fn list(
     let (rows, next_cursor) = crate::pagination::page(rows, limit, |r| (r.submitted_at, r.id));
     let items = rows
         .into_iter()
-        .map(|r| ChangeRequestSummary {
-            id: r.id,
-            registration_id: r.registration_id,
-            kind: r.kind,
-            channel: r.channel,
-            qualification_code: r.qualification_code,
-            status: r.status,
-            fee: crate::qualifications::Money::yen(r.fee_total),
-            outcome: r.outcome,
-            submitted_at: r.submitted_at,
-            version: r.version,
+        .map(|r| {
+            Ok(ChangeRequestSummary {
+                id: r.id,
+                registration_id: r.registration_id,
+                kind: case::parse(&r.kind)?,
+                channel: case::parse(&r.channel)?,
+                qualification_code: r.qualification_code,
+                status: case::parse(&r.status)?,
+                fee: crate::qualifications::Money::yen(r.fee_total),
+                outcome: r.outcome.as_deref().map(case::parse).transpose()?,
+                submitted_at: r.submitted_at,
+                version: r.version,
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(HttpResponse::Ok().json(ChangeRequestPage { items, next_cursor }))
 }
 
 /// The status of one change request, read from its events.
 #[utoipa::path(
+    operation_id = "get_change_request",
     tag = "change-requests",
-    params(("id" = Uuid, Path, description = "The change request")),
+    params(
+        ("id" = Uuid, Path, description = "The change request"),
+        ("X-Purpose" = Option<String>, Header, description = "Why staff read the particulars; kept in the audit log (at most 200 characters)"),
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The change request", body = ChangeRequestResource, headers(("ETag" = String, description = "Aggregate version"))),
+        (status = 400, description = "X-Purpose too long or not text (INVALID_PURPOSE)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such change request, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A ministry client token without the registrations:read scope (INSUFFICIENT_SCOPE)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such change request, not yours, or not of a qualification your ministry supervises", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A ministry client over its rate (Retry-After)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/change-requests/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require_scope(crate::oauth::REGISTRATIONS_READ)?;
     let id = id.into_inner();
     let (request, version) = state.change_requests.load(&id.to_string()).await?;
     let viewer = &caller.0;
-    let foreign = viewer.role == Role::Applicant && request.owner() != Some(viewer.id.as_str());
+    // An applicant sees a request they filed, and every request filed against a
+    // registration they hold (the list shows both).
+    let party = |who: Option<&str>| who == Some(viewer.id.as_str());
+    let foreign = viewer.role == Role::Applicant
+        && !party(request.owner())
+        && !party(request.holder.as_deref());
     if !request.exists() || foreign {
         return Err(ApiError::NotFound);
     }
-    Ok(ok(
-        render(&state, id, &request, version, viewer).await?,
-        version,
-    ))
-}
-
-async fn act(
-    state: &AppState,
-    req: &HttpRequest,
-    caller: &Caller,
-    id: Uuid,
-    command: impl FnOnce(Actor, DateTime<Utc>) -> ChangeRequestCommand,
-) -> Result<HttpResponse, ApiError> {
-    let expected = if_match(req)?;
-    let actor = caller.0.clone();
-    let meta = metadata(req, &actor);
-    let (request, version) = state
-        .change_requests
-        .execute(&id.to_string(), command(actor, Utc::now()), expected, meta)
-        .await?;
-    Ok(ok(
-        render(state, id, &request, version, &caller.0).await?,
-        version,
-    ))
-}
-
-/// Withdraw your change request while it is undecided.
-#[utoipa::path(
-    tag = "change-requests",
-    params(("id" = Uuid, Path, description = "The change request"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Withdrawn", body = ChangeRequestResource),
-        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only the filer may withdraw", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such change request, or not yours", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already decided", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/change-requests/{id}/withdrawal")]
-pub async fn withdraw(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        ChangeRequestCommand::Examination(ExaminationCommand::Withdraw { actor, at })
-    })
-    .await
-}
-
-/// Answer an information request on your change request.
-#[utoipa::path(
-    tag = "change-requests",
-    request_body = ResponseInput,
-    params(("id" = Uuid, Path, description = "The change request"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Back under examination", body = ChangeRequestResource),
-        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only the filer may respond", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such change request, or not yours", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No open information request", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/change-requests/{id}/responses")]
-pub async fn respond(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: JsonBody<ResponseInput>,
-) -> Result<HttpResponse, ApiError> {
-    let input = body.value;
-    input.validate().map_err(ApiError::Validation)?;
-    let attachments = crate::attachment::referenced(&state, &input.attachment_ids, &caller).await?;
-    act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        ChangeRequestCommand::Examination(ExaminationCommand::Respond {
-            message: input.message,
-            attachments,
-            actor,
-            at,
-        })
-    })
-    .await
-}
-
-/// Claim or reassign a change request.
-#[utoipa::path(
-    tag = "examination",
-    request_body = AssignmentInput,
-    params(("id" = Uuid, Path, description = "The change request"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Assigned", body = ChangeRequestResource),
-        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an examiner, or assigning someone else without being senior", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such change request", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already assigned or not under examination", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/change-requests/{id}/assignment")]
-pub async fn assign(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: JsonBody<AssignmentInput>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
-    let examiner = body.value.examiner.unwrap_or_else(|| caller.0.id.clone());
-    act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        ChangeRequestCommand::Examination(ExaminationCommand::Assign {
-            examiner,
-            actor,
-            at,
-        })
-    })
-    .await
-}
-
-/// Ask the filer for information; the request moves to ACTION_REQUIRED.
-#[utoipa::path(
-    tag = "examination",
-    request_body = InformationRequestInput,
-    params(("id" = Uuid, Path, description = "The change request"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Action required", body = ChangeRequestResource),
-        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the assigned examiner", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such change request", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not assigned or not under examination", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/change-requests/{id}/information-requests")]
-pub async fn request_information(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: JsonBody<InformationRequestInput>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
-    let input = body.value;
-    input.validate().map_err(ApiError::Validation)?;
-    act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        ChangeRequestCommand::Examination(ExaminationCommand::RequestInformation {
-            reason_code: input.reason_code,
-            message: input.message,
-            actor,
-            at,
-        })
-    })
-    .await
-}
-
-/// Propose APPROVE or REJECT for a change request.
-#[utoipa::path(
-    tag = "examination",
-    request_body = ProposalInput,
-    params(("id" = Uuid, Path, description = "The change request"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Proposal recorded", body = ChangeRequestResource),
-        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the assigned examiner", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such change request", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not assigned, not under examination, or a proposal is pending", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/change-requests/{id}/decision-proposals")]
-pub async fn propose(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: JsonBody<ProposalInput>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
-    let input = body.value;
-    input.validate().map_err(ApiError::Validation)?;
-    let outcome = match input.outcome {
-        OutcomeInput::Approve => Outcome::Approve,
-        OutcomeInput::Reject => Outcome::Reject,
-    };
-    act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        ChangeRequestCommand::Examination(ExaminationCommand::ProposeDecision {
-            outcome,
-            reason_code: input.reason_code,
-            note: input.note,
-            actor,
-            at,
-        })
-    })
-    .await
-}
-
-/// Confirm the pending proposal; on approval the registration changes.
-#[utoipa::path(
-    tag = "examination",
-    params(("id" = Uuid, Path, description = "The change request"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Decision in effect", body = ChangeRequestResource),
-        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a senior examiner, or the proposer (FOUR_EYES_REQUIRED)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such change request", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No proposal to approve, or already decided", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/change-requests/{id}/decision-approvals")]
-pub async fn approve(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::SeniorExaminer])?;
-    act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        ChangeRequestCommand::Examination(ExaminationCommand::ApproveDecision { actor, at })
-    })
-    .await
+    crate::scope::check(&state, &caller, &request.qualification_code)?;
+    let body = render(&state, id, &request, version, viewer).await?;
+    // Ministries see no particulars here (see resource.rs); staff reads are
+    // recorded before answering.
+    if caller.0.role != Role::Ministry {
+        let action = projections::audit::AuditAction::ReadChangeRequest;
+        crate::audit::record_read(&state, &req, &caller, action, id).await?;
+    }
+    Ok(ok(body, version))
 }

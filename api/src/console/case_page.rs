@@ -172,6 +172,16 @@ pub async fn show(
     let session = signed_in.0;
     let chrome = Chrome::new(&req, Some(&session));
     let case = load(&state, &chrome.t, case_type, id).await?;
+    // The page shows the particulars: the read is audited before it is served.
+    let reader = crate::auth::Caller(
+        domain::Actor::new(session.sub.clone(), session.role),
+        crate::auth::Grant::default(),
+    );
+    let action = match case_type {
+        crate::case::CaseType::Registration => projections::audit::AuditAction::ReadRegistration,
+        crate::case::CaseType::ChangeRequest => projections::audit::AuditAction::ReadChangeRequest,
+    };
+    crate::audit::record_read(&state, &req, &reader, action, id).await?;
     let notice = req
         .query_string()
         .split('&')

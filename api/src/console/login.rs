@@ -84,7 +84,7 @@ pub async fn sign_in(
     if expected.is_empty() || expected != form.csrf {
         return render(&state, &req, StatusCode::FORBIDDEN, Some("csrf_failed"));
     }
-    let Ok(actor) = state.tokens.verify(form.token.trim()) else {
+    let Ok(crate::auth::Caller(actor, _)) = state.auth.authenticate(form.token.trim()).await else {
         return render(
             &state,
             &req,

@@ -1,22 +1,16 @@
 //! Request bodies of the registration endpoints and their validation.
 
 use chrono::{NaiveDate, Utc};
-use domain::examination::REASON_CODES;
 use domain::language::Language;
 use domain::my_number::{MyNumber, MyNumberError};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::error::FieldError;
+use crate::personal::MyNumberField;
 
-/// How an application reached the office.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ChannelInput {
-    Online,
-    Paper,
-}
+/// How an application reached the office (the same words as in the resources).
+pub use crate::case::Channel as ChannelInput;
 
 /// An application for a new registration.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -39,8 +33,8 @@ pub struct NewRegistration {
     pub registered_domicile: String,
     pub email: String,
     /// 12 digits with a valid check digit. Stored only in the vault; never echoed.
-    #[schema(example = "123456789018")]
-    pub my_number: String,
+    #[schema(value_type = String, example = "123456789018")]
+    pub my_number: MyNumberField,
     /// Evidence of eligibility: the national examination pass number.
     pub exam_pass_number: String,
     /// ONLINE (default; applicants) or PAPER (entered by an examiner).
@@ -145,7 +139,7 @@ impl NewRegistration {
                 "must be after 1900-01-01",
             ));
         }
-        let number = match MyNumber::parse(&self.my_number) {
+        let number = match MyNumber::parse(self.my_number.as_str()) {
             Ok(n) => Some(n),
             Err(MyNumberError::Format) => {
                 errors.push(FieldError::new(
@@ -168,105 +162,5 @@ impl NewRegistration {
             Some(n) if errors.is_empty() => Ok(n),
             _ => Err(errors),
         }
-    }
-}
-
-/// The applicant's answer to an information request.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ResponseInput {
-    pub message: String,
-    /// Ids of uploaded attachments.
-    #[serde(default)]
-    pub attachment_ids: Vec<Uuid>,
-}
-
-impl ResponseInput {
-    /// Checks the message.
-    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        check_text(&mut errors, "message", &self.message, 2000);
-        errors.is_empty().then_some(()).ok_or(errors)
-    }
-}
-
-/// Claim or reassign a case.
-#[derive(Debug, Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct AssignmentInput {
-    /// The examiner to assign; defaults to the caller.
-    pub examiner: Option<String>,
-}
-
-/// Ask the applicant for information.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InformationRequestInput {
-    /// One of DOMICILE_UNRESOLVED, DOCUMENT_MISSING, FEE_UNPAID, IDENTITY_MISMATCH, NOT_ELIGIBLE, DISQUALIFIED, DUPLICATE.
-    #[schema(example = "DOCUMENT_MISSING")]
-    pub reason_code: String,
-    pub message: String,
-}
-
-fn reason(errors: &mut Vec<FieldError>, value: &str) {
-    if !REASON_CODES.contains(&value) {
-        errors.push(FieldError::new(
-            "/reason_code",
-            "UNKNOWN_VALUE",
-            format!("must be one of {}", REASON_CODES.join(", ")),
-        ));
-    }
-}
-
-impl InformationRequestInput {
-    /// Checks the reason code and message.
-    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        reason(&mut errors, &self.reason_code);
-        check_text(&mut errors, "message", &self.message, 2000);
-        errors.is_empty().then_some(()).ok_or(errors)
-    }
-}
-
-/// APPROVE or REJECT.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum OutcomeInput {
-    Approve,
-    Reject,
-}
-
-/// Propose a decision for a senior examiner to confirm.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProposalInput {
-    pub outcome: OutcomeInput,
-    /// Required for REJECT; one of the stable reason codes.
-    pub reason_code: Option<String>,
-    #[serde(default)]
-    pub note: String,
-}
-
-impl ProposalInput {
-    /// Checks the reason code and note.
-    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        match (&self.reason_code, self.outcome) {
-            (Some(code), _) => reason(&mut errors, code),
-            (None, OutcomeInput::Reject) => errors.push(FieldError::new(
-                "/reason_code",
-                "REQUIRED",
-                "a rejection needs a reason code",
-            )),
-            (None, OutcomeInput::Approve) => {}
-        }
-        if self.note.chars().count() > 2000 {
-            errors.push(FieldError::new(
-                "/note",
-                "TOO_LONG",
-                "must be at most 2000 characters",
-            ));
-        }
-        errors.is_empty().then_some(()).ok_or(errors)
     }
 }

@@ -6,10 +6,8 @@ mod resource;
 use std::collections::HashMap;
 
 use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use cqrs_es::Aggregate;
-use domain::examination::ExaminationCommand;
-use domain::examination::Outcome;
 use domain::registration::{Applicant, Channel, QualificationRegistration, RegistrationCommand};
 use domain::{Actor, Role};
 use projections::status::{self, StatusFilter};
@@ -18,13 +16,16 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::case::{self, Status};
 use crate::error::{ApiError, Problem};
-use crate::extract::{etag, if_match, JsonBody};
+use crate::extract::{etag, JsonBody};
 use crate::idempotency::{self, Created};
 use crate::qualifications::Money;
 use crate::telemetry::RequestId;
 use crate::{pagination, AppState};
 pub use input::*;
+use projections::append::Tx;
+use projections::store::Target;
 pub use resource::*;
 
 pub(crate) fn metadata(req: &HttpRequest, actor: &Actor) -> HashMap<String, String> {
@@ -88,36 +89,12 @@ pub(crate) async fn render_registration(
     Ok(respond_with(body, version))
 }
 
-async fn show(state: &AppState, id: Uuid, viewer: &Actor) -> Result<HttpResponse, ApiError> {
-    let (reg, version) = visible(state, id, viewer).await?;
-    let body = resource(state, id, &reg, version, viewer).await?;
-    Ok(respond_with(body, version))
-}
-
-/// Runs one command against a registration and answers with its new state.
-async fn act(
-    state: &AppState,
-    req: &HttpRequest,
-    caller: &Caller,
-    id: Uuid,
-    command: impl FnOnce(Actor, DateTime<Utc>) -> RegistrationCommand,
-) -> Result<HttpResponse, ApiError> {
-    let expected = if_match(req)?;
-    let actor = caller.0.clone();
-    let meta = metadata(req, &actor);
-    let (reg, version) = state
-        .registrations
-        .execute(&id.to_string(), command(actor, Utc::now()), expected, meta)
-        .await?;
-    let body = resource(state, id, &reg, version, &caller.0).await?;
-    Ok(respond_with(body, version))
-}
-
 /// Apply for a new registration (applicants online; examiners enter paper applications).
 #[utoipa::path(
+    operation_id = "create_registration",
     tag = "registrations",
     request_body = NewRegistration,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same body within 24 h")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Per caller, method and path: replays the first answer for the same body within 24 h")),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Submitted; pay at payment.checkout_url", body = RegistrationResource,
@@ -160,17 +137,24 @@ pub async fn create(
         .is_some();
     let number = input.validate(known).map_err(ApiError::Validation)?;
     idempotency::create(&state.pool, &req, &actor.id, &body.raw, || async {
-        let (id, resource, version) = submit(&state, &req, &actor, channel, input, &number).await?;
-        Ok(Created {
-            location: format!("/v1/registrations/{id}"),
-            etag: etag(version),
-            body: serde_json::to_vec(&resource).map_err(|e| ApiError::Internal(e.to_string()))?,
-        })
+        let tx = state.pool.begin().await?;
+        let (tx, id, resource, version) =
+            submit_in(&state, tx, &req, &actor, channel, input, &number).await?;
+        Ok((
+            tx,
+            Created {
+                location: format!("/v1/registrations/{id}"),
+                etag: etag(version),
+                body: serde_json::to_vec(&resource)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+            },
+        ))
     })
     .await
 }
 
-/// Stores the My Number in the vault and submits an application.
+/// Stores the My Number in the vault and submits an application, in one
+/// transaction.
 pub(crate) async fn submit(
     state: &AppState,
     req: &HttpRequest,
@@ -179,7 +163,27 @@ pub(crate) async fn submit(
     input: NewRegistration,
     number: &domain::my_number::MyNumber,
 ) -> Result<(Uuid, RegistrationResource, usize), ApiError> {
-    let my_number_ref = state.vault.store(number).await?;
+    let tx = state.pool.begin().await?;
+    let (tx, id, resource, version) =
+        submit_in(state, tx, req, actor, channel, input, number).await?;
+    tx.commit().await?;
+    projections::wake::appended();
+    Ok((id, resource, version))
+}
+
+/// [`submit`] inside `tx`, which the caller commits (with its idempotency
+/// answer): the vault row and the events commit together or not at all. The
+/// id is new, so no events are read, and the timeline is the appended events.
+async fn submit_in(
+    state: &AppState,
+    mut tx: Tx,
+    req: &HttpRequest,
+    actor: &Actor,
+    channel: Channel,
+    input: NewRegistration,
+    number: &domain::my_number::MyNumber,
+) -> Result<(Tx, Uuid, RegistrationResource, usize), ApiError> {
+    let my_number_ref = state.vault.store_in(&mut tx, number).await?;
     let id = Uuid::new_v4();
     let command = RegistrationCommand::Submit {
         qualification_code: input.qualification_code,
@@ -205,12 +209,19 @@ pub(crate) async fn submit(
         actor: actor.clone(),
         at: Utc::now(),
     };
-    let (reg, version) = state
+    let (tx, done) = state
         .registrations
-        .execute(&id.to_string(), command, Some(0), metadata(req, actor))
+        .execute_in(
+            tx,
+            &id.to_string(),
+            command,
+            Some(0),
+            &metadata(req, actor),
+            Target::New,
+        )
         .await?;
-    let resource = resource(state, id, &reg, version, actor).await?;
-    Ok((id, resource, version))
+    let resource = resource::render(id, &done.state, done.version, done.history, actor);
+    Ok((tx, id, resource, done.version))
 }
 
 /// Filters and paging of the registration list.
@@ -218,18 +229,21 @@ pub(crate) async fn submit(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    pub status: Option<String>,
+    /// Only applications in this status.
+    pub status: Option<Status>,
     pub qualification_code: Option<String>,
     /// Look a registration up by its number.
     pub registration_number: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<i64>,
 }
 
 /// List applications: applicants see their own; examiners and ministries all, with filters.
 #[utoipa::path(
+    operation_id = "list_registrations",
     tag = "registrations",
     params(ListQuery),
     security(("bearer" = [])),
@@ -237,6 +251,9 @@ pub struct ListQuery {
         (status = 200, description = "A page of applications, oldest first", body = RegistrationPage),
         (status = 400, description = "Invalid filter, cursor or limit", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "registration_number not in the registration_number_format of its qualification (INVALID_FORMAT), or an unknown qualification_code with it", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A ministry client token without the registrations:read scope (INSUFFICIENT_SCOPE)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A ministry client over its rate (Retry-After)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/registrations")]
@@ -247,10 +264,19 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
+    caller.require_scope(crate::oauth::REGISTRATIONS_READ)?;
+    if let Some(number) = &q.registration_number {
+        crate::qualifications::check_registration_number(
+            &state.catalogue,
+            q.qualification_code.as_deref(),
+            number,
+        )?;
+    }
     let filter = StatusFilter {
         owner: (caller.0.role == Role::Applicant).then(|| caller.0.id.clone()),
+        qualification_codes: crate::scope::qualifications(&state, &caller),
         qualification_code: q.qualification_code,
-        status: q.status,
+        status: q.status.map(case::word),
         registration_number: q.registration_number,
         after: pagination::decode(q.cursor.as_deref())?,
         limit,
@@ -259,260 +285,58 @@ pub async fn list(
     let (rows, next_cursor) = pagination::page(rows, limit, |r| (r.submitted_at, r.id));
     let items = rows
         .into_iter()
-        .map(|r| RegistrationSummary {
-            id: r.id,
-            status: r.status,
-            qualification_code: r.qualification_code,
-            channel: r.channel,
-            fee: Money::yen(r.fee_total),
-            paid: r.paid,
-            submitted_at: r.submitted_at,
-            due_at: r.due_at,
-            registration_number: r.registration_number,
-            version: r.version,
+        .map(|r| {
+            Ok(RegistrationSummary {
+                id: r.id,
+                status: case::parse(&r.status)?,
+                qualification_code: r.qualification_code,
+                channel: case::parse(&r.channel)?,
+                fee: Money::yen(r.fee_total),
+                paid: r.paid,
+                submitted_at: r.submitted_at,
+                due_at: r.due_at,
+                registration_number: r.registration_number,
+                version: r.version,
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(HttpResponse::Ok().json(RegistrationPage { items, next_cursor }))
 }
 
 /// The status of one application, read from its events (never stale).
 #[utoipa::path(
+    operation_id = "get_registration",
     tag = "registrations",
-    params(("id" = Uuid, Path, description = "The application id")),
+    params(
+        ("id" = Uuid, Path, description = "The application id"),
+        ("X-Purpose" = Option<String>, Header, description = "Why staff or a ministry read the particulars; kept in the audit log (at most 200 characters)"),
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The application", body = RegistrationResource, headers(("ETag" = String, description = "Aggregate version"))),
+        (status = 400, description = "X-Purpose too long or not text (INVALID_PURPOSE)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such application, or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A ministry client token without the registrations:read scope (INSUFFICIENT_SCOPE)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such application, not yours, or not of a qualification your ministry supervises", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A ministry client over its rate (Retry-After)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/registrations/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    show(&state, id.into_inner(), &caller.0).await
-}
-
-/// Withdraw your application while it is undecided.
-#[utoipa::path(
-    tag = "registrations",
-    params(("id" = Uuid, Path, description = "The application id"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Withdrawn", body = RegistrationResource),
-        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only the applicant may withdraw", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such application, or not yours", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already decided (ALREADY_DECIDED)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/registrations/{id}/withdrawal")]
-pub async fn withdraw(
-    state: web::Data<AppState>,
     req: HttpRequest,
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        RegistrationCommand::Examination(ExaminationCommand::Withdraw { actor, at })
-    })
-    .await
-}
-
-/// Answer an information request (ACTION_REQUIRED), optionally with attachments.
-#[utoipa::path(
-    tag = "registrations",
-    request_body = ResponseInput,
-    params(("id" = Uuid, Path, description = "The application id"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Back under examination", body = RegistrationResource),
-        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only the applicant may respond", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such application, or not yours", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No open information request (NOT_ACTION_REQUIRED)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/registrations/{id}/responses")]
-pub async fn respond(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: JsonBody<ResponseInput>,
-) -> Result<HttpResponse, ApiError> {
-    let input = body.value;
-    input.validate().map_err(ApiError::Validation)?;
-    let attachments = crate::attachment::referenced(&state, &input.attachment_ids, &caller).await?;
-    act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        RegistrationCommand::Examination(ExaminationCommand::Respond {
-            message: input.message,
-            attachments,
-            actor,
-            at,
-        })
-    })
-    .await
-}
-
-/// Claim a case (examiner, for themselves) or reassign it (senior examiner).
-#[utoipa::path(
-    tag = "examination",
-    request_body = AssignmentInput,
-    params(("id" = Uuid, Path, description = "The application id"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Assigned", body = RegistrationResource),
-        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an examiner, or assigning someone else without being senior", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already assigned, not under examination, or a concurrent claim won", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/registrations/{id}/assignment")]
-pub async fn assign(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: JsonBody<AssignmentInput>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
-    let examiner = body.value.examiner.unwrap_or_else(|| caller.0.id.clone());
-    act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        RegistrationCommand::Examination(ExaminationCommand::Assign {
-            examiner,
-            actor,
-            at,
-        })
-    })
-    .await
-}
-
-/// Ask the applicant for information; the case moves to ACTION_REQUIRED.
-#[utoipa::path(
-    tag = "examination",
-    request_body = InformationRequestInput,
-    params(("id" = Uuid, Path, description = "The application id"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Action required from the applicant", body = RegistrationResource),
-        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the assigned examiner", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not assigned, not under examination, or a proposal is pending", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/registrations/{id}/information-requests")]
-pub async fn request_information(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: JsonBody<InformationRequestInput>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
-    let input = body.value;
-    input.validate().map_err(ApiError::Validation)?;
-    act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        RegistrationCommand::Examination(ExaminationCommand::RequestInformation {
-            reason_code: input.reason_code,
-            message: input.message,
-            actor,
-            at,
-        })
-    })
-    .await
-}
-
-/// Propose APPROVE or REJECT; a senior examiner other than you confirms.
-#[utoipa::path(
-    tag = "examination",
-    request_body = ProposalInput,
-    params(("id" = Uuid, Path, description = "The application id"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Proposal recorded", body = RegistrationResource),
-        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the assigned examiner", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not assigned, not under examination, or a proposal is pending", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/registrations/{id}/decision-proposals")]
-pub async fn propose(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<Uuid>,
-    body: JsonBody<ProposalInput>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
-    let input = body.value;
-    input.validate().map_err(ApiError::Validation)?;
-    let outcome = match input.outcome {
-        OutcomeInput::Approve => Outcome::Approve,
-        OutcomeInput::Reject => Outcome::Reject,
-    };
-    act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        RegistrationCommand::Examination(ExaminationCommand::ProposeDecision {
-            outcome,
-            reason_code: input.reason_code,
-            note: input.note,
-            actor,
-            at,
-        })
-    })
-    .await
-}
-
-/// Confirm the pending proposal (a senior examiner who did not propose it).
-/// On approval the registration number is assigned.
-#[utoipa::path(
-    tag = "examination",
-    params(("id" = Uuid, Path, description = "The application id"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Decision in effect", body = RegistrationResource),
-        (status = 400, description = "Malformed If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a senior examiner, or the proposer (FOUR_EYES_REQUIRED)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No proposal to approve, or already decided", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/v1/registrations/{id}/decision-approvals")]
-pub async fn approve(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::SeniorExaminer])?;
-    act(&state, &req, &caller, id.into_inner(), |actor, at| {
-        RegistrationCommand::Examination(ExaminationCommand::ApproveDecision { actor, at })
-    })
-    .await
+    caller.require_scope(crate::oauth::REGISTRATIONS_READ)?;
+    let id = id.into_inner();
+    let (reg, version) = visible(&state, id, &caller.0).await?;
+    crate::scope::check(&state, &caller, &reg.qualification_code)?;
+    let body = resource(&state, id, &reg, version, &caller.0).await?;
+    // Recorded before answering: a read that cannot be audited is not served.
+    if body.applicant.is_some() || body.register_entry.is_some() {
+        let action = projections::audit::AuditAction::ReadRegistration;
+        crate::audit::record_read(&state, &req, &caller, action, id).await?;
+    }
+    Ok(respond_with(body, version))
 }

@@ -2,13 +2,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::examination::CaseStatus;
-use domain::registration::{Channel, QualificationRegistration};
+use domain::registration::QualificationRegistration;
 use domain::{Actor, Role};
 use projections::store::HistoryEntry;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::case::{Channel, Status};
+use crate::examination::{InformationRequestView, ProposalView, TimelineEntry};
 use crate::payment::PaymentView;
 use crate::qualifications::Money;
 
@@ -28,45 +30,28 @@ pub struct ApplicantView {
     pub preferred_language: &'static str,
 }
 
-/// An open request for information.
+/// The register's entry of a registered person: what a ministry may read of
+/// the holders of its qualifications (never an address, contact details or a
+/// My Number).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct InformationRequestView {
-    pub reason_code: String,
-    pub message: String,
-}
-
-/// A decision waiting for a senior examiner (examiners only).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProposalView {
-    /// APPROVE or REJECT.
-    pub outcome: String,
-    pub reason_code: Option<String>,
-    pub note: String,
-    pub proposed_by: String,
-}
-
-/// One step in the case's history.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TimelineEntry {
-    /// The event, e.g. ApplicationSubmitted.
-    pub event: String,
-    pub at: DateTime<Utc>,
-    /// The change request that caused it, for changes of registered matters.
-    pub change_request_id: Option<String>,
+pub struct RegisterEntryView {
+    pub family_name: String,
+    pub given_name: String,
+    pub family_name_kana: String,
+    pub given_name_kana: String,
+    pub date_of_birth: NaiveDate,
 }
 
 /// A registration application and, once registered, the registration.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegistrationResource {
     pub id: Uuid,
-    /// SUBMITTED, AWAITING_PAYMENT, UNDER_EXAMINATION, ACTION_REQUIRED, APPROVED, REGISTERED, REJECTED or WITHDRAWN.
     #[schema(example = "AWAITING_PAYMENT")]
-    pub status: &'static str,
+    pub status: Status,
     /// The reason of an open information request or of a rejection.
     pub reason_code: Option<String>,
     pub qualification_code: String,
-    /// ONLINE or PAPER.
-    pub channel: &'static str,
+    pub channel: Channel,
     pub fee: Money,
     pub payment: PaymentView,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -83,33 +68,11 @@ pub struct RegistrationResource {
     pub decision_proposal: Option<ProposalView>,
     /// Not shown to ministries.
     pub applicant: Option<ApplicantView>,
+    /// Ministries only, once registered: the register's entry.
+    pub register_entry: Option<RegisterEntryView>,
     pub timeline: Vec<TimelineEntry>,
     /// The aggregate version; also the ETag.
     pub version: usize,
-}
-
-impl From<&domain::examination::Proposal> for ProposalView {
-    fn from(p: &domain::examination::Proposal) -> Self {
-        Self {
-            outcome: match p.outcome {
-                domain::examination::Outcome::Approve => "APPROVE".into(),
-                domain::examination::Outcome::Reject => "REJECT".into(),
-            },
-            reason_code: p.reason_code.clone(),
-            note: p.note.clone(),
-            proposed_by: p.by.clone(),
-        }
-    }
-}
-
-impl From<HistoryEntry> for TimelineEntry {
-    fn from(h: HistoryEntry) -> Self {
-        Self {
-            event: h.event_type,
-            at: h.recorded_at,
-            change_request_id: h.change_request_id,
-        }
-    }
 }
 
 /// Renders a registration for `viewer`.
@@ -126,7 +89,7 @@ pub fn render(
     let sees_person = internal || viewer.role == Role::Applicant;
     RegistrationResource {
         id,
-        status: status.as_str(),
+        status: status.into(),
         reason_code: match status {
             CaseStatus::ActionRequired => exam.open_request.as_ref().map(|r| r.0.clone()),
             CaseStatus::Rejected => exam.rejection_reason.clone(),
@@ -134,8 +97,8 @@ pub fn render(
         },
         qualification_code: reg.qualification_code.clone(),
         channel: match reg.channel {
-            Some(Channel::Paper) => "PAPER",
-            _ => "ONLINE",
+            Some(domain::registration::Channel::Paper) => Channel::Paper,
+            _ => Channel::Online,
         },
         fee: Money::yen(reg.examination.fee.total()),
         payment: PaymentView::of(exam),
@@ -143,12 +106,15 @@ pub fn render(
         due_at: reg.due_at,
         registration_number: reg.registration_number.clone(),
         registered_on: reg.registered_on,
-        information_request: exam.open_request.as_ref().map(|(reason_code, message)| {
-            InformationRequestView {
+        // The examiner's message is free text about the person: not for ministries.
+        information_request: exam
+            .open_request
+            .as_ref()
+            .filter(|_| viewer.role != Role::Ministry)
+            .map(|(reason_code, message)| InformationRequestView {
                 reason_code: reason_code.clone(),
                 message: message.clone(),
-            }
-        }),
+            }),
         flags: exam.flags(),
         assigned_to: internal.then(|| exam.assignee.clone()).flatten(),
         decision_proposal: internal
@@ -170,6 +136,17 @@ pub fn render(
                 })
             })
             .flatten(),
+        register_entry: (viewer.role == Role::Ministry && status == CaseStatus::Registered)
+            .then(|| {
+                reg.applicant.as_ref().map(|a| RegisterEntryView {
+                    family_name: a.family_name.clone(),
+                    given_name: a.given_name.clone(),
+                    family_name_kana: a.family_name_kana.clone(),
+                    given_name_kana: a.given_name_kana.clone(),
+                    date_of_birth: a.date_of_birth,
+                })
+            })
+            .flatten(),
         timeline: history.into_iter().map(TimelineEntry::from).collect(),
         version,
     }
@@ -179,9 +156,9 @@ pub fn render(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegistrationSummary {
     pub id: Uuid,
-    pub status: String,
+    pub status: Status,
     pub qualification_code: String,
-    pub channel: String,
+    pub channel: Channel,
     pub fee: Money,
     pub paid: bool,
     pub submitted_at: DateTime<Utc>,

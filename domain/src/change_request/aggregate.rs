@@ -213,6 +213,7 @@ impl Aggregate for ChangeRequest {
                 submitted_at,
                 due_at,
             } => {
+                self.examination.registers_not_asked = !details.kind.asks_registers();
                 self.registration_id = Some(registration_id);
                 self.qualification_code = qualification_code;
                 self.holder = holder;

@@ -13,14 +13,16 @@ use super::command::{Applicant, Channel, RegistrationCommand};
 use super::event::RegistrationEvent;
 use crate::catalogue::{Catalogue, Procedure};
 use crate::certificate::{revokes_certificates, IssuedCertificate};
-use crate::change_request::{ChangeDetails, DeletionReason};
+use crate::change_request::ChangeDetails;
+use crate::death_notification::is_death_notification;
 use crate::examination::{check_visible, CaseStatus, Examination, ExaminationEvent, Outcome};
 use crate::{DomainError, Role};
 
 /// Allocates registration numbers, unique per qualification.
 #[async_trait]
 pub trait RegistrationNumbers: Send + Sync {
-    /// The next free number for a qualification.
+    /// The next free value, as digits, of a counter: a qualification's code,
+    /// or `CODE/prefecture` for prefectural numbers (see [`super::number`]).
     async fn next(&self, qualification_code: &str) -> Result<String, DomainError>;
 }
 
@@ -140,6 +142,12 @@ impl QualificationRegistration {
                 actor,
                 at,
             } => self.file_change_request(request_id, details, &actor, at)?,
+            C::NotifyDeath {
+                request_id,
+                details,
+                actor,
+                at,
+            } => self.notify_death(request_id, details, &actor, at)?,
             C::ApplyChange { request_id, at } => self.apply_change(request_id, at)?,
             C::Import {
                 qualification_code,
@@ -222,11 +230,10 @@ impl QualificationRegistration {
         actor: &crate::Actor,
         at: DateTime<Utc>,
     ) -> Result<Vec<RegistrationEvent>, DomainError> {
-        let death = details.kind == Procedure::DeleteRegistration
-            && details.deletion_reason == Some(DeletionReason::Death);
-        // A relative may notify a death; anything else only the holder files
-        // online, or an examiner enters on paper.
-        if !(death || actor.role.is_examiner()) {
+        // Only the holder files online, or an examiner enters on paper; a
+        // relative notifies a death by naming the deceased (`NotifyDeath`), so
+        // a registration's id reveals nothing to anyone else.
+        if !actor.role.is_examiner() {
             check_visible(self.owner.as_deref(), actor)?;
         }
         if self
@@ -241,10 +248,13 @@ impl QualificationRegistration {
             CaseStatus::Deleted => return Err(DomainError::RegistrationDeleted),
             _ => return Err(DomainError::NotRegistered),
         }
-        if self
-            .open_change_requests
-            .iter()
-            .any(|(_, d)| d.kind == details.kind)
+        // A death notification (a relative's, or one entered from paper)
+        // neither holds nor needs the slot: it never blocks the holder.
+        if !is_death_notification(&details)
+            && self
+                .open_change_requests
+                .iter()
+                .any(|(_, d)| d.kind == details.kind && !is_death_notification(d))
         {
             return Err(DomainError::ChangeRequestOpen);
         }
@@ -303,8 +313,14 @@ impl QualificationRegistration {
                 _ => None,
             })
             .ok_or(DomainError::NoProposal)?;
-        let registration_number = services.numbers.next(&self.qualification_code).await?;
         let applicant = self.applicant.as_ref().ok_or(DomainError::NotFound)?;
+        let qualification = services
+            .catalogue
+            .qualification(&self.qualification_code)
+            .ok_or(DomainError::UnknownQualification)?;
+        let allocation = qualification.allocation(applicant)?;
+        let digits = services.numbers.next(&allocation.counter).await?;
+        let registration_number = qualification.compose_number(&allocation, &digits)?;
         Ok(RegistrationEvent::Registered {
             qualification_code: self.qualification_code.clone(),
             registration_number,

@@ -58,6 +58,14 @@ pub enum RegistrationCommand {
         actor: Actor,
         at: DateTime<Utc>,
     },
+    /// A relative who identified the registration notifies the holder's death
+    /// (see [`crate::death_notification`]): opens a case, reserves no slot.
+    NotifyDeath {
+        request_id: Uuid,
+        details: Box<ChangeDetails>,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
     /// Carry out an approved change request (once, however often sent).
     ApplyChange { request_id: Uuid, at: DateTime<Utc> },
     /// Bring a paper-era registration into the system (`import-register`).

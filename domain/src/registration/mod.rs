@@ -3,7 +3,10 @@
 mod aggregate;
 mod command;
 mod event;
+mod identity;
+pub mod number;
 
 pub use aggregate::{QualificationRegistration, RegistrationNumbers, RegistrationServices};
 pub use command::{Applicant, Channel, RegistrationCommand};
 pub use event::RegistrationEvent;
+pub use identity::HolderParticulars;

@@ -3,19 +3,21 @@
 //! registrations and change requests; online cases refuse them.
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::change_request::ChangeRequest;
 use domain::examination::paper::PaperCommand;
 use domain::examination::ExaminationCommand;
-use domain::{Actor, Role};
+use domain::registration::QualificationRegistration;
+use domain::Actor;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::{ExaminedCase, EXAMINERS};
 use crate::auth::Caller;
-use crate::case::{self, CaseType};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::{if_match, JsonBody};
-use crate::registration::{check_text, metadata};
+use crate::extract::JsonBody;
+use crate::registration::check_text;
 use crate::AppState;
 
 /// A response that came by post, with the scanned documents.
@@ -83,92 +85,77 @@ impl PaperPaymentInput {
     }
 }
 
-/// Records one paper document on a case and answers with the case.
-async fn record(
+/// Records one paper document on a case (assigned examiners only) and
+/// answers with the case.
+async fn record<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
-    case_type: CaseType,
     id: Uuid,
-    command: impl FnOnce(Actor) -> PaperCommand,
+    command: impl FnOnce(Actor, DateTime<Utc>) -> PaperCommand,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
-    let expected = if_match(req)?;
-    let actor = caller.0.clone();
-    let meta = metadata(req, &actor);
-    let command = ExaminationCommand::Paper(command(actor));
-    case::execute(state, case_type, id, command, expected, meta).await?;
-    match case_type {
-        CaseType::Registration => {
-            let (reg, version) = crate::registration::visible(state, id, &caller.0).await?;
-            crate::registration::render_registration(state, id, &reg, version, &caller.0).await
-        }
-        CaseType::ChangeRequest => {
-            let (request, version) = state.change_requests.load(&id.to_string()).await?;
-            crate::change_request::render_change_request(state, id, &request, version, &caller.0)
-                .await
-        }
-    }
+    caller.require(EXAMINERS)?;
+    super::act::<C>(state, req, caller, id, |actor, at| {
+        ExaminationCommand::Paper(command(actor, at))
+    })
+    .await
 }
 
-async fn response(
+async fn response<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
-    case_type: CaseType,
     id: Uuid,
     input: PostalResponseInput,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
+    caller.require(EXAMINERS)?;
     input.validate().map_err(ApiError::Validation)?;
     let attachments = crate::attachment::referenced(state, &input.attachment_ids, caller).await?;
-    record(state, req, caller, case_type, id, |actor| {
+    record::<C>(state, req, caller, id, |actor, at| {
         PaperCommand::RecordResponse {
             message: input.message,
             attachments,
             received_on: input.received_on,
             actor,
-            at: Utc::now(),
+            at,
         }
     })
     .await
 }
 
-async fn withdrawal(
+async fn withdrawal<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
-    case_type: CaseType,
     id: Uuid,
     input: PostalWithdrawalInput,
 ) -> Result<HttpResponse, ApiError> {
-    record(state, req, caller, case_type, id, |actor| {
+    record::<C>(state, req, caller, id, |actor, at| {
         PaperCommand::RecordWithdrawal {
             received_on: input.received_on,
             actor,
-            at: Utc::now(),
+            at,
         }
     })
     .await
 }
 
-async fn payment(
+async fn payment<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
-    case_type: CaseType,
     id: Uuid,
     input: PaperPaymentInput,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Examiner, Role::SeniorExaminer])?;
+    caller.require(EXAMINERS)?;
     input.validate().map_err(ApiError::Validation)?;
-    record(state, req, caller, case_type, id, |actor| {
+    record::<C>(state, req, caller, id, |actor, at| {
         PaperCommand::RecordPayment {
             receipt_reference: input.receipt_reference,
             amount: input.amount,
             received_on: input.received_on,
             actor,
-            at: Utc::now(),
+            at,
         }
     })
     .await
@@ -176,7 +163,7 @@ async fn payment(
 
 /// Generates the three handlers of one case type with their OpenAPI docs.
 macro_rules! paper_endpoints {
-    ($case_type:expr, $tag:literal, $body:ty,
+    ($case:ty, $tag:literal, $body:ty,
      $response:ident = $response_path:literal,
      $withdrawal:ident = $withdrawal_path:literal,
      $payment:ident = $payment_path:literal) => {
@@ -206,7 +193,7 @@ macro_rules! paper_endpoints {
             id: web::Path<Uuid>,
             body: JsonBody<PostalResponseInput>,
         ) -> Result<HttpResponse, ApiError> {
-            response(&state, &req, &caller, $case_type, id.into_inner(), body.value).await
+            response::<$case>(&state, &req, &caller, id.into_inner(), body.value).await
         }
 
         /// Record a withdrawal a paper applicant sent in writing (assigned examiner; paper cases only).
@@ -235,7 +222,7 @@ macro_rules! paper_endpoints {
             id: web::Path<Uuid>,
             body: JsonBody<PostalWithdrawalInput>,
         ) -> Result<HttpResponse, ApiError> {
-            withdrawal(&state, &req, &caller, $case_type, id.into_inner(), body.value).await
+            withdrawal::<$case>(&state, &req, &caller, id.into_inner(), body.value).await
         }
 
         /// Record the fee as paid on paper: revenue stamps or a bank transfer (assigned examiner; paper cases only).
@@ -264,13 +251,13 @@ macro_rules! paper_endpoints {
             id: web::Path<Uuid>,
             body: JsonBody<PaperPaymentInput>,
         ) -> Result<HttpResponse, ApiError> {
-            payment(&state, &req, &caller, $case_type, id.into_inner(), body.value).await
+            payment::<$case>(&state, &req, &caller, id.into_inner(), body.value).await
         }
     };
 }
 
 paper_endpoints!(
-    CaseType::Registration,
+    QualificationRegistration,
     "examination",
     crate::registration::RegistrationResource,
     record_registration_postal_response = "/v1/registrations/{id}/postal-responses",
@@ -279,7 +266,7 @@ paper_endpoints!(
 );
 
 paper_endpoints!(
-    CaseType::ChangeRequest,
+    ChangeRequest,
     "examination",
     crate::change_request::ChangeRequestResource,
     record_change_request_postal_response = "/v1/change-requests/{id}/postal-responses",

@@ -1,0 +1,219 @@
+//! The examination of a case: assignment, information requests and the
+//! applicant's responses, four-eyes decisions, withdrawal. Registrations and
+//! change requests are examined alike, so one generic implementation serves
+//! both; `routes.rs` gives each case type its own paths and operationIds.
+
+mod input;
+mod paper;
+mod routes;
+mod view;
+
+use std::future::Future;
+
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use domain::change_request::{ChangeRequest, ChangeRequestCommand};
+use domain::examination::{ExaminationCommand, Outcome};
+use domain::registration::{QualificationRegistration, RegistrationCommand};
+use domain::{Actor, DomainError, Role};
+use projections::store::CommandBus;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::if_match;
+use crate::registration::metadata;
+use crate::AppState;
+pub use input::*;
+pub use paper::*;
+pub use routes::*;
+pub use view::*;
+
+/// A kind of case examiners work: its command bus and how it is shown.
+pub trait ExaminedCase: Aggregate<Error = DomainError, Command: Clone> + Clone {
+    /// The bus that runs this case type's commands.
+    fn bus(state: &AppState) -> &CommandBus<Self>;
+    /// Wraps an examination command into this case type's command.
+    fn examination(command: ExaminationCommand) -> Self::Command;
+    /// Answers 200 with the case as `viewer` may see it, and its ETag.
+    fn respond(
+        state: &AppState,
+        id: Uuid,
+        case: &Self,
+        version: usize,
+        viewer: &Actor,
+    ) -> impl Future<Output = Result<HttpResponse, ApiError>>;
+}
+
+impl ExaminedCase for QualificationRegistration {
+    fn bus(state: &AppState) -> &CommandBus<Self> {
+        &state.registrations
+    }
+
+    fn examination(command: ExaminationCommand) -> RegistrationCommand {
+        RegistrationCommand::Examination(command)
+    }
+
+    async fn respond(
+        state: &AppState,
+        id: Uuid,
+        case: &Self,
+        version: usize,
+        viewer: &Actor,
+    ) -> Result<HttpResponse, ApiError> {
+        crate::registration::render_registration(state, id, case, version, viewer).await
+    }
+}
+
+impl ExaminedCase for ChangeRequest {
+    fn bus(state: &AppState) -> &CommandBus<Self> {
+        &state.change_requests
+    }
+
+    fn examination(command: ExaminationCommand) -> ChangeRequestCommand {
+        ChangeRequestCommand::Examination(command)
+    }
+
+    async fn respond(
+        state: &AppState,
+        id: Uuid,
+        case: &Self,
+        version: usize,
+        viewer: &Actor,
+    ) -> Result<HttpResponse, ApiError> {
+        crate::change_request::render_change_request(state, id, case, version, viewer).await
+    }
+}
+
+/// Runs one examination command against a case and answers with its new state.
+async fn act<C: ExaminedCase>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: Uuid,
+    command: impl FnOnce(Actor, DateTime<Utc>) -> ExaminationCommand,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(req)?;
+    let actor = caller.0.clone();
+    let meta = metadata(req, &actor);
+    let command = C::examination(command(actor, Utc::now()));
+    let (case, version) = C::bus(state)
+        .execute(&id.to_string(), command, expected, meta)
+        .await?;
+    C::respond(state, id, &case, version, &caller.0).await
+}
+
+const EXAMINERS: &[Role] = &[Role::Examiner, Role::SeniorExaminer];
+
+/// The applicant withdraws their undecided case.
+async fn withdraw<C: ExaminedCase>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    act::<C>(state, req, caller, id, |actor, at| {
+        ExaminationCommand::Withdraw { actor, at }
+    })
+    .await
+}
+
+/// The applicant answers an information request.
+async fn respond<C: ExaminedCase>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: Uuid,
+    input: ResponseInput,
+) -> Result<HttpResponse, ApiError> {
+    input.validate().map_err(ApiError::Validation)?;
+    let attachments = crate::attachment::referenced(state, &input.attachment_ids, caller).await?;
+    act::<C>(state, req, caller, id, |actor, at| {
+        ExaminationCommand::Respond {
+            message: input.message,
+            attachments,
+            actor,
+            at,
+        }
+    })
+    .await
+}
+
+/// An examiner claims the case, or a senior examiner reassigns it.
+async fn assign<C: ExaminedCase>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: Uuid,
+    input: AssignmentInput,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(EXAMINERS)?;
+    let examiner = input.examiner.unwrap_or_else(|| caller.0.id.clone());
+    act::<C>(state, req, caller, id, |actor, at| {
+        ExaminationCommand::Assign {
+            examiner,
+            actor,
+            at,
+        }
+    })
+    .await
+}
+
+/// The assigned examiner asks the applicant for information.
+async fn request_information<C: ExaminedCase>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: Uuid,
+    input: InformationRequestInput,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(EXAMINERS)?;
+    input.validate().map_err(ApiError::Validation)?;
+    act::<C>(state, req, caller, id, |actor, at| {
+        ExaminationCommand::RequestInformation {
+            reason_code: input.reason_code,
+            message: input.message,
+            actor,
+            at,
+        }
+    })
+    .await
+}
+
+/// The assigned examiner proposes a decision.
+async fn propose<C: ExaminedCase>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: Uuid,
+    input: ProposalInput,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(EXAMINERS)?;
+    input.validate().map_err(ApiError::Validation)?;
+    let outcome: Outcome = input.outcome.into();
+    act::<C>(state, req, caller, id, |actor, at| {
+        ExaminationCommand::ProposeDecision {
+            outcome,
+            reason_code: input.reason_code,
+            note: input.note,
+            actor,
+            at,
+        }
+    })
+    .await
+}
+
+/// A senior examiner other than the proposer confirms the proposal.
+async fn approve<C: ExaminedCase>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::SeniorExaminer])?;
+    act::<C>(state, req, caller, id, |actor, at| {
+        ExaminationCommand::ApproveDecision { actor, at }
+    })
+    .await
+}

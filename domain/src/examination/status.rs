@@ -1,0 +1,49 @@
+//! Where a case stands, the status every case type shares.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CaseStatus {
+    #[default]
+    Submitted,
+    AwaitingPayment,
+    UnderExamination,
+    ActionRequired,
+    Approved,
+    Registered,
+    Rejected,
+    Withdrawn,
+    /// A registration removed from the register.
+    Deleted,
+}
+
+impl CaseStatus {
+    /// The stable name used in views and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Submitted => "SUBMITTED",
+            CaseStatus::AwaitingPayment => "AWAITING_PAYMENT",
+            CaseStatus::UnderExamination => "UNDER_EXAMINATION",
+            CaseStatus::ActionRequired => "ACTION_REQUIRED",
+            CaseStatus::Approved => "APPROVED",
+            CaseStatus::Registered => "REGISTERED",
+            CaseStatus::Rejected => "REJECTED",
+            CaseStatus::Withdrawn => "WITHDRAWN",
+            CaseStatus::Deleted => "DELETED",
+        }
+    }
+
+    /// A decided case takes no more examination commands.
+    pub fn is_decided(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Approved
+                | CaseStatus::Registered
+                | CaseStatus::Rejected
+                | CaseStatus::Withdrawn
+                | CaseStatus::Deleted
+        )
+    }
+}

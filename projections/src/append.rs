@@ -1,0 +1,161 @@
+//! The events table as the command side uses it: an aggregate's events read
+//! and new ones appended inside the command's transaction, one statement each.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cqrs_es::{Aggregate, DomainEvent};
+use sqlx::{PgConnection, Postgres, Row, Transaction};
+use tokio::sync::Mutex;
+
+use crate::store::HistoryEntry;
+
+/// A command's transaction: owned, so it can outlive the handler's borrow.
+pub type Tx = Transaction<'static, Postgres>;
+
+tokio::task_local! {
+    /// The transaction of the command being handled, for the services that
+    /// must write in it (the registration-number allocator): a number taken
+    /// there is only spent if the events that carry it commit.
+    static COMMAND_TX: Arc<Mutex<Tx>>;
+}
+
+/// Runs `handle` with `tx` reachable through [`command_tx`]; gives it back.
+pub(crate) async fn with_command_tx<T>(
+    tx: Tx,
+    handle: impl std::future::Future<Output = T>,
+) -> (Tx, T) {
+    let shared = Arc::new(Mutex::new(tx));
+    let out = COMMAND_TX.scope(shared.clone(), handle).await;
+    // The scope is over, so the only other clone is gone.
+    let Ok(tx) = Arc::try_unwrap(shared) else {
+        unreachable!("the command transaction escaped its scope")
+    };
+    (tx.into_inner(), out)
+}
+
+/// The transaction of the command this task is handling, if it is one.
+pub fn command_tx() -> Option<Arc<Mutex<Tx>>> {
+    COMMAND_TX.try_with(Arc::clone).ok()
+}
+
+/// An aggregate rebuilt from its events, with the timeline they make.
+pub(crate) struct Loaded<A> {
+    pub aggregate: A,
+    pub version: usize,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// Reads and applies an aggregate's events (one statement).
+pub(crate) async fn load<A: Aggregate>(
+    conn: &mut PgConnection,
+    id: &str,
+) -> Result<Loaded<A>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT sequence, event_type, payload, recorded_at FROM events
+         WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence",
+    )
+    .bind(A::TYPE)
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    let mut loaded = Loaded {
+        aggregate: A::default(),
+        version: 0,
+        history: Vec::with_capacity(rows.len()),
+    };
+    for row in rows {
+        let sequence: i64 = row.try_get("sequence")?;
+        let event_type: String = row.try_get("event_type")?;
+        let payload: serde_json::Value = row.try_get("payload")?;
+        loaded.history.push(HistoryEntry {
+            sequence,
+            change_request_id: request_id(&payload, &event_type),
+            event_type,
+            recorded_at: row.try_get("recorded_at")?,
+        });
+        let event: A::Event =
+            serde_json::from_value(payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        loaded.aggregate.apply(event);
+        loaded.version = sequence as usize;
+    }
+    Ok(loaded)
+}
+
+/// The change request an event names (its `request_id`), as the timeline shows it.
+fn request_id(payload: &serde_json::Value, event_type: &str) -> Option<String> {
+    payload
+        .get(event_type)?
+        .get("request_id")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Appends events after `version` in one statement; a concurrent append at
+/// the same sequence fails the statement with a unique violation.
+pub(crate) async fn append<A: Aggregate>(
+    conn: &mut PgConnection,
+    id: &str,
+    version: usize,
+    events: &[A::Event],
+    metadata: &HashMap<String, String>,
+) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+    let mut sequences = Vec::with_capacity(events.len());
+    let mut types = Vec::with_capacity(events.len());
+    let mut versions = Vec::with_capacity(events.len());
+    let mut payloads = Vec::with_capacity(events.len());
+    let mut request_ids = Vec::with_capacity(events.len());
+    for (i, event) in events.iter().enumerate() {
+        let payload = serde_json::to_value(event).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let event_type = event.event_type();
+        request_ids.push(request_id(&payload, &event_type));
+        sequences.push((version + 1 + i) as i64);
+        types.push(event_type);
+        versions.push(event.event_version());
+        payloads.push(payload.to_string());
+    }
+    let metadata = serde_json::to_string(metadata).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let recorded: Vec<(i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                             payload, metadata)
+         SELECT $1, $2, e.sequence, e.event_type, e.event_version, e.payload::json, $7::json
+         FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[])
+              AS e(sequence, event_type, event_version, payload)
+         ORDER BY e.sequence
+         RETURNING sequence, recorded_at",
+    )
+    .bind(A::TYPE)
+    .bind(id)
+    .bind(&sequences)
+    .bind(&types)
+    .bind(&versions)
+    .bind(&payloads)
+    .bind(metadata)
+    .fetch_all(conn)
+    .await?;
+    let mut history: Vec<HistoryEntry> = recorded
+        .into_iter()
+        .map(|(sequence, recorded_at)| {
+            let i = (sequence as usize) - version - 1;
+            HistoryEntry {
+                sequence,
+                event_type: types[i].clone(),
+                recorded_at,
+                change_request_id: request_ids[i].clone(),
+            }
+        })
+        .collect();
+    history.sort_by_key(|h| h.sequence);
+    Ok(history)
+}
+
+/// Whether the database refused a statement because a concurrent
+/// transaction won: the same sequence appended, a deadlock, a serialization failure.
+pub(crate) fn lost_race(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("23505" | "40P01" | "40001"))
+        }
+        _ => false,
+    }
+}

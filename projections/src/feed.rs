@@ -1,0 +1,390 @@
+//! The public event feed: the facts of a registration a supervising ministry
+//! may follow (`GET /v1/events`, and the webhooks that carry the same items),
+//! derived from the events in commit order.
+//!
+//! A feed item names the registration (id, qualification, registration
+//! number) and carries only non-personal data: no name, date of birth,
+//! address, domicile, My Number or certificate token. A ministry that needs a
+//! holder's particulars reads the registration itself, where that read is
+//! scoped and recorded.
+
+use chrono::{DateTime, Utc};
+use domain::certificate::revokes_certificates;
+use domain::change_request::MatterChanges;
+use domain::examination::ExaminationEvent;
+use domain::registration::RegistrationEvent;
+use serde::Serialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool, Row};
+use uuid::Uuid;
+
+use crate::status::registration_event;
+use crate::subscription::StoredEvent;
+use crate::ProjectionError;
+
+/// Every type a feed item can have, in UPPER_SNAKE.
+pub const EVENT_TYPES: [&str; 10] = [
+    "APPLICATION_SUBMITTED",
+    "APPLICATION_REJECTED",
+    "APPLICATION_WITHDRAWN",
+    "REGISTERED",
+    "REGISTRATION_IMPORTED",
+    "CHANGE_REQUEST_FILED",
+    "REGISTERED_MATTERS_CHANGED",
+    "REGISTRATION_DELETED",
+    "CERTIFICATE_ISSUED",
+    "CERTIFICATE_REVOKED",
+];
+
+/// Where an item sits in the feed: its source event's commit-order position
+/// and its ordinal among the items that event yielded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedPosition {
+    /// The source event's transaction id (xid8, as text).
+    pub transaction_id: u64,
+    pub global_position: i64,
+    pub ordinal: i16,
+}
+
+/// One public event.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FeedEvent {
+    /// Stable: derived from the source event, the same after a rebuild.
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// When the office recorded the fact.
+    pub occurred_at: DateTime<Utc>,
+    pub qualification_code: String,
+    pub registration_id: Uuid,
+    /// Once registered (or imported).
+    pub registration_number: Option<String>,
+    /// The type's few non-personal facts.
+    pub data: Value,
+    #[serde(skip)]
+    pub position: FeedPosition,
+}
+
+/// What the feed remembers of a registration between its events.
+struct Known {
+    qualification_code: String,
+    registration_number: Option<String>,
+    certificate_id: Option<Uuid>,
+}
+
+/// Appends the feed items `event` yields, in the caller's transaction (the
+/// subscription's batch), and returns them.
+pub async fn append(
+    conn: &mut PgConnection,
+    event: &StoredEvent,
+) -> Result<Vec<FeedEvent>, ProjectionError> {
+    let Some((registration_id, e)) = registration_event(event)? else {
+        return Ok(vec![]);
+    };
+    if !is_public(&e) {
+        // Most events (payments, inquiries, assignments) touch nothing here.
+        return Ok(vec![]);
+    }
+    let mut known = match &e {
+        RegistrationEvent::ApplicationSubmitted {
+            qualification_code, ..
+        } => Known {
+            qualification_code: qualification_code.clone(),
+            registration_number: None,
+            certificate_id: None,
+        },
+        RegistrationEvent::RegistrationImported {
+            qualification_code,
+            registration_number,
+            ..
+        } => Known {
+            qualification_code: qualification_code.clone(),
+            registration_number: Some(registration_number.clone()),
+            certificate_id: None,
+        },
+        _ => match load(conn, registration_id).await? {
+            Some(k) => k,
+            // Nothing public happened to it yet (cannot be: every registration
+            // starts with one of the two events above).
+            None => return Ok(vec![]),
+        },
+    };
+    let before = (known.registration_number.clone(), known.certificate_id);
+    let items = public_items(&e, &mut known);
+    let first = matches!(
+        e,
+        RegistrationEvent::ApplicationSubmitted { .. }
+            | RegistrationEvent::RegistrationImported { .. }
+    );
+    if first || before != (known.registration_number.clone(), known.certificate_id) {
+        store_known(conn, registration_id, &known).await?;
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (ordinal, (event_type, data)) in items.into_iter().enumerate() {
+        let item = FeedEvent {
+            id: item_id(event, ordinal),
+            event_type: event_type.to_owned(),
+            occurred_at: event.recorded_at,
+            qualification_code: known.qualification_code.clone(),
+            registration_id,
+            registration_number: known.registration_number.clone(),
+            data,
+            position: FeedPosition {
+                transaction_id: event.transaction_id.parse().unwrap_or_default(),
+                global_position: event.global_position,
+                ordinal: ordinal as i16,
+            },
+        };
+        insert(conn, &item).await?;
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// Whether the event can yield a feed item (the match below, in short).
+fn is_public(e: &RegistrationEvent) -> bool {
+    matches!(
+        e,
+        RegistrationEvent::ApplicationSubmitted { .. }
+            | RegistrationEvent::RegistrationImported { .. }
+            | RegistrationEvent::Registered { .. }
+            | RegistrationEvent::ChangeRequestFiled { .. }
+            | RegistrationEvent::RegisteredMattersChanged { .. }
+            | RegistrationEvent::CertificateReissueRequested { .. }
+            | RegistrationEvent::RegistrationDeleted { .. }
+            | RegistrationEvent::CertificateIssued { .. }
+            | RegistrationEvent::Examination(
+                ExaminationEvent::ApplicationRejected { .. }
+                    | ExaminationEvent::ApplicationWithdrawn { .. }
+            )
+    )
+}
+
+/// The public items of one event (type and data), updating what is known.
+fn public_items(e: &RegistrationEvent, known: &mut Known) -> Vec<(&'static str, Value)> {
+    let mut items = Vec::new();
+    let revoked = |known: &mut Known, reason: &str, items: &mut Vec<(&'static str, Value)>| {
+        if let Some(id) = known.certificate_id.take() {
+            items.push((
+                "CERTIFICATE_REVOKED",
+                json!({"certificate_id": id, "reason": reason}),
+            ));
+        }
+    };
+    match e {
+        RegistrationEvent::ApplicationSubmitted { channel, .. } => {
+            items.push(("APPLICATION_SUBMITTED", json!({"channel": channel})));
+        }
+        RegistrationEvent::RegistrationImported { registered_on, .. } => {
+            items.push((
+                "REGISTRATION_IMPORTED",
+                json!({"registered_on": registered_on}),
+            ));
+        }
+        RegistrationEvent::Registered {
+            registration_number,
+            registered_on,
+            ..
+        } => {
+            known.registration_number = Some(registration_number.clone());
+            items.push(("REGISTERED", json!({"registered_on": registered_on})));
+        }
+        RegistrationEvent::ChangeRequestFiled {
+            request_id,
+            details,
+            ..
+        } => items.push((
+            "CHANGE_REQUEST_FILED",
+            json!({"change_request_id": request_id, "kind": details.kind}),
+        )),
+        RegistrationEvent::RegisteredMattersChanged {
+            request_id,
+            changes,
+            ..
+        } => {
+            items.push((
+                "REGISTERED_MATTERS_CHANGED",
+                json!({"change_request_id": request_id, "changed_matters": matter_names(changes)}),
+            ));
+            if revokes_certificates(e) {
+                revoked(known, "MATTERS_CHANGED", &mut items);
+            }
+        }
+        RegistrationEvent::CertificateReissueRequested { .. } => {
+            revoked(known, "REISSUE_REQUESTED", &mut items);
+        }
+        RegistrationEvent::RegistrationDeleted {
+            request_id, reason, ..
+        } => {
+            items.push((
+                "REGISTRATION_DELETED",
+                json!({"change_request_id": request_id, "reason": reason}),
+            ));
+            revoked(known, "REGISTRATION_DELETED", &mut items);
+        }
+        RegistrationEvent::CertificateIssued { certificate_id, .. } => {
+            // A new certificate supersedes the one before it.
+            revoked(known, "SUPERSEDED", &mut items);
+            known.certificate_id = Some(*certificate_id);
+            items.push((
+                "CERTIFICATE_ISSUED",
+                json!({"certificate_id": certificate_id}),
+            ));
+        }
+        RegistrationEvent::Examination(ExaminationEvent::ApplicationRejected {
+            reason_code,
+            ..
+        }) => items.push(("APPLICATION_REJECTED", json!({"reason_code": reason_code}))),
+        RegistrationEvent::Examination(ExaminationEvent::ApplicationWithdrawn { .. }) => {
+            items.push(("APPLICATION_WITHDRAWN", json!({})))
+        }
+        _ => {}
+    }
+    items
+}
+
+/// Which registered matters changed, by name (never their new values).
+fn matter_names(changes: &MatterChanges) -> Vec<&'static str> {
+    [
+        ("family_name", changes.family_name.is_some()),
+        ("given_name", changes.given_name.is_some()),
+        ("family_name_kana", changes.family_name_kana.is_some()),
+        ("given_name_kana", changes.given_name_kana.is_some()),
+        ("address", changes.address.is_some()),
+        ("registered_domicile", changes.registered_domicile.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, changed)| changed.then_some(name))
+    .collect()
+}
+
+/// A UUID derived from the source event and the ordinal, so a rebuild gives
+/// every item the id it had.
+fn item_id(event: &StoredEvent, ordinal: usize) -> Uuid {
+    let digest = Sha256::digest(format!(
+        "{}:{}:{ordinal}",
+        event.aggregate_id, event.sequence
+    ));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+async fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<Known>, ProjectionError> {
+    let row = sqlx::query(
+        "SELECT qualification_code, registration_number, certificate_id
+         FROM feed_registrations WHERE registration_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| Known {
+        qualification_code: r.get("qualification_code"),
+        registration_number: r.get("registration_number"),
+        certificate_id: r.get("certificate_id"),
+    }))
+}
+
+async fn store_known(
+    conn: &mut PgConnection,
+    id: Uuid,
+    known: &Known,
+) -> Result<(), ProjectionError> {
+    sqlx::query(
+        "INSERT INTO feed_registrations
+           (registration_id, qualification_code, registration_number, certificate_id)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (registration_id) DO UPDATE
+         SET registration_number = excluded.registration_number,
+             certificate_id = excluded.certificate_id",
+    )
+    .bind(id)
+    .bind(&known.qualification_code)
+    .bind(&known.registration_number)
+    .bind(known.certificate_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert(conn: &mut PgConnection, item: &FeedEvent) -> Result<(), ProjectionError> {
+    sqlx::query(
+        "INSERT INTO feed_events
+           (transaction_id, global_position, ordinal, id, event_type, occurred_at,
+            qualification_code, registration_id, registration_number, data)
+         VALUES ($1::text::xid8, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(item.position.transaction_id.to_string())
+    .bind(item.position.global_position)
+    .bind(item.position.ordinal)
+    .bind(item.id)
+    .bind(&item.event_type)
+    .bind(item.occurred_at)
+    .bind(&item.qualification_code)
+    .bind(item.registration_id)
+    .bind(&item.registration_number)
+    .bind(&item.data)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Empties the feed before a rebuild (which gives every item its old id and position).
+pub async fn reset(conn: &mut PgConnection) -> Result<(), ProjectionError> {
+    sqlx::query("TRUNCATE feed_events, feed_registrations")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Up to `limit` items after `after`, in feed order; only of `qualifications`
+/// when given. The feed is written in commit order below the oldest open
+/// transaction, so what lies before a position never changes: a reader that
+/// resumes after the last item it saw misses nothing.
+pub async fn page(
+    pool: &PgPool,
+    after: Option<&FeedPosition>,
+    qualifications: Option<&[String]>,
+    limit: i64,
+) -> Result<Vec<FeedEvent>, ProjectionError> {
+    let start = after.cloned().unwrap_or(FeedPosition {
+        transaction_id: 0,
+        global_position: 0,
+        ordinal: -1,
+    });
+    let rows = sqlx::query(
+        "SELECT transaction_id::text AS txid, global_position, ordinal, id, event_type,
+                occurred_at, qualification_code, registration_id, registration_number, data
+         FROM feed_events
+         WHERE (transaction_id, global_position, ordinal) > ($1::text::xid8, $2, $3)
+           AND ($4::text[] IS NULL OR qualification_code = ANY($4))
+         ORDER BY transaction_id, global_position, ordinal
+         LIMIT $5",
+    )
+    .bind(start.transaction_id.to_string())
+    .bind(start.global_position)
+    .bind(start.ordinal)
+    .bind(qualifications)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| FeedEvent {
+            id: r.get("id"),
+            event_type: r.get("event_type"),
+            occurred_at: r.get("occurred_at"),
+            qualification_code: r.get("qualification_code"),
+            registration_id: r.get("registration_id"),
+            registration_number: r.get("registration_number"),
+            data: r.get("data"),
+            position: FeedPosition {
+                transaction_id: r.get::<String, _>("txid").parse().unwrap_or_default(),
+                global_position: r.get("global_position"),
+                ordinal: r.get("ordinal"),
+            },
+        })
+        .collect())
+}

@@ -1,0 +1,191 @@
+//! `shikaku bench`: loads the running system over HTTP and prints figures next
+//! to a pgbench baseline measured in the same run on the same database.
+
+mod load;
+mod pgbench;
+mod queue;
+mod rebuild;
+
+use std::time::Duration;
+
+use clap::Args;
+use domain::Role;
+use sqlx::Connection;
+
+use crate::startup::Application;
+use crate::Settings;
+use load::load;
+use pgbench::pgbench;
+use queue::{console_queue_latency, load_queue, queue_latency};
+
+/// Benchmark options.
+#[derive(Debug, Args, Clone)]
+pub struct BenchArgs {
+    /// `certificates` runs the certificate figures only (see README).
+    pub suite: Option<String>,
+    /// Concurrent HTTP clients (and pgbench clients).
+    #[arg(long, default_value_t = 32)]
+    pub clients: usize,
+    /// Seconds per phase.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Applications in the queue for the queue look-up phase (0 skips it).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub queue_rows: i64,
+    /// Then tops the queue up to this many and measures again (0 skips it;
+    /// 10,000,000 takes minutes to seed).
+    #[arg(long, default_value_t = 0)]
+    pub queue_rows_large: i64,
+    /// Events to rebuild a view from for the rebuild rate (0 skips it).
+    #[arg(long, default_value_t = 500_000)]
+    pub rebuild_events: i64,
+}
+
+pub(crate) type BoxError = Box<dyn std::error::Error>;
+
+/// Percentile (0..=100) of unsorted samples, in the samples' unit.
+pub fn percentile(samples: &mut [f64], p: f64) -> f64 {
+    if samples.is_empty() {
+        return f64::NAN;
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let rank = ((p / 100.0) * (samples.len() - 1) as f64).round() as usize;
+    samples[rank.min(samples.len() - 1)]
+}
+
+/// Runs every phase and prints the figures.
+pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError> {
+    match args.suite.as_deref() {
+        None => {}
+        Some("certificates") => return crate::bench_certificates::run(settings, args).await,
+        Some(other) => return Err(format!("unknown benchmark {other}; known: certificates").into()),
+    }
+    let (server_url, _embedded) = server_url(&settings).await?;
+    let bench_url = fresh_database(&server_url, "shikaku_bench").await?;
+    settings.database_url = bench_url.clone();
+    settings.bind = "127.0.0.1:0".into();
+    settings.public_url = String::new();
+    settings.db_max_connections = settings.db_max_connections.max(args.clients as u32);
+    let app = Application::build(settings).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let token = app.tokens.mint("bench-applicant", Role::Applicant, 3600);
+    let examiner = app.tokens.mint("bench-examiner", Role::Examiner, 3600);
+    // The bench pays without waiting for the checkout job: it signs the link itself.
+    let signer = app
+        .sandbox
+        .clone()
+        .ok_or("the bench needs the sandbox gateway")?;
+    let pool = app.pool.clone();
+    let lag = app.lag.clone();
+    let handle = app.handle();
+    let server = tokio::spawn(app.run_until_stopped());
+
+    println!(
+        "== pgbench baseline: select events + insert event + upsert view row, {} clients, {} s",
+        args.clients, args.seconds
+    );
+    let pgbench_tps = pgbench(&pool, &bench_url, args.clients, args.seconds).await?;
+    println!("pgbench tps: {pgbench_tps:.1}");
+
+    println!(
+        "== HTTP submit-and-pay at peak, {} clients, {} s",
+        args.clients, args.seconds
+    );
+    lag.drain();
+    let peak = load(&base, &token, &signer, args.clients, args.seconds, None).await?;
+    peak.print();
+    let submit_rate = peak.submits as f64 / peak.elapsed;
+    println!(
+        "submit throughput {submit_rate:.1}/s = {:.0}% of pgbench tps (target >= 50%)",
+        100.0 * submit_rate / pgbench_tps
+    );
+
+    let half = peak.commands as f64 / peak.elapsed / 2.0;
+    println!(
+        "== half of peak load: {half:.1} commands/s for {} s",
+        args.seconds
+    );
+    wait_for_projections(&pool).await?;
+    lag.drain();
+    let paced = load(
+        &base,
+        &token,
+        &signer,
+        args.clients,
+        args.seconds,
+        Some(half),
+    )
+    .await?;
+    paced.print();
+    wait_for_projections(&pool).await?;
+    println!("projection lag at half of peak, by subscription (target p99 < 100 ms):");
+    for (name, samples) in lag.drain_by_subscription() {
+        let mut ms: Vec<f64> = samples.into_iter().map(|s| s * 1000.0).collect();
+        println!(
+            "  {name:<28} p50 {:>7.1} ms  p99 {:>7.1} ms  ({} events)",
+            percentile(&mut ms, 50.0),
+            percentile(&mut ms, 99.0),
+            ms.len()
+        );
+    }
+
+    for rows in [args.queue_rows, args.queue_rows_large] {
+        if rows <= 0 {
+            continue;
+        }
+        println!("== GET /v1/queue with {rows} applications in the queue");
+        load_queue(&pool, rows).await?;
+        queue_latency(&base, &examiner).await?;
+        console_queue_latency(&base, &examiner).await?;
+    }
+    handle.stop(true).await;
+    server.await??;
+    if args.rebuild_events > 0 {
+        println!("== shikaku rebuild-projection, server stopped");
+        // A pool of its own: the server's went down with the server.
+        let pool = projections::db::connect(&bench_url, 4).await?;
+        rebuild::rate(&pool, args.rebuild_events).await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn server_url(
+    settings: &Settings,
+) -> Result<(String, Option<crate::embedded_pg::EmbeddedPostgres>), BoxError> {
+    if settings.database_url.is_empty() {
+        let pg = crate::embedded_pg::EmbeddedPostgres::start(&settings.data_dir)?;
+        Ok((pg.url.clone(), Some(pg)))
+    } else {
+        Ok((settings.database_url.clone(), None))
+    }
+}
+
+/// Drops and creates database `name` on the server of `url`; returns its URL.
+pub async fn fresh_database(url: &str, name: &str) -> Result<String, BoxError> {
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
+    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url);
+    Ok(format!("{base}/{name}"))
+}
+
+async fn wait_for_projections(pool: &sqlx::PgPool) -> Result<(), BoxError> {
+    for _ in 0..600 {
+        let behind: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM subscription_checkpoints c
+             WHERE EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.global_position) >
+                   (c.last_transaction_id, c.last_global_position))",
+        )
+        .fetch_one(pool)
+        .await?;
+        if behind == 0 {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err("projections did not catch up within 30 s".into())
+}

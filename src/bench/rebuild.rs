@@ -1,0 +1,50 @@
+//! The rebuild rate: `shikaku rebuild-projection registration_status` over
+//! the run's events, copied under fresh aggregate ids until there are enough.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use projections::status::StatusProjection;
+use projections::subscription::Subscription;
+
+use super::BoxError;
+
+/// Grows the stream to `events` (set-based copies of the run's applications)
+/// and times a reset and catch-up of the status view, as the CLI runs it.
+pub async fn rate(pool: &sqlx::PgPool, events: i64) -> Result<(), BoxError> {
+    let present: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(pool)
+        .await?;
+    if present == 0 {
+        return Err("no events to rebuild from".into());
+    }
+    let copies = (events - present).max(0) / present;
+    if copies > 0 {
+        let started = Instant::now();
+        sqlx::query(
+            "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                                 payload, metadata)
+             SELECT e.aggregate_type, md5(e.aggregate_id || c)::uuid::text, e.sequence, e.event_type,
+                    e.event_version, e.payload, e.metadata
+             FROM generate_series(1, $1::int) AS c, events e
+             WHERE e.aggregate_type = 'QualificationRegistration'",
+        )
+        .bind(copies)
+        .execute(pool)
+        .await?;
+        println!(
+            "copied the events {copies} times in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let sub = Subscription::new(pool.clone(), Arc::new(StatusProjection));
+    let started = Instant::now();
+    sub.reset().await?;
+    let n = sub.catch_up().await?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "rebuild-projection registration_status: {n} events in {secs:.1} s = {:.0} events/s (goal 100,000/s)",
+        n as f64 / secs
+    );
+    Ok(())
+}
