@@ -123,6 +123,63 @@ async fn a_transaction_committing_after_a_later_one_is_not_skipped() {
     assert_eq!(seen(&pool, "order").await.len(), 2);
 }
 
+/// Applies like [`Recorder`], then waits inside its batch until released.
+struct Held {
+    inside: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+}
+
+#[async_trait]
+impl Projection for Held {
+    fn name(&self) -> &'static str {
+        "held"
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        Recorder::new("held").apply(conn, event).await?;
+        self.inside.notify_one();
+        self.release.notified().await;
+        Ok(())
+    }
+
+    async fn reset(&self, _conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_batch_in_flight_holds_back_no_other_subscription() {
+    let pool = database().await;
+    let mut conn = pool.acquire().await.unwrap();
+    append(&mut conn, "first").await;
+    let held = Arc::new(Held {
+        inside: tokio::sync::Notify::new(),
+        release: tokio::sync::Notify::new(),
+    });
+    let slow = Subscription::new(pool.clone(), held.clone());
+    slow.ensure_checkpoint().await.unwrap();
+    let running = tokio::spawn(async move { slow.run_once().await });
+    held.inside.notified().await;
+
+    // Appended after the slow batch took its transaction id.
+    append(&mut conn, "second").await;
+    let quick = Subscription::new(pool.clone(), Arc::new(Recorder::new("quick")));
+    quick.ensure_checkpoint().await.unwrap();
+    assert_eq!(
+        quick.run_once().await.unwrap(),
+        BatchOutcome::Applied(2),
+        "the open batch does not append events, so nothing waits for it"
+    );
+
+    held.release.notify_one();
+    assert_eq!(running.await.unwrap().unwrap(), BatchOutcome::Applied(1));
+    assert_eq!(seen(&pool, "held").await.len(), 1);
+}
+
 #[tokio::test]
 async fn a_crash_before_the_checkpoint_reapplies_the_batch_without_duplicates() {
     let pool = database().await;

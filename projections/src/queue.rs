@@ -136,32 +136,86 @@ impl Projection for QueueProjection {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let Some((id, decoded)) = change_of(event)? else {
-            return Ok(());
-        };
-        let change = decoded.change(id);
-        if let Some(case) = change.opened {
-            sqlx::query(
-                "INSERT INTO examiner_queue
-                   (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at)
-                 VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $6)
-                 ON CONFLICT (case_id) DO NOTHING",
-            )
-            .bind(change.case_id)
-            .bind(case.case_type)
-            .bind(case.qualification_code)
-            .bind(case.procedure)
-            .bind(case.submitted_at)
-            .bind(case.due_at)
-            .execute(&mut *conn)
-            .await?;
-            return Ok(());
+        self.apply_batch(conn, std::slice::from_ref(event)).await
+    }
+
+    /// The batch's new cases in one statement, then the other changes in
+    /// order: a case's first event opens it, so no earlier event of the batch
+    /// touches it, and the counting trigger runs once for all the inserts.
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut decoded = Vec::with_capacity(events.len());
+        for event in events {
+            if let Some(d) = change_of(event)? {
+                decoded.push(d);
+            }
         }
-        match &change.flags {
-            // Only procedures whose matters the registers confirm wait for them
-            // (the same list as `Procedure::asks_registers`).
-            Some(FlagUpdate::Pending) => {
-                sqlx::query(
+        let changes: Vec<QueueChange<'_>> = decoded.iter().map(|(id, d)| d.change(*id)).collect();
+        insert_cases(conn, &changes).await?;
+        for change in changes.into_iter().filter(|c| c.opened.is_none()) {
+            update_case(conn, change).await?;
+        }
+        Ok(())
+    }
+
+    async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        sqlx::query("TRUNCATE examiner_queue").execute(conn).await?;
+        Ok(())
+    }
+}
+
+/// Inserts the cases the changes open (already queued ones stay as they are).
+async fn insert_cases(
+    conn: &mut PgConnection,
+    changes: &[QueueChange<'_>],
+) -> Result<(), ProjectionError> {
+    let opened: Vec<(Uuid, &NewCase)> = changes
+        .iter()
+        .filter_map(|c| c.opened.as_ref().map(|o| (c.case_id, o)))
+        .collect();
+    if opened.is_empty() {
+        return Ok(());
+    }
+    let column = |f: fn(&NewCase) -> String| opened.iter().map(|(_, o)| f(o)).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO examiner_queue
+           (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at)
+         SELECT c.case_id, c.case_type, c.qualification_code, c.procedure, 'SUBMITTED',
+                c.submitted_at, c.due_at
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
+                     $6::timestamptz[])
+              AS c(case_id, case_type, qualification_code, procedure, submitted_at, due_at)
+         ON CONFLICT (case_id) DO NOTHING",
+    )
+    .bind(opened.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+    .bind(column(|o| o.case_type.to_owned()))
+    .bind(column(|o| o.qualification_code.clone()))
+    .bind(column(|o| o.procedure.to_owned()))
+    .bind(
+        opened
+            .iter()
+            .map(|(_, o)| o.submitted_at)
+            .collect::<Vec<_>>(),
+    )
+    .bind(opened.iter().map(|(_, o)| o.due_at).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Applies a change to a case already in the queue.
+async fn update_case(
+    conn: &mut PgConnection,
+    change: QueueChange<'_>,
+) -> Result<(), ProjectionError> {
+    match &change.flags {
+        // Only procedures whose matters the registers confirm wait for them
+        // (the same list as `Procedure::asks_registers`).
+        Some(FlagUpdate::Pending) => {
+            sqlx::query(
                     "UPDATE examiner_queue SET flags = payment_flags(flags) || jsonb_build_array($2::text)
                      WHERE case_id = $1
                        AND procedure IN ('NEW_REGISTRATION', 'CHANGE_NAME', 'CHANGE_ADDRESS', 'CHANGE_DOMICILE')",
@@ -170,48 +224,46 @@ impl Projection for QueueProjection {
                 .bind(INQUIRY_PENDING)
                 .execute(&mut *conn)
                 .await?;
-            }
-            Some(FlagUpdate::Add(flag)) => {
-                sqlx::query(
-                    "UPDATE examiner_queue SET flags = flags || jsonb_build_array($2::text)
+        }
+        Some(FlagUpdate::Add(flag)) => {
+            sqlx::query(
+                "UPDATE examiner_queue SET flags = flags || jsonb_build_array($2::text)
                      WHERE case_id = $1 AND NOT flags ? $2",
-                )
-                .bind(change.case_id)
-                .bind(flag)
-                .execute(&mut *conn)
-                .await?;
-            }
-            Some(FlagUpdate::Answered(flags)) => {
-                sqlx::query(
-                    "UPDATE examiner_queue SET flags = payment_flags(flags) || $2 WHERE case_id = $1",
-                )
-                    .bind(change.case_id)
-                    .bind(serde_json::to_value(flags)?)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            None => {}
+            )
+            .bind(change.case_id)
+            .bind(flag)
+            .execute(&mut *conn)
+            .await?;
         }
-        if change.status.is_none() && change.assignee.is_none() {
-            return Ok(());
+        Some(FlagUpdate::Answered(flags)) => {
+            sqlx::query(
+                "UPDATE examiner_queue SET flags = payment_flags(flags) || $2 WHERE case_id = $1",
+            )
+            .bind(change.case_id)
+            .bind(serde_json::to_value(flags)?)
+            .execute(&mut *conn)
+            .await?;
         }
-        sqlx::query(
-            "UPDATE examiner_queue
-             SET status = coalesce($2, status), assigned_to = coalesce($3, assigned_to)
-             WHERE case_id = $1",
+        None => {}
+    }
+    // Only a statement that sets the status runs the counting trigger.
+    let query = match (change.status, change.assignee) {
+        (None, None) => return Ok(()),
+        (Some(status), assignee) => sqlx::query(
+            "UPDATE examiner_queue SET status = $2, assigned_to = coalesce($3, assigned_to)
+                 WHERE case_id = $1",
         )
         .bind(change.case_id)
-        .bind(change.status)
-        .bind(change.assignee)
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
-    }
-
-    async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        sqlx::query("TRUNCATE examiner_queue").execute(conn).await?;
-        Ok(())
-    }
+        .bind(status)
+        .bind(assignee),
+        (None, Some(assignee)) => {
+            sqlx::query("UPDATE examiner_queue SET assigned_to = $2 WHERE case_id = $1")
+                .bind(change.case_id)
+                .bind(assignee)
+        }
+    };
+    query.execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// One case in the queue.

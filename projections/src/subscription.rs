@@ -2,9 +2,13 @@
 //! managers, job producers) keeps a checkpoint row and reads the stream in
 //! commit order, one transaction per batch.
 //!
-//! Ordering is by (transaction_id, global_position) and only transactions
-//! older than the snapshot's xmin are read: an event whose transaction commits
-//! after a later-started one is therefore never skipped.
+//! Ordering is by (transaction_id, global_position) and only events of
+//! transactions older than every transaction still running that could append
+//! one are read: an event whose transaction commits after a later-started one
+//! is therefore never skipped. Batches themselves never append events (a
+//! process manager's commands run in transactions of their own), so a batch
+//! marks itself (`application_name`) and other batches do not wait for it:
+//! otherwise every batch in flight would hold back every subscription.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -24,6 +28,9 @@ pub use crate::wake::EVENTS_CHANNEL;
 /// was full. Bounds the batches per second whatever the commit rate, at the
 /// cost of at most this much lag.
 const MIN_BATCH_GAP: Duration = Duration::from_millis(20);
+
+/// What a batch's connection calls itself while the batch runs.
+const BATCH_APPLICATION_NAME: &str = "shikaku subscription batch";
 
 /// One event as a subscription sees it.
 #[derive(Debug, Clone)]
@@ -51,12 +58,28 @@ impl StoredEvent {
 pub trait Projection: Send + Sync {
     /// The checkpoint name; also what `rebuild-projection` takes.
     fn name(&self) -> &'static str;
-    /// Applies one event. An error rolls back the whole batch.
+    /// Applies one event. An error rolls back the whole batch. It must not
+    /// append events on `conn` (see the module's documentation); commands go
+    /// through a bus, in transactions of their own.
     async fn apply(
         &self,
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError>;
+    /// Applies a batch, oldest event first. A projection may write the whole
+    /// batch with fewer statements, as long as the rows come out as applying
+    /// each event in turn would leave them: under load every round trip
+    /// waits for a busy CPU, so statements per event decide the lag.
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        for event in events {
+            self.apply(conn, event).await?;
+        }
+        Ok(())
+    }
     /// Empties the view before a rebuild.
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError>;
     /// Events per batch. A batch holds a transaction id until it commits, and
@@ -161,9 +184,7 @@ impl Subscription {
         let Some(last) = events.last() else {
             return Ok(BatchOutcome::Applied(0));
         };
-        for event in &events {
-            self.projection.apply(&mut tx, event).await?;
-        }
+        self.projection.apply_batch(&mut tx, &events).await?;
         sqlx::query(
             "UPDATE subscription_checkpoints
              SET last_transaction_id = $2::text::xid8, last_global_position = $3,
@@ -304,19 +325,30 @@ async fn read_batch(
 ) -> Result<Option<Vec<StoredEvent>>, ProjectionError> {
     let rows = sqlx::query(
         "WITH c AS (SELECT last_transaction_id, last_global_position FROM subscription_checkpoints
-                    WHERE name = $1 FOR UPDATE SKIP LOCKED)
+                    WHERE name = $1 FOR UPDATE SKIP LOCKED),
+              s AS (SELECT pg_current_snapshot() AS snap,
+                           set_config('application_name', $3, true) AS marked),
+              -- the oldest transaction still running that is not a batch;
+              -- a batch that ended after the snapshot counts as running
+              g AS (SELECT coalesce(
+                      (SELECT min(x) FROM s, pg_snapshot_xip(s.snap) x
+                       WHERE x::text::bigint % 4294967296 NOT IN
+                             (SELECT backend_xid::text::bigint FROM pg_stat_activity
+                              WHERE application_name = $3 AND backend_xid IS NOT NULL)),
+                      (SELECT pg_snapshot_xmax(snap) FROM s WHERE marked IS NOT NULL)) AS guard)
          SELECT true AS locked, e.global_position, e.transaction_id::text AS txid, e.aggregate_type,
                 e.aggregate_id, e.sequence, e.event_type, e.payload::jsonb AS payload, e.recorded_at
-         FROM c LEFT JOIN LATERAL (
+         FROM c CROSS JOIN g LEFT JOIN LATERAL (
              SELECT * FROM events
              WHERE (transaction_id, global_position) > (c.last_transaction_id, c.last_global_position)
-               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+               AND transaction_id < g.guard
              ORDER BY transaction_id, global_position
              LIMIT $2) e ON true
          ORDER BY e.transaction_id, e.global_position",
     )
     .bind(name)
     .bind(limit)
+    .bind(BATCH_APPLICATION_NAME)
     .fetch_all(&mut *conn)
     .await?;
     if rows.is_empty() {

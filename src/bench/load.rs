@@ -1,5 +1,5 @@
-//! HTTP load: clients submit applications and pay them, at full speed or
-//! paced to a rate.
+//! HTTP load: clients submit applications (and, when asked, pay them), at
+//! full speed or paced to a rate.
 
 use std::time::{Duration, Instant};
 
@@ -51,8 +51,9 @@ fn application(n: u64) -> serde_json::Value {
     })
 }
 
-/// Each client submits an application and pays it, until time is up; with a
-/// rate, clients pace themselves to that many commands per second in total.
+/// Each client submits an application (and pays it when `pay` is set), until
+/// time is up; with a rate, clients pace themselves to that many rounds per
+/// second in total.
 pub async fn load(
     base: &str,
     token: &str,
@@ -60,6 +61,7 @@ pub async fn load(
     clients: usize,
     seconds: u64,
     rate: Option<f64>,
+    pay: bool,
 ) -> Result<LoadResult, BoxError> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
@@ -68,7 +70,7 @@ pub async fn load(
         let base = base.to_owned();
         let token = token.to_owned();
         let signer = signer.clone();
-        let interval = rate.map(|r| Duration::from_secs_f64(2.0 * clients as f64 / r));
+        let interval = rate.map(|r| Duration::from_secs_f64(clients as f64 / r));
         tasks.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
             let (mut commands, mut submits, mut errors, mut lat) = (0, 0, 0, Vec::new());
@@ -98,20 +100,22 @@ pub async fn load(
                     continue;
                 };
                 submits += 1;
-                let t = Instant::now();
-                let paid = http
-                    .post(format!(
-                        "{base}/sandbox/payments/{id}/pay?token={}",
-                        signer.token(&id, Utc::now().timestamp() + 3600)
-                    ))
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false);
-                lat.push(t.elapsed().as_secs_f64() * 1000.0);
-                commands += 1;
-                if !paid {
-                    errors += 1;
+                if pay {
+                    let t = Instant::now();
+                    let paid = http
+                        .post(format!(
+                            "{base}/sandbox/payments/{id}/pay?token={}",
+                            signer.token(&id, Utc::now().timestamp() + 3600)
+                        ))
+                        .send()
+                        .await
+                        .map(|r| r.status().is_success())
+                        .unwrap_or(false);
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                    commands += 1;
+                    if !paid {
+                        errors += 1;
+                    }
                 }
                 if let Some(interval) = interval {
                     if let Some(rest) = interval.checked_sub(round.elapsed()) {

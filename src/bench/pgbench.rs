@@ -21,12 +21,14 @@ fn pgbench_binary() -> PathBuf {
         .unwrap_or_else(|| "pgbench".into())
 }
 
-/// The tps pgbench sustains with `clients` for `seconds`.
+/// The tps pgbench sustains with `clients` for `seconds`, in pgbench's
+/// `protocol` (`simple`, its default, or `prepared`, which is what sqlx does).
 pub async fn pgbench(
     pool: &sqlx::PgPool,
     url: &str,
     clients: usize,
     seconds: u64,
+    protocol: &str,
 ) -> Result<f64, BoxError> {
     for stmt in [
         "DROP TABLE IF EXISTS bench_events, bench_view",
@@ -47,7 +49,7 @@ END;
 ",
     )?;
     let out = std::process::Command::new(pgbench_binary())
-        .args(["-n", "-M", "prepared", "-j", "2"])
+        .args(["-n", "-M", protocol, "-j", "2"])
         .args(["-c", &clients.to_string(), "-T", &seconds.to_string(), "-f"])
         .arg(&script)
         .arg(url)

@@ -225,8 +225,9 @@ pub async fn stats(pool: &PgPool) -> Result<Vec<KindStats>, WorkerError> {
         .collect())
 }
 
-/// Claims the next due job of these kinds, or one whose lease ran out, for
-/// `lease_seconds`; counts the attempt.
+/// Claims the next due job of these kinds, or else one whose lease ran out,
+/// for `lease_seconds`; counts the attempt. The database function walks
+/// partial indexes in claim order (see migration `..._job_claim`).
 pub(crate) async fn claim(
     pool: &PgPool,
     kinds: &[String],
@@ -234,14 +235,8 @@ pub(crate) async fn claim(
     lease_seconds: f64,
 ) -> Result<Option<Job>, WorkerError> {
     let row = sqlx::query(
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1,
-                locked_until = now() + make_interval(secs => $3), locked_by = $2,
-                updated_at = now()
-         WHERE id = (SELECT id FROM jobs
-                     WHERE kind = ANY($1) AND run_at <= now()
-                       AND (state = 'queued' OR (state = 'running' AND locked_until < now()))
-                     ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING id, kind, dedupe_key, payload, attempts, max_attempts",
+        "SELECT id, kind, dedupe_key, payload, attempts, max_attempts
+         FROM claim_job($1, $2, $3)",
     )
     .bind(kinds)
     .bind(worker_id)

@@ -81,8 +81,26 @@ fn amount(v: &Value) -> Option<i64> {
     v.as_i64().or_else(|| v["amount"].as_i64())
 }
 
+/// The events [`NotificationProducer::notice`] may answer with a notice;
+/// for the others the recipient is not even read.
+const NOTICE_EVENTS: &[&str] = &[
+    "ApplicationSubmitted",
+    "ChangeRequested",
+    "CheckoutOpened",
+    "RegistryInquiryAnswered",
+    "InformationRequested",
+    "Registered",
+    "ApplicationRejected",
+    "ChangeFailed",
+    "ApplicationWithdrawn",
+    "ChangeApplied",
+    "CertificateIssued",
+    "RefundIssued",
+];
+
 impl NotificationProducer {
-    /// The notice an event calls for, with its event-specific values.
+    /// The notice an event calls for, with its event-specific values (only
+    /// for [`NOTICE_EVENTS`]).
     fn notice(&self, event: &StoredEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValues)> {
         let d = data(event);
         let mut v = NoticeValues::default();
@@ -188,9 +206,16 @@ impl Projection for NotificationProducer {
             return Ok(());
         }
         let id = event.aggregate_uuid()?;
-        track(conn, id, event).await?;
-        let Some(recipient) = load(conn, id).await? else {
+        let started = track(conn, id, event).await?;
+        if !NOTICE_EVENTS.contains(&event.event_type.as_str()) {
             return Ok(());
+        }
+        let recipient = match started {
+            Some(r) => r,
+            None => match load(conn, id).await? {
+                Some(r) => r,
+                None => return Ok(()),
+            },
         };
         let Some((kind, values)) = self.notice(event, &recipient) else {
             return Ok(());

@@ -47,12 +47,14 @@ pub(super) fn text(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
 
-/// Records who hears of a case, when the event starts one or changes the addressee.
+/// Records who hears of a case, when the event starts one or changes the
+/// addressee; returns the recipient when the event started the case (not on
+/// a replay, where the row kept may have changed since).
 pub(super) async fn track(
     conn: &mut PgConnection,
     id: Uuid,
     event: &StoredEvent,
-) -> Result<(), ProjectionError> {
+) -> Result<Option<Recipient>, ProjectionError> {
     let d = data(event);
     match event.event_type.as_str() {
         "ApplicationSubmitted" | "RegistrationImported" => {
@@ -75,7 +77,8 @@ pub(super) async fn track(
                 registration_number: d["registration_number"].as_str().map(str::to_owned),
                 fee_total: 0,
             };
-            save(conn, id, REGISTRATION, &r).await
+            let inserted = save(conn, id, REGISTRATION, &r).await?;
+            Ok(inserted.then_some(r))
         }
         "HolderLinked" => {
             sqlx::query("UPDATE notification_recipients SET owner = $2 WHERE case_id = $1")
@@ -83,7 +86,7 @@ pub(super) async fn track(
                 .bind(text(&d["owner"]))
                 .execute(&mut *conn)
                 .await?;
-            Ok(())
+            Ok(None)
         }
         "Registered" => {
             sqlx::query(
@@ -93,7 +96,7 @@ pub(super) async fn track(
             .bind(text(&d["registration_number"]))
             .execute(&mut *conn)
             .await?;
-            Ok(())
+            Ok(None)
         }
         "RegisteredMattersChanged" => {
             let c = &d["changes"];
@@ -108,7 +111,7 @@ pub(super) async fn track(
             .bind(c["given_name"].as_str())
             .execute(&mut *conn)
             .await?;
-            Ok(())
+            Ok(None)
         }
         "FeeAssessed" => {
             let fee = &d["fee"];
@@ -119,7 +122,7 @@ pub(super) async fn track(
                 .bind(total)
                 .execute(&mut *conn)
                 .await?;
-            Ok(())
+            Ok(None)
         }
         "ChangeRequested" => {
             let details = &d["details"];
@@ -160,9 +163,10 @@ pub(super) async fn track(
                 registration_number: holder.registration_number,
                 fee_total: 0,
             };
-            save(conn, id, CHANGE_REQUEST, &r).await
+            let inserted = save(conn, id, CHANGE_REQUEST, &r).await?;
+            Ok(inserted.then_some(r))
         }
-        _ => Ok(()),
+        _ => Ok(None),
     }
 }
 
@@ -171,8 +175,8 @@ async fn save(
     id: Uuid,
     case_type: &str,
     r: &Recipient,
-) -> Result<(), ProjectionError> {
-    sqlx::query(
+) -> Result<bool, ProjectionError> {
+    let done = sqlx::query(
         "INSERT INTO notification_recipients
            (case_id, case_type, qualification_code, procedure, email, language, owner,
             family_name, given_name, death, registration_number)
@@ -192,7 +196,7 @@ async fn save(
     .bind(&r.registration_number)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 pub(super) async fn load(
