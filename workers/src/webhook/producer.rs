@@ -33,24 +33,23 @@ impl PublicFeed {
     async fn fan_out(
         &self,
         conn: &mut PgConnection,
+        targets: &[Target],
         item: &FeedEvent,
         recorded_at: DateTime<Utc>,
     ) -> Result<(), ProjectionError> {
         let Some(q) = self.catalogue.qualification(&item.qualification_code) else {
             return Ok(());
         };
-        let subscriptions: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM webhook_subscriptions
-             WHERE ministry = ANY($1) AND $2 = ANY(event_types)
-               AND disabled_at IS NULL AND created_at <= $3
-             ORDER BY id",
-        )
-        .bind(&q.ministry_codes)
-        .bind(&item.event_type)
-        .bind(recorded_at)
-        .fetch_all(&mut *conn)
-        .await?;
-        if subscriptions.is_empty() {
+        let wanted: Vec<Uuid> = targets
+            .iter()
+            .filter(|t| {
+                q.ministry_codes.contains(&t.ministry)
+                    && t.event_types.contains(&item.event_type)
+                    && t.created_at <= recorded_at
+            })
+            .map(|t| t.id)
+            .collect();
+        if wanted.is_empty() {
             return Ok(());
         }
         let body = message_body(
@@ -58,11 +57,31 @@ impl PublicFeed {
             item.occurred_at,
             &serde_json::to_value(item)?,
         );
-        for sub in subscriptions {
-            queue_message(conn, sub, Some(item.id), &item.event_type, &body).await?;
+        for id in wanted {
+            queue_message(conn, id, Some(item.id), &item.event_type, &body).await?;
         }
         Ok(())
     }
+}
+
+/// A webhook subscription as the fan-out needs it.
+#[derive(sqlx::FromRow)]
+struct Target {
+    id: Uuid,
+    ministry: String,
+    event_types: Vec<String>,
+    created_at: DateTime<Utc>,
+}
+
+/// The enabled webhook subscriptions, read once per batch (ordered by id,
+/// so messages are queued in a stable order).
+async fn targets(conn: &mut PgConnection) -> Result<Vec<Target>, ProjectionError> {
+    Ok(sqlx::query_as(
+        "SELECT id, ministry, event_types, created_at FROM webhook_subscriptions
+         WHERE disabled_at IS NULL ORDER BY id",
+    )
+    .fetch_all(conn)
+    .await?)
 }
 
 #[async_trait]
@@ -76,8 +95,24 @@ impl Projection for PublicFeed {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        for item in feed::append(conn, event).await? {
-            self.fan_out(conn, &item, event.recorded_at).await?;
+        self.apply_batch(conn, std::slice::from_ref(event)).await
+    }
+
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut targets_read = None;
+        for event in events {
+            for item in feed::append(conn, event).await? {
+                let targets = match &targets_read {
+                    Some(t) => t,
+                    None => targets_read.insert(targets(conn).await?),
+                };
+                self.fan_out(conn, targets, &item, event.recorded_at)
+                    .await?;
+            }
         }
         Ok(())
     }
