@@ -59,6 +59,35 @@ pub async fn enqueue(conn: &mut PgConnection, job: NewJob) -> Result<bool, Worke
     Ok(inserted == 1)
 }
 
+/// [`enqueue`] for many jobs in one statement, in order; returns how many
+/// were new.
+pub async fn enqueue_all(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<u64, WorkerError> {
+    if jobs.is_empty() {
+        return Ok(0);
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO jobs (kind, dedupe_key, payload, run_at, max_attempts)
+         SELECT j.kind, j.dedupe_key, j.payload, coalesce(j.run_at, now()), j.max_attempts
+         FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::int[])
+                  WITH ORDINALITY AS j(kind, dedupe_key, payload, run_at, max_attempts, ord)
+         ORDER BY j.ord
+         ON CONFLICT (kind, dedupe_key) DO NOTHING",
+    )
+    .bind(jobs.iter().map(|j| j.kind).collect::<Vec<_>>())
+    .bind(
+        jobs.iter()
+            .map(|j| j.dedupe_key.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(jobs.iter().map(|j| &j.payload).collect::<Vec<_>>())
+    .bind(jobs.iter().map(|j| j.run_at).collect::<Vec<_>>())
+    .bind(jobs.iter().map(|j| j.max_attempts).collect::<Vec<_>>())
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(inserted)
+}
+
 /// A claimed job, as its handler sees it.
 #[derive(Debug, Clone)]
 pub struct Job {

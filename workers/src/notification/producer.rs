@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use domain::catalogue::Catalogue;
 use domain::language::Language;
 use projections::subscription::{Projection, StoredEvent};
@@ -18,7 +19,7 @@ use super::job::{MailPayload, JOB_KIND};
 use super::recipient::{data, load, text, track, Recipient, CHANGE_REQUEST, REGISTRATION};
 use super::templates::NoticeValues;
 use super::{NoticeKind, Templates};
-use crate::queue::{enqueue, NewJob};
+use crate::queue::{enqueue_all, NewJob};
 
 /// Attempts of a mail job before it is dead: with the doubling backoff
 /// (capped at an hour) a relay may be down for about five hours. A refusal
@@ -191,6 +192,124 @@ impl NotificationProducer {
     }
 }
 
+/// A rendered notice waiting for the end of its batch.
+struct Pending {
+    message_id: String,
+    case_type: String,
+    case_id: Uuid,
+    sequence: i64,
+    kind: &'static str,
+    owner: Option<String>,
+    email: Option<String>,
+    language: &'static str,
+    subject: String,
+    body: String,
+    created_at: DateTime<Utc>,
+}
+
+impl NotificationProducer {
+    /// Records the event's recipient changes and renders the notice it calls for.
+    async fn prepare(
+        &self,
+        conn: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<Option<Pending>, ProjectionError> {
+        if event.aggregate_type != REGISTRATION && event.aggregate_type != CHANGE_REQUEST {
+            return Ok(None);
+        }
+        let id = event.aggregate_uuid()?;
+        let started = track(conn, id, event).await?;
+        if !NOTICE_EVENTS.contains(&event.event_type.as_str()) {
+            return Ok(None);
+        }
+        let recipient = match started {
+            Some(r) => r,
+            None => match load(conn, id).await? {
+                Some(r) => r,
+                None => return Ok(None),
+            },
+        };
+        let Some((kind, values)) = self.notice(event, &recipient) else {
+            return Ok(None);
+        };
+        let rendered = self
+            .templates
+            .render(kind, recipient.language, &values)
+            .map_err(|e| ProjectionError::Command(e.to_string()))?;
+        Ok(Some(Pending {
+            message_id: self.message_id(id, event.sequence),
+            case_type: event.aggregate_type.clone(),
+            case_id: id,
+            sequence: event.sequence,
+            kind: kind.as_str(),
+            owner: recipient.owner,
+            email: recipient.email,
+            language: recipient.language.as_str(),
+            subject: rendered.subject,
+            body: rendered.body,
+            created_at: event.recorded_at,
+        }))
+    }
+}
+
+/// Writes the notices to the inbox and queues a mail for each that has an
+/// address; a notice already written (a replay) is neither written nor
+/// mailed again.
+async fn write(conn: &mut PgConnection, notices: Vec<Pending>) -> Result<(), ProjectionError> {
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let text = |f: fn(&Pending) -> String| notices.iter().map(f).collect::<Vec<_>>();
+    let maybe = |f: fn(&Pending) -> Option<String>| notices.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO notifications
+           (id, message_id, case_type, case_id, sequence, kind, owner, email, language,
+            subject, body, created_at)
+         SELECT gen_random_uuid(), n.message_id, n.case_type, n.case_id, n.sequence, n.kind,
+                n.owner, n.email, n.language, n.subject, n.body, n.created_at
+         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::text[], $6::text[],
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
+                  WITH ORDINALITY
+              AS n(message_id, case_type, case_id, sequence, kind, owner, email, language,
+                   subject, body, created_at, ord)
+         ORDER BY n.ord
+         ON CONFLICT (message_id) DO NOTHING",
+    )
+    .bind(text(|n| n.message_id.clone()))
+    .bind(text(|n| n.case_type.clone()))
+    .bind(notices.iter().map(|n| n.case_id).collect::<Vec<_>>())
+    .bind(notices.iter().map(|n| n.sequence).collect::<Vec<_>>())
+    .bind(text(|n| n.kind.to_owned()))
+    .bind(maybe(|n| n.owner.clone()))
+    .bind(maybe(|n| n.email.clone()))
+    .bind(text(|n| n.language.to_owned()))
+    .bind(text(|n| n.subject.clone()))
+    .bind(text(|n| n.body.clone()))
+    .bind(notices.iter().map(|n| n.created_at).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
+    let mut jobs = Vec::with_capacity(notices.len());
+    for n in notices {
+        let Some(to) = n.email else { continue };
+        let payload = MailPayload {
+            message_id: n.message_id.clone(),
+            to,
+            language: n.language.to_owned(),
+            subject: n.subject,
+            body: n.body,
+        };
+        jobs.push(NewJob {
+            kind: JOB_KIND,
+            dedupe_key: n.message_id,
+            payload: serde_json::to_value(&payload)?,
+            run_at: None,
+            max_attempts: MAIL_ATTEMPTS,
+        });
+    }
+    enqueue_all(conn, &jobs).await?;
+    Ok(())
+}
+
 #[async_trait]
 impl Projection for NotificationProducer {
     fn name(&self) -> &'static str {
@@ -202,68 +321,24 @@ impl Projection for NotificationProducer {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        if event.aggregate_type != REGISTRATION && event.aggregate_type != CHANGE_REQUEST {
-            return Ok(());
+        self.apply_batch(conn, std::slice::from_ref(event)).await
+    }
+
+    /// Recipients are kept in order, event by event (a notice reads what the
+    /// events before it recorded); the batch's notices and mail jobs are then
+    /// written with one statement each, as nothing in the batch reads them.
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut notices = Vec::new();
+        for event in events {
+            if let Some(notice) = self.prepare(conn, event).await? {
+                notices.push(notice);
+            }
         }
-        let id = event.aggregate_uuid()?;
-        let started = track(conn, id, event).await?;
-        if !NOTICE_EVENTS.contains(&event.event_type.as_str()) {
-            return Ok(());
-        }
-        let recipient = match started {
-            Some(r) => r,
-            None => match load(conn, id).await? {
-                Some(r) => r,
-                None => return Ok(()),
-            },
-        };
-        let Some((kind, values)) = self.notice(event, &recipient) else {
-            return Ok(());
-        };
-        let rendered = self
-            .templates
-            .render(kind, recipient.language, &values)
-            .map_err(|e| ProjectionError::Command(e.to_string()))?;
-        let message_id = self.message_id(id, event.sequence);
-        sqlx::query(
-            "INSERT INTO notifications
-               (id, message_id, case_type, case_id, sequence, kind, owner, email, language,
-                subject, body, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-             ON CONFLICT (message_id) DO NOTHING",
-        )
-        .bind(Uuid::new_v4())
-        .bind(&message_id)
-        .bind(&event.aggregate_type)
-        .bind(id)
-        .bind(event.sequence)
-        .bind(kind.as_str())
-        .bind(&recipient.owner)
-        .bind(&recipient.email)
-        .bind(recipient.language.as_str())
-        .bind(&rendered.subject)
-        .bind(&rendered.body)
-        .bind(event.recorded_at)
-        .execute(&mut *conn)
-        .await?;
-        if let Some(to) = recipient.email {
-            let payload = MailPayload {
-                message_id: message_id.clone(),
-                to,
-                language: recipient.language.as_str().to_owned(),
-                subject: rendered.subject,
-                body: rendered.body,
-            };
-            let job = NewJob {
-                kind: JOB_KIND,
-                dedupe_key: message_id,
-                payload: serde_json::to_value(&payload)?,
-                run_at: None,
-                max_attempts: MAIL_ATTEMPTS,
-            };
-            enqueue(conn, job).await?;
-        }
-        Ok(())
+        write(conn, notices).await
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
