@@ -1,6 +1,8 @@
 //! The applicant status view: one row per registration application, for lists
 //! and look-ups. A single application is read from its aggregate, never stale.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
@@ -40,19 +42,61 @@ impl Projection for StatusProjection {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let Some((id, e)) = registration_event(event)? else {
-            return Ok(());
-        };
-        if let RegistrationEvent::ApplicationSubmitted {
-            qualification_code,
-            channel,
-            owner,
-            submitted_at,
-            due_at,
-            ..
-        } = &e
-        {
-            sqlx::query(
+        self.apply_batch(conn, std::slice::from_ref(event)).await
+    }
+
+    /// Rows are inserted event by event; every other change of the batch is
+    /// folded per application and written in one statement. Each change only
+    /// sets fields (or leaves them), so the fold ends where applying the
+    /// events one by one would.
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut folded: Vec<(Uuid, Change)> = Vec::new();
+        let mut at: HashMap<Uuid, usize> = HashMap::new();
+        for event in events {
+            let Some((id, change)) = insert_or_change(conn, event).await? else {
+                continue;
+            };
+            match at.get(&id) {
+                Some(&i) => folded[i].1.then(change),
+                None => {
+                    at.insert(id, folded.len());
+                    folded.push((id, change));
+                }
+            }
+        }
+        update(conn, &folded).await
+    }
+
+    async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        sqlx::query("TRUNCATE registration_status")
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Inserts the row an event opens; otherwise returns what it changes.
+async fn insert_or_change(
+    conn: &mut PgConnection,
+    event: &StoredEvent,
+) -> Result<Option<(Uuid, Change)>, ProjectionError> {
+    let Some((id, e)) = registration_event(event)? else {
+        return Ok(None);
+    };
+    if let RegistrationEvent::ApplicationSubmitted {
+        qualification_code,
+        channel,
+        owner,
+        submitted_at,
+        due_at,
+        ..
+    } = &e
+    {
+        sqlx::query(
                 "INSERT INTO registration_status
                    (id, owner, qualification_code, channel, status, submitted_at, due_at, version, updated_at)
                  VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $6, $7, $8)
@@ -68,80 +112,146 @@ impl Projection for StatusProjection {
             .bind(event.recorded_at)
             .execute(&mut *conn)
             .await?;
-            return Ok(());
-        }
-        if let RegistrationEvent::RegistrationImported {
-            qualification_code,
-            registration_number,
-            at,
-            ..
-        } = &e
-        {
-            sqlx::query(
-                "INSERT INTO registration_status
+        return Ok(None);
+    }
+    if let RegistrationEvent::RegistrationImported {
+        qualification_code,
+        registration_number,
+        at,
+        ..
+    } = &e
+    {
+        sqlx::query(
+            "INSERT INTO registration_status
                    (id, qualification_code, channel, status, submitted_at, due_at,
                     registration_number, version, updated_at)
                  VALUES ($1, $2, 'PAPER', 'REGISTERED', $3, $3, $4, $5, $6)
                  ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(id)
-            .bind(qualification_code)
-            .bind(at)
-            .bind(registration_number)
-            .bind(event.sequence)
-            .bind(event.recorded_at)
-            .execute(&mut *conn)
-            .await?;
-            return Ok(());
-        }
-        if let RegistrationEvent::HolderLinked { owner, .. } = &e {
-            sqlx::query("UPDATE registration_status SET owner = $2, version = $3 WHERE id = $1")
-                .bind(id)
-                .bind(owner)
-                .bind(event.sequence)
-                .execute(&mut *conn)
-                .await?;
-            return Ok(());
-        }
-        let status = e.status_after().map(|s| s.as_str());
-        let (fee, paid, number) = match &e {
-            RegistrationEvent::Examination(ExaminationEvent::FeeAssessed { fee }) => {
-                (Some(fee.total()), None, None)
-            }
-            RegistrationEvent::Examination(ExaminationEvent::PaymentSettled { .. }) => {
-                (None, Some(true), None)
-            }
-            RegistrationEvent::Registered {
-                registration_number,
-                ..
-            } => (None, None, Some(registration_number.clone())),
-            _ => (None, None, None),
-        };
-        sqlx::query(
-            "UPDATE registration_status
-             SET status = coalesce($2, status), fee_total = coalesce($3, fee_total),
-                 paid = coalesce($4, paid), registration_number = coalesce($5, registration_number),
-                 version = $6, updated_at = $7
-             WHERE id = $1",
         )
         .bind(id)
-        .bind(status)
-        .bind(fee)
-        .bind(paid)
-        .bind(number)
+        .bind(qualification_code)
+        .bind(at)
+        .bind(registration_number)
         .bind(event.sequence)
         .bind(event.recorded_at)
         .execute(&mut *conn)
         .await?;
-        Ok(())
+        return Ok(None);
     }
+    if let RegistrationEvent::HolderLinked { owner, .. } = &e {
+        return Ok(Some((
+            id,
+            Change {
+                owner: Some(owner.clone()),
+                version: Some(event.sequence),
+                ..Change::default()
+            },
+        )));
+    }
+    let status = e.status_after().map(|s| s.as_str());
+    let (fee, paid, number) = match &e {
+        RegistrationEvent::Examination(ExaminationEvent::FeeAssessed { fee }) => {
+            (Some(fee.total()), None, None)
+        }
+        RegistrationEvent::Examination(ExaminationEvent::PaymentSettled { .. }) => {
+            (None, Some(true), None)
+        }
+        RegistrationEvent::Registered {
+            registration_number,
+            ..
+        } => (None, None, Some(registration_number.clone())),
+        _ => (None, None, None),
+    };
+    Ok(Some((
+        id,
+        Change {
+            owner: None,
+            status: status.map(str::to_owned),
+            fee,
+            paid,
+            number,
+            version: Some(event.sequence),
+            updated_at: Some(event.recorded_at),
+        },
+    )))
+}
 
-    async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        sqlx::query("TRUNCATE registration_status")
-            .execute(conn)
-            .await?;
-        Ok(())
+/// What events do to an existing row: each field set, or left as it is.
+#[derive(Debug, Default)]
+struct Change {
+    owner: Option<String>,
+    status: Option<String>,
+    fee: Option<i64>,
+    paid: Option<bool>,
+    number: Option<String>,
+    version: Option<i64>,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+impl Change {
+    /// This change followed by `next`.
+    fn then(&mut self, next: Change) {
+        self.owner = next.owner.or(self.owner.take());
+        self.status = next.status.or(self.status.take());
+        self.fee = next.fee.or(self.fee);
+        self.paid = next.paid.or(self.paid);
+        self.number = next.number.or(self.number.take());
+        self.version = next.version.or(self.version);
+        self.updated_at = next.updated_at.or(self.updated_at);
     }
+}
+
+/// Writes the folded changes, one statement for the batch.
+async fn update(
+    conn: &mut PgConnection,
+    changes: &[(Uuid, Change)],
+) -> Result<(), ProjectionError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE registration_status s
+         SET owner = coalesce(c.owner, s.owner), status = coalesce(c.status, s.status),
+             fee_total = coalesce(c.fee, s.fee_total), paid = coalesce(c.paid, s.paid),
+             registration_number = coalesce(c.number, s.registration_number),
+             version = coalesce(c.version, s.version),
+             updated_at = coalesce(c.updated_at, s.updated_at)
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::bool[], $6::text[],
+                     $7::bigint[], $8::timestamptz[])
+              AS c(id, owner, status, fee, paid, number, version, updated_at)
+         WHERE s.id = c.id",
+    )
+    .bind(changes.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+    .bind(
+        changes
+            .iter()
+            .map(|(_, c)| c.owner.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        changes
+            .iter()
+            .map(|(_, c)| c.status.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(changes.iter().map(|(_, c)| c.fee).collect::<Vec<_>>())
+    .bind(changes.iter().map(|(_, c)| c.paid).collect::<Vec<_>>())
+    .bind(
+        changes
+            .iter()
+            .map(|(_, c)| c.number.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(changes.iter().map(|(_, c)| c.version).collect::<Vec<_>>())
+    .bind(
+        changes
+            .iter()
+            .map(|(_, c)| c.updated_at)
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// One row of the status view.
