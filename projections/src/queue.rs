@@ -1,5 +1,7 @@
 //! The examiner queue over every kind of case, ordered by due date.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
@@ -7,6 +9,7 @@ use domain::change_request::{ChangeRequest, ChangeRequestEvent};
 use domain::examination::ExaminationEvent;
 use domain::registration::RegistrationEvent;
 use serde::Serialize;
+use serde_json::json;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
@@ -139,9 +142,9 @@ impl Projection for QueueProjection {
         self.apply_batch(conn, std::slice::from_ref(event)).await
     }
 
-    /// The batch's new cases in one statement, then the other changes in
-    /// order: a case's first event opens it, so no earlier event of the batch
-    /// touches it, and the counting trigger runs once for all the inserts.
+    /// The batch's new cases in one statement, then the other changes folded
+    /// per case in a second: a case's first event opens it, so no earlier
+    /// event of the batch touches it.
     async fn apply_batch(
         &self,
         conn: &mut PgConnection,
@@ -155,10 +158,11 @@ impl Projection for QueueProjection {
         }
         let changes: Vec<QueueChange<'_>> = decoded.iter().map(|(id, d)| d.change(*id)).collect();
         insert_cases(conn, &changes).await?;
-        for change in changes.into_iter().filter(|c| c.opened.is_none()) {
-            update_case(conn, change).await?;
-        }
-        Ok(())
+        update_cases(
+            conn,
+            changes.into_iter().filter(|c| c.opened.is_none()).collect(),
+        )
+        .await
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
@@ -206,63 +210,73 @@ async fn insert_cases(
     Ok(())
 }
 
-/// Applies a change to a case already in the queue.
-async fn update_case(
-    conn: &mut PgConnection,
-    change: QueueChange<'_>,
-) -> Result<(), ProjectionError> {
-    match &change.flags {
-        // Only procedures whose matters the registers confirm wait for them
-        // (the same list as `Procedure::asks_registers`).
-        Some(FlagUpdate::Pending) => {
-            sqlx::query(
-                    "UPDATE examiner_queue SET flags = payment_flags(flags) || jsonb_build_array($2::text)
-                     WHERE case_id = $1
-                       AND procedure IN ('NEW_REGISTRATION', 'CHANGE_NAME', 'CHANGE_ADDRESS', 'CHANGE_DOMICILE')",
-                )
-                .bind(change.case_id)
-                .bind(INQUIRY_PENDING)
-                .execute(&mut *conn)
-                .await?;
+/// The batch's changes to one case already in the queue, folded in order.
+#[derive(Default)]
+struct Folded<'a> {
+    /// Flag updates in order (see migration `..._queue_flags_after`).
+    flag_updates: Vec<serde_json::Value>,
+    status: Option<&'static str>,
+    assignee: Option<&'a str>,
+}
+
+impl<'a> Folded<'a> {
+    fn then(&mut self, change: QueueChange<'a>) {
+        if let Some(update) = change.flags {
+            self.flag_updates.push(match update {
+                FlagUpdate::Pending => json!({"op": "pending", "flag": INQUIRY_PENDING}),
+                FlagUpdate::Add(flag) => json!({"op": "add", "flag": flag}),
+                FlagUpdate::Answered(flags) => json!({"op": "answered", "flags": flags}),
+            });
         }
-        Some(FlagUpdate::Add(flag)) => {
-            sqlx::query(
-                "UPDATE examiner_queue SET flags = flags || jsonb_build_array($2::text)
-                     WHERE case_id = $1 AND NOT flags ? $2",
-            )
-            .bind(change.case_id)
-            .bind(flag)
-            .execute(&mut *conn)
-            .await?;
-        }
-        Some(FlagUpdate::Answered(flags)) => {
-            sqlx::query(
-                "UPDATE examiner_queue SET flags = payment_flags(flags) || $2 WHERE case_id = $1",
-            )
-            .bind(change.case_id)
-            .bind(serde_json::to_value(flags)?)
-            .execute(&mut *conn)
-            .await?;
-        }
-        None => {}
+        self.status = change.status.or(self.status);
+        self.assignee = change.assignee.or(self.assignee);
     }
-    // Only a statement that sets the status runs the counting trigger.
-    let query = match (change.status, change.assignee) {
-        (None, None) => return Ok(()),
-        (Some(status), assignee) => sqlx::query(
-            "UPDATE examiner_queue SET status = $2, assigned_to = coalesce($3, assigned_to)
-                 WHERE case_id = $1",
-        )
-        .bind(change.case_id)
-        .bind(status)
-        .bind(assignee),
-        (None, Some(assignee)) => {
-            sqlx::query("UPDATE examiner_queue SET assigned_to = $2 WHERE case_id = $1")
-                .bind(change.case_id)
-                .bind(assignee)
+}
+
+/// Applies the changes to cases already in the queue: one statement for the
+/// batch. Flags are replayed in order by `queue_flags_after`; status and
+/// assignee only ever take a value, so the last one wins. The counting
+/// trigger sees each case's status change once, from first to last.
+async fn update_cases(
+    conn: &mut PgConnection,
+    changes: Vec<QueueChange<'_>>,
+) -> Result<(), ProjectionError> {
+    let mut folded: Vec<(Uuid, Folded<'_>)> = Vec::new();
+    let mut at: HashMap<Uuid, usize> = HashMap::new();
+    for change in changes {
+        if change.flags.is_none() && change.status.is_none() && change.assignee.is_none() {
+            continue;
         }
-    };
-    query.execute(&mut *conn).await?;
+        let i = *at.entry(change.case_id).or_insert_with(|| {
+            folded.push((change.case_id, Folded::default()));
+            folded.len() - 1
+        });
+        folded[i].1.then(change);
+    }
+    if folded.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE examiner_queue q
+         SET flags = CASE WHEN jsonb_array_length(c.updates) = 0 THEN q.flags
+                          ELSE queue_flags_after(q.flags, q.procedure, c.updates) END,
+             status = coalesce(c.status, q.status),
+             assigned_to = coalesce(c.assignee, q.assigned_to)
+         FROM unnest($1::uuid[], $2::jsonb[], $3::text[], $4::text[])
+              AS c(case_id, updates, status, assignee)
+         WHERE q.case_id = c.case_id",
+    )
+    .bind(folded.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+    .bind(
+        folded
+            .iter()
+            .map(|(_, f)| serde_json::Value::Array(f.flag_updates.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(folded.iter().map(|(_, f)| f.status).collect::<Vec<_>>())
+    .bind(folded.iter().map(|(_, f)| f.assignee).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -45,20 +45,27 @@ impl Projection for StatusProjection {
         self.apply_batch(conn, std::slice::from_ref(event)).await
     }
 
-    /// Rows are inserted event by event; every other change of the batch is
-    /// folded per application and written in one statement. Each change only
-    /// sets fields (or leaves them), so the fold ends where applying the
-    /// events one by one would.
+    /// The batch's new rows are inserted with one statement (an application's
+    /// first event opens its row, so nothing earlier in the batch touches
+    /// it), then every other change is folded per application and written
+    /// with another. Each change only sets fields (or leaves them), so the
+    /// fold ends where applying the events one by one would.
     async fn apply_batch(
         &self,
         conn: &mut PgConnection,
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
+        let mut rows = Vec::new();
         let mut folded: Vec<(Uuid, Change)> = Vec::new();
         let mut at: HashMap<Uuid, usize> = HashMap::new();
         for event in events {
-            let Some((id, change)) = insert_or_change(conn, event).await? else {
-                continue;
+            let (id, change) = match step(event)? {
+                None => continue,
+                Some(Step::Insert(row)) => {
+                    rows.push(row);
+                    continue;
+                }
+                Some(Step::Change(id, change)) => (id, change),
             };
             match at.get(&id) {
                 Some(&i) => folded[i].1.then(change),
@@ -68,6 +75,7 @@ impl Projection for StatusProjection {
                 }
             }
         }
+        insert(conn, &rows).await?;
         update(conn, &folded).await
     }
 
@@ -79,11 +87,30 @@ impl Projection for StatusProjection {
     }
 }
 
-/// Inserts the row an event opens; otherwise returns what it changes.
-async fn insert_or_change(
-    conn: &mut PgConnection,
-    event: &StoredEvent,
-) -> Result<Option<(Uuid, Change)>, ProjectionError> {
+/// What one event does to the view.
+enum Step {
+    /// Opens a row.
+    Insert(NewRow),
+    /// Changes an existing row.
+    Change(Uuid, Change),
+}
+
+/// A row an application's first event opens.
+struct NewRow {
+    id: Uuid,
+    owner: Option<String>,
+    qualification_code: String,
+    channel: String,
+    status: &'static str,
+    submitted_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+    registration_number: Option<String>,
+    version: i64,
+    updated_at: DateTime<Utc>,
+}
+
+/// What `event` does to the view, if anything.
+fn step(event: &StoredEvent) -> Result<Option<Step>, ProjectionError> {
     let Some((id, e)) = registration_event(event)? else {
         return Ok(None);
     };
@@ -96,23 +123,21 @@ async fn insert_or_change(
         ..
     } = &e
     {
-        sqlx::query(
-                "INSERT INTO registration_status
-                   (id, owner, qualification_code, channel, status, submitted_at, due_at, version, updated_at)
-                 VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $6, $7, $8)
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(id)
-            .bind(owner)
-            .bind(qualification_code)
-            .bind(serde_json::to_value(channel)?.as_str().unwrap_or_default().to_owned())
-            .bind(submitted_at)
-            .bind(due_at)
-            .bind(event.sequence)
-            .bind(event.recorded_at)
-            .execute(&mut *conn)
-            .await?;
-        return Ok(None);
+        return Ok(Some(Step::Insert(NewRow {
+            id,
+            owner: owner.clone(),
+            qualification_code: qualification_code.clone(),
+            channel: serde_json::to_value(channel)?
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            status: "SUBMITTED",
+            submitted_at: *submitted_at,
+            due_at: *due_at,
+            registration_number: None,
+            version: event.sequence,
+            updated_at: event.recorded_at,
+        })));
     }
     if let RegistrationEvent::RegistrationImported {
         qualification_code,
@@ -121,25 +146,21 @@ async fn insert_or_change(
         ..
     } = &e
     {
-        sqlx::query(
-            "INSERT INTO registration_status
-                   (id, qualification_code, channel, status, submitted_at, due_at,
-                    registration_number, version, updated_at)
-                 VALUES ($1, $2, 'PAPER', 'REGISTERED', $3, $3, $4, $5, $6)
-                 ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(id)
-        .bind(qualification_code)
-        .bind(at)
-        .bind(registration_number)
-        .bind(event.sequence)
-        .bind(event.recorded_at)
-        .execute(&mut *conn)
-        .await?;
-        return Ok(None);
+        return Ok(Some(Step::Insert(NewRow {
+            id,
+            owner: None,
+            qualification_code: qualification_code.clone(),
+            channel: "PAPER".into(),
+            status: "REGISTERED",
+            submitted_at: *at,
+            due_at: *at,
+            registration_number: Some(registration_number.clone()),
+            version: event.sequence,
+            updated_at: event.recorded_at,
+        })));
     }
     if let RegistrationEvent::HolderLinked { owner, .. } = &e {
-        return Ok(Some((
+        return Ok(Some(Step::Change(
             id,
             Change {
                 owner: Some(owner.clone()),
@@ -162,7 +183,7 @@ async fn insert_or_change(
         } => (None, None, Some(registration_number.clone())),
         _ => (None, None, None),
     };
-    Ok(Some((
+    Ok(Some(Step::Change(
         id,
         Change {
             owner: None,
@@ -199,6 +220,43 @@ impl Change {
         self.version = next.version.or(self.version);
         self.updated_at = next.updated_at.or(self.updated_at);
     }
+}
+
+/// Inserts the new rows (rows already there stay as they are: a replay).
+async fn insert(conn: &mut PgConnection, rows: &[NewRow]) -> Result<(), ProjectionError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO registration_status
+           (id, owner, qualification_code, channel, status, submitted_at, due_at,
+            registration_number, version, updated_at)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                              $6::timestamptz[], $7::timestamptz[], $8::text[], $9::bigint[],
+                              $10::timestamptz[])
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.owner.as_deref()).collect::<Vec<_>>())
+    .bind(
+        rows.iter()
+            .map(|r| r.qualification_code.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(rows.iter().map(|r| r.channel.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.status).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.submitted_at).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.due_at).collect::<Vec<_>>())
+    .bind(
+        rows.iter()
+            .map(|r| r.registration_number.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(rows.iter().map(|r| r.version).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.updated_at).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Writes the folded changes, one statement for the batch.

@@ -218,6 +218,11 @@ impl Subscription {
         loop {
             match self.run_once().await? {
                 BatchOutcome::Applied(0) if !self.behind().await? => return Ok(total),
+                // A full batch: more are waiting, go straight on.
+                BatchOutcome::Applied(n) if n as i64 >= self.batch_size => {
+                    total += n;
+                    continue;
+                }
                 BatchOutcome::Applied(n) => total += n,
                 BatchOutcome::Locked => {}
             }

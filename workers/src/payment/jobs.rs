@@ -20,7 +20,7 @@ use sqlx::PgConnection;
 
 use super::cases::{CaseType, Cases};
 use super::gateway::{CheckoutRequest, GatewayError, PaymentGateway};
-use crate::queue::{enqueue, Job, NewJob};
+use crate::queue::{enqueue_all, Job, NewJob};
 use crate::worker::{JobError, JobHandler};
 
 /// Opens a checkout for an unpaid fee.
@@ -62,6 +62,58 @@ fn examination_event(
     Ok(None)
 }
 
+/// Keeps `open_checkouts` in step with one event and adds the jobs it calls
+/// for to `jobs`.
+async fn apply_one(
+    conn: &mut PgConnection,
+    event: &StoredEvent,
+    jobs: &mut Vec<NewJob>,
+) -> Result<(), ProjectionError> {
+    let Some((case_type, e)) = examination_event(event)? else {
+        return Ok(());
+    };
+    let case = json!(CaseRef {
+        case_type,
+        case_id: event.aggregate_id.clone(),
+    });
+    let key = format!("{}:{}", event.aggregate_id, event.sequence);
+    match &e {
+        ExaminationEvent::FeeAssessed { fee } if !fee.is_free() => {
+            jobs.push(NewJob::new(CHECKOUT, key, case));
+        }
+        ExaminationEvent::Payment(PaymentEvent::CheckoutExpired { .. }) => {
+            forget_checkout(conn, &event.aggregate_id).await?;
+            jobs.push(NewJob::new(CHECKOUT, key, case));
+        }
+        ExaminationEvent::Payment(PaymentEvent::CheckoutOpened { checkout, at }) => {
+            sqlx::query(
+                "INSERT INTO open_checkouts (case_id, case_type, session_id, opened_at)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (case_id) DO UPDATE
+                     SET session_id = excluded.session_id, opened_at = excluded.opened_at",
+            )
+            .bind(&event.aggregate_id)
+            .bind(case_type.as_str())
+            .bind(&checkout.session_id)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        ExaminationEvent::Payment(PaymentEvent::RefundRequested { .. }) => {
+            let mut job = NewJob::new(REFUND, key, case);
+            job.max_attempts = 20;
+            jobs.push(job);
+        }
+        ExaminationEvent::PaymentSettled { .. }
+        | ExaminationEvent::ApplicationWithdrawn { .. }
+        | ExaminationEvent::ApplicationRejected { .. } => {
+            forget_checkout(conn, &event.aggregate_id).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl Projection for PaymentJobs {
     fn name(&self) -> &'static str {
@@ -73,48 +125,21 @@ impl Projection for PaymentJobs {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let Some((case_type, e)) = examination_event(event)? else {
-            return Ok(());
-        };
-        let case = json!(CaseRef {
-            case_type,
-            case_id: event.aggregate_id.clone(),
-        });
-        let key = format!("{}:{}", event.aggregate_id, event.sequence);
-        match &e {
-            ExaminationEvent::FeeAssessed { fee } if !fee.is_free() => {
-                enqueue(conn, NewJob::new(CHECKOUT, key, case)).await?;
-            }
-            ExaminationEvent::Payment(PaymentEvent::CheckoutExpired { .. }) => {
-                forget_checkout(conn, &event.aggregate_id).await?;
-                enqueue(conn, NewJob::new(CHECKOUT, key, case)).await?;
-            }
-            ExaminationEvent::Payment(PaymentEvent::CheckoutOpened { checkout, at }) => {
-                sqlx::query(
-                    "INSERT INTO open_checkouts (case_id, case_type, session_id, opened_at)
-                     VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (case_id) DO UPDATE
-                     SET session_id = excluded.session_id, opened_at = excluded.opened_at",
-                )
-                .bind(&event.aggregate_id)
-                .bind(case_type.as_str())
-                .bind(&checkout.session_id)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
-            }
-            ExaminationEvent::Payment(PaymentEvent::RefundRequested { .. }) => {
-                let mut job = NewJob::new(REFUND, key, case);
-                job.max_attempts = 20;
-                enqueue(conn, job).await?;
-            }
-            ExaminationEvent::PaymentSettled { .. }
-            | ExaminationEvent::ApplicationWithdrawn { .. }
-            | ExaminationEvent::ApplicationRejected { .. } => {
-                forget_checkout(conn, &event.aggregate_id).await?;
-            }
-            _ => {}
+        self.apply_batch(conn, std::slice::from_ref(event)).await
+    }
+
+    /// The jobs of the whole batch go in with one statement at its end:
+    /// nothing in the batch reads them.
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        let mut jobs = Vec::new();
+        for event in events {
+            apply_one(conn, event, &mut jobs).await?;
         }
+        enqueue_all(conn, &jobs).await?;
         Ok(())
     }
 
