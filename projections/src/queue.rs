@@ -1,7 +1,5 @@
 //! The examiner queue over every kind of case, ordered by due date.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
@@ -13,6 +11,7 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
+use crate::batch::PerRow;
 use crate::inquiry::{flag_update, FlagUpdate};
 use crate::status::registration_event;
 use crate::subscription::{Projection, StoredEvent};
@@ -241,18 +240,13 @@ async fn update_cases(
     conn: &mut PgConnection,
     changes: Vec<QueueChange<'_>>,
 ) -> Result<(), ProjectionError> {
-    let mut folded: Vec<(Uuid, Folded<'_>)> = Vec::new();
-    let mut at: HashMap<Uuid, usize> = HashMap::new();
+    let mut per_case = PerRow::<Folded<'_>>::new();
     for change in changes {
-        if change.flags.is_none() && change.status.is_none() && change.assignee.is_none() {
-            continue;
+        if change.flags.is_some() || change.status.is_some() || change.assignee.is_some() {
+            per_case.entry(change.case_id).then(change);
         }
-        let i = *at.entry(change.case_id).or_insert_with(|| {
-            folded.push((change.case_id, Folded::default()));
-            folded.len() - 1
-        });
-        folded[i].1.then(change);
     }
+    let folded = per_case.into_rows();
     if folded.is_empty() {
         return Ok(());
     }

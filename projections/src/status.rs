@@ -1,8 +1,6 @@
 //! The applicant status view: one row per registration application, for lists
 //! and look-ups. A single application is read from its aggregate, never stale.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
@@ -12,6 +10,7 @@ use serde::Serialize;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
+use crate::batch::PerRow;
 use crate::subscription::{Projection, StoredEvent};
 use crate::ProjectionError;
 
@@ -56,27 +55,16 @@ impl Projection for StatusProjection {
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
         let mut rows = Vec::new();
-        let mut folded: Vec<(Uuid, Change)> = Vec::new();
-        let mut at: HashMap<Uuid, usize> = HashMap::new();
+        let mut changes = PerRow::<Change>::new();
         for event in events {
-            let (id, change) = match step(event)? {
-                None => continue,
-                Some(Step::Insert(row)) => {
-                    rows.push(row);
-                    continue;
-                }
-                Some(Step::Change(id, change)) => (id, change),
-            };
-            match at.get(&id) {
-                Some(&i) => folded[i].1.then(change),
-                None => {
-                    at.insert(id, folded.len());
-                    folded.push((id, change));
-                }
+            match step(event)? {
+                None => {}
+                Some(Step::Insert(row)) => rows.push(row),
+                Some(Step::Change(id, change)) => changes.entry(id).then(change),
             }
         }
         insert(conn, &rows).await?;
-        update(conn, &folded).await
+        update(conn, &changes.into_rows()).await
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {

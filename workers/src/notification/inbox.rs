@@ -1,9 +1,90 @@
-//! The inbox: the notices of one addressee, newest first.
+//! The inbox: the notices the producer writes (with their mail jobs), and
+//! those of one addressee, newest first.
 
 use chrono::{DateTime, Utc};
 use projections::ProjectionError;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
+
+use super::job::{MailPayload, JOB_KIND};
+use super::producer::MAIL_ATTEMPTS;
+use crate::queue::{enqueue_all, NewJob};
+
+/// A rendered notice waiting for the end of its batch (the producer's).
+pub(super) struct NewNotice {
+    pub(super) message_id: String,
+    pub(super) case_type: String,
+    pub(super) case_id: Uuid,
+    pub(super) sequence: i64,
+    pub(super) kind: &'static str,
+    pub(super) owner: Option<String>,
+    pub(super) email: Option<String>,
+    pub(super) language: &'static str,
+    pub(super) subject: String,
+    pub(super) body: String,
+    pub(super) created_at: DateTime<Utc>,
+}
+
+/// Writes the notices to the inbox and queues a mail for each that has an
+/// address; a notice already written (a replay) is neither written nor
+/// mailed again.
+pub(super) async fn write(
+    conn: &mut PgConnection,
+    notices: Vec<NewNotice>,
+) -> Result<(), ProjectionError> {
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let text = |f: fn(&NewNotice) -> String| notices.iter().map(f).collect::<Vec<_>>();
+    let maybe = |f: fn(&NewNotice) -> Option<String>| notices.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO notifications
+           (id, message_id, case_type, case_id, sequence, kind, owner, email, language,
+            subject, body, created_at)
+         SELECT gen_random_uuid(), n.message_id, n.case_type, n.case_id, n.sequence, n.kind,
+                n.owner, n.email, n.language, n.subject, n.body, n.created_at
+         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::text[], $6::text[],
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
+                  WITH ORDINALITY
+              AS n(message_id, case_type, case_id, sequence, kind, owner, email, language,
+                   subject, body, created_at, ord)
+         ORDER BY n.ord
+         ON CONFLICT (message_id) DO NOTHING",
+    )
+    .bind(text(|n| n.message_id.clone()))
+    .bind(text(|n| n.case_type.clone()))
+    .bind(notices.iter().map(|n| n.case_id).collect::<Vec<_>>())
+    .bind(notices.iter().map(|n| n.sequence).collect::<Vec<_>>())
+    .bind(text(|n| n.kind.to_owned()))
+    .bind(maybe(|n| n.owner.clone()))
+    .bind(maybe(|n| n.email.clone()))
+    .bind(text(|n| n.language.to_owned()))
+    .bind(text(|n| n.subject.clone()))
+    .bind(text(|n| n.body.clone()))
+    .bind(notices.iter().map(|n| n.created_at).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
+    let mut jobs = Vec::with_capacity(notices.len());
+    for n in notices {
+        let Some(to) = n.email else { continue };
+        let payload = MailPayload {
+            message_id: n.message_id.clone(),
+            to,
+            language: n.language.to_owned(),
+            subject: n.subject,
+            body: n.body,
+        };
+        jobs.push(NewJob {
+            kind: JOB_KIND,
+            dedupe_key: n.message_id,
+            payload: serde_json::to_value(&payload)?,
+            run_at: None,
+            max_attempts: MAIL_ATTEMPTS,
+        });
+    }
+    enqueue_all(conn, &jobs).await?;
+    Ok(())
+}
 
 /// One notice as the inbox shows it (the same text as the mail).
 #[derive(Debug, Clone, PartialEq)]

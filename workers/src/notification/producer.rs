@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use domain::catalogue::Catalogue;
 use domain::language::Language;
 use projections::subscription::{Projection, StoredEvent};
@@ -15,11 +14,10 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::job::{MailPayload, JOB_KIND};
+use super::inbox::{write, NewNotice};
 use super::recipient::{data, load, text, track, Recipient, CHANGE_REQUEST, REGISTRATION};
 use super::templates::NoticeValues;
 use super::{NoticeKind, Templates};
-use crate::queue::{enqueue_all, NewJob};
 
 /// Attempts of a mail job before it is dead: with the doubling backoff
 /// (capped at an hour) a relay may be down for about five hours. A refusal
@@ -192,28 +190,13 @@ impl NotificationProducer {
     }
 }
 
-/// A rendered notice waiting for the end of its batch.
-struct Pending {
-    message_id: String,
-    case_type: String,
-    case_id: Uuid,
-    sequence: i64,
-    kind: &'static str,
-    owner: Option<String>,
-    email: Option<String>,
-    language: &'static str,
-    subject: String,
-    body: String,
-    created_at: DateTime<Utc>,
-}
-
 impl NotificationProducer {
     /// Records the event's recipient changes and renders the notice it calls for.
     async fn prepare(
         &self,
         conn: &mut PgConnection,
         event: &StoredEvent,
-    ) -> Result<Option<Pending>, ProjectionError> {
+    ) -> Result<Option<NewNotice>, ProjectionError> {
         if event.aggregate_type != REGISTRATION && event.aggregate_type != CHANGE_REQUEST {
             return Ok(None);
         }
@@ -236,7 +219,7 @@ impl NotificationProducer {
             .templates
             .render(kind, recipient.language, &values)
             .map_err(|e| ProjectionError::Command(e.to_string()))?;
-        Ok(Some(Pending {
+        Ok(Some(NewNotice {
             message_id: self.message_id(id, event.sequence),
             case_type: event.aggregate_type.clone(),
             case_id: id,
@@ -250,64 +233,6 @@ impl NotificationProducer {
             created_at: event.recorded_at,
         }))
     }
-}
-
-/// Writes the notices to the inbox and queues a mail for each that has an
-/// address; a notice already written (a replay) is neither written nor
-/// mailed again.
-async fn write(conn: &mut PgConnection, notices: Vec<Pending>) -> Result<(), ProjectionError> {
-    if notices.is_empty() {
-        return Ok(());
-    }
-    let text = |f: fn(&Pending) -> String| notices.iter().map(f).collect::<Vec<_>>();
-    let maybe = |f: fn(&Pending) -> Option<String>| notices.iter().map(f).collect::<Vec<_>>();
-    sqlx::query(
-        "INSERT INTO notifications
-           (id, message_id, case_type, case_id, sequence, kind, owner, email, language,
-            subject, body, created_at)
-         SELECT gen_random_uuid(), n.message_id, n.case_type, n.case_id, n.sequence, n.kind,
-                n.owner, n.email, n.language, n.subject, n.body, n.created_at
-         FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bigint[], $5::text[], $6::text[],
-                     $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
-                  WITH ORDINALITY
-              AS n(message_id, case_type, case_id, sequence, kind, owner, email, language,
-                   subject, body, created_at, ord)
-         ORDER BY n.ord
-         ON CONFLICT (message_id) DO NOTHING",
-    )
-    .bind(text(|n| n.message_id.clone()))
-    .bind(text(|n| n.case_type.clone()))
-    .bind(notices.iter().map(|n| n.case_id).collect::<Vec<_>>())
-    .bind(notices.iter().map(|n| n.sequence).collect::<Vec<_>>())
-    .bind(text(|n| n.kind.to_owned()))
-    .bind(maybe(|n| n.owner.clone()))
-    .bind(maybe(|n| n.email.clone()))
-    .bind(text(|n| n.language.to_owned()))
-    .bind(text(|n| n.subject.clone()))
-    .bind(text(|n| n.body.clone()))
-    .bind(notices.iter().map(|n| n.created_at).collect::<Vec<_>>())
-    .execute(&mut *conn)
-    .await?;
-    let mut jobs = Vec::with_capacity(notices.len());
-    for n in notices {
-        let Some(to) = n.email else { continue };
-        let payload = MailPayload {
-            message_id: n.message_id.clone(),
-            to,
-            language: n.language.to_owned(),
-            subject: n.subject,
-            body: n.body,
-        };
-        jobs.push(NewJob {
-            kind: JOB_KIND,
-            dedupe_key: n.message_id,
-            payload: serde_json::to_value(&payload)?,
-            run_at: None,
-            max_attempts: MAIL_ATTEMPTS,
-        });
-    }
-    enqueue_all(conn, &jobs).await?;
-    Ok(())
 }
 
 #[async_trait]
