@@ -47,6 +47,9 @@ pub struct Settings {
     pub run_workers: bool,
     /// Jobs one process runs at once.
     pub worker_concurrency: usize,
+    /// HTTP requests in flight from which subscriptions and workers yield
+    /// (0: never); see `projections::pressure`.
+    pub background_yield_at: usize,
     /// Seconds a worker holds a claimed job before another may take it over.
     pub job_lease_seconds: u64,
     /// Delay of a job's first retry in milliseconds; doubled for each further one.
@@ -181,6 +184,11 @@ impl Settings {
             self.worker_concurrency = v
                 .parse()
                 .map_err(|_| ConfigError::Env("SHIKAKU_WORKER_CONCURRENCY"))?;
+        }
+        if let Some(v) = var("SHIKAKU_BACKGROUND_YIELD_AT") {
+            self.background_yield_at = v
+                .parse()
+                .map_err(|_| ConfigError::Env("SHIKAKU_BACKGROUND_YIELD_AT"))?;
         }
         if let Some(v) = var("SHIKAKU_JOB_LEASE_SECONDS") {
             self.job_lease_seconds = v

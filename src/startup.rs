@@ -20,6 +20,7 @@ use projections::attachments::Attachments;
 use projections::certificate::{CertificateIssuer, CertificateStatusProjection};
 use projections::change_status::ChangeStatusProjection;
 use projections::numbers::PgRegistrationNumbers;
+use projections::pressure::Pressure;
 use projections::process::ChangeRequestProcess;
 use projections::queue::QueueProjection;
 use projections::register::RegisterProjection;
@@ -286,6 +287,7 @@ fn start_workers(
     pool: &PgPool,
     core: &Core,
     settings: &Settings,
+    pressure: Pressure,
     shutdown: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     if let Some(after) = core.reconcile_after {
@@ -293,7 +295,11 @@ fn start_workers(
         let every = (after / 2).clamp(Duration::from_secs(1), Duration::from_secs(300));
         tokio::spawn(reconcile::schedule(pool.clone(), every, shutdown.clone()));
     }
-    tokio::spawn(worker(pool, core, settings).run(shutdown))
+    tokio::spawn(
+        worker(pool, core, settings)
+            .with_pressure(pressure)
+            .run(shutdown),
+    )
 }
 
 /// A worker for every job kind, paced by the settings.
@@ -320,7 +326,8 @@ pub async fn run_workers(
         let sub = Subscription::new(pool.clone(), projection);
         tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
     }
-    let worker = start_workers(&pool, &core, settings, shutdown_rx);
+    // No HTTP server here: nothing to yield to.
+    let worker = start_workers(&pool, &core, settings, Pressure::default(), shutdown_rx);
     tokio::signal::ctrl_c().await?;
     let _ = shutdown.send(true);
     let _ = worker.await;
@@ -481,6 +488,7 @@ impl Application {
         let auth = Arc::new(authenticator(&pool, &settings, &tokens, &public_url).await?);
         let lag = Arc::new(LagRecorder::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let pressure = Pressure::new(settings.background_yield_at);
         let mut subscriptions = Vec::new();
         if settings.run_subscriptions {
             subscriptions = projections(&core).iter().map(|p| p.name()).collect();
@@ -488,12 +496,20 @@ impl Application {
             // Lag is measured for every subscription: a job producer that
             // falls behind delays the case as much as a stale view.
             for projection in projections(&core) {
-                let sub = Subscription::new(pool.clone(), projection).with_lag(lag.clone());
+                let sub = Subscription::new(pool.clone(), projection)
+                    .with_lag(lag.clone())
+                    .with_pressure(pressure.clone());
                 tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
             }
         }
         if settings.run_workers {
-            start_workers(&pool, &core, &settings, shutdown_rx.clone());
+            start_workers(
+                &pool,
+                &core,
+                &settings,
+                pressure.clone(),
+                shutdown_rx.clone(),
+            );
         }
         let attachments = match settings.attachment_store.strip_prefix("s3://") {
             Some(bucket) => Attachments::s3(
@@ -524,6 +540,7 @@ impl Application {
                 .map(|s| s.expose_secret().to_owned()),
             webhook_targets: core.webhook_targets.clone(),
             lag: lag.clone(),
+            pressure,
             public_url: public_url.clone(),
             certificates: Arc::new(CertificateService {
                 key: core.certificate_key.clone(),

@@ -76,6 +76,8 @@ pub struct AppState {
     /// Where ministries' webhooks may be sent.
     pub webhook_targets: workers::webhook::TargetPolicy,
     pub lag: Arc<LagRecorder>,
+    /// Requests in flight, which background work yields to.
+    pub pressure: projections::pressure::Pressure,
     /// The base of links handed out; https here makes console cookies Secure.
     pub public_url: String,
     pub certificates: Arc<certificate::CertificateService>,
@@ -241,4 +243,5 @@ pub fn app(
         .default_service(web::to(not_found))
         .wrap(actix_web::middleware::from_fn(text::refuse_unstorable))
         .wrap(actix_web::middleware::from_fn(telemetry::request_id))
+        .wrap(actix_web::middleware::from_fn(telemetry::in_flight))
 }

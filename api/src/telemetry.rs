@@ -24,6 +24,18 @@ fn plain(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
+/// Counts the request in the pressure gauge while it is handled, so that
+/// background work yields to it.
+pub async fn in_flight(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let _counted = req
+        .app_data::<actix_web::web::Data<crate::AppState>>()
+        .map(|state| state.pressure.enter());
+    next.call(req).await
+}
+
 /// Assigns the request id and wraps the request in a span.
 pub async fn request_id(
     req: ServiceRequest,

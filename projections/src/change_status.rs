@@ -31,7 +31,7 @@ impl Projection for ChangeStatusProjection {
             return Ok(());
         }
         let id = event.aggregate_uuid()?;
-        let e: ChangeRequestEvent = serde_json::from_value(event.payload.clone())?;
+        let e: ChangeRequestEvent = event.decode()?;
         if let ChangeRequestEvent::ChangeRequested {
             registration_id,
             qualification_code,

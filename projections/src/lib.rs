@@ -14,6 +14,7 @@ pub mod error;
 pub mod feed;
 pub mod inquiry;
 pub mod numbers;
+pub mod pressure;
 pub mod process;
 pub mod queue;
 pub mod register;

@@ -161,23 +161,22 @@ impl Projection for ChangeRequestProcess {
         "change_request_process"
     }
 
-    fn batch_size(&self) -> i64 {
-        16
-    }
-
     async fn apply(
         &self,
         _conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        if event.aggregate_type == QualificationRegistration::TYPE {
-            let e: RegistrationEvent = serde_json::from_value(event.payload.clone())?;
+        // Of a registration's events only a filing concerns the process.
+        if event.aggregate_type == QualificationRegistration::TYPE
+            && event.event_type == "ChangeRequestFiled"
+        {
+            let e: RegistrationEvent = event.decode()?;
             if let RegistrationEvent::ChangeRequestFiled { request_id, .. } = e {
                 self.open_request(event.aggregate_uuid()?, request_id)
                     .await?;
             }
         } else if event.aggregate_type == ChangeRequest::TYPE {
-            let e: ChangeRequestEvent = serde_json::from_value(event.payload.clone())?;
+            let e: ChangeRequestEvent = event.decode()?;
             self.on_request_event(event.aggregate_uuid()?, e).await?;
         }
         Ok(())

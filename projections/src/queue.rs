@@ -1,5 +1,7 @@
 //! The examiner queue over every kind of case, ordered by due date.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
@@ -54,7 +56,7 @@ fn change_of(event: &StoredEvent) -> Result<Option<(Uuid, Decoded)>, ProjectionE
     if event.aggregate_type == ChangeRequest::TYPE {
         return Ok(Some((
             event.aggregate_uuid()?,
-            Decoded::Change(serde_json::from_value(event.payload.clone())?),
+            Decoded::Change(event.decode()?),
         )));
     }
     Ok(None)
@@ -141,9 +143,10 @@ impl Projection for QueueProjection {
         self.apply_batch(conn, std::slice::from_ref(event)).await
     }
 
-    /// The batch's new cases in one statement, then the other changes folded
-    /// per case in a second: a case's first event opens it, so no earlier
-    /// event of the batch touches it.
+    /// The batch's new cases in one statement, each with the batch's later
+    /// changes to it already applied (a submit's fee is assessed in the same
+    /// transaction: written once, not inserted and then updated); then the
+    /// changes to older cases, folded per case, in a second.
     async fn apply_batch(
         &self,
         conn: &mut PgConnection,
@@ -155,13 +158,21 @@ impl Projection for QueueProjection {
                 decoded.push(d);
             }
         }
-        let changes: Vec<QueueChange<'_>> = decoded.iter().map(|(id, d)| d.change(*id)).collect();
-        insert_cases(conn, &changes).await?;
-        update_cases(
-            conn,
-            changes.into_iter().filter(|c| c.opened.is_none()).collect(),
-        )
-        .await
+        let mut opened: Vec<(Uuid, NewCase, Folded<'_>)> = Vec::new();
+        let mut opened_at: HashMap<Uuid, usize> = HashMap::new();
+        let mut older = Vec::new();
+        for change in decoded.iter().map(|(id, d)| d.change(*id)) {
+            if let Some(case) = change.opened {
+                opened_at.insert(change.case_id, opened.len());
+                opened.push((change.case_id, case, Folded::default()));
+            } else if let Some(&i) = opened_at.get(&change.case_id) {
+                opened[i].2.then(change);
+            } else {
+                older.push(change);
+            }
+        }
+        insert_cases(conn, &opened).await?;
+        update_cases(conn, older).await
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
@@ -170,40 +181,55 @@ impl Projection for QueueProjection {
     }
 }
 
-/// Inserts the cases the changes open (already queued ones stay as they are).
+/// Inserts the cases opened, with their later changes (already queued
+/// ones stay as they are: a replay finds them at least this far on).
 async fn insert_cases(
     conn: &mut PgConnection,
-    changes: &[QueueChange<'_>],
+    opened: &[(Uuid, NewCase, Folded<'_>)],
 ) -> Result<(), ProjectionError> {
-    let opened: Vec<(Uuid, &NewCase)> = changes
-        .iter()
-        .filter_map(|c| c.opened.as_ref().map(|o| (c.case_id, o)))
-        .collect();
     if opened.is_empty() {
         return Ok(());
     }
-    let column = |f: fn(&NewCase) -> String| opened.iter().map(|(_, o)| f(o)).collect::<Vec<_>>();
+    let column =
+        |f: fn(&NewCase) -> String| opened.iter().map(|(_, o, _)| f(o)).collect::<Vec<_>>();
     sqlx::query(
         "INSERT INTO examiner_queue
-           (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at)
-         SELECT c.case_id, c.case_type, c.qualification_code, c.procedure, 'SUBMITTED',
-                c.submitted_at, c.due_at
+           (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at,
+            assigned_to, flags)
+         SELECT c.case_id, c.case_type, c.qualification_code, c.procedure,
+                coalesce(c.status, 'SUBMITTED'), c.submitted_at, c.due_at, c.assignee,
+                CASE WHEN jsonb_array_length(c.updates) = 0 THEN '[]'::jsonb
+                     ELSE queue_flags_after('[]'::jsonb, c.procedure, c.updates) END
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
-                     $6::timestamptz[])
-              AS c(case_id, case_type, qualification_code, procedure, submitted_at, due_at)
+                     $6::timestamptz[], $7::text[], $8::text[], $9::jsonb[])
+              AS c(case_id, case_type, qualification_code, procedure, submitted_at, due_at,
+                   status, assignee, updates)
          ON CONFLICT (case_id) DO NOTHING",
     )
-    .bind(opened.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+    .bind(opened.iter().map(|(id, _, _)| *id).collect::<Vec<_>>())
     .bind(column(|o| o.case_type.to_owned()))
     .bind(column(|o| o.qualification_code.clone()))
     .bind(column(|o| o.procedure.to_owned()))
     .bind(
         opened
             .iter()
-            .map(|(_, o)| o.submitted_at)
+            .map(|(_, o, _)| o.submitted_at)
             .collect::<Vec<_>>(),
     )
-    .bind(opened.iter().map(|(_, o)| o.due_at).collect::<Vec<_>>())
+    .bind(opened.iter().map(|(_, o, _)| o.due_at).collect::<Vec<_>>())
+    .bind(opened.iter().map(|(_, _, f)| f.status).collect::<Vec<_>>())
+    .bind(
+        opened
+            .iter()
+            .map(|(_, _, f)| f.assignee)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        opened
+            .iter()
+            .map(|(_, _, f)| f.flags_json())
+            .collect::<Vec<_>>(),
+    )
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -229,6 +255,11 @@ impl<'a> Folded<'a> {
         }
         self.status = change.status.or(self.status);
         self.assignee = change.assignee.or(self.assignee);
+    }
+
+    /// The flag updates as the JSON array `queue_flags_after` takes.
+    fn flags_json(&self) -> serde_json::Value {
+        serde_json::Value::Array(self.flag_updates.clone())
     }
 }
 
@@ -264,7 +295,7 @@ async fn update_cases(
     .bind(
         folded
             .iter()
-            .map(|(_, f)| serde_json::Value::Array(f.flag_updates.clone()))
+            .map(|(_, f)| f.flags_json())
             .collect::<Vec<_>>(),
     )
     .bind(folded.iter().map(|(_, f)| f.status).collect::<Vec<_>>())

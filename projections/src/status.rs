@@ -1,6 +1,8 @@
 //! The applicant status view: one row per registration application, for lists
 //! and look-ups. A single application is read from its aggregate, never stale.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
@@ -24,10 +26,7 @@ pub fn registration_event(
     if event.aggregate_type != QualificationRegistration::TYPE {
         return Ok(None);
     }
-    Ok(Some((
-        event.aggregate_uuid()?,
-        serde_json::from_value(event.payload.clone())?,
-    )))
+    Ok(Some((event.aggregate_uuid()?, event.decode()?)))
 }
 
 #[async_trait]
@@ -44,23 +43,32 @@ impl Projection for StatusProjection {
         self.apply_batch(conn, std::slice::from_ref(event)).await
     }
 
-    /// The batch's new rows are inserted with one statement (an application's
-    /// first event opens its row, so nothing earlier in the batch touches
-    /// it), then every other change is folded per application and written
-    /// with another. Each change only sets fields (or leaves them), so the
-    /// fold ends where applying the events one by one would.
+    /// The batch's new rows are inserted with one statement, each with the
+    /// batch's later changes to it already applied (an application's first
+    /// event opens its row, so nothing earlier in the batch touches it; a
+    /// submit's fee, assessed in the same transaction, is written once).
+    /// Every other change is folded per application and written with
+    /// another. Each change only sets fields (or leaves them), so the fold
+    /// ends where applying the events one by one would.
     async fn apply_batch(
         &self,
         conn: &mut PgConnection,
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
-        let mut rows = Vec::new();
+        let mut rows: Vec<NewRow> = Vec::new();
+        let mut opened: HashMap<Uuid, usize> = HashMap::new();
         let mut changes = PerRow::<Change>::new();
         for event in events {
             match step(event)? {
                 None => {}
-                Some(Step::Insert(row)) => rows.push(row),
-                Some(Step::Change(id, change)) => changes.entry(id).then(change),
+                Some(Step::Insert(row)) => {
+                    opened.insert(row.id, rows.len());
+                    rows.push(row);
+                }
+                Some(Step::Change(id, change)) => match opened.get(&id) {
+                    Some(&i) => rows[i].then(change),
+                    None => changes.entry(id).then(change),
+                },
             }
         }
         insert(conn, &rows).await?;
@@ -89,12 +97,27 @@ struct NewRow {
     owner: Option<String>,
     qualification_code: String,
     channel: String,
-    status: &'static str,
+    status: String,
+    fee_total: i64,
+    paid: bool,
     submitted_at: DateTime<Utc>,
     due_at: DateTime<Utc>,
     registration_number: Option<String>,
     version: i64,
     updated_at: DateTime<Utc>,
+}
+
+impl NewRow {
+    /// The new row after a later event of the same batch.
+    fn then(&mut self, c: Change) {
+        self.owner = c.owner.or(self.owner.take());
+        self.status = c.status.unwrap_or(std::mem::take(&mut self.status));
+        self.fee_total = c.fee.unwrap_or(self.fee_total);
+        self.paid = c.paid.unwrap_or(self.paid);
+        self.registration_number = c.number.or(self.registration_number.take());
+        self.version = c.version.unwrap_or(self.version);
+        self.updated_at = c.updated_at.unwrap_or(self.updated_at);
+    }
 }
 
 /// What `event` does to the view, if anything.
@@ -119,7 +142,9 @@ fn step(event: &StoredEvent) -> Result<Option<Step>, ProjectionError> {
                 .as_str()
                 .unwrap_or_default()
                 .to_owned(),
-            status: "SUBMITTED",
+            status: "SUBMITTED".into(),
+            fee_total: 0,
+            paid: false,
             submitted_at: *submitted_at,
             due_at: *due_at,
             registration_number: None,
@@ -139,7 +164,9 @@ fn step(event: &StoredEvent) -> Result<Option<Step>, ProjectionError> {
             owner: None,
             qualification_code: qualification_code.clone(),
             channel: "PAPER".into(),
-            status: "REGISTERED",
+            status: "REGISTERED".into(),
+            fee_total: 0,
+            paid: false,
             submitted_at: *at,
             due_at: *at,
             registration_number: Some(registration_number.clone()),
@@ -218,10 +245,10 @@ async fn insert(conn: &mut PgConnection, rows: &[NewRow]) -> Result<(), Projecti
     sqlx::query(
         "INSERT INTO registration_status
            (id, owner, qualification_code, channel, status, submitted_at, due_at,
-            registration_number, version, updated_at)
+            registration_number, version, updated_at, fee_total, paid)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
                               $6::timestamptz[], $7::timestamptz[], $8::text[], $9::bigint[],
-                              $10::timestamptz[])
+                              $10::timestamptz[], $11::bigint[], $12::bool[])
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
@@ -232,7 +259,7 @@ async fn insert(conn: &mut PgConnection, rows: &[NewRow]) -> Result<(), Projecti
             .collect::<Vec<_>>(),
     )
     .bind(rows.iter().map(|r| r.channel.as_str()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.status).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.submitted_at).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.due_at).collect::<Vec<_>>())
     .bind(
@@ -242,6 +269,8 @@ async fn insert(conn: &mut PgConnection, rows: &[NewRow]) -> Result<(), Projecti
     )
     .bind(rows.iter().map(|r| r.version).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.updated_at).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.fee_total).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.paid).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Row};
 use tokio::sync::watch;
 
+use crate::pressure::{Pressure, MAX_YIELD};
 use crate::ProjectionError;
 
 /// The Postgres channel processes tell each other of appends on.
@@ -41,7 +42,9 @@ pub struct StoredEvent {
     pub aggregate_id: String,
     pub sequence: i64,
     pub event_type: String,
-    pub payload: serde_json::Value,
+    /// The payload's JSON text, as stored: each reader decodes it straight
+    /// into the type it wants (see [`StoredEvent::decode`]).
+    pub payload: String,
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -50,6 +53,11 @@ impl StoredEvent {
     pub fn aggregate_uuid(&self) -> Result<uuid::Uuid, ProjectionError> {
         uuid::Uuid::parse_str(&self.aggregate_id)
             .map_err(|_| ProjectionError::AggregateId(self.aggregate_id.clone()))
+    }
+
+    /// The payload decoded into `T` in one pass (no intermediate JSON tree).
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(&self.payload)
     }
 }
 
@@ -82,9 +90,8 @@ pub trait Projection: Send + Sync {
     }
     /// Empties the view before a rebuild.
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError>;
-    /// Events per batch. A batch holds a transaction id until it commits, and
-    /// while it does no subscription reads past it (the xmin guard), so
-    /// subscriptions that issue commands per event keep their batches small.
+    /// Events per batch. Batches do not hold each other back (see the
+    /// module's documentation), so even command-issuing ones can be large.
     fn batch_size(&self) -> i64 {
         500
     }
@@ -134,6 +141,7 @@ pub struct Subscription {
     projection: Arc<dyn Projection>,
     batch_size: i64,
     lag: Arc<LagRecorder>,
+    pressure: Pressure,
 }
 
 impl Subscription {
@@ -144,7 +152,14 @@ impl Subscription {
             batch_size: projection.batch_size(),
             projection,
             lag: Arc::default(),
+            pressure: Pressure::default(),
         }
+    }
+
+    /// Yields to interactive requests while `pressure` is high (see [`Pressure`]).
+    pub fn with_pressure(mut self, pressure: Pressure) -> Self {
+        self.pressure = pressure;
+        self
     }
 
     /// Shares a lag recorder between subscriptions.
@@ -258,7 +273,11 @@ impl Subscription {
             }
             let started = tokio::time::Instant::now();
             let pause = match self.run_once().await {
-                Ok(BatchOutcome::Applied(n)) if n as i64 >= self.batch_size => continue,
+                Ok(BatchOutcome::Applied(n)) if n as i64 >= self.batch_size => {
+                    // Behind: straight on, unless people wait for answers.
+                    self.pressure.yield_while_high(MAX_YIELD).await;
+                    continue;
+                }
                 Ok(_) => {
                     backoff = Duration::from_millis(100);
                     poll
@@ -279,6 +298,7 @@ impl Subscription {
             // far apart gather the events of many commits into one
             // transaction instead of running one (mostly empty) batch each.
             tokio::time::sleep_until(started + MIN_BATCH_GAP).await;
+            self.pressure.yield_while_high(MAX_YIELD).await;
         }
     }
 
@@ -342,14 +362,13 @@ async fn read_batch(
                               WHERE application_name = $3 AND backend_xid IS NOT NULL)),
                       (SELECT pg_snapshot_xmax(snap) FROM s WHERE marked IS NOT NULL)) AS guard)
          SELECT true AS locked, e.global_position, e.transaction_id::text AS txid, e.aggregate_type,
-                e.aggregate_id, e.sequence, e.event_type, e.payload::jsonb AS payload, e.recorded_at
+                e.aggregate_id, e.sequence, e.event_type, e.payload::text AS payload, e.recorded_at
          FROM c CROSS JOIN g LEFT JOIN LATERAL (
              SELECT * FROM events
              WHERE (transaction_id, global_position) > (c.last_transaction_id, c.last_global_position)
                AND transaction_id < g.guard
              ORDER BY transaction_id, global_position
-             LIMIT $2) e ON true
-         ORDER BY e.transaction_id, e.global_position",
+             LIMIT $2) e ON true",
     )
     .bind(name)
     .bind(limit)
@@ -359,21 +378,29 @@ async fn read_batch(
     if rows.is_empty() {
         return Ok(None);
     }
-    Ok(Some(
-        rows.into_iter()
-            .filter(|r| r.get::<Option<i64>, _>("global_position").is_some())
-            .map(|r| StoredEvent {
-                global_position: r.get("global_position"),
-                transaction_id: r.get("txid"),
-                aggregate_type: r.get("aggregate_type"),
-                aggregate_id: r.get("aggregate_id"),
-                sequence: r.get("sequence"),
-                event_type: r.get("event_type"),
-                payload: r.get("payload"),
-                recorded_at: r.get("recorded_at"),
-            })
-            .collect(),
-    ))
+    let mut events: Vec<StoredEvent> = rows
+        .into_iter()
+        .filter(|r| r.get::<Option<i64>, _>("global_position").is_some())
+        .map(|r| StoredEvent {
+            global_position: r.get("global_position"),
+            transaction_id: r.get("txid"),
+            aggregate_type: r.get("aggregate_type"),
+            aggregate_id: r.get("aggregate_id"),
+            sequence: r.get("sequence"),
+            event_type: r.get("event_type"),
+            payload: r.get("payload"),
+            recorded_at: r.get("recorded_at"),
+        })
+        .collect();
+    // Sorted here rather than by a second sort of the (wide) rows in the
+    // database; xid8 text is a decimal u64.
+    events.sort_by_key(|e| {
+        (
+            e.transaction_id.parse::<u64>().unwrap_or(u64::MAX),
+            e.global_position,
+        )
+    });
+    Ok(Some(events))
 }
 
 /// The counter subscriptions wait on: appends in this process, and NOTIFY

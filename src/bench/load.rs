@@ -86,12 +86,18 @@ pub async fn load(
                     .send()
                     .await;
                 lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                // The id from Location; the body is read (so the connection
+                // is reused) but not parsed, as a lean client would.
                 let id = match r {
-                    Ok(r) if r.status().as_u16() == 201 => r
-                        .json::<serde_json::Value>()
-                        .await
-                        .ok()
-                        .and_then(|v| v["id"].as_str().map(str::to_owned)),
+                    Ok(r) if r.status().as_u16() == 201 => {
+                        let id = r
+                            .headers()
+                            .get("location")
+                            .and_then(|l| l.to_str().ok())
+                            .and_then(|l| l.rsplit('/').next())
+                            .map(str::to_owned);
+                        r.bytes().await.ok().and(id)
+                    }
                     _ => None,
                 };
                 commands += 1;

@@ -50,11 +50,11 @@ impl Projection for InquiryJobs {
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
         let case_type = if event.aggregate_type == QualificationRegistration::TYPE {
-            let e: RegistrationEvent = serde_json::from_value(event.payload.clone())?;
+            let e: RegistrationEvent = event.decode()?;
             matches!(&e, RegistrationEvent::Examination(x) if x.starts_examination())
                 .then_some(CaseType::Registration)
         } else if event.aggregate_type == ChangeRequest::TYPE {
-            let e: ChangeRequestEvent = serde_json::from_value(event.payload.clone())?;
+            let e: ChangeRequestEvent = event.decode()?;
             matches!(&e, ChangeRequestEvent::Examination(x) if x.starts_examination())
                 .then_some(CaseType::ChangeRequest)
         } else {

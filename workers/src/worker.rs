@@ -14,6 +14,8 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
+use projections::pressure::{Pressure, MAX_YIELD};
+
 use crate::queue::{self, Finish, Job, JOBS_CHANNEL};
 use crate::WorkerError;
 
@@ -77,6 +79,7 @@ pub struct Worker {
     handlers: Arc<HashMap<&'static str, Arc<dyn JobHandler>>>,
     options: WorkerOptions,
     id: String,
+    pressure: Pressure,
 }
 
 impl Worker {
@@ -88,7 +91,15 @@ impl Worker {
             handlers: Arc::new(handlers),
             options,
             id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            pressure: Pressure::default(),
         }
+    }
+
+    /// Yields to interactive requests while `pressure` is high: between
+    /// jobs, at most [`MAX_YIELD`] each time.
+    pub fn with_pressure(mut self, pressure: Pressure) -> Self {
+        self.pressure = pressure;
+        self
     }
 
     fn kinds(&self) -> Vec<String> {
@@ -182,7 +193,10 @@ impl Worker {
                 return;
             }
             let pause = match self.run_one().await {
-                Ok(true) => continue,
+                Ok(true) => {
+                    self.pressure.yield_while_high(MAX_YIELD).await;
+                    continue;
+                }
                 Ok(false) => self.options.poll,
                 Err(e) => {
                     tracing::error!(error = %e, "job queue unavailable; retrying");

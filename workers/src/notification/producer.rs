@@ -296,7 +296,7 @@ mod tests {
             aggregate_id: "6a0c4f7e-2b1d-4c3e-9f00-000000000001".into(),
             sequence: 9,
             event_type: event_type.into(),
-            payload,
+            payload: payload.to_string(),
             recorded_at: chrono::Utc::now(),
         }
     }

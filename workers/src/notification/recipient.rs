@@ -29,18 +29,20 @@ pub(super) struct Recipient {
 
 /// The event's own fields: events are stored as `{"Type": {...}}`, shared
 /// ones wrapped once more (`{"Group": {"Type": {...}}}`).
-pub(super) fn data(event: &StoredEvent) -> &Value {
-    let mut v = &event.payload;
+pub(super) fn data(event: &StoredEvent) -> Value {
+    let mut v: Value = event.decode().unwrap_or(Value::Null);
     for _ in 0..3 {
-        if let Some(inner) = v.get(event.event_type.as_str()) {
-            return inner;
+        if let Some(inner) = v.get_mut(event.event_type.as_str()) {
+            return inner.take();
         }
-        match v.as_object() {
-            Some(o) if o.len() == 1 => v = o.values().next().unwrap_or(&Value::Null),
+        match v.as_object_mut() {
+            Some(o) if o.len() == 1 => {
+                v = o.values_mut().next().map(Value::take).unwrap_or_default()
+            }
             _ => break,
         }
     }
-    &Value::Null
+    Value::Null
 }
 
 pub(super) fn text(v: &Value) -> String {
@@ -55,6 +57,18 @@ pub(super) async fn track(
     id: Uuid,
     event: &StoredEvent,
 ) -> Result<Option<Recipient>, ProjectionError> {
+    const TRACKED: [&str; 7] = [
+        "ApplicationSubmitted",
+        "RegistrationImported",
+        "HolderLinked",
+        "Registered",
+        "RegisteredMattersChanged",
+        "FeeAssessed",
+        "ChangeRequested",
+    ];
+    if !TRACKED.contains(&event.event_type.as_str()) {
+        return Ok(None);
+    }
     let d = data(event);
     match event.event_type.as_str() {
         "ApplicationSubmitted" | "RegistrationImported" => {

@@ -51,11 +51,11 @@ fn examination_event(
     event: &StoredEvent,
 ) -> Result<Option<(CaseType, ExaminationEvent)>, ProjectionError> {
     if event.aggregate_type == QualificationRegistration::TYPE {
-        if let RegistrationEvent::Examination(e) = serde_json::from_value(event.payload.clone())? {
+        if let RegistrationEvent::Examination(e) = event.decode()? {
             return Ok(Some((CaseType::Registration, e)));
         }
     } else if event.aggregate_type == ChangeRequest::TYPE {
-        if let ChangeRequestEvent::Examination(e) = serde_json::from_value(event.payload.clone())? {
+        if let ChangeRequestEvent::Examination(e) = event.decode()? {
             return Ok(Some((CaseType::ChangeRequest, e)));
         }
     }

@@ -1,0 +1,112 @@
+//! Interactive pressure: how many HTTP requests are in flight, so that
+//! background work (subscriptions, job workers) yields to the people waiting
+//! for an answer. At a burst the background falls behind for a while and
+//! catches up after it; a floor (one batch, one job, at least every
+//! [`MAX_YIELD`]) keeps it moving however long the burst lasts.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The longest background work waits for the pressure to drop before it
+/// goes on anyway: bounds the lag a burst can cause per batch.
+pub const MAX_YIELD: Duration = Duration::from_secs(1);
+
+/// How often a yielding task looks at the gauge again.
+const RECHECK: Duration = Duration::from_millis(10);
+
+/// The in-flight gauge, shared by the HTTP server and the background tasks.
+#[derive(Debug, Clone, Default)]
+pub struct Pressure {
+    in_flight: Arc<AtomicUsize>,
+    /// In-flight requests from which background work yields; 0 never yields.
+    yield_at: usize,
+}
+
+/// Counts one request while it lives.
+#[derive(Debug)]
+pub struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Pressure {
+    /// A gauge whose background work yields from `yield_at` requests in flight.
+    pub fn new(yield_at: usize) -> Self {
+        Self {
+            in_flight: Arc::default(),
+            yield_at,
+        }
+    }
+
+    /// Counts a request until the guard is dropped.
+    pub fn enter(&self) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self.in_flight.clone())
+    }
+
+    /// Requests in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// Whether background work should wait now.
+    pub fn high(&self) -> bool {
+        self.yield_at > 0 && self.in_flight() >= self.yield_at
+    }
+
+    /// Waits while the pressure is high, at most `max`; true if it waited.
+    pub async fn yield_while_high(&self, max: Duration) -> bool {
+        let started = tokio::time::Instant::now();
+        let mut waited = false;
+        while self.high() && started.elapsed() < max {
+            waited = true;
+            tokio::time::sleep(RECHECK).await;
+        }
+        waited
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn background_waits_while_requests_are_many_and_no_longer_than_the_floor() {
+        let p = Pressure::new(2);
+        assert!(!p.yield_while_high(MAX_YIELD).await, "idle: no wait");
+        let a = p.enter();
+        assert!(!p.high(), "one request is below the mark");
+        let b = p.enter();
+        assert!(p.high());
+        let started = tokio::time::Instant::now();
+        assert!(p.yield_while_high(MAX_YIELD).await);
+        let waited = started.elapsed();
+        assert!(
+            waited >= MAX_YIELD && waited < MAX_YIELD + RECHECK * 2,
+            "{waited:?}"
+        );
+        drop(b);
+        assert!(!p.high(), "a finished request is no longer counted");
+        drop(a);
+        assert_eq!(p.in_flight(), 0);
+        assert!(!Pressure::new(0).high(), "0 never yields");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn background_goes_on_as_soon_as_the_pressure_drops() {
+        let p = Pressure::new(1);
+        let guard = p.enter();
+        let released = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            drop(guard);
+        });
+        let started = tokio::time::Instant::now();
+        assert!(p.yield_while_high(MAX_YIELD).await);
+        assert!(started.elapsed() < Duration::from_millis(200));
+        released.await.unwrap();
+    }
+}
