@@ -103,16 +103,13 @@ impl Projection for PublicFeed {
         conn: &mut PgConnection,
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
-        let mut targets_read = None;
-        for event in events {
-            for item in feed::append(conn, event).await? {
-                let targets = match &targets_read {
-                    Some(t) => t,
-                    None => targets_read.insert(targets(conn).await?),
-                };
-                self.fan_out(conn, targets, &item, event.recorded_at)
-                    .await?;
-            }
+        let items = feed::append(conn, events).await?;
+        if items.is_empty() {
+            return Ok(());
+        }
+        let targets = targets(conn).await?;
+        for item in &items {
+            self.fan_out(conn, &targets, item, item.occurred_at).await?;
         }
         Ok(())
     }
