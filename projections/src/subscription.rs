@@ -16,11 +16,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 use tokio::sync::watch;
 
 use crate::pressure::{Pressure, MAX_YIELD};
 use crate::ProjectionError;
+
+mod read;
+use read::read_batch;
 
 /// The Postgres channel processes tell each other of appends on.
 pub use crate::wake::EVENTS_CHANNEL;
@@ -29,9 +32,6 @@ pub use crate::wake::EVENTS_CHANNEL;
 /// was full. Bounds the batches per second whatever the commit rate, at the
 /// cost of at most this much lag.
 const MIN_BATCH_GAP: Duration = Duration::from_millis(20);
-
-/// What a batch's connection calls itself while the batch runs.
-const BATCH_APPLICATION_NAME: &str = "shikaku subscription batch";
 
 /// One event as a subscription sees it.
 #[derive(Debug, Clone)]
@@ -339,68 +339,6 @@ impl Subscription {
         tx.commit().await?;
         Ok(())
     }
-}
-
-/// Locks the checkpoint (None when another runner holds it) and reads the
-/// batch after it, in one statement.
-async fn read_batch(
-    conn: &mut PgConnection,
-    name: &str,
-    limit: i64,
-) -> Result<Option<Vec<StoredEvent>>, ProjectionError> {
-    let rows = sqlx::query(
-        "WITH c AS (SELECT last_transaction_id, last_global_position FROM subscription_checkpoints
-                    WHERE name = $1 FOR UPDATE SKIP LOCKED),
-              s AS (SELECT pg_current_snapshot() AS snap,
-                           set_config('application_name', $3, true) AS marked),
-              -- the oldest transaction still running that is not a batch;
-              -- a batch that ended after the snapshot counts as running
-              g AS (SELECT coalesce(
-                      (SELECT min(x) FROM s, pg_snapshot_xip(s.snap) x
-                       WHERE x::text::bigint % 4294967296 NOT IN
-                             (SELECT backend_xid::text::bigint FROM pg_stat_activity
-                              WHERE application_name = $3 AND backend_xid IS NOT NULL)),
-                      (SELECT pg_snapshot_xmax(snap) FROM s WHERE marked IS NOT NULL)) AS guard)
-         SELECT true AS locked, e.global_position, e.transaction_id::text AS txid, e.aggregate_type,
-                e.aggregate_id, e.sequence, e.event_type, e.payload::text AS payload, e.recorded_at
-         FROM c CROSS JOIN g LEFT JOIN LATERAL (
-             SELECT * FROM events
-             WHERE (transaction_id, global_position) > (c.last_transaction_id, c.last_global_position)
-               AND transaction_id < g.guard
-             ORDER BY transaction_id, global_position
-             LIMIT $2) e ON true",
-    )
-    .bind(name)
-    .bind(limit)
-    .bind(BATCH_APPLICATION_NAME)
-    .fetch_all(&mut *conn)
-    .await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let mut events: Vec<StoredEvent> = rows
-        .into_iter()
-        .filter(|r| r.get::<Option<i64>, _>("global_position").is_some())
-        .map(|r| StoredEvent {
-            global_position: r.get("global_position"),
-            transaction_id: r.get("txid"),
-            aggregate_type: r.get("aggregate_type"),
-            aggregate_id: r.get("aggregate_id"),
-            sequence: r.get("sequence"),
-            event_type: r.get("event_type"),
-            payload: r.get("payload"),
-            recorded_at: r.get("recorded_at"),
-        })
-        .collect();
-    // Sorted here rather than by a second sort of the (wide) rows in the
-    // database; xid8 text is a decimal u64.
-    events.sort_by_key(|e| {
-        (
-            e.transaction_id.parse::<u64>().unwrap_or(u64::MAX),
-            e.global_position,
-        )
-    });
-    Ok(Some(events))
 }
 
 /// The counter subscriptions wait on: appends in this process, and NOTIFY

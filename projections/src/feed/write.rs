@@ -1,0 +1,221 @@
+//! Writing the feed: a batch's items and what the feed knows of each
+//! registration, kept in memory for the batch and written at its end.
+
+use std::collections::HashMap;
+
+use domain::registration::RegistrationEvent;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+
+use super::{is_public, public_items, FeedEvent, FeedPosition, Known};
+use crate::status::registration_event;
+use crate::subscription::StoredEvent;
+use crate::ProjectionError;
+
+/// Appends the feed items a batch of events yields, in the caller's
+/// transaction (the subscription's batch), and returns them in feed order.
+/// What the feed knows of each registration is kept for the batch and
+/// written once at its end, with the items: two statements a batch.
+pub async fn append(
+    conn: &mut PgConnection,
+    events: &[StoredEvent],
+) -> Result<Vec<FeedEvent>, ProjectionError> {
+    let mut batch = Batch::default();
+    for event in events {
+        batch.add(conn, event).await?;
+    }
+    store_known(conn, &batch.known, &batch.changed).await?;
+    insert(conn, &batch.items).await?;
+    Ok(batch.items)
+}
+
+/// The feed's writes of one batch, before they are written.
+#[derive(Default)]
+struct Batch {
+    known: HashMap<Uuid, Known>,
+    /// Registrations whose `Known` changed, in the order they first did.
+    changed: Vec<Uuid>,
+    items: Vec<FeedEvent>,
+}
+
+impl Batch {
+    async fn add(
+        &mut self,
+        conn: &mut PgConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        let Some((registration_id, e)) = registration_event(event)? else {
+            return Ok(());
+        };
+        if !is_public(&e) {
+            // Most events (payments, inquiries, assignments) touch nothing here.
+            return Ok(());
+        }
+        let first = match &e {
+            RegistrationEvent::ApplicationSubmitted {
+                qualification_code, ..
+            } => Some(Known {
+                qualification_code: qualification_code.clone(),
+                registration_number: None,
+                certificate_id: None,
+            }),
+            RegistrationEvent::RegistrationImported {
+                qualification_code,
+                registration_number,
+                ..
+            } => Some(Known {
+                qualification_code: qualification_code.clone(),
+                registration_number: Some(registration_number.clone()),
+                certificate_id: None,
+            }),
+            _ => None,
+        };
+        let opened = first.is_some();
+        let mut known = match first {
+            Some(k) => k,
+            None => match self.known.remove(&registration_id) {
+                Some(k) => k,
+                None => match load(conn, registration_id).await? {
+                    Some(k) => k,
+                    // Nothing public happened to it yet (cannot be: every
+                    // registration starts with one of the two events above).
+                    None => return Ok(()),
+                },
+            },
+        };
+        let before = (known.registration_number.clone(), known.certificate_id);
+        let items = public_items(&e, &mut known);
+        if (opened || before != (known.registration_number.clone(), known.certificate_id))
+            && !self.changed.contains(&registration_id)
+        {
+            self.changed.push(registration_id);
+        }
+        for (ordinal, (event_type, data)) in items.into_iter().enumerate() {
+            self.items.push(FeedEvent {
+                id: item_id(event, ordinal),
+                event_type: event_type.to_owned(),
+                occurred_at: event.recorded_at,
+                qualification_code: known.qualification_code.clone(),
+                registration_id,
+                registration_number: known.registration_number.clone(),
+                data,
+                position: FeedPosition {
+                    transaction_id: event.transaction_id.parse().unwrap_or_default(),
+                    global_position: event.global_position,
+                    ordinal: ordinal as i16,
+                },
+            });
+        }
+        self.known.insert(registration_id, known);
+        Ok(())
+    }
+}
+
+/// A UUID derived from the source event and the ordinal, so a rebuild gives
+/// every item the id it had.
+fn item_id(event: &StoredEvent, ordinal: usize) -> Uuid {
+    let digest = Sha256::digest(format!(
+        "{}:{}:{ordinal}",
+        event.aggregate_id, event.sequence
+    ));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+async fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<Known>, ProjectionError> {
+    let row = sqlx::query(
+        "SELECT qualification_code, registration_number, certificate_id
+         FROM feed_registrations WHERE registration_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| Known {
+        qualification_code: r.get("qualification_code"),
+        registration_number: r.get("registration_number"),
+        certificate_id: r.get("certificate_id"),
+    }))
+}
+
+async fn store_known(
+    conn: &mut PgConnection,
+    known: &HashMap<Uuid, Known>,
+    changed: &[Uuid],
+) -> Result<(), ProjectionError> {
+    let rows: Vec<(Uuid, &Known)> = changed
+        .iter()
+        .filter_map(|id| known.get(id).map(|k| (*id, k)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO feed_registrations
+           (registration_id, qualification_code, registration_number, certificate_id)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[])
+         ON CONFLICT (registration_id) DO UPDATE
+         SET registration_number = excluded.registration_number,
+             certificate_id = excluded.certificate_id",
+    )
+    .bind(rows.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+    .bind(
+        rows.iter()
+            .map(|(_, k)| k.qualification_code.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        rows.iter()
+            .map(|(_, k)| k.registration_number.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        rows.iter()
+            .map(|(_, k)| k.certificate_id)
+            .collect::<Vec<_>>(),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert(conn: &mut PgConnection, items: &[FeedEvent]) -> Result<(), ProjectionError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let column = |f: fn(&FeedEvent) -> String| items.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO feed_events
+           (transaction_id, global_position, ordinal, id, event_type, occurred_at,
+            qualification_code, registration_id, registration_number, data)
+         SELECT t::xid8, g, o, i, e, a, q, r, n, d
+         FROM unnest($1::text[], $2::bigint[], $3::smallint[], $4::uuid[], $5::text[],
+                     $6::timestamptz[], $7::text[], $8::uuid[], $9::text[], $10::jsonb[])
+              AS x(t, g, o, i, e, a, q, r, n, d)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(column(|i| i.position.transaction_id.to_string()))
+    .bind(
+        items
+            .iter()
+            .map(|i| i.position.global_position)
+            .collect::<Vec<_>>(),
+    )
+    .bind(items.iter().map(|i| i.position.ordinal).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| i.id).collect::<Vec<_>>())
+    .bind(column(|i| i.event_type.clone()))
+    .bind(items.iter().map(|i| i.occurred_at).collect::<Vec<_>>())
+    .bind(column(|i| i.qualification_code.clone()))
+    .bind(items.iter().map(|i| i.registration_id).collect::<Vec<_>>())
+    .bind(
+        items
+            .iter()
+            .map(|i| i.registration_number.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(items.iter().map(|i| &i.data).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
