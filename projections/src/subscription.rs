@@ -33,6 +33,11 @@ pub use crate::wake::EVENTS_CHANNEL;
 /// cost of at most this much lag.
 const MIN_BATCH_GAP: Duration = Duration::from_millis(20);
 
+/// Events per batch when a view is rebuilt: nobody waits for a rebuild's
+/// first events, so batches are as large as a view's batch writer handles
+/// well (fewer reads, checkpoints and commits per event).
+pub const REBUILD_BATCH: i64 = 5_000;
+
 /// One event as a subscription sees it.
 #[derive(Debug, Clone)]
 pub struct StoredEvent {

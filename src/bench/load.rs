@@ -75,8 +75,13 @@ pub async fn load(
             let http = reqwest::Client::new();
             let (mut commands, mut submits, mut errors, mut lat) = (0, 0, 0, Vec::new());
             let mut n = c as u64 * 1_000_000;
+            // Paced clients keep to a schedule: a slow round is made up by
+            // the next, so the phase asks for the rate it names.
+            // Starts are spread over one interval.
+            let mut next = tokio::time::Instant::now()
+                + interval.map_or(Duration::ZERO, |i| i.mul_f64(c as f64 / clients as f64));
+            tokio::time::sleep_until(next).await;
             while Instant::now() < deadline {
-                let round = Instant::now();
                 n += 1;
                 let t = Instant::now();
                 let r = http
@@ -124,9 +129,8 @@ pub async fn load(
                     }
                 }
                 if let Some(interval) = interval {
-                    if let Some(rest) = interval.checked_sub(round.elapsed()) {
-                        tokio::time::sleep(rest).await;
-                    }
+                    next += interval;
+                    tokio::time::sleep_until(next).await;
                 }
             }
             (commands, submits, errors, lat)

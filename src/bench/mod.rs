@@ -71,6 +71,7 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
     settings.bind = "127.0.0.1:0".into();
     settings.public_url = String::new();
     settings.db_max_connections = settings.db_max_connections.max(args.clients as u32);
+    let jobs_run = settings.run_workers;
     let app = Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let token = app.tokens.mint("bench-applicant", Role::Applicant, 3600);
@@ -124,7 +125,7 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         "== half of peak load: {half:.1} submits/s for {} s",
         args.seconds
     );
-    wait_for_projections(&pool).await?;
+    wait_for_projections(&pool, jobs_run).await?;
     lag.drain();
     let paced = load(
         &base,
@@ -137,7 +138,7 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
     )
     .await?;
     paced.print();
-    wait_for_projections(&pool).await?;
+    wait_for_projections(&pool, jobs_run).await?;
     println!("projection lag at half of peak, by subscription (target p99 < 100 ms):");
     for (name, samples) in lag.drain_by_subscription() {
         let mut ms: Vec<f64> = samples.into_iter().map(|s| s * 1000.0).collect();
@@ -193,10 +194,13 @@ pub async fn fresh_database(url: &str, name: &str) -> Result<String, BoxError> {
     Ok(format!("{base}/{name}"))
 }
 
-/// Waits until every subscription has read every committed event; prints
-/// how long that took (the backlog a phase left behind).
-async fn wait_for_projections(pool: &sqlx::PgPool) -> Result<(), BoxError> {
+/// Waits until every subscription has read every committed event and, when
+/// this process runs jobs, no job is due (the jobs append events of their
+/// own); prints how long each took (the backlog a phase left behind).
+async fn wait_for_projections(pool: &sqlx::PgPool, jobs_run: bool) -> Result<(), BoxError> {
     let started = std::time::Instant::now();
+    let due_at_end = due_jobs(pool).await?;
+    let mut subscriptions_done = None;
     while started.elapsed() < Duration::from_secs(600) {
         let behind: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM subscription_checkpoints c
@@ -205,14 +209,33 @@ async fn wait_for_projections(pool: &sqlx::PgPool) -> Result<(), BoxError> {
         )
         .fetch_one(pool)
         .await?;
-        if behind == 0 {
-            println!(
-                "subscriptions caught up {:.1} s after the phase",
-                started.elapsed().as_secs_f64()
-            );
+        if behind == 0 && subscriptions_done.is_none() {
+            subscriptions_done = Some(started.elapsed().as_secs_f64());
+        }
+        if behind == 0 && (!jobs_run || due_jobs(pool).await? == 0) {
+            let caught_up = subscriptions_done.unwrap_or_default();
+            if jobs_run {
+                println!(
+                    "subscriptions caught up {caught_up:.1} s after the phase; {due_at_end} jobs were due at its end, all done {:.1} s after it",
+                    started.elapsed().as_secs_f64()
+                );
+            } else {
+                println!("subscriptions caught up {caught_up:.1} s after the phase (no workers here: {due_at_end} jobs due)");
+            }
             return Ok(());
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Err("projections did not catch up within 10 minutes".into())
+    Err("projections and jobs did not catch up within 10 minutes".into())
+}
+
+/// Jobs waiting to run now or running.
+async fn due_jobs(pool: &sqlx::PgPool) -> Result<i64, BoxError> {
+    Ok(sqlx::query_scalar(
+        // Two counts, so that each walks its partial index, not the table.
+        "SELECT (SELECT count(*) FROM jobs WHERE state = 'queued' AND run_at <= now())
+              + (SELECT count(*) FROM jobs WHERE state = 'running')",
+    )
+    .fetch_one(pool)
+    .await?)
 }

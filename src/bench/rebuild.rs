@@ -37,7 +37,8 @@ pub async fn rate(pool: &sqlx::PgPool, events: i64) -> Result<(), BoxError> {
             started.elapsed().as_secs_f64()
         );
     }
-    let sub = Subscription::new(pool.clone(), Arc::new(StatusProjection));
+    let sub = Subscription::new(pool.clone(), Arc::new(StatusProjection))
+        .with_batch_size(projections::subscription::REBUILD_BATCH);
     let started = Instant::now();
     sub.reset().await?;
     let n = sub.catch_up().await?;

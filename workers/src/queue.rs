@@ -254,32 +254,38 @@ pub async fn stats(pool: &PgPool) -> Result<Vec<KindStats>, WorkerError> {
         .collect())
 }
 
-/// Claims the next due job of these kinds, or else one whose lease ran out,
-/// for `lease_seconds`; counts the attempt. The database function walks
-/// partial indexes in claim order (see migration `..._job_claim`).
+/// Claims up to `how_many` due jobs of these kinds, oldest first, then jobs
+/// whose lease ran out, for `lease_seconds`; counts the attempts. The
+/// database function walks partial indexes in claim order (see migrations
+/// `..._job_claim` and `..._claim_jobs`).
 pub(crate) async fn claim(
     pool: &PgPool,
     kinds: &[String],
     worker_id: &str,
     lease_seconds: f64,
-) -> Result<Option<Job>, WorkerError> {
-    let row = sqlx::query(
+    how_many: usize,
+) -> Result<Vec<Job>, WorkerError> {
+    let rows = sqlx::query(
         "SELECT id, kind, dedupe_key, payload, attempts, max_attempts
-         FROM claim_job($1, $2, $3)",
+         FROM claim_jobs($1, $2, $3, $4)",
     )
     .bind(kinds)
     .bind(worker_id)
     .bind(lease_seconds)
-    .fetch_optional(pool)
+    .bind(how_many as i32)
+    .fetch_all(pool)
     .await?;
-    Ok(row.map(|r| Job {
-        id: r.get("id"),
-        kind: r.get("kind"),
-        dedupe_key: r.get("dedupe_key"),
-        payload: r.get("payload"),
-        attempts: r.get("attempts"),
-        max_attempts: r.get("max_attempts"),
-    }))
+    Ok(rows
+        .into_iter()
+        .map(|r| Job {
+            id: r.get("id"),
+            kind: r.get("kind"),
+            dedupe_key: r.get("dedupe_key"),
+            payload: r.get("payload"),
+            attempts: r.get("attempts"),
+            max_attempts: r.get("max_attempts"),
+        })
+        .collect())
 }
 
 /// Extends the lease of a job this worker still holds.

@@ -12,12 +12,16 @@ use chrono::Utc;
 use rand::Rng;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 use projections::pressure::{Pressure, MAX_YIELD};
 
 use crate::queue::{self, Finish, Job, JOBS_CHANNEL};
 use crate::WorkerError;
+
+/// How long a worker with a backlog waits for more free slots before it
+/// claims: long enough for a few jobs to finish, short against a job's life.
+const GATHER: Duration = Duration::from_millis(5);
 
 /// Why an attempt failed.
 #[derive(Debug, thiserror::Error)]
@@ -109,9 +113,18 @@ impl Worker {
     /// Claims and runs one job; false when none was due.
     pub async fn run_one(&self) -> Result<bool, WorkerError> {
         let lease = self.options.lease.as_secs_f64();
-        let Some(job) = queue::claim(&self.pool, &self.kinds(), &self.id, lease).await? else {
+        let Some(job) = queue::claim(&self.pool, &self.kinds(), &self.id, lease, 1)
+            .await?
+            .pop()
+        else {
             return Ok(false);
         };
+        self.run_claimed(job).await?;
+        Ok(true)
+    }
+
+    /// Runs a job this worker claimed and records the outcome.
+    async fn run_claimed(&self, job: Job) -> Result<(), WorkerError> {
         let finish = if job.attempts > job.max_attempts {
             // The last attempt's worker died holding the lease.
             Finish::Dead("the last attempt did not finish (lease expired)".into())
@@ -119,8 +132,7 @@ impl Worker {
             let outcome = self.run_with_lease(&job).await;
             self.outcome(&job, outcome)
         };
-        queue::finish(&self.pool, job.id, &self.id, finish).await?;
-        Ok(true)
+        queue::finish(&self.pool, job.id, &self.id, finish).await
     }
 
     async fn run_with_lease(&self, job: &Job) -> Result<(), JobError> {
@@ -167,49 +179,84 @@ impl Worker {
     }
 
     /// Runs until `shutdown` turns true, `concurrency` jobs at a time, waking
-    /// on NOTIFY or every poll interval.
-    pub async fn run(self, shutdown: watch::Receiver<bool>) {
-        let wake = match listen(&self.pool).await {
+    /// on NOTIFY or every poll interval. Jobs are claimed with one statement
+    /// for all the free slots; each runs in a task of its own. On shutdown the
+    /// jobs running are finished.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut wake = match listen(&self.pool).await {
             Ok(w) => w,
             Err(e) => {
                 tracing::error!(error = %e, "workers cannot listen for jobs; polling only");
                 watch::channel(0).1
             }
         };
-        let mut tasks = Vec::new();
-        for _ in 0..self.options.concurrency.max(1) {
-            let worker = self.clone();
-            tasks.push(tokio::spawn(worker.lane(wake.clone(), shutdown.clone())));
-        }
-        for t in tasks {
-            let _ = t.await;
-        }
-    }
-
-    async fn lane(self, mut wake: watch::Receiver<u64>, mut shutdown: watch::Receiver<bool>) {
+        let slots = self.options.concurrency.max(1);
+        let free = Arc::new(Semaphore::new(slots));
         let mut pause_on_error = Duration::from_millis(100);
-        loop {
-            if *shutdown.borrow() {
-                return;
-            }
-            let pause = match self.run_one().await {
-                Ok(true) => {
-                    self.pressure.yield_while_high(MAX_YIELD).await;
-                    continue;
+        // Whether the last claim took a job for every slot it asked for.
+        let mut backlog = false;
+        while !*shutdown.borrow() {
+            let Ok(first) = free.clone().acquire_owned().await else {
+                break;
+            };
+            let mut permits = vec![first];
+            if backlog {
+                // More jobs are due: gather a few free slots, so that one
+                // claim serves several jobs.
+                let gather = tokio::time::sleep(GATHER);
+                tokio::pin!(gather);
+                while permits.len() < slots.div_ceil(2) {
+                    tokio::select! {
+                        p = free.clone().acquire_owned() => match p {
+                            Ok(p) => permits.push(p),
+                            Err(_) => break,
+                        },
+                        _ = &mut gather => break,
+                    }
                 }
-                Ok(false) => self.options.poll,
+            }
+            while let Ok(p) = free.clone().try_acquire_owned() {
+                permits.push(p);
+            }
+            self.pressure.yield_while_high(MAX_YIELD).await;
+            let lease = self.options.lease.as_secs_f64();
+            let wanted = permits.len();
+            let pause = match queue::claim(&self.pool, &self.kinds(), &self.id, lease, wanted).await
+            {
+                Ok(jobs) => {
+                    pause_on_error = Duration::from_millis(100);
+                    backlog = jobs.len() == wanted;
+                    for (job, permit) in jobs.into_iter().zip(permits.drain(..)) {
+                        let worker = self.clone();
+                        tokio::spawn(async move {
+                            if let Err(e) = worker.run_claimed(job).await {
+                                tracing::error!(error = %e, "cannot record a job's outcome; its lease will run out");
+                            }
+                            drop(permit);
+                        });
+                    }
+                    if backlog {
+                        // More may be due: claim again as soon as a slot is free.
+                        continue;
+                    }
+                    self.options.poll
+                }
                 Err(e) => {
+                    backlog = false;
                     tracing::error!(error = %e, "job queue unavailable; retrying");
                     pause_on_error = (pause_on_error * 2).min(Duration::from_secs(10));
                     pause_on_error
                 }
             };
+            drop(permits);
             tokio::select! {
                 _ = wake.changed() => {}
                 _ = tokio::time::sleep(pause) => {}
                 _ = shutdown.changed() => {}
             }
         }
+        // The jobs still running hold their slots until they are recorded.
+        let _ = free.acquire_many(slots as u32).await;
     }
 }
 

@@ -11,6 +11,12 @@ const BATCH_APPLICATION_NAME: &str = "shikaku subscription batch";
 
 /// Locks the checkpoint (None when another runner holds it) and reads the
 /// batch after it, in one statement.
+///
+/// The batch commits without waiting for its WAL flush: a crash can lose
+/// only whole batches, checkpoint included, and those are applied again.
+/// Nothing leaves the system on the strength of a batch alone: a job it
+/// queues is claimed by a transaction whose own (flushed) commit makes the
+/// batch durable before the job runs.
 pub(super) async fn read_batch(
     conn: &mut PgConnection,
     name: &str,
@@ -20,7 +26,8 @@ pub(super) async fn read_batch(
         "WITH c AS (SELECT last_transaction_id, last_global_position FROM subscription_checkpoints
                     WHERE name = $1 FOR UPDATE SKIP LOCKED),
               s AS (SELECT pg_current_snapshot() AS snap,
-                           set_config('application_name', $3, true) AS marked),
+                           set_config('application_name', $3, true) AS marked,
+                           set_config('synchronous_commit', 'off', true) AS unflushed),
               -- the oldest transaction still running that is not a batch;
               -- a batch that ended after the snapshot counts as running
               g AS (SELECT coalesce(

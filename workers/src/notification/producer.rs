@@ -15,7 +15,9 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::inbox::{write, NewNotice};
-use super::recipient::{data, load, text, track, Recipient, CHANGE_REQUEST, REGISTRATION};
+use super::recipient::{
+    data, filed_against, text, Book, Recipient, CHANGE_REQUEST, REGISTRATION, TRACKED,
+};
 use super::templates::NoticeValues;
 use super::{NoticeKind, Templates};
 
@@ -100,8 +102,12 @@ const NOTICE_EVENTS: &[&str] = &[
 impl NotificationProducer {
     /// The notice an event calls for, with its event-specific values (only
     /// for [`NOTICE_EVENTS`]).
-    fn notice(&self, event: &StoredEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValues)> {
-        let d = data(event);
+    fn notice(
+        &self,
+        event: &StoredEvent,
+        d: &Value,
+        r: &Recipient,
+    ) -> Option<(NoticeKind, NoticeValues)> {
         let mut v = NoticeValues::default();
         let kind = match event.event_type.as_str() {
             "ApplicationSubmitted" | "ChangeRequested" => NoticeKind::Received,
@@ -190,29 +196,25 @@ impl NotificationProducer {
     }
 }
 
+/// An event of a case the producer reads, with its fields decoded once.
+struct CaseEvent<'a> {
+    event: &'a StoredEvent,
+    id: Uuid,
+    data: Value,
+}
+
 impl NotificationProducer {
-    /// Records the event's recipient changes and renders the notice it calls for.
-    async fn prepare(
-        &self,
-        conn: &mut PgConnection,
-        event: &StoredEvent,
-    ) -> Result<Option<NewNotice>, ProjectionError> {
-        if event.aggregate_type != REGISTRATION && event.aggregate_type != CHANGE_REQUEST {
-            return Ok(None);
-        }
-        let id = event.aggregate_uuid()?;
-        let started = track(conn, id, event).await?;
+    /// Renders the notice an event calls for, to the case's recipient as the
+    /// events before it left them.
+    fn prepare(&self, book: &Book, e: &CaseEvent) -> Result<Option<NewNotice>, ProjectionError> {
+        let event = e.event;
         if !NOTICE_EVENTS.contains(&event.event_type.as_str()) {
             return Ok(None);
         }
-        let recipient = match started {
-            Some(r) => r,
-            None => match load(conn, id).await? {
-                Some(r) => r,
-                None => return Ok(None),
-            },
+        let Some(recipient) = book.get(e.id) else {
+            return Ok(None);
         };
-        let Some((kind, values)) = self.notice(event, &recipient) else {
+        let Some((kind, values)) = self.notice(event, &e.data, recipient) else {
             return Ok(None);
         };
         let rendered = self
@@ -220,19 +222,37 @@ impl NotificationProducer {
             .render(kind, recipient.language, &values)
             .map_err(|e| ProjectionError::Command(e.to_string()))?;
         Ok(Some(NewNotice {
-            message_id: self.message_id(id, event.sequence),
+            message_id: self.message_id(e.id, event.sequence),
             case_type: event.aggregate_type.clone(),
-            case_id: id,
+            case_id: e.id,
             sequence: event.sequence,
             kind: kind.as_str(),
-            owner: recipient.owner,
-            email: recipient.email,
+            owner: recipient.owner.clone(),
+            email: recipient.email.clone(),
             language: recipient.language.as_str(),
             subject: rendered.subject,
             body: rendered.body,
             created_at: event.recorded_at,
         }))
     }
+}
+
+/// The batch's events of cases that may have a recipient or a notice, decoded.
+fn case_events(events: &[StoredEvent]) -> Result<Vec<CaseEvent<'_>>, ProjectionError> {
+    let mut out = Vec::new();
+    for event in events {
+        let of_a_case =
+            event.aggregate_type == REGISTRATION || event.aggregate_type == CHANGE_REQUEST;
+        let t = event.event_type.as_str();
+        if of_a_case && (TRACKED.contains(&t) || NOTICE_EVENTS.contains(&t)) {
+            out.push(CaseEvent {
+                event,
+                id: event.aggregate_uuid()?,
+                data: data(event),
+            });
+        }
+    }
+    Ok(out)
 }
 
 #[async_trait]
@@ -249,20 +269,36 @@ impl Projection for NotificationProducer {
         self.apply_batch(conn, std::slice::from_ref(event)).await
     }
 
-    /// Recipients are kept in order, event by event (a notice reads what the
-    /// events before it recorded); the batch's notices and mail jobs are then
-    /// written with one statement each, as nothing in the batch reads them.
+    /// The batch's recipients are read with one statement and followed in
+    /// order, event by event, in memory (a notice reads what the events
+    /// before it recorded); the recipients, notices and mail jobs are then
+    /// written with one statement each.
     async fn apply_batch(
         &self,
         conn: &mut PgConnection,
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
+        let events = case_events(events)?;
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+        ids.extend(
+            events
+                .iter()
+                .filter_map(|e| filed_against(e.event, &e.data)),
+        );
+        ids.sort_unstable();
+        ids.dedup();
+        let mut book = Book::load(conn, &ids).await?;
         let mut notices = Vec::new();
-        for event in events {
-            if let Some(notice) = self.prepare(conn, event).await? {
+        for e in &events {
+            book.track(e.id, e.event, &e.data)?;
+            if let Some(notice) = self.prepare(&book, e)? {
                 notices.push(notice);
             }
         }
+        book.save(conn).await?;
         write(conn, notices).await
     }
 
@@ -321,14 +357,16 @@ mod tests {
             "RefundIssued",
             serde_json::json!({"Payment": {"RefundIssued": {"refund_id": "re_1", "amount": 12320, "at": "2026-11-23T00:00:00Z"}}}),
         );
-        let (kind, v) = p.notice(&refund, &holder()).unwrap();
+        let (kind, v) = p.notice(&refund, &data(&refund), &holder()).unwrap();
         assert_eq!(kind, NoticeKind::RefundIssued);
         assert_eq!(v.refund, "12,320");
         let certificate = event(
             "CertificateIssued",
             serde_json::json!({"CertificateIssued": {"verification_url": "https://shikaku.example.jp/verify?c=abc"}}),
         );
-        let (kind, v) = p.notice(&certificate, &holder()).unwrap();
+        let (kind, v) = p
+            .notice(&certificate, &data(&certificate), &holder())
+            .unwrap();
         assert_eq!(kind, NoticeKind::CertificateReady);
         assert_eq!(v.certificate_url, "https://shikaku.example.jp/verify?c=abc");
         assert_eq!(v.registration_number, "0000001");
@@ -340,7 +378,7 @@ mod tests {
             "CheckoutOpened",
             serde_json::json!({"Payment": {"CheckoutOpened": {"checkout": {"session_id": "cs_1", "url": "https://pay.example/cs_1", "expires_at": null}, "at": "2026-11-23T00:00:00Z"}}}),
         );
-        let (kind, v) = p.notice(&checkout, &holder()).unwrap();
+        let (kind, v) = p.notice(&checkout, &data(&checkout), &holder()).unwrap();
         assert_eq!(kind, NoticeKind::PaymentRequested);
         assert_eq!(v.fee, "12,320");
         assert_eq!(v.checkout_url, "https://pay.example/cs_1");
@@ -349,14 +387,14 @@ mod tests {
             serde_json::json!({"FeeAssessed": {"fee": {"licence_tax": 9000, "handling_fee": 3320}}}),
         );
         assert!(
-            p.notice(&fee, &holder()).is_none(),
+            p.notice(&fee, &data(&fee), &holder()).is_none(),
             "the request waits for its link"
         );
         let other = event(
             "ExaminerAssigned",
             serde_json::json!({"ExaminerAssigned": {}}),
         );
-        assert!(p.notice(&other, &holder()).is_none());
+        assert!(p.notice(&other, &data(&other), &holder()).is_none());
     }
 
     #[test]

@@ -1,6 +1,11 @@
 //! Who hears of a case: the addressee, language and name, recorded from the
 //! case's first event (a change request inherits from its registration) and
 //! kept current as the holder changes. Part of the notification view.
+//!
+//! A batch reads the recipients it needs with one statement, follows its
+//! events in memory, and writes what changed with one statement.
+
+use std::collections::HashMap;
 
 use domain::language::Language;
 use projections::subscription::StoredEvent;
@@ -11,6 +16,17 @@ use uuid::Uuid;
 
 pub(super) const REGISTRATION: &str = "QualificationRegistration";
 pub(super) const CHANGE_REQUEST: &str = "ChangeRequest";
+
+/// The events that start a case or change who hears of it.
+pub(super) const TRACKED: [&str; 7] = [
+    "ApplicationSubmitted",
+    "RegistrationImported",
+    "HolderLinked",
+    "Registered",
+    "RegisteredMattersChanged",
+    "FeeAssessed",
+    "ChangeRequested",
+];
 
 /// Who hears of a case, kept per case from its first event.
 #[derive(Debug, Clone, Default)]
@@ -49,192 +65,245 @@ pub(super) fn text(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
 
-/// Records who hears of a case, when the event starts one or changes the
-/// addressee; returns the recipient when the event started the case (not on
-/// a replay, where the row kept may have changed since).
-pub(super) async fn track(
-    conn: &mut PgConnection,
-    id: Uuid,
-    event: &StoredEvent,
-) -> Result<Option<Recipient>, ProjectionError> {
-    const TRACKED: [&str; 7] = [
-        "ApplicationSubmitted",
-        "RegistrationImported",
-        "HolderLinked",
-        "Registered",
-        "RegisteredMattersChanged",
-        "FeeAssessed",
-        "ChangeRequested",
-    ];
-    if !TRACKED.contains(&event.event_type.as_str()) {
-        return Ok(None);
+/// The registration a change request is filed against (read before the
+/// batch, as its holder is whom the request's notices go to by default).
+pub(super) fn filed_against(event: &StoredEvent, d: &Value) -> Option<Uuid> {
+    (event.event_type == "ChangeRequested")
+        .then(|| Uuid::parse_str(d["registration_id"].as_str()?).ok())
+        .flatten()
+}
+
+struct Entry {
+    case_type: &'static str,
+    recipient: Recipient,
+    changed: bool,
+}
+
+/// The recipients of one batch's cases, as the batch's events leave them.
+#[derive(Default)]
+pub(super) struct Book {
+    entries: HashMap<Uuid, Entry>,
+}
+
+impl Book {
+    /// Reads the recipients of `ids` (those recorded so far) in one statement.
+    pub(super) async fn load(
+        conn: &mut PgConnection,
+        ids: &[Uuid],
+    ) -> Result<Self, ProjectionError> {
+        let rows = sqlx::query(
+            "SELECT case_id, case_type, qualification_code, procedure, email, language, owner,
+                    family_name, given_name, death, registration_number, fee_total
+             FROM notification_recipients WHERE case_id = ANY($1)",
+        )
+        .bind(ids)
+        .fetch_all(conn)
+        .await?;
+        let entries = rows
+            .into_iter()
+            .map(|r| {
+                let case_type = if r.get::<&str, _>("case_type") == CHANGE_REQUEST {
+                    CHANGE_REQUEST
+                } else {
+                    REGISTRATION
+                };
+                let recipient = Recipient {
+                    qualification_code: r.get("qualification_code"),
+                    procedure: r.get("procedure"),
+                    email: r.get("email"),
+                    language: Language::parse(r.get("language")).unwrap_or_default(),
+                    owner: r.get("owner"),
+                    family_name: r.get("family_name"),
+                    given_name: r.get("given_name"),
+                    death: r.get("death"),
+                    registration_number: r.get("registration_number"),
+                    fee_total: r.get("fee_total"),
+                };
+                let entry = Entry {
+                    case_type,
+                    recipient,
+                    changed: false,
+                };
+                (r.get("case_id"), entry)
+            })
+            .collect();
+        Ok(Self { entries })
     }
-    let d = data(event);
-    match event.event_type.as_str() {
-        "ApplicationSubmitted" | "RegistrationImported" => {
-            let a = if event.event_type == "ApplicationSubmitted" {
-                &d["applicant"]
-            } else {
-                &d["holder"]
-            };
-            let language =
-                serde_json::from_value(a["preferred_language"].clone()).unwrap_or_default();
-            let r = Recipient {
-                qualification_code: text(&d["qualification_code"]),
-                procedure: "NEW_REGISTRATION".into(),
-                email: Some(text(&a["email"])).filter(|e| !e.is_empty()),
-                language,
-                owner: d["owner"].as_str().map(str::to_owned),
-                family_name: text(&a["family_name"]),
-                given_name: text(&a["given_name"]),
-                death: false,
-                registration_number: d["registration_number"].as_str().map(str::to_owned),
-                fee_total: 0,
-            };
-            let inserted = save(conn, id, REGISTRATION, &r).await?;
-            Ok(inserted.then_some(r))
+
+    /// Who hears of case `id`, if it is known.
+    pub(super) fn get(&self, id: Uuid) -> Option<&Recipient> {
+        self.entries.get(&id).map(|e| &e.recipient)
+    }
+
+    /// Records a case's first recipient; one recorded before (a replay) stays.
+    fn start(&mut self, id: Uuid, case_type: &'static str, recipient: Recipient) {
+        self.entries.entry(id).or_insert(Entry {
+            case_type,
+            recipient,
+            changed: true,
+        });
+    }
+
+    /// Changes the recipient of a known case; an unknown case has none.
+    fn change(&mut self, id: Uuid, f: impl FnOnce(&mut Recipient)) {
+        if let Some(e) = self.entries.get_mut(&id) {
+            f(&mut e.recipient);
+            e.changed = true;
         }
-        "HolderLinked" => {
-            sqlx::query("UPDATE notification_recipients SET owner = $2 WHERE case_id = $1")
-                .bind(id)
-                .bind(text(&d["owner"]))
-                .execute(&mut *conn)
-                .await?;
-            Ok(None)
-        }
-        "Registered" => {
-            sqlx::query(
-                "UPDATE notification_recipients SET registration_number = $2 WHERE case_id = $1",
-            )
-            .bind(id)
-            .bind(text(&d["registration_number"]))
-            .execute(&mut *conn)
-            .await?;
-            Ok(None)
-        }
-        "RegisteredMattersChanged" => {
-            let c = &d["changes"];
-            // Only the named parts change.
-            sqlx::query(
-                "UPDATE notification_recipients
-                 SET family_name = coalesce($2, family_name), given_name = coalesce($3, given_name)
-                 WHERE case_id = $1",
-            )
-            .bind(id)
-            .bind(c["family_name"].as_str())
-            .bind(c["given_name"].as_str())
-            .execute(&mut *conn)
-            .await?;
-            Ok(None)
-        }
-        "FeeAssessed" => {
-            let fee = &d["fee"];
-            let total = fee["licence_tax"].as_i64().unwrap_or(0)
-                + fee["handling_fee"].as_i64().unwrap_or(0);
-            sqlx::query("UPDATE notification_recipients SET fee_total = $2 WHERE case_id = $1")
-                .bind(id)
-                .bind(total)
-                .execute(&mut *conn)
-                .await?;
-            Ok(None)
-        }
-        "ChangeRequested" => {
-            let details = &d["details"];
-            let death = details["deletion_reason"] == "DEATH";
-            let registration_id = Uuid::parse_str(d["registration_id"].as_str().unwrap_or(""))
-                .map_err(|_| ProjectionError::AggregateId(text(&d["registration_id"])))?;
-            let holder = load(conn, registration_id).await?.unwrap_or_default();
-            let online = details["channel"] == "ONLINE";
-            let r = Recipient {
-                qualification_code: text(&d["qualification_code"]),
-                procedure: text(&details["kind"]),
-                // The deceased is never written to: only the notifier's own address.
-                email: details["email"].as_str().map(str::to_owned).or(if death {
-                    None
+    }
+
+    /// Records the recipient changes of an event (its fields `d`) of case `id`.
+    pub(super) fn track(
+        &mut self,
+        id: Uuid,
+        event: &StoredEvent,
+        d: &Value,
+    ) -> Result<(), ProjectionError> {
+        match event.event_type.as_str() {
+            "ApplicationSubmitted" | "RegistrationImported" => {
+                let a = if event.event_type == "ApplicationSubmitted" {
+                    &d["applicant"]
                 } else {
-                    holder.email.clone()
-                }),
-                language: serde_json::from_value(details["preferred_language"].clone())
-                    .unwrap_or(holder.language),
-                owner: if online {
-                    details["filed_by"].as_str().map(str::to_owned)
-                } else if death {
-                    None
-                } else {
-                    holder.owner.clone()
-                },
-                family_name: if death {
-                    String::new()
-                } else {
-                    holder.family_name
-                },
-                given_name: if death {
-                    String::new()
-                } else {
-                    holder.given_name
-                },
-                death,
-                registration_number: holder.registration_number,
-                fee_total: 0,
-            };
-            let inserted = save(conn, id, CHANGE_REQUEST, &r).await?;
-            Ok(inserted.then_some(r))
+                    &d["holder"]
+                };
+                let language =
+                    serde_json::from_value(a["preferred_language"].clone()).unwrap_or_default();
+                let r = Recipient {
+                    qualification_code: text(&d["qualification_code"]),
+                    procedure: "NEW_REGISTRATION".into(),
+                    email: Some(text(&a["email"])).filter(|e| !e.is_empty()),
+                    language,
+                    owner: d["owner"].as_str().map(str::to_owned),
+                    family_name: text(&a["family_name"]),
+                    given_name: text(&a["given_name"]),
+                    death: false,
+                    registration_number: d["registration_number"].as_str().map(str::to_owned),
+                    fee_total: 0,
+                };
+                self.start(id, REGISTRATION, r);
+            }
+            "HolderLinked" => self.change(id, |r| r.owner = Some(text(&d["owner"]))),
+            "Registered" => self.change(id, |r| {
+                r.registration_number = Some(text(&d["registration_number"]))
+            }),
+            "RegisteredMattersChanged" => {
+                // Only the named parts change.
+                let c = &d["changes"];
+                self.change(id, |r| {
+                    if let Some(f) = c["family_name"].as_str() {
+                        r.family_name = f.to_owned();
+                    }
+                    if let Some(g) = c["given_name"].as_str() {
+                        r.given_name = g.to_owned();
+                    }
+                })
+            }
+            "FeeAssessed" => {
+                let fee = &d["fee"];
+                let total = fee["licence_tax"].as_i64().unwrap_or(0)
+                    + fee["handling_fee"].as_i64().unwrap_or(0);
+                self.change(id, |r| r.fee_total = total)
+            }
+            "ChangeRequested" => {
+                let registration_id = filed_against(event, d)
+                    .ok_or_else(|| ProjectionError::AggregateId(text(&d["registration_id"])))?;
+                let holder = self.get(registration_id).cloned().unwrap_or_default();
+                self.start(id, CHANGE_REQUEST, requested(d, holder));
+            }
+            _ => {}
         }
-        _ => Ok(None),
+        Ok(())
+    }
+
+    /// Writes the recipients the batch started or changed, in one statement.
+    pub(super) async fn save(self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        let changed: Vec<(Uuid, Entry)> = self
+            .entries
+            .into_iter()
+            .filter(|(_, e)| e.changed)
+            .collect();
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let col =
+            |f: fn(&Entry) -> Option<String>| changed.iter().map(|(_, e)| f(e)).collect::<Vec<_>>();
+        sqlx::query(
+            "INSERT INTO notification_recipients AS n
+               (case_id, case_type, qualification_code, procedure, email, language, owner,
+                family_name, given_name, death, registration_number, fee_total)
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[], $7::text[], $8::text[], $9::text[], $10::bool[],
+                                  $11::text[], $12::bigint[])
+             ON CONFLICT (case_id) DO UPDATE
+               SET email = EXCLUDED.email, language = EXCLUDED.language, owner = EXCLUDED.owner,
+                   family_name = EXCLUDED.family_name, given_name = EXCLUDED.given_name,
+                   registration_number = EXCLUDED.registration_number,
+                   fee_total = EXCLUDED.fee_total",
+        )
+        .bind(changed.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+        .bind(col(|e| Some(e.case_type.to_owned())))
+        .bind(col(|e| Some(e.recipient.qualification_code.clone())))
+        .bind(col(|e| Some(e.recipient.procedure.clone())))
+        .bind(col(|e| e.recipient.email.clone()))
+        .bind(col(|e| Some(e.recipient.language.as_str().to_owned())))
+        .bind(col(|e| e.recipient.owner.clone()))
+        .bind(col(|e| Some(e.recipient.family_name.clone())))
+        .bind(col(|e| Some(e.recipient.given_name.clone())))
+        .bind(
+            changed
+                .iter()
+                .map(|(_, e)| e.recipient.death)
+                .collect::<Vec<_>>(),
+        )
+        .bind(col(|e| e.recipient.registration_number.clone()))
+        .bind(
+            changed
+                .iter()
+                .map(|(_, e)| e.recipient.fee_total)
+                .collect::<Vec<_>>(),
+        )
+        .execute(conn)
+        .await?;
+        Ok(())
     }
 }
 
-async fn save(
-    conn: &mut PgConnection,
-    id: Uuid,
-    case_type: &str,
-    r: &Recipient,
-) -> Result<bool, ProjectionError> {
-    let done = sqlx::query(
-        "INSERT INTO notification_recipients
-           (case_id, case_type, qualification_code, procedure, email, language, owner,
-            family_name, given_name, death, registration_number)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (case_id) DO NOTHING",
-    )
-    .bind(id)
-    .bind(case_type)
-    .bind(&r.qualification_code)
-    .bind(&r.procedure)
-    .bind(&r.email)
-    .bind(r.language.as_str())
-    .bind(&r.owner)
-    .bind(&r.family_name)
-    .bind(&r.given_name)
-    .bind(r.death)
-    .bind(&r.registration_number)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub(super) async fn load(
-    conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<Option<Recipient>, ProjectionError> {
-    let row = sqlx::query(
-        "SELECT qualification_code, procedure, email, language, owner, family_name, given_name,
-                death, registration_number, fee_total
-         FROM notification_recipients WHERE case_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| Recipient {
-        qualification_code: r.get("qualification_code"),
-        procedure: r.get("procedure"),
-        email: r.get("email"),
-        language: Language::parse(r.get("language")).unwrap_or_default(),
-        owner: r.get("owner"),
-        family_name: r.get("family_name"),
-        given_name: r.get("given_name"),
-        death: r.get("death"),
-        registration_number: r.get("registration_number"),
-        fee_total: r.get("fee_total"),
-    }))
+/// The recipient of a change request: the holder's, unless the request names
+/// its own address and language (or is a notice of death).
+fn requested(d: &Value, holder: Recipient) -> Recipient {
+    let details = &d["details"];
+    let death = details["deletion_reason"] == "DEATH";
+    let online = details["channel"] == "ONLINE";
+    Recipient {
+        qualification_code: text(&d["qualification_code"]),
+        procedure: text(&details["kind"]),
+        // The deceased is never written to: only the notifier's own address.
+        email: details["email"].as_str().map(str::to_owned).or(if death {
+            None
+        } else {
+            holder.email.clone()
+        }),
+        language: serde_json::from_value(details["preferred_language"].clone())
+            .unwrap_or(holder.language),
+        owner: if online {
+            details["filed_by"].as_str().map(str::to_owned)
+        } else if death {
+            None
+        } else {
+            holder.owner.clone()
+        },
+        family_name: if death {
+            String::new()
+        } else {
+            holder.family_name
+        },
+        given_name: if death {
+            String::new()
+        } else {
+            holder.given_name
+        },
+        death,
+        registration_number: holder.registration_number,
+        fee_total: 0,
+    }
 }
