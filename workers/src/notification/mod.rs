@@ -14,6 +14,7 @@
 pub mod inbox;
 pub mod job;
 pub mod mailer;
+mod notice;
 pub mod producer;
 mod recipient;
 pub mod templates;
