@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod attachment;
+pub mod case;
 pub mod catalogue;
 pub mod certificate;
 pub mod change_request;
@@ -17,4 +18,5 @@ pub mod registration;
 pub mod registry;
 
 pub use actor::{Actor, Role};
+pub use case::{CaseEvent, CaseKind, ExaminedCase};
 pub use error::DomainError;

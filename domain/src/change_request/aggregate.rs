@@ -182,7 +182,7 @@ impl ChangeRequest {
 }
 
 impl Aggregate for ChangeRequest {
-    const TYPE: &'static str = "ChangeRequest";
+    const TYPE: &'static str = crate::case::CaseKind::ChangeRequest.aggregate_type();
     type Command = ChangeRequestCommand;
     type Event = ChangeRequestEvent;
     type Error = DomainError;

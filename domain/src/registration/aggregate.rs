@@ -14,8 +14,7 @@ use super::event::RegistrationEvent;
 use crate::catalogue::{Catalogue, Procedure};
 use crate::certificate::{revokes_certificates, IssuedCertificate};
 use crate::change_request::ChangeDetails;
-use crate::death_notification::is_death_notification;
-use crate::examination::{check_visible, CaseStatus, Examination, ExaminationEvent, Outcome};
+use crate::examination::{CaseStatus, Examination, ExaminationEvent, Outcome};
 use crate::{DomainError, Role};
 
 /// Allocates registration numbers, unique per qualification.
@@ -223,81 +222,6 @@ impl QualificationRegistration {
         })
     }
 
-    fn file_change_request(
-        &self,
-        request_id: Uuid,
-        details: Box<ChangeDetails>,
-        actor: &crate::Actor,
-        at: DateTime<Utc>,
-    ) -> Result<Vec<RegistrationEvent>, DomainError> {
-        // Only the holder files online, or an examiner enters on paper; a
-        // relative notifies a death by naming the deceased (`NotifyDeath`), so
-        // a registration's id reveals nothing to anyone else.
-        if !actor.role.is_examiner() {
-            check_visible(self.owner.as_deref(), actor)?;
-        }
-        if self
-            .open_change_requests
-            .iter()
-            .any(|(id, _)| *id == request_id)
-        {
-            return Ok(vec![]);
-        }
-        match self.status() {
-            CaseStatus::Registered => {}
-            CaseStatus::Deleted => return Err(DomainError::RegistrationDeleted),
-            _ => return Err(DomainError::NotRegistered),
-        }
-        // A death notification (a relative's, or one entered from paper)
-        // neither holds nor needs the slot: it never blocks the holder.
-        if !is_death_notification(&details)
-            && self
-                .open_change_requests
-                .iter()
-                .any(|(_, d)| d.kind == details.kind && !is_death_notification(d))
-        {
-            return Err(DomainError::ChangeRequestOpen);
-        }
-        Ok(vec![RegistrationEvent::ChangeRequestFiled {
-            request_id,
-            details,
-            at,
-        }])
-    }
-
-    fn apply_change(
-        &self,
-        request_id: Uuid,
-        at: DateTime<Utc>,
-    ) -> Result<Vec<RegistrationEvent>, DomainError> {
-        if self.applied_change_requests.contains(&request_id) {
-            return Ok(vec![]);
-        }
-        if self.status() == CaseStatus::Deleted {
-            return Err(DomainError::RegistrationDeleted);
-        }
-        let (_, details) = self
-            .open_change_requests
-            .iter()
-            .find(|(id, _)| *id == request_id)
-            .ok_or(DomainError::NotFound)?;
-        Ok(vec![match details.kind {
-            Procedure::ReissueCertificate => {
-                RegistrationEvent::CertificateReissueRequested { request_id, at }
-            }
-            Procedure::DeleteRegistration => RegistrationEvent::RegistrationDeleted {
-                request_id,
-                reason: details.deletion_reason,
-                at,
-            },
-            _ => RegistrationEvent::RegisteredMattersChanged {
-                request_id,
-                changes: details.changes.clone(),
-                at,
-            },
-        }])
-    }
-
     /// The registration that follows an approval, with a fresh number.
     async fn register(
         &self,
@@ -332,7 +256,7 @@ impl QualificationRegistration {
 }
 
 impl Aggregate for QualificationRegistration {
-    const TYPE: &'static str = "QualificationRegistration";
+    const TYPE: &'static str = crate::case::CaseKind::Registration.aggregate_type();
     type Command = RegistrationCommand;
     type Event = RegistrationEvent;
     type Error = DomainError;
@@ -459,16 +383,6 @@ impl Aggregate for QualificationRegistration {
                 self.certificate_revoked = false;
             }
             RegistrationEvent::Examination(e) => self.examination.apply(&e),
-        }
-    }
-}
-
-impl QualificationRegistration {
-    fn end_change_request(&mut self, request_id: Uuid, applied: bool) {
-        self.open_change_requests
-            .retain(|(id, _)| *id != request_id);
-        if applied {
-            self.applied_change_requests.push(request_id);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The QualificationRegistration aggregate: from application to the register.
 
 mod aggregate;
+mod changes;
 mod command;
 mod event;
 mod identity;
