@@ -250,8 +250,7 @@ pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
     };
     let mut handlers: Vec<Arc<dyn JobHandler>> = vec![
         Arc::new(InquiryHandler::new(
-            core.registrations.clone(),
-            core.change_requests.clone(),
+            cases.clone(),
             core.registry.clone(),
             core.vault.clone(),
         )),
@@ -525,8 +524,10 @@ impl Application {
         ));
         let state = web::Data::new(AppState {
             pool: pool.clone(),
-            registrations: core.registrations.clone(),
-            change_requests: core.change_requests.clone(),
+            cases: Cases {
+                registrations: core.registrations.clone(),
+                change_requests: core.change_requests.clone(),
+            },
             catalogue,
             vault: core.vault.clone(),
             attachments,

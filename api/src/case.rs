@@ -1,79 +1,39 @@
-//! The two kinds of case examiners work, seen as one: the paper-record
-//! endpoints and the console act on either through the same command buses.
-//! Also the closed vocabularies of cases (status, channel, procedure, ...),
+//! The closed vocabularies of cases (kind, status, channel, procedure, ...),
 //! published as enums in the spec so clients can switch on them, and
 //! refused with 400 when a filter names a value outside them.
 
-use std::collections::HashMap;
-
-use domain::change_request::ChangeRequestCommand;
-use domain::examination::ExaminationCommand;
-use domain::registration::RegistrationCommand;
-use domain::DomainError;
-use projections::store::CommandError;
+use domain::CaseKind;
 use serde::de::value::{Error as ValueError, StrDeserializer};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::AppState;
 
-/// A registration application or a change request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum CaseType {
-    Registration,
-    ChangeRequest,
-}
+/// A kind of case on the wire: the seam's [`CaseKind`] under its published
+/// schema name, whose values are the seam's own, so a new kind reaches the
+/// spec by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CaseType(pub CaseKind);
 
-impl CaseType {
-    /// The queue view's name of the case type.
-    pub fn parse(s: &str) -> Option<CaseType> {
-        match s {
-            "REGISTRATION" => Some(CaseType::Registration),
-            "CHANGE_REQUEST" => Some(CaseType::ChangeRequest),
-            _ => None,
-        }
-    }
-
-    /// The queue view's name of the case type.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseType::Registration => "REGISTRATION",
-            CaseType::ChangeRequest => "CHANGE_REQUEST",
-        }
+impl utoipa::PartialSchema for CaseType {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(CaseKind::ALL.map(CaseKind::wire)))
+            .description(Some("A registration application or a change request."))
+            .into()
     }
 }
 
-/// Runs one examination command on a case; returns the new version.
-pub async fn execute(
-    state: &AppState,
-    case_type: CaseType,
-    id: Uuid,
-    command: ExaminationCommand,
-    expected: Option<usize>,
-    metadata: HashMap<String, String>,
-) -> Result<usize, CommandError<DomainError>> {
-    let id = id.to_string();
-    Ok(match case_type {
-        CaseType::Registration => {
-            let command = RegistrationCommand::Examination(command);
-            state
-                .registrations
-                .execute(&id, command, expected, metadata)
-                .await?
-                .1
-        }
-        CaseType::ChangeRequest => {
-            let command = ChangeRequestCommand::Examination(command);
-            state
-                .change_requests
-                .execute(&id, command, expected, metadata)
-                .await?
-                .1
-        }
-    })
+impl ToSchema for CaseType {}
+
+impl From<CaseKind> for CaseType {
+    fn from(kind: CaseKind) -> Self {
+        CaseType(kind)
+    }
 }
 
 /// Reads a vocabulary word stored in a view (always one this API wrote).

@@ -210,6 +210,7 @@ async fn file(
         at,
     };
     let (reg, _) = match state
+        .cases
         .registrations
         .execute(
             &registration_id.to_string(),
@@ -232,6 +233,7 @@ async fn file(
         at,
     };
     state
+        .cases
         .change_requests
         .execute(&request_id.to_string(), submit, None, metadata(req, actor))
         .await?;

@@ -38,10 +38,8 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpRequest};
 use domain::catalogue::Catalogue;
-use domain::change_request::ChangeRequest;
-use domain::registration::QualificationRegistration;
 use projections::attachments::Attachments;
-use projections::store::CommandBus;
+use projections::cases::Cases;
 use projections::subscription::LagRecorder;
 use projections::vault::Vault;
 use sqlx::PgPool;
@@ -57,8 +55,8 @@ use crate::error::ApiError;
 /// Everything handlers share.
 pub struct AppState {
     pub pool: PgPool,
-    pub registrations: Arc<CommandBus<QualificationRegistration>>,
-    pub change_requests: Arc<CommandBus<ChangeRequest>>,
+    /// Every examined aggregate's command bus.
+    pub cases: Cases,
     pub catalogue: Arc<Catalogue>,
     pub vault: Vault,
     pub attachments: Attachments,

@@ -60,7 +60,7 @@ pub(crate) async fn identify(
         .await?
         .map(|e| e.registration_id);
     let id = found.unwrap_or(Uuid::nil());
-    let (reg, _) = state.registrations.load(&id.to_string()).await?;
+    let (reg, _) = state.cases.registrations.load(&id.to_string()).await?;
     let identified = reg.identified_by(who) && found.is_some();
     Ok(identified.then_some((id, reg)))
 }
@@ -135,6 +135,7 @@ pub async fn link(
             at: Utc::now(),
         };
         match state
+            .cases
             .registrations
             .execute(&id.to_string(), command, None, metadata(&req, &actor))
             .await

@@ -88,11 +88,7 @@ pub async fn list(
         .map(|n| NotificationView {
             id: n.id,
             kind: n.kind,
-            case_type: if n.case_type == "ChangeRequest" {
-                CaseType::ChangeRequest
-            } else {
-                CaseType::Registration
-            },
+            case_type: CaseType(n.case_type),
             case_id: n.case_id,
             language: n.language,
             subject: n.subject,

@@ -93,7 +93,7 @@ pub async fn list(
         .into_iter()
         .map(|r| {
             Ok(QueueItem {
-                case_type: case::parse(&r.case_type)?,
+                case_type: CaseType(r.case_type),
                 case_id: r.case_id,
                 qualification_code: r.qualification_code,
                 procedure: case::parse(&r.procedure)?,

@@ -7,22 +7,14 @@ use std::collections::HashMap;
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use domain::change_request::ChangeRequestCommand;
 use domain::examination::ExaminationCommand;
-use domain::registration::RegistrationCommand;
+use projections::cases::CaseSummary;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, Problem};
 use crate::AppState;
-
-/// The fee of whichever case the payment id names.
-struct Payable {
-    qualification_code: String,
-    exam: domain::examination::Examination,
-    registration: bool,
-}
 
 /// The token of the checkout link.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -41,24 +33,13 @@ fn check_link(state: &AppState, id: Uuid, token: &LinkToken) -> Result<(), ApiEr
     }
 }
 
-async fn payable(state: &AppState, id: Uuid) -> Result<Payable, ApiError> {
-    let (reg, _) = state.registrations.load(&id.to_string()).await?;
-    if reg.exists() {
-        return Ok(Payable {
-            qualification_code: reg.qualification_code,
-            exam: reg.examination,
-            registration: true,
-        });
-    }
-    let (request, _) = state.change_requests.load(&id.to_string()).await?;
-    if request.exists() {
-        return Ok(Payable {
-            qualification_code: request.qualification_code,
-            exam: request.examination,
-            registration: false,
-        });
-    }
-    Err(ApiError::NotFound)
+/// Whichever case the payment id names.
+async fn payable(state: &AppState, id: Uuid) -> Result<CaseSummary, ApiError> {
+    state
+        .cases
+        .find(&id.to_string())
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 /// What the sandbox recorded.
@@ -97,9 +78,9 @@ pub async fn page(
     check_link(&state, *id, &token)?;
     let case = payable(&state, *id).await?;
     let token = escape(token.token.as_deref().unwrap_or_default());
-    let status = if case.exam.paid {
+    let status = if case.examination.paid {
         "Paid"
-    } else if case.exam.payment_declined {
+    } else if case.examination.payment_declined {
         "Declined; you may try again"
     } else {
         "Awaiting payment"
@@ -119,7 +100,7 @@ pub async fn page(
 </body></html>"#,
         id = id,
         qual = escape(&case.qualification_code),
-        amount = case.exam.fee.total(),
+        amount = case.examination.fee.total(),
         status = status,
         token = token,
     );
@@ -138,36 +119,20 @@ async fn record(
     let now = Utc::now();
     let meta = HashMap::from([("actor".to_owned(), "sandbox-gateway".to_owned())]);
     let reference = format!("sandbox-{id}");
-    let amount = case.exam.fee.total();
-    if case.registration {
-        let command = if settle {
-            RegistrationCommand::Examination(ExaminationCommand::SettlePayment {
-                payment_reference: reference,
-                amount,
-                at: now,
-            })
-        } else {
-            RegistrationCommand::Examination(ExaminationCommand::DeclinePayment { at: now })
-        };
-        state
-            .registrations
-            .execute(&id.to_string(), command, None, meta)
-            .await?;
+    let amount = case.examination.fee.total();
+    let command = if settle {
+        ExaminationCommand::SettlePayment {
+            payment_reference: reference,
+            amount,
+            at: now,
+        }
     } else {
-        let command = if settle {
-            ChangeRequestCommand::Examination(ExaminationCommand::SettlePayment {
-                payment_reference: reference,
-                amount,
-                at: now,
-            })
-        } else {
-            ChangeRequestCommand::Examination(ExaminationCommand::DeclinePayment { at: now })
-        };
-        state
-            .change_requests
-            .execute(&id.to_string(), command, None, meta)
-            .await?;
-    }
+        ExaminationCommand::DeclinePayment { at: now }
+    };
+    state
+        .cases
+        .execute(case.kind, &id.to_string(), command, None, meta)
+        .await?;
     let payment_status = if settle { "PAID" } else { "DECLINED" };
     let token = req.query_string();
     let wants_html = req

@@ -5,9 +5,11 @@
 //! enum, so adding a kind turns every place that must handle it into a
 //! compiler error. The README's "Adding a case kind" lists those places.
 
+use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
+use crate::catalogue::Procedure;
 use crate::change_request::{ChangeRequest, ChangeRequestCommand, ChangeRequestEvent};
 use crate::examination::{CaseStatus, Examination, ExaminationCommand, ExaminationEvent};
 use crate::registration::{
@@ -194,6 +196,15 @@ impl ExaminedCase for ChangeRequest {
     }
 }
 
+/// What the event that opens a case says about it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Opening<'a> {
+    pub qualification_code: &'a str,
+    pub procedure: Procedure,
+    pub submitted_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+}
+
 /// One stored event of any case, decoded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CaseEvent {
@@ -226,6 +237,36 @@ impl CaseEvent {
         }
     }
 
+    /// The case's opening, when this event opens one.
+    pub fn opening(&self) -> Option<Opening<'_>> {
+        match self {
+            CaseEvent::Registration(RegistrationEvent::ApplicationSubmitted {
+                qualification_code,
+                submitted_at,
+                due_at,
+                ..
+            }) => Some(Opening {
+                qualification_code,
+                procedure: Procedure::NewRegistration,
+                submitted_at: *submitted_at,
+                due_at: *due_at,
+            }),
+            CaseEvent::ChangeRequest(ChangeRequestEvent::ChangeRequested {
+                qualification_code,
+                details,
+                submitted_at,
+                due_at,
+                ..
+            }) => Some(Opening {
+                qualification_code,
+                procedure: details.kind,
+                submitted_at: *submitted_at,
+                due_at: *due_at,
+            }),
+            CaseEvent::Registration(_) | CaseEvent::ChangeRequest(_) => None,
+        }
+    }
+
     /// The status the case has after this event, when the event changes it.
     pub fn status_after(&self) -> Option<CaseStatus> {
         match self {
@@ -245,7 +286,10 @@ mod tests {
             assert_eq!(CaseKind::from_wire(kind.wire()), Some(kind));
             assert_eq!(CaseKind::from_path(kind.path()), Some(kind));
             assert_eq!(CaseKind::from_key(kind.key()), Some(kind));
-            assert_eq!(CaseKind::from_aggregate_type(kind.aggregate_type()), Some(kind));
+            assert_eq!(
+                CaseKind::from_aggregate_type(kind.aggregate_type()),
+                Some(kind)
+            );
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(serde_json::from_str::<CaseKind>(&json).unwrap(), kind);
         }

@@ -2,10 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use cqrs_es::Aggregate;
-use domain::change_request::{ChangeRequest, ChangeRequestEvent};
+use domain::change_request::ChangeRequestEvent;
 use domain::examination::ExaminationEvent;
 use domain::registration::Channel;
+use domain::CaseEvent;
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
@@ -27,11 +27,9 @@ impl Projection for ChangeStatusProjection {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        if event.aggregate_type != ChangeRequest::TYPE {
+        let Some((id, CaseEvent::ChangeRequest(e))) = event.case_event()? else {
             return Ok(());
-        }
-        let id = event.aggregate_uuid()?;
-        let e: ChangeRequestEvent = event.decode()?;
+        };
         if let ChangeRequestEvent::ChangeRequested {
             registration_id,
             qualification_code,

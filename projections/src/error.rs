@@ -11,6 +11,11 @@ pub enum ProjectionError {
     Decode(#[from] serde_json::Error),
     #[error("event of aggregate {0}: the aggregate id is not a UUID")]
     AggregateId(String),
+    #[error("a view or an event names the unknown case kind {0:?}")]
+    UnknownCaseKind(String),
+    /// A subscription's own step failed (a notice's template, say).
+    #[error("{0}")]
+    Handler(Box<dyn std::error::Error + Send + Sync>),
     #[error("command: {0}")]
     Command(String),
     #[error("vault: {0}")]

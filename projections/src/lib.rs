@@ -6,6 +6,7 @@ pub mod append;
 pub mod attachments;
 pub mod audit;
 mod batch;
+pub mod cases;
 pub mod catalogue;
 pub mod certificate;
 pub mod change_status;

@@ -7,11 +7,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use cqrs_es::Aggregate;
 use domain::change_request::{ChangeRequest, ChangeRequestCommand, ChangeRequestEvent};
 use domain::examination::{ExaminationEvent, Outcome};
 use domain::registration::{QualificationRegistration, RegistrationCommand, RegistrationEvent};
-use domain::DomainError;
+use domain::{CaseEvent, CaseKind, DomainError};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -166,18 +165,25 @@ impl Projection for ChangeRequestProcess {
         _conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        // Of a registration's events only a filing concerns the process.
-        if event.aggregate_type == QualificationRegistration::TYPE
-            && event.event_type == "ChangeRequestFiled"
-        {
-            let e: RegistrationEvent = event.decode()?;
-            if let RegistrationEvent::ChangeRequestFiled { request_id, .. } = e {
-                self.open_request(event.aggregate_uuid()?, request_id)
-                    .await?;
-            }
-        } else if event.aggregate_type == ChangeRequest::TYPE {
-            let e: ChangeRequestEvent = event.decode()?;
-            self.on_request_event(event.aggregate_uuid()?, e).await?;
+        // Of a registration's events only a filing concerns the process:
+        // the others are not even decoded.
+        let concerns = match event.kind() {
+            Some(CaseKind::Registration) => event.event_type == "ChangeRequestFiled",
+            Some(CaseKind::ChangeRequest) => true,
+            None => false,
+        };
+        if !concerns {
+            return Ok(());
+        }
+        match event.case_event()? {
+            Some((
+                id,
+                CaseEvent::Registration(RegistrationEvent::ChangeRequestFiled {
+                    request_id, ..
+                }),
+            )) => self.open_request(id, request_id).await?,
+            Some((id, CaseEvent::ChangeRequest(e))) => self.on_request_event(id, e).await?,
+            Some((_, CaseEvent::Registration(_))) | None => {}
         }
         Ok(())
     }

@@ -4,10 +4,8 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use cqrs_es::Aggregate;
-use domain::change_request::{ChangeRequest, ChangeRequestEvent};
 use domain::examination::ExaminationEvent;
-use domain::registration::RegistrationEvent;
+use domain::{CaseEvent, CaseKind};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool, Row};
@@ -15,7 +13,6 @@ use uuid::Uuid;
 
 use crate::batch::PerRow;
 use crate::inquiry::{flag_update, FlagUpdate};
-use crate::status::registration_event;
 use crate::subscription::{Projection, StoredEvent};
 use crate::ProjectionError;
 use domain::examination::INQUIRY_PENDING;
@@ -49,83 +46,20 @@ fn assignee(e: &ExaminationEvent) -> Option<&str> {
     }
 }
 
-fn change_of(event: &StoredEvent) -> Result<Option<(Uuid, Decoded)>, ProjectionError> {
-    if let Some((id, e)) = registration_event(event)? {
-        return Ok(Some((id, Decoded::Registration(e))));
-    }
-    if event.aggregate_type == ChangeRequest::TYPE {
-        return Ok(Some((
-            event.aggregate_uuid()?,
-            Decoded::Change(event.decode()?),
-        )));
-    }
-    Ok(None)
-}
-
-enum Decoded {
-    Registration(RegistrationEvent),
-    Change(ChangeRequestEvent),
-}
-
-impl Decoded {
-    fn change(&self, case_id: Uuid) -> QueueChange<'_> {
-        match self {
-            Decoded::Registration(e) => QueueChange {
-                case_id,
-                opened: match e {
-                    RegistrationEvent::ApplicationSubmitted {
-                        qualification_code,
-                        submitted_at,
-                        due_at,
-                        ..
-                    } => Some(NewCase {
-                        case_type: "REGISTRATION",
-                        qualification_code: qualification_code.clone(),
-                        procedure: "NEW_REGISTRATION",
-                        submitted_at: *submitted_at,
-                        due_at: *due_at,
-                    }),
-                    _ => None,
-                },
-                status: e.status_after().map(|s| s.as_str()),
-                assignee: match e {
-                    RegistrationEvent::Examination(x) => assignee(x),
-                    _ => None,
-                },
-                flags: match e {
-                    RegistrationEvent::Examination(x) => flag_update(x),
-                    _ => None,
-                },
-            },
-            Decoded::Change(e) => QueueChange {
-                case_id,
-                opened: match e {
-                    ChangeRequestEvent::ChangeRequested {
-                        qualification_code,
-                        details,
-                        submitted_at,
-                        due_at,
-                        ..
-                    } => Some(NewCase {
-                        case_type: "CHANGE_REQUEST",
-                        qualification_code: qualification_code.clone(),
-                        procedure: details.kind.as_str(),
-                        submitted_at: *submitted_at,
-                        due_at: *due_at,
-                    }),
-                    _ => None,
-                },
-                status: e.status_after().map(|s| s.as_str()),
-                assignee: match e {
-                    ChangeRequestEvent::Examination(x) => assignee(x),
-                    _ => None,
-                },
-                flags: match e {
-                    ChangeRequestEvent::Examination(x) => flag_update(x),
-                    _ => None,
-                },
-            },
-        }
+/// What an event of any case does to the queue.
+fn change(case_id: Uuid, e: &CaseEvent) -> QueueChange<'_> {
+    QueueChange {
+        case_id,
+        opened: e.opening().map(|o| NewCase {
+            case_type: e.kind().wire(),
+            qualification_code: o.qualification_code.to_owned(),
+            procedure: o.procedure.as_str(),
+            submitted_at: o.submitted_at,
+            due_at: o.due_at,
+        }),
+        status: e.status_after().map(|s| s.as_str()),
+        assignee: e.examination().and_then(assignee),
+        flags: e.examination().and_then(flag_update),
     }
 }
 
@@ -154,14 +88,14 @@ impl Projection for QueueProjection {
     ) -> Result<(), ProjectionError> {
         let mut decoded = Vec::with_capacity(events.len());
         for event in events {
-            if let Some(d) = change_of(event)? {
+            if let Some(d) = event.case_event()? {
                 decoded.push(d);
             }
         }
         let mut opened: Vec<(Uuid, NewCase, Folded<'_>)> = Vec::new();
         let mut opened_at: HashMap<Uuid, usize> = HashMap::new();
         let mut older = Vec::new();
-        for change in decoded.iter().map(|(id, d)| d.change(*id)) {
+        for change in decoded.iter().map(|(id, e)| change(*id, e)) {
             if let Some(case) = change.opened {
                 opened_at.insert(change.case_id, opened.len());
                 opened.push((change.case_id, case, Folded::default()));
@@ -309,7 +243,7 @@ async fn update_cases(
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct QueueRow {
     pub case_id: Uuid,
-    pub case_type: String,
+    pub case_type: CaseKind,
     pub qualification_code: String,
     pub procedure: String,
     pub status: String,
@@ -360,18 +294,21 @@ pub async fn list(
     .bind(f.limit + 1)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| QueueRow {
-            case_id: r.get("case_id"),
-            case_type: r.get("case_type"),
-            qualification_code: r.get("qualification_code"),
-            procedure: r.get("procedure"),
-            status: r.get("status"),
-            submitted_at: r.get("submitted_at"),
-            due_at: r.get("due_at"),
-            assigned_to: r.get("assigned_to"),
-            flags: r.get("flags"),
+    rows.into_iter()
+        .map(|r| {
+            let case_type: &str = r.get("case_type");
+            Ok(QueueRow {
+                case_type: CaseKind::from_wire(case_type)
+                    .ok_or_else(|| ProjectionError::UnknownCaseKind(case_type.to_owned()))?,
+                case_id: r.get("case_id"),
+                qualification_code: r.get("qualification_code"),
+                procedure: r.get("procedure"),
+                status: r.get("status"),
+                submitted_at: r.get("submitted_at"),
+                due_at: r.get("due_at"),
+                assigned_to: r.get("assigned_to"),
+                flags: r.get("flags"),
+            })
         })
-        .collect())
+        .collect()
 }

@@ -7,7 +7,6 @@ use serde::Serialize;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use crate::status::registration_event;
 use crate::subscription::{Projection, StoredEvent};
 use crate::ProjectionError;
 
@@ -25,7 +24,7 @@ impl Projection for RegisterProjection {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let Some((id, e)) = registration_event(event)? else {
+        let Some((id, e)) = event.registration_event()? else {
             return Ok(());
         };
         let entry = match e {

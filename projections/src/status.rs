@@ -5,9 +5,8 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use cqrs_es::Aggregate;
 use domain::examination::ExaminationEvent;
-use domain::registration::{QualificationRegistration, RegistrationEvent};
+use domain::registration::RegistrationEvent;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -17,16 +16,6 @@ use crate::ProjectionError;
 
 /// Builds `registration_status`.
 pub struct StatusProjection;
-
-/// Decodes a registration event, or None for other aggregate types.
-pub fn registration_event(
-    event: &StoredEvent,
-) -> Result<Option<(Uuid, RegistrationEvent)>, ProjectionError> {
-    if event.aggregate_type != QualificationRegistration::TYPE {
-        return Ok(None);
-    }
-    Ok(Some((event.aggregate_uuid()?, event.decode()?)))
-}
 
 #[async_trait]
 impl Projection for StatusProjection {
@@ -121,7 +110,7 @@ impl NewRow {
 
 /// What `event` does to the view, if anything.
 fn step(event: &StoredEvent) -> Result<Option<Step>, ProjectionError> {
-    let Some((id, e)) = registration_event(event)? else {
+    let Some((id, e)) = event.registration_event()? else {
         return Ok(None);
     };
     if let RegistrationEvent::ApplicationSubmitted {

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use domain::certificate::calls_for_certificate;
 use projections::certificate::{CertificateIssuer, IssueOutcome};
-use projections::status::registration_event;
 use projections::subscription::{Projection, StoredEvent};
 use projections::ProjectionError;
 use serde::{Deserialize, Serialize};
@@ -43,7 +42,7 @@ impl Projection for CertificateJobs {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let Some((registration_id, e)) = registration_event(event)? else {
+        let Some((registration_id, e)) = event.registration_event()? else {
             return Ok(());
         };
         if calls_for_certificate(&e) {

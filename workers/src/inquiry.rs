@@ -8,13 +8,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use cqrs_es::Aggregate;
 use domain::catalogue::Procedure;
-use domain::change_request::{ChangeRequest, ChangeRequestCommand, ChangeRequestEvent};
+use domain::change_request::ChangeRequest;
 use domain::examination::ExaminationCommand;
-use domain::registration::{QualificationRegistration, RegistrationCommand, RegistrationEvent};
+use domain::registration::QualificationRegistration;
 use domain::registry::{RegistryInquiry, Statement};
-use projections::store::CommandBus;
+use domain::CaseKind;
 use projections::subscription::{Projection, StoredEvent};
 use projections::vault::Vault;
 use projections::ProjectionError;
@@ -22,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgConnection;
 
-use crate::payment::cases::CaseType;
+use crate::cases::Cases;
 use crate::queue::{enqueue, Job, NewJob};
 use crate::worker::{JobError, JobHandler};
 
@@ -31,7 +30,8 @@ pub const KIND: &str = "registry.inquiry";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Payload {
-    case_type: CaseType,
+    #[serde(with = "domain::case::by_key")]
+    case_type: CaseKind,
     case_id: String,
 }
 
@@ -49,18 +49,11 @@ impl Projection for InquiryJobs {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let case_type = if event.aggregate_type == QualificationRegistration::TYPE {
-            let e: RegistrationEvent = event.decode()?;
-            matches!(&e, RegistrationEvent::Examination(x) if x.starts_examination())
-                .then_some(CaseType::Registration)
-        } else if event.aggregate_type == ChangeRequest::TYPE {
-            let e: ChangeRequestEvent = event.decode()?;
-            matches!(&e, ChangeRequestEvent::Examination(x) if x.starts_examination())
-                .then_some(CaseType::ChangeRequest)
-        } else {
-            None
+        let Some((_, e)) = event.case_event()? else {
+            return Ok(());
         };
-        if let Some(case_type) = case_type {
+        if e.examination().is_some_and(|x| x.starts_examination()) {
+            let case_type = e.kind();
             let payload = json!(Payload {
                 case_type,
                 case_id: event.aggregate_id.clone(),
@@ -81,23 +74,16 @@ impl Projection for InquiryJobs {
 
 /// Asks the registers and records the answer on the case.
 pub struct InquiryHandler {
-    registrations: Arc<CommandBus<QualificationRegistration>>,
-    requests: Arc<CommandBus<ChangeRequest>>,
+    cases: Cases,
     registry: Arc<dyn RegistryInquiry>,
     vault: Vault,
 }
 
 impl InquiryHandler {
-    /// The handler over both aggregates.
-    pub fn new(
-        registrations: Arc<CommandBus<QualificationRegistration>>,
-        requests: Arc<CommandBus<ChangeRequest>>,
-        registry: Arc<dyn RegistryInquiry>,
-        vault: Vault,
-    ) -> Self {
+    /// The handler over every kind of case.
+    pub fn new(cases: Cases, registry: Arc<dyn RegistryInquiry>, vault: Vault) -> Self {
         Self {
-            registrations,
-            requests,
+            cases,
             registry,
             vault,
         }
@@ -109,7 +95,8 @@ impl InquiryHandler {
         registration_id: &str,
     ) -> Result<Option<(Statement, Vec<u8>)>, JobError> {
         let (reg, _) = self
-            .registrations
+            .cases
+            .bus::<QualificationRegistration>()
             .load(registration_id)
             .await
             .map_err(JobError::retry)?;
@@ -133,31 +120,18 @@ impl InquiryHandler {
         Ok(Some((statement, token)))
     }
 
-    async fn ask_for_registration(&self, id: &str) -> Result<(), JobError> {
-        let Some((statement, token)) = self.statement(id).await? else {
-            return Ok(());
-        };
-        let answer = self
-            .registry
-            .inquire(&token, &statement)
+    /// What the registers are asked about a change request: the matters as
+    /// they will be after the change; None when the kind asks nothing.
+    async fn request_statement(&self, id: &str) -> Result<Option<(Statement, Vec<u8>)>, JobError> {
+        let (request, _) = self
+            .cases
+            .bus::<ChangeRequest>()
+            .load(id)
             .await
             .map_err(JobError::retry)?;
-        let command = RegistrationCommand::Examination(ExaminationCommand::RecordInquiry {
-            answer,
-            at: Utc::now(),
-        });
-        self.registrations
-            .execute(id, command, None, Default::default())
-            .await
-            .map_err(JobError::retry)?;
-        Ok(())
-    }
-
-    async fn ask_for_request(&self, id: &str) -> Result<(), JobError> {
-        let (request, _) = self.requests.load(id).await.map_err(JobError::retry)?;
         let (Some(details), Some(registration_id)) = (request.details, request.registration_id)
         else {
-            return Ok(());
+            return Ok(None);
         };
         let checked = [
             Procedure::ChangeName,
@@ -165,13 +139,12 @@ impl InquiryHandler {
             Procedure::ChangeDomicile,
         ];
         if !checked.contains(&details.kind) {
-            return Ok(());
+            return Ok(None);
         }
         let Some((mut statement, token)) = self.statement(&registration_id.to_string()).await?
         else {
-            return Ok(());
+            return Ok(None);
         };
-        // The registers must show the matters as they will be after the change.
         let c = details.changes;
         statement.family_name = c.family_name.unwrap_or(statement.family_name);
         statement.given_name = c.given_name.unwrap_or(statement.given_name);
@@ -179,20 +152,7 @@ impl InquiryHandler {
         statement.registered_domicile = c
             .registered_domicile
             .unwrap_or(statement.registered_domicile);
-        let answer = self
-            .registry
-            .inquire(&token, &statement)
-            .await
-            .map_err(JobError::retry)?;
-        let command = ChangeRequestCommand::Examination(ExaminationCommand::RecordInquiry {
-            answer,
-            at: Utc::now(),
-        });
-        self.requests
-            .execute(id, command, None, Default::default())
-            .await
-            .map_err(JobError::retry)?;
-        Ok(())
+        Ok(Some((statement, token)))
     }
 }
 
@@ -205,9 +165,27 @@ impl JobHandler for InquiryHandler {
     async fn run(&self, job: &Job) -> Result<(), JobError> {
         let payload: Payload = serde_json::from_value(job.payload.clone())
             .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
-        match payload.case_type {
-            CaseType::Registration => self.ask_for_registration(&payload.case_id).await,
-            CaseType::ChangeRequest => self.ask_for_request(&payload.case_id).await,
-        }
+        let id = payload.case_id.as_str();
+        let asked = match payload.case_type {
+            CaseKind::Registration => self.statement(id).await?,
+            CaseKind::ChangeRequest => self.request_statement(id).await?,
+        };
+        let Some((statement, token)) = asked else {
+            return Ok(());
+        };
+        let answer = self
+            .registry
+            .inquire(&token, &statement)
+            .await
+            .map_err(JobError::retry)?;
+        let command = ExaminationCommand::RecordInquiry {
+            answer,
+            at: Utc::now(),
+        };
+        self.cases
+            .execute(payload.case_type, id, command, None, Default::default())
+            .await
+            .map_err(JobError::retry)?;
+        Ok(())
     }
 }

@@ -2,6 +2,7 @@
 //! the worker loop that claims jobs, and each job kind (register inquiry,
 //! payments).
 
+pub mod cases;
 pub mod certificate;
 pub mod error;
 pub mod inquiry;

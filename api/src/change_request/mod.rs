@@ -217,6 +217,7 @@ async fn file_once(
         at: now,
     };
     let (tx, reg) = state
+        .cases
         .registrations
         .execute_in(
             tx,
@@ -237,6 +238,7 @@ async fn file_once(
         at: now,
     };
     state
+        .cases
         .change_requests
         .execute_in(
             tx,
@@ -370,7 +372,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_scope(crate::oauth::REGISTRATIONS_READ)?;
     let id = id.into_inner();
-    let (request, version) = state.change_requests.load(&id.to_string()).await?;
+    let (request, version) = state.cases.change_requests.load(&id.to_string()).await?;
     let viewer = &caller.0;
     // An applicant sees a request they filed, and every request filed against a
     // registration they hold (the list shows both).

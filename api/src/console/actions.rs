@@ -19,7 +19,6 @@ use super::i18n::Text;
 use super::session::SignedIn;
 use super::view::{html, Chrome};
 use super::ConsoleError;
-use crate::case;
 use crate::error::FieldError;
 use crate::registration::{check_text, metadata};
 use crate::AppState;
@@ -235,7 +234,10 @@ pub async fn run(
                 Err(r) => Err(r),
                 Ok(command) => {
                     let meta = metadata(req, &session.actor());
-                    case::execute(state, case_type, id, command, Some(version), meta)
+                    let id = id.to_string();
+                    state
+                        .cases
+                        .execute(case_type, &id, command, Some(version), meta)
                         .await
                         .map_err(|e| match e {
                             CommandError::Domain(e) => Refusal::Domain(e),

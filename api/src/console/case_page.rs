@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::Utc;
 use domain::examination::{CaseStatus, REASON_CODES};
-use domain::Role;
+use domain::{CaseKind, Role};
 use uuid::Uuid;
 
 use super::case_view::{case_type_of, load, CaseView};
@@ -178,8 +178,8 @@ pub async fn show(
         crate::auth::Grant::default(),
     );
     let action = match case_type {
-        crate::case::CaseType::Registration => projections::audit::AuditAction::ReadRegistration,
-        crate::case::CaseType::ChangeRequest => projections::audit::AuditAction::ReadChangeRequest,
+        CaseKind::Registration => projections::audit::AuditAction::ReadRegistration,
+        CaseKind::ChangeRequest => projections::audit::AuditAction::ReadChangeRequest,
     };
     crate::audit::record_read(&state, &req, &reader, action, id).await?;
     let notice = req
@@ -219,13 +219,13 @@ pub async fn attachment(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::CaseType;
     use crate::console::case_view::common;
     use domain::examination::{Examination, Outcome, Proposal};
     use domain::Actor;
+    use domain::CaseKind;
 
     fn case(exam: Examination, paper: bool) -> CaseView {
-        common(CaseType::Registration, Uuid::nil(), 3, exam, paper)
+        common(CaseKind::Registration, Uuid::nil(), 3, exam, paper)
     }
 
     fn session(sub: &str, role: Role) -> Session {

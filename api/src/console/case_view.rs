@@ -3,42 +3,29 @@
 //! is in the vault and never read here.
 
 use chrono::Utc;
-use cqrs_es::Aggregate;
 use domain::change_request::ChangeRequest;
 use domain::examination::{CaseStatus, Examination, Outcome};
 use domain::registration::{Channel, QualificationRegistration};
 use domain::registry::InquiryOutcome;
+use domain::CaseKind;
 use uuid::Uuid;
 
 use super::i18n::Text;
 use super::timeline::{change_requests, document, history, Document, Entry};
 use super::view::jst;
 use super::ConsoleError;
-use crate::case::CaseType;
 use crate::AppState;
 
-/// The path segment of a case type.
-pub fn segment(case_type: CaseType) -> &'static str {
-    match case_type {
-        CaseType::Registration => "registrations",
-        CaseType::ChangeRequest => "change-requests",
-    }
-}
-
-/// The case type of a path segment.
-pub fn case_type_of(segment: &str) -> Result<CaseType, ConsoleError> {
-    match segment {
-        "registrations" => Ok(CaseType::Registration),
-        "change-requests" => Ok(CaseType::ChangeRequest),
-        _ => Err(ConsoleError::NotFound),
-    }
+/// The case kind of a path segment, or 404.
+pub fn case_type_of(segment: &str) -> Result<CaseKind, ConsoleError> {
+    CaseKind::from_path(segment).ok_or(ConsoleError::NotFound)
 }
 
 /// A case as the page shows it, whatever its type.
 pub struct CaseView {
     /// The page's own path, which the action forms post below.
     pub href: String,
-    pub case_type: CaseType,
+    pub case_type: CaseKind,
     pub id: Uuid,
     pub version: usize,
     pub status: &'static str,
@@ -78,7 +65,7 @@ fn status_key(status: CaseStatus) -> &'static str {
 pub async fn load(
     state: &AppState,
     t: &Text,
-    case_type: CaseType,
+    case_type: CaseKind,
     id: Uuid,
 ) -> Result<CaseView, ConsoleError> {
     let internal = |e: String| ConsoleError::Internal(e);
@@ -97,8 +84,9 @@ pub async fn load(
             .unwrap_or_else(|| code.to_owned())
     };
     let mut view = match case_type {
-        CaseType::Registration => {
+        CaseKind::Registration => {
             let (reg, version) = state
+                .cases
                 .registrations
                 .load(&id.to_string())
                 .await
@@ -108,8 +96,9 @@ pub async fn load(
             }
             registration_view(reg, version, id, &name)
         }
-        CaseType::ChangeRequest => {
+        CaseKind::ChangeRequest => {
             let (request, version) = state
+                .cases
                 .change_requests
                 .load(&id.to_string())
                 .await
@@ -120,28 +109,24 @@ pub async fn load(
             change_view(request, version, id, &name)
         }
     };
-    let aggregate_type = match case_type {
-        CaseType::Registration => QualificationRegistration::TYPE,
-        CaseType::ChangeRequest => ChangeRequest::TYPE,
-    };
-    if case_type == CaseType::Registration {
+    if case_type == CaseKind::Registration {
         view.change_requests = change_requests(state, id).await?;
     }
-    let (timeline, documents) = history(state, aggregate_type, id).await?;
+    let (timeline, documents) = history(state, case_type.aggregate_type(), id).await?;
     view.timeline = timeline;
     view.documents.extend(documents);
     Ok(view)
 }
 
 pub(super) fn common(
-    case_type: CaseType,
+    case_type: CaseKind,
     id: Uuid,
     version: usize,
     exam: Examination,
     paper: bool,
 ) -> CaseView {
     CaseView {
-        href: format!("/console/cases/{}/{id}", segment(case_type)),
+        href: format!("/console/cases/{}/{id}", case_type.path()),
         case_type,
         id,
         version,
@@ -199,7 +184,7 @@ fn registration_view(
 ) -> CaseView {
     let paper = reg.channel == Some(Channel::Paper);
     let mut view = common(
-        CaseType::Registration,
+        CaseKind::Registration,
         id,
         version,
         reg.examination.clone(),
@@ -237,7 +222,7 @@ fn change_view(
         .as_ref()
         .is_some_and(|d| d.channel == Channel::Paper);
     let mut view = common(
-        CaseType::ChangeRequest,
+        CaseKind::ChangeRequest,
         id,
         version,
         request.examination.clone(),

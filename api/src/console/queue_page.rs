@@ -146,20 +146,15 @@ pub async fn show(
                 r.status.as_str(),
                 "APPROVED" | "REGISTERED" | "REJECTED" | "WITHDRAWN" | "DELETED"
             );
-            let segment = if r.case_type == "CHANGE_REQUEST" {
-                "change-requests"
-            } else {
-                "registrations"
-            };
             Row_ {
-                href: format!("/console/cases/{segment}/{}", r.case_id),
+                href: format!("/console/cases/{}/{}", r.case_type.path(), r.case_id),
                 short_id: r.case_id.simple().to_string()[..8].to_owned(),
                 overdue: !decided && r.due_at < now,
                 qualification: name(&r.qualification_code),
                 submitted: jst(r.submitted_at),
                 due: jst(r.due_at),
                 flags: serde_json::from_value(r.flags).unwrap_or_default(),
-                case_type: r.case_type,
+                case_type: r.case_type.wire().to_owned(),
                 procedure: r.procedure,
                 status: r.status,
                 assignee: r.assigned_to,

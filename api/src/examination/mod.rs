@@ -12,12 +12,11 @@ use std::future::Future;
 
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use cqrs_es::Aggregate;
-use domain::change_request::{ChangeRequest, ChangeRequestCommand};
+use domain::change_request::ChangeRequest;
 use domain::examination::{ExaminationCommand, Outcome};
-use domain::registration::{QualificationRegistration, RegistrationCommand};
-use domain::{Actor, DomainError, Role};
-use projections::store::CommandBus;
+use domain::registration::QualificationRegistration;
+use domain::{Actor, Role};
+use projections::cases::CaseBus;
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -30,12 +29,9 @@ pub use paper::*;
 pub use routes::*;
 pub use view::*;
 
-/// A kind of case examiners work: its command bus and how it is shown.
-pub trait ExaminedCase: Aggregate<Error = DomainError, Command: Clone> + Clone {
-    /// The bus that runs this case type's commands.
-    fn bus(state: &AppState) -> &CommandBus<Self>;
-    /// Wraps an examination command into this case type's command.
-    fn examination(command: ExaminationCommand) -> Self::Command;
+/// A kind of case examiners work, as the API shows it (its bus and its
+/// examination commands come from the case seam).
+pub trait ExaminedCase: CaseBus {
     /// Answers 200 with the case as `viewer` may see it, and its ETag.
     fn respond(
         state: &AppState,
@@ -47,14 +43,6 @@ pub trait ExaminedCase: Aggregate<Error = DomainError, Command: Clone> + Clone {
 }
 
 impl ExaminedCase for QualificationRegistration {
-    fn bus(state: &AppState) -> &CommandBus<Self> {
-        &state.registrations
-    }
-
-    fn examination(command: ExaminationCommand) -> RegistrationCommand {
-        RegistrationCommand::Examination(command)
-    }
-
     async fn respond(
         state: &AppState,
         id: Uuid,
@@ -67,14 +55,6 @@ impl ExaminedCase for QualificationRegistration {
 }
 
 impl ExaminedCase for ChangeRequest {
-    fn bus(state: &AppState) -> &CommandBus<Self> {
-        &state.change_requests
-    }
-
-    fn examination(command: ExaminationCommand) -> ChangeRequestCommand {
-        ChangeRequestCommand::Examination(command)
-    }
-
     async fn respond(
         state: &AppState,
         id: Uuid,
@@ -97,8 +77,10 @@ async fn act<C: ExaminedCase>(
     let expected = if_match(req)?;
     let actor = caller.0.clone();
     let meta = metadata(req, &actor);
-    let command = C::examination(command(actor, Utc::now()));
-    let (case, version) = C::bus(state)
+    let command = C::examination_command(command(actor, Utc::now()));
+    let (case, version) = state
+        .cases
+        .bus::<C>()
         .execute(&id.to_string(), command, expected, meta)
         .await?;
     C::respond(state, id, &case, version, &caller.0).await

@@ -45,7 +45,7 @@ pub(crate) async fn visible(
     id: Uuid,
     viewer: &Actor,
 ) -> Result<(QualificationRegistration, usize), ApiError> {
-    let (reg, version) = state.registrations.load(&id.to_string()).await?;
+    let (reg, version) = state.cases.registrations.load(&id.to_string()).await?;
     let foreign =
         viewer.role == Role::Applicant && reg.owner.as_deref() != Some(viewer.id.as_str());
     if !reg.exists() || foreign {
@@ -210,6 +210,7 @@ async fn submit_in(
         at: Utc::now(),
     };
     let (tx, done) = state
+        .cases
         .registrations
         .execute_in(
             tx,

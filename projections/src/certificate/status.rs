@@ -6,7 +6,6 @@ use domain::certificate::revokes_certificates;
 use domain::registration::RegistrationEvent;
 use sqlx::{PgConnection, PgPool};
 
-use crate::status::registration_event;
 use crate::subscription::{Projection, StoredEvent};
 use crate::ProjectionError;
 
@@ -24,7 +23,7 @@ impl Projection for CertificateStatusProjection {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let Some((registration_id, e)) = registration_event(event)? else {
+        let Some((registration_id, e)) = event.registration_event()? else {
             return Ok(());
         };
         if let RegistrationEvent::CertificateIssued {

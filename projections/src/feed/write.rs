@@ -9,7 +9,6 @@ use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use super::{is_public, public_items, FeedEvent, FeedPosition, Known};
-use crate::status::registration_event;
 use crate::subscription::StoredEvent;
 use crate::ProjectionError;
 
@@ -45,7 +44,7 @@ impl Batch {
         conn: &mut PgConnection,
         event: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        let Some((registration_id, e)) = registration_event(event)? else {
+        let Some((registration_id, e)) = event.registration_event()? else {
             return Ok(());
         };
         if !is_public(&e) {

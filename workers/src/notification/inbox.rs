@@ -2,6 +2,7 @@
 //! those of one addressee, newest first.
 
 use chrono::{DateTime, Utc};
+use domain::CaseKind;
 use projections::ProjectionError;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
@@ -13,7 +14,7 @@ use crate::queue::{enqueue_all, NewJob};
 /// A rendered notice waiting for the end of its batch (the producer's).
 pub(super) struct NewNotice {
     pub(super) message_id: String,
-    pub(super) case_type: String,
+    pub(super) case_type: CaseKind,
     pub(super) case_id: Uuid,
     pub(super) sequence: i64,
     pub(super) kind: &'static str,
@@ -52,7 +53,7 @@ pub(super) async fn write(
          ON CONFLICT (message_id) DO NOTHING",
     )
     .bind(text(|n| n.message_id.clone()))
-    .bind(text(|n| n.case_type.clone()))
+    .bind(text(|n| n.case_type.aggregate_type().to_owned()))
     .bind(notices.iter().map(|n| n.case_id).collect::<Vec<_>>())
     .bind(notices.iter().map(|n| n.sequence).collect::<Vec<_>>())
     .bind(text(|n| n.kind.to_owned()))
@@ -91,7 +92,7 @@ pub(super) async fn write(
 pub struct Notice {
     pub id: Uuid,
     pub kind: String,
-    pub case_type: String,
+    pub case_type: CaseKind,
     pub case_id: Uuid,
     pub language: String,
     pub subject: String,
@@ -126,19 +127,22 @@ pub async fn list(
     .bind(limit + 1)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Notice {
-            id: r.get("id"),
-            kind: r.get("kind"),
-            case_type: r.get("case_type"),
-            case_id: r.get("case_id"),
-            language: r.get("language"),
-            subject: r.get("subject"),
-            body: r.get("body"),
-            message_id: r.get("message_id"),
-            created_at: r.get("created_at"),
-            mailed_at: r.get("sent_at"),
+    rows.into_iter()
+        .map(|r| {
+            let case_type: &str = r.get("case_type");
+            Ok(Notice {
+                case_type: CaseKind::from_aggregate_type(case_type)
+                    .ok_or_else(|| ProjectionError::UnknownCaseKind(case_type.to_owned()))?,
+                id: r.get("id"),
+                kind: r.get("kind"),
+                case_id: r.get("case_id"),
+                language: r.get("language"),
+                subject: r.get("subject"),
+                body: r.get("body"),
+                message_id: r.get("message_id"),
+                created_at: r.get("created_at"),
+                mailed_at: r.get("sent_at"),
+            })
         })
-        .collect())
+        .collect()
 }

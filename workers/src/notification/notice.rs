@@ -1,12 +1,17 @@
 //! What each event tells the applicant: the kind of notice and the values
 //! its template is filled with.
 
+use domain::change_request::ChangeRequestEvent;
+use domain::examination::ExaminationEvent;
 use domain::language::Language;
-use projections::subscription::StoredEvent;
-use serde_json::Value;
+use domain::payment::PaymentEvent;
+use domain::registration::RegistrationEvent;
+use domain::registry::InquiryOutcome;
+use domain::CaseEvent;
+use uuid::Uuid;
 
 use super::producer::NotificationProducer;
-use super::recipient::{text, Recipient, CHANGE_REQUEST};
+use super::recipient::Recipient;
 use super::templates::NoticeValues;
 use super::NoticeKind;
 
@@ -26,94 +31,117 @@ fn yen(amount: i64) -> String {
     out
 }
 
-/// An amount given either as a number or as `{ "amount": n }`.
-fn amount(v: &Value) -> Option<i64> {
-    v.as_i64().or_else(|| v["amount"].as_i64())
-}
-
-/// The events [`NotificationProducer::notice`] may answer with a notice;
-/// for the others the recipient is not even read.
-pub(super) const NOTICE_EVENTS: &[&str] = &[
-    "ApplicationSubmitted",
-    "ChangeRequested",
-    "CheckoutOpened",
-    "RegistryInquiryAnswered",
-    "InformationRequested",
-    "Registered",
-    "ApplicationRejected",
-    "ChangeFailed",
-    "ApplicationWithdrawn",
-    "ChangeApplied",
-    "CertificateIssued",
-    "RefundIssued",
-];
-
-impl NotificationProducer {
-    /// The notice an event calls for, with its event-specific values (only
-    /// for [`NOTICE_EVENTS`]).
-    pub(super) fn notice(
-        &self,
-        event: &StoredEvent,
-        d: &Value,
-        r: &Recipient,
-    ) -> Option<(NoticeKind, NoticeValues)> {
-        let mut v = NoticeValues::default();
-        let kind = match event.event_type.as_str() {
-            "ApplicationSubmitted" | "ChangeRequested" => NoticeKind::Received,
-            // The fee is known from FeeAssessed; the request goes out with the
-            // link, once the gateway has opened the checkout. A checkout that
-            // expired unpaid is followed by a new one: a new request, new link.
-            "CheckoutOpened" if r.fee_total > 0 => {
-                v.fee = yen(r.fee_total);
-                v.checkout_url = text(&d["checkout"]["url"]);
-                NoticeKind::PaymentRequested
-            }
-            "RegistryInquiryAnswered" => {
-                if d["answer"]["outcome"] != "DOMICILE_UNRESOLVED" {
-                    return None;
-                }
-                v.reason_code = "DOMICILE_UNRESOLVED".into();
-                NoticeKind::ActionRequired
-            }
-            "InformationRequested" => {
-                v.reason_code = text(&d["reason_code"]);
-                v.message = text(&d["message"]);
-                NoticeKind::ActionRequired
-            }
-            "Registered" => {
-                v.registration_number = text(&d["registration_number"]);
+/// The notice an event calls for and the values only it knows; None for
+/// an event the applicant is not told of. Every event of every case is named
+/// here, so a new event is a compiler error until someone decides.
+fn what_to_tell(e: &CaseEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValues)> {
+    let mut v = NoticeValues::default();
+    let kind = match e {
+        CaseEvent::Registration(e) => match e {
+            RegistrationEvent::ApplicationSubmitted { .. } => NoticeKind::Received,
+            RegistrationEvent::Registered {
+                registration_number,
+                ..
+            } => {
+                v.registration_number = registration_number.clone();
                 NoticeKind::Registered
             }
-            "ApplicationRejected" | "ChangeFailed" => {
-                v.reason_code = text(&d["reason_code"]);
-                NoticeKind::Rejected
-            }
-            "ApplicationWithdrawn" => NoticeKind::Withdrawn,
-            "ChangeApplied" => NoticeKind::ChangeApplied,
-            "CertificateIssued" => {
-                v.certificate_url = ["url", "verification_url", "certificate_url"]
-                    .iter()
-                    .find_map(|k| d[*k].as_str())
-                    .unwrap_or_default()
-                    .to_owned();
+            RegistrationEvent::CertificateIssued {
+                verification_url, ..
+            } => {
+                v.certificate_url = verification_url.clone();
                 NoticeKind::CertificateReady
             }
-            "RefundIssued" => {
-                v.refund = amount(&d["amount"]).map(yen).unwrap_or_default();
-                NoticeKind::RefundIssued
+            RegistrationEvent::Examination(x) => return examination_notice(x, r),
+            RegistrationEvent::RegistrationImported { .. }
+            | RegistrationEvent::HolderLinked { .. }
+            | RegistrationEvent::ChangeRequestFiled { .. }
+            | RegistrationEvent::RegisteredMattersChanged { .. }
+            | RegistrationEvent::CertificateReissueRequested { .. }
+            | RegistrationEvent::RegistrationDeleted { .. }
+            | RegistrationEvent::ChangeRequestClosed { .. } => return None,
+        },
+        CaseEvent::ChangeRequest(e) => match e {
+            ChangeRequestEvent::ChangeRequested { .. } => NoticeKind::Received,
+            ChangeRequestEvent::ChangeApplied { .. } => NoticeKind::ChangeApplied,
+            ChangeRequestEvent::ChangeFailed { reason_code, .. } => {
+                v.reason_code = reason_code.clone();
+                NoticeKind::Rejected
             }
-            _ => return None,
-        };
+            ChangeRequestEvent::Examination(x) => return examination_notice(x, r),
+        },
+    };
+    Some((kind, v))
+}
+
+/// [`what_to_tell`] for the examination events every case shares.
+fn examination_notice(e: &ExaminationEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValues)> {
+    let mut v = NoticeValues::default();
+    let kind = match e {
+        // The fee is known from FeeAssessed; the request goes out with the
+        // link, once the gateway has opened the checkout. A checkout that
+        // expired unpaid is followed by a new one: a new request, new link.
+        ExaminationEvent::Payment(PaymentEvent::CheckoutOpened { checkout, .. })
+            if r.fee_total > 0 =>
+        {
+            v.fee = yen(r.fee_total);
+            v.checkout_url = checkout.url.clone();
+            NoticeKind::PaymentRequested
+        }
+        ExaminationEvent::Payment(PaymentEvent::RefundIssued { amount, .. }) => {
+            v.refund = yen(*amount);
+            NoticeKind::RefundIssued
+        }
+        ExaminationEvent::RegistryInquiryAnswered { answer, .. }
+            if answer.outcome == InquiryOutcome::DomicileUnresolved =>
+        {
+            v.reason_code = "DOMICILE_UNRESOLVED".into();
+            NoticeKind::ActionRequired
+        }
+        ExaminationEvent::InformationRequested {
+            reason_code,
+            message,
+            ..
+        } => {
+            v.reason_code = reason_code.clone();
+            v.message = message.clone();
+            NoticeKind::ActionRequired
+        }
+        ExaminationEvent::ApplicationRejected { reason_code, .. } => {
+            v.reason_code = reason_code.clone();
+            NoticeKind::Rejected
+        }
+        ExaminationEvent::ApplicationWithdrawn { .. } => NoticeKind::Withdrawn,
+        ExaminationEvent::Payment(
+            PaymentEvent::CheckoutOpened { .. }
+            | PaymentEvent::CheckoutExpired { .. }
+            | PaymentEvent::PaymentMismatchFlagged { .. }
+            | PaymentEvent::RefundRequested { .. },
+        )
+        | ExaminationEvent::RegistryInquiryAnswered { .. }
+        | ExaminationEvent::FeeAssessed { .. }
+        | ExaminationEvent::PaymentSettled { .. }
+        | ExaminationEvent::PaymentDeclined { .. }
+        | ExaminationEvent::ExaminerAssigned { .. }
+        | ExaminationEvent::ApplicantResponded { .. }
+        | ExaminationEvent::DecisionProposed { .. }
+        | ExaminationEvent::DecisionApproved { .. } => return None,
+    };
+    Some((kind, v))
+}
+
+impl NotificationProducer {
+    /// The notice an event of case `case_id` calls for, filled in for
+    /// recipient `r`.
+    pub(super) fn notice(
+        &self,
+        case_id: Uuid,
+        e: &CaseEvent,
+        r: &Recipient,
+    ) -> Option<(NoticeKind, NoticeValues)> {
+        let (kind, mut v) = what_to_tell(e, r)?;
         let language = r.language;
-        let status_path = if event.aggregate_type == CHANGE_REQUEST {
-            "change-requests"
-        } else {
-            "registrations"
-        };
-        v.status_url = format!(
-            "{}/v1/{status_path}/{}",
-            self.public_url, event.aggregate_id
-        );
+        v.status_url = format!("{}/v1/{}/{case_id}", self.public_url, e.kind().path());
         if v.checkout_url.is_empty() {
             v.checkout_url = v.status_url.clone();
         }
@@ -123,7 +151,7 @@ impl NotificationProducer {
         if v.registration_number.is_empty() {
             v.registration_number = r.registration_number.clone().unwrap_or_default();
         }
-        v.case_id = event.aggregate_id.clone();
+        v.case_id = case_id.to_string();
         v.family_name = r.family_name.clone();
         v.given_name = r.given_name.clone();
         v.name = format!("{} {}", r.family_name, r.given_name)
@@ -149,9 +177,11 @@ impl NotificationProducer {
 mod tests {
     use std::sync::Arc;
 
+    use chrono::Utc;
     use domain::catalogue::Catalogue;
+    use domain::money::Fee;
+    use domain::payment::Checkout;
 
-    use super::super::recipient::{data, REGISTRATION};
     use super::super::Templates;
     use super::*;
 
@@ -162,19 +192,6 @@ mod tests {
             Arc::new(Catalogue::default()),
             "https://shikaku.example.jp/",
         )
-    }
-
-    fn event(event_type: &str, payload: Value) -> StoredEvent {
-        StoredEvent {
-            global_position: 9,
-            transaction_id: "1".into(),
-            aggregate_type: REGISTRATION.into(),
-            aggregate_id: "6a0c4f7e-2b1d-4c3e-9f00-000000000001".into(),
-            sequence: 9,
-            event_type: event_type.into(),
-            payload: payload.to_string(),
-            recorded_at: chrono::Utc::now(),
-        }
     }
 
     fn holder() -> Recipient {
@@ -190,51 +207,74 @@ mod tests {
         }
     }
 
+    fn exam(e: ExaminationEvent) -> CaseEvent {
+        CaseEvent::Registration(RegistrationEvent::Examination(e))
+    }
+
     #[test]
-    fn events_still_to_come_are_recognised_by_their_type_name() {
+    fn each_event_the_applicant_must_know_of_has_its_notice() {
         let p = producer();
-        let refund = event(
-            "RefundIssued",
-            serde_json::json!({"Payment": {"RefundIssued": {"refund_id": "re_1", "amount": 12320, "at": "2026-11-23T00:00:00Z"}}}),
-        );
-        let (kind, v) = p.notice(&refund, &data(&refund), &holder()).unwrap();
+        let id = Uuid::parse_str("6a0c4f7e-2b1d-4c3e-9f00-000000000001").unwrap();
+        let refund = exam(ExaminationEvent::Payment(PaymentEvent::RefundIssued {
+            refund_id: "re_1".into(),
+            amount: 12320,
+            at: Utc::now(),
+        }));
+        let (kind, v) = p.notice(id, &refund, &holder()).unwrap();
         assert_eq!(kind, NoticeKind::RefundIssued);
         assert_eq!(v.refund, "12,320");
-        let certificate = event(
-            "CertificateIssued",
-            serde_json::json!({"CertificateIssued": {"verification_url": "https://shikaku.example.jp/verify?c=abc"}}),
+        assert_eq!(
+            v.status_url,
+            "https://shikaku.example.jp/v1/registrations/6a0c4f7e-2b1d-4c3e-9f00-000000000001"
         );
-        let (kind, v) = p
-            .notice(&certificate, &data(&certificate), &holder())
-            .unwrap();
+        let certificate = CaseEvent::Registration(RegistrationEvent::CertificateIssued {
+            certificate_id: Uuid::nil(),
+            status_index: 1,
+            kid: "k1".into(),
+            issued_at: Utc::now(),
+            token: "abc".into(),
+            verification_url: "https://shikaku.example.jp/verify?c=abc".into(),
+        });
+        let (kind, v) = p.notice(id, &certificate, &holder()).unwrap();
         assert_eq!(kind, NoticeKind::CertificateReady);
         assert_eq!(v.certificate_url, "https://shikaku.example.jp/verify?c=abc");
         assert_eq!(v.registration_number, "0000001");
         assert_eq!(
-            p.message_id(refund.aggregate_uuid().unwrap(), 9),
+            p.message_id(id, 9),
             "<6a0c4f7e-2b1d-4c3e-9f00-000000000001.9@shikaku.example.jp>"
         );
-        let checkout = event(
-            "CheckoutOpened",
-            serde_json::json!({"Payment": {"CheckoutOpened": {"checkout": {"session_id": "cs_1", "url": "https://pay.example/cs_1", "expires_at": null}, "at": "2026-11-23T00:00:00Z"}}}),
-        );
-        let (kind, v) = p.notice(&checkout, &data(&checkout), &holder()).unwrap();
+        let checkout = exam(ExaminationEvent::Payment(PaymentEvent::CheckoutOpened {
+            checkout: Checkout {
+                session_id: "cs_1".into(),
+                url: "https://pay.example/cs_1".into(),
+                expires_at: None,
+            },
+            at: Utc::now(),
+        }));
+        let (kind, v) = p.notice(id, &checkout, &holder()).unwrap();
         assert_eq!(kind, NoticeKind::PaymentRequested);
         assert_eq!(v.fee, "12,320");
         assert_eq!(v.checkout_url, "https://pay.example/cs_1");
-        let fee = event(
-            "FeeAssessed",
-            serde_json::json!({"FeeAssessed": {"fee": {"licence_tax": 9000, "handling_fee": 3320}}}),
-        );
+        let free = Recipient {
+            fee_total: 0,
+            ..holder()
+        };
+        assert!(p.notice(id, &checkout, &free).is_none(), "nothing to pay");
+        let fee = exam(ExaminationEvent::FeeAssessed {
+            fee: Fee {
+                licence_tax: 9000,
+                handling_fee: 3320,
+            },
+        });
         assert!(
-            p.notice(&fee, &data(&fee), &holder()).is_none(),
+            p.notice(id, &fee, &holder()).is_none(),
             "the request waits for its link"
         );
-        let other = event(
-            "ExaminerAssigned",
-            serde_json::json!({"ExaminerAssigned": {}}),
-        );
-        assert!(p.notice(&other, &data(&other), &holder()).is_none());
+        let applied =
+            CaseEvent::ChangeRequest(ChangeRequestEvent::ChangeApplied { at: Utc::now() });
+        let (kind, v) = p.notice(id, &applied, &holder()).unwrap();
+        assert_eq!(kind, NoticeKind::ChangeApplied);
+        assert!(v.status_url.contains("/v1/change-requests/"));
     }
 
     #[test]

@@ -7,15 +7,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use domain::catalogue::Catalogue;
+use domain::{CaseEvent, CaseKind};
 use projections::subscription::{Projection, StoredEvent};
 use projections::ProjectionError;
-use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::inbox::{write, NewNotice};
-use super::notice::NOTICE_EVENTS;
-use super::recipient::{data, filed_against, Book, CHANGE_REQUEST, REGISTRATION, TRACKED};
+use super::recipient::{filed_against, Book};
 use super::Templates;
 
 /// Attempts of a mail job before it is dead: with the doubling backoff
@@ -58,34 +57,32 @@ impl NotificationProducer {
     }
 }
 
-/// An event of a case the producer reads, with its fields decoded once.
-struct CaseEvent<'a> {
+/// An event of a case, decoded once.
+struct Decoded<'a> {
     event: &'a StoredEvent,
     id: Uuid,
-    data: Value,
+    kind: CaseKind,
+    case_event: CaseEvent,
 }
 
 impl NotificationProducer {
     /// Renders the notice an event calls for, to the case's recipient as the
     /// events before it left them.
-    fn prepare(&self, book: &Book, e: &CaseEvent) -> Result<Option<NewNotice>, ProjectionError> {
-        let event = e.event;
-        if !NOTICE_EVENTS.contains(&event.event_type.as_str()) {
-            return Ok(None);
-        }
+    fn prepare(&self, book: &Book, e: &Decoded) -> Result<Option<NewNotice>, ProjectionError> {
         let Some(recipient) = book.get(e.id) else {
             return Ok(None);
         };
-        let Some((kind, values)) = self.notice(event, &e.data, recipient) else {
+        let Some((kind, values)) = self.notice(e.id, &e.case_event, recipient) else {
             return Ok(None);
         };
         let rendered = self
             .templates
             .render(kind, recipient.language, &values)
-            .map_err(|e| ProjectionError::Command(e.to_string()))?;
+            .map_err(|e| ProjectionError::Handler(Box::new(e)))?;
+        let event = e.event;
         Ok(Some(NewNotice {
             message_id: self.message_id(e.id, event.sequence),
-            case_type: event.aggregate_type.clone(),
+            case_type: e.kind,
             case_id: e.id,
             sequence: event.sequence,
             kind: kind.as_str(),
@@ -99,18 +96,16 @@ impl NotificationProducer {
     }
 }
 
-/// The batch's events of cases that may have a recipient or a notice, decoded.
-fn case_events(events: &[StoredEvent]) -> Result<Vec<CaseEvent<'_>>, ProjectionError> {
+/// The batch's events of cases, decoded.
+fn case_events(events: &[StoredEvent]) -> Result<Vec<Decoded<'_>>, ProjectionError> {
     let mut out = Vec::new();
     for event in events {
-        let of_a_case =
-            event.aggregate_type == REGISTRATION || event.aggregate_type == CHANGE_REQUEST;
-        let t = event.event_type.as_str();
-        if of_a_case && (TRACKED.contains(&t) || NOTICE_EVENTS.contains(&t)) {
-            out.push(CaseEvent {
+        if let Some((id, case_event)) = event.case_event()? {
+            out.push(Decoded {
                 event,
-                id: event.aggregate_uuid()?,
-                data: data(event),
+                id,
+                kind: case_event.kind(),
+                case_event,
             });
         }
     }
@@ -145,17 +140,13 @@ impl Projection for NotificationProducer {
             return Ok(());
         }
         let mut ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
-        ids.extend(
-            events
-                .iter()
-                .filter_map(|e| filed_against(e.event, &e.data)),
-        );
+        ids.extend(events.iter().filter_map(|e| filed_against(&e.case_event)));
         ids.sort_unstable();
         ids.dedup();
         let mut book = Book::load(conn, &ids).await?;
         let mut notices = Vec::new();
         for e in &events {
-            book.track(e.id, e.event, &e.data)?;
+            book.track(e.id, &e.case_event);
             if let Some(notice) = self.prepare(&book, e)? {
                 notices.push(notice);
             }

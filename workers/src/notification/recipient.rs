@@ -7,26 +7,14 @@
 
 use std::collections::HashMap;
 
+use domain::change_request::{ChangeDetails, ChangeRequestEvent, DeletionReason};
+use domain::examination::ExaminationEvent;
 use domain::language::Language;
-use projections::subscription::StoredEvent;
+use domain::registration::{Applicant, Channel, RegistrationEvent};
+use domain::{CaseEvent, CaseKind};
 use projections::ProjectionError;
-use serde_json::Value;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
-
-pub(super) const REGISTRATION: &str = "QualificationRegistration";
-pub(super) const CHANGE_REQUEST: &str = "ChangeRequest";
-
-/// The events that start a case or change who hears of it.
-pub(super) const TRACKED: [&str; 7] = [
-    "ApplicationSubmitted",
-    "RegistrationImported",
-    "HolderLinked",
-    "Registered",
-    "RegisteredMattersChanged",
-    "FeeAssessed",
-    "ChangeRequested",
-];
 
 /// Who hears of a case, kept per case from its first event.
 #[derive(Debug, Clone, Default)]
@@ -43,38 +31,19 @@ pub(super) struct Recipient {
     pub(super) fee_total: i64,
 }
 
-/// The event's own fields: events are stored as `{"Type": {...}}`, shared
-/// ones wrapped once more (`{"Group": {"Type": {...}}}`).
-pub(super) fn data(event: &StoredEvent) -> Value {
-    let mut v: Value = event.decode().unwrap_or(Value::Null);
-    for _ in 0..3 {
-        if let Some(inner) = v.get_mut(event.event_type.as_str()) {
-            return inner.take();
-        }
-        match v.as_object_mut() {
-            Some(o) if o.len() == 1 => {
-                v = o.values_mut().next().map(Value::take).unwrap_or_default()
-            }
-            _ => break,
-        }
-    }
-    Value::Null
-}
-
-pub(super) fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
-}
-
 /// The registration a change request is filed against (read before the
 /// batch, as its holder is whom the request's notices go to by default).
-pub(super) fn filed_against(event: &StoredEvent, d: &Value) -> Option<Uuid> {
-    (event.event_type == "ChangeRequested")
-        .then(|| Uuid::parse_str(d["registration_id"].as_str()?).ok())
-        .flatten()
+pub(super) fn filed_against(e: &CaseEvent) -> Option<Uuid> {
+    match e {
+        CaseEvent::ChangeRequest(ChangeRequestEvent::ChangeRequested {
+            registration_id, ..
+        }) => Some(*registration_id),
+        _ => None,
+    }
 }
 
 struct Entry {
-    case_type: &'static str,
+    case_type: CaseKind,
     recipient: Recipient,
     changed: bool,
 }
@@ -102,11 +71,9 @@ impl Book {
         let entries = rows
             .into_iter()
             .map(|r| {
-                let case_type = if r.get::<&str, _>("case_type") == CHANGE_REQUEST {
-                    CHANGE_REQUEST
-                } else {
-                    REGISTRATION
-                };
+                let case_type: &str = r.get("case_type");
+                let case_type = CaseKind::from_aggregate_type(case_type)
+                    .ok_or_else(|| ProjectionError::UnknownCaseKind(case_type.to_owned()))?;
                 let recipient = Recipient {
                     qualification_code: r.get("qualification_code"),
                     procedure: r.get("procedure"),
@@ -124,9 +91,9 @@ impl Book {
                     recipient,
                     changed: false,
                 };
-                (r.get("case_id"), entry)
+                Ok((r.get("case_id"), entry))
             })
-            .collect();
+            .collect::<Result<_, ProjectionError>>()?;
         Ok(Self { entries })
     }
 
@@ -136,7 +103,7 @@ impl Book {
     }
 
     /// Records a case's first recipient; one recorded before (a replay) stays.
-    fn start(&mut self, id: Uuid, case_type: &'static str, recipient: Recipient) {
+    fn start(&mut self, id: Uuid, case_type: CaseKind, recipient: Recipient) {
         self.entries.entry(id).or_insert(Entry {
             case_type,
             recipient,
@@ -152,67 +119,65 @@ impl Book {
         }
     }
 
-    /// Records the recipient changes of an event (its fields `d`) of case `id`.
-    pub(super) fn track(
-        &mut self,
-        id: Uuid,
-        event: &StoredEvent,
-        d: &Value,
-    ) -> Result<(), ProjectionError> {
-        match event.event_type.as_str() {
-            "ApplicationSubmitted" | "RegistrationImported" => {
-                let a = if event.event_type == "ApplicationSubmitted" {
-                    &d["applicant"]
-                } else {
-                    &d["holder"]
-                };
-                let language =
-                    serde_json::from_value(a["preferred_language"].clone()).unwrap_or_default();
-                let r = Recipient {
-                    qualification_code: text(&d["qualification_code"]),
-                    procedure: "NEW_REGISTRATION".into(),
-                    email: Some(text(&a["email"])).filter(|e| !e.is_empty()),
-                    language,
-                    owner: d["owner"].as_str().map(str::to_owned),
-                    family_name: text(&a["family_name"]),
-                    given_name: text(&a["given_name"]),
-                    death: false,
-                    registration_number: d["registration_number"].as_str().map(str::to_owned),
-                    fee_total: 0,
-                };
-                self.start(id, REGISTRATION, r);
+    /// Records the recipient changes of an event of case `id`.
+    pub(super) fn track(&mut self, id: Uuid, e: &CaseEvent) {
+        match e {
+            CaseEvent::Registration(RegistrationEvent::ApplicationSubmitted {
+                qualification_code,
+                applicant,
+                owner,
+                ..
+            }) => {
+                let r = holder(qualification_code, applicant, owner.clone(), None);
+                self.start(id, CaseKind::Registration, r);
             }
-            "HolderLinked" => self.change(id, |r| r.owner = Some(text(&d["owner"]))),
-            "Registered" => self.change(id, |r| {
-                r.registration_number = Some(text(&d["registration_number"]))
+            CaseEvent::Registration(RegistrationEvent::RegistrationImported {
+                qualification_code,
+                registration_number,
+                holder: h,
+                ..
+            }) => {
+                let number = Some(registration_number.clone());
+                let r = holder(qualification_code, h, None, number);
+                self.start(id, CaseKind::Registration, r);
+            }
+            CaseEvent::Registration(RegistrationEvent::HolderLinked { owner, .. }) => {
+                self.change(id, |r| r.owner = Some(owner.clone()))
+            }
+            CaseEvent::Registration(RegistrationEvent::Registered {
+                registration_number,
+                ..
+            }) => self.change(id, |r| {
+                r.registration_number = Some(registration_number.clone())
             }),
-            "RegisteredMattersChanged" => {
+            CaseEvent::Registration(RegistrationEvent::RegisteredMattersChanged {
+                changes,
+                ..
+            }) => self.change(id, |r| {
                 // Only the named parts change.
-                let c = &d["changes"];
-                self.change(id, |r| {
-                    if let Some(f) = c["family_name"].as_str() {
-                        r.family_name = f.to_owned();
-                    }
-                    if let Some(g) = c["given_name"].as_str() {
-                        r.given_name = g.to_owned();
-                    }
-                })
+                if let Some(f) = &changes.family_name {
+                    r.family_name = f.clone();
+                }
+                if let Some(g) = &changes.given_name {
+                    r.given_name = g.clone();
+                }
+            }),
+            CaseEvent::ChangeRequest(ChangeRequestEvent::ChangeRequested {
+                registration_id,
+                qualification_code,
+                details,
+                ..
+            }) => {
+                let holder = self.get(*registration_id).cloned().unwrap_or_default();
+                let r = requested(qualification_code, details, holder);
+                self.start(id, CaseKind::ChangeRequest, r);
             }
-            "FeeAssessed" => {
-                let fee = &d["fee"];
-                let total = fee["licence_tax"].as_i64().unwrap_or(0)
-                    + fee["handling_fee"].as_i64().unwrap_or(0);
-                self.change(id, |r| r.fee_total = total)
+            e => {
+                if let Some(ExaminationEvent::FeeAssessed { fee }) = e.examination() {
+                    self.change(id, |r| r.fee_total = fee.total())
+                }
             }
-            "ChangeRequested" => {
-                let registration_id = filed_against(event, d)
-                    .ok_or_else(|| ProjectionError::AggregateId(text(&d["registration_id"])))?;
-                let holder = self.get(registration_id).cloned().unwrap_or_default();
-                self.start(id, CHANGE_REQUEST, requested(d, holder));
-            }
-            _ => {}
         }
-        Ok(())
     }
 
     /// Writes the recipients the batch started or changed, in one statement.
@@ -241,7 +206,7 @@ impl Book {
                    fee_total = EXCLUDED.fee_total",
         )
         .bind(changed.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-        .bind(col(|e| Some(e.case_type.to_owned())))
+        .bind(col(|e| Some(e.case_type.aggregate_type().to_owned())))
         .bind(col(|e| Some(e.recipient.qualification_code.clone())))
         .bind(col(|e| Some(e.recipient.procedure.clone())))
         .bind(col(|e| e.recipient.email.clone()))
@@ -268,25 +233,43 @@ impl Book {
     }
 }
 
+/// The holder of a registration as its first event names them.
+fn holder(
+    qualification_code: &str,
+    a: &Applicant,
+    owner: Option<String>,
+    registration_number: Option<String>,
+) -> Recipient {
+    Recipient {
+        qualification_code: qualification_code.to_owned(),
+        procedure: "NEW_REGISTRATION".into(),
+        email: Some(a.email.clone()).filter(|e| !e.is_empty()),
+        language: a.preferred_language,
+        owner,
+        family_name: a.family_name.clone(),
+        given_name: a.given_name.clone(),
+        death: false,
+        registration_number,
+        fee_total: 0,
+    }
+}
+
 /// The recipient of a change request: the holder's, unless the request names
 /// its own address and language (or is a notice of death).
-fn requested(d: &Value, holder: Recipient) -> Recipient {
-    let details = &d["details"];
-    let death = details["deletion_reason"] == "DEATH";
-    let online = details["channel"] == "ONLINE";
+fn requested(qualification_code: &str, details: &ChangeDetails, holder: Recipient) -> Recipient {
+    let death = details.deletion_reason == Some(DeletionReason::Death);
+    let online = details.channel == Channel::Online;
     Recipient {
-        qualification_code: text(&d["qualification_code"]),
-        procedure: text(&details["kind"]),
+        qualification_code: qualification_code.to_owned(),
+        procedure: details.kind.as_str().to_owned(),
         // The deceased is never written to: only the notifier's own address.
-        email: details["email"].as_str().map(str::to_owned).or(if death {
-            None
-        } else {
-            holder.email.clone()
-        }),
-        language: serde_json::from_value(details["preferred_language"].clone())
-            .unwrap_or(holder.language),
+        email: details
+            .email
+            .clone()
+            .or(if death { None } else { holder.email.clone() }),
+        language: details.preferred_language.unwrap_or(holder.language),
         owner: if online {
-            details["filed_by"].as_str().map(str::to_owned)
+            Some(details.filed_by.clone())
         } else if death {
             None
         } else {

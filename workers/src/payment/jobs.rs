@@ -7,19 +7,17 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use cqrs_es::Aggregate;
-use domain::change_request::{ChangeRequest, ChangeRequestEvent};
 use domain::examination::{ExaminationCommand, ExaminationEvent};
 use domain::payment::{Checkout, PaymentCommand, PaymentEvent};
-use domain::registration::{QualificationRegistration, RegistrationEvent};
+use domain::CaseKind;
 use projections::subscription::{Projection, StoredEvent};
 use projections::ProjectionError;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgConnection;
 
-use super::cases::{CaseType, Cases};
 use super::gateway::{CheckoutRequest, GatewayError, PaymentGateway};
+use crate::cases::{CaseJobs, Cases};
 use crate::queue::{enqueue_all, Job, NewJob};
 use crate::worker::{JobError, JobHandler};
 
@@ -31,7 +29,8 @@ pub const REFUND: &str = "payment.refund";
 /// The case a payment job is about.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct CaseRef {
-    pub case_type: CaseType,
+    #[serde(with = "domain::case::by_key")]
+    pub case_type: CaseKind,
     pub case_id: String,
 }
 
@@ -47,21 +46,6 @@ impl From<GatewayError> for JobError {
 /// Enqueues checkout and refund jobs; keeps `open_checkouts` for reconciliation.
 pub struct PaymentJobs;
 
-fn examination_event(
-    event: &StoredEvent,
-) -> Result<Option<(CaseType, ExaminationEvent)>, ProjectionError> {
-    if event.aggregate_type == QualificationRegistration::TYPE {
-        if let RegistrationEvent::Examination(e) = event.decode()? {
-            return Ok(Some((CaseType::Registration, e)));
-        }
-    } else if event.aggregate_type == ChangeRequest::TYPE {
-        if let ChangeRequestEvent::Examination(e) = event.decode()? {
-            return Ok(Some((CaseType::ChangeRequest, e)));
-        }
-    }
-    Ok(None)
-}
-
 /// Keeps `open_checkouts` in step with one event and adds the jobs it calls
 /// for to `jobs`.
 async fn apply_one(
@@ -69,15 +53,19 @@ async fn apply_one(
     event: &StoredEvent,
     jobs: &mut Vec<NewJob>,
 ) -> Result<(), ProjectionError> {
-    let Some((case_type, e)) = examination_event(event)? else {
+    let Some((_, decoded)) = event.case_event()? else {
         return Ok(());
     };
+    let Some(e) = decoded.examination() else {
+        return Ok(());
+    };
+    let case_type = decoded.kind();
     let case = json!(CaseRef {
         case_type,
         case_id: event.aggregate_id.clone(),
     });
     let key = format!("{}:{}", event.aggregate_id, event.sequence);
-    match &e {
+    match e {
         ExaminationEvent::FeeAssessed { fee } if !fee.is_free() => {
             jobs.push(NewJob::new(CHECKOUT, key, case));
         }
@@ -93,7 +81,7 @@ async fn apply_one(
                      SET session_id = excluded.session_id, opened_at = excluded.opened_at",
             )
             .bind(&event.aggregate_id)
-            .bind(case_type.as_str())
+            .bind(case_type.key())
             .bind(&checkout.session_id)
             .bind(at)
             .execute(&mut *conn)
@@ -175,7 +163,7 @@ impl JobHandler for CheckoutHandler {
             .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
         let Some(exam) = self
             .cases
-            .examination(case.case_type, &case.case_id)
+            .examination_of(case.case_type, &case.case_id)
             .await?
         else {
             return Err(JobError::Permanent("no such case".into()));
@@ -190,7 +178,7 @@ impl JobHandler for CheckoutHandler {
             .gateway
             .open_checkout(&CheckoutRequest {
                 case_id: case.case_id.clone(),
-                case_type: case.case_type.as_str(),
+                case_type: case.case_type.key(),
                 amount: exam.fee.total(),
                 idempotency_key: exam.checkout_key(&case.case_id),
             })
@@ -204,7 +192,7 @@ impl JobHandler for CheckoutHandler {
             at: Utc::now(),
         });
         self.cases
-            .execute(case.case_type, &case.case_id, command, "payment-worker")
+            .record(case.case_type, &case.case_id, command, "payment-worker")
             .await
     }
 }
@@ -226,7 +214,7 @@ impl JobHandler for RefundHandler {
             .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
         let Some(exam) = self
             .cases
-            .examination(case.case_type, &case.case_id)
+            .examination_of(case.case_type, &case.case_id)
             .await?
         else {
             return Err(JobError::Permanent("no such case".into()));
@@ -247,7 +235,7 @@ impl JobHandler for RefundHandler {
             at: Utc::now(),
         });
         self.cases
-            .execute(case.case_type, &case.case_id, command, "payment-worker")
+            .record(case.case_type, &case.case_id, command, "payment-worker")
             .await
     }
 }

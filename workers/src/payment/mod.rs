@@ -2,7 +2,8 @@
 //! sandbox), the jobs that open checkouts, settle from Stripe's webhooks,
 //! reconcile sessions whose webhook never came, and refund.
 
-pub mod cases;
+/// The case service, where payment code has always found it.
+pub use crate::cases;
 pub mod gateway;
 pub mod jobs;
 pub mod reconcile;

@@ -12,11 +12,12 @@ use serde_json::json;
 use sha2::Sha256;
 use sqlx::PgPool;
 
-use super::cases::{CaseType, Cases};
 use super::gateway::SessionState;
+use crate::cases::{CaseJobs, Cases};
 use crate::queue::{enqueue, Job, NewJob};
 use crate::worker::{JobError, JobHandler};
 use crate::WorkerError;
+use domain::CaseKind;
 
 /// Acts on one stored Stripe event.
 pub const STRIPE_EVENT: &str = "stripe.event";
@@ -156,14 +157,14 @@ impl SessionObject {
 pub async fn settle(cases: &Cases, session: &SessionState) -> Result<(), JobError> {
     let (Some(case_id), Some(case_type)) = (
         session.case_id.as_deref(),
-        session.case_type.as_deref().and_then(CaseType::parse),
+        session.case_type.as_deref().and_then(CaseKind::from_key),
     ) else {
         return Err(JobError::Permanent(format!(
             "session {} names no case of this office",
             session.session_id
         )));
     };
-    let Some(exam) = cases.examination(case_type, case_id).await? else {
+    let Some(exam) = cases.examination_of(case_type, case_id).await? else {
         return Err(JobError::Permanent(format!(
             "session {} names an unknown case",
             session.session_id
@@ -194,14 +195,14 @@ pub async fn settle(cases: &Cases, session: &SessionState) -> Result<(), JobErro
             at: Utc::now(),
         })
     };
-    cases.execute(case_type, case_id, command, "stripe").await
+    cases.record(case_type, case_id, command, "stripe").await
 }
 
 /// Records that a session expired unpaid, so a fresh one is opened.
 pub async fn expire(cases: &Cases, session: &SessionState) -> Result<(), JobError> {
     let (Some(case_id), Some(case_type)) = (
         session.case_id.as_deref(),
-        session.case_type.as_deref().and_then(CaseType::parse),
+        session.case_type.as_deref().and_then(CaseKind::from_key),
     ) else {
         return Ok(());
     };
@@ -209,7 +210,7 @@ pub async fn expire(cases: &Cases, session: &SessionState) -> Result<(), JobErro
         session_id: session.session_id.clone(),
         at: Utc::now(),
     });
-    cases.execute(case_type, case_id, command, "stripe").await
+    cases.record(case_type, case_id, command, "stripe").await
 }
 
 /// Acts on a stored Stripe event.

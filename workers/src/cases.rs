@@ -1,0 +1,67 @@
+//! Jobs' side of the case service (`projections::cases`): loading a case and
+//! recording a job's result on it, with failures sorted into retry or give up.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use domain::examination::{Examination, ExaminationCommand};
+use domain::CaseKind;
+use projections::cases::CaseError;
+pub use projections::cases::Cases;
+use projections::store::CommandError;
+
+use crate::worker::JobError;
+
+impl From<CaseError> for JobError {
+    /// A domain refusal never succeeds on a retry; anything else may.
+    fn from(e: CaseError) -> Self {
+        match e {
+            CommandError::Domain(e) => JobError::Permanent(format!("{} ({})", e, e.code())),
+            other => JobError::retry(other),
+        }
+    }
+}
+
+/// What a job does with a case.
+#[async_trait]
+pub trait CaseJobs {
+    /// The case's examination (fee, payment, status), or None if it does not exist.
+    async fn examination_of(
+        &self,
+        kind: CaseKind,
+        id: &str,
+    ) -> Result<Option<Examination>, JobError>;
+
+    /// Records a job's result on the case as `actor`.
+    async fn record(
+        &self,
+        kind: CaseKind,
+        id: &str,
+        command: ExaminationCommand,
+        actor: &str,
+    ) -> Result<(), JobError>;
+}
+
+#[async_trait]
+impl CaseJobs for Cases {
+    async fn examination_of(
+        &self,
+        kind: CaseKind,
+        id: &str,
+    ) -> Result<Option<Examination>, JobError> {
+        let case = self.load(kind, id).await.map_err(JobError::retry)?;
+        Ok(case.map(|c| c.examination))
+    }
+
+    async fn record(
+        &self,
+        kind: CaseKind,
+        id: &str,
+        command: ExaminationCommand,
+        actor: &str,
+    ) -> Result<(), JobError> {
+        let meta = HashMap::from([("actor".to_owned(), actor.to_owned())]);
+        self.execute(kind, id, command, None, meta).await?;
+        Ok(())
+    }
+}
