@@ -6,3 +6,6 @@ mod details;
 
 pub use aggregate::{ChangeRequest, ChangeRequestCommand, ChangeRequestEvent, ChangeServices};
 pub use details::{ChangeDetails, DeletionReason, MatterChanges};
+
+#[cfg(test)]
+mod tests;

@@ -11,3 +11,6 @@ pub use aggregate::{QualificationRegistration, RegistrationNumbers, Registration
 pub use command::{Applicant, Channel, RegistrationCommand};
 pub use event::RegistrationEvent;
 pub use identity::HolderParticulars;
+
+#[cfg(test)]
+pub(crate) mod tests;
