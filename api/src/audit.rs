@@ -134,13 +134,7 @@ pub async fn list(
     caller.require(&[Role::Admin])?;
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
-    let before = match q.cursor.as_deref() {
-        None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::BadRequest {
-            code: "INVALID_CURSOR",
-            detail: "cursor must be a next_cursor value returned by this API".into(),
-        })?),
-    };
+    let before = pagination::sequence(q.cursor.as_deref())?;
     let filter = AuditFilter {
         actor: q.actor,
         case_id: q.case_id,
@@ -150,7 +144,7 @@ pub async fn list(
         limit,
     };
     let rows = audit::list(&state.pool, &filter).await?;
-    let (rows, next_cursor) = crate::pagination::page_by(rows, limit, |r| r.id.to_string());
+    let (rows, next_cursor) = pagination::page_by(rows, limit, |r| r.id.to_string());
     let items = rows
         .into_iter()
         .map(|r| AuditView {

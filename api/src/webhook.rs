@@ -358,17 +358,11 @@ pub async fn deliveries(
     let sub = owned(&state, &caller, id.into_inner()).await?;
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
-    let before = match q.cursor.as_deref() {
-        None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::BadRequest {
-            code: "INVALID_CURSOR",
-            detail: "cursor must be a next_cursor value returned by this API".into(),
-        })?),
-    };
+    let before = pagination::sequence(q.cursor.as_deref())?;
     let rows = store::deliveries(&state.pool, sub.id, before, limit + 1)
         .await
         .map_err(internal)?;
-    let (rows, next_cursor) = crate::pagination::page_by(rows, limit, |r| r.seq.to_string());
+    let (rows, next_cursor) = pagination::page_by(rows, limit, |r| r.seq.to_string());
     Ok(HttpResponse::Ok().json(DeliveryPage {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor,
