@@ -139,30 +139,23 @@ async fn record(
     let meta = HashMap::from([("actor".to_owned(), "sandbox-gateway".to_owned())]);
     let reference = format!("sandbox-{id}");
     let amount = case.exam.fee.total();
+    let command = if settle {
+        ExaminationCommand::SettlePayment {
+            payment_reference: reference,
+            amount,
+            at: now,
+        }
+    } else {
+        ExaminationCommand::DeclinePayment { at: now }
+    };
     if case.registration {
-        let command = if settle {
-            RegistrationCommand::Examination(ExaminationCommand::SettlePayment {
-                payment_reference: reference,
-                amount,
-                at: now,
-            })
-        } else {
-            RegistrationCommand::Examination(ExaminationCommand::DeclinePayment { at: now })
-        };
+        let command = RegistrationCommand::Examination(command);
         state
             .registrations
             .execute(&id.to_string(), command, None, meta)
             .await?;
     } else {
-        let command = if settle {
-            ChangeRequestCommand::Examination(ExaminationCommand::SettlePayment {
-                payment_reference: reference,
-                amount,
-                at: now,
-            })
-        } else {
-            ChangeRequestCommand::Examination(ExaminationCommand::DeclinePayment { at: now })
-        };
+        let command = ChangeRequestCommand::Examination(command);
         state
             .change_requests
             .execute(&id.to_string(), command, None, meta)
