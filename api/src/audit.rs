@@ -87,7 +87,7 @@ pub struct AuditQuery {
 }
 
 /// One access to personal data.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
 pub struct AuditView {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -144,20 +144,6 @@ pub async fn list(
         limit,
     };
     let rows = audit::list(&state.pool, &filter).await?;
-    let (rows, next_cursor) = pagination::page_by(rows, limit, |r| r.id.to_string());
-    let items = rows
-        .into_iter()
-        .map(|r| AuditView {
-            id: r.id,
-            at: r.at,
-            actor: r.actor,
-            role: r.role,
-            action: r.action,
-            case_id: r.case_id,
-            vault_id: r.vault_id,
-            request_id: r.request_id,
-            purpose: r.purpose,
-        })
-        .collect();
+    let (items, next_cursor) = pagination::page_by(rows, limit, |r: &AuditView| r.id.to_string());
     Ok(HttpResponse::Ok().json(AuditPage { items, next_cursor }))
 }
