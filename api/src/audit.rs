@@ -87,7 +87,7 @@ pub struct AuditQuery {
 }
 
 /// One access to personal data.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
 pub struct AuditView {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -134,13 +134,7 @@ pub async fn list(
     caller.require(&[Role::Admin])?;
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
-    let before = match q.cursor.as_deref() {
-        None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::BadRequest {
-            code: "INVALID_CURSOR",
-            detail: "cursor must be a next_cursor value returned by this API".into(),
-        })?),
-    };
+    let before = pagination::sequence(q.cursor.as_deref())?;
     let filter = AuditFilter {
         actor: q.actor,
         case_id: q.case_id,
@@ -150,20 +144,6 @@ pub async fn list(
         limit,
     };
     let rows = audit::list(&state.pool, &filter).await?;
-    let (rows, next_cursor) = crate::pagination::page_by(rows, limit, |r| r.id.to_string());
-    let items = rows
-        .into_iter()
-        .map(|r| AuditView {
-            id: r.id,
-            at: r.at,
-            actor: r.actor,
-            role: r.role,
-            action: r.action,
-            case_id: r.case_id,
-            vault_id: r.vault_id,
-            request_id: r.request_id,
-            purpose: r.purpose,
-        })
-        .collect();
+    let (items, next_cursor) = pagination::page_by(rows, limit, |r: &AuditView| r.id.to_string());
     Ok(HttpResponse::Ok().json(AuditPage { items, next_cursor }))
 }

@@ -123,13 +123,7 @@ pub async fn list(
     caller.require(&[Role::Admin])?;
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
-    let before = match q.cursor.as_deref() {
-        None => None,
-        Some(c) => Some(c.parse::<i64>().map_err(|_| ApiError::BadRequest {
-            code: "INVALID_CURSOR",
-            detail: "cursor must be a next_cursor value returned by this API".into(),
-        })?),
-    };
+    let before = pagination::sequence(q.cursor.as_deref())?;
     let rows = queue::list(
         &state.pool,
         q.state.map(Into::into),
@@ -138,7 +132,7 @@ pub async fn list(
         limit + 1,
     )
     .await?;
-    let (rows, next_cursor) = crate::pagination::page_by(rows, limit, |r| r.id.to_string());
+    let (rows, next_cursor) = pagination::page_by(rows, limit, |r| r.id.to_string());
     Ok(HttpResponse::Ok().json(JobPage {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor,

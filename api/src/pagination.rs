@@ -1,4 +1,5 @@
-//! Opaque keyset cursors: base64url of "timestamp|uuid".
+//! Keyset cursors: opaque base64url of "timestamp|uuid", or a sequence
+//! number for lists keyed by one.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -33,16 +34,27 @@ pub fn decode(cursor: Option<&str>) -> Result<Option<(DateTime<Utc>, Uuid)>, Api
     let Some(cursor) = cursor else {
         return Ok(None);
     };
-    let invalid = || ApiError::BadRequest {
-        code: "INVALID_CURSOR",
-        detail: "cursor must be a next_cursor value returned by this API".into(),
-    };
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?)
         .map_err(|_| invalid())?;
     let (at, id) = text.split_once('|').ok_or_else(invalid)?;
     let at = DateTime::parse_from_rfc3339(at).map_err(|_| invalid())?;
     let id = Uuid::parse_str(id).map_err(|_| invalid())?;
     Ok(Some((at.with_timezone(&Utc), id)))
+}
+
+/// Decodes a cursor handed out by [`page_by`] for a list keyed by a
+/// sequence number: the number of the last row seen.
+pub fn sequence(cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
+    cursor
+        .map(|c| c.parse::<i64>().map_err(|_| invalid()))
+        .transpose()
+}
+
+fn invalid() -> ApiError {
+    ApiError::BadRequest {
+        code: "INVALID_CURSOR",
+        detail: "cursor must be a next_cursor value returned by this API".into(),
+    }
 }
 
 /// Splits a page fetched with `limit + 1` rows into the page and its next cursor.

@@ -3,8 +3,8 @@
 //! trigger refuses UPDATE, DELETE and TRUNCATE).
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use sqlx::{PgExecutor, PgPool, Row};
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgExecutor, PgPool};
 use uuid::Uuid;
 
 use crate::ProjectionError;
@@ -68,20 +68,6 @@ pub async fn record(
     Ok(())
 }
 
-/// One audit record.
-#[derive(Debug, Clone, Serialize)]
-pub struct AuditRecord {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub role: String,
-    pub action: String,
-    pub case_id: Option<Uuid>,
-    pub vault_id: Option<Uuid>,
-    pub request_id: Option<String>,
-    pub purpose: Option<String>,
-}
-
 /// Filters of the audit list; all optional.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -95,8 +81,14 @@ pub struct AuditFilter {
 }
 
 /// Records newest first; one more than `limit` when there is a next page.
-pub async fn list(pool: &PgPool, f: &AuditFilter) -> Result<Vec<AuditRecord>, ProjectionError> {
-    let rows = sqlx::query(
+/// Each row is read by column name (id, at, actor, role, action, case_id,
+/// vault_id, request_id, purpose) into `R`, the caller's view, so the
+/// record's fields are written down once.
+pub async fn list<R>(pool: &PgPool, f: &AuditFilter) -> Result<Vec<R>, ProjectionError>
+where
+    R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+{
+    Ok(sqlx::query_as(
         "SELECT id, at, actor, role, action, case_id, vault_id, request_id, purpose
          FROM audit_log
          WHERE ($1::text IS NULL OR actor = $1)
@@ -114,19 +106,5 @@ pub async fn list(pool: &PgPool, f: &AuditFilter) -> Result<Vec<AuditRecord>, Pr
     .bind(f.before)
     .bind(f.limit + 1)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditRecord {
-            id: r.get("id"),
-            at: r.get("at"),
-            actor: r.get("actor"),
-            role: r.get("role"),
-            action: r.get("action"),
-            case_id: r.get("case_id"),
-            vault_id: r.get("vault_id"),
-            request_id: r.get("request_id"),
-            purpose: r.get("purpose"),
-        })
-        .collect())
+    .await?)
 }

@@ -1,0 +1,141 @@
+//! Settings: defaults from `config/default.toml`, an optional file named by
+//! `SHIKAKU_CONFIG`, then environment variables.
+
+mod oidc;
+mod overrides;
+mod production;
+mod public_url;
+mod secret;
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+pub use self::secret::dev_secret;
+
+const DEFAULTS: &str = include_str!("../../config/default.toml");
+
+/// Why settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid settings: {0}")]
+    Parse(#[from] toml::de::Error),
+    #[error("invalid value of {0}")]
+    Env(&'static str),
+}
+
+/// Which rules the process runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Generated secrets, the payment sandbox, simulated registers, dev tokens.
+    Development,
+    /// Real secrets and real adapters only; `serve` refuses to start without them.
+    Production,
+}
+
+/// All settings of the application.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// `development` (default) or `production` (SHIKAKU_ENV).
+    pub env: Environment,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub public_url: String,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub run_subscriptions: bool,
+    /// Run the job workers in this process.
+    pub run_workers: bool,
+    /// Jobs one process runs at once.
+    pub worker_concurrency: usize,
+    /// HTTP requests in flight from which subscriptions and workers yield
+    /// (0: never); see `projections::pressure`.
+    pub background_yield_at: usize,
+    /// Seconds a worker holds a claimed job before another may take it over.
+    pub job_lease_seconds: u64,
+    /// Delay of a job's first retry in milliseconds; doubled for each further one.
+    pub job_backoff_base_ms: u64,
+    /// CSV fixtures of the simulated registers; empty: every inquiry is confirmed.
+    pub registry_fixtures: String,
+    /// Where attachments live: empty for `<data_dir>/attachments`, or
+    /// `s3://BUCKET` for an S3-compatible store configured by AWS_* variables.
+    pub attachment_store: String,
+    /// Largest accepted upload in bytes.
+    pub attachment_max_bytes: usize,
+    /// Uploads no case references are deleted after this many seconds.
+    pub attachment_ttl_seconds: u64,
+    /// Stripe's API base (tests point it at a local server).
+    pub stripe_api_base: String,
+    /// Checkout sessions open longer than this are asked for at Stripe.
+    pub stripe_reconcile_after_seconds: u64,
+    /// Stripe's secret key; when set, Stripe is the gateway. From
+    /// SHIKAKU_STRIPE_SECRET_KEY only.
+    #[serde(skip)]
+    pub stripe_secret_key: Option<SecretString>,
+    /// The signing secret of the Stripe webhook endpoint; from
+    /// SHIKAKU_STRIPE_WEBHOOK_SECRET only.
+    #[serde(skip)]
+    pub stripe_webhook_secret: Option<SecretString>,
+    /// `smtp://host:port` (STARTTLS when offered; `?tls=required` insists),
+    /// `smtps://user:pass@host:465`; empty writes `.eml` files to `<data_dir>/outbox`.
+    pub smtp_url: String,
+    /// The From of notices, e.g. `Office <no-reply@example.jp>`.
+    pub mail_from: String,
+    /// The directory of the mail templates (`ja/`, `en/`).
+    pub mail_templates: PathBuf,
+    /// TrueType font with Japanese glyphs embedded in certificate PDFs.
+    pub certificate_font: String,
+    /// A webhook subscription whose deliveries fail for this long is disabled.
+    pub webhook_disable_after_seconds: u64,
+    /// Hosts webhooks may reach in production although they are private or
+    /// loopback (SHIKAKU_WEBHOOK_ALLOW_HOSTS, comma-separated).
+    pub webhook_allow_hosts: Vec<String>,
+    /// PKCS#8 PEM of the certificate signing key; from SHIKAKU_CERT_SIGNING_KEY only.
+    #[serde(skip)]
+    pub cert_signing_key: Option<SecretString>,
+    /// The OpenID Connect issuer (`iss`) staff and applicants sign in with;
+    /// empty: none (development tokens only).
+    pub oidc_issuer: String,
+    /// The issuer's JWK Set URL.
+    pub oidc_jwks_url: String,
+    /// The `aud` its tokens must carry.
+    pub oidc_audience: String,
+    /// Requests per second each ministry client may make, sustained.
+    pub ministry_rate_per_second: f64,
+    /// Requests a ministry client may make at once after a quiet spell.
+    pub ministry_rate_burst: f64,
+    /// HS256 secret for development tokens (and the console's session tags);
+    /// from SHIKAKU_JWT_SECRET only.
+    #[serde(skip)]
+    pub jwt_secret: Option<SecretString>,
+    /// 64 hex digits; from SHIKAKU_VAULT_KEY only.
+    #[serde(skip)]
+    pub vault_key: Option<SecretString>,
+}
+
+impl Settings {
+    /// Reads defaults, the optional file and the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let mut table: toml::Table = toml::from_str(DEFAULTS)?;
+        if let Ok(path) = std::env::var("SHIKAKU_CONFIG") {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let overrides: toml::Table = toml::from_str(&text)?;
+            table.extend(overrides);
+        }
+        let mut settings: Settings = table.try_into()?;
+        settings.apply_env(|k| std::env::var(k).ok())?;
+        Ok(settings)
+    }
+}

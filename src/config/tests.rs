@@ -1,0 +1,87 @@
+//! The settings: defaults, the environment's overrides and what production requires.
+
+use super::*;
+use secrecy::ExposeSecret;
+
+#[test]
+fn debug_never_prints_a_secret() {
+    let mut s: Settings = toml::from_str(DEFAULTS).unwrap();
+    s.jwt_secret = Some("jwt-s3cret".into());
+    s.vault_key = Some("ab".repeat(32).into());
+    s.stripe_secret_key = Some("sk_live_s3cret".into());
+    s.stripe_webhook_secret = Some("whsec_s3cret".into());
+    s.cert_signing_key = Some("-----BEGIN PRIVATE KEY-----s3cret".into());
+    let printed = format!("{s:?}");
+    for secret in [
+        "jwt-s3cret",
+        &"ab".repeat(32),
+        "sk_live",
+        "whsec_",
+        "PRIVATE KEY",
+    ] {
+        assert!(!printed.contains(secret), "{secret} in {printed}");
+    }
+}
+
+#[test]
+fn production_names_every_missing_setting() {
+    let mut s: Settings = toml::from_str(DEFAULTS).unwrap();
+    assert!(
+        s.production_problems().is_empty(),
+        "development needs nothing"
+    );
+    s.apply_env(|k| (k == "SHIKAKU_ENV").then(|| "production".into()))
+        .unwrap();
+    let problems = s.production_problems().join("\n");
+    for setting in [
+        "SHIKAKU_OIDC_ISSUER",
+        "SHIKAKU_VAULT_KEY",
+        "SHIKAKU_STRIPE_SECRET_KEY",
+        "SHIKAKU_SMTP_URL",
+        "SHIKAKU_REGISTRY",
+        "SHIKAKU_CERT_SIGNING_KEY",
+    ] {
+        assert!(problems.contains(setting), "{setting}: {problems}");
+    }
+    assert!(!problems.contains("SHIKAKU_JWT_SECRET"), "{problems}");
+    assert!(s
+        .apply_env(|k| (k == "SHIKAKU_ENV").then(|| "staging".into()))
+        .is_err());
+}
+
+#[test]
+fn an_oidc_issuer_needs_all_three_settings() {
+    let mut s: Settings = toml::from_str(DEFAULTS).unwrap();
+    assert_eq!(s.oidc(), Ok(None));
+    s.apply_env(|k| (k == "SHIKAKU_OIDC_ISSUER").then(|| "https://id.example".into()))
+        .unwrap();
+    let err = s.oidc().unwrap_err();
+    assert!(err.contains("SHIKAKU_OIDC_JWKS_URL") && err.contains("SHIKAKU_OIDC_AUDIENCE"));
+    s.apply_env(|k| match k {
+        "SHIKAKU_OIDC_JWKS_URL" => Some("https://id.example/jwks".into()),
+        "SHIKAKU_OIDC_AUDIENCE" => Some("shikaku".into()),
+        "SHIKAKU_MINISTRY_RATE_PER_SECOND" => Some("0".into()),
+        _ => None,
+    })
+    .unwrap_err();
+    assert!(s.oidc().unwrap().is_some());
+}
+
+#[test]
+fn environment_overrides_defaults() {
+    let mut s: Settings = toml::from_str(DEFAULTS).unwrap();
+    s.apply_env(|k| match k {
+        "DATABASE_URL" => Some("postgres://x/y".into()),
+        "SHIKAKU_PUBLIC_URL" => Some("https://example.test/".into()),
+        "SHIKAKU_JWT_SECRET" => Some("s3cret".into()),
+        _ => None,
+    })
+    .unwrap();
+    assert_eq!(s.database_url, "postgres://x/y");
+    assert_eq!(s.public_url_for(1), "https://example.test");
+    assert_eq!(
+        s.jwt_secret.as_ref().map(ExposeSecret::expose_secret),
+        Some("s3cret")
+    );
+    assert_eq!(s.bind, "127.0.0.1:8080");
+}

@@ -1,0 +1,125 @@
+//! The adapters chosen by the settings: the real service when it is
+//! configured, else the embedded one that lets the whole flow run on one
+//! machine (a private Postgres, simulated registers, the payment sandbox,
+//! `.eml` files, attachments on disk).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::catalogue::Catalogue;
+use projections::attachments::Attachments;
+use projections::registry::SimulatedRegistry;
+use projections::vault::Vault;
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+use workers::notification::{Mailer, NotificationJob, NotificationProducer, Templates};
+use workers::payment::sandbox::{SandboxGateway, SandboxSigner};
+use workers::payment::stripe::StripeGateway;
+use workers::payment::PaymentGateway;
+
+use super::secrets::jwt_secret;
+use super::StartupError;
+use crate::config::Settings;
+use crate::embedded_pg::EmbeddedPostgres;
+
+/// The database to use: the configured one, or a private cluster.
+pub async fn database(
+    settings: &Settings,
+) -> Result<(PgPool, Option<EmbeddedPostgres>), StartupError> {
+    let (url, embedded) = if settings.database_url.is_empty() {
+        let pg = EmbeddedPostgres::start(&settings.data_dir)?;
+        (pg.url.clone(), Some(pg))
+    } else {
+        (settings.database_url.clone(), None)
+    };
+    let pool = projections::db::connect(&url, settings.db_max_connections).await?;
+    projections::db::migrate(&pool).await?;
+    Ok((pool, embedded))
+}
+
+/// The simulated registers, answering from the CSV fixtures when some are named.
+pub(super) fn registry(
+    settings: &Settings,
+    vault: &Vault,
+) -> Result<SimulatedRegistry, StartupError> {
+    if settings.registry_fixtures.is_empty() {
+        return Ok(SimulatedRegistry::default());
+    }
+    let text = std::fs::read_to_string(&settings.registry_fixtures)?;
+    Ok(SimulatedRegistry::from_csv(&text, vault)?)
+}
+
+/// The gateway, the sandbox's link signer and the reconciliation delay
+/// (the last two exist for only one of the gateways).
+pub(super) type Gateway = (
+    Arc<dyn PaymentGateway>,
+    Option<SandboxSigner>,
+    Option<Duration>,
+);
+
+/// Stripe when its secret key is set (then its webhook secret is required),
+/// else the sandbox, whose links are signed with a key from the server secret.
+pub(super) fn payment_gateway(
+    settings: &Settings,
+    public_url: &str,
+) -> Result<Gateway, StartupError> {
+    match settings
+        .stripe_secret_key
+        .as_ref()
+        .map(ExposeSecret::expose_secret)
+    {
+        Some(key) => {
+            if settings.stripe_webhook_secret.is_none() {
+                return Err(StartupError::Setting(
+                    "SHIKAKU_STRIPE_SECRET_KEY is set but SHIKAKU_STRIPE_WEBHOOK_SECRET is not: \
+                     Stripe's webhooks could not be verified"
+                        .into(),
+                ));
+            }
+            let stripe = StripeGateway::new(key, &settings.stripe_api_base, public_url)
+                .map_err(|e| StartupError::Setting(format!("SHIKAKU_STRIPE_API_BASE: {e}")))?;
+            let after = Duration::from_secs(settings.stripe_reconcile_after_seconds);
+            Ok((Arc::new(stripe), None, Some(after)))
+        }
+        None => {
+            let signer = SandboxSigner::new(jwt_secret(settings)?.as_bytes());
+            let sandbox = SandboxGateway::new(public_url, signer.clone());
+            Ok((Arc::new(sandbox), Some(signer), None))
+        }
+    }
+}
+
+/// The notification subscription (notices into the inbox, mail jobs) and the
+/// mail job's handler: SMTP when `smtp_url` is set, else `.eml` files in
+/// `<data_dir>/outbox`. Links and Message-IDs use `public_url`.
+pub(super) fn notifications(
+    pool: &PgPool,
+    settings: &Settings,
+    catalogue: Arc<Catalogue>,
+    public_url: &str,
+) -> Result<(Arc<NotificationProducer>, Arc<NotificationJob>), StartupError> {
+    let templates = Arc::new(Templates::load(&settings.mail_templates)?);
+    let producer = NotificationProducer::new(templates, catalogue, public_url);
+    let mailer = Mailer::from_settings(
+        &settings.smtp_url,
+        &settings.mail_from,
+        producer.host(),
+        &settings.data_dir.join("outbox"),
+    )?;
+    Ok((
+        Arc::new(producer),
+        Arc::new(NotificationJob::new(pool.clone(), mailer)),
+    ))
+}
+
+/// The attachment store: `s3://BUCKET` (configured by AWS_* variables), else
+/// `<data_dir>/attachments`.
+pub(super) fn attachments(pool: &PgPool, settings: &Settings) -> Result<Attachments, StartupError> {
+    Ok(match settings.attachment_store.strip_prefix("s3://") {
+        Some(bucket) => Attachments::s3(
+            pool.clone(),
+            object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket),
+        )?,
+        None => Attachments::local(pool.clone(), &settings.data_dir.join("attachments"))?,
+    })
+}

@@ -1,0 +1,193 @@
+//! The background work: subscriptions (views, the process manager, job
+//! producers), the job workers and the attachment clean-up, in `serve`'s
+//! process or in `shikaku worker`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use projections::attachments::Attachments;
+use projections::certificate::CertificateStatusProjection;
+use projections::change_status::ChangeStatusProjection;
+use projections::pressure::Pressure;
+use projections::process::ChangeRequestProcess;
+use projections::queue::QueueProjection;
+use projections::register::RegisterProjection;
+use projections::status::StatusProjection;
+use projections::subscription::{LagRecorder, Projection, Subscription};
+use sqlx::PgPool;
+use tokio::sync::watch;
+use workers::certificate::{CertificateHandler, CertificateJobs};
+use workers::inquiry::{InquiryHandler, InquiryJobs};
+use workers::payment::jobs::{CheckoutHandler, PaymentJobs, RefundHandler};
+use workers::payment::reconcile::{self, ReconcileHandler};
+use workers::payment::webhook::StripeEventHandler;
+use workers::webhook::PublicFeed;
+use workers::{JobHandler, Worker, WorkerOptions};
+
+use super::{Core, StartupError};
+use crate::config::Settings;
+
+/// The subscriptions that build views.
+pub fn views() -> Vec<Arc<dyn Projection>> {
+    vec![
+        Arc::new(StatusProjection),
+        Arc::new(QueueProjection),
+        Arc::new(RegisterProjection),
+        Arc::new(ChangeStatusProjection),
+        Arc::new(CertificateStatusProjection),
+    ]
+}
+
+/// Every subscription (views, process manager, job producers), by checkpoint name.
+pub fn projections(core: &Core) -> Vec<Arc<dyn Projection>> {
+    let mut all = views();
+    all.extend(command_issuers(core));
+    all.extend(job_producers(core));
+    all
+}
+
+/// The subscriptions that turn events into commands.
+fn command_issuers(core: &Core) -> Vec<Arc<dyn Projection>> {
+    vec![Arc::new(ChangeRequestProcess::new(
+        core.cases.registrations.clone(),
+        core.cases.change_requests.clone(),
+    ))]
+}
+
+/// The subscriptions that turn events into jobs.
+pub fn job_producers(core: &Core) -> Vec<Arc<dyn Projection>> {
+    vec![
+        Arc::new(InquiryJobs),
+        Arc::new(PaymentJobs),
+        core.notices.clone(),
+        Arc::new(CertificateJobs),
+        Arc::new(PublicFeed::new(core.catalogue.clone())),
+    ]
+}
+
+/// Starts every subscription and returns their checkpoint names.
+pub(super) async fn start_subscriptions(
+    core: &Core,
+    lag: &Arc<LagRecorder>,
+    pressure: &Pressure,
+    shutdown: &watch::Receiver<bool>,
+) -> Result<Vec<&'static str>, StartupError> {
+    let names = projections(core).iter().map(|p| p.name()).collect();
+    let wake = projections::subscription::listen(&core.pool).await?;
+    // Lag is measured for every subscription: a job producer that
+    // falls behind delays the case as much as a stale view.
+    for projection in projections(core) {
+        let sub = Subscription::new(core.pool.clone(), projection)
+            .with_lag(lag.clone())
+            .with_pressure(pressure.clone());
+        tokio::spawn(sub.run(wake.clone(), shutdown.clone()));
+    }
+    Ok(names)
+}
+
+/// The handlers of every job kind.
+pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
+    let cases = core.cases.clone();
+    let mut handlers: Vec<Arc<dyn JobHandler>> = vec![
+        Arc::new(InquiryHandler::new(
+            cases.clone(),
+            core.registry.clone(),
+            core.vault.clone(),
+        )),
+        Arc::new(CertificateHandler::new(core.certificates.clone())),
+        Arc::new(CheckoutHandler {
+            cases: cases.clone(),
+            gateway: core.gateway.clone(),
+        }),
+        Arc::new(RefundHandler {
+            cases: cases.clone(),
+            gateway: core.gateway.clone(),
+        }),
+        Arc::new(StripeEventHandler {
+            pool: core.pool.clone(),
+            cases: cases.clone(),
+        }),
+        core.mail.clone(),
+        core.webhooks.clone(),
+    ];
+    if let Some(after) = core.reconcile_after {
+        handlers.push(Arc::new(ReconcileHandler {
+            pool: core.pool.clone(),
+            cases,
+            gateway: core.gateway.clone(),
+            after,
+        }));
+    }
+    handlers
+}
+
+/// Starts the workers, and the reconciliation schedule when Stripe is the gateway.
+pub(super) fn start_workers(
+    pool: &PgPool,
+    core: &Core,
+    settings: &Settings,
+    pressure: Pressure,
+    shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    if let Some(after) = core.reconcile_after {
+        // Checked at least as often as sessions become due.
+        let every = (after / 2).clamp(Duration::from_secs(1), Duration::from_secs(300));
+        tokio::spawn(reconcile::schedule(pool.clone(), every, shutdown.clone()));
+    }
+    tokio::spawn(
+        worker(pool, core, settings)
+            .with_pressure(pressure)
+            .run(shutdown),
+    )
+}
+
+/// A worker for every job kind, paced by the settings.
+pub fn worker(pool: &PgPool, core: &Core, settings: &Settings) -> Worker {
+    let options = WorkerOptions {
+        concurrency: settings.worker_concurrency,
+        lease: Duration::from_secs(settings.job_lease_seconds),
+        backoff_base: Duration::from_millis(settings.job_backoff_base_ms),
+        ..WorkerOptions::default()
+    };
+    Worker::new(pool.clone(), job_handlers(core), options)
+}
+
+/// Runs the subscriptions that feed jobs and the workers until Ctrl-C.
+/// Views stay with `serve`; any number of these may run beside it.
+pub async fn run_workers(
+    pool: PgPool,
+    core: Core,
+    settings: &Settings,
+) -> Result<(), StartupError> {
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let wake = projections::subscription::listen(&pool).await?;
+    for projection in job_producers(&core) {
+        let sub = Subscription::new(pool.clone(), projection);
+        tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
+    }
+    // No HTTP server here: nothing to yield to.
+    let worker = start_workers(&pool, &core, settings, Pressure::default(), shutdown_rx);
+    tokio::signal::ctrl_c().await?;
+    let _ = shutdown.send(true);
+    let _ = worker.await;
+    Ok(())
+}
+
+/// Deletes uploads no case referenced in time, once a minute.
+pub(super) async fn clean_up_attachments(
+    attachments: Attachments,
+    ttl: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        match attachments.clean_up(ttl).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "unreferenced attachments cleaned up"),
+            Err(e) => tracing::warn!(error = %e, "attachment clean-up failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
