@@ -57,7 +57,7 @@ pub fn signing_key(settings: &Settings) -> Result<SigningKey, StartupError> {
 
 /// Publishes the configured key as the current one (start-up).
 pub async fn publish(pool: &PgPool, key: &SigningKey) -> Result<(), StartupError> {
-    projections::certificate::keys::make_current(pool, &key.public_key()).await?;
+    adapters::certificate::keys::make_current(pool, &key.public_key()).await?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use adapters::numbers::PgRegistrationNumbers;
 use chrono::{NaiveDate, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
@@ -14,7 +15,6 @@ use domain::catalogue::Catalogue;
 use domain::registration::{
     Applicant, QualificationRegistration, RegistrationCommand, RegistrationServices,
 };
-use projections::numbers::PgRegistrationNumbers;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -121,7 +121,7 @@ fn records(
 /// Imports the register in `text`; returns how many registrations came in.
 pub async fn import_register(pool: &PgPool, text: &str) -> Result<usize, ImportError> {
     let catalogue = Arc::new(
-        projections::catalogue::load(pool)
+        adapters::catalogue::load(pool)
             .await
             .map_err(|e| ImportError::Other(e.to_string()))?,
     );

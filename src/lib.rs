@@ -1,5 +1,5 @@
 //! shikaku: configuration, start-up and the command line, wiring the
-//! `domain`, `projections` and `api` crates into one binary.
+//! `domain`, `eventstore`, `views`, `adapters`, `workers` and `api` crates into one binary.
 
 pub mod bench;
 pub mod bench_certificates;

@@ -197,8 +197,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .find(|p| p.name() == name)
                 .cloned()
                 .ok_or_else(|| format!("unknown projection {name}; known: {}", names.join(", ")))?;
-            let sub = projections::subscription::Subscription::new(pool, projection)
-                .with_batch_size(projections::subscription::REBUILD_BATCH);
+            let sub = eventstore::subscription::Subscription::new(pool, projection)
+                .with_batch_size(eventstore::subscription::REBUILD_BATCH);
             sub.reset().await?;
             let n = sub.catch_up().await?;
             println!("rebuilt {name} from {n} events");

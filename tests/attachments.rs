@@ -165,10 +165,10 @@ async fn attachments_are_private_and_referenced_by_digest() {
 #[tokio::test]
 async fn unreferenced_uploads_are_cleaned_up() {
     let url = common::fresh_database().await;
-    let pool = projections::db::connect(&url, 4).await.unwrap();
-    projections::db::migrate(&pool).await.unwrap();
+    let pool = eventstore::db::connect(&url, 4).await.unwrap();
+    eventstore::db::migrate(&pool).await.unwrap();
     let dir = std::env::temp_dir().join(format!("attachments-{}", uuid::Uuid::new_v4()));
-    let store = projections::attachments::Attachments::local(pool.clone(), &dir).unwrap();
+    let store = adapters::attachments::Attachments::local(pool.clone(), &dir).unwrap();
     let kept = store
         .put("a", "application/pdf", "%PDF-1 kept".into())
         .await
@@ -245,8 +245,8 @@ async fn attachments_go_to_an_s3_compatible_bucket_when_configured() {
         .unwrap();
     assert!(created.status().is_success());
     let url = common::fresh_database().await;
-    let pool = projections::db::connect(&url, 4).await.unwrap();
-    projections::db::migrate(&pool).await.unwrap();
+    let pool = eventstore::db::connect(&url, 4).await.unwrap();
+    eventstore::db::migrate(&pool).await.unwrap();
     let builder = object_store::aws::AmazonS3Builder::new()
         .with_bucket_name("shikaku-attachments")
         .with_endpoint(&s3.url)
@@ -254,7 +254,7 @@ async fn attachments_go_to_an_s3_compatible_bucket_when_configured() {
         .with_region("us-east-1")
         .with_access_key_id("test")
         .with_secret_access_key("test");
-    let store = projections::attachments::Attachments::s3(pool, builder).unwrap();
+    let store = adapters::attachments::Attachments::s3(pool, builder).unwrap();
     let stored = store
         .put("a", "image/png", "\u{89}PNG in a bucket".into())
         .await

@@ -139,13 +139,13 @@ async fn each_read_of_particulars_leaves_exactly_one_record() {
     assert_eq!(last["actor"], "ex-1");
 
     // A reveal from the vault: one record, in the reveal's transaction.
-    let vault = projections::vault::Vault::new(app.pool.clone(), [0x11; 32]);
+    let vault = adapters::vault::Vault::new(app.pool.clone(), [0x11; 32]);
     let reference = vault
         .find(&domain::my_number::MyNumber::parse(&my_number("40000000001")).unwrap())
         .await
         .unwrap()
         .unwrap();
-    let who = projections::audit::Accessor {
+    let who = adapters::audit::Accessor {
         actor: "admin-1".into(),
         role: "admin".into(),
         request_id: Some("req-1".into()),

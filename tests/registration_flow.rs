@@ -156,7 +156,7 @@ async fn application_goes_from_submission_to_the_register() {
     let queue: Value = app.get("/v1/queue", &examiner).await.json().await.unwrap();
     assert_eq!(queue["items"][0]["assigned_to"], "ex-1");
     assert_eq!(queue["items"][0]["status"], "REGISTERED");
-    let entry = projections::register::find(&app.pool, "CARE_WORKER", "0000001")
+    let entry = views::register::find(&app.pool, "CARE_WORKER", "0000001")
         .await
         .unwrap()
         .expect("on the register");
@@ -372,13 +372,13 @@ async fn my_number_never_leaves_the_vault() {
     );
 
     // The vault holds it encrypted; revealing it is audited.
-    let vault = projections::vault::Vault::new(app.pool.clone(), [0x11; 32]);
+    let vault = adapters::vault::Vault::new(app.pool.clone(), [0x11; 32]);
     let reference = vault
         .find(&domain::my_number::MyNumber::parse(&number).unwrap())
         .await
         .unwrap()
         .expect("in the vault");
-    let auditor = |purpose: &str| projections::audit::Accessor {
+    let auditor = |purpose: &str| adapters::audit::Accessor {
         actor: "auditor-1".into(),
         role: "admin".into(),
         request_id: None,

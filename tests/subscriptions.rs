@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use adapters::numbers::PgRegistrationNumbers;
 use async_trait::async_trait;
 use chrono::Utc;
 use domain::examination::ExaminationCommand;
@@ -14,10 +15,9 @@ use domain::registration::{
     Applicant, Channel, QualificationRegistration, RegistrationCommand, RegistrationServices,
 };
 use domain::{Actor, Role};
-use projections::numbers::PgRegistrationNumbers;
-use projections::store::CommandBus;
-use projections::subscription::{BatchOutcome, Projection, StoredEvent, Subscription};
-use projections::ProjectionError;
+use eventstore::store::CommandBus;
+use eventstore::subscription::{BatchOutcome, Projection, StoredEvent, Subscription};
+use eventstore::ProjectionError;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -75,8 +75,8 @@ impl Projection for Recorder {
 
 async fn database() -> PgPool {
     let url = common::fresh_database().await;
-    let pool = projections::db::connect(&url, 40).await.unwrap();
-    projections::db::migrate(&pool).await.unwrap();
+    let pool = eventstore::db::connect(&url, 40).await.unwrap();
+    eventstore::db::migrate(&pool).await.unwrap();
     sqlx::query("CREATE TABLE seen_events (subscription text, global_position bigint, PRIMARY KEY (subscription, global_position))")
         .execute(&pool)
         .await
@@ -255,7 +255,7 @@ fn applicant(n: usize) -> Applicant {
 
 async fn bus(pool: &PgPool) -> Arc<CommandBus<QualificationRegistration>> {
     let services = RegistrationServices {
-        catalogue: Arc::new(projections::catalogue::load(pool).await.unwrap()),
+        catalogue: Arc::new(adapters::catalogue::load(pool).await.unwrap()),
         numbers: Arc::new(PgRegistrationNumbers::new(pool.clone())),
     };
     Arc::new(CommandBus::new(pool.clone(), services))
@@ -270,7 +270,7 @@ async fn sixteen_writers_every_event_reaches_every_view_exactly_once() {
         .await
         .unwrap();
     let counter = Subscription::new(pool.clone(), Arc::new(Recorder::new("counter")));
-    let wake = projections::subscription::listen(&pool).await.unwrap();
+    let wake = eventstore::subscription::listen(&pool).await.unwrap();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let counting = tokio::spawn(counter.clone().run(wake, stopped));
     let bus = bus(&pool).await;

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::{application, my_number, spawn_app, spawn_app_with, TestApp};
 use domain::Role;
-use projections::subscription::Subscription;
+use eventstore::subscription::Subscription;
 use receiver::WebhookReceiver;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -156,7 +156,7 @@ async fn deliveries_verify_with_the_reference_library_and_carry_the_feed_items()
         .json()
         .await
         .unwrap();
-    let catalogue = Arc::new(projections::catalogue::load(&app.pool).await.unwrap());
+    let catalogue = Arc::new(adapters::catalogue::load(&app.pool).await.unwrap());
     let feed = Subscription::new(app.pool.clone(), Arc::new(PublicFeed::new(catalogue)));
     feed.reset().await.unwrap();
     feed.catch_up().await.unwrap();

@@ -3,9 +3,9 @@
 //! purpose the caller states in `X-Purpose`; admins list the records.
 
 use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
+use adapters::audit::{self, Accessor, AuditAction, AuditFilter};
 use chrono::{DateTime, Utc};
 use domain::Role;
-use projections::audit::{self, Accessor, AuditAction, AuditFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;

@@ -222,7 +222,7 @@ async fn file(
     {
         Ok(done) => done,
         // Deleted meanwhile: the answer stays the same, and there is no case.
-        Err(projections::store::CommandError::Domain(_)) => return Ok(()),
+        Err(eventstore::store::CommandError::Domain(_)) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
     let submit = ChangeRequestCommand::Submit {

@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use domain::error::ErrorKind;
 use domain::DomainError;
-use projections::store::CommandError;
-use projections::ProjectionError;
+use eventstore::store::CommandError;
+use eventstore::ProjectionError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -160,7 +160,7 @@ impl From<ProjectionError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        if projections::db::unavailable(&e) {
+        if eventstore::db::unavailable(&e) {
             ApiError::Unavailable(e.to_string())
         } else {
             ApiError::Internal(e.to_string())

@@ -6,10 +6,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use domain::Role;
-use projections::feed::{self, FeedEvent, FeedPosition};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use views::feed::{self, FeedEvent, FeedPosition};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
@@ -28,7 +28,7 @@ pub struct FeedQuery {
     pub limit: Option<i64>,
 }
 
-/// The types of public events (`projections::feed::EVENT_TYPES`).
+/// The types of public events (`views::feed::EVENT_TYPES`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FeedEventType {

@@ -36,7 +36,7 @@ pub async fn livez() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let problem = match projections::subscription::stuck(&state.pool, Duration::from_secs(30)).await
+    let problem = match eventstore::subscription::stuck(&state.pool, Duration::from_secs(30)).await
     {
         Ok(stuck) if stuck.is_empty() => None,
         Ok(stuck) => Some(format!("subscriptions stuck: {}", stuck.join(", "))),

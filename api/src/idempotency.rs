@@ -14,7 +14,7 @@ use std::future::Future;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use projections::append::Tx;
+use eventstore::append::Tx;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
@@ -249,7 +249,7 @@ where
                 .await?;
         }
         tx.commit().await?;
-        projections::wake::appended();
+        eventstore::wake::appended();
         Ok::<_, ApiError>(created)
     }
     .await;

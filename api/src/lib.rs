@@ -37,11 +37,11 @@ use std::sync::Arc;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpRequest};
+use adapters::attachments::Attachments;
+use adapters::vault::Vault;
 use domain::catalogue::Catalogue;
-use projections::attachments::Attachments;
-use projections::cases::Cases;
-use projections::subscription::LagRecorder;
-use projections::vault::Vault;
+use eventstore::cases::Cases;
+use eventstore::subscription::LagRecorder;
 use sqlx::PgPool;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi;
@@ -75,7 +75,7 @@ pub struct AppState {
     pub webhook_targets: workers::webhook::TargetPolicy,
     pub lag: Arc<LagRecorder>,
     /// Requests in flight, which background work yields to.
-    pub pressure: projections::pressure::Pressure,
+    pub pressure: eventstore::pressure::Pressure,
     /// The base of links handed out; https here makes console cookies Secure.
     pub public_url: String,
     pub certificates: Arc<certificate::CertificateService>,

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, Utc};
 use domain::my_number::MyNumber;
 use domain::registration::{HolderParticulars, QualificationRegistration, RegistrationCommand};
 use domain::{DomainError, Role};
-use projections::store::CommandError;
+use eventstore::store::CommandError;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -56,7 +56,7 @@ pub(crate) async fn identify(
     registration_number: &str,
     who: &HolderParticulars,
 ) -> Result<Option<(Uuid, QualificationRegistration)>, ApiError> {
-    let found = projections::register::find(&state.pool, qualification_code, registration_number)
+    let found = views::register::find(&state.pool, qualification_code, registration_number)
         .await?
         .map(|e| e.registration_id);
     let id = found.unwrap_or(Uuid::nil());

@@ -3,10 +3,10 @@
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::Role;
-use projections::queue::{self, QueueFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use views::queue::{self, QueueFilter};
 
 use crate::auth::Caller;
 use crate::case::{self, CaseType, Procedure, Status};

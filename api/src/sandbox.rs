@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use domain::examination::ExaminationCommand;
-use projections::cases::CaseSummary;
+use eventstore::cases::CaseSummary;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;

@@ -164,7 +164,7 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
     if args.rebuild_events > 0 {
         println!("== shikaku rebuild-projection, server stopped");
         // A pool of its own: the server's went down with the server.
-        let pool = projections::db::connect(&bench_url, 4).await?;
+        let pool = eventstore::db::connect(&bench_url, 4).await?;
         rebuild::rate(&pool, args.rebuild_events).await?;
     }
     Ok(())

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use projections::status::StatusProjection;
-use projections::subscription::Subscription;
+use eventstore::subscription::Subscription;
+use views::status::StatusProjection;
 
 use super::BoxError;
 
@@ -38,7 +38,7 @@ pub async fn rate(pool: &sqlx::PgPool, events: i64) -> Result<(), BoxError> {
         );
     }
     let sub = Subscription::new(pool.clone(), Arc::new(StatusProjection))
-        .with_batch_size(projections::subscription::REBUILD_BATCH);
+        .with_batch_size(eventstore::subscription::REBUILD_BATCH);
     let started = Instant::now();
     sub.reset().await?;
     let n = sub.catch_up().await?;

@@ -58,7 +58,7 @@ pub struct Settings {
     /// Jobs one process runs at once.
     pub worker_concurrency: usize,
     /// HTTP requests in flight from which subscriptions and workers yield
-    /// (0: never); see `projections::pressure`.
+    /// (0: never); see `eventstore::pressure`.
     pub background_yield_at: usize,
     /// Seconds a worker holds a claimed job before another may take it over.
     pub job_lease_seconds: u64,

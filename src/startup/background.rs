@@ -5,22 +5,22 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use projections::attachments::Attachments;
-use projections::certificate::CertificateStatusProjection;
-use projections::change_status::ChangeStatusProjection;
-use projections::pressure::Pressure;
-use projections::process::ChangeRequestProcess;
-use projections::queue::QueueProjection;
-use projections::register::RegisterProjection;
-use projections::status::StatusProjection;
-use projections::subscription::{LagRecorder, Projection, Subscription};
+use adapters::attachments::Attachments;
+use eventstore::pressure::Pressure;
+use eventstore::subscription::{LagRecorder, Projection, Subscription};
 use sqlx::PgPool;
 use tokio::sync::watch;
+use views::certificate_status::CertificateStatusProjection;
+use views::change_status::ChangeStatusProjection;
+use views::queue::QueueProjection;
+use views::register::RegisterProjection;
+use views::status::StatusProjection;
 use workers::certificate::{CertificateHandler, CertificateJobs};
 use workers::inquiry::{InquiryHandler, InquiryJobs};
 use workers::payment::jobs::{CheckoutHandler, PaymentJobs, RefundHandler};
 use workers::payment::reconcile::{self, ReconcileHandler};
 use workers::payment::webhook::StripeEventHandler;
+use workers::process::ChangeRequestProcess;
 use workers::webhook::PublicFeed;
 use workers::{JobHandler, Worker, WorkerOptions};
 
@@ -28,7 +28,7 @@ use super::{Core, StartupError};
 use crate::config::Settings;
 
 /// The subscriptions that build views.
-pub fn views() -> Vec<Arc<dyn Projection>> {
+pub fn view_projections() -> Vec<Arc<dyn Projection>> {
     vec![
         Arc::new(StatusProjection),
         Arc::new(QueueProjection),
@@ -40,7 +40,7 @@ pub fn views() -> Vec<Arc<dyn Projection>> {
 
 /// Every subscription (views, process manager, job producers), by checkpoint name.
 pub fn projections(core: &Core) -> Vec<Arc<dyn Projection>> {
-    let mut all = views();
+    let mut all = view_projections();
     all.extend(command_issuers(core));
     all.extend(job_producers(core));
     all
@@ -73,7 +73,7 @@ pub(super) async fn start_subscriptions(
     shutdown: &watch::Receiver<bool>,
 ) -> Result<Vec<&'static str>, StartupError> {
     let names = projections(core).iter().map(|p| p.name()).collect();
-    let wake = projections::subscription::listen(&core.pool).await?;
+    let wake = eventstore::subscription::listen(&core.pool).await?;
     // Lag is measured for every subscription: a job producer that
     // falls behind delays the case as much as a stale view.
     for projection in projections(core) {
@@ -160,7 +160,7 @@ pub async fn run_workers(
     settings: &Settings,
 ) -> Result<(), StartupError> {
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let wake = projections::subscription::listen(&pool).await?;
+    let wake = eventstore::subscription::listen(&pool).await?;
     for projection in job_producers(&core) {
         let sub = Subscription::new(pool.clone(), projection);
         tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));

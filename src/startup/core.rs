@@ -4,23 +4,23 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use adapters::certificate::CertificateIssuer;
+use adapters::numbers::PgRegistrationNumbers;
+use adapters::registry::SimulatedRegistry;
+use adapters::vault::Vault;
 use certificate::SigningKey;
 use domain::catalogue::Catalogue;
 use domain::change_request::ChangeServices;
 use domain::registration::RegistrationServices;
-use projections::cases::Cases;
-use projections::certificate::CertificateIssuer;
-use projections::numbers::PgRegistrationNumbers;
-use projections::registry::SimulatedRegistry;
-use projections::store::CommandBus;
-use projections::vault::Vault;
+use eventstore::cases::Cases;
+use eventstore::store::CommandBus;
 use sqlx::PgPool;
 use workers::notification::{NotificationJob, NotificationProducer};
 use workers::payment::sandbox::SandboxSigner;
 use workers::payment::PaymentGateway;
 use workers::webhook::{DeliveryHandler, TargetPolicy};
 
-use super::adapters::{notifications, payment_gateway, registry};
+use super::external::{notifications, payment_gateway, registry};
 use super::secrets::vault_key;
 use super::StartupError;
 use crate::config::{Environment, Settings};
@@ -58,7 +58,7 @@ impl Core {
         settings: &Settings,
         public_url: &str,
     ) -> Result<Self, StartupError> {
-        let catalogue: Arc<Catalogue> = Arc::new(projections::catalogue::load(pool).await?);
+        let catalogue: Arc<Catalogue> = Arc::new(adapters::catalogue::load(pool).await?);
         let services = RegistrationServices {
             catalogue: catalogue.clone(),
             numbers: Arc::new(PgRegistrationNumbers::new(pool.clone())),

@@ -1,8 +1,8 @@
 //! Start-up: one `Application::build` used by `main`, the benchmark and the tests.
 
-mod adapters;
 mod background;
 mod core;
+mod external;
 mod secrets;
 mod server;
 
@@ -11,18 +11,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
+use adapters::registry::SimulatedRegistry;
 use api::auth::TokenKeys;
-use projections::pressure::Pressure;
-use projections::registry::SimulatedRegistry;
-use projections::subscription::LagRecorder;
+use eventstore::pressure::Pressure;
+use eventstore::subscription::LagRecorder;
 use sqlx::PgPool;
 use tokio::sync::watch;
 use workers::payment::sandbox::SandboxSigner;
 
-pub use self::adapters::database;
 use self::background::{clean_up_attachments, start_subscriptions, start_workers};
-pub use self::background::{job_handlers, job_producers, projections, run_workers, views, worker};
+pub use self::background::{
+    job_handlers, job_producers, projections, run_workers, view_projections, worker,
+};
 pub use self::core::Core;
+pub use self::external::database;
 pub use self::secrets::token_keys;
 use self::server::Shared;
 use crate::config::Settings;
@@ -34,7 +36,7 @@ pub enum StartupError {
     #[error("embedded Postgres: {0}")]
     Embedded(#[from] crate::embedded_pg::EmbeddedError),
     #[error("database: {0}")]
-    Database(#[from] projections::ProjectionError),
+    Database(#[from] eventstore::ProjectionError),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
     #[error("SHIKAKU_VAULT_KEY must be 64 hex digits")]
@@ -97,7 +99,7 @@ impl Application {
                 shutdown_rx.clone(),
             );
         }
-        let attachments = adapters::attachments(&pool, &settings)?;
+        let attachments = external::attachments(&pool, &settings)?;
         tokio::spawn(clean_up_attachments(
             attachments.clone(),
             Duration::from_secs(settings.attachment_ttl_seconds),

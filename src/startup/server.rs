@@ -5,15 +5,15 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
+use adapters::attachments::Attachments;
 use api::auth::oidc::{OidcSettings, OidcVerifier};
 use api::auth::{Authenticator, TokenKeys};
 use api::certificate::CertificateService;
 use api::oauth::issuer::ClientTokens;
 use api::oauth::rate::RateLimit;
 use api::AppState;
-use projections::attachments::Attachments;
-use projections::pressure::Pressure;
-use projections::subscription::LagRecorder;
+use eventstore::pressure::Pressure;
+use eventstore::subscription::LagRecorder;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
 

@@ -75,7 +75,7 @@ impl Write for CaptureWriter {
 
 /// A running application and a client for it.
 pub struct TestApp {
-    pub registry: std::sync::Arc<projections::registry::SimulatedRegistry>,
+    pub registry: std::sync::Arc<adapters::registry::SimulatedRegistry>,
     pub base: String,
     pub pool: PgPool,
     pub tokens: TokenKeys,

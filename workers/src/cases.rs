@@ -1,4 +1,4 @@
-//! Jobs' side of the case service (`projections::cases`): loading a case and
+//! Jobs' side of the case service (`eventstore::cases`): loading a case and
 //! recording a job's result on it, with failures sorted into retry or give up.
 
 use std::collections::HashMap;
@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use domain::examination::{Examination, ExaminationCommand};
 use domain::CaseKind;
-use projections::cases::CaseError;
-pub use projections::cases::Cases;
-use projections::store::CommandError;
+use eventstore::cases::CaseError;
+pub use eventstore::cases::Cases;
+use eventstore::store::CommandError;
 
 use crate::worker::JobError;
 

@@ -7,11 +7,11 @@
 
 use std::sync::Arc;
 
+use adapters::certificate::{CertificateIssuer, IssueOutcome};
 use async_trait::async_trait;
 use domain::certificate::calls_for_certificate;
-use projections::certificate::{CertificateIssuer, IssueOutcome};
-use projections::subscription::{Projection, StoredEvent};
-use projections::ProjectionError;
+use eventstore::subscription::{Projection, StoredEvent};
+use eventstore::ProjectionError;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgConnection;

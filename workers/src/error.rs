@@ -13,11 +13,11 @@ pub enum WorkerError {
     NotRetryable(i64, String),
 }
 
-impl From<WorkerError> for projections::ProjectionError {
+impl From<WorkerError> for eventstore::ProjectionError {
     fn from(e: WorkerError) -> Self {
         match e {
-            WorkerError::Database(e) => projections::ProjectionError::Database(e),
-            other => projections::ProjectionError::Command(other.to_string()),
+            WorkerError::Database(e) => eventstore::ProjectionError::Database(e),
+            other => eventstore::ProjectionError::Command(other.to_string()),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use adapters::vault::Vault;
 use async_trait::async_trait;
 use chrono::Utc;
 use domain::catalogue::Procedure;
@@ -14,9 +15,8 @@ use domain::examination::ExaminationCommand;
 use domain::registration::QualificationRegistration;
 use domain::registry::{RegistryInquiry, Statement};
 use domain::CaseKind;
-use projections::subscription::{Projection, StoredEvent};
-use projections::vault::Vault;
-use projections::ProjectionError;
+use eventstore::subscription::{Projection, StoredEvent};
+use eventstore::ProjectionError;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgConnection;

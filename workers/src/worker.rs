@@ -14,7 +14,7 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio::sync::{watch, Semaphore};
 
-use projections::pressure::{Pressure, MAX_YIELD};
+use eventstore::pressure::{Pressure, MAX_YIELD};
 
 use crate::queue::{self, Finish, Job, JOBS_CHANNEL};
 use crate::WorkerError;

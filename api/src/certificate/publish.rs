@@ -2,10 +2,11 @@
 
 use ::certificate::StatusListToken;
 use actix_web::{get, web, HttpResponse};
+use adapters::certificate::keys as published_keys;
 use chrono::Utc;
-use projections::certificate::{keys as published_keys, status};
 use serde::Serialize;
 use utoipa::ToSchema;
+use views::certificate_status as status;
 
 use crate::error::{ApiError, Problem};
 use crate::AppState;

@@ -2,9 +2,10 @@
 
 use ::certificate::{verify_certificate, Verdict};
 use actix_web::{get, post, web, HttpResponse};
-use projections::certificate::{keys, status};
+use adapters::certificate::keys;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use views::certificate_status as status;
 
 use super::{CertifiedFacts, NOTICE_EN, NOTICE_JA};
 use crate::error::{ApiError, Problem};

@@ -19,11 +19,11 @@ use crate::extract::{etag, JsonBody};
 use crate::idempotency::{self, Created};
 use crate::registration::{metadata, ChannelInput};
 use crate::AppState;
+use adapters::attachments::Attachments;
 use domain::DomainError;
+use eventstore::append::Tx;
+use eventstore::store::{CommandError, Executed, Target};
 pub use input::*;
-use projections::append::Tx;
-use projections::attachments::Attachments;
-use projections::store::{CommandError, Executed, Target};
 pub use resource::*;
 
 async fn render(
@@ -34,7 +34,7 @@ async fn render(
     viewer: &Actor,
 ) -> Result<ChangeRequestResource, ApiError> {
     let history =
-        projections::store::history(&state.pool, ChangeRequest::TYPE, &id.to_string()).await?;
+        eventstore::store::history(&state.pool, ChangeRequest::TYPE, &id.to_string()).await?;
     resource::render(id, request, version, history, viewer).ok_or(ApiError::NotFound)
 }
 
@@ -156,7 +156,7 @@ pub(crate) async fn file(
 ) -> Result<(Uuid, ChangeRequest, usize), ApiError> {
     let (tx, request_id, done) = file_in(state, req, actor, registration_id, details, &[]).await?;
     tx.commit().await?;
-    projections::wake::appended();
+    eventstore::wake::appended();
     Ok((request_id, done.state, done.version))
 }
 
@@ -311,7 +311,7 @@ pub async fn list(
     caller: Caller,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    use projections::change_status::{self, ChangeFilter};
+    use views::change_status::{self, ChangeFilter};
     let q = query.into_inner();
     let limit = crate::pagination::limit(q.limit)?;
     caller.require_scope(crate::oauth::REGISTRATIONS_READ)?;
@@ -388,7 +388,7 @@ pub async fn get(
     // Ministries see no particulars here (see resource.rs); staff reads are
     // recorded before answering.
     if caller.0.role != Role::Ministry {
-        let action = projections::audit::AuditAction::ReadChangeRequest;
+        let action = adapters::audit::AuditAction::ReadChangeRequest;
         crate::audit::record_read(&state, &req, &caller, action, id).await?;
     }
     Ok(ok(body, version))

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::change_request::ChangeRequest;
 use domain::examination::CaseStatus;
 use domain::{Actor, Role};
-use projections::store::HistoryEntry;
+use eventstore::store::HistoryEntry;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;

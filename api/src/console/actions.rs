@@ -9,7 +9,7 @@ use domain::error::ErrorKind;
 use domain::examination::paper::PaperCommand;
 use domain::examination::{ExaminationCommand, Outcome, REASON_CODES};
 use domain::DomainError;
-use projections::store::CommandError;
+use eventstore::store::CommandError;
 use serde::Deserialize;
 use uuid::Uuid;
 

@@ -178,8 +178,8 @@ pub async fn show(
         crate::auth::Grant::default(),
     );
     let action = match case_type {
-        CaseKind::Registration => projections::audit::AuditAction::ReadRegistration,
-        CaseKind::ChangeRequest => projections::audit::AuditAction::ReadChangeRequest,
+        CaseKind::Registration => adapters::audit::AuditAction::ReadRegistration,
+        CaseKind::ChangeRequest => adapters::audit::AuditAction::ReadChangeRequest,
     };
     crate::audit::record_read(&state, &req, &reader, action, id).await?;
     let notice = req

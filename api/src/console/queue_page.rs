@@ -5,9 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::Utc;
-use projections::queue::{self, QueueFilter};
 use serde::Deserialize;
 use sqlx::Row;
+use views::queue::{self, QueueFilter};
 
 use super::i18n::Text;
 use super::session::SignedIn;

@@ -40,12 +40,12 @@ pub async fn change_requests(
     state: &AppState,
     registration_id: Uuid,
 ) -> Result<Vec<(String, String, String, String)>, ConsoleError> {
-    let filter = projections::change_status::ChangeFilter {
+    let filter = views::change_status::ChangeFilter {
         registration_id: Some(registration_id),
         limit: 50,
         ..Default::default()
     };
-    let rows = projections::change_status::list(&state.pool, &filter)
+    let rows = views::change_status::list(&state.pool, &filter)
         .await
         .map_err(|e| ConsoleError::Internal(e.to_string()))?;
     Ok(rows

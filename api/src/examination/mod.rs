@@ -16,7 +16,7 @@ use domain::change_request::ChangeRequest;
 use domain::examination::{ExaminationCommand, Outcome};
 use domain::registration::QualificationRegistration;
 use domain::{Actor, Role};
-use projections::cases::CaseBus;
+use eventstore::cases::CaseBus;
 use uuid::Uuid;
 
 use crate::auth::Caller;

@@ -1,7 +1,7 @@
 //! How the examination of a case is shown, the same for every case type.
 
 use chrono::{DateTime, Utc};
-use projections::store::HistoryEntry;
+use eventstore::store::HistoryEntry;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -10,10 +10,10 @@ use chrono::Utc;
 use cqrs_es::Aggregate;
 use domain::registration::{Applicant, Channel, QualificationRegistration, RegistrationCommand};
 use domain::{Actor, Role};
-use projections::status::{self, StatusFilter};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
+use views::status::{self, StatusFilter};
 
 use crate::auth::Caller;
 use crate::case::{self, Status};
@@ -23,9 +23,9 @@ use crate::idempotency::{self, Created};
 use crate::qualifications::Money;
 use crate::telemetry::RequestId;
 use crate::{pagination, AppState};
+use eventstore::append::Tx;
+use eventstore::store::Target;
 pub use input::*;
-use projections::append::Tx;
-use projections::store::Target;
 pub use resource::*;
 
 pub(crate) fn metadata(req: &HttpRequest, actor: &Actor) -> HashMap<String, String> {
@@ -62,7 +62,7 @@ async fn resource(
     version: usize,
     viewer: &Actor,
 ) -> Result<RegistrationResource, ApiError> {
-    let history = projections::store::history(
+    let history = eventstore::store::history(
         &state.pool,
         QualificationRegistration::TYPE,
         &id.to_string(),
@@ -167,7 +167,7 @@ pub(crate) async fn submit(
     let (tx, id, resource, version) =
         submit_in(state, tx, req, actor, channel, input, number).await?;
     tx.commit().await?;
-    projections::wake::appended();
+    eventstore::wake::appended();
     Ok((id, resource, version))
 }
 
@@ -336,7 +336,7 @@ pub async fn get(
     let body = resource(&state, id, &reg, version, &caller.0).await?;
     // Recorded before answering: a read that cannot be audited is not served.
     if body.applicant.is_some() || body.register_entry.is_some() {
-        let action = projections::audit::AuditAction::ReadRegistration;
+        let action = adapters::audit::AuditAction::ReadRegistration;
         crate::audit::record_read(&state, &req, &caller, action, id).await?;
     }
     Ok(respond_with(body, version))

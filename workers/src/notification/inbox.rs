@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::CaseKind;
-use projections::ProjectionError;
+use eventstore::ProjectionError;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 

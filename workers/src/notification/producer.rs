@@ -8,8 +8,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use domain::catalogue::Catalogue;
 use domain::{CaseEvent, CaseKind};
-use projections::subscription::{Projection, StoredEvent};
-use projections::ProjectionError;
+use eventstore::subscription::{Projection, StoredEvent};
+use eventstore::ProjectionError;
 use sqlx::PgConnection;
 use uuid::Uuid;
 

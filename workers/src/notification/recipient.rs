@@ -12,7 +12,7 @@ use domain::examination::ExaminationEvent;
 use domain::language::Language;
 use domain::registration::{Applicant, Channel, RegistrationEvent};
 use domain::{CaseEvent, CaseKind};
-use projections::ProjectionError;
+use eventstore::ProjectionError;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 

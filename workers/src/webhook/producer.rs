@@ -8,11 +8,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::catalogue::Catalogue;
-use projections::feed::{self, FeedEvent};
-use projections::subscription::{Projection, StoredEvent};
-use projections::ProjectionError;
+use eventstore::subscription::{Projection, StoredEvent};
+use eventstore::ProjectionError;
 use sqlx::PgConnection;
 use uuid::Uuid;
+use views::feed::{self, FeedEvent};
 
 use super::store::{message_body, queue_message};
 

@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::store::{CommandBus, CommandError};
-use crate::ProjectionError;
+use eventstore::store::{CommandBus, CommandError};
+use eventstore::ProjectionError;
 
 /// What one issue attempt did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
-use crate::ProjectionError;
+use eventstore::ProjectionError;
 
 /// One row of the status view.
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use crate::ProjectionError;
+use eventstore::ProjectionError;
 
 mod write;
 pub use write::append;

@@ -11,8 +11,8 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::batch::PerRow;
-use crate::subscription::{Projection, StoredEvent};
-use crate::ProjectionError;
+use eventstore::subscription::{Projection, StoredEvent};
+use eventstore::ProjectionError;
 
 /// Builds `registration_status`.
 pub struct StatusProjection;

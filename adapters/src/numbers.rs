@@ -5,7 +5,7 @@ use domain::registration::RegistrationNumbers;
 use domain::DomainError;
 use sqlx::PgPool;
 
-use crate::append::command_tx;
+use eventstore::append::command_tx;
 
 /// Allocates numbers with one atomic upsert; concurrent callers serialise on
 /// the counter row, so two approvals never get the same number.

@@ -10,8 +10,8 @@ use serde::Serialize;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use crate::subscription::{Projection, StoredEvent};
-use crate::ProjectionError;
+use eventstore::subscription::{Projection, StoredEvent};
+use eventstore::ProjectionError;
 
 /// Builds `change_request_status`.
 pub struct ChangeStatusProjection;

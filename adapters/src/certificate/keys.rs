@@ -5,7 +5,7 @@ use certificate::{Jwk, JwkSet, KeySet};
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Row};
 
-use crate::ProjectionError;
+use eventstore::ProjectionError;
 
 /// A published key and whether it still signs.
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgExecutor, PgPool};
 use uuid::Uuid;
 
-use crate::ProjectionError;
+use eventstore::ProjectionError;
 
 /// What was accessed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use domain::registry::{
 };
 
 use crate::vault::Vault;
-use crate::ProjectionError;
+use eventstore::ProjectionError;
 
 const HEADER: &str = "my_number,family_name,given_name,address,registered_domicile,domicile_status";
 

@@ -5,7 +5,7 @@ use domain::money::Fee;
 use domain::registration::number::{NumberFormat, NumberSeries};
 use sqlx::{PgPool, Row};
 
-use crate::ProjectionError;
+use eventstore::ProjectionError;
 
 /// Reads every qualification with its procedures.
 pub async fn load(pool: &PgPool) -> Result<Catalogue, ProjectionError> {

@@ -14,9 +14,9 @@ use domain::{CaseEvent, CaseKind, DomainError};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::store::{CommandBus, CommandError};
-use crate::subscription::{Projection, StoredEvent};
-use crate::ProjectionError;
+use eventstore::store::{CommandBus, CommandError};
+use eventstore::subscription::{Projection, StoredEvent};
+use eventstore::ProjectionError;
 
 /// Drives change requests to their effect on the registration.
 pub struct ChangeRequestProcess {

@@ -6,8 +6,8 @@ use domain::certificate::revokes_certificates;
 use domain::registration::RegistrationEvent;
 use sqlx::{PgConnection, PgPool};
 
-use crate::subscription::{Projection, StoredEvent};
-use crate::ProjectionError;
+use eventstore::subscription::{Projection, StoredEvent};
+use eventstore::ProjectionError;
 
 /// Builds `certificate_status` from registration events.
 pub struct CertificateStatusProjection;

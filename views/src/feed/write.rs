@@ -9,8 +9,8 @@ use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use super::{is_public, public_items, FeedEvent, FeedPosition, Known};
-use crate::subscription::StoredEvent;
-use crate::ProjectionError;
+use eventstore::subscription::StoredEvent;
+use eventstore::ProjectionError;
 
 /// Appends the feed items a batch of events yields, in the caller's
 /// transaction (the subscription's batch), and returns them in feed order.

@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 use crate::batch::PerRow;
 use crate::inquiry::{flag_update, FlagUpdate};
-use crate::subscription::{Projection, StoredEvent};
-use crate::ProjectionError;
 use domain::examination::INQUIRY_PENDING;
+use eventstore::subscription::{Projection, StoredEvent};
+use eventstore::ProjectionError;
 
 /// Builds `examiner_queue`.
 pub struct QueueProjection;

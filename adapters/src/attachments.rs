@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use crate::ProjectionError;
+use eventstore::ProjectionError;
 
 /// Stores and finds attachments.
 #[derive(Clone)]

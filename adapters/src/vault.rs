@@ -10,7 +10,7 @@ use sha2::Sha256;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use crate::ProjectionError;
+use eventstore::ProjectionError;
 
 type HmacSha256 = Hmac<Sha256>;
 

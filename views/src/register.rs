@@ -7,8 +7,8 @@ use serde::Serialize;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use crate::subscription::{Projection, StoredEvent};
-use crate::ProjectionError;
+use eventstore::subscription::{Projection, StoredEvent};
+use eventstore::ProjectionError;
 
 /// Builds `register`.
 pub struct RegisterProjection;

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use adapters::attachments::Attachments;
+use adapters::registry::SimulatedRegistry;
+use adapters::vault::Vault;
 use domain::catalogue::Catalogue;
-use projections::attachments::Attachments;
-use projections::registry::SimulatedRegistry;
-use projections::vault::Vault;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use workers::notification::{Mailer, NotificationJob, NotificationProducer, Templates};
@@ -32,8 +32,8 @@ pub async fn database(
     } else {
         (settings.database_url.clone(), None)
     };
-    let pool = projections::db::connect(&url, settings.db_max_connections).await?;
-    projections::db::migrate(&pool).await?;
+    let pool = eventstore::db::connect(&url, settings.db_max_connections).await?;
+    eventstore::db::migrate(&pool).await?;
     Ok((pool, embedded))
 }
 
