@@ -126,8 +126,13 @@ pub async fn stripe_webhook(
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| bad("the Stripe-Signature header is missing".into()))?;
-    workers::payment::webhook::verify_signature(&body, header, secret, Utc::now().timestamp())
-        .map_err(|e| bad(e.to_string()))?;
+    workers::payment::stripe_events::verify_signature(
+        &body,
+        header,
+        secret,
+        Utc::now().timestamp(),
+    )
+    .map_err(|e| bad(e.to_string()))?;
     let payload: serde_json::Value =
         serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest {
             code: "INVALID_STRIPE_EVENT",
@@ -139,7 +144,7 @@ pub async fn stripe_webhook(
             detail: "the body is not a Stripe event".into(),
         })?;
     let first =
-        workers::payment::webhook::receive(&state.pool, &head.id, &head.event_type, &payload)
+        workers::payment::stripe_events::receive(&state.pool, &head.id, &head.event_type, &payload)
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok().json(WebhookReceipt {

@@ -19,7 +19,7 @@ use workers::certificate::{CertificateHandler, CertificateJobs};
 use workers::inquiry::{InquiryHandler, InquiryJobs};
 use workers::payment::jobs::{CheckoutHandler, PaymentJobs, RefundHandler};
 use workers::payment::reconcile::{self, ReconcileHandler};
-use workers::payment::webhook::StripeEventHandler;
+use workers::payment::stripe_events::StripeEventHandler;
 use workers::process::ChangeRequestProcess;
 use workers::webhook::PublicFeed;
 use workers::{JobHandler, Worker, WorkerOptions};

@@ -121,47 +121,13 @@ impl Book {
 
     /// Records the recipient changes of an event of case `id`.
     pub(super) fn track(&mut self, id: Uuid, e: &CaseEvent) {
+        if let Some(ExaminationEvent::FeeAssessed { fee }) = e.examination() {
+            return self.change(id, |r| r.fee_total = fee.total());
+        }
+        // Each kind names who hears of its cases: a kind that does not is a
+        // compiler error here, not a case nobody is ever told about.
         match e {
-            CaseEvent::Registration(RegistrationEvent::ApplicationSubmitted {
-                qualification_code,
-                applicant,
-                owner,
-                ..
-            }) => {
-                let r = holder(qualification_code, applicant, owner.clone(), None);
-                self.start(id, CaseKind::Registration, r);
-            }
-            CaseEvent::Registration(RegistrationEvent::RegistrationImported {
-                qualification_code,
-                registration_number,
-                holder: h,
-                ..
-            }) => {
-                let number = Some(registration_number.clone());
-                let r = holder(qualification_code, h, None, number);
-                self.start(id, CaseKind::Registration, r);
-            }
-            CaseEvent::Registration(RegistrationEvent::HolderLinked { owner, .. }) => {
-                self.change(id, |r| r.owner = Some(owner.clone()))
-            }
-            CaseEvent::Registration(RegistrationEvent::Registered {
-                registration_number,
-                ..
-            }) => self.change(id, |r| {
-                r.registration_number = Some(registration_number.clone())
-            }),
-            CaseEvent::Registration(RegistrationEvent::RegisteredMattersChanged {
-                changes,
-                ..
-            }) => self.change(id, |r| {
-                // Only the named parts change.
-                if let Some(f) = &changes.family_name {
-                    r.family_name = f.clone();
-                }
-                if let Some(g) = &changes.given_name {
-                    r.given_name = g.clone();
-                }
-            }),
+            CaseEvent::Registration(e) => self.track_registration(id, e),
             CaseEvent::ChangeRequest(ChangeRequestEvent::ChangeRequested {
                 registration_id,
                 qualification_code,
@@ -172,11 +138,50 @@ impl Book {
                 let r = requested(qualification_code, details, holder);
                 self.start(id, CaseKind::ChangeRequest, r);
             }
-            e => {
-                if let Some(ExaminationEvent::FeeAssessed { fee }) = e.examination() {
-                    self.change(id, |r| r.fee_total = fee.total())
-                }
+            CaseEvent::ChangeRequest(_) => {}
+        }
+    }
+
+    fn track_registration(&mut self, id: Uuid, e: &RegistrationEvent) {
+        match e {
+            RegistrationEvent::ApplicationSubmitted {
+                qualification_code,
+                applicant,
+                owner,
+                ..
+            } => {
+                let r = holder(qualification_code, applicant, owner.clone(), None);
+                self.start(id, CaseKind::Registration, r);
             }
+            RegistrationEvent::RegistrationImported {
+                qualification_code,
+                registration_number,
+                holder: h,
+                ..
+            } => {
+                let number = Some(registration_number.clone());
+                let r = holder(qualification_code, h, None, number);
+                self.start(id, CaseKind::Registration, r);
+            }
+            RegistrationEvent::HolderLinked { owner, .. } => {
+                self.change(id, |r| r.owner = Some(owner.clone()))
+            }
+            RegistrationEvent::Registered {
+                registration_number,
+                ..
+            } => self.change(id, |r| {
+                r.registration_number = Some(registration_number.clone())
+            }),
+            RegistrationEvent::RegisteredMattersChanged { changes, .. } => self.change(id, |r| {
+                // Only the named parts change.
+                if let Some(f) = &changes.family_name {
+                    r.family_name = f.clone();
+                }
+                if let Some(g) = &changes.given_name {
+                    r.given_name = g.clone();
+                }
+            }),
+            _ => {}
         }
     }
 

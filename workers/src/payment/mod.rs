@@ -9,6 +9,6 @@ pub mod jobs;
 pub mod reconcile;
 pub mod sandbox;
 pub mod stripe;
-pub mod webhook;
+pub mod stripe_events;
 
 pub use gateway::{CheckoutRequest, GatewayError, OpenedCheckout, PaymentGateway, SessionState};

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use super::cases::Cases;
 use super::gateway::PaymentGateway;
-use super::webhook::{expire, settle};
+use super::stripe_events::{expire, settle};
 use crate::queue::{enqueue, Job, NewJob};
 use crate::worker::{JobError, JobHandler};
 

@@ -1,4 +1,4 @@
-//! Stripe's webhooks: the signature check (`Stripe-Signature: t=..,v1=..`,
+//! Stripe events: the signature check of Stripe's callbacks (`Stripe-Signature: t=..,v1=..`,
 //! HMAC-SHA256 over `t.body`, 300 s tolerance), the inbox every delivery is
 //! stored in before Stripe gets its 2xx, and the job that acts on it.
 
