@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cqrs_es::{Aggregate, DomainEvent};
-use sqlx::{PgConnection, Postgres, Row, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 use tokio::sync::Mutex;
 
 use crate::store::HistoryEntry;
@@ -51,12 +51,12 @@ pub(crate) async fn load<A: Aggregate>(
     conn: &mut PgConnection,
     id: &str,
 ) -> Result<Loaded<A>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "SELECT sequence, event_type, payload, recorded_at FROM events
          WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence",
+        A::TYPE,
+        id,
     )
-    .bind(A::TYPE)
-    .bind(id)
     .fetch_all(conn)
     .await?;
     let mut loaded = Loaded {
@@ -65,19 +65,16 @@ pub(crate) async fn load<A: Aggregate>(
         history: Vec::with_capacity(rows.len()),
     };
     for row in rows {
-        let sequence: i64 = row.try_get("sequence")?;
-        let event_type: String = row.try_get("event_type")?;
-        let payload: serde_json::Value = row.try_get("payload")?;
         loaded.history.push(HistoryEntry {
-            sequence,
-            change_request_id: request_id(&payload, &event_type),
-            event_type,
-            recorded_at: row.try_get("recorded_at")?,
+            sequence: row.sequence,
+            change_request_id: request_id(&row.payload, &row.event_type),
+            event_type: row.event_type,
+            recorded_at: row.recorded_at,
         });
         let event: A::Event =
-            serde_json::from_value(payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            serde_json::from_value(row.payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         loaded.aggregate.apply(event);
-        loaded.version = sequence as usize;
+        loaded.version = row.sequence as usize;
     }
     Ok(loaded)
 }
@@ -115,32 +112,34 @@ pub(crate) async fn append<A: Aggregate>(
         payloads.push(payload.to_string());
     }
     let metadata = serde_json::to_string(metadata).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let recorded: Vec<(i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+    // The payloads and the metadata go in as text and are cast there, so
+    // the stored JSON is the text serde_json wrote.
+    let recorded = sqlx::query!(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
                              payload, metadata)
-         SELECT $1, $2, e.sequence, e.event_type, e.event_version, e.payload::json, $7::json
+         SELECT $1, $2, e.sequence, e.event_type, e.event_version, e.payload::json, $7::text::json
          FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[])
               AS e(sequence, event_type, event_version, payload)
          ORDER BY e.sequence
          RETURNING sequence, recorded_at",
+        A::TYPE,
+        id,
+        &sequences,
+        &types,
+        &versions,
+        &payloads,
+        metadata,
     )
-    .bind(A::TYPE)
-    .bind(id)
-    .bind(&sequences)
-    .bind(&types)
-    .bind(&versions)
-    .bind(&payloads)
-    .bind(metadata)
     .fetch_all(conn)
     .await?;
     let mut history: Vec<HistoryEntry> = recorded
         .into_iter()
-        .map(|(sequence, recorded_at)| {
-            let i = (sequence as usize) - version - 1;
+        .map(|r| {
+            let i = (r.sequence as usize) - version - 1;
             HistoryEntry {
-                sequence,
+                sequence: r.sequence,
                 event_type: types[i].clone(),
-                recorded_at,
+                recorded_at: r.recorded_at,
                 change_request_id: request_ids[i].clone(),
             }
         })

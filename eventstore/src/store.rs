@@ -239,24 +239,16 @@ pub async fn history(
     aggregate_type: &str,
     aggregate_id: &str,
 ) -> Result<Vec<HistoryEntry>, crate::ProjectionError> {
-    use sqlx::Row;
-    let rows = sqlx::query(
-        "SELECT sequence, event_type, recorded_at,
-                payload::jsonb -> event_type ->> 'request_id' AS change_request_id
+    let rows = sqlx::query_as!(
+        HistoryEntry,
+        r#"SELECT sequence, event_type, recorded_at,
+                payload::jsonb -> event_type ->> 'request_id' AS "change_request_id?"
          FROM events
-         WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence",
+         WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence"#,
+        aggregate_type,
+        aggregate_id,
     )
-    .bind(aggregate_type)
-    .bind(aggregate_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| HistoryEntry {
-            sequence: r.get("sequence"),
-            event_type: r.get("event_type"),
-            recorded_at: r.get("recorded_at"),
-            change_request_id: r.get("change_request_id"),
-        })
-        .collect())
+    Ok(rows)
 }

@@ -186,10 +186,10 @@ impl Subscription {
 
     /// Makes sure the checkpoint row exists.
     pub async fn ensure_checkpoint(&self) -> Result<(), ProjectionError> {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO subscription_checkpoints (name) VALUES ($1) ON CONFLICT DO NOTHING",
+            self.name(),
         )
-        .bind(self.name())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -205,17 +205,17 @@ impl Subscription {
             return Ok(BatchOutcome::Applied(0));
         };
         self.projection.apply_batch(&mut tx, &events).await?;
-        sqlx::query(
+        sqlx::query!(
             "UPDATE subscription_checkpoints
              SET last_transaction_id = $2::text::xid8, last_global_position = $3,
                  events_processed = events_processed + $4, updated_at = now(),
                  last_error = NULL, failing_since = NULL
              WHERE name = $1",
+            self.name(),
+            &last.transaction_id,
+            last.global_position,
+            events.len() as i64,
         )
-        .bind(self.name())
-        .bind(&last.transaction_id)
-        .bind(last.global_position)
-        .bind(events.len() as i64)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -252,13 +252,13 @@ impl Subscription {
 
     /// Whether committed events lie beyond the checkpoint.
     async fn behind(&self) -> Result<bool, ProjectionError> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM events e, subscription_checkpoints c
+        Ok(sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM events e, subscription_checkpoints c
                             WHERE c.name = $1
                               AND (e.transaction_id, e.global_position)
-                                  > (c.last_transaction_id, c.last_global_position))",
+                                  > (c.last_transaction_id, c.last_global_position)) AS "behind!""#,
+            self.name(),
         )
-        .bind(self.name())
         .fetch_one(&self.pool)
         .await?)
     }
@@ -308,13 +308,13 @@ impl Subscription {
     }
 
     async fn record_failure(&self, error: &ProjectionError) {
-        let result = sqlx::query(
+        let result = sqlx::query!(
             "UPDATE subscription_checkpoints
              SET last_error = $2, failing_since = coalesce(failing_since, now())
              WHERE name = $1",
+            self.name(),
+            error.to_string(),
         )
-        .bind(self.name())
-        .bind(error.to_string())
         .execute(&self.pool)
         .await;
         if let Err(e) = result {
@@ -327,18 +327,20 @@ impl Subscription {
     pub async fn reset(&self) -> Result<(), ProjectionError> {
         self.ensure_checkpoint().await?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT 1 FROM subscription_checkpoints WHERE name = $1 FOR UPDATE")
-            .bind(self.name())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "SELECT name FROM subscription_checkpoints WHERE name = $1 FOR UPDATE",
+            self.name(),
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
         self.projection.reset(&mut tx).await?;
-        sqlx::query(
+        sqlx::query!(
             "UPDATE subscription_checkpoints
              SET last_transaction_id = '0', last_global_position = 0, events_processed = 0,
                  updated_at = now(), last_error = NULL, failing_since = NULL
              WHERE name = $1",
+            self.name(),
         )
-        .bind(self.name())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -355,11 +357,11 @@ pub async fn listen(pool: &PgPool) -> Result<watch::Receiver<u64>, ProjectionErr
 
 /// Names of subscriptions that have been failing for longer than `grace`.
 pub async fn stuck(pool: &PgPool, grace: Duration) -> Result<Vec<String>, ProjectionError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "SELECT name FROM subscription_checkpoints
          WHERE failing_since < now() - make_interval(secs => $1) ORDER BY name",
+        grace.as_secs_f64(),
     )
-    .bind(grace.as_secs_f64())
     .fetch_all(pool)
     .await?)
 }

@@ -73,10 +73,8 @@ pub async fn listen(pool: &PgPool) -> Result<watch::Receiver<u64>, ProjectionErr
 }
 
 async fn notify_others(pool: &PgPool) {
-    if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(EVENTS_CHANNEL)
-        .bind(tag())
-        .execute(pool)
+    if let Err(e) = sqlx::query!("SELECT pg_notify($1, $2)", EVENTS_CHANNEL, tag())
+        .fetch_one(pool)
         .await
     {
         tracing::debug!(error = %e, "cannot notify other processes; they poll");

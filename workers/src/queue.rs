@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 
 use crate::WorkerError;
 
@@ -43,16 +43,16 @@ impl NewJob {
 /// subscription's batch transaction, so a job exists iff its event committed.
 /// Returns false for a duplicate.
 pub async fn enqueue(conn: &mut PgConnection, job: NewJob) -> Result<bool, WorkerError> {
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO jobs (kind, dedupe_key, payload, run_at, max_attempts)
          VALUES ($1, $2, $3, coalesce($4, now()), $5)
          ON CONFLICT (kind, dedupe_key) DO NOTHING",
+        job.kind,
+        &job.dedupe_key,
+        &job.payload,
+        job.run_at,
+        job.max_attempts,
     )
-    .bind(job.kind)
-    .bind(&job.dedupe_key)
-    .bind(&job.payload)
-    .bind(job.run_at)
-    .bind(job.max_attempts)
     .execute(conn)
     .await?
     .rows_affected();
@@ -65,23 +65,26 @@ pub async fn enqueue_all(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<u64
     if jobs.is_empty() {
         return Ok(0);
     }
-    let inserted = sqlx::query(
+    let kinds: Vec<&str> = jobs.iter().map(|j| j.kind).collect();
+    let dedupe_keys: Vec<&str> = jobs.iter().map(|j| j.dedupe_key.as_str()).collect();
+    let payloads: Vec<&serde_json::Value> = jobs.iter().map(|j| &j.payload).collect();
+    let run_ats: Vec<Option<DateTime<Utc>>> = jobs.iter().map(|j| j.run_at).collect();
+    let max_attempts: Vec<i32> = jobs.iter().map(|j| j.max_attempts).collect();
+    // The `as` casts name the array types the macro cannot infer (borrowed
+    // elements, NULL run_at elements); the statement itself is checked.
+    let inserted = sqlx::query!(
         "INSERT INTO jobs (kind, dedupe_key, payload, run_at, max_attempts)
          SELECT j.kind, j.dedupe_key, j.payload, coalesce(j.run_at, now()), j.max_attempts
          FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::int[])
                   WITH ORDINALITY AS j(kind, dedupe_key, payload, run_at, max_attempts, ord)
          ORDER BY j.ord
          ON CONFLICT (kind, dedupe_key) DO NOTHING",
+        &kinds as &[&str],
+        &dedupe_keys as &[&str],
+        &payloads as &[&serde_json::Value],
+        &run_ats as &[Option<DateTime<Utc>>],
+        &max_attempts,
     )
-    .bind(jobs.iter().map(|j| j.kind).collect::<Vec<_>>())
-    .bind(
-        jobs.iter()
-            .map(|j| j.dedupe_key.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(jobs.iter().map(|j| &j.payload).collect::<Vec<_>>())
-    .bind(jobs.iter().map(|j| j.run_at).collect::<Vec<_>>())
-    .bind(jobs.iter().map(|j| j.max_attempts).collect::<Vec<_>>())
     .execute(conn)
     .await?
     .rows_affected();
@@ -100,8 +103,10 @@ pub struct Job {
     pub max_attempts: i32,
 }
 
-/// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a job is in its life: `jobs.state`, a text column (with a CHECK of
+/// the four names), read and written as this type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "lowercase", no_pg_array)]
 pub enum JobState {
     Queued,
     Running,
@@ -140,6 +145,7 @@ pub struct JobRecord {
     pub id: i64,
     pub kind: String,
     pub dedupe_key: String,
+    /// The state's name, as [`JobState::as_str`] gives it.
     pub state: String,
     pub attempts: i32,
     pub max_attempts: i32,
@@ -157,54 +163,43 @@ pub async fn list(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<JobRecord>, WorkerError> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as!(
+        JobRecord,
         "SELECT id, kind, dedupe_key, state, attempts, max_attempts, run_at, last_error,
                 created_at, updated_at
          FROM jobs
          WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR kind = $2)
            AND ($3::bigint IS NULL OR id < $3)
          ORDER BY id DESC LIMIT $4",
+        state as Option<JobState>,
+        kind,
+        before,
+        limit,
     )
-    .bind(state.map(JobState::as_str))
-    .bind(kind)
-    .bind(before)
-    .bind(limit)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| JobRecord {
-            id: r.get("id"),
-            kind: r.get("kind"),
-            dedupe_key: r.get("dedupe_key"),
-            state: r.get("state"),
-            attempts: r.get("attempts"),
-            max_attempts: r.get("max_attempts"),
-            run_at: r.get("run_at"),
-            last_error: r.get("last_error"),
-            created_at: r.get("created_at"),
-            updated_at: r.get("updated_at"),
-        })
-        .collect())
+    .await?)
 }
 
 /// Queues a dead (or succeeded) job again, with a fresh set of attempts.
 pub async fn retry(pool: &PgPool, id: i64) -> Result<JobRecord, WorkerError> {
-    let state: Option<String> = sqlx::query_scalar("SELECT state FROM jobs WHERE id = $1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    match state.as_deref() {
+    let state = sqlx::query_scalar!(
+        r#"SELECT state AS "state: JobState" FROM jobs WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    match state {
         None => return Err(WorkerError::NoSuchJob(id)),
-        Some("dead") | Some("succeeded") => {}
-        Some(other) => return Err(WorkerError::NotRetryable(id, other.to_owned())),
+        Some(JobState::Dead | JobState::Succeeded) => {}
+        Some(other) => return Err(WorkerError::NotRetryable(id, other.as_str().to_owned())),
     }
-    let updated = sqlx::query(
-        "UPDATE jobs SET state = 'queued', attempts = 0, run_at = now(), locked_until = NULL,
+    let updated = sqlx::query!(
+        "UPDATE jobs SET state = $2, attempts = 0, run_at = now(), locked_until = NULL,
                 locked_by = NULL, updated_at = now()
          WHERE id = $1 AND state IN ('dead', 'succeeded')",
+        id,
+        JobState::Queued as JobState,
     )
-    .bind(id)
     .execute(pool)
     .await?
     .rows_affected();
@@ -229,29 +224,20 @@ pub struct KindStats {
 
 /// The queue's figures per kind, for metrics.
 pub async fn stats(pool: &PgPool) -> Result<Vec<KindStats>, WorkerError> {
-    let rows = sqlx::query(
-        "SELECT kind,
-                count(*) FILTER (WHERE state = 'queued') AS queued,
-                count(*) FILTER (WHERE state = 'running') AS running,
-                count(*) FILTER (WHERE state = 'dead') AS dead,
-                count(*) FILTER (WHERE state = 'succeeded') AS succeeded,
+    Ok(sqlx::query_as!(
+        KindStats,
+        r#"SELECT kind,
+                count(*) FILTER (WHERE state = 'queued') AS "queued!",
+                count(*) FILTER (WHERE state = 'running') AS "running!",
+                count(*) FILTER (WHERE state = 'dead') AS "dead!",
+                count(*) FILTER (WHERE state = 'succeeded') AS "succeeded!",
                 coalesce(extract(epoch FROM now() - min(run_at)
-                         FILTER (WHERE state = 'queued' AND run_at <= now())), 0)::float8 AS age
-         FROM jobs GROUP BY kind ORDER BY kind",
+                         FILTER (WHERE state = 'queued' AND run_at <= now())), 0)::float8
+                    AS "oldest_queued_age_seconds!"
+         FROM jobs GROUP BY kind ORDER BY kind"#,
     )
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| KindStats {
-            kind: r.get("kind"),
-            queued: r.get("queued"),
-            running: r.get("running"),
-            dead: r.get("dead"),
-            succeeded: r.get("succeeded"),
-            oldest_queued_age_seconds: r.get("age"),
-        })
-        .collect())
+    .await?)
 }
 
 /// Claims up to `how_many` due jobs of these kinds, oldest first, then jobs
@@ -265,27 +251,20 @@ pub(crate) async fn claim(
     lease_seconds: f64,
     how_many: usize,
 ) -> Result<Vec<Job>, WorkerError> {
-    let rows = sqlx::query(
-        "SELECT id, kind, dedupe_key, payload, attempts, max_attempts
-         FROM claim_jobs($1, $2, $3, $4)",
+    // A function's columns are nullable as far as the macro knows; its
+    // table's are not.
+    Ok(sqlx::query_as!(
+        Job,
+        r#"SELECT id AS "id!", kind AS "kind!", dedupe_key AS "dedupe_key!",
+                payload AS "payload!", attempts AS "attempts!", max_attempts AS "max_attempts!"
+         FROM claim_jobs($1, $2, $3, $4)"#,
+        kinds,
+        worker_id,
+        lease_seconds,
+        how_many as i32,
     )
-    .bind(kinds)
-    .bind(worker_id)
-    .bind(lease_seconds)
-    .bind(how_many as i32)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Job {
-            id: r.get("id"),
-            kind: r.get("kind"),
-            dedupe_key: r.get("dedupe_key"),
-            payload: r.get("payload"),
-            attempts: r.get("attempts"),
-            max_attempts: r.get("max_attempts"),
-        })
-        .collect())
+    .await?)
 }
 
 /// Extends the lease of a job this worker still holds.
@@ -295,13 +274,13 @@ pub(crate) async fn extend(
     worker_id: &str,
     lease_seconds: f64,
 ) -> Result<(), WorkerError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
          WHERE id = $1 AND locked_by = $2 AND state = 'running'",
+        id,
+        worker_id,
+        lease_seconds,
     )
-    .bind(id)
-    .bind(worker_id)
-    .bind(lease_seconds)
     .execute(pool)
     .await?;
     Ok(())
@@ -322,20 +301,20 @@ pub(crate) async fn finish(
     finish: Finish,
 ) -> Result<(), WorkerError> {
     let (state, run_at, error) = match finish {
-        Finish::Succeeded => ("succeeded", None, None),
-        Finish::RetryAt(at, e) => ("queued", Some(at), Some(e)),
-        Finish::Dead(e) => ("dead", None, Some(e)),
+        Finish::Succeeded => (JobState::Succeeded, None, None),
+        Finish::RetryAt(at, e) => (JobState::Queued, Some(at), Some(e)),
+        Finish::Dead(e) => (JobState::Dead, None, Some(e)),
     };
-    sqlx::query(
+    sqlx::query!(
         "UPDATE jobs SET state = $3, run_at = coalesce($4, run_at), last_error = $5,
                 locked_until = NULL, locked_by = NULL, updated_at = now()
          WHERE id = $1 AND locked_by = $2",
+        id,
+        worker_id,
+        state as JobState,
+        run_at,
+        error,
     )
-    .bind(id)
-    .bind(worker_id)
-    .bind(state)
-    .bind(run_at)
-    .bind(error)
     .execute(pool)
     .await?;
     Ok(())

@@ -1,7 +1,7 @@
 //! The batch read: the checkpoint locked and the events after it, below the
 //! guard of running transactions (see the parent module), in one statement.
 
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
 use super::StoredEvent;
 use crate::ProjectionError;
@@ -22,8 +22,10 @@ pub(super) async fn read_batch(
     name: &str,
     limit: i64,
 ) -> Result<Option<Vec<StoredEvent>>, ProjectionError> {
-    let rows = sqlx::query(
-        "WITH c AS (SELECT last_transaction_id, last_global_position FROM subscription_checkpoints
+    // The event's columns come from the LEFT JOIN: NULL on the row that only
+    // says the checkpoint was locked (no event after it).
+    let rows = sqlx::query!(
+        r#"WITH c AS (SELECT last_transaction_id, last_global_position FROM subscription_checkpoints
                     WHERE name = $1 FOR UPDATE SKIP LOCKED),
               s AS (SELECT pg_current_snapshot() AS snap,
                            set_config('application_name', $3, true) AS marked,
@@ -36,18 +38,21 @@ pub(super) async fn read_batch(
                              (SELECT backend_xid::text::bigint FROM pg_stat_activity
                               WHERE application_name = $3 AND backend_xid IS NOT NULL)),
                       (SELECT pg_snapshot_xmax(snap) FROM s WHERE marked IS NOT NULL)) AS guard)
-         SELECT true AS locked, e.global_position, e.transaction_id::text AS txid, e.aggregate_type,
-                e.aggregate_id, e.sequence, e.event_type, e.payload::text AS payload, e.recorded_at
+         SELECT true AS "locked!", e.global_position AS "global_position?",
+                e.transaction_id::text AS "txid?", e.aggregate_type AS "aggregate_type?",
+                e.aggregate_id AS "aggregate_id?", e.sequence AS "sequence?",
+                e.event_type AS "event_type?", e.payload::text AS "payload?",
+                e.recorded_at AS "recorded_at?"
          FROM c CROSS JOIN g LEFT JOIN LATERAL (
              SELECT * FROM events
              WHERE (transaction_id, global_position) > (c.last_transaction_id, c.last_global_position)
                AND transaction_id < g.guard
              ORDER BY transaction_id, global_position
-             LIMIT $2) e ON true",
+             LIMIT $2) e ON true"#,
+        name,
+        limit,
+        BATCH_APPLICATION_NAME,
     )
-    .bind(name)
-    .bind(limit)
-    .bind(BATCH_APPLICATION_NAME)
     .fetch_all(&mut *conn)
     .await?;
     if rows.is_empty() {
@@ -55,16 +60,17 @@ pub(super) async fn read_batch(
     }
     let mut events: Vec<StoredEvent> = rows
         .into_iter()
-        .filter(|r| r.get::<Option<i64>, _>("global_position").is_some())
-        .map(|r| StoredEvent {
-            global_position: r.get("global_position"),
-            transaction_id: r.get("txid"),
-            aggregate_type: r.get("aggregate_type"),
-            aggregate_id: r.get("aggregate_id"),
-            sequence: r.get("sequence"),
-            event_type: r.get("event_type"),
-            payload: r.get("payload"),
-            recorded_at: r.get("recorded_at"),
+        .filter_map(|r| {
+            Some(StoredEvent {
+                global_position: r.global_position?,
+                transaction_id: r.txid?,
+                aggregate_type: r.aggregate_type?,
+                aggregate_id: r.aggregate_id?,
+                sequence: r.sequence?,
+                event_type: r.event_type?,
+                payload: r.payload?,
+                recorded_at: r.recorded_at?,
+            })
         })
         .collect();
     // Sorted here rather than by a second sort of the (wide) rows in the
