@@ -3,6 +3,7 @@
 //! trigger refuses UPDATE, DELETE and TRUNCATE).
 
 use chrono::{DateTime, Utc};
+use domain::CaseKind;
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgExecutor, PgPool};
 use uuid::Uuid;
@@ -21,6 +22,14 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    /// Reading a case of this kind.
+    pub fn read(kind: CaseKind) -> Self {
+        match kind {
+            CaseKind::Registration => AuditAction::ReadRegistration,
+            CaseKind::ChangeRequest => AuditAction::ReadChangeRequest,
+        }
+    }
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::Utc;
 use domain::examination::{CaseStatus, REASON_CODES};
-use domain::{CaseKind, Role};
+use domain::Role;
 use uuid::Uuid;
 
 use super::case_view::{case_type_of, load, CaseView};
@@ -177,10 +177,7 @@ pub async fn show(
         domain::Actor::new(session.sub.clone(), session.role),
         crate::auth::Grant::default(),
     );
-    let action = match case_type {
-        CaseKind::Registration => adapters::audit::AuditAction::ReadRegistration,
-        CaseKind::ChangeRequest => adapters::audit::AuditAction::ReadChangeRequest,
-    };
+    let action = adapters::audit::AuditAction::read(case_type);
     crate::audit::record_read(&state, &req, &reader, action, id).await?;
     let notice = req
         .query_string()

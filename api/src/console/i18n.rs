@@ -3,6 +3,7 @@
 //! browser's Accept-Language.
 
 use actix_web::HttpRequest;
+use domain::CaseKind;
 
 use super::session::cookie;
 
@@ -137,8 +138,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("first_page", "最初のページ", "First page"),
     ("no_cases", "該当する案件はありません。", "No cases match."),
     ("unassigned", "未割当", "Unassigned"),
-    ("REGISTRATION", "登録申請", "Registration"),
-    ("CHANGE_REQUEST", "変更届", "Change request"),
+    (CaseKind::Registration.wire(), "登録申請", "Registration"),
+    (CaseKind::ChangeRequest.wire(), "変更届", "Change request"),
     ("SUBMITTED", "受付", "Submitted"),
     ("AWAITING_PAYMENT", "手数料待ち", "Awaiting payment"),
     ("UNDER_EXAMINATION", "審査中", "Under examination"),
