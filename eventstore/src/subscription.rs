@@ -67,6 +67,8 @@ impl StoredEvent {
 }
 
 /// A reader of the stream: writes its rows inside the batch's transaction.
+/// Implement [`Projection::apply`], or [`Projection::apply_batch`] for a
+/// reader that writes a batch set-based (each defaults to the other).
 #[async_trait]
 pub trait Projection: Send + Sync {
     /// The checkpoint name; also what `rebuild-projection` takes.
@@ -78,7 +80,9 @@ pub trait Projection: Send + Sync {
         &self,
         conn: &mut PgConnection,
         event: &StoredEvent,
-    ) -> Result<(), ProjectionError>;
+    ) -> Result<(), ProjectionError> {
+        self.apply_batch(conn, std::slice::from_ref(event)).await
+    }
     /// Applies a batch, oldest event first. A projection may write the whole
     /// batch with fewer statements, as long as the rows come out as applying
     /// each event in turn would leave them: under load every round trip

@@ -69,13 +69,6 @@ impl Projection for QueueProjection {
         "examiner_queue"
     }
 
-    async fn apply(
-        &self,
-        conn: &mut PgConnection,
-        event: &StoredEvent,
-    ) -> Result<(), ProjectionError> {
-        self.apply_batch(conn, std::slice::from_ref(event)).await
-    }
 
     /// The batch's new cases in one statement, each with the batch's later
     /// changes to it already applied (a submit's fee is assessed in the same

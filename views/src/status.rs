@@ -23,13 +23,6 @@ impl Projection for StatusProjection {
         "registration_status"
     }
 
-    async fn apply(
-        &self,
-        conn: &mut PgConnection,
-        event: &StoredEvent,
-    ) -> Result<(), ProjectionError> {
-        self.apply_batch(conn, std::slice::from_ref(event)).await
-    }
 
     /// The batch's new rows are inserted with one statement, each with the
     /// batch's later changes to it already applied (an application's first

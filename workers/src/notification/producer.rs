@@ -118,13 +118,6 @@ impl Projection for NotificationProducer {
         "notifications"
     }
 
-    async fn apply(
-        &self,
-        conn: &mut PgConnection,
-        event: &StoredEvent,
-    ) -> Result<(), ProjectionError> {
-        self.apply_batch(conn, std::slice::from_ref(event)).await
-    }
 
     /// The batch's recipients are read with one statement and followed in
     /// order, event by event, in memory (a notice reads what the events

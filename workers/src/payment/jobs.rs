@@ -108,13 +108,6 @@ impl Projection for PaymentJobs {
         "payment_jobs"
     }
 
-    async fn apply(
-        &self,
-        conn: &mut PgConnection,
-        event: &StoredEvent,
-    ) -> Result<(), ProjectionError> {
-        self.apply_batch(conn, std::slice::from_ref(event)).await
-    }
 
     /// The jobs of the whole batch go in with one statement at its end:
     /// nothing in the batch reads them.

@@ -90,13 +90,6 @@ impl Projection for PublicFeed {
         "public_feed"
     }
 
-    async fn apply(
-        &self,
-        conn: &mut PgConnection,
-        event: &StoredEvent,
-    ) -> Result<(), ProjectionError> {
-        self.apply_batch(conn, std::slice::from_ref(event)).await
-    }
 
     async fn apply_batch(
         &self,
