@@ -69,7 +69,6 @@ impl Projection for QueueProjection {
         "examiner_queue"
     }
 
-
     /// The batch's new cases in one statement, each with the batch's later
     /// changes to it already applied (a submit's fee is assessed in the same
     /// transaction: written once, not inserted and then updated); then the

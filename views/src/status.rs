@@ -23,7 +23,6 @@ impl Projection for StatusProjection {
         "registration_status"
     }
 
-
     /// The batch's new rows are inserted with one statement, each with the
     /// batch's later changes to it already applied (an application's first
     /// event opens its row, so nothing earlier in the batch touches it; a

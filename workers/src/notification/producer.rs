@@ -118,7 +118,6 @@ impl Projection for NotificationProducer {
         "notifications"
     }
 
-
     /// The batch's recipients are read with one statement and followed in
     /// order, event by event, in memory (a notice reads what the events
     /// before it recorded); the recipients, notices and mail jobs are then

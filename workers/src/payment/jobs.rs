@@ -108,7 +108,6 @@ impl Projection for PaymentJobs {
         "payment_jobs"
     }
 
-
     /// The jobs of the whole batch go in with one statement at its end:
     /// nothing in the batch reads them.
     async fn apply_batch(

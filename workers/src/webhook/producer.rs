@@ -90,7 +90,6 @@ impl Projection for PublicFeed {
         "public_feed"
     }
 
-
     async fn apply_batch(
         &self,
         conn: &mut PgConnection,
