@@ -9,6 +9,7 @@ use domain::CaseKind;
 use eventstore::cases::CaseError;
 pub use eventstore::cases::Cases;
 use eventstore::store::CommandError;
+use serde::{Deserialize, Serialize};
 
 use crate::worker::JobError;
 
@@ -21,6 +22,34 @@ impl From<CaseError> for JobError {
         }
     }
 }
+
+/// The case a job is about; the payload of the register inquiry and the
+/// payment jobs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRef {
+    #[serde(with = "domain::case::by_key")]
+    pub case_type: CaseKind,
+    pub case_id: String,
+}
+
+/// Declares a job kind whose arguments are a [`CaseRef`] (stored as the
+/// bare case reference) with its name and attempt limit.
+macro_rules! case_job {
+    ($(#[$doc:meta])* $name:ident = $kind:literal, max_attempts $attempts:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name {
+            pub case: $crate::cases::CaseRef,
+        }
+
+        impl $crate::job_kind::JobArgs for $name {
+            const KIND: &'static str = $kind;
+            const MAX_ATTEMPTS: i32 = $attempts;
+        }
+    };
+}
+pub(crate) use case_job;
 
 /// What a job does with a case.
 #[async_trait]

@@ -17,22 +17,16 @@ use domain::registry::{RegistryInquiry, Statement};
 use domain::CaseKind;
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sqlx::PgConnection;
 
-use crate::cases::Cases;
-use crate::queue::{enqueue, Job, NewJob};
-use crate::worker::{JobError, JobHandler};
+use crate::cases::{case_job, CaseRef, Cases};
+use crate::job_kind::{JobArgs, Work};
+use crate::queue::{enqueue, Job};
+use crate::worker::JobError;
 
-/// The job kind.
-pub const KIND: &str = "registry.inquiry";
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Payload {
-    #[serde(with = "domain::case::by_key")]
-    case_type: CaseKind,
-    case_id: String,
+case_job! {
+    /// Asks the registers about a case.
+    Inquire = "registry.inquiry", max_attempts 20
 }
 
 /// Enqueues an inquiry for every case that enters examination.
@@ -53,15 +47,14 @@ impl Projection for InquiryJobs {
             return Ok(());
         };
         if e.examination().is_some_and(|x| x.starts_examination()) {
-            let case_type = e.kind();
-            let payload = json!(Payload {
-                case_type,
-                case_id: event.aggregate_id.clone(),
-            });
+            let args = Inquire {
+                case: CaseRef {
+                    case_type: e.kind(),
+                    case_id: event.aggregate_id.clone(),
+                },
+            };
             let key = format!("{}:{}", event.aggregate_id, event.sequence);
-            let mut job = NewJob::new(KIND, key, payload);
-            job.max_attempts = 20;
-            enqueue(conn, job).await?;
+            enqueue(conn, args.job(key)?).await?;
         }
         Ok(())
     }
@@ -157,16 +150,13 @@ impl InquiryHandler {
 }
 
 #[async_trait]
-impl JobHandler for InquiryHandler {
-    fn kind(&self) -> &'static str {
-        KIND
-    }
+impl Work for InquiryHandler {
+    type Args = Inquire;
 
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
-        let payload: Payload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
-        let id = payload.case_id.as_str();
-        let asked = match payload.case_type {
+    async fn work(&self, args: Inquire, _job: &Job) -> Result<(), JobError> {
+        let CaseRef { case_type, case_id } = args.case;
+        let id = case_id.as_str();
+        let asked = match case_type {
             CaseKind::Registration => self.statement(id).await?,
             CaseKind::ChangeRequest => self.request_statement(id).await?,
         };
@@ -183,7 +173,7 @@ impl JobHandler for InquiryHandler {
             at: Utc::now(),
         };
         self.cases
-            .execute(payload.case_type, id, command, None, Default::default())
+            .execute(case_type, id, command, None, Default::default())
             .await
             .map_err(JobError::retry)?;
         Ok(())

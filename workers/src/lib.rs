@@ -7,6 +7,7 @@ pub mod cases;
 pub mod certificate;
 pub mod error;
 pub mod inquiry;
+pub mod job_kind;
 pub mod notification;
 pub mod payment;
 pub mod process;
@@ -15,5 +16,6 @@ pub mod webhook;
 pub mod worker;
 
 pub use error::WorkerError;
+pub use job_kind::{JobArgs, Work};
 pub use queue::{enqueue, Job, JobState, NewJob};
 pub use worker::{JobError, JobHandler, Worker, WorkerOptions};

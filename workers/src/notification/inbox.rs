@@ -7,9 +7,9 @@ use eventstore::ProjectionError;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use super::job::{MailPayload, JOB_KIND};
-use super::producer::MAIL_ATTEMPTS;
-use crate::queue::{enqueue_all, NewJob};
+use super::job::MailNotice;
+use crate::job_kind::JobArgs;
+use crate::queue::enqueue_all;
 
 /// A rendered notice waiting for the end of its batch (the producer's).
 pub(super) struct NewNotice {
@@ -68,20 +68,14 @@ pub(super) async fn write(
     let mut jobs = Vec::with_capacity(notices.len());
     for n in notices {
         let Some(to) = n.email else { continue };
-        let payload = MailPayload {
+        let mail = MailNotice {
             message_id: n.message_id.clone(),
             to,
             language: n.language.to_owned(),
             subject: n.subject,
             body: n.body,
         };
-        jobs.push(NewJob {
-            kind: JOB_KIND,
-            dedupe_key: n.message_id,
-            payload: serde_json::to_value(&payload)?,
-            run_at: None,
-            max_attempts: MAIL_ATTEMPTS,
-        });
+        jobs.push(mail.job(n.message_id)?);
     }
     enqueue_all(conn, &jobs).await?;
     Ok(())

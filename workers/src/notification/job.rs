@@ -9,23 +9,29 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use super::mailer::{Mail, MailError, Mailer};
+use crate::job_kind::{JobArgs, Work};
 use crate::queue::Job;
-use crate::worker::{JobError, JobHandler};
-
-/// The job kind of a notification mail.
-pub const JOB_KIND: &str = "notification.mail";
+use crate::worker::JobError;
 
 /// A refused message (5xx) is tried this many times in all, then it is dead.
 pub const REFUSED_ATTEMPTS: i32 = 3;
 
-/// What the job carries: the notice as rendered for the inbox.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MailPayload {
+/// Mails one notice as rendered for the inbox: `notification.mail`, keyed
+/// by its Message-ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailNotice {
     pub message_id: String,
     pub to: String,
     pub language: String,
     pub subject: String,
     pub body: String,
+}
+
+impl JobArgs for MailNotice {
+    const KIND: &'static str = "notification.mail";
+    /// With the doubling backoff (capped at an hour) a relay may be down for
+    /// about five hours. A refusal (5xx) gives up after [`REFUSED_ATTEMPTS`].
+    const MAX_ATTEMPTS: i32 = 16;
 }
 
 /// Runs `notification.mail` jobs.
@@ -49,14 +55,10 @@ impl NotificationJob {
 }
 
 #[async_trait]
-impl JobHandler for NotificationJob {
-    fn kind(&self) -> &'static str {
-        JOB_KIND
-    }
+impl Work for NotificationJob {
+    type Args = MailNotice;
 
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
-        let p: MailPayload = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobError::Permanent(format!("payload: {e}")))?;
+    async fn work(&self, p: MailNotice, job: &Job) -> Result<(), JobError> {
         let sent: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM notification_deliveries WHERE message_id = $1)",
         )

@@ -19,7 +19,7 @@ pub mod producer;
 mod recipient;
 pub mod templates;
 
-pub use job::{NotificationJob, JOB_KIND};
+pub use job::{MailNotice, NotificationJob};
 pub use mailer::{MailError, Mailer};
 pub use producer::NotificationProducer;
 pub use templates::{Rendered, TemplateError, Templates};

@@ -17,11 +17,6 @@ use super::inbox::{write, NewNotice};
 use super::recipient::{filed_against, Book};
 use super::Templates;
 
-/// Attempts of a mail job before it is dead: with the doubling backoff
-/// (capped at an hour) a relay may be down for about five hours. A refusal
-/// (5xx) gives up after [`super::job::REFUSED_ATTEMPTS`].
-pub const MAIL_ATTEMPTS: i32 = 16;
-
 /// Turns events into notices.
 pub struct NotificationProducer {
     pub(super) templates: Arc<Templates>,

@@ -9,29 +9,25 @@ use async_trait::async_trait;
 use chrono::Utc;
 use domain::examination::{ExaminationCommand, ExaminationEvent};
 use domain::payment::{Checkout, PaymentCommand, PaymentEvent};
-use domain::CaseKind;
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
 use sqlx::PgConnection;
 
 use super::gateway::{CheckoutRequest, GatewayError, PaymentGateway};
-use crate::cases::{CaseJobs, Cases};
+pub use crate::cases::CaseRef;
+use crate::cases::{case_job, CaseJobs, Cases};
+use crate::job_kind::{JobArgs, Work};
 use crate::queue::{enqueue_all, Job, NewJob};
-use crate::worker::{JobError, JobHandler};
+use crate::worker::JobError;
 
-/// Opens a checkout for an unpaid fee.
-pub const CHECKOUT: &str = "payment.checkout";
-/// Refunds a fee.
-pub const REFUND: &str = "payment.refund";
+case_job! {
+    /// Opens a checkout for an unpaid fee.
+    OpenCheckout = "payment.checkout", max_attempts 10
+}
 
-/// The case a payment job is about.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct CaseRef {
-    #[serde(with = "domain::case::by_key")]
-    pub case_type: CaseKind,
-    pub case_id: String,
+case_job! {
+    /// Refunds a fee.
+    Refund = "payment.refund", max_attempts 20
 }
 
 impl From<GatewayError> for JobError {
@@ -60,18 +56,18 @@ async fn apply_one(
         return Ok(());
     };
     let case_type = decoded.kind();
-    let case = json!(CaseRef {
+    let case = CaseRef {
         case_type,
         case_id: event.aggregate_id.clone(),
-    });
+    };
     let key = format!("{}:{}", event.aggregate_id, event.sequence);
     match e {
         ExaminationEvent::FeeAssessed { fee } if !fee.is_free() => {
-            jobs.push(NewJob::new(CHECKOUT, key, case));
+            jobs.push(OpenCheckout { case }.job(key)?);
         }
         ExaminationEvent::Payment(PaymentEvent::CheckoutExpired { .. }) => {
             forget_checkout(conn, &event.aggregate_id).await?;
-            jobs.push(NewJob::new(CHECKOUT, key, case));
+            jobs.push(OpenCheckout { case }.job(key)?);
         }
         ExaminationEvent::Payment(PaymentEvent::CheckoutOpened { checkout, at }) => {
             sqlx::query(
@@ -88,9 +84,7 @@ async fn apply_one(
             .await?;
         }
         ExaminationEvent::Payment(PaymentEvent::RefundRequested { .. }) => {
-            let mut job = NewJob::new(REFUND, key, case);
-            job.max_attempts = 20;
-            jobs.push(job);
+            jobs.push(Refund { case }.job(key)?);
         }
         ExaminationEvent::PaymentSettled { .. }
         | ExaminationEvent::ApplicationWithdrawn { .. }
@@ -145,14 +139,10 @@ pub struct CheckoutHandler {
 }
 
 #[async_trait]
-impl JobHandler for CheckoutHandler {
-    fn kind(&self) -> &'static str {
-        CHECKOUT
-    }
+impl Work for CheckoutHandler {
+    type Args = OpenCheckout;
 
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
-        let case: CaseRef = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    async fn work(&self, OpenCheckout { case }: OpenCheckout, _job: &Job) -> Result<(), JobError> {
         let Some(exam) = self
             .cases
             .examination_of(case.case_type, &case.case_id)
@@ -196,14 +186,10 @@ pub struct RefundHandler {
 }
 
 #[async_trait]
-impl JobHandler for RefundHandler {
-    fn kind(&self) -> &'static str {
-        REFUND
-    }
+impl Work for RefundHandler {
+    type Args = Refund;
 
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
-        let case: CaseRef = serde_json::from_value(job.payload.clone())
-            .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    async fn work(&self, Refund { case }: Refund, _job: &Job) -> Result<(), JobError> {
         let Some(exam) = self
             .cases
             .examination_of(case.case_type, &case.case_id)

@@ -8,18 +8,26 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use tokio::sync::watch;
 
 use super::cases::Cases;
 use super::gateway::PaymentGateway;
 use super::stripe_events::{expire, settle};
-use crate::queue::{enqueue, Job, NewJob};
-use crate::worker::{JobError, JobHandler};
+use crate::job_kind::{JobArgs, Work};
+use crate::queue::{enqueue, Job};
+use crate::worker::JobError;
 
-/// The periodic reconciliation job.
-pub const RECONCILE: &str = "stripe.reconcile";
+/// The periodic reconciliation job, `stripe.reconcile`, one per time slot.
+/// A struct with braces, not a unit struct, so the payload stays `{}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reconcile {}
+
+impl JobArgs for Reconcile {
+    const KIND: &'static str = "stripe.reconcile";
+    const MAX_ATTEMPTS: i32 = 3;
+}
 
 /// Asks Stripe about sessions open longer than `after`.
 pub struct ReconcileHandler {
@@ -30,12 +38,10 @@ pub struct ReconcileHandler {
 }
 
 #[async_trait]
-impl JobHandler for ReconcileHandler {
-    fn kind(&self) -> &'static str {
-        RECONCILE
-    }
+impl Work for ReconcileHandler {
+    type Args = Reconcile;
 
-    async fn run(&self, _job: &Job) -> Result<(), JobError> {
+    async fn work(&self, _args: Reconcile, _job: &Job) -> Result<(), JobError> {
         let stale: Vec<String> = sqlx::query_scalar(
             "SELECT session_id FROM open_checkouts
              WHERE opened_at < now() - make_interval(secs => $1) ORDER BY opened_at LIMIT 500",
@@ -73,9 +79,7 @@ pub async fn schedule(pool: PgPool, every: Duration, mut shutdown: watch::Receiv
         let slot = Utc::now().timestamp() / every.as_secs() as i64;
         let result = async {
             let mut conn = pool.acquire().await?;
-            let mut job = NewJob::new(RECONCILE, slot.to_string(), json!({}));
-            job.max_attempts = 3;
-            enqueue(&mut conn, job).await
+            enqueue(&mut conn, Reconcile {}.job(slot.to_string())?).await
         }
         .await;
         if let Err(e) = result {

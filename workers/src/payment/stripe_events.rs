@@ -7,20 +7,27 @@ use chrono::Utc;
 use domain::examination::{CaseStatus, ExaminationCommand};
 use domain::payment::PaymentCommand;
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use sqlx::PgPool;
 
 use super::gateway::SessionState;
 use crate::cases::{CaseJobs, Cases};
-use crate::queue::{enqueue, Job, NewJob};
-use crate::worker::{JobError, JobHandler};
+use crate::job_kind::{JobArgs, Work};
+use crate::queue::{enqueue, Job};
+use crate::worker::JobError;
 use crate::WorkerError;
 use domain::CaseKind;
 
-/// Acts on one stored Stripe event.
-pub const STRIPE_EVENT: &str = "stripe.event";
+/// Acts on one stored Stripe event: `stripe.event`, keyed by the event id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActOnStripeEvent {
+    pub event_id: String,
+}
+
+impl JobArgs for ActOnStripeEvent {
+    const KIND: &'static str = "stripe.event";
+}
 /// Seconds a signature's timestamp may be away from now.
 pub const TOLERANCE_SECONDS: i64 = 300;
 
@@ -93,8 +100,10 @@ pub async fn receive(
     .rows_affected()
         == 1;
     if inserted {
-        let job = NewJob::new(STRIPE_EVENT, event_id, json!({ "event_id": event_id }));
-        enqueue(&mut tx, job).await?;
+        let args = ActOnStripeEvent {
+            event_id: event_id.to_owned(),
+        };
+        enqueue(&mut tx, args.job(event_id)?).await?;
     }
     tx.commit().await?;
     Ok(inserted)
@@ -220,15 +229,13 @@ pub struct StripeEventHandler {
 }
 
 #[async_trait]
-impl JobHandler for StripeEventHandler {
-    fn kind(&self) -> &'static str {
-        STRIPE_EVENT
-    }
+impl Work for StripeEventHandler {
+    type Args = ActOnStripeEvent;
 
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
+    async fn work(&self, args: ActOnStripeEvent, _job: &Job) -> Result<(), JobError> {
         let payload: serde_json::Value =
             sqlx::query_scalar("SELECT payload FROM stripe_inbox WHERE event_id = $1")
-                .bind(&job.dedupe_key)
+                .bind(&args.event_id)
                 .fetch_one(&self.pool)
                 .await
                 .map_err(JobError::retry)?;

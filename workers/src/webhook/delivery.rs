@@ -11,14 +11,29 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::Utc;
 use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
-use super::store::{ensure_head_job, lock, DELIVERY};
+use super::store::{ensure_head_job, lock};
 use super::target::TargetPolicy;
+use crate::job_kind::{JobArgs, Work};
 use crate::queue::Job;
-use crate::worker::{JobError, JobHandler};
+use crate::worker::JobError;
+
+/// Sends one message, the head of its subscription's queue:
+/// `webhook.delivery`, keyed by the message id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliverWebhook {
+    pub delivery_id: Uuid,
+}
+
+impl JobArgs for DeliverWebhook {
+    const KIND: &'static str = "webhook.delivery";
+    /// Retried until delivered or the subscription is disabled for failing.
+    const MAX_ATTEMPTS: i32 = 10_000;
+}
 
 /// How long one attempt may take, connection included.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -195,18 +210,11 @@ fn describe(e: reqwest::Error) -> String {
 }
 
 #[async_trait]
-impl JobHandler for DeliveryHandler {
-    fn kind(&self) -> &'static str {
-        DELIVERY
-    }
+impl Work for DeliveryHandler {
+    type Args = DeliverWebhook;
 
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
-        let id: Uuid = job
-            .payload
-            .get("delivery_id")
-            .and_then(|v| v.as_str())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| JobError::Permanent("bad payload".into()))?;
+    async fn work(&self, args: DeliverWebhook, _job: &Job) -> Result<(), JobError> {
+        let id = args.delivery_id;
         let row = sqlx::query(
             "SELECT d.subscription_id, d.body, d.delivered_at IS NOT NULL AS delivered,
                     s.url, s.secret, s.disabled_at IS NOT NULL AS disabled,

@@ -15,11 +15,10 @@ use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use crate::queue::{enqueue, NewJob};
+use super::delivery::DeliverWebhook;
+use crate::job_kind::JobArgs;
+use crate::queue::enqueue;
 use crate::WorkerError;
-
-/// The job kind that sends one message.
-pub const DELIVERY: &str = "webhook.delivery";
 
 /// A ministry's webhook subscription (the secret is not kept in this view).
 #[derive(Debug, Clone)]
@@ -253,9 +252,7 @@ pub(crate) async fn ensure_head_job(
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(head) = head {
-        let mut job = NewJob::new(DELIVERY, head.to_string(), json!({"delivery_id": head}));
-        // Retried until delivered or the subscription is disabled for failing.
-        job.max_attempts = 10_000;
+        let job = DeliverWebhook { delivery_id: head }.job(head.to_string())?;
         enqueue(conn, job).await?;
     }
     Ok(())
