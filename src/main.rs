@@ -151,7 +151,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                                 .ok_or("state must be queued, running, succeeded or dead")?,
                         ),
                     };
-                    let jobs = workers::queue::list(&pool, state, None, None, limit).await?;
+                    let jobs = workers::jobs::list(&pool, state, None, None, limit).await?;
                     println!(
                         "{:>8}  {:<22} {:<10} {:>8}  {:<25} last error",
                         "id", "kind", "state", "attempts", "run at"
@@ -170,7 +170,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
                 JobsCommand::Retry { id } => {
-                    let job = workers::queue::retry(&pool, id).await?;
+                    let job = workers::jobs::retry(&pool, id).await?;
                     println!("job {} ({}) queued again", job.id, job.kind);
                 }
             }

@@ -139,7 +139,7 @@ async fn a_registered_holder_gets_a_certificate_that_verifies() {
     .await
     .unwrap();
     assert_eq!(job.1, "succeeded");
-    workers::queue::retry(&app.pool, job.0).await.unwrap();
+    workers::jobs::retry(&app.pool, job.0).await.unwrap();
     let start = Instant::now();
     loop {
         // retry() resets attempts to 0: succeeded with an attempt = ran again.

@@ -14,7 +14,7 @@ use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use workers::queue::{enqueue, NewJob};
+use workers::jobs::{enqueue, NewJob};
 use workers::{Job, JobError, JobHandler, Worker, WorkerOptions};
 
 /// Fails its first `failures` attempts of every job, then succeeds; counts runs.

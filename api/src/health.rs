@@ -95,7 +95,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             u8::from(r.get::<bool, _>("failing"))
         );
     }
-    let Ok(jobs) = workers::queue::stats(&state.pool).await else {
+    let Ok(jobs) = workers::jobs::stats(&state.pool).await else {
         return HttpResponse::ServiceUnavailable().finish();
     };
     out.push_str("# TYPE shikaku_jobs gauge\n");

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use domain::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use workers::queue::{self, JobRecord};
+use workers::jobs::{self, JobRecord};
 use workers::JobState;
 
 use crate::auth::Caller;
@@ -124,7 +124,7 @@ pub async fn list(
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
     let before = pagination::sequence(q.cursor.as_deref())?;
-    let rows = queue::list(
+    let rows = jobs::list(
         &state.pool,
         q.state.map(Into::into),
         q.kind.as_deref(),
@@ -161,6 +161,6 @@ pub async fn retry(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin])?;
-    let job = queue::retry(&state.pool, id.into_inner()).await?;
+    let job = jobs::retry(&state.pool, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(JobView::from(job)))
 }

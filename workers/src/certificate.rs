@@ -17,7 +17,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::job_kind::{JobArgs, Work};
-use crate::queue::{enqueue, Job};
+use crate::jobs::{enqueue, Job};
 use crate::worker::JobError;
 
 /// The job kind (the benchmark counts its jobs).

@@ -21,7 +21,7 @@ use sqlx::PgConnection;
 
 use crate::cases::{case_job, CaseRef, Cases};
 use crate::job_kind::{JobArgs, Work};
-use crate::queue::{enqueue, Job};
+use crate::jobs::{enqueue, Job};
 use crate::worker::JobError;
 
 case_job! {

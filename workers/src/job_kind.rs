@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::queue::{Job, NewJob};
+use crate::jobs::{Job, NewJob};
 use crate::worker::{JobError, JobHandler};
 
 /// The arguments of one job kind: serialized, they are the job's payload.

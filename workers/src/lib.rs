@@ -8,14 +8,14 @@ pub mod certificate;
 pub mod error;
 pub mod inquiry;
 pub mod job_kind;
+pub mod jobs;
 pub mod notification;
 pub mod payment;
 pub mod process;
-pub mod queue;
 pub mod webhook;
 pub mod worker;
 
 pub use error::WorkerError;
 pub use job_kind::{JobArgs, Work};
-pub use queue::{enqueue, Job, JobState, NewJob};
+pub use jobs::{enqueue, Job, JobState, NewJob};
 pub use worker::{JobError, JobHandler, Worker, WorkerOptions};

@@ -16,7 +16,7 @@ use tokio::sync::{watch, Semaphore};
 
 use eventstore::pressure::{Pressure, MAX_YIELD};
 
-use crate::queue::{self, Finish, Job, JOBS_CHANNEL};
+use crate::jobs::{self, Finish, Job, JOBS_CHANNEL};
 use crate::WorkerError;
 
 /// How long a worker with a backlog waits for more free slots before it
@@ -113,7 +113,7 @@ impl Worker {
     /// Claims and runs one job; false when none was due.
     pub async fn run_one(&self) -> Result<bool, WorkerError> {
         let lease = self.options.lease.as_secs_f64();
-        let Some(job) = queue::claim(&self.pool, &self.kinds(), &self.id, lease, 1)
+        let Some(job) = jobs::claim(&self.pool, &self.kinds(), &self.id, lease, 1)
             .await?
             .pop()
         else {
@@ -132,7 +132,7 @@ impl Worker {
             let outcome = self.run_with_lease(&job).await;
             self.outcome(&job, outcome)
         };
-        queue::finish(&self.pool, job.id, &self.id, finish).await
+        jobs::finish(&self.pool, job.id, &self.id, finish).await
     }
 
     async fn run_with_lease(&self, job: &Job) -> Result<(), JobError> {
@@ -147,7 +147,7 @@ impl Worker {
                 result = &mut run => return result,
                 _ = tokio::time::sleep(renew) => {
                     let lease = self.options.lease.as_secs_f64();
-                    if let Err(e) = queue::extend(&self.pool, job.id, &self.id, lease).await {
+                    if let Err(e) = jobs::extend(&self.pool, job.id, &self.id, lease).await {
                         tracing::warn!(job = job.id, error = %e, "cannot renew the lease");
                     }
                 }
@@ -221,7 +221,7 @@ impl Worker {
             self.pressure.yield_while_high(MAX_YIELD).await;
             let lease = self.options.lease.as_secs_f64();
             let wanted = permits.len();
-            let pause = match queue::claim(&self.pool, &self.kinds(), &self.id, lease, wanted).await
+            let pause = match jobs::claim(&self.pool, &self.kinds(), &self.id, lease, wanted).await
             {
                 Ok(jobs) => {
                     pause_on_error = Duration::from_millis(100);

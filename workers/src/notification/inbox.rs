@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::job::MailNotice;
 use crate::job_kind::JobArgs;
-use crate::queue::enqueue_all;
+use crate::jobs::enqueue_all;
 
 /// A rendered notice waiting for the end of its batch (the producer's).
 pub(super) struct NewNotice {

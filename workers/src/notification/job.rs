@@ -10,7 +10,7 @@ use sqlx::PgPool;
 
 use super::mailer::{Mail, MailError, Mailer};
 use crate::job_kind::{JobArgs, Work};
-use crate::queue::Job;
+use crate::jobs::Job;
 use crate::worker::JobError;
 
 /// A refused message (5xx) is tried this many times in all, then it is dead.

@@ -17,7 +17,7 @@ use super::gateway::{CheckoutRequest, GatewayError, PaymentGateway};
 pub use crate::cases::CaseRef;
 use crate::cases::{case_job, CaseJobs, Cases};
 use crate::job_kind::{JobArgs, Work};
-use crate::queue::{enqueue_all, Job, NewJob};
+use crate::jobs::{enqueue_all, Job, NewJob};
 use crate::worker::JobError;
 
 case_job! {

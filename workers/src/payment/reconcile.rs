@@ -16,7 +16,7 @@ use super::cases::Cases;
 use super::gateway::PaymentGateway;
 use super::stripe_events::{expire, settle};
 use crate::job_kind::{JobArgs, Work};
-use crate::queue::{enqueue, Job};
+use crate::jobs::{enqueue, Job};
 use crate::worker::JobError;
 
 /// The periodic reconciliation job, `stripe.reconcile`, one per time slot.

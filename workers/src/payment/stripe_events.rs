@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use super::gateway::SessionState;
 use crate::cases::{CaseJobs, Cases};
 use crate::job_kind::{JobArgs, Work};
-use crate::queue::{enqueue, Job};
+use crate::jobs::{enqueue, Job};
 use crate::worker::JobError;
 use crate::WorkerError;
 use domain::CaseKind;

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::store::{ensure_head_job, lock};
 use super::target::TargetPolicy;
 use crate::job_kind::{JobArgs, Work};
-use crate::queue::Job;
+use crate::jobs::Job;
 use crate::worker::JobError;
 
 /// Sends one message, the head of its subscription's queue:

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::delivery::DeliverWebhook;
 use crate::job_kind::JobArgs;
-use crate::queue::enqueue;
+use crate::jobs::enqueue;
 use crate::WorkerError;
 
 /// A ministry's webhook subscription (the secret is not kept in this view).
