@@ -1,0 +1,76 @@
+//! Outgoing webhooks: deliveries a receiver verifies with the Standard
+//! Webhooks reference library, retried in order, a subscription disabled
+//! after failing, and every refusal.
+
+mod delivery;
+mod management;
+
+use crate::support::webhooks as receiver;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::common::{application, my_number, spawn_app, spawn_app_with, TestApp};
+use domain::Role;
+use projections::subscription::Subscription;
+use receiver::WebhookReceiver;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use workers::webhook::PublicFeed;
+
+/// Subscribes `url` as `ministry`; returns the created subscription.
+async fn subscribe(app: &TestApp, ministry: &str, url: &str, types: &[&str]) -> Value {
+    let r = app
+        .post(
+            "/v1/webhook-subscriptions",
+            &app.token(Role::Ministry, ministry),
+            &json!({"url": url, "event_types": types}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!("/v1/webhook-subscriptions/{}", body["id"].as_str().unwrap())
+    );
+    body
+}
+
+async fn deliveries(app: &TestApp, ministry: &str, id: &str) -> Vec<Value> {
+    let r = app
+        .get(
+            &format!("/v1/webhook-subscriptions/{id}/deliveries"),
+            &app.token(Role::Ministry, ministry),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.unwrap();
+    body["items"].as_array().unwrap().clone()
+}
+
+async fn subscriptions(app: &TestApp, ministry: &str) -> Vec<Value> {
+    let r = app
+        .get(
+            "/v1/webhook-subscriptions",
+            &app.token(Role::Ministry, ministry),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.unwrap();
+    body["items"].as_array().unwrap().clone()
+}
+
+/// Submits an application without waiting for the jobs it causes.
+async fn submit(app: &TestApp, applicant: &str, base: &str) -> String {
+    let r = app
+        .post(
+            "/v1/registrations",
+            &app.token(Role::Applicant, applicant),
+            &application(&my_number(base)),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let body: Value = r.json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
+}
