@@ -3,11 +3,11 @@
 
 use crate::common;
 
-use crate::common::{spawn_app, TestApp};
+use crate::common::{answer, spawn_app, TestApp};
 use domain::Role;
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 async fn upload(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
     let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned()));
@@ -26,8 +26,7 @@ async fn uploads_are_checked_by_content_and_size() {
     let token = app.token(Role::Applicant, "a");
     let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
     let r = upload(&app, &token, "scan.png", png.clone()).await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let body: Value = r.json().await.unwrap();
+    let body = answer(r, StatusCode::CREATED).await;
     assert_eq!(body["content_type"], "image/png");
     assert_eq!(body["size"], png.len());
     assert_eq!(body["sha256"].as_str().unwrap().len(), 64);
@@ -47,8 +46,7 @@ async fn uploads_are_checked_by_content_and_size() {
     let mut big = b"%PDF-1.4\n".to_vec();
     big.resize(5 * 1024 * 1024 + 1, b' ');
     let r = upload(&app, &token, "big.pdf", big).await;
-    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let p: Value = r.json().await.unwrap();
+    let p = answer(r, StatusCode::PAYLOAD_TOO_LARGE).await;
     assert_eq!(p["code"], "PAYLOAD_TOO_LARGE");
     let r = app
         .http
@@ -120,9 +118,10 @@ async fn attachments_are_private_and_referenced_by_digest() {
     let id = app
         .claimed("owner", &common::my_number("12121212121"), "ex")
         .await;
-    app.post(
+    app.post_as(
+        Role::Examiner,
+        "ex",
         &format!("/v1/registrations/{id}/information-requests"),
-        &app.token(Role::Examiner, "ex"),
         &json!({"reason_code": "DOCUMENT_MISSING", "message": "attach your pass certificate"}),
     )
     .await;
@@ -136,14 +135,12 @@ async fn attachments_are_private_and_referenced_by_digest() {
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.registration(&id).await["status"], "ACTION_REQUIRED");
-    let r = app
-        .post(
-            &path,
-            &owner,
-            &json!({"message": "here", "attachment_ids": [mine]}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    app.post_ok(
+        &path,
+        &owner,
+        &json!({"message": "here", "attachment_ids": [mine]}),
+    )
+    .await;
     let payload: String = sqlx::query_scalar(
         "SELECT payload::text FROM events WHERE aggregate_id = $1 AND event_type = 'ApplicantResponded'",
     )

@@ -2,20 +2,16 @@
 //! staff or a ministry, and every reveal of a My Number, leaves exactly one
 //! record; applicants reading their own case leave none; admins list them.
 
-use crate::common::{my_number, spawn_app, TestApp};
+use crate::common::{answer, console, my_number, problem, spawn_app, TestApp, NOT_ADMIN};
 use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn records(app: &TestApp) -> Vec<Value> {
     let r = app
-        .get(
-            "/v1/admin/audit?limit=100",
-            &app.token(Role::Admin, "auditor"),
-        )
+        .get_as(Role::Admin, "auditor", "/v1/admin/audit?limit=100")
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.unwrap();
+    let body = answer(r, StatusCode::OK).await;
     body["items"].as_array().unwrap().clone()
 }
 
@@ -85,51 +81,19 @@ async fn each_read_of_particulars_leaves_exactly_one_record() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let p: Value = r.json().await.unwrap();
+    let p = problem(r, StatusCode::BAD_REQUEST).await;
     assert_eq!(p["code"], "INVALID_PURPOSE");
     assert_eq!(count(&app).await, before);
 
     // The console's case page is a read too.
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let form = http
-        .get(format!("{}/console/login", app.base))
-        .send()
-        .await
-        .unwrap();
-    let csrf = form
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("shikaku_console_login="))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .unwrap();
-    let signed_in = http
-        .post(format!("{}/console/login", app.base))
-        .header("cookie", format!("shikaku_console_login={csrf}"))
-        .form(&[("token", examiner.as_str()), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    let session = signed_in
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("shikaku_console="))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-        .expect("a session cookie");
-    let page = http
-        .get(format!("{}/console/cases/registrations/{id}", app.base))
-        .header("cookie", session)
-        .send()
-        .await
-        .unwrap();
+    let signed_in = console::sign_in(&app, &examiner).await;
+    let session = console::set_cookie(&signed_in, "shikaku_console").expect("a session cookie");
+    let page = console::console_get(
+        &app,
+        &format!("/console/cases/registrations/{id}"),
+        format!("shikaku_console={}", console::value(&session)),
+    )
+    .await;
     assert_eq!(page.status(), StatusCode::OK);
     assert_eq!(count(&app).await, before + 1);
     let last = &records(&app).await[0];
@@ -170,26 +134,10 @@ async fn each_read_of_particulars_leaves_exactly_one_record() {
 #[tokio::test]
 async fn a_ministry_reading_the_register_entry_and_staff_reading_a_change_request_are_recorded() {
     let app = spawn_app().await;
-    let id = app
-        .claimed("hanako", &my_number("40000000002"), "ex-1")
+    let (id, _) = app
+        .registered("hanako", &my_number("40000000002"), "ex-1", "senior-1")
         .await;
     let path = format!("/v1/registrations/{id}");
-    let r = app
-        .post(
-            &format!("{path}/decision-proposals"),
-            &app.token(Role::Examiner, "ex-1"),
-            &json!({"outcome": "APPROVE"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
-            &format!("{path}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "senior-1"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
     let before = count(&app).await;
     read(
         &app,
@@ -207,15 +155,15 @@ async fn a_ministry_reading_the_register_entry_and_staff_reading_a_change_reques
     // A change request read by staff: one record.
     app.settle().await;
     let r = app
-        .post(
+        .post_as(
+            Role::Applicant,
+            "hanako",
             &format!("{path}/change-requests"),
-            &app.token(Role::Applicant, "hanako"),
             &json!({"kind": "CHANGE_ADDRESS", "reason": "moved",
                     "changes": {"address": "大阪府大阪市北区1-1"}}),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let cr: Value = r.json().await.unwrap();
+    let cr = answer(r, StatusCode::CREATED).await;
     let cr = cr["id"].as_str().unwrap();
     let examiner = app.token(Role::Examiner, "ex-1");
     read(
@@ -253,40 +201,26 @@ async fn the_audit_list_filters_pages_and_is_for_admins_only() {
     let admin = app.token(Role::Admin, "auditor");
     let items = |v: &Value| v["items"].as_array().unwrap().len();
 
-    let by_actor: Value = app
-        .get("/v1/admin/audit?actor=ex-1", &admin)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let by_actor: Value = app.get_json("/v1/admin/audit?actor=ex-1", &admin).await;
     assert_eq!(items(&by_actor), 2);
     let by_case: Value = app
-        .get(&format!("/v1/admin/audit?case_id={a}"), &admin)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/admin/audit?case_id={a}"), &admin)
+        .await;
     assert_eq!(items(&by_case), 2);
     let future: Value = app
-        .get("/v1/admin/audit?from=2999-01-01T00:00:00Z", &admin)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/v1/admin/audit?from=2999-01-01T00:00:00Z", &admin)
+        .await;
     assert_eq!(items(&future), 0);
     let past: Value = app
-        .get("/v1/admin/audit?to=2000-01-01T00:00:00Z", &admin)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/v1/admin/audit?to=2000-01-01T00:00:00Z", &admin)
+        .await;
     assert_eq!(items(&past), 0);
 
     // Pages of one, newest first, until the cursor runs out.
     let mut seen = Vec::new();
     let mut url = "/v1/admin/audit?limit=1".to_owned();
     loop {
-        let page: Value = app.get(&url, &admin).await.json().await.unwrap();
+        let page: Value = app.get_json(&url, &admin).await;
         seen.push(page["items"][0]["id"].as_i64().unwrap());
         match page["next_cursor"].as_str() {
             Some(c) => url = format!("/v1/admin/audit?limit=1&cursor={c}"),
@@ -297,19 +231,9 @@ async fn the_audit_list_filters_pages_and_is_for_admins_only() {
     assert!(seen.windows(2).all(|w| w[0] > w[1]));
 
     // Refusals.
-    let r = app
-        .http
-        .get(format!("{}/v1/admin/audit", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_anonymous("/v1/admin/audit").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    for role in [
-        Role::Examiner,
-        Role::SeniorExaminer,
-        Role::Applicant,
-        Role::Ministry,
-    ] {
+    for role in NOT_ADMIN {
         let r = app.get("/v1/admin/audit", &app.token(role, "x")).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{role:?}");
         assert_eq!(r.headers()["content-type"], "application/problem+json");

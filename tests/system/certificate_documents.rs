@@ -6,11 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::certificates::{certificate, certificate_when, change, registered, verify};
+use crate::common::certificates::{certificate, certificate_when, registered, reissue, verify};
 use crate::common::{my_number, spawn_app, TestApp};
 use domain::Role;
 use reqwest::StatusCode;
-use serde_json::json;
 
 fn scratch() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("shikaku-cert-docs-{}", uuid::Uuid::new_v4()));
@@ -142,15 +141,7 @@ async fn the_qr_code_and_the_pdf_carry_the_verification_url_and_the_holders_name
             Path::new(&keep).join("certificate.png"),
         )
         .unwrap();
-        let html = app
-            .http
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.text_at(&url).await;
         std::fs::write(Path::new(&keep).join("verify.html"), html).unwrap();
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -190,15 +181,7 @@ async fn cli(args: &[&str]) -> (i32, String) {
 }
 
 async fn save(app: &TestApp, path: &str, file: &Path) {
-    let bytes = app
-        .http
-        .get(format!("{}{path}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = app.get_anonymous(&path).await.bytes().await.unwrap();
     std::fs::write(file, bytes).unwrap();
 }
 
@@ -237,13 +220,7 @@ async fn the_cli_verifies_with_cached_keys_and_status_list_when_the_server_is_go
     }
 
     // A re-issue revokes it: the network says REVOKED (exit 2) ...
-    change(
-        &app,
-        "hanako",
-        &reg,
-        json!({"kind": "REISSUE_CERTIFICATE", "reason": "lost"}),
-    )
-    .await;
+    reissue(&app, "hanako", &reg).await;
     certificate_when(&app, "hanako", &reg, |c| {
         c["certificate_id"] != cert["certificate_id"]
     })

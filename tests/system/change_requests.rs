@@ -1,30 +1,15 @@
 //! Change requests over HTTP: filing, payment, four-eyes examination, and the
 //! process manager carrying the approved change to the registration.
 
-use crate::common::{my_number, spawn_app, TestApp};
+use crate::common::{answer, created_id, my_number, spawn_app, TestApp};
 use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn registered(app: &TestApp, holder: &str, base: &str) -> String {
-    let id = app.claimed(holder, &my_number(base), "ex-reg").await;
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/decision-proposals"),
-            &app.token(Role::Examiner, "ex-reg"),
-            &json!({"outcome": "APPROVE"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr-reg"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    id
+    app.registered(holder, &my_number(base), "ex-reg", "sr-reg")
+        .await
+        .0
 }
 
 async fn file(app: &TestApp, token: &str, registration: &str, body: Value) -> reqwest::Response {
@@ -37,43 +22,20 @@ async fn file(app: &TestApp, token: &str, registration: &str, body: Value) -> re
 }
 
 async fn decide(app: &TestApp, request: &str) -> Value {
+    let case = format!("/v1/change-requests/{request}");
     let examiner = app.token(Role::Examiner, "ex-cr");
-    let r = app
-        .post(
-            &format!("/v1/change-requests/{request}/assignment"),
-            &examiner,
-            &json!({}),
-        )
+    app.post_ok(&format!("{case}/assignment"), &examiner, &json!({}))
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
-            &format!("/v1/change-requests/{request}/decision-proposals"),
-            &examiner,
-            &json!({"outcome": "APPROVE", "note": "register confirms"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
-            &format!("/v1/change-requests/{request}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr-cr"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    r.json().await.unwrap()
+    let proposal = json!({"outcome": "APPROVE", "note": "register confirms"});
+    app.approve_with(&case, "ex-cr", "sr-cr", &proposal).await
 }
 
 async fn request(app: &TestApp, id: &str) -> Value {
-    app.get(
+    app.get_json(
         &format!("/v1/change-requests/{id}"),
         &app.token(Role::Examiner, "viewer"),
     )
     .await
-    .json()
-    .await
-    .unwrap()
 }
 
 #[tokio::test]
@@ -88,8 +50,7 @@ async fn a_change_of_name_reaches_the_registration_once() {
         json!({"kind": "CHANGE_NAME", "changes": {"family_name": "佐藤", "family_name_kana": "サトウ"}, "reason": "marriage"}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let filed: Value = r.json().await.unwrap();
+    let filed = answer(r, StatusCode::CREATED).await;
     let id = filed["id"].as_str().unwrap().to_owned();
     assert_eq!(filed["status"], "AWAITING_PAYMENT");
     assert_eq!(filed["fee"], json!({"amount": 500, "currency": "JPY"}));
@@ -107,11 +68,8 @@ async fn a_change_of_name_reaches_the_registration_once() {
     let done = request(&app, &id).await;
     assert_eq!(done["outcome"], "APPLIED");
     let registration: Value = app
-        .get(&format!("/v1/registrations/{reg}"), &holder)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/registrations/{reg}"), &holder)
+        .await;
     assert_eq!(registration["status"], "REGISTERED");
     assert_eq!(registration["applicant"]["family_name"], "佐藤");
     assert_eq!(registration["applicant"]["given_name"], "花子");
@@ -125,21 +83,13 @@ async fn a_change_of_name_reaches_the_registration_once() {
     assert_eq!(changed[0]["change_request_id"], id.as_str());
 
     // The queue shows the change request as its own case.
-    let queue: Value = app
-        .get(
-            "/v1/queue?qualification_code=CARE_WORKER",
+    let case = app
+        .queued(
+            "?qualification_code=CARE_WORKER",
             &app.token(Role::Examiner, "ex"),
+            &id,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case = queue["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["case_id"] == id.as_str())
-        .expect("in the queue");
+        .await;
     assert_eq!(case["case_type"], "CHANGE_REQUEST");
     assert_eq!(case["procedure"], "CHANGE_NAME");
     assert_eq!(case["status"], "APPROVED");
@@ -162,8 +112,7 @@ async fn one_open_request_per_kind_and_free_requests_skip_payment() {
     );
     assert_eq!(first["payment"]["status"], "NOT_REQUIRED");
     let second = file(&app, &holder, &reg, address.clone()).await;
-    assert_eq!(second.status(), StatusCode::CONFLICT);
-    let problem: Value = second.json().await.unwrap();
+    let problem = answer(second, StatusCode::CONFLICT).await;
     assert_eq!(problem["code"], "CHANGE_REQUEST_OPEN");
     // Another kind is fine meanwhile.
     let reissue = file(
@@ -176,14 +125,12 @@ async fn one_open_request_per_kind_and_free_requests_skip_payment() {
     assert_eq!(reissue.status(), StatusCode::CREATED);
 
     let id = first["id"].as_str().unwrap();
-    let r = app
-        .post(
-            &format!("/v1/change-requests/{id}/withdrawal"),
-            &holder,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    app.post_ok(
+        &format!("/v1/change-requests/{id}/withdrawal"),
+        &holder,
+        &json!({}),
+    )
+    .await;
     app.settle().await;
     let again = file(&app, &holder, &reg, address).await;
     let status = again.status();
@@ -294,29 +241,23 @@ async fn the_holder_sees_every_request_filed_against_their_registration() {
         json!({"kind": "CHANGE_ADDRESS", "changes": {"address": "札幌市"}, "channel": "PAPER"}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = created_id(r).await;
     app.settle().await;
     let listed: Value = app
-        .get(
+        .get_json(
             &format!("/v1/change-requests?registration_id={reg}"),
             &holder,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(listed["items"][0]["id"], id.as_str());
     let r = app.get(&format!("/v1/change-requests/{id}"), &holder).await;
     assert_eq!(r.status(), StatusCode::OK, "what the list shows, GET shows");
     // Anyone else still gets 404.
     let r = app
-        .get(
+        .get_as(
+            Role::Applicant,
+            "stranger",
             &format!("/v1/change-requests/{id}"),
-            &app.token(Role::Applicant, "stranger"),
         )
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
@@ -335,30 +276,17 @@ async fn requests_the_registers_are_not_asked_about_never_wait_for_them() {
         json!({"kind": "REISSUE_CERTIFICATE", "reason": "lost"}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = created_id(r).await;
     app.pay(&id).await;
     let case = request(&app, &id).await;
     assert_eq!(case["status"], "UNDER_EXAMINATION");
     assert_eq!(case["flags"], json!([]), "{case}");
-    let queue: Value = app
-        .get(
-            "/v1/queue?status=UNDER_EXAMINATION",
+    let row = app
+        .queued(
+            "?status=UNDER_EXAMINATION",
             &app.token(Role::Examiner, "viewer"),
+            &id,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let row = queue["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["case_id"] == id.as_str())
-        .expect("in the queue")
-        .clone();
+        .await;
     assert_eq!(row["flags"], json!([]), "{row}");
 }

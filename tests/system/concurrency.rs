@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::common::{my_number, spawn_app};
 use domain::Role;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[tokio::test]
 async fn two_examiners_claiming_at_once_exactly_one_wins() {
@@ -49,28 +49,24 @@ async fn concurrent_approvals_get_distinct_registration_numbers() {
                 "ex",
             )
             .await;
-        let r = app
-            .post(
-                &format!("/v1/registrations/{id}/decision-proposals"),
-                &examiner,
-                &json!({"outcome": "APPROVE"}),
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::OK);
+        app.post_ok(
+            &format!("/v1/registrations/{id}/decision-proposals"),
+            &examiner,
+            &json!({"outcome": "APPROVE"}),
+        )
+        .await;
         ids.push(id);
     }
     let approvals = ids.iter().map(|id| {
         let app = &app;
         async move {
-            let r = app
-                .post(
+            let body = app
+                .post_ok(
                     &format!("/v1/registrations/{id}/decision-approvals"),
                     &app.token(Role::SeniorExaminer, "sr"),
                     &json!({}),
                 )
                 .await;
-            assert_eq!(r.status(), StatusCode::OK);
-            let body: Value = r.json().await.unwrap();
             body["registration_number"].as_str().unwrap().to_owned()
         }
     });

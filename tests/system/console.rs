@@ -8,6 +8,7 @@ use crate::common;
 use std::path::Path;
 use std::process::Command;
 
+use crate::common::console::{console_get, set_cookie, sign_in, value};
 use crate::common::{my_number, spawn_app};
 use domain::Role;
 
@@ -58,56 +59,8 @@ async fn examiners_work_a_case_to_the_register_in_the_browser() {
     );
 }
 
-/// Signs in through the form; returns the answer to the POST.
-async fn sign_in(app: &common::TestApp, token: &str) -> reqwest::Response {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let form = http
-        .get(format!("{}/console/login", app.base))
-        .send()
-        .await
-        .unwrap();
-    let cookie =
-        set_cookie(&form, "shikaku_console_login").expect("sign-in form sets its CSRF cookie");
-    let csrf = value(&cookie).to_owned();
-    http.post(format!("{}/console/login", app.base))
-        .header("cookie", format!("shikaku_console_login={csrf}"))
-        .form(&[("token", token), ("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap()
-}
-
-fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(str::to_owned)
-}
-
-fn value(header: &str) -> &str {
-    header
-        .split(';')
-        .next()
-        .and_then(|p| p.split_once('='))
-        .map(|(_, v)| v)
-        .unwrap_or_default()
-}
-
 async fn queue_with(app: &common::TestApp, session: &str) -> reqwest::Response {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(format!("{}/console/queue", app.base))
-        .header("cookie", format!("shikaku_console={session}"))
-        .send()
-        .await
-        .unwrap()
+    console_get(app, "/console/queue", format!("shikaku_console={session}")).await
 }
 
 #[tokio::test]
@@ -125,20 +78,8 @@ async fn sessions_are_strict_cookies_that_expire_and_only_examiners_get_one() {
 
     // Attachments open inline in the browser, for a signed-in examiner only.
     let id = app.upload_pdf("hanako").await;
-    let attachment = |cookie: String| {
-        let url = format!("{}/console/attachments/{id}", app.base);
-        async move {
-            reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap()
-                .get(url)
-                .header("cookie", cookie)
-                .send()
-                .await
-                .unwrap()
-        }
-    };
+    let path = format!("/console/attachments/{id}");
+    let attachment = |cookie: String| console_get(&app, &path, cookie);
     let r = attachment(format!("shikaku_console={session}")).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/pdf");
@@ -204,11 +145,8 @@ async fn cookies_are_secure_behind_https_and_assets_are_served_by_the_binary() {
     let cookie = set_cookie(&r, "shikaku_console").expect("session cookie");
     assert!(cookie.contains("; Secure"), "{cookie}");
     let r = app
-        .http
-        .get(format!("{}/console/assets/htmx-2.0.11.min.js", app.base))
-        .send()
-        .await
-        .unwrap();
+        .get_anonymous("/console/assets/htmx-2.0.11.min.js")
+        .await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().starts_with("var htmx="));
 }

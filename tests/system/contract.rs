@@ -2,21 +2,11 @@
 //! unknown words, field errors name the field, and the headers the spec
 //! documents are sent.
 
-use crate::common;
+use crate::common::{self, problem};
 
 use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-async fn problem(r: reqwest::Response, status: StatusCode) -> Value {
-    assert_eq!(r.status(), status);
-    assert_eq!(
-        r.headers()["content-type"],
-        "application/problem+json",
-        "problems are problem+json"
-    );
-    r.json().await.unwrap()
-}
 
 #[tokio::test]
 async fn unknown_enum_filter_values_are_refused() {
@@ -84,12 +74,7 @@ async fn an_unknown_field_is_named_in_the_pointer() {
 async fn refusals_and_successes_send_the_documented_headers() {
     let app = common::spawn_app().await;
     // 401 says how to authenticate.
-    let r = app
-        .http
-        .get(format!("{}/v1/registrations", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_anonymous("/v1/registrations").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
     let r = app.get("/v1/queue", "not-a-token").await;
@@ -133,12 +118,7 @@ async fn refusals_and_successes_send_the_documented_headers() {
     );
     // The health answers have the documented JSON bodies.
     for (path, status) in [("/livez", "ok"), ("/readyz", "ready")] {
-        let r = app
-            .http
-            .get(format!("{}{path}", app.base))
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_anonymous(&path).await;
         let body: Value = r.json().await.unwrap();
         assert_eq!(body, json!({ "status": status }), "{path}");
     }

@@ -4,34 +4,17 @@
 //! A notice that names a registration is a case examiners confirm before the
 //! registration is deleted.
 
-use crate::common::{my_number, spawn_app, TestApp};
+use crate::common::{answer, my_number, problem, spawn_app, TestApp};
 use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// A registered application of 山田 花子 (born 1990-04-01); its id and number.
 async fn registered(app: &TestApp, holder: &str, base: &str) -> (String, String) {
-    let id = app.claimed(holder, &my_number(base), "ex-reg").await;
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/decision-proposals"),
-            &app.token(Role::Examiner, "ex-reg"),
-            &json!({"outcome": "APPROVE"}),
-        )
+    let (id, approved) = app
+        .registered(holder, &my_number(base), "ex-reg", "sr-reg")
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr-reg"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let number = r.json::<Value>().await.unwrap()["registration_number"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let number = approved["registration_number"].as_str().unwrap().to_owned();
     app.settle().await;
     (id, number)
 }
@@ -45,14 +28,11 @@ fn notice(number: &str, given_name: &str, attachment: &str) -> Value {
 
 async fn death_cases(app: &TestApp) -> Vec<Value> {
     let queue: Value = app
-        .get(
+        .get_json(
             "/v1/queue?limit=100",
             &app.token(Role::SeniorExaminer, "observer"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     queue["items"]
         .as_array()
         .unwrap()
@@ -63,28 +43,8 @@ async fn death_cases(app: &TestApp) -> Vec<Value> {
 }
 
 async fn decide(app: &TestApp, request: &str) {
-    let examiner = app.token(Role::Examiner, "ex-cr");
-    for (path, body) in [
-        ("assignment", json!({})),
-        ("decision-proposals", json!({"outcome": "APPROVE"})),
-    ] {
-        let r = app
-            .post(
-                &format!("/v1/change-requests/{request}/{path}"),
-                &examiner,
-                &body,
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::OK);
-    }
-    let r = app
-        .post(
-            &format!("/v1/change-requests/{request}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr-cr"),
-            &json!({}),
-        )
+    app.claim_and_approve(&format!("/v1/change-requests/{request}"), "ex-cr", "sr-cr")
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -116,8 +76,7 @@ async fn a_notice_is_answered_the_same_either_way_and_only_a_match_becomes_a_cas
         notice(&number, "花子", &attachment),
     ] {
         let r = app.post("/v1/death-notifications", &relative, &body).await;
-        assert_eq!(r.status(), StatusCode::ACCEPTED);
-        let receipt: Value = r.json().await.unwrap();
+        let receipt = answer(r, StatusCode::ACCEPTED).await;
         let mut keys: Vec<&String> = receipt.as_object().unwrap().keys().collect();
         keys.sort();
         answers.push(format!("{keys:?}"));
@@ -133,14 +92,11 @@ async fn a_notice_is_answered_the_same_either_way_and_only_a_match_becomes_a_cas
     );
     let death_id = cases[0]["case_id"].as_str().unwrap().to_owned();
     let case: Value = app
-        .get(
+        .get_json(
             &format!("/v1/change-requests/{death_id}"),
             &app.token(Role::Examiner, "ex-cr"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(case["deletion_reason"], "DEATH");
     assert_eq!(
         case["status"], "UNDER_EXAMINATION",
@@ -192,14 +148,11 @@ async fn a_notice_is_answered_the_same_either_way_and_only_a_match_becomes_a_cas
     decide(&app, &pending_id).await;
     app.settle().await;
     let ended: Value = app
-        .get(
+        .get_json(
             &format!("/v1/change-requests/{pending_id}"),
             &app.token(Role::Examiner, "ex-cr"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(ended["reason_code"], "REGISTRATION_DELETED");
 }
 
@@ -256,19 +209,16 @@ async fn bad_notices_are_refused() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let r = app
-        .post(
-            "/v1/death-notifications",
-            &app.token(Role::Examiner, "ex"),
-            &body,
-        )
+        .post_as(Role::Examiner, "ex", "/v1/death-notifications", &body)
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Someone else's upload cannot be attached.
     let theirs = app.upload_pdf("someone-else").await;
     let r = app
-        .post(
+        .post_as(
+            Role::Applicant,
+            "relative",
             "/v1/death-notifications",
-            &app.token(Role::Applicant, "relative"),
             &notice("0000001", "花子", &theirs),
         )
         .await;
@@ -286,9 +236,7 @@ async fn bad_notices_are_refused() {
         (many, "/attachment_ids", "TOO_MANY_ATTACHMENTS"),
     ] {
         let r = app.post("/v1/death-notifications", &relative, &body).await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(r.headers()["content-type"], "application/problem+json");
-        let p: Value = r.json().await.unwrap();
+        let p = problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(p["errors"][0]["pointer"], pointer, "{p}");
         assert_eq!(p["errors"][0]["code"], code, "{p}");
     }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::common::certificates::{certificate, certificate_when, change, registered};
-use crate::common::{application, my_number, spawn_app, spawn_app_on, TestApp};
+use crate::common::{answer, application, my_number, spawn_app, spawn_app_on, TestApp};
 use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -62,11 +62,7 @@ async fn a_ministry_follows_its_qualifications_without_personal_data() {
     let mut nursery = application(&my_number("55566677788"));
     nursery["qualification_code"] = json!("NURSERY_TEACHER");
     let r = app
-        .post(
-            "/v1/registrations",
-            &app.token(Role::Applicant, "nursery"),
-            &nursery,
-        )
+        .post_as(Role::Applicant, "nursery", "/v1/registrations", &nursery)
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     app.settle().await;
@@ -138,12 +134,7 @@ async fn a_ministry_follows_its_qualifications_without_personal_data() {
 #[tokio::test]
 async fn the_feed_is_refused_to_others_and_bad_queries_are_problems() {
     let app = spawn_app().await;
-    let r = app
-        .http
-        .get(format!("{}/v1/events", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_anonymous("/v1/events").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     for role in [Role::Applicant, Role::Examiner, Role::SeniorExaminer] {
         let r = app.get("/v1/events", &app.token(role, "someone")).await;
@@ -200,14 +191,14 @@ async fn an_event_committed_late_is_not_skipped_and_cursors_survive_a_restart() 
     .unwrap();
     // ... while a later application commits.
     let r = app
-        .post(
+        .post_as(
+            Role::Applicant,
+            "later",
             "/v1/registrations",
-            &app.token(Role::Applicant, "later"),
             &application(&my_number("20000000002")),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let later: Value = r.json().await.unwrap();
+    let later = answer(r, StatusCode::CREATED).await;
     // The later event is committed, but the feed does not move past the open
     // transaction's event: a reader's cursor stays before both.
     let mut held = cursor.clone();

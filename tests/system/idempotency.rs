@@ -3,30 +3,15 @@
 
 use crate::common;
 
-use crate::common::{my_number, spawn_app, TestApp};
+use crate::common::{answer, my_number, problem, spawn_app, TestApp};
 use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn registered(app: &TestApp, holder: &str, base: &str) -> String {
-    let id = app.claimed(holder, &my_number(base), "ex-idem").await;
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/decision-proposals"),
-            &app.token(Role::Examiner, "ex-idem"),
-            &json!({"outcome": "APPROVE"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr-idem"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    id
+    app.registered(holder, &my_number(base), "ex-idem", "sr-idem")
+        .await
+        .0
 }
 
 async fn post_with_key(
@@ -104,9 +89,7 @@ async fn a_claim_in_flight_is_409_until_its_lease_runs_out_then_the_retry_execut
     .await
     .unwrap();
     let r = post_with_key(&app, "/v1/registrations", &token, "crash-1", &body).await;
-    assert_eq!(r.status(), StatusCode::CONFLICT);
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let p: Value = r.json().await.unwrap();
+    let p = problem(r, StatusCode::CONFLICT).await;
     assert_eq!(p["code"], "REQUEST_IN_FLIGHT");
 
     sqlx::query("UPDATE idempotency_keys SET lease_until = now() - interval '1 second'")
@@ -146,9 +129,7 @@ async fn the_answer_commits_with_the_command_and_an_empty_key_is_400() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let p: Value = r.json().await.unwrap();
+    let p = problem(r, StatusCode::BAD_REQUEST).await;
     assert_eq!(p["code"], "INVALID_IDEMPOTENCY_KEY");
 }
 
@@ -164,8 +145,7 @@ async fn a_refused_command_marks_no_attachment_and_frees_its_key() {
     let path = format!("/v1/registrations/{reg}/change-requests");
     for _ in 0..2 {
         let r = post_with_key(&app, &path, &holder, "move-1", &body).await;
-        assert_eq!(r.status(), StatusCode::CONFLICT);
-        let p: Value = r.json().await.unwrap();
+        let p = answer(r, StatusCode::CONFLICT).await;
         assert_ne!(p["code"], "REQUEST_IN_FLIGHT", "the key was released");
     }
     let marked: Option<chrono::DateTime<chrono::Utc>> =

@@ -7,7 +7,7 @@ use crate::common;
 
 use std::sync::{Arc, Mutex};
 
-use crate::common::{my_number, spawn_app_with, TestApp};
+use crate::common::{answer, my_number, spawn_app_with, TestApp};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use base64::Engine;
 use chrono::Utc;
@@ -145,14 +145,13 @@ async fn issuer_tokens_sign_in_staff_by_roles_and_applicants() {
             &ec.token("m", json!({"roles": ["ministry"]})),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.unwrap();
+    let body = answer(r, StatusCode::OK).await;
     assert_eq!(body["items"], json!([]), "treated as an applicant");
     // One fetch served every key.
     assert_eq!(jwks.fetches(), 1);
     // Development tokens still work in development.
     let r = app
-        .get("/v1/queue", &app.token(Role::Examiner, "dev-examiner"))
+        .get_as(Role::Examiner, "dev-examiner", "/v1/queue")
         .await;
     assert_eq!(r.status(), StatusCode::OK);
 }
@@ -276,8 +275,7 @@ async fn verified_claims_decide_the_initial_setting_not_the_body() {
     let r = app
         .post("/v1/registration-links", &impostor, &body("田中"))
         .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let p: Value = r.json().await.unwrap();
+    let p = answer(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(p["code"], "LINK_NOT_MATCHED");
 
     // Tanaka, verified, whose body misspells the name: the verified claims count.
@@ -285,11 +283,9 @@ async fn verified_claims_decide_the_initial_setting_not_the_body() {
         "tanaka",
         json!({"family_name": "田中", "given_name": "一郎", "birthdate": "1970-01-02"}),
     );
-    let r = app
-        .post("/v1/registration-links", &tanaka, &body("田所"))
+    let linked = app
+        .post_ok("/v1/registration-links", &tanaka, &body("田所"))
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let linked: Value = r.json().await.unwrap();
     assert_eq!(linked["registration_number"], "0100001");
 }
 

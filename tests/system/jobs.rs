@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::common::{spawn_app, TestApp};
+use crate::common::{answer, spawn_app, TestApp, NOT_ADMIN};
 use async_trait::async_trait;
 use domain::Role;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::PgPool;
 use workers::queue::{enqueue, NewJob};
 use workers::{Job, JobError, JobHandler, Worker, WorkerOptions};
@@ -207,8 +207,7 @@ async fn admins_list_dead_jobs_and_queue_them_again() {
     let admin = app.token(Role::Admin, "admin-1");
 
     let r = app.get("/v1/admin/jobs?state=dead", &admin).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let page: Value = r.json().await.unwrap();
+    let page = answer(r, StatusCode::OK).await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], id);
@@ -218,11 +217,9 @@ async fn admins_list_dead_jobs_and_queue_them_again() {
     let r = app.get("/v1/admin/jobs?state=NOPE", &admin).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 
-    let r = app
-        .post(&format!("/v1/admin/jobs/{id}/retry"), &admin, &json!({}))
+    let job = app
+        .post_ok(&format!("/v1/admin/jobs/{id}/retry"), &admin, &json!({}))
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let job: Value = r.json().await.unwrap();
     assert_eq!(job["state"], "queued");
     assert_eq!(job["attempts"], 0);
     // Queued again: not retryable until it ends.
@@ -235,15 +232,7 @@ async fn admins_list_dead_jobs_and_queue_them_again() {
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.public_text("/metrics").await;
     assert!(metrics.contains("shikaku_jobs{kind=\"test.flaky\",state=\"queued\"} 1"));
     assert!(metrics.contains("shikaku_jobs_oldest_queued_age_seconds{kind=\"test.flaky\"}"));
 }
@@ -252,19 +241,9 @@ async fn admins_list_dead_jobs_and_queue_them_again() {
 async fn only_admins_see_the_job_queue() {
     let app = spawn_app().await;
     let id = dead_job(&app).await;
-    let r = app
-        .http
-        .get(format!("{}/v1/admin/jobs", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_anonymous("/v1/admin/jobs").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    for role in [
-        Role::Examiner,
-        Role::SeniorExaminer,
-        Role::Applicant,
-        Role::Ministry,
-    ] {
+    for role in NOT_ADMIN {
         let token = app.token(role, "someone");
         assert_eq!(
             app.get("/v1/admin/jobs", &token).await.status(),

@@ -9,7 +9,7 @@ use std::process::Command;
 use crate::common::ministry::{
     cli, client_token, create_client, registered_with_change, token_response,
 };
-use crate::common::{my_number, spawn_app, spawn_app_with};
+use crate::common::{my_number, problem, spawn_app, spawn_app_with};
 use domain::Role;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -27,12 +27,6 @@ async fn oauth_error(r: reqwest::Response, status: StatusCode, error: &str) {
     }
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], error);
-}
-
-async fn problem(r: reqwest::Response, status: StatusCode) -> Value {
-    assert_eq!(r.status(), status);
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    r.json().await.unwrap()
 }
 
 #[tokio::test]
@@ -57,15 +51,7 @@ async fn client_credentials_end_to_end() {
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.typ.as_deref(), Some("at+jwt"));
     assert_eq!(header.alg, Algorithm::ES256);
-    let jwks: JwkSet = app
-        .http
-        .get(format!("{}/.well-known/jwks.json", app.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: JwkSet = app.public_json("/.well-known/jwks.json").await;
     let jwk = jwks
         .find(header.kid.as_deref().unwrap())
         .expect("kid published");
@@ -242,14 +228,11 @@ async fn a_ministry_sees_only_its_qualifications_and_only_the_register_entry() {
         assert!(!text.contains(secret), "{secret} shown to a ministry");
     }
     let list: Value = app
-        .get(
+        .get_json(
             &format!("/v1/registrations?registration_number={number}"),
             &mhlw,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     let r = app.get(&format!("/v1/change-requests/{cr}"), &mhlw).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -260,12 +243,7 @@ async fn a_ministry_sees_only_its_qualifications_and_only_the_register_entry() {
     assert!(change["note"].is_null());
     assert_eq!(change["attachments"], json!([]));
     assert!(!text.contains("佐藤"), "the requested name is not shown");
-    let list: Value = app
-        .get("/v1/change-requests", &mhlw)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/v1/change-requests", &mhlw).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
     // Another ministry: every look-up is 404, every list empty.
@@ -362,7 +340,7 @@ async fn each_client_is_limited_to_its_rate() {
         StatusCode::OK
     );
     assert_eq!(
-        app.get("/v1/registrations", &app.token(Role::Examiner, "ex"))
+        app.get_as(Role::Examiner, "ex", "/v1/registrations")
             .await
             .status(),
         StatusCode::OK

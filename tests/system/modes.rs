@@ -37,51 +37,28 @@ fn production_refuses_to_start_and_names_the_setting() {
         "no token printed"
     );
 
-    let out = shikaku(
-        &["serve", "--bind", "127.0.0.1:0"],
-        &[
-            ("SHIKAKU_ENV", "production"),
-            ("SHIKAKU_OIDC_ISSUER", "https://id.example.jp"),
-            ("SHIKAKU_OIDC_JWKS_URL", "https://id.example.jp/jwks"),
-            ("SHIKAKU_OIDC_AUDIENCE", "shikaku"),
-            ("SHIKAKU_VAULT_KEY", &"22".repeat(32)),
-        ],
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("SHIKAKU_STRIPE_SECRET_KEY") && err.contains("sandbox"),
-        "{err}"
-    );
-
-    let out = shikaku(
-        &["serve", "--bind", "127.0.0.1:0"],
-        &[
-            ("SHIKAKU_ENV", "production"),
-            ("SHIKAKU_OIDC_ISSUER", "https://id.example.jp"),
-            ("SHIKAKU_OIDC_JWKS_URL", "https://id.example.jp/jwks"),
-            ("SHIKAKU_OIDC_AUDIENCE", "shikaku"),
-            ("SHIKAKU_VAULT_KEY", &"22".repeat(32)),
-            ("SHIKAKU_STRIPE_SECRET_KEY", "sk_live_x"),
-        ],
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("SHIKAKU_SMTP_URL") && err.contains("outbox"),
-        "{err}"
-    );
-
-    let out = shikaku(
-        &["serve", "--bind", "127.0.0.1:0"],
-        &[
-            ("SHIKAKU_ENV", "production"),
-            ("SHIKAKU_OIDC_ISSUER", "https://id.example.jp"),
-            ("SHIKAKU_OIDC_JWKS_URL", "https://id.example.jp/jwks"),
-            ("SHIKAKU_OIDC_AUDIENCE", "shikaku"),
-            ("SHIKAKU_VAULT_KEY", &"22".repeat(32)),
-            ("SHIKAKU_STRIPE_SECRET_KEY", "sk_live_x"),
+    // Each setting given in turn: the next one missing is named.
+    let vault_key = "22".repeat(32);
+    let mut env = vec![
+        ("SHIKAKU_ENV", "production"),
+        ("SHIKAKU_OIDC_ISSUER", "https://id.example.jp"),
+        ("SHIKAKU_OIDC_JWKS_URL", "https://id.example.jp/jwks"),
+        ("SHIKAKU_OIDC_AUDIENCE", "shikaku"),
+        ("SHIKAKU_VAULT_KEY", vault_key.as_str()),
+    ];
+    for (instead, (name, value)) in [
+        ("sandbox", ("SHIKAKU_STRIPE_SECRET_KEY", "sk_live_x")),
+        (
+            "outbox",
             ("SHIKAKU_SMTP_URL", "smtp://relay.example.jp?tls=required"),
-        ],
-    );
+        ),
+    ] {
+        let out = shikaku(&["serve", "--bind", "127.0.0.1:0"], &env);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(name) && err.contains(instead), "{err}");
+        env.push((name, value));
+    }
+    let out = shikaku(&["serve", "--bind", "127.0.0.1:0"], &env);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("registers are simulated"), "{err}");
 

@@ -10,15 +10,7 @@ const COMMITTED: &str = "openapi/openapi.json";
 #[tokio::test]
 async fn served_spec_matches_the_committed_one() {
     let app = common::spawn_app().await;
-    let served: Value = app
-        .http
-        .get(format!("{}/openapi.json", app.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served: Value = app.public_json("/openapi.json").await;
     assert_eq!(served, serde_json::to_value(api::openapi()).unwrap());
     let pretty = serde_json::to_string_pretty(&served).unwrap() + "\n";
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED);
@@ -76,12 +68,7 @@ fn every_authenticated_operation_documents_its_errors() {
 #[tokio::test]
 async fn docs_page_works_offline() {
     let app = common::spawn_app().await;
-    let r = app
-        .http
-        .get(format!("{}/docs/", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_anonymous("/docs/").await;
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(html.contains("swagger-ui"));
@@ -89,26 +76,11 @@ async fn docs_page_works_offline() {
         !html.contains("cdn") && !html.contains("unpkg"),
         "no assets from the internet"
     );
-    let js = app
-        .http
-        .get(format!("{}/docs/swagger-ui-bundle.js", app.base))
-        .send()
-        .await
-        .unwrap();
+    let js = app.get_anonymous("/docs/swagger-ui-bundle.js").await;
     assert_eq!(js.status(), StatusCode::OK, "the bundle is served locally");
-    let ready = app
-        .http
-        .get(format!("{}/readyz", app.base))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.get_anonymous("/readyz").await;
     assert_eq!(ready.status(), StatusCode::OK);
-    let live = app
-        .http
-        .get(format!("{}/livez", app.base))
-        .send()
-        .await
-        .unwrap();
+    let live = app.get_anonymous("/livez").await;
     assert_eq!(live.status(), StatusCode::OK);
     assert!(live.headers().contains_key("x-request-id"));
     let echoed = app
@@ -119,15 +91,7 @@ async fn docs_page_works_offline() {
         .await
         .unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "trace-me-1");
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.public_text("/metrics").await;
     assert!(metrics.contains("shikaku_subscription_events_processed"));
 }
 
@@ -136,15 +100,7 @@ async fn docs_page_works_offline() {
 #[tokio::test]
 async fn served_spec_is_complete_for_client_generators() {
     let app = common::spawn_app().await;
-    let spec: Value = app
-        .http
-        .get(format!("{}/openapi.json", app.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.public_json("/openapi.json").await;
     assert!(
         spec["servers"].as_array().is_some_and(|s| !s.is_empty()),
         "servers"

@@ -3,7 +3,7 @@
 //! for registrations and change requests; online cases, other examiners and
 //! applicants are refused.
 
-use crate::common::{application, my_number, spawn_app, TestApp};
+use crate::common::{answer, application, my_number, spawn_app, TestApp};
 use chrono::{Duration, Utc};
 use domain::Role;
 use reqwest::StatusCode;
@@ -17,14 +17,9 @@ async fn paper_application(app: &TestApp, examiner: &str, base: &str) -> String 
     let mut body = application(&my_number(base));
     body["channel"] = json!("PAPER");
     let r = app
-        .post(
-            "/v1/registrations",
-            &app.token(Role::Examiner, examiner),
-            &body,
-        )
+        .post_as(Role::Examiner, examiner, "/v1/registrations", &body)
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let body: Value = r.json().await.unwrap();
+    let body = answer(r, StatusCode::CREATED).await;
     assert_eq!(body["status"], "AWAITING_PAYMENT");
     body["id"].as_str().unwrap().to_owned()
 }
@@ -44,9 +39,10 @@ async fn a_paper_application_is_paid_answered_and_withdrawn_by_post() {
 
     // Applicants never record paper documents.
     let r = app
-        .post(
+        .post_as(
+            Role::Applicant,
+            "someone",
             &format!("/v1/registrations/{id}/paper-payments"),
-            &app.token(Role::Applicant, "someone"),
             &pay(12320),
         )
         .await;
@@ -64,42 +60,37 @@ async fn a_paper_application_is_paid_answered_and_withdrawn_by_post() {
         "PAYMENT_AMOUNT_MISMATCH"
     );
     assert_eq!(app.registration(&id).await["status"], "AWAITING_PAYMENT");
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/paper-payments"),
-            &ex1,
-            &pay(12320),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    app.post_ok(
+        &format!("/v1/registrations/{id}/paper-payments"),
+        &ex1,
+        &pay(12320),
+    )
+    .await;
     app.settle().await;
     let case = app.registration(&id).await;
     assert_eq!(case["status"], "UNDER_EXAMINATION");
     assert_eq!(case["payment"]["status"], "PAID");
 
     // Once claimed, only the assigned examiner records.
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/assignment"),
-            &ex1,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/information-requests"),
-            &ex1,
-            &json!({"reason_code": "DOCUMENT_MISSING", "message": "Send your exam certificate."}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    app.post_ok(
+        &format!("/v1/registrations/{id}/assignment"),
+        &ex1,
+        &json!({}),
+    )
+    .await;
+    app.post_ok(
+        &format!("/v1/registrations/{id}/information-requests"),
+        &ex1,
+        &json!({"reason_code": "DOCUMENT_MISSING", "message": "Send your exam certificate."}),
+    )
+    .await;
     let scan = app.upload_pdf("ex-1").await;
     let answer = |received_on: String| json!({"message": "Certificate enclosed.", "attachment_ids": [scan], "received_on": received_on});
     let r = app
-        .post(
+        .post_as(
+            Role::Examiner,
+            "ex-2",
             &format!("/v1/registrations/{id}/postal-responses"),
-            &app.token(Role::Examiner, "ex-2"),
             &json!({"message": "Certificate enclosed.", "received_on": today()}),
         )
         .await;
@@ -119,15 +110,13 @@ async fn a_paper_application_is_paid_answered_and_withdrawn_by_post() {
         code_of(r, StatusCode::UNPROCESSABLE_ENTITY).await,
         "RECEIVED_IN_FUTURE"
     );
-    let r = app
-        .post(
+    let body = app
+        .post_ok(
             &format!("/v1/registrations/{id}/postal-responses"),
             &ex1,
             &answer(today()),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.unwrap();
     assert_eq!(body["status"], "UNDER_EXAMINATION");
     let paper: Value = sqlx::query_scalar(
         "SELECT payload::jsonb -> 'ApplicantResponded' -> 'paper' FROM events
@@ -150,15 +139,13 @@ async fn a_paper_application_is_paid_answered_and_withdrawn_by_post() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app
-        .post(
+    let body = app
+        .post_ok(
             &format!("/v1/registrations/{id}/postal-withdrawals"),
             &ex1,
             &json!({"received_on": today()}),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.unwrap();
     assert_eq!(body["status"], "WITHDRAWN");
 }
 
@@ -195,25 +182,9 @@ async fn online_cases_refuse_paper_records() {
 #[tokio::test]
 async fn paper_change_requests_take_postal_records_and_online_ones_do_not() {
     let app = spawn_app().await;
-    let reg = app
-        .claimed("hanako", &my_number("32345678901"), "ex-reg")
+    let (reg, _) = app
+        .registered("hanako", &my_number("32345678901"), "ex-reg", "sr")
         .await;
-    let r = app
-        .post(
-            &format!("/v1/registrations/{reg}/decision-proposals"),
-            &app.token(Role::Examiner, "ex-reg"),
-            &json!({"outcome": "APPROVE"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
-            &format!("/v1/registrations/{reg}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
 
     let ex1 = app.token(Role::Examiner, "ex-1");
     let r = app
@@ -223,40 +194,35 @@ async fn paper_change_requests_take_postal_records_and_online_ones_do_not() {
             &json!({"kind": "CHANGE_NAME", "changes": {"family_name": "佐藤", "family_name_kana": "サトウ"}, "channel": "PAPER"}),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let paper: Value = r.json().await.unwrap();
+    let paper = answer(r, StatusCode::CREATED).await;
     let paper_id = paper["id"].as_str().unwrap().to_owned();
     assert_eq!(paper["status"], "AWAITING_PAYMENT");
-    let r = app
-        .post(
-            &format!("/v1/change-requests/{paper_id}/paper-payments"),
-            &ex1,
-            &json!({"receipt_reference": "STAMP-7", "amount": 500, "received_on": today()}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
+    app.post_ok(
+        &format!("/v1/change-requests/{paper_id}/paper-payments"),
+        &ex1,
+        &json!({"receipt_reference": "STAMP-7", "amount": 500, "received_on": today()}),
+    )
+    .await;
+    let body = app
+        .post_ok(
             &format!("/v1/change-requests/{paper_id}/postal-withdrawals"),
             &ex1,
             &json!({"received_on": today()}),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.unwrap();
     assert_eq!(body["status"], "WITHDRAWN");
 
     // The holder's own online request is theirs to withdraw, not the office's.
     app.settle().await;
     let r = app
-        .post(
+        .post_as(
+            Role::Applicant,
+            "hanako",
             &format!("/v1/registrations/{reg}/change-requests"),
-            &app.token(Role::Applicant, "hanako"),
             &json!({"kind": "CHANGE_ADDRESS", "changes": {"address": "大阪府大阪市1-1"}}),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let online: Value = r.json().await.unwrap();
+    let online = answer(r, StatusCode::CREATED).await;
     let online_id = online["id"].as_str().unwrap();
     let r = app
         .post(

@@ -1,7 +1,7 @@
 //! The register inquiry: confirmed, mismatch, domicile unresolved (answered
 //! with an attached extract), and an unavailable register retried.
 
-use crate::common::{my_number, spawn_app_with, TestApp};
+use crate::common::{answer, my_number, spawn_app_with, TestApp};
 use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -21,11 +21,8 @@ async fn with_fixtures(rows: &[String]) -> TestApp {
 async fn queue_flags(app: &TestApp, id: &str) -> Value {
     app.settle().await;
     let q: Value = app
-        .get("/v1/queue?limit=100", &app.token(Role::Examiner, "ex"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/v1/queue?limit=100", &app.token(Role::Examiner, "ex"))
+        .await;
     q["items"]
         .as_array()
         .unwrap()
@@ -62,11 +59,8 @@ async fn mismatch_flags_the_case_and_unresolved_domicile_asks_for_an_extract() {
     app.pay(&stopped).await;
     let owner = app.token(Role::Applicant, "u");
     let seen: Value = app
-        .get(&format!("/v1/registrations/{stopped}"), &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/registrations/{stopped}"), &owner)
+        .await;
     assert_eq!(seen["status"], "ACTION_REQUIRED");
     assert_eq!(seen["reason_code"], "DOMICILE_UNRESOLVED");
     assert!(seen["information_request"]["message"]
@@ -82,19 +76,16 @@ async fn mismatch_flags_the_case_and_unresolved_domicile_asks_for_an_extract() {
     let r = app
         .post(&path, &owner, &json!({"message": "here it is"}))
         .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let p: Value = r.json().await.unwrap();
+    let p = answer(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(p["code"], "ATTACHMENT_REQUIRED");
     let extract = app.upload_pdf("u").await;
-    let r = app
-        .post(
+    let back = app
+        .post_ok(
             &path,
             &owner,
             &json!({"message": "extract attached", "attachment_ids": [extract]}),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let back: Value = r.json().await.unwrap();
     assert_eq!(back["status"], "UNDER_EXAMINATION");
 }
 
@@ -159,34 +150,14 @@ async fn a_name_change_with_an_unresolved_domicile_is_answered_with_an_extract()
     )])
     .await;
     let holder = app.token(Role::Applicant, "hanako");
-    let examiner = app.token(Role::Examiner, "ex");
-    let senior = app.token(Role::SeniorExaminer, "sr");
     let extract = json!({"message": "family register extract attached", "attachment_ids": [app.upload_pdf("hanako").await]});
 
     let reg = app.apply("hanako", &number).await;
     app.pay(&reg).await;
-    let r = app
-        .post(
-            &format!("/v1/registrations/{reg}/responses"),
-            &holder,
-            &extract,
-        )
+    let case = format!("/v1/registrations/{reg}");
+    app.post_ok(&format!("{case}/responses"), &holder, &extract)
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    for (path, token, body) in [
-        ("assignment", &examiner, json!({})),
-        (
-            "decision-proposals",
-            &examiner,
-            json!({"outcome": "APPROVE"}),
-        ),
-        ("decision-approvals", &senior, json!({})),
-    ] {
-        let r = app
-            .post(&format!("/v1/registrations/{reg}/{path}"), token, &body)
-            .await;
-        assert_eq!(r.status(), StatusCode::OK, "{path}");
-    }
+    app.claim_and_approve(&case, "ex", "sr").await;
 
     let r = app
         .post(
@@ -195,46 +166,21 @@ async fn a_name_change_with_an_unresolved_domicile_is_answered_with_an_extract()
             &json!({"kind": "CHANGE_NAME", "changes": {"family_name": "佐藤", "family_name_kana": "サトウ"}}),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let request: Value = r.json().await.unwrap();
+    let request = answer(r, StatusCode::CREATED).await;
     let id = request["id"].as_str().unwrap().to_owned();
     app.pay(&id).await;
     let seen: Value = app
-        .get(&format!("/v1/change-requests/{id}"), &holder)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/change-requests/{id}"), &holder)
+        .await;
     assert_eq!(seen["status"], "ACTION_REQUIRED");
     assert_eq!(seen["reason_code"], "DOMICILE_UNRESOLVED");
-    let r = app
-        .post(
-            &format!("/v1/change-requests/{id}/responses"),
-            &holder,
-            &extract,
-        )
+    let case = format!("/v1/change-requests/{id}");
+    app.post_ok(&format!("{case}/responses"), &holder, &extract)
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    for (path, token, body) in [
-        ("assignment", &examiner, json!({})),
-        (
-            "decision-proposals",
-            &examiner,
-            json!({"outcome": "APPROVE"}),
-        ),
-        ("decision-approvals", &senior, json!({})),
-    ] {
-        let r = app
-            .post(&format!("/v1/change-requests/{id}/{path}"), token, &body)
-            .await;
-        assert_eq!(r.status(), StatusCode::OK, "{path}");
-    }
+    app.claim_and_approve(&case, "ex", "sr").await;
     app.settle().await;
     let registration: Value = app
-        .get(&format!("/v1/registrations/{reg}"), &holder)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/registrations/{reg}"), &holder)
+        .await;
     assert_eq!(registration["applicant"]["family_name"], "佐藤");
 }

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use crate::common::{application, my_number, spawn_app};
+use crate::common::{answer, application, my_number, spawn_app};
 use domain::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -20,8 +20,7 @@ async fn nul_bytes_in_queries_paths_and_json_are_bad_input() {
             &examiner,
         )
         .await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let p: Value = r.json().await.unwrap();
+    let p = answer(r, StatusCode::BAD_REQUEST).await;
     assert_eq!(p["code"], "INVALID_CHARACTER");
     let r = app.get("/v1/registrations/%00", &examiner).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -31,10 +30,9 @@ async fn nul_bytes_in_queries_paths_and_json_are_bad_input() {
     let mut body = application(&my_number("50000000001"));
     body["family_name"] = Value::String("山\u{0}田".into());
     let r = app
-        .post("/v1/registrations", &app.token(Role::Applicant, "a"), &body)
+        .post_as(Role::Applicant, "a", "/v1/registrations", &body)
         .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let p: Value = r.json().await.unwrap();
+    let p = answer(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(p["errors"][0]["pointer"], "/family_name");
     assert_eq!(p["errors"][0]["code"], "INVALID_CHARACTER");
 }
@@ -76,9 +74,10 @@ async fn a_cut_database_answers_503_with_retry_after_then_recovers() {
     let text = p.to_string();
     assert!(!text.contains("sqlx") && !text.contains("connection") && !text.contains("55000"));
     let r = app
-        .post(
+        .post_as(
+            Role::Applicant,
+            "c",
             "/v1/registrations",
-            &app.token(Role::Applicant, "c"),
             &application(&my_number("50000000003")),
         )
         .await;

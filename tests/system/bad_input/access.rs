@@ -9,12 +9,7 @@ async fn tokens_roles_and_ownership_are_enforced() {
     let path = format!("/v1/registrations/{id}");
     let before = app.registration(&id).await;
 
-    let none = app
-        .http
-        .get(format!("{}{path}", app.base))
-        .send()
-        .await
-        .unwrap();
+    let none = app.get_anonymous(&path).await;
     let p = problem(none, StatusCode::UNAUTHORIZED).await;
     assert_eq!(p["code"], "UNAUTHENTICATED");
     let forged = api::auth::TokenKeys::new(b"not-the-secret").mint("owner", Role::Applicant, 60);
@@ -48,8 +43,7 @@ async fn tokens_roles_and_ownership_are_enforced() {
     )
     .await;
     problem(
-        app.get("/v1/queue", &app.token(Role::Ministry, "MHLW"))
-            .await,
+        app.get_as(Role::Ministry, "MHLW", "/v1/queue").await,
         StatusCode::FORBIDDEN,
     )
     .await;
@@ -72,11 +66,8 @@ async fn tokens_roles_and_ownership_are_enforced() {
     .await;
     // Ministries read, without the applicant's particulars.
     let seen: Value = app
-        .get(&path, &app.token(Role::Ministry, "MHLW"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&path, &app.token(Role::Ministry, "MHLW"))
+        .await;
     assert!(seen["applicant"].is_null());
     // Unknown ids and unparseable ids are 404.
     problem(

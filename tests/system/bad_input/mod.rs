@@ -5,15 +5,14 @@ mod access;
 mod bodies;
 mod transitions;
 
-use crate::common::{application, my_number, spawn_app, TestApp};
+use crate::common::{self, application, my_number, spawn_app, TestApp};
 use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+/// A problem whose body names its code, title and detail.
 async fn problem(r: reqwest::Response, status: StatusCode) -> Value {
-    assert_eq!(r.status(), status);
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let body: Value = r.json().await.unwrap();
+    let body = common::problem(r, status).await;
     assert_eq!(body["status"], status.as_u16());
     assert!(body["code"].is_string() && body["title"].is_string() && body["detail"].is_string());
     body

@@ -75,9 +75,10 @@ async fn illegal_transitions_and_stale_versions_change_nothing() {
     .await;
     assert_eq!(p["code"], "NO_PROPOSAL");
     let p = problem(
-        app.post(
+        app.post_as(
+            Role::Applicant,
+            "owner",
             &format!("{path}/responses"),
-            &app.token(Role::Applicant, "owner"),
             &json!({"message": "hi"}),
         )
         .await,
@@ -151,14 +152,12 @@ async fn illegal_transitions_and_stale_versions_change_nothing() {
         &json!({"examiner": "sr-1"}),
     )
     .await;
-    let r = app
-        .post(
-            &format!("{senior_path}/decision-proposals"),
-            &senior,
-            &json!({"outcome": "APPROVE"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    app.post_ok(
+        &format!("{senior_path}/decision-proposals"),
+        &senior,
+        &json!({"outcome": "APPROVE"}),
+    )
+    .await;
     let p = problem(
         app.post(
             &format!("{senior_path}/decision-approvals"),

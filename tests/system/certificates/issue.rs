@@ -2,6 +2,7 @@
 //! application has none, and forgeries are INVALID.
 
 use super::*;
+use crate::common::answer;
 
 #[tokio::test]
 async fn a_registered_holder_gets_a_certificate_that_verifies() {
@@ -71,11 +72,8 @@ async fn a_registered_holder_gets_a_certificate_that_verifies() {
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let r = app
-        .http
-        .get(format!("{}/v1/registrations/{reg}/certificate", app.base))
-        .send()
-        .await
-        .unwrap();
+        .get_anonymous(&format!("/v1/registrations/{reg}/certificate"))
+        .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     // No My Number anywhere in what a certificate carries or shows.
@@ -138,13 +136,13 @@ async fn an_application_not_yet_registered_has_no_certificate() {
     let app = spawn_app().await;
     let id = app.apply("taro", &my_number("22345678901")).await;
     let r = app
-        .get(
+        .get_as(
+            Role::Applicant,
+            "taro",
             &format!("/v1/registrations/{id}/certificate"),
-            &app.token(Role::Applicant, "taro"),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CONFLICT);
-    let body: Value = r.json().await.unwrap();
+    let body = answer(r, StatusCode::CONFLICT).await;
     assert_eq!(body["code"], "CERTIFICATE_NOT_ISSUED");
 }
 
@@ -233,14 +231,6 @@ async fn every_forgery_is_invalid_and_never_a_server_error() {
         assert_eq!(r.headers()["content-type"], "application/problem+json");
     }
     // The page without a token offers a form.
-    let form = app
-        .http
-        .get(format!("{}/verify", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = app.public_text("/verify").await;
     assert!(form.contains("<form"));
 }

@@ -9,22 +9,19 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use crate::common::certificates::{certificate, certificate_when, change, registered, verify};
+use crate::common::certificates::{
+    certificate, certificate_when, change, registered, reissue, verify,
+};
 use crate::common::{my_number, spawn_app, spawn_app_with, TestApp};
 use certificate::encoding::{b64, unb64};
 use certificate::token::sign_certificate;
 use certificate::{JwkSet, KeySet, SigningKey, StatusListToken};
 use domain::Role;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 async fn key_set(app: &TestApp) -> (JwkSet, KeySet) {
-    let r = app
-        .http
-        .get(format!("{}/v1/certificate-keys", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_anonymous("/v1/certificate-keys").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "application/jwk-set+json");
     let jwks: JwkSet = r.json().await.unwrap();
@@ -33,12 +30,7 @@ async fn key_set(app: &TestApp) -> (JwkSet, KeySet) {
 }
 
 async fn status_list(app: &TestApp) -> StatusListToken {
-    let r = app
-        .http
-        .get(format!("{}/v1/certificate-status-list", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_anonymous("/v1/certificate-status-list").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "application/statuslist+cwt");
     let bytes = r.bytes().await.unwrap();

@@ -7,67 +7,46 @@ use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::{my_number, TestApp};
+use super::{answer, my_number, TestApp};
 
 /// A registration taken through payment and four-eyes approval; returns its id.
 pub async fn registered(app: &TestApp, holder: &str, base: &str) -> String {
-    let id = app.claimed(holder, &my_number(base), "ex-cert").await;
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/decision-proposals"),
-            &app.token(Role::Examiner, "ex-cert"),
-            &json!({"outcome": "APPROVE"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr-cert"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    id
+    app.registered(holder, &my_number(base), "ex-cert", "sr-cert")
+        .await
+        .0
 }
 
 /// Files a change request as the holder, pays it and has it approved.
 pub async fn change(app: &TestApp, holder: &str, registration: &str, body: Value) -> String {
     let r = app
-        .post(
+        .post_as(
+            Role::Applicant,
+            holder,
             &format!("/v1/registrations/{registration}/change-requests"),
-            &app.token(Role::Applicant, holder),
             &body,
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let filed: Value = r.json().await.unwrap();
+    let filed = answer(r, StatusCode::CREATED).await;
     let id = filed["id"].as_str().unwrap().to_owned();
     if filed["status"] == "AWAITING_PAYMENT" {
         app.pay(&id).await;
     } else {
         app.settle().await;
     }
-    let examiner = app.token(Role::Examiner, "ex-cr");
-    for (path, token) in [
-        ("assignment", &examiner),
-        ("decision-proposals", &examiner),
-        (
-            "decision-approvals",
-            &app.token(Role::SeniorExaminer, "sr-cr"),
-        ),
-    ] {
-        let body = if path == "decision-proposals" {
-            json!({"outcome": "APPROVE"})
-        } else {
-            json!({})
-        };
-        let r = app
-            .post(&format!("/v1/change-requests/{id}/{path}"), token, &body)
-            .await;
-        assert_eq!(r.status(), StatusCode::OK, "{path}");
-    }
+    app.claim_and_approve(&format!("/v1/change-requests/{id}"), "ex-cr", "sr-cr")
+        .await;
     id
+}
+
+/// A re-issue of the certificate (the old one "lost"), paid and approved.
+pub async fn reissue(app: &TestApp, holder: &str, registration: &str) -> String {
+    change(
+        app,
+        holder,
+        registration,
+        json!({"kind": "REISSUE_CERTIFICATE", "reason": "lost"}),
+    )
+    .await
 }
 
 /// Waits (up to 60 s) for the holder's certificate to satisfy `ready`.

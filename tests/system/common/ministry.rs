@@ -5,9 +5,9 @@ use std::process::Command;
 
 use domain::Role;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::{my_number, TestApp};
+use super::{answer, my_number, TestApp};
 
 /// Runs `shikaku ministry-clients ...` against the app's database.
 pub fn cli(app: &TestApp, args: &[&str]) -> String {
@@ -59,45 +59,28 @@ pub async fn token_response(
 
 pub async fn client_token(app: &TestApp, id: &str, secret: &str) -> String {
     let r = token_response(app, id, secret, &[("grant_type", "client_credentials")]).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.unwrap();
+    let body = answer(r, StatusCode::OK).await;
     body["access_token"].as_str().unwrap().to_owned()
 }
 
 /// A CARE_WORKER registration (MHLW supervises it) on the register, and a
 /// change of name filed against it.
 pub async fn registered_with_change(app: &TestApp) -> (String, String) {
-    let id = app
-        .claimed("hanako", &my_number("30000000001"), "ex-1")
+    let (id, _) = app
+        .registered("hanako", &my_number("30000000001"), "ex-1", "senior-1")
         .await;
     let path = format!("/v1/registrations/{id}");
-    let r = app
-        .post(
-            &format!("{path}/decision-proposals"),
-            &app.token(Role::Examiner, "ex-1"),
-            &json!({"outcome": "APPROVE"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
-            &format!("{path}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "senior-1"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
     app.settle().await;
     let r = app
-        .post(
+        .post_as(
+            Role::Applicant,
+            "hanako",
             &format!("{path}/change-requests"),
-            &app.token(Role::Applicant, "hanako"),
             &json!({"kind": "CHANGE_NAME", "reason": "marriage",
                     "changes": {"family_name": "佐藤", "family_name_kana": "サトウ"}}),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let cr: Value = r.json().await.unwrap();
+    let cr = answer(r, StatusCode::CREATED).await;
     app.settle().await;
     (id, cr["id"].as_str().unwrap().to_owned())
 }

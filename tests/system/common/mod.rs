@@ -2,6 +2,7 @@
 //! by DATABASE_URL and a real application listening on port 0.
 
 pub mod certificates;
+pub mod console;
 pub mod ministry;
 
 use std::io::Write;
@@ -15,6 +16,14 @@ use serde_json::{json, Value};
 use shikaku::{Application, Settings};
 use sqlx::{Connection, PgPool};
 use uuid::Uuid;
+
+/// Every role but the administrator's.
+pub const NOT_ADMIN: [Role; 4] = [
+    Role::Examiner,
+    Role::SeniorExaminer,
+    Role::Applicant,
+    Role::Ministry,
+];
 
 /// The server tests create their databases on.
 pub fn server_url() -> String {
@@ -70,6 +79,30 @@ impl Write for CaptureWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// Checks an answer's status; its JSON body.
+pub async fn answer(r: Response, status: StatusCode) -> Value {
+    assert_eq!(r.status(), status);
+    r.json().await.unwrap()
+}
+
+/// Checks that an answer is a problem (application/problem+json) with
+/// `status`; its body.
+pub async fn problem(r: Response, status: StatusCode) -> Value {
+    assert_eq!(r.status(), status);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/problem+json",
+        "problems are problem+json"
+    );
+    r.json().await.unwrap()
+}
+
+/// Checks that an answer is 201 Created; the id of what it created.
+pub async fn created_id(r: Response) -> String {
+    let body = answer(r, StatusCode::CREATED).await;
+    body["id"].as_str().expect("an id").to_owned()
 }
 
 /// A running application and a client for it.
@@ -187,6 +220,118 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// POSTs JSON as `sub` in `role`.
+    pub async fn post_as(&self, role: Role, sub: &str, path: &str, body: &Value) -> Response {
+        self.post(path, &self.token(role, sub), body).await
+    }
+
+    /// GETs as `sub` in `role`.
+    pub async fn get_as(&self, role: Role, sub: &str, path: &str) -> Response {
+        self.get(path, &self.token(role, sub)).await
+    }
+
+    /// GETs without a token.
+    pub async fn get_anonymous(&self, path: &str) -> Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// The JSON a GET without a token answers.
+    pub async fn public_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.get_anonymous(path).await.json().await.unwrap()
+    }
+
+    /// The text a GET without a token answers.
+    pub async fn public_text(&self, path: &str) -> String {
+        self.get_anonymous(path).await.text().await.unwrap()
+    }
+
+    /// The JSON a GET with a token answers.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> T {
+        self.get(path, token).await.json().await.unwrap()
+    }
+
+    /// The text at `url` (a whole URL, such as a link the app handed out).
+    pub async fn text_at(&self, url: &str) -> String {
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// POSTs JSON with a token, expects 200 and returns the answer.
+    pub async fn post_ok(&self, path: &str, token: &str, body: &Value) -> Value {
+        let r = self.post(path, token, body).await;
+        let status = r.status();
+        let answer: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, StatusCode::OK, "{path}: {answer}");
+        answer
+    }
+
+    /// The examiner's proposal to approve the case at `case` (such as
+    /// `/v1/registrations/{id}`) and the senior examiner's approval of it;
+    /// returns the approved case.
+    pub async fn approve(&self, case: &str, examiner: &str, senior: &str) -> Value {
+        self.approve_with(case, examiner, senior, &json!({"outcome": "APPROVE"}))
+            .await
+    }
+
+    /// [`TestApp::approve`] with the examiner's own `proposal` body.
+    pub async fn approve_with(
+        &self,
+        case: &str,
+        examiner: &str,
+        senior: &str,
+        proposal: &Value,
+    ) -> Value {
+        self.post_ok(
+            &format!("{case}/decision-proposals"),
+            &self.token(Role::Examiner, examiner),
+            proposal,
+        )
+        .await;
+        self.post_ok(
+            &format!("{case}/decision-approvals"),
+            &self.token(Role::SeniorExaminer, senior),
+            &json!({}),
+        )
+        .await
+    }
+
+    /// The case at `case` claimed by `examiner`, then approved with four eyes.
+    pub async fn claim_and_approve(&self, case: &str, examiner: &str, senior: &str) -> Value {
+        self.post_ok(
+            &format!("{case}/assignment"),
+            &self.token(Role::Examiner, examiner),
+            &json!({}),
+        )
+        .await;
+        self.approve(case, examiner, senior).await
+    }
+
+    /// An application paid, examined by `examiner` and approved by `senior`:
+    /// on the register. Its id and the approved registration.
+    pub async fn registered(
+        &self,
+        holder: &str,
+        number: &str,
+        examiner: &str,
+        senior: &str,
+    ) -> (String, Value) {
+        let id = self.claimed(holder, number, examiner).await;
+        let approved = self
+            .approve(&format!("/v1/registrations/{id}"), examiner, senior)
+            .await;
+        (id, approved)
+    }
+
     /// Uploads a small PDF as `sub` (role applicant) and returns its id.
     pub async fn upload_pdf(&self, sub: &str) -> String {
         let form = reqwest::multipart::Form::new().part(
@@ -278,6 +423,18 @@ impl TestApp {
             .await;
         assert_eq!(r.status(), StatusCode::OK);
         id
+    }
+
+    /// The case's row in the examiners' queue (`query` such as `?status=...`).
+    pub async fn queued(&self, query: &str, token: &str, id: &str) -> Value {
+        let queue: Value = self.get_json(&format!("/v1/queue{query}"), token).await;
+        queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["case_id"] == id)
+            .unwrap_or_else(|| panic!("{id} is not in the queue: {queue}"))
+            .clone()
     }
 
     /// The registration as its examiners see it.

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{application, fresh_database, my_number};
+use crate::common::{application, created_id, fresh_database, my_number};
 use api::auth::TokenKeys;
 use domain::Role;
 use reqwest::StatusCode;
@@ -120,11 +120,7 @@ async fn proposed(http: &reqwest::Client, base: &str, n: usize) -> String {
             .json(&body)
     })
     .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = created_id(r).await;
     let signer = SandboxSigner::new(SECRET.as_bytes());
     let token = signer.token(&id, chrono::Utc::now().timestamp() + 3600);
     let r = send(|| http.post(format!("{base}/sandbox/payments/{id}/pay?token={token}"))).await;

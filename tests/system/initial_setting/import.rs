@@ -2,6 +2,8 @@
 //! never collide.
 
 use super::*;
+use crate::common::answer;
+use crate::common::created_id;
 
 #[tokio::test]
 async fn a_malformed_row_imports_nothing_and_names_its_line() {
@@ -10,21 +12,16 @@ async fn a_malformed_row_imports_nothing_and_names_its_line() {
         "CARE_WORKER,0100001,2001-04-01,田中,一郎,タナカ,イチロウ,1970-01-02,横浜市,神奈川県",
         "CARE_WORKER,01000x2,2001-04-01,田中,二郎,タナカ,ジロウ,1971-01-02,横浜市,神奈川県",
     ]);
-    let err = shikaku::import::import_register(&app.pool, &text)
-        .await
-        .unwrap_err();
     assert_eq!(
-        err.to_string(),
+        import_refused(&app, &text).await,
         "line 3: registration_number must match the registration_number_format of CARE_WORKER: ^[0-9]{1,10}$"
     );
     let dup = register_file(&[
         "CARE_WORKER,0100001,2001-04-01,田中,一郎,タナカ,イチロウ,1970-01-02,横浜市,神奈川県",
         "CARE_WORKER,0100001,2001-04-01,田中,二郎,タナカ,ジロウ,1971-01-02,横浜市,神奈川県",
     ]);
-    let err = shikaku::import::import_register(&app.pool, &dup)
-        .await
-        .unwrap_err();
-    assert!(err.to_string().starts_with("line 3:"), "{err}");
+    let err = import_refused(&app, &dup).await;
+    assert!(err.starts_with("line 3:"), "{err}");
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(&app.pool)
         .await
@@ -42,16 +39,18 @@ async fn new_numbers_never_collide_with_imported_ones() {
         .await
         .unwrap();
     let id = app.claimed("new", &my_number("24680246802"), "ex").await;
-    app.post(
+    app.post_as(
+        Role::Examiner,
+        "ex",
         &format!("/v1/registrations/{id}/decision-proposals"),
-        &app.token(Role::Examiner, "ex"),
         &json!({"outcome": "APPROVE"}),
     )
     .await;
     let done: Value = app
-        .post(
+        .post_as(
+            Role::SeniorExaminer,
+            "sr",
             &format!("/v1/registrations/{id}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr"),
             &json!({}),
         )
         .await
@@ -67,15 +66,7 @@ const NURSERY_ROW: &str =
 #[tokio::test]
 async fn registration_numbers_follow_the_format_of_their_qualification() {
     let app = spawn_app().await;
-    let catalogue: Value = app
-        .http
-        .get(format!("{}/v1/qualifications", app.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let catalogue: Value = app.public_json("/v1/qualifications").await;
     let format_of = |code: &str| {
         catalogue["items"]
             .as_array()
@@ -98,11 +89,8 @@ async fn registration_numbers_follow_the_format_of_their_qualification() {
     let wrong = register_file(&[
         "CARE_WORKER,東京都-012345,2001-04-01,田中,一郎,タナカ,イチロウ,1970-01-02,横浜市,神奈川県",
     ]);
-    let err = shikaku::import::import_register(&app.pool, &wrong)
-        .await
-        .unwrap_err();
     assert_eq!(
-        err.to_string(),
+        import_refused(&app, &wrong).await,
         "line 2: registration_number must match the registration_number_format of CARE_WORKER: ^[0-9]{1,10}$"
     );
     let bare = register_file(&[&NURSERY_ROW.replace("東京都-012345", "012345")]);
@@ -122,23 +110,15 @@ async fn registration_numbers_follow_the_format_of_their_qualification() {
             &examiner,
         )
         .await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let p: Value = r.json().await.unwrap();
+    let p = answer(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(p["errors"][0]["pointer"], "/registration_number");
     assert_eq!(p["errors"][0]["code"], "INVALID_FORMAT");
     assert!(p["errors"][0]["detail"]
         .as_str()
         .unwrap()
         .contains(&nursery));
-    let found: Value = app
-        .get(
-            "/v1/registrations?qualification_code=NURSERY_TEACHER&registration_number=%E6%9D%B1%E4%BA%AC%E9%83%BD-012345",
-            &examiner,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let found: Value = app.get_json("/v1/registrations?qualification_code=NURSERY_TEACHER&registration_number=%E6%9D%B1%E4%BA%AC%E9%83%BD-012345",
+            &examiner,).await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
 
     // Link: the same check, before anything counts against the lockout.
@@ -153,44 +133,19 @@ async fn registration_numbers_follow_the_format_of_their_qualification() {
         "INVALID_FORMAT"
     );
     link["registration_number"] = json!("東京都-012345");
-    let r = app.post("/v1/registration-links", &holder, &link).await;
-    assert_eq!(r.status(), StatusCode::OK);
+    app.post_ok("/v1/registration-links", &holder, &link).await;
 
     // Allocation: a new nursery teacher in Tokyo gets the next Tokyo number.
     let mut body = common::application(&my_number("99887766554"));
     body["qualification_code"] = json!("NURSERY_TEACHER");
     let r = app
-        .post(
-            "/v1/registrations",
-            &app.token(Role::Applicant, "newcomer"),
-            &body,
-        )
+        .post_as(Role::Applicant, "newcomer", "/v1/registrations", &body)
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = created_id(r).await;
     app.settle().await;
     app.pay(&id).await;
-    for (path, token, body) in [
-        ("assignment", app.token(Role::Examiner, "ex"), json!({})),
-        (
-            "decision-proposals",
-            app.token(Role::Examiner, "ex"),
-            json!({"outcome": "APPROVE"}),
-        ),
-        (
-            "decision-approvals",
-            app.token(Role::SeniorExaminer, "sr"),
-            json!({}),
-        ),
-    ] {
-        let r = app
-            .post(&format!("/v1/registrations/{id}/{path}"), &token, &body)
-            .await;
-        assert_eq!(r.status(), StatusCode::OK, "{path}");
-    }
+    app.claim_and_approve(&format!("/v1/registrations/{id}"), "ex", "sr")
+        .await;
     assert_eq!(
         app.registration(&id).await["registration_number"],
         "東京都-012346"
@@ -211,14 +166,11 @@ async fn a_register_file_is_csv_with_quotes_a_bom_and_crlf() {
     );
     app.settle().await;
     let found: Value = app
-        .get(
+        .get_json(
             "/v1/registrations?registration_number=0100001",
             &app.token(Role::Examiner, "ex"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let id = found["items"][0]["id"].as_str().unwrap();
     assert_eq!(
         app.registration(id).await["applicant"]["address"],
@@ -251,13 +203,10 @@ async fn an_import_checks_numbers_in_its_transaction_not_in_the_view() {
     // The register subscription is not stopped by anything of this.
     app.settle().await;
     let found: Value = app
-        .get(
+        .get_json(
             "/v1/registrations?registration_number=0100001",
             &app.token(Role::Examiner, "ex"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
 }

@@ -1,6 +1,7 @@
 //! A holder links an imported registration; guessing is limited and locked.
 
 use super::*;
+use crate::common::answer;
 
 #[tokio::test]
 async fn a_holder_links_an_imported_registration_and_guessing_is_locked() {
@@ -16,10 +17,8 @@ async fn a_holder_links_an_imported_registration_and_guessing_is_locked() {
         2
     );
     app.settle().await;
-    let again = shikaku::import::import_register(&app.pool, &text)
-        .await
-        .unwrap_err();
-    assert!(again.to_string().contains("already on the register"));
+    let again = import_refused(&app, &text).await;
+    assert!(again.contains("already on the register"));
 
     let holder = app.token(Role::Applicant, "tanaka");
     let attempt = |number: &str, family: &str| {
@@ -34,8 +33,7 @@ async fn a_holder_links_an_imported_registration_and_guessing_is_locked() {
             &attempt("0100001", "田所"),
         )
         .await;
-    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let wrong: Value = wrong.json().await.unwrap();
+    let wrong = answer(wrong, StatusCode::UNPROCESSABLE_ENTITY).await;
     let absent = app
         .post(
             "/v1/registration-links",
@@ -43,23 +41,20 @@ async fn a_holder_links_an_imported_registration_and_guessing_is_locked() {
             &attempt("0999999", "田中"),
         )
         .await;
-    assert_eq!(absent.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let absent: Value = absent.json().await.unwrap();
+    let absent = answer(absent, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(
         wrong, absent,
         "the same answer whether the registration exists or not"
     );
     assert_eq!(wrong["code"], "LINK_NOT_MATCHED");
 
-    let r = app
-        .post(
+    let linked = app
+        .post_ok(
             "/v1/registration-links",
             &holder,
             &attempt("0100001", "田中"),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let linked: Value = r.json().await.unwrap();
     assert_eq!(linked["status"], "REGISTERED");
     assert_eq!(linked["registration_number"], "0100001");
     let id = linked["id"].as_str().unwrap();
@@ -160,9 +155,10 @@ async fn a_registration_takes_ten_wrong_answers_across_all_callers() {
     assert_eq!(statuses(&app, attempts).await, (10, 2));
     // A caller still under their own limit may link another registration.
     let r = app
-        .post(
+        .post_as(
+            Role::Applicant,
+            "guesser-0",
             "/v1/registration-links",
-            &app.token(Role::Applicant, "guesser-0"),
             &link_attempt("0100002", "田中"),
         )
         .await;

@@ -7,7 +7,7 @@ mod linking;
 
 use crate::common;
 
-use crate::common::{my_number, spawn_app};
+use crate::common::{my_number, spawn_app, TestApp};
 use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -29,7 +29,7 @@ fn link_attempt(number: &str, family: &str) -> Value {
            "my_number": my_number("13579135791")})
 }
 
-async fn statuses(app: &common::TestApp, attempts: Vec<(String, Value)>) -> (usize, usize) {
+async fn statuses(app: &TestApp, attempts: Vec<(String, Value)>) -> (usize, usize) {
     let calls = attempts
         .iter()
         .map(|(token, body)| app.post("/v1/registration-links", token, body));
@@ -41,4 +41,12 @@ async fn statuses(app: &common::TestApp, attempts: Vec<(String, Value)>) -> (usi
     );
     assert_eq!(wrong + locked, answers.len(), "only 422 and 429");
     (wrong, locked)
+}
+
+/// Why an import of `text` is refused.
+async fn import_refused(app: &TestApp, text: &str) -> String {
+    shikaku::import::import_register(&app.pool, text)
+        .await
+        .unwrap_err()
+        .to_string()
 }

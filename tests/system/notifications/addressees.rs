@@ -35,28 +35,8 @@ async fn a_death_notification_is_answered_to_the_notifier_never_the_deceased() {
     app.settle().await;
     let filed = ok(app.get("/v1/change-requests", &relative).await).await;
     let death = filed["items"][0]["id"].as_str().unwrap().to_owned();
-    let examiner = app.token(Role::Examiner, "ex-cr");
-    for (path, body) in [
-        ("assignment", json!({})),
-        ("decision-proposals", json!({"outcome": "APPROVE"})),
-    ] {
-        ok(app
-            .post(
-                &format!("/v1/change-requests/{death}/{path}"),
-                &examiner,
-                &body,
-            )
-            .await)
+    app.claim_and_approve(&format!("/v1/change-requests/{death}"), "ex-cr", "sr-cr")
         .await;
-    }
-    ok(app
-        .post(
-            &format!("/v1/change-requests/{death}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr-cr"),
-            &json!({}),
-        )
-        .await)
-    .await;
     let mails = smtp.wait_for("grandchild@example.jp", 2).await;
     app.settle().await;
     let s = subjects(&mails);
@@ -151,9 +131,10 @@ async fn unresolved_domicile_rejection_and_change_of_address_are_told_without_pe
     )
     .await;
     ok(app
-        .post(
+        .post_as(
+            Role::SeniorExaminer,
+            "sr-1",
             &format!("/v1/registrations/{rejected}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr-1"),
             &json!({}),
         )
         .await)
@@ -181,36 +162,17 @@ async fn unresolved_domicile_rejection_and_change_of_address_are_told_without_pe
     examine(&app, &reg, "assignment", json!({})).await;
     approve(&app, &reg).await;
     let r = app
-        .post(
+        .post_as(
+            Role::Applicant,
+            "mari",
             &format!("/v1/registrations/{reg}/change-requests"),
-            &app.token(Role::Applicant, "mari"),
             &json!({"kind": "CHANGE_ADDRESS", "changes": {"address": "大阪府大阪市北区梅田1-1"}}),
         )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let change = ok(r).await["id"].as_str().unwrap().to_owned();
-    let examiner = app.token(Role::Examiner, "ex-cr");
-    for (path, body) in [
-        ("assignment", json!({})),
-        ("decision-proposals", json!({"outcome": "APPROVE"})),
-    ] {
-        ok(app
-            .post(
-                &format!("/v1/change-requests/{change}/{path}"),
-                &examiner,
-                &body,
-            )
-            .await)
+    app.claim_and_approve(&format!("/v1/change-requests/{change}"), "ex-cr", "sr-cr")
         .await;
-    }
-    ok(app
-        .post(
-            &format!("/v1/change-requests/{change}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr-cr"),
-            &json!({}),
-        )
-        .await)
-    .await;
     // After received, payment requested, registered and certificate ready.
     let mails = smtp.wait_for("mari@example.jp", 6).await;
     let s = subjects(&mails[4..]);

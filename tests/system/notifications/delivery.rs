@@ -2,6 +2,7 @@
 //! rebuilds, and a refused message.
 
 use super::*;
+use crate::common::created_id;
 
 #[tokio::test]
 async fn without_an_smtp_url_messages_are_written_to_the_outbox() {
@@ -58,11 +59,7 @@ async fn a_restart_or_a_rebuild_sends_nothing_twice() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = created_id(r).await;
     let mails = smtp.wait_for("hanako@example.jp", 2).await;
     handle.stop(true).await;
     running.await.unwrap().unwrap();

@@ -1,6 +1,7 @@
 //! The inbox: only applicants have one, and its paging is checked.
 
 use super::*;
+use crate::common::answer;
 
 #[tokio::test]
 async fn only_applicants_have_an_inbox_and_bad_paging_is_refused() {
@@ -18,12 +19,7 @@ async fn only_applicants_have_an_inbox_and_bad_paging_is_refused() {
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["code"], "WRONG_ROLE");
     }
-    let r = app
-        .http
-        .get(format!("{}/v1/notifications", app.base))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_anonymous("/v1/notifications").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let applicant = app.token(Role::Applicant, "hanako");
     for (query, code) in [
@@ -42,7 +38,6 @@ async fn only_applicants_have_an_inbox_and_bad_paging_is_refused() {
     let mut body = application(&my_number("32345678901"));
     body["preferred_language"] = "fr".into();
     let r = app.post("/v1/registrations", &applicant, &body).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let problem: Value = r.json().await.unwrap();
+    let problem = answer(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(problem["errors"][0]["pointer"], "/preferred_language");
 }

@@ -31,7 +31,7 @@ async fn ok(r: reqwest::Response) -> Value {
 /// Applies with `body` as `sub`; returns the case id.
 async fn apply(app: &TestApp, sub: &str, body: Value) -> String {
     let r = app
-        .post("/v1/registrations", &app.token(Role::Applicant, sub), &body)
+        .post_as(Role::Applicant, sub, "/v1/registrations", &body)
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     ok(r).await["id"].as_str().unwrap().to_owned()
@@ -48,9 +48,10 @@ async fn examine(app: &TestApp, id: &str, path: &str, body: Value) -> Value {
 async fn approve(app: &TestApp, id: &str) -> Value {
     examine(app, id, "decision-proposals", json!({"outcome": "APPROVE"})).await;
     ok(app
-        .post(
+        .post_as(
+            Role::SeniorExaminer,
+            "sr-1",
             &format!("/v1/registrations/{id}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr-1"),
             &json!({}),
         )
         .await)
@@ -59,10 +60,7 @@ async fn approve(app: &TestApp, id: &str) -> Value {
 
 async fn inbox(app: &TestApp, sub: &str, query: &str) -> Value {
     ok(app
-        .get(
-            &format!("/v1/notifications{query}"),
-            &app.token(Role::Applicant, sub),
-        )
+        .get_as(Role::Applicant, sub, &format!("/v1/notifications{query}"))
         .await)
     .await
 }

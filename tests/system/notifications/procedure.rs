@@ -143,9 +143,10 @@ async fn a_whole_procedure_is_mailed_in_the_applicants_language_and_kept_in_the_
     // They read the payment request, then change their mind.
     smtp.wait_for("john@example.com", 2).await;
     ok(app
-        .post(
+        .post_as(
+            Role::Applicant,
+            "john",
             &format!("/v1/registrations/{en}/withdrawal"),
-            &app.token(Role::Applicant, "john"),
             &json!({}),
         )
         .await)
@@ -181,9 +182,10 @@ async fn a_paid_application_withdrawn_is_told_of_its_refund() {
     let id = apply(&app, "taro", body).await;
     app.pay(&id).await;
     ok(app
-        .post(
+        .post_as(
+            Role::Applicant,
+            "taro",
             &format!("/v1/registrations/{id}/withdrawal"),
-            &app.token(Role::Applicant, "taro"),
             &json!({}),
         )
         .await)

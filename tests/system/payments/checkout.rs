@@ -2,6 +2,7 @@
 //! mid-request), the sandbox's signed link, and no Stripe routes without Stripe.
 
 use super::*;
+use crate::common::created_id;
 
 #[tokio::test]
 async fn the_worker_opens_one_checkout_session_with_the_fee_in_whole_yen() {
@@ -62,11 +63,7 @@ async fn a_worker_killed_mid_checkout_reuses_the_idempotency_key_and_opens_one_s
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = created_id(r).await;
     for _ in 0..400 {
         if !fake.creates().is_empty() {
             break;
@@ -130,12 +127,7 @@ async fn the_sandbox_pays_and_declines_only_with_the_cases_signed_link() {
         let r = app.http.post(&attempt).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{attempt}");
     }
-    let page = app
-        .http
-        .get(format!("{}/sandbox/payments/{id}", app.base))
-        .send()
-        .await
-        .unwrap();
+    let page = app.get_anonymous(&format!("/sandbox/payments/{id}")).await;
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
     let page = app.http.get(&url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);

@@ -34,11 +34,8 @@ async fn withdrawing_a_paid_case_refunds_the_fee_once() {
     assert_eq!(refunds[0].form["amount"], "12320");
     assert_eq!(refunds[0].idempotency_key, Some(format!("refund-{id}")));
     let seen: Value = app
-        .get(&format!("/v1/registrations/{id}"), &owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/registrations/{id}"), &owner)
+        .await;
     assert_eq!(seen["status"], "WITHDRAWN");
     assert_eq!(seen["payment"]["status"], "REFUNDED");
     assert_eq!(seen["payment"]["refund"]["amount"], 12320);

@@ -2,6 +2,7 @@
 //! flagged, an expired session is replaced, and reconciliation finds a lost one.
 
 use super::*;
+use crate::common::answer;
 
 #[tokio::test]
 async fn a_signed_completion_settles_once_and_bad_deliveries_store_nothing() {
@@ -13,8 +14,7 @@ async fn a_signed_completion_settles_once_and_bad_deliveries_store_nothing() {
 
     // Missing, wrong and expired signatures: 400, nothing stored.
     let r = deliver(&app, &body, None).await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    let problem: Value = r.json().await.unwrap();
+    let problem = answer(r, StatusCode::BAD_REQUEST).await;
     assert_eq!(problem["code"], "INVALID_STRIPE_SIGNATURE");
     let wrong = Webhook::generate_test_header(&body, "whsec_someone_else", None);
     assert_eq!(
@@ -85,19 +85,7 @@ async fn a_payment_of_another_amount_is_flagged_not_recorded() {
     assert_eq!(seen["status"], "AWAITING_PAYMENT");
     assert_eq!(seen["payment"]["status"], "PENDING");
     let examiner = app.token(Role::Examiner, "e-1");
-    let queue: Value = app
-        .get("/v1/queue?status=AWAITING_PAYMENT", &examiner)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let case = queue["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["case_id"] == id.as_str())
-        .unwrap()
-        .clone();
+    let case = app.queued("?status=AWAITING_PAYMENT", &examiner, &id).await;
     assert_eq!(case["flags"], json!(["PAYMENT_MISMATCH"]));
 
     // The right amount settles; the flag stays for the examiner to sort out
@@ -113,11 +101,8 @@ async fn a_payment_of_another_amount_is_flagged_not_recorded() {
     assert_eq!(seen["payment"]["status"], "PAID");
     assert_eq!(seen["flags"], json!(["PAYMENT_MISMATCH"]));
     let queue: Value = app
-        .get("/v1/queue?status=UNDER_EXAMINATION", &examiner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/v1/queue?status=UNDER_EXAMINATION", &examiner)
+        .await;
     let flags = queue["items"]
         .as_array()
         .unwrap()

@@ -39,15 +39,7 @@ async fn application_goes_from_submission_to_the_register() {
     );
 
     // The sandbox page shows the amount; paying twice changes nothing.
-    let page = app
-        .http
-        .get(&checkout)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text_at(&checkout).await;
     assert!(page.contains("12320 JPY") && page.contains("Pay") && page.contains("Decline"));
     app.pay(&id).await;
     let (page, token) = checkout.split_once('?').unwrap();
@@ -72,31 +64,25 @@ async fn application_goes_from_submission_to_the_register() {
         "the registers confirmed the application"
     );
 
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/assignment"),
-            &examiner,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/decision-proposals"),
-            &examiner,
-            &json!({"outcome": "APPROVE", "note": "eligible"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = app
-        .post(
+    app.post_ok(
+        &format!("/v1/registrations/{id}/assignment"),
+        &examiner,
+        &json!({}),
+    )
+    .await;
+    app.post_ok(
+        &format!("/v1/registrations/{id}/decision-proposals"),
+        &examiner,
+        &json!({"outcome": "APPROVE", "note": "eligible"}),
+    )
+    .await;
+    let done = app
+        .post_ok(
             &format!("/v1/registrations/{id}/decision-approvals"),
             &senior,
             &json!({}),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let done: Value = r.json().await.unwrap();
     assert_eq!(done["status"], "REGISTERED");
     assert_eq!(done["registration_number"], "0000001");
     let events: Vec<&str> = done["timeline"]
@@ -122,33 +108,22 @@ async fn application_goes_from_submission_to_the_register() {
 
     // The applicant sees the number; the views follow.
     let mine: Value = app
-        .get(&format!("/v1/registrations/{id}"), &applicant)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/registrations/{id}"), &applicant)
+        .await;
     assert_eq!(mine["registration_number"], "0000001");
     assert!(
         mine["assigned_to"].is_null(),
         "internal fields are hidden from applicants"
     );
     app.settle().await;
-    let list: Value = app
-        .get("/v1/registrations", &applicant)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json("/v1/registrations", &applicant).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["status"], "REGISTERED");
     let found: Value = app
-        .get("/v1/registrations?registration_number=0000001", &examiner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/v1/registrations?registration_number=0000001", &examiner)
+        .await;
     assert_eq!(found["items"][0]["id"], id.as_str());
-    let queue: Value = app.get("/v1/queue", &examiner).await.json().await.unwrap();
+    let queue: Value = app.get_json("/v1/queue", &examiner).await;
     assert_eq!(queue["items"][0]["assigned_to"], "ex-1");
     assert_eq!(queue["items"][0]["status"], "REGISTERED");
     let entry = projections::register::find(&app.pool, "CARE_WORKER", "0000001")
@@ -169,20 +144,12 @@ async fn information_request_response_and_rejection() {
     let senior = app.token(Role::SeniorExaminer, "sr-2");
     let id = app.claimed("taro", &my_number("22345678901"), "ex-2").await;
 
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/information-requests"),
+    app.post_ok(&format!("/v1/registrations/{id}/information-requests"),
             &examiner,
-            &json!({"reason_code": "DOCUMENT_MISSING", "message": "Please attach your pass certificate."}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+            &json!({"reason_code": "DOCUMENT_MISSING", "message": "Please attach your pass certificate."})).await;
     let seen: Value = app
-        .get(&format!("/v1/registrations/{id}"), &applicant)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/registrations/{id}"), &applicant)
+        .await;
     assert_eq!(seen["status"], "ACTION_REQUIRED");
     assert_eq!(seen["reason_code"], "DOCUMENT_MISSING");
     assert_eq!(
@@ -190,24 +157,20 @@ async fn information_request_response_and_rejection() {
         "Please attach your pass certificate."
     );
 
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/responses"),
-            &applicant,
-            &json!({"message": "Attached."}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    app.post_ok(
+        &format!("/v1/registrations/{id}/responses"),
+        &applicant,
+        &json!({"message": "Attached."}),
+    )
+    .await;
     assert_eq!(app.registration(&id).await["status"], "UNDER_EXAMINATION");
 
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/decision-proposals"),
-            &examiner,
-            &json!({"outcome": "REJECT", "reason_code": "NOT_ELIGIBLE", "note": "no pass record"}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    app.post_ok(
+        &format!("/v1/registrations/{id}/decision-proposals"),
+        &examiner,
+        &json!({"outcome": "REJECT", "reason_code": "NOT_ELIGIBLE", "note": "no pass record"}),
+    )
+    .await;
     let r = app
         .post(
             &format!("/v1/registrations/{id}/decision-approvals"),

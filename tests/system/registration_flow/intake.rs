@@ -2,20 +2,19 @@
 //! Number kept in the vault.
 
 use super::*;
+use crate::common::answer;
 
 #[tokio::test]
 async fn withdrawal_and_paper_applications() {
     let app = spawn_app().await;
     let applicant = app.token(Role::Applicant, "jiro");
     let id = app.apply("jiro", &my_number("32345678901")).await;
-    let r = app
-        .post(
-            &format!("/v1/registrations/{id}/withdrawal"),
-            &applicant,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
+    app.post_ok(
+        &format!("/v1/registrations/{id}/withdrawal"),
+        &applicant,
+        &json!({}),
+    )
+    .await;
     assert_eq!(app.registration(&id).await["status"], "WITHDRAWN");
     let again = app
         .post(
@@ -24,22 +23,16 @@ async fn withdrawal_and_paper_applications() {
             &json!({}),
         )
         .await;
-    assert_eq!(again.status(), StatusCode::CONFLICT);
-    let problem: Value = again.json().await.unwrap();
+    let problem = answer(again, StatusCode::CONFLICT).await;
     assert_eq!(problem["code"], "ALREADY_DECIDED");
 
     // An examiner enters a paper application; it has no online owner.
     let mut paper = application(&my_number("42345678901"));
     paper["channel"] = json!("PAPER");
     let r = app
-        .post(
-            "/v1/registrations",
-            &app.token(Role::Examiner, "ex-3"),
-            &paper,
-        )
+        .post_as(Role::Examiner, "ex-3", "/v1/registrations", &paper)
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let body: Value = r.json().await.unwrap();
+    let body = answer(r, StatusCode::CREATED).await;
     assert_eq!(body["channel"], "PAPER");
     let paper_id = body["id"].as_str().unwrap();
     let r = app
@@ -74,8 +67,7 @@ async fn idempotency_key_replays_and_refuses_another_body() {
     let mut other = body.clone();
     other["address"] = json!("大阪府");
     let third = send(other).await.unwrap();
-    assert_eq!(third.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let problem: Value = third.json().await.unwrap();
+    let problem = answer(third, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(problem["code"], "IDEMPOTENCY_KEY_REUSED");
     app.settle().await;
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM registration_status")
@@ -90,16 +82,18 @@ async fn my_number_never_leaves_the_vault() {
     let app = spawn_app().await;
     let number = my_number("98765432109");
     let id = app.claimed("shiro", &number, "ex-4").await;
-    app.post(
+    app.post_as(
+        Role::Examiner,
+        "ex-4",
         &format!("/v1/registrations/{id}/decision-proposals"),
-        &app.token(Role::Examiner, "ex-4"),
         &json!({"outcome": "APPROVE"}),
     )
     .await;
     let done = app
-        .post(
+        .post_as(
+            Role::SeniorExaminer,
+            "sr-4",
             &format!("/v1/registrations/{id}/decision-approvals"),
-            &app.token(Role::SeniorExaminer, "sr-4"),
             &json!({}),
         )
         .await
@@ -112,11 +106,7 @@ async fn my_number_never_leaves_the_vault() {
     bad["my_number"] = json!(format!("{}0", &number[..11]));
     bad["family_name"] = json!("");
     let refused = app
-        .post(
-            "/v1/registrations",
-            &app.token(Role::Applicant, "shiro"),
-            &bad,
-        )
+        .post_as(Role::Applicant, "shiro", "/v1/registrations", &bad)
         .await
         .text()
         .await

@@ -174,3 +174,20 @@ async fn snapshot(pool: &PgPool) -> Vec<String> {
     }
     all
 }
+
+/// The application's core, as the app built it, for its projections.
+async fn core(app: &common::TestApp) -> shikaku::startup::Core {
+    let settings = common::test_settings(&app.database_url);
+    shikaku::startup::Core::new(&app.pool, &settings, &app.base)
+        .await
+        .unwrap()
+}
+
+/// Every view of the product reset and rebuilt from the events.
+async fn rebuild_views(app: &common::TestApp, core: &shikaku::startup::Core) {
+    for projection in shikaku::startup::projections(core) {
+        let sub = Subscription::new(app.pool.clone(), projection);
+        sub.reset().await.unwrap();
+        sub.catch_up().await.unwrap();
+    }
+}

@@ -88,7 +88,6 @@ async fn sixteen_writers_every_event_reaches_every_view_exactly_once() {
 #[tokio::test]
 async fn a_rebuild_produces_the_view_built_incrementally() {
     let app = common::spawn_app().await;
-    let senior = app.token(Role::SeniorExaminer, "sr");
     for i in 0..6 {
         let id = app
             .claimed(
@@ -98,33 +97,16 @@ async fn a_rebuild_produces_the_view_built_incrementally() {
             )
             .await;
         if i % 2 == 0 {
-            app.post(
-                &format!("/v1/registrations/{id}/decision-proposals"),
-                &app.token(Role::Examiner, "ex"),
-                &serde_json::json!({"outcome": "APPROVE"}),
-            )
-            .await;
-            app.post(
-                &format!("/v1/registrations/{id}/decision-approvals"),
-                &senior,
-                &serde_json::json!({}),
-            )
-            .await;
+            app.approve(&format!("/v1/registrations/{id}"), "ex", "sr")
+                .await;
         }
     }
     app.apply("late", &common::my_number("99999999999")).await;
     app.settle().await;
     let incremental = snapshot(&app.pool).await;
     assert!(incremental.len() >= 7 + 7 + 3);
-    let settings = common::test_settings(&app.database_url);
-    let core = shikaku::startup::Core::new(&app.pool, &settings, &app.base)
-        .await
-        .unwrap();
-    for projection in shikaku::startup::projections(&core) {
-        let sub = Subscription::new(app.pool.clone(), projection);
-        sub.reset().await.unwrap();
-        sub.catch_up().await.unwrap();
-    }
+    let core = core(&app).await;
+    rebuild_views(&app, &core).await;
     app.settle().await;
     assert_eq!(snapshot(&app.pool).await, incremental);
 }
@@ -135,22 +117,13 @@ async fn every_view_is_safe_to_replay_and_to_rebuild_twice() {
     let id = app
         .claimed("replayed", &common::my_number("12345678909"), "ex")
         .await;
-    app.post(
-        &format!("/v1/registrations/{id}/decision-proposals"),
-        &app.token(Role::Examiner, "ex"),
-        &serde_json::json!({"outcome": "APPROVE"}),
-    )
-    .await;
-    app.post(
-        &format!("/v1/registrations/{id}/decision-approvals"),
-        &app.token(Role::SeniorExaminer, "sr"),
-        &serde_json::json!({}),
-    )
-    .await;
+    app.approve(&format!("/v1/registrations/{id}"), "ex", "sr")
+        .await;
     app.settle().await;
-    app.post(
+    app.post_as(
+        Role::Applicant,
+        "replayed",
         &format!("/v1/registrations/{id}/change-requests"),
-        &app.token(Role::Applicant, "replayed"),
         &serde_json::json!({"kind": "CHANGE_ADDRESS", "changes": {"address": "札幌市"}}),
     )
     .await;
@@ -158,10 +131,7 @@ async fn every_view_is_safe_to_replay_and_to_rebuild_twice() {
         .await;
     app.settle().await;
     let before = snapshot(&app.pool).await;
-    let settings = common::test_settings(&app.database_url);
-    let core = shikaku::startup::Core::new(&app.pool, &settings, &app.base)
-        .await
-        .unwrap();
+    let core = core(&app).await;
     // A batch delivered again (a crash after the view was written, an
     // operator rewinding a checkpoint) finds its rows and changes nothing.
     for projection in shikaku::startup::projections(&core) {
@@ -182,11 +152,7 @@ async fn every_view_is_safe_to_replay_and_to_rebuild_twice() {
     assert_eq!(snapshot(&app.pool).await, before);
     // Two rebuilds in a row give the same views.
     for _ in 0..2 {
-        for projection in shikaku::startup::projections(&core) {
-            let sub = Subscription::new(app.pool.clone(), projection);
-            sub.reset().await.unwrap();
-            sub.catch_up().await.unwrap();
-        }
+        rebuild_views(&app, &core).await;
     }
     app.settle().await;
     assert_eq!(snapshot(&app.pool).await, before);

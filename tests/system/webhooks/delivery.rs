@@ -2,6 +2,7 @@
 //! and a subscription failing too long disabled.
 
 use super::*;
+use crate::common::answer;
 
 #[tokio::test]
 async fn deliveries_verify_with_the_reference_library_and_carry_the_feed_items() {
@@ -25,11 +26,7 @@ async fn deliveries_verify_with_the_reference_library_and_carry_the_feed_items()
     let mut nursery = application(&my_number("30000000003"));
     nursery["qualification_code"] = json!("NURSERY_TEACHER");
     let r = app
-        .post(
-            "/v1/registrations",
-            &app.token(Role::Applicant, "wh-3"),
-            &nursery,
-        )
+        .post_as(Role::Applicant, "wh-3", "/v1/registrations", &nursery)
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
 
@@ -40,9 +37,7 @@ async fn deliveries_verify_with_the_reference_library_and_carry_the_feed_items()
         .collect();
     assert_eq!(ids, [&json!(first), &json!(second)]);
     // The body is the feed's item in the Standard Webhooks envelope.
-    let r = app
-        .get("/v1/events", &app.token(Role::Ministry, "MHLW"))
-        .await;
+    let r = app.get_as(Role::Ministry, "MHLW", "/v1/events").await;
     let feed: Value = r.json().await.unwrap();
     assert_eq!(got[0]["payload"]["data"], feed["items"][0]);
     assert_eq!(got[0]["payload"]["type"], "APPLICATION_SUBMITTED");
@@ -53,15 +48,8 @@ async fn deliveries_verify_with_the_reference_library_and_carry_the_feed_items()
 
     // A test message comes after them; the deliveries show all three.
     let id = sub["id"].as_str().unwrap();
-    let r = app
-        .post(
-            &format!("/v1/webhook-subscriptions/{id}/test"),
-            &app.token(Role::Ministry, "MHLW"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let test: Value = r.json().await.unwrap();
+    let r = send_test(&app, id).await;
+    let test = answer(r, StatusCode::ACCEPTED).await;
     assert_eq!(test["status"], "PENDING");
     let got = receiver.wait_for("a", 3).await;
     assert_eq!(got[2]["payload"]["type"], "WEBHOOK_TEST");
@@ -79,22 +67,16 @@ async fn deliveries_verify_with_the_reference_library_and_carry_the_feed_items()
     // A rebuild of the feed gives every item its id and position again and
     // sends nothing twice.
     let before: Value = app
-        .get("/v1/events", &app.token(Role::Ministry, "MHLW"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/v1/events", &app.token(Role::Ministry, "MHLW"))
+        .await;
     let catalogue = Arc::new(projections::catalogue::load(&app.pool).await.unwrap());
     let feed = Subscription::new(app.pool.clone(), Arc::new(PublicFeed::new(catalogue)));
     feed.reset().await.unwrap();
     feed.catch_up().await.unwrap();
     app.settle().await;
     let after: Value = app
-        .get("/v1/events", &app.token(Role::Ministry, "MHLW"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json("/v1/events", &app.token(Role::Ministry, "MHLW"))
+        .await;
     assert_eq!(after, before);
     assert_eq!(deliveries(&app, "MHLW", id).await.len(), 3);
     assert_eq!(receiver.received("a").await["attempts"], 3);
@@ -105,12 +87,13 @@ async fn deliveries_verify_with_the_reference_library_and_carry_the_feed_items()
         .configure("b", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", 0)
         .await;
     let r = app
-        .post(
+        .post_as(
+            Role::Ministry,
+            "MHLW",
             &format!(
                 "/v1/webhook-subscriptions/{}/test",
                 other["id"].as_str().unwrap()
             ),
-            &app.token(Role::Ministry, "MHLW"),
             &json!({}),
         )
         .await;
@@ -195,15 +178,8 @@ async fn a_subscription_failing_longer_than_allowed_is_disabled() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["status"], "PENDING");
     assert_eq!(listed[0]["last_status_code"], 503);
-    let r = app
-        .post(
-            &format!("/v1/webhook-subscriptions/{id}/test"),
-            &app.token(Role::Ministry, "MHLW"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::CONFLICT);
-    let body: Value = r.json().await.unwrap();
+    let r = send_test(&app, id).await;
+    let body = answer(r, StatusCode::CONFLICT).await;
     assert_eq!(body["code"], "SUBSCRIPTION_DISABLED");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.received("down").await["attempts"], attempts);

@@ -1,6 +1,7 @@
 //! Managing subscriptions: bad ones refused, a retried create answered alike.
 
 use super::*;
+use crate::common::answer;
 
 #[tokio::test]
 async fn bad_subscriptions_are_422_and_other_callers_are_refused() {
@@ -151,11 +152,9 @@ async fn a_retried_create_with_an_idempotency_key_gets_the_same_secret() {
             .send()
     };
     let first = create("https://example.jp/hook").await.unwrap();
-    assert_eq!(first.status(), StatusCode::CREATED);
-    let first: Value = first.json().await.unwrap();
+    let first = answer(first, StatusCode::CREATED).await;
     let again = create("https://example.jp/hook").await.unwrap();
-    assert_eq!(again.status(), StatusCode::CREATED);
-    let again: Value = again.json().await.unwrap();
+    let again = answer(again, StatusCode::CREATED).await;
     assert_eq!(again, first);
     assert_eq!(subscriptions(&app, "MHLW").await.len(), 1);
     let other = create("https://example.jp/other").await.unwrap();

@@ -10,7 +10,7 @@ use crate::support::webhooks as receiver;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::common::{application, my_number, spawn_app, spawn_app_with, TestApp};
+use crate::common::{answer, application, my_number, spawn_app, spawn_app_with, TestApp};
 use domain::Role;
 use projections::subscription::Subscription;
 use receiver::WebhookReceiver;
@@ -21,9 +21,10 @@ use workers::webhook::PublicFeed;
 /// Subscribes `url` as `ministry`; returns the created subscription.
 async fn subscribe(app: &TestApp, ministry: &str, url: &str, types: &[&str]) -> Value {
     let r = app
-        .post(
+        .post_as(
+            Role::Ministry,
+            ministry,
             "/v1/webhook-subscriptions",
-            &app.token(Role::Ministry, ministry),
             &json!({"url": url, "event_types": types}),
         )
         .await;
@@ -39,38 +40,45 @@ async fn subscribe(app: &TestApp, ministry: &str, url: &str, types: &[&str]) -> 
 
 async fn deliveries(app: &TestApp, ministry: &str, id: &str) -> Vec<Value> {
     let r = app
-        .get(
+        .get_as(
+            Role::Ministry,
+            ministry,
             &format!("/v1/webhook-subscriptions/{id}/deliveries"),
-            &app.token(Role::Ministry, ministry),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.unwrap();
+    let body = answer(r, StatusCode::OK).await;
     body["items"].as_array().unwrap().clone()
 }
 
 async fn subscriptions(app: &TestApp, ministry: &str) -> Vec<Value> {
     let r = app
-        .get(
-            "/v1/webhook-subscriptions",
-            &app.token(Role::Ministry, ministry),
-        )
+        .get_as(Role::Ministry, ministry, "/v1/webhook-subscriptions")
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.unwrap();
+    let body = answer(r, StatusCode::OK).await;
     body["items"].as_array().unwrap().clone()
 }
 
 /// Submits an application without waiting for the jobs it causes.
 async fn submit(app: &TestApp, applicant: &str, base: &str) -> String {
     let r = app
-        .post(
+        .post_as(
+            Role::Applicant,
+            applicant,
             "/v1/registrations",
-            &app.token(Role::Applicant, applicant),
             &application(&my_number(base)),
         )
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let body: Value = r.json().await.unwrap();
+    let body = answer(r, StatusCode::CREATED).await;
     body["id"].as_str().unwrap().to_owned()
+}
+
+/// Asks for a test message on subscription `id` as MHLW.
+async fn send_test(app: &TestApp, id: &str) -> reqwest::Response {
+    app.post_as(
+        Role::Ministry,
+        "MHLW",
+        &format!("/v1/webhook-subscriptions/{id}/test"),
+        &json!({}),
+    )
+    .await
 }
