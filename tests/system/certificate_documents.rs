@@ -141,7 +141,7 @@ async fn the_qr_code_and_the_pdf_carry_the_verification_url_and_the_holders_name
             Path::new(&keep).join("certificate.png"),
         )
         .unwrap();
-        let html = app.text_at(&url).await;
+        let html = app.text_at(url).await;
         std::fs::write(Path::new(&keep).join("verify.html"), html).unwrap();
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -181,7 +181,7 @@ async fn cli(args: &[&str]) -> (i32, String) {
 }
 
 async fn save(app: &TestApp, path: &str, file: &Path) {
-    let bytes = app.get_anonymous(&path).await.bytes().await.unwrap();
+    let bytes = app.get_anonymous(path).await.bytes().await.unwrap();
     std::fs::write(file, bytes).unwrap();
 }
 

@@ -118,7 +118,7 @@ async fn refusals_and_successes_send_the_documented_headers() {
     );
     // The health answers have the documented JSON bodies.
     for (path, status) in [("/livez", "ok"), ("/readyz", "ready")] {
-        let r = app.get_anonymous(&path).await;
+        let r = app.get_anonymous(path).await;
         let body: Value = r.json().await.unwrap();
         assert_eq!(body, json!({ "status": status }), "{path}");
     }
