@@ -8,6 +8,14 @@ use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+/// A paid application claimed by examiner-1: their token and its id.
+async fn claimed(app: &common::TestApp) -> (String, String) {
+    let id = app
+        .claimed("hanako", &common::my_number("12345678901"), "examiner-1")
+        .await;
+    (app.token(Role::Examiner, "examiner-1"), id)
+}
+
 #[tokio::test]
 async fn unknown_enum_filter_values_are_refused() {
     let app = common::spawn_app().await;
@@ -37,10 +45,7 @@ async fn unknown_enum_filter_values_are_refused() {
 #[tokio::test]
 async fn an_unknown_field_is_named_in_the_pointer() {
     let app = common::spawn_app().await;
-    let examiner = app.token(Role::Examiner, "examiner-1");
-    let id = app
-        .claimed("hanako", &common::my_number("12345678901"), "examiner-1")
-        .await;
+    let (examiner, id) = claimed(&app).await;
     // A client in camelCase style: the pointer names its field.
     let r = app
         .post(
@@ -81,10 +86,7 @@ async fn refusals_and_successes_send_the_documented_headers() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
     // A command's 200 carries the case's version as ETag.
-    let examiner = app.token(Role::Examiner, "examiner-1");
-    let id = app
-        .claimed("hanako", &common::my_number("12345678901"), "examiner-1")
-        .await;
+    let (examiner, id) = claimed(&app).await;
     let r = app
         .post(
             &format!("/v1/registrations/{id}/information-requests"),

@@ -165,13 +165,8 @@ async fn a_register_file_is_csv_with_quotes_a_bom_and_crlf() {
         1
     );
     app.settle().await;
-    let found: Value = app
-        .get_json(
-            "/v1/registrations?registration_number=0100001",
-            &app.token(Role::Examiner, "ex"),
-        )
-        .await;
-    let id = found["items"][0]["id"].as_str().unwrap();
+    let found = found_on_register(&app, "0100001").await;
+    let id = found[0]["id"].as_str().unwrap();
     assert_eq!(
         app.registration(id).await["applicant"]["address"],
         "横浜市中区, 山下町1"
@@ -202,11 +197,5 @@ async fn an_import_checks_numbers_in_its_transaction_not_in_the_view() {
     );
     // The register subscription is not stopped by anything of this.
     app.settle().await;
-    let found: Value = app
-        .get_json(
-            "/v1/registrations?registration_number=0100001",
-            &app.token(Role::Examiner, "ex"),
-        )
-        .await;
-    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    assert_eq!(found_on_register(&app, "0100001").await.len(), 1);
 }

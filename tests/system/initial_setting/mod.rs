@@ -50,3 +50,14 @@ async fn import_refused(app: &TestApp, text: &str) -> String {
         .unwrap_err()
         .to_string()
 }
+
+/// What examiners find on the register under `number`.
+async fn found_on_register(app: &TestApp, number: &str) -> Vec<Value> {
+    let found: Value = app
+        .get_json(
+            &format!("/v1/registrations?registration_number={number}"),
+            &app.token(Role::Examiner, "ex"),
+        )
+        .await;
+    found["items"].as_array().unwrap().clone()
+}
