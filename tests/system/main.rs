@@ -1,0 +1,36 @@
+//! The system tests, one binary: each module is an area of the back office,
+//! tested against a real Postgres (DATABASE_URL) and a real server on port 0.
+//! `common`, `fake_stripe` and `support` are the shared harness.
+
+mod common;
+mod fake_stripe;
+mod support;
+
+mod attachments;
+mod audit;
+mod bad_input;
+mod certificate_documents;
+mod certificates;
+mod change_requests;
+mod concurrency;
+mod console;
+mod contract;
+mod crash;
+mod death_notifications;
+mod feed;
+mod fuzz;
+mod idempotency;
+mod identity;
+mod initial_setting;
+mod jobs;
+mod ministry;
+mod modes;
+mod notifications;
+mod openapi;
+mod paper_cases;
+mod payments;
+mod registration_flow;
+mod registry_inquiry;
+mod subscriptions;
+mod unavailable;
+mod webhooks;

@@ -1,0 +1,4 @@
+//! Helper servers the tests start as processes (SMTP, webhook receiver).
+
+pub mod smtp;
+pub mod webhooks;
