@@ -149,6 +149,30 @@ impl From<DomainError> for ApiError {
     }
 }
 
+impl From<crate::application::Error> for ApiError {
+    fn from(e: crate::application::Error) -> Self {
+        use crate::application::Error;
+        match e {
+            Error::Invalid(errors) => ApiError::Validation(errors),
+            Error::NotFound => ApiError::NotFound,
+            Error::WrongRole(detail) => ApiError::Forbidden {
+                code: "WRONG_ROLE",
+                detail: detail.into(),
+            },
+            Error::NotMatched => ApiError::Unprocessable {
+                code: "LINK_NOT_MATCHED",
+                detail: "no registration matches these details".into(),
+            },
+            Error::NotADocument => ApiError::UnsupportedMediaType(
+                "only PDF, JPEG and PNG documents are accepted".into(),
+            ),
+            Error::Command(e) => e.into(),
+            Error::Store(e) => e.into(),
+            Error::Database(e) => e.into(),
+        }
+    }
+}
+
 impl From<ProjectionError> for ApiError {
     fn from(e: ProjectionError) -> Self {
         match e {
