@@ -3,8 +3,8 @@
 use domain::attachment::{sniff, AttachmentRef};
 use uuid::Uuid;
 
+use super::FieldError;
 use super::{Error, UseCases};
-use crate::error::FieldError;
 
 /// The most attachments one command may reference.
 pub const MAX_ATTACHMENTS: usize = 20;

@@ -14,8 +14,8 @@ use eventstore::store::{CommandError, Executed, Target};
 use uuid::Uuid;
 
 use super::fields::{check_death_certificate, check_email, check_language, check_text};
+use super::FieldError;
 use super::{Context, Error, Opened, Pending, UseCases};
-use crate::error::FieldError;
 
 /// A change request as its sender wrote it.
 #[derive(Debug)]

@@ -11,8 +11,8 @@ use eventstore::store::CommandError;
 use uuid::Uuid;
 
 use super::fields::{check_death_certificate, check_email, check_language, check_text};
+use super::FieldError;
 use super::{Context, Error, UseCases};
-use crate::error::FieldError;
 
 /// The deceased as on their certificate, the death, and the notifier.
 #[derive(Debug)]

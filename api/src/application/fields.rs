@@ -2,9 +2,30 @@
 //! and the console refuse the same values with the same pointers and codes.
 
 use domain::language::Language;
+use serde::Serialize;
 use uuid::Uuid;
 
-use crate::error::FieldError;
+/// One invalid field of a request.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FieldError {
+    /// JSON pointer to the field, e.g. `/date_of_birth`.
+    pub pointer: String,
+    /// Stable code, e.g. `REQUIRED`, `TOO_LONG`, `INVALID_CHECK_DIGIT`.
+    pub code: String,
+    /// What is wrong, for people.
+    pub detail: String,
+}
+
+impl FieldError {
+    /// A field error at `pointer`.
+    pub fn new(pointer: impl Into<String>, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            code: code.to_owned(),
+            detail: detail.into(),
+        }
+    }
+}
 
 /// Checks an optional `ja`/`en` field; absent means Japanese.
 pub fn check_language(errors: &mut Vec<FieldError>, value: Option<&str>) -> Language {

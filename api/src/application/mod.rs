@@ -30,11 +30,10 @@ use uuid::Uuid;
 pub use self::attachment::MAX_ATTACHMENTS;
 pub use self::change_request::{ChangeInput, CheckedChange};
 pub use self::death_notification::DeathNotification;
-pub use self::fields::check_text;
+pub use self::fields::{check_text, FieldError};
 pub use self::link::LinkRequest;
 pub use self::payment::Settlement;
 pub use self::registration::{Application, CheckedApplication};
-use crate::error::FieldError;
 
 /// What the use cases need, borrowed from whoever holds it (the API's state).
 #[derive(Clone, Copy)]

@@ -7,8 +7,8 @@ use eventstore::store::Target;
 use uuid::Uuid;
 
 use super::fields::{check_language, check_text};
+use super::FieldError;
 use super::{Context, Error, Opened, Pending, UseCases};
-use crate::error::FieldError;
 use crate::personal::MyNumberField;
 
 const NAME_MAX: usize = 50;
