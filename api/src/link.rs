@@ -11,7 +11,7 @@ use domain::Role;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::application::{self, LinkRequest, Opened};
+use crate::application::{self, Handled, LinkRequest};
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::JsonBody;
@@ -99,7 +99,7 @@ pub async fn link(
     };
     let context = context(&req, &caller.0);
     match state.use_cases().link_registration(&context, request).await {
-        Ok(Opened { id, case }) => {
+        Ok(Handled { id, case }) => {
             attempt.succeeded(&state).await?;
             Ok(crate::registration::respond(id, case, &caller.0))
         }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::fields::{check_death_certificate, check_email, check_language, check_text};
 use super::FieldError;
-use super::{Context, Error, Opened, Pending, UseCases};
+use super::{Context, Error, Handled, Pending, UseCases};
 
 /// A change request as its sender wrote it.
 #[derive(Debug)]
@@ -25,11 +25,17 @@ pub struct ChangeInput {
     pub changes: MatterChanges,
     /// For a deletion HOLDER_REQUEST or DEATH; otherwise a free-text note.
     pub reason: Option<String>,
+    /// Uploaded documents (a death certificate for a death notification).
     pub attachment_ids: Vec<Uuid>,
+    /// Only for a death notification, where it is required.
     pub date_of_death: Option<NaiveDate>,
+    /// Only for a death notification, where it is required.
     pub notifier_relationship: Option<String>,
+    /// Online (the holder) or paper (entered by an examiner).
     pub channel: Channel,
+    /// Where notices go; by default the registration's email.
     pub email: Option<String>,
+    /// `ja` or `en` as written; by default the registration's.
     pub preferred_language: Option<String>,
 }
 
@@ -233,7 +239,7 @@ impl UseCases<'_> {
         context: &Context,
         registration_id: Uuid,
         checked: CheckedChange,
-    ) -> Result<Pending<Opened<ChangeRequest>>, Error> {
+    ) -> Result<Pending<Handled<ChangeRequest>>, Error> {
         let CheckedChange {
             mut details,
             attachment_ids,
@@ -259,7 +265,7 @@ impl UseCases<'_> {
                 Err(CommandError::Conflict) if attempts < 5 => attempts += 1,
                 other => {
                     let (tx, case) = other?;
-                    return Ok(Pending::new(tx, Opened { id, case }));
+                    return Ok(Pending::new(tx, Handled { id, case }));
                 }
             }
         }

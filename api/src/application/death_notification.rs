@@ -22,9 +22,13 @@ pub struct DeathNotification {
     /// As on the certificate.
     pub deceased: HolderParticulars,
     pub date_of_death: NaiveDate,
+    /// How the notifier is related to the deceased, e.g. "child".
     pub notifier_relationship: String,
+    /// The death certificate, at least one.
     pub attachment_ids: Vec<Uuid>,
+    /// Where the notifier is answered; without it, in their inbox only.
     pub email: Option<String>,
+    /// `ja` or `en` as written; absent means Japanese.
     pub preferred_language: Option<String>,
 }
 

@@ -8,7 +8,7 @@ use domain::DomainError;
 use eventstore::store::CommandError;
 use uuid::Uuid;
 
-use super::{Context, Error, Opened, UseCases};
+use super::{Context, Error, Handled, UseCases};
 
 /// A registration as on its paper certificate, the holder, and their My Number.
 #[derive(Debug)]
@@ -46,7 +46,7 @@ impl UseCases<'_> {
         &self,
         context: &Context,
         request: LinkRequest,
-    ) -> Result<Opened<QualificationRegistration>, Error> {
+    ) -> Result<Handled<QualificationRegistration>, Error> {
         let identified = self
             .identify(
                 &request.qualification_code,
@@ -69,7 +69,7 @@ impl UseCases<'_> {
             .execute_with_history(&id.to_string(), command, None, context.metadata())
             .await;
         match executed {
-            Ok(case) => Ok(Opened { id, case }),
+            Ok(case) => Ok(Handled { id, case }),
             Err(CommandError::Domain(DomainError::NotFound)) => Err(Error::NotMatched),
             Err(e) => Err(e.into()),
         }

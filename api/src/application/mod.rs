@@ -38,16 +38,22 @@ pub use self::registration::{Application, CheckedApplication};
 /// What the use cases need, borrowed from whoever holds it (the API's state).
 #[derive(Clone, Copy)]
 pub struct UseCases<'a> {
+    /// The event store's database, for transactions spanning adapters.
     pub pool: &'a PgPool,
+    /// Every examined aggregate's command bus.
     pub cases: &'a Cases,
+    /// Where My Numbers are sealed.
     pub vault: &'a Vault,
+    /// Uploaded documents.
     pub attachments: &'a Attachments,
+    /// Qualifications, procedures and fees.
     pub catalogue: &'a Catalogue,
 }
 
 /// Who asks, and which request carries it: recorded with every event.
 #[derive(Debug, Clone)]
 pub struct Context {
+    /// Who asks (their role decides what they may do).
     pub actor: Actor,
     /// The request id the caller was given, when it came over HTTP.
     pub request_id: Option<String>,
@@ -76,10 +82,12 @@ impl Context {
     }
 }
 
-/// A case a use case opened: its new id and what the command left.
+/// A case a use case opened or changed: its id and what the command left.
 #[derive(Debug)]
-pub struct Opened<A> {
+pub struct Handled<A> {
+    /// The case's id (a new one for a case just opened).
     pub id: Uuid,
+    /// Its state, version and timeline after the command.
     pub case: Executed<A>,
 }
 
@@ -104,8 +112,10 @@ pub enum Error {
     /// The aggregate refused the command, or the store could not run it.
     #[error(transparent)]
     Command(#[from] CommandError<DomainError>),
+    /// An adapter (the vault, the attachments, a view) failed.
     #[error(transparent)]
     Store(#[from] ProjectionError),
+    /// The database failed or cannot be reached.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::fields::{check_language, check_text};
 use super::FieldError;
-use super::{Context, Error, Opened, Pending, UseCases};
+use super::{Context, Error, Handled, Pending, UseCases};
 use crate::personal::MyNumberField;
 
 const NAME_MAX: usize = 50;
@@ -24,11 +24,16 @@ pub struct Application {
     pub given_name_kana: String,
     pub date_of_birth: NaiveDate,
     pub address: String,
+    /// Registered domicile (honseki) as the applicant knows it.
     pub registered_domicile: String,
     pub email: String,
+    /// As written; sealed in the vault once valid, never stored elsewhere.
     pub my_number: MyNumberField,
+    /// Evidence of eligibility: the national examination pass number.
     pub exam_pass_number: String,
+    /// Online (the applicant) or paper (entered by an examiner).
     pub channel: Channel,
+    /// `ja` or `en` as written; absent means Japanese.
     pub preferred_language: Option<String>,
 }
 
@@ -143,7 +148,7 @@ impl UseCases<'_> {
         &self,
         context: &Context,
         checked: CheckedApplication,
-    ) -> Result<Pending<Opened<QualificationRegistration>>, Error> {
+    ) -> Result<Pending<Handled<QualificationRegistration>>, Error> {
         let CheckedApplication {
             application: input,
             my_number,
@@ -189,6 +194,6 @@ impl UseCases<'_> {
                 Target::New,
             )
             .await?;
-        Ok(Pending::new(tx, Opened { id, case }))
+        Ok(Pending::new(tx, Handled { id, case }))
     }
 }

@@ -11,7 +11,7 @@ use domain::change_request::ChangeRequest;
 use domain::{Actor, Role};
 use uuid::Uuid;
 
-use crate::application::Opened;
+use crate::application::Handled;
 use crate::auth::Caller;
 use crate::case::{self, ChangeKind, ChangeOutcome, Status};
 use crate::error::{ApiError, Problem};
@@ -91,7 +91,7 @@ pub async fn create(
         let pending = use_cases
             .file_change_request(&context, registration_id, checked)
             .await?;
-        pending.try_map(|Opened { id, case }| {
+        pending.try_map(|Handled { id, case }| {
             let body = resource::render(id, &case.state, case.version, case.history, &caller.0)
                 .ok_or(ApiError::NotFound)?;
             Ok(Created {

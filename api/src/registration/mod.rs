@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 use views::status::{self, StatusFilter};
 
-use crate::application::Opened;
+use crate::application::Handled;
 use crate::auth::Caller;
 use crate::case::{self, Status};
 use crate::error::{ApiError, Problem};
@@ -104,7 +104,7 @@ pub async fn create(
     let checked = use_cases.check_application(&context, body.value.into_application())?;
     idempotency::create(&state.pool, &req, &caller.0.id, &body.raw, || async {
         let pending = use_cases.submit_registration(&context, checked).await?;
-        pending.try_map(|Opened { id, case }| {
+        pending.try_map(|Handled { id, case }| {
             let resource = resource::render(id, &case.state, case.version, case.history, &caller.0);
             Ok(Created {
                 location: format!("/v1/registrations/{id}"),
