@@ -31,6 +31,15 @@ pub enum ImportError {
     Other(String),
 }
 
+impl From<api::application::Error> for ImportError {
+    fn from(e: api::application::Error) -> Self {
+        match e {
+            api::application::Error::Database(e) => ImportError::Database(e),
+            other => ImportError::Other(other.to_string()),
+        }
+    }
+}
+
 struct Row {
     qualification_code: String,
     registration_number: String,
@@ -221,7 +230,9 @@ pub async fn import_register(pool: &PgPool, text: &str) -> Result<usize, ImportE
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await?;
+    // Subscriptions in this process (the certificate benchmark runs the
+    // application beside the import) read the register at once.
+    api::application::commit(tx).await?;
     Ok(rows.len())
 }
 

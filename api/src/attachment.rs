@@ -3,7 +3,7 @@
 
 use actix_multipart::Multipart;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use domain::attachment::{sniff, AttachmentRef};
+use domain::attachment::AttachmentRef;
 use domain::Role;
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -45,28 +45,13 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
-/// The most attachments one command may reference.
-pub const MAX_ATTACHMENTS: usize = 20;
-
 /// Resolves the attachment ids a caller references in a command, or 404.
 pub async fn referenced(
     state: &AppState,
     ids: &[Uuid],
     caller: &Caller,
 ) -> Result<Vec<AttachmentRef>, ApiError> {
-    // Each id costs a query: a body cannot make one request cost thousands.
-    if ids.len() > MAX_ATTACHMENTS {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            "/attachment_ids",
-            "TOO_MANY_ATTACHMENTS",
-            format!("at most {MAX_ATTACHMENTS} attachments"),
-        )]));
-    }
-    state
-        .attachments
-        .reference(ids, &caller.0.id)
-        .await?
-        .ok_or(ApiError::NotFound)
+    Ok(state.use_cases().referenced(&caller.0.id, ids).await?)
 }
 
 /// Upload a document (multipart field `file`).
@@ -134,13 +119,7 @@ pub async fn upload(
             "send the document in the field `file`",
         )])
     })?;
-    let content_type = sniff(&file).ok_or_else(|| {
-        ApiError::UnsupportedMediaType("only PDF, JPEG and PNG documents are accepted".into())
-    })?;
-    let stored = state
-        .attachments
-        .put(&caller.0.id, content_type, file.into())
-        .await?;
+    let stored = state.use_cases().upload(&caller.0.id, file).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/attachments/{}", stored.id)))
         .json(AttachmentView::from(stored)))

@@ -8,19 +8,18 @@
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::change_request::ChangeRequestCommand;
-use domain::death_notification::DeathNotice;
-use domain::registration::{Channel, HolderParticulars, RegistrationCommand};
-use domain::{Actor, Role};
+use domain::registration::HolderParticulars;
+use domain::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::application::DeathNotification;
 use crate::auth::Caller;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
-use crate::link::{identify, lockout};
-use crate::registration::{check_language, check_text, metadata};
+use crate::link::lockout;
+use crate::telemetry::context;
 use crate::AppState;
 
 /// The deceased as on their certificate, and the death.
@@ -55,65 +54,21 @@ pub struct DeathNotificationReceipt {
 }
 
 impl DeathNotificationInput {
-    fn validate(&self) -> Result<(), Vec<FieldError>> {
-        let mut errors = Vec::new();
-        check_text(
-            &mut errors,
-            "qualification_code",
-            &self.qualification_code,
-            50,
-        );
-        check_text(
-            &mut errors,
-            "registration_number",
-            &self.registration_number,
-            50,
-        );
-        check_text(&mut errors, "family_name", &self.family_name, 50);
-        check_text(&mut errors, "given_name", &self.given_name, 50);
-        check_text(
-            &mut errors,
-            "notifier_relationship",
-            &self.notifier_relationship,
-            50,
-        );
-        if self.date_of_death > Utc::now().date_naive() {
-            errors.push(FieldError::new(
-                "/date_of_death",
-                "IN_FUTURE",
-                "must not be in the future",
-            ));
-        } else if self.date_of_death < self.date_of_birth {
-            errors.push(FieldError::new(
-                "/date_of_death",
-                "BEFORE_BIRTH",
-                "must not be before the date of birth",
-            ));
-        }
-        if self.attachment_ids.is_empty() {
-            errors.push(FieldError::new(
-                "/attachment_ids",
-                "REQUIRED",
-                "a death notification needs the death certificate attached",
-            ));
-        }
-        if let Some(email) = &self.email {
-            check_text(&mut errors, "email", email, 254);
-            if !email.contains('@') || email.contains(char::is_whitespace) {
-                errors.push(FieldError::new(
-                    "/email",
-                    "INVALID",
-                    "must be an email address",
-                ));
-            }
-        }
-        if self.preferred_language.is_some() {
-            check_language(&mut errors, self.preferred_language.as_deref());
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
+    /// The notification this body makes.
+    fn into_notification(self) -> DeathNotification {
+        DeathNotification {
+            qualification_code: self.qualification_code,
+            registration_number: self.registration_number,
+            deceased: HolderParticulars {
+                family_name: self.family_name,
+                given_name: self.given_name,
+                date_of_birth: self.date_of_birth,
+            },
+            date_of_death: self.date_of_death,
+            notifier_relationship: self.notifier_relationship,
+            attachment_ids: self.attachment_ids,
+            email: self.email,
+            preferred_language: self.preferred_language,
         }
     }
 }
@@ -141,101 +96,32 @@ pub async fn notify(
     body: JsonBody<DeathNotificationInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Applicant])?;
-    let input = body.value;
-    input.validate().map_err(ApiError::Validation)?;
-    let attachments = crate::attachment::referenced(&state, &input.attachment_ids, &caller).await?;
+    let notification = body.value.into_notification();
+    notification.validate().map_err(ApiError::Validation)?;
+    let attachments =
+        crate::attachment::referenced(&state, &notification.attachment_ids, &caller).await?;
     crate::qualifications::check_registration_number(
         &state.catalogue,
-        Some(&input.qualification_code),
-        &input.registration_number,
+        Some(&notification.qualification_code),
+        &notification.registration_number,
     )?;
-    let actor = caller.0.clone();
-    let target = lockout::target(&input.qualification_code, &input.registration_number);
+    let target = lockout::target(
+        &notification.qualification_code,
+        &notification.registration_number,
+    );
     // Counted whatever it matches: whether later attempts are locked must not
     // tell a match from a miss.
-    lockout::attempt(&state, &actor.id, &target)
+    lockout::attempt(&state, &caller.0.id, &target)
         .await?
         .counted();
     let receipt = DeathNotificationReceipt {
         receipt_id: Uuid::new_v4(),
         received_at: Utc::now(),
     };
-    let who = HolderParticulars {
-        family_name: input.family_name,
-        given_name: input.given_name,
-        date_of_birth: input.date_of_birth,
-    };
-    let identified = identify(
-        &state,
-        &input.qualification_code,
-        &input.registration_number,
-        &who,
-    )
-    .await?;
-    if let Some((registration_id, _)) = identified {
-        let mut errors = Vec::new();
-        let preferred_language = input
-            .preferred_language
-            .is_some()
-            .then(|| check_language(&mut errors, input.preferred_language.as_deref()));
-        let notice = DeathNotice {
-            date_of_death: input.date_of_death,
-            relationship: input.notifier_relationship,
-            attachments,
-            email: input.email,
-            preferred_language,
-            receipt_id: receipt.receipt_id,
-        };
-        file(&state, &req, &actor, registration_id, notice).await?;
-    }
-    Ok(HttpResponse::Accepted().json(receipt))
-}
-
-/// Opens the case: the registration records the notice, then the change
-/// request opens (the process manager opens it too if we stop in between).
-async fn file(
-    state: &AppState,
-    req: &HttpRequest,
-    actor: &Actor,
-    registration_id: Uuid,
-    notice: DeathNotice,
-) -> Result<(), ApiError> {
-    let request_id = Uuid::new_v4();
-    let at = Utc::now();
-    let details = Box::new(notice.into_details(&actor.id, Channel::Online));
-    let command = RegistrationCommand::NotifyDeath {
-        request_id,
-        details: details.clone(),
-        actor: actor.clone(),
-        at,
-    };
-    let (reg, _) = match state
-        .cases
-        .registrations
-        .execute(
-            &registration_id.to_string(),
-            command,
-            None,
-            metadata(req, actor),
-        )
-        .await
-    {
-        Ok(done) => done,
-        // Deleted meanwhile: the answer stays the same, and there is no case.
-        Err(eventstore::store::CommandError::Domain(_)) => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
-    let submit = ChangeRequestCommand::Submit {
-        registration_id,
-        qualification_code: reg.qualification_code.clone(),
-        holder: reg.owner.clone(),
-        details,
-        at,
-    };
+    let context = context(&req, &caller.0);
     state
-        .cases
-        .change_requests
-        .execute(&request_id.to_string(), submit, None, metadata(req, actor))
+        .use_cases()
+        .notify_death(&context, notification, attachments, receipt.receipt_id)
         .await?;
-    Ok(())
+    Ok(HttpResponse::Accepted().json(receipt))
 }

@@ -8,29 +8,42 @@ use domain::DomainError;
 use eventstore::store::CommandError;
 use eventstore::ProjectionError;
 use serde::Serialize;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
-/// One invalid field of a request.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
-pub struct FieldError {
-    /// JSON pointer to the field, e.g. `/date_of_birth`.
-    pub pointer: String,
-    /// Stable code, e.g. `REQUIRED`, `TOO_LONG`, `INVALID_CHECK_DIGIT`.
-    pub code: String,
-    /// What is wrong, for people.
-    pub detail: String,
-}
+pub use crate::application::FieldError;
 
-impl FieldError {
-    /// A field error at `pointer`.
-    pub fn new(pointer: impl Into<String>, code: &str, detail: impl Into<String>) -> Self {
-        Self {
-            pointer: pointer.into(),
-            code: code.to_owned(),
-            detail: detail.into(),
-        }
+// Written out rather than derived: the type is the application layer's,
+// which knows nothing of the spec. The openapi test holds it to the derive's
+// output.
+impl utoipa::PartialSchema for FieldError {
+    fn schema() -> RefOr<Schema> {
+        let text = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(description))
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("One invalid field of a request."))
+            .property(
+                "pointer",
+                text("JSON pointer to the field, e.g. `/date_of_birth`."),
+            )
+            .required("pointer")
+            .property(
+                "code",
+                text("Stable code, e.g. `REQUIRED`, `TOO_LONG`, `INVALID_CHECK_DIGIT`."),
+            )
+            .required("code")
+            .property("detail", text("What is wrong, for people."))
+            .required("detail")
+            .into()
     }
 }
+
+impl ToSchema for FieldError {}
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -146,6 +159,30 @@ impl ApiError {
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         ApiError::Domain(e)
+    }
+}
+
+impl From<crate::application::Error> for ApiError {
+    fn from(e: crate::application::Error) -> Self {
+        use crate::application::Error;
+        match e {
+            Error::Invalid(errors) => ApiError::Validation(errors),
+            Error::NotFound => ApiError::NotFound,
+            Error::WrongRole(detail) => ApiError::Forbidden {
+                code: "WRONG_ROLE",
+                detail: detail.into(),
+            },
+            Error::NotMatched => ApiError::Unprocessable {
+                code: "LINK_NOT_MATCHED",
+                detail: "no registration matches these details".into(),
+            },
+            Error::NotADocument => ApiError::UnsupportedMediaType(
+                "only PDF, JPEG and PNG documents are accepted".into(),
+            ),
+            Error::Command(e) => e.into(),
+            Error::Store(e) => e.into(),
+            Error::Database(e) => e.into(),
+        }
     }
 }
 

@@ -14,11 +14,11 @@ use std::future::Future;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use eventstore::append::Tx;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
+use crate::application::Pending;
 use crate::error::ApiError;
 
 /// How long a claim holds a key before a retry may take it over. Longer than
@@ -219,7 +219,7 @@ pub struct Created {
 
 /// Runs a creating POST under its `Idempotency-Key`, if the request has one:
 /// replays an earlier answer, or runs `create`, records its answer in the
-/// transaction `create` hands back, and commits (`create` appends events).
+/// transaction of the events `create` appended, and commits them together.
 pub async fn create<Fut>(
     pool: &PgPool,
     req: &HttpRequest,
@@ -228,7 +228,7 @@ pub async fn create<Fut>(
     create: impl FnOnce() -> Fut,
 ) -> Result<HttpResponse, ApiError>
 where
-    Fut: Future<Output = Result<(Tx, Created), ApiError>>,
+    Fut: Future<Output = Result<Pending<Created>, ApiError>>,
 {
     let claim = match key_of(req)? {
         None => None,
@@ -238,19 +238,18 @@ where
         },
     };
     let result = async {
-        let (mut tx, created) = create().await?;
+        let mut pending = create().await?;
         if let Some(claim) = &claim {
+            let (created, conn) = pending.split();
             let headers = [
                 ("Location", created.location.clone()),
                 ("ETag", created.etag.clone()),
             ];
             claim
-                .answer_in(&mut tx, StatusCode::CREATED, &headers, &created.body)
+                .answer_in(conn, StatusCode::CREATED, &headers, &created.body)
                 .await?;
         }
-        tx.commit().await?;
-        eventstore::wake::appended();
-        Ok::<_, ApiError>(created)
+        Ok::<_, ApiError>(pending.commit().await?)
     }
     .await;
     match result {

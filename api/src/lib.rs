@@ -1,6 +1,7 @@
 //! The HTTP API: handlers, authentication, problem+json errors and the
 //! OpenAPI document, which is generated from the handlers registered here.
 
+pub mod application;
 mod attachment;
 pub mod audit;
 pub mod auth;
@@ -79,6 +80,19 @@ pub struct AppState {
     /// The base of links handed out; https here makes console cookies Secure.
     pub public_url: String,
     pub certificates: Arc<certificate::CertificateService>,
+}
+
+impl AppState {
+    /// The use cases, over this state's store and adapters.
+    pub fn use_cases(&self) -> application::UseCases<'_> {
+        application::UseCases {
+            pool: &self.pool,
+            cases: &self.cases,
+            vault: &self.vault,
+            attachments: &self.attachments,
+            catalogue: &self.catalogue,
+        }
+    }
 }
 
 #[derive(utoipa::OpenApi)]

@@ -4,20 +4,19 @@
 //! (see [`lockout`]).
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::my_number::MyNumber;
-use domain::registration::{HolderParticulars, QualificationRegistration, RegistrationCommand};
-use domain::{DomainError, Role};
-use eventstore::store::CommandError;
+use domain::registration::HolderParticulars;
+use domain::Role;
 use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
+use crate::application::{self, Handled, LinkRequest};
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::JsonBody;
 use crate::personal::MyNumberField;
-use crate::registration::{metadata, render_registration};
+use crate::telemetry::context;
 use crate::AppState;
 
 pub(crate) mod lockout;
@@ -37,32 +36,6 @@ pub struct LinkInput {
     /// 12 digits with a valid check digit; stored only in the vault.
     #[schema(value_type = String)]
     pub my_number: MyNumberField,
-}
-
-fn not_matched() -> ApiError {
-    ApiError::Unprocessable {
-        code: "LINK_NOT_MATCHED",
-        detail: "no registration matches these details".into(),
-    }
-}
-
-/// The registration on the register that these particulars identify, if any.
-/// The work is the same whether the number exists or not: a number not on
-/// the register loads an aggregate that has no events, as a real one would be
-/// loaded, and every particular is compared.
-pub(crate) async fn identify(
-    state: &AppState,
-    qualification_code: &str,
-    registration_number: &str,
-    who: &HolderParticulars,
-) -> Result<Option<(Uuid, QualificationRegistration)>, ApiError> {
-    let found = views::register::find(&state.pool, qualification_code, registration_number)
-        .await?
-        .map(|e| e.registration_id);
-    let id = found.unwrap_or(Uuid::nil());
-    let (reg, _) = state.cases.registrations.load(&id.to_string()).await?;
-    let identified = reg.identified_by(who) && found.is_some();
-    Ok(identified.then_some((id, reg)))
 }
 
 /// Link an existing registration to your My Number (initial setting).
@@ -102,12 +75,11 @@ pub async fn link(
         Some(&input.qualification_code),
         &input.registration_number,
     )?;
-    let actor = caller.0.clone();
     let target = lockout::target(&input.qualification_code, &input.registration_number);
-    let attempt = lockout::attempt(&state, &actor.id, &target).await?;
+    let attempt = lockout::attempt(&state, &caller.0.id, &target).await?;
     // A token whose provider verified the person decides who they are;
     // only without one does the body's word count.
-    let who = match &caller.1.verified {
+    let holder = match &caller.1.verified {
         Some(v) => HolderParticulars {
             family_name: v.family_name.clone(),
             given_name: v.given_name.clone(),
@@ -119,36 +91,22 @@ pub async fn link(
             date_of_birth: input.date_of_birth,
         },
     };
-    let identified = identify(
-        &state,
-        &input.qualification_code,
-        &input.registration_number,
-        &who,
-    )
-    .await?;
-    let mut linked = None;
-    if let Some((id, _)) = identified {
-        let my_number_ref = state.vault.store(&number).await?;
-        let command = RegistrationCommand::LinkHolder {
-            my_number_ref,
-            actor: actor.clone(),
-            at: Utc::now(),
-        };
-        match state
-            .cases
-            .registrations
-            .execute(&id.to_string(), command, None, metadata(&req, &actor))
-            .await
-        {
-            Ok((reg, version)) => linked = Some((id, reg, version)),
-            Err(CommandError::Domain(DomainError::NotFound)) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    let Some((id, reg, version)) = linked else {
-        attempt.counted();
-        return Err(not_matched());
+    let request = LinkRequest {
+        qualification_code: input.qualification_code,
+        registration_number: input.registration_number,
+        holder,
+        my_number: number,
     };
-    attempt.succeeded(&state).await?;
-    render_registration(&state, id, &reg, version, &actor).await
+    let context = context(&req, &caller.0);
+    match state.use_cases().link_registration(&context, request).await {
+        Ok(Handled { id, case }) => {
+            attempt.succeeded(&state).await?;
+            Ok(crate::registration::respond(id, case, &caller.0))
+        }
+        Err(application::Error::NotMatched) => {
+            attempt.counted();
+            Err(application::Error::NotMatched.into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

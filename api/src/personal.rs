@@ -18,6 +18,12 @@ impl MyNumberField {
     }
 }
 
+impl From<String> for MyNumberField {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
+
 impl fmt::Debug for MyNumberField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")

@@ -3,16 +3,12 @@
 //! Development only: it answers 404 when Stripe is the gateway, and every
 //! route needs the signed, expiring token of the case's checkout link.
 
-use std::collections::HashMap;
-
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::Utc;
-use domain::examination::ExaminationCommand;
-use eventstore::cases::CaseSummary;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::application::Settlement;
 use crate::error::{ApiError, Problem};
 use crate::AppState;
 
@@ -31,15 +27,6 @@ fn check_link(state: &AppState, id: Uuid, token: &LinkToken) -> Result<(), ApiEr
         Some(t) if signer.verify(&id.to_string(), t) => Ok(()),
         _ => Err(ApiError::NotFound),
     }
-}
-
-/// Whichever case the payment id names.
-async fn payable(state: &AppState, id: Uuid) -> Result<CaseSummary, ApiError> {
-    state
-        .cases
-        .find(&id.to_string())
-        .await?
-        .ok_or(ApiError::NotFound)
 }
 
 /// What the sandbox recorded.
@@ -76,7 +63,7 @@ pub async fn page(
     token: web::Query<LinkToken>,
 ) -> Result<HttpResponse, ApiError> {
     check_link(&state, *id, &token)?;
-    let case = payable(&state, *id).await?;
+    let case = state.use_cases().payable(*id).await?;
     let token = escape(token.token.as_deref().unwrap_or_default());
     let status = if case.examination.paid {
         "Paid"
@@ -115,23 +102,15 @@ async fn record(
     id: Uuid,
     settle: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let case = payable(state, id).await?;
-    let now = Utc::now();
-    let meta = HashMap::from([("actor".to_owned(), "sandbox-gateway".to_owned())]);
-    let reference = format!("sandbox-{id}");
-    let amount = case.examination.fee.total();
-    let command = if settle {
-        ExaminationCommand::SettlePayment {
-            payment_reference: reference,
-            amount,
-            at: now,
-        }
+    let settlement = if settle {
+        Settlement::Paid
     } else {
-        ExaminationCommand::DeclinePayment { at: now }
+        Settlement::Declined
     };
+    let reference = format!("sandbox-{id}");
     state
-        .cases
-        .execute(case.kind, &id.to_string(), command, None, meta)
+        .use_cases()
+        .settle("sandbox-gateway", id, reference, settlement)
         .await?;
     let payment_status = if settle { "PAID" } else { "DECLINED" };
     let token = req.query_string();

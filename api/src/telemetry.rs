@@ -15,6 +15,14 @@ const REQUEST_ID: &str = "x-request-id";
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// Who asks, and this request's id, as the use cases record them.
+pub fn context(req: &actix_web::HttpRequest, actor: &domain::Actor) -> crate::application::Context {
+    crate::application::Context {
+        actor: actor.clone(),
+        request_id: req.extensions().get::<RequestId>().map(|id| id.0.clone()),
+    }
+}
+
 /// Whether a client's request id may be kept: it is stored in event metadata
 /// and printed in logs, so only a short token of letters, digits and `-_.:`.
 fn plain(id: &str) -> bool {

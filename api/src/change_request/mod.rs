@@ -7,22 +7,19 @@ mod resource;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use cqrs_es::Aggregate;
-use domain::change_request::{ChangeDetails, ChangeRequest, ChangeRequestCommand};
-use domain::registration::{Channel, RegistrationCommand};
+use domain::change_request::ChangeRequest;
 use domain::{Actor, Role};
 use uuid::Uuid;
 
+use crate::application::Handled;
 use crate::auth::Caller;
 use crate::case::{self, ChangeKind, ChangeOutcome, Status};
 use crate::error::{ApiError, Problem};
 use crate::extract::{etag, JsonBody};
 use crate::idempotency::{self, Created};
-use crate::registration::{metadata, ChannelInput};
+use crate::telemetry::context;
 use crate::AppState;
-use adapters::attachments::Attachments;
-use domain::DomainError;
-use eventstore::append::Tx;
-use eventstore::store::{CommandError, Executed, Target};
+use eventstore::store::Executed;
 pub use input::*;
 pub use resource::*;
 
@@ -38,18 +35,15 @@ async fn render(
     resource::render(id, request, version, history, viewer).ok_or(ApiError::NotFound)
 }
 
-/// Answers 200 with a change request's state and its ETag.
-pub(crate) async fn render_change_request(
-    state: &AppState,
+/// Answers 200 with the change request a command left, and its ETag.
+pub(crate) fn respond(
     id: Uuid,
-    request: &ChangeRequest,
-    version: usize,
+    done: Executed<ChangeRequest>,
     viewer: &Actor,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(ok(
-        render(state, id, request, version, viewer).await?,
-        version,
-    ))
+    let body = resource::render(id, &done.state, done.version, done.history, viewer)
+        .ok_or(ApiError::NotFound)?;
+    Ok(ok(body, done.version))
 }
 
 fn ok(body: ChangeRequestResource, version: usize) -> HttpResponse {
@@ -89,166 +83,25 @@ pub async fn create(
     registration_id: web::Path<Uuid>,
     body: JsonBody<NewChangeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = caller.0.clone();
-    let input = body.value;
-    let channel = match input.channel {
-        Some(ChannelInput::Paper) => Channel::Paper,
-        Some(ChannelInput::Online) | None => Channel::Online,
-    };
-    let allowed = match channel {
-        Channel::Online => actor.role == Role::Applicant,
-        Channel::Paper => actor.role.is_examiner(),
-    };
-    if !allowed {
-        return Err(ApiError::Forbidden {
-            code: "WRONG_ROLE",
-            detail: "holders file ONLINE; examiners enter PAPER requests".into(),
-        });
-    }
-    let valid = input.validate().map_err(ApiError::Validation)?;
+    let context = context(&req, &caller.0);
+    let use_cases = state.use_cases();
+    let checked = use_cases.check_change(&context, body.value.into_change())?;
     let registration_id = registration_id.into_inner();
-    let details = ChangeDetails {
-        kind: valid.kind,
-        changes: valid.changes,
-        deletion_reason: valid.deletion_reason,
-        date_of_death: input.date_of_death,
-        notifier_relationship: input.notifier_relationship,
-        attachments: vec![],
-        note: valid.note,
-        filed_by: actor.id.clone(),
-        channel,
-        email: input.email,
-        preferred_language: valid.preferred_language,
-    };
-    let attachment_ids = input.attachment_ids;
-    idempotency::create(&state.pool, &req, &actor.id, &body.raw, || async {
-        let (tx, request_id, done) = file_in(
-            &state,
-            &req,
-            &actor,
-            registration_id,
-            details,
-            &attachment_ids,
-        )
-        .await?;
-        let body = resource::render(request_id, &done.state, done.version, done.history, &actor)
-            .ok_or(ApiError::NotFound)?;
-        Ok((
-            tx,
-            Created {
-                location: format!("/v1/change-requests/{request_id}"),
-                etag: etag(done.version),
+    idempotency::create(&state.pool, &req, &caller.0.id, &body.raw, || async {
+        let pending = use_cases
+            .file_change_request(&context, registration_id, checked)
+            .await?;
+        pending.try_map(|Handled { id, case }| {
+            let body = resource::render(id, &case.state, case.version, case.history, &caller.0)
+                .ok_or(ApiError::NotFound)?;
+            Ok(Created {
+                location: format!("/v1/change-requests/{id}"),
+                etag: etag(case.version),
                 body: serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.to_string()))?,
-            },
-        ))
+            })
+        })
     })
     .await
-}
-
-/// Files a change request: the registration reserves the slot, then the
-/// request opens, in one transaction. Returns its id, state and version.
-pub(crate) async fn file(
-    state: &AppState,
-    req: &HttpRequest,
-    actor: &Actor,
-    registration_id: Uuid,
-    details: ChangeDetails,
-) -> Result<(Uuid, ChangeRequest, usize), ApiError> {
-    let (tx, request_id, done) = file_in(state, req, actor, registration_id, details, &[]).await?;
-    tx.commit().await?;
-    eventstore::wake::appended();
-    Ok((request_id, done.state, done.version))
-}
-
-/// [`file`] up to the commit, which the caller makes (with its idempotency
-/// answer). The attachments are marked referenced in the same transaction, so
-/// a refused or crashed request marks none. A concurrent change of the
-/// registration restarts the whole transaction against its new state.
-async fn file_in(
-    state: &AppState,
-    req: &HttpRequest,
-    actor: &Actor,
-    registration_id: Uuid,
-    mut details: ChangeDetails,
-    attachment_ids: &[Uuid],
-) -> Result<(Tx, Uuid, Executed<ChangeRequest>), ApiError> {
-    let request_id = Uuid::new_v4();
-    let mut attempts = 0;
-    loop {
-        let mut tx = state.pool.begin().await?;
-        if !attachment_ids.is_empty() {
-            details.attachments = Attachments::reference_in(&mut tx, attachment_ids, &actor.id)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-        }
-        let filed = file_once(
-            state,
-            tx,
-            req,
-            actor,
-            registration_id,
-            request_id,
-            details.clone(),
-        )
-        .await;
-        match filed {
-            Err(CommandError::Conflict) if attempts < 5 => attempts += 1,
-            other => return Ok(other.map(|(tx, done)| (tx, request_id, done))?),
-        }
-    }
-}
-
-async fn file_once(
-    state: &AppState,
-    tx: Tx,
-    req: &HttpRequest,
-    actor: &Actor,
-    registration_id: Uuid,
-    request_id: Uuid,
-    details: ChangeDetails,
-) -> Result<(Tx, Executed<ChangeRequest>), CommandError<DomainError>> {
-    let now = Utc::now();
-    let meta = metadata(req, actor);
-    // The registration reserves the slot (one open request per kind).
-    let file = RegistrationCommand::FileChangeRequest {
-        request_id,
-        details: Box::new(details.clone()),
-        actor: actor.clone(),
-        at: now,
-    };
-    let (tx, reg) = state
-        .cases
-        .registrations
-        .execute_in(
-            tx,
-            &registration_id.to_string(),
-            file,
-            None,
-            &meta,
-            Target::Existing,
-        )
-        .await?;
-    // The process manager opens it too once it sees the slot taken: the
-    // request's Submit is idempotent, so whichever comes second adds nothing.
-    let submit = ChangeRequestCommand::Submit {
-        registration_id,
-        qualification_code: reg.state.qualification_code.clone(),
-        holder: reg.state.owner.clone(),
-        details: Box::new(details),
-        at: now,
-    };
-    state
-        .cases
-        .change_requests
-        .execute_in(
-            tx,
-            &request_id.to_string(),
-            submit,
-            None,
-            &meta,
-            Target::New,
-        )
-        .await
 }
 
 /// Filters and paging of the change-request list.

@@ -19,8 +19,9 @@ use super::i18n::Text;
 use super::session::SignedIn;
 use super::view::{html, Chrome};
 use super::ConsoleError;
+use crate::application::{self, check_text};
 use crate::error::FieldError;
-use crate::registration::{check_text, metadata};
+use crate::telemetry::context;
 use crate::AppState;
 
 /// Every field any action form sends; each action reads its own.
@@ -233,17 +234,21 @@ pub async fn run(
             Ok(version) => match command(state, &action, form, &session).await {
                 Err(r) => Err(r),
                 Ok(command) => {
-                    let meta = metadata(req, &session.actor());
-                    let id = id.to_string();
+                    let context = context(req, &session.actor());
                     state
-                        .cases
-                        .execute(case_type, &id, command, Some(version), meta)
+                        .use_cases()
+                        .examine_kind(&context, case_type, id, Some(version), command)
                         .await
                         .map_err(|e| match e {
-                            CommandError::Domain(e) => Refusal::Domain(e),
-                            CommandError::VersionMismatch { .. } => Refusal::Stale,
-                            CommandError::Conflict | CommandError::Unavailable(_) => Refusal::Busy,
-                            CommandError::Store(s) => Refusal::Store(s),
+                            application::Error::Command(e) => match e {
+                                CommandError::Domain(e) => Refusal::Domain(e),
+                                CommandError::VersionMismatch { .. } => Refusal::Stale,
+                                CommandError::Conflict | CommandError::Unavailable(_) => {
+                                    Refusal::Busy
+                                }
+                                CommandError::Store(s) => Refusal::Store(s),
+                            },
+                            other => Refusal::Store(other.to_string()),
                         })
                 }
             },

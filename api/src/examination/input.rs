@@ -5,9 +5,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::application::check_text;
 use crate::case::DecisionOutcome;
 use crate::error::FieldError;
-use crate::registration::check_text;
 
 /// The applicant's answer to an information request.
 #[derive(Debug, Deserialize, ToSchema)]

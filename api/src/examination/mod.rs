@@ -8,8 +8,6 @@ mod paper;
 mod routes;
 mod view;
 
-use std::future::Future;
-
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::change_request::ChangeRequest;
@@ -17,12 +15,13 @@ use domain::examination::{ExaminationCommand, Outcome};
 use domain::registration::QualificationRegistration;
 use domain::{Actor, Role};
 use eventstore::cases::CaseBus;
+use eventstore::store::Executed;
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::if_match;
-use crate::registration::metadata;
+use crate::telemetry::context;
 use crate::AppState;
 pub use input::*;
 pub use paper::*;
@@ -32,37 +31,20 @@ pub use view::*;
 /// A kind of case examiners work, as the API shows it (its bus and its
 /// examination commands come from the case seam).
 pub trait ExaminedCase: CaseBus {
-    /// Answers 200 with the case as `viewer` may see it, and its ETag.
-    fn respond(
-        state: &AppState,
-        id: Uuid,
-        case: &Self,
-        version: usize,
-        viewer: &Actor,
-    ) -> impl Future<Output = Result<HttpResponse, ApiError>>;
+    /// Answers 200 with the case a command left, as `viewer` may see it,
+    /// and its ETag.
+    fn respond(id: Uuid, done: Executed<Self>, viewer: &Actor) -> Result<HttpResponse, ApiError>;
 }
 
 impl ExaminedCase for QualificationRegistration {
-    async fn respond(
-        state: &AppState,
-        id: Uuid,
-        case: &Self,
-        version: usize,
-        viewer: &Actor,
-    ) -> Result<HttpResponse, ApiError> {
-        crate::registration::render_registration(state, id, case, version, viewer).await
+    fn respond(id: Uuid, done: Executed<Self>, viewer: &Actor) -> Result<HttpResponse, ApiError> {
+        Ok(crate::registration::respond(id, done, viewer))
     }
 }
 
 impl ExaminedCase for ChangeRequest {
-    async fn respond(
-        state: &AppState,
-        id: Uuid,
-        case: &Self,
-        version: usize,
-        viewer: &Actor,
-    ) -> Result<HttpResponse, ApiError> {
-        crate::change_request::render_change_request(state, id, case, version, viewer).await
+    fn respond(id: Uuid, done: Executed<Self>, viewer: &Actor) -> Result<HttpResponse, ApiError> {
+        crate::change_request::respond(id, done, viewer)
     }
 }
 
@@ -75,15 +57,12 @@ async fn act<C: ExaminedCase>(
     command: impl FnOnce(Actor, DateTime<Utc>) -> ExaminationCommand,
 ) -> Result<HttpResponse, ApiError> {
     let expected = if_match(req)?;
-    let actor = caller.0.clone();
-    let meta = metadata(req, &actor);
-    let command = C::examination_command(command(actor, Utc::now()));
-    let (case, version) = state
-        .cases
-        .bus::<C>()
-        .execute(&id.to_string(), command, expected, meta)
+    let context = context(req, &caller.0);
+    let done = state
+        .use_cases()
+        .examine::<C>(&context, id, expected, command)
         .await?;
-    C::respond(state, id, &case, version, &caller.0).await
+    C::respond(id, done, &caller.0)
 }
 
 const EXAMINERS: &[Role] = &[Role::Examiner, Role::SeniorExaminer];

@@ -14,10 +14,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{ExaminedCase, EXAMINERS};
+use crate::application::check_text;
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::JsonBody;
-use crate::registration::check_text;
 use crate::AppState;
 
 /// A response that came by post, with the scanned documents.

@@ -3,41 +3,27 @@
 mod input;
 mod resource;
 
-use std::collections::HashMap;
-
-use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
-use chrono::Utc;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use cqrs_es::Aggregate;
-use domain::registration::{Applicant, Channel, QualificationRegistration, RegistrationCommand};
+use domain::registration::QualificationRegistration;
 use domain::{Actor, Role};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 use views::status::{self, StatusFilter};
 
+use crate::application::Handled;
 use crate::auth::Caller;
 use crate::case::{self, Status};
 use crate::error::{ApiError, Problem};
 use crate::extract::{etag, JsonBody};
 use crate::idempotency::{self, Created};
 use crate::qualifications::Money;
-use crate::telemetry::RequestId;
+use crate::telemetry::context;
 use crate::{pagination, AppState};
-use eventstore::append::Tx;
-use eventstore::store::Target;
+use eventstore::store::Executed;
 pub use input::*;
 pub use resource::*;
-
-pub(crate) fn metadata(req: &HttpRequest, actor: &Actor) -> HashMap<String, String> {
-    let mut m = HashMap::from([
-        ("actor".to_owned(), actor.id.clone()),
-        ("role".to_owned(), actor.role.as_str().to_owned()),
-    ]);
-    if let Some(id) = req.extensions().get::<RequestId>() {
-        m.insert("request_id".to_owned(), id.0.clone());
-    }
-    m
-}
 
 /// Loads a registration the viewer may see, or 404.
 pub(crate) async fn visible(
@@ -77,16 +63,14 @@ fn respond_with(body: RegistrationResource, version: usize) -> HttpResponse {
         .json(body)
 }
 
-/// Answers 200 with a registration state and its ETag.
-pub(crate) async fn render_registration(
-    state: &AppState,
+/// Answers 200 with the registration a command left, and its ETag.
+pub(crate) fn respond(
     id: Uuid,
-    reg: &QualificationRegistration,
-    version: usize,
+    done: Executed<QualificationRegistration>,
     viewer: &Actor,
-) -> Result<HttpResponse, ApiError> {
-    let body = resource(state, id, reg, version, viewer).await?;
-    Ok(respond_with(body, version))
+) -> HttpResponse {
+    let body = resource::render(id, &done.state, done.version, done.history, viewer);
+    respond_with(body, done.version)
 }
 
 /// Apply for a new registration (applicants online; examiners enter paper applications).
@@ -115,114 +99,22 @@ pub async fn create(
     caller: Caller,
     body: JsonBody<NewRegistration>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = caller.0.clone();
-    let input = body.value;
-    let channel = match input.channel {
-        Some(ChannelInput::Paper) => Channel::Paper,
-        Some(ChannelInput::Online) | None => Channel::Online,
-    };
-    let allowed = match channel {
-        Channel::Online => actor.role == Role::Applicant,
-        Channel::Paper => actor.role.is_examiner(),
-    };
-    if !allowed {
-        return Err(ApiError::Forbidden {
-            code: "WRONG_ROLE",
-            detail: "applicants apply ONLINE; examiners enter PAPER applications".into(),
-        });
-    }
-    let known = state
-        .catalogue
-        .qualification(&input.qualification_code)
-        .is_some();
-    let number = input.validate(known).map_err(ApiError::Validation)?;
-    idempotency::create(&state.pool, &req, &actor.id, &body.raw, || async {
-        let tx = state.pool.begin().await?;
-        let (tx, id, resource, version) =
-            submit_in(&state, tx, &req, &actor, channel, input, &number).await?;
-        Ok((
-            tx,
-            Created {
+    let context = context(&req, &caller.0);
+    let use_cases = state.use_cases();
+    let checked = use_cases.check_application(&context, body.value.into_application())?;
+    idempotency::create(&state.pool, &req, &caller.0.id, &body.raw, || async {
+        let pending = use_cases.submit_registration(&context, checked).await?;
+        pending.try_map(|Handled { id, case }| {
+            let resource = resource::render(id, &case.state, case.version, case.history, &caller.0);
+            Ok(Created {
                 location: format!("/v1/registrations/{id}"),
-                etag: etag(version),
+                etag: etag(case.version),
                 body: serde_json::to_vec(&resource)
                     .map_err(|e| ApiError::Internal(e.to_string()))?,
-            },
-        ))
+            })
+        })
     })
     .await
-}
-
-/// Stores the My Number in the vault and submits an application, in one
-/// transaction.
-pub(crate) async fn submit(
-    state: &AppState,
-    req: &HttpRequest,
-    actor: &Actor,
-    channel: Channel,
-    input: NewRegistration,
-    number: &domain::my_number::MyNumber,
-) -> Result<(Uuid, RegistrationResource, usize), ApiError> {
-    let tx = state.pool.begin().await?;
-    let (tx, id, resource, version) =
-        submit_in(state, tx, req, actor, channel, input, number).await?;
-    tx.commit().await?;
-    eventstore::wake::appended();
-    Ok((id, resource, version))
-}
-
-/// [`submit`] inside `tx`, which the caller commits (with its idempotency
-/// answer): the vault row and the events commit together or not at all. The
-/// id is new, so no events are read, and the timeline is the appended events.
-async fn submit_in(
-    state: &AppState,
-    mut tx: Tx,
-    req: &HttpRequest,
-    actor: &Actor,
-    channel: Channel,
-    input: NewRegistration,
-    number: &domain::my_number::MyNumber,
-) -> Result<(Tx, Uuid, RegistrationResource, usize), ApiError> {
-    let my_number_ref = state.vault.store_in(&mut tx, number).await?;
-    let id = Uuid::new_v4();
-    let command = RegistrationCommand::Submit {
-        qualification_code: input.qualification_code,
-        applicant: Box::new(Applicant {
-            family_name: input.family_name,
-            given_name: input.given_name,
-            family_name_kana: input.family_name_kana,
-            given_name_kana: input.given_name_kana,
-            date_of_birth: input.date_of_birth,
-            address: input.address,
-            registered_domicile: input.registered_domicile,
-            email: input.email,
-            exam_pass_number: input.exam_pass_number,
-            preferred_language: input
-                .preferred_language
-                .as_deref()
-                .and_then(domain::language::Language::parse)
-                .unwrap_or_default(),
-        }),
-        my_number_ref,
-        channel,
-        owner: (channel == Channel::Online).then(|| actor.id.clone()),
-        actor: actor.clone(),
-        at: Utc::now(),
-    };
-    let (tx, done) = state
-        .cases
-        .registrations
-        .execute_in(
-            tx,
-            &id.to_string(),
-            command,
-            Some(0),
-            &metadata(req, actor),
-            Target::New,
-        )
-        .await?;
-    let resource = resource::render(id, &done.state, done.version, done.history, actor);
-    Ok((tx, id, resource, done.version))
 }
 
 /// Filters and paging of the registration list.

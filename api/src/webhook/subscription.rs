@@ -181,7 +181,7 @@ pub async fn create(
             etag: "\"1\"".into(),
             body: serde_json::to_vec(&created).map_err(|e| ApiError::Internal(e.to_string()))?,
         };
-        Ok((tx, created))
+        Ok(crate::application::Pending::new(tx, created))
     })
     .await
 }

@@ -3,17 +3,17 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use domain::change_request::ChangeDetails;
+use domain::change_request::MatterChanges;
 use domain::registration::Channel;
-use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::{enter, value, EntryForm, EntryPage, FormMap};
-use crate::change_request::NewChangeRequest;
+use crate::application::ChangeInput;
 use crate::console::session::{Session, SignedIn};
 use crate::console::view::{html, Choice};
 use crate::console::ConsoleError;
 use crate::error::{ApiError, FieldError};
+use crate::telemetry::context;
 use crate::AppState;
 
 const CHANGE: EntryForm = EntryForm {
@@ -76,43 +76,42 @@ pub async fn change_form(
     html(&req, StatusCode::OK, &page)
 }
 
-/// The change-request body the API would have received.
-fn change_body(form: &FormMap) -> Value {
-    let mut changes = Map::new();
-    for name in [
-        "family_name",
-        "given_name",
-        "family_name_kana",
-        "given_name_kana",
-        "address",
-        "registered_domicile",
-    ] {
-        let v = value(form, name);
-        if !v.is_empty() {
-            changes.insert(name.into(), json!(v));
-        }
-    }
+/// The change request the form makes; the date is the one field typed here.
+fn change(form: &FormMap) -> Result<ChangeInput, ApiError> {
+    let optional = |name: &str| Some(value(form, name)).filter(|v| !v.is_empty());
+    let date_of_death = optional("date_of_death")
+        .map(|d| d.parse())
+        .transpose()
+        .map_err(|_| {
+            ApiError::Validation(vec![FieldError::new(
+                "/date_of_death",
+                "INVALID",
+                "YYYY-MM-DD",
+            )])
+        })?;
     let kind = value(form, "kind");
     let reason = if kind == "DELETE_REGISTRATION" {
-        value(form, "deletion_reason")
+        optional("deletion_reason")
     } else {
-        value(form, "reason")
+        optional("reason")
     };
-    let optional = |name: &str| {
-        let v = value(form, name);
-        if v.is_empty() {
-            Value::Null
-        } else {
-            json!(v)
-        }
-    };
-    json!({
-        "kind": kind,
-        "changes": changes,
-        "reason": if reason.is_empty() { Value::Null } else { json!(reason) },
-        "date_of_death": optional("date_of_death"),
-        "notifier_relationship": optional("notifier_relationship"),
-        "channel": "PAPER",
+    Ok(ChangeInput {
+        kind,
+        changes: MatterChanges {
+            family_name: optional("family_name"),
+            given_name: optional("given_name"),
+            family_name_kana: optional("family_name_kana"),
+            given_name_kana: optional("given_name_kana"),
+            address: optional("address"),
+            registered_domicile: optional("registered_domicile"),
+        },
+        reason,
+        attachment_ids: vec![],
+        date_of_death,
+        notifier_relationship: optional("notifier_relationship"),
+        channel: Channel::Paper,
+        email: None,
+        preferred_language: None,
     })
 }
 
@@ -130,31 +129,14 @@ pub async fn enter_change(
         let registration_id = Uuid::parse_str(&value(&form, "registration_id")).map_err(|_| {
             ApiError::Validation(vec![FieldError::new("/registration_id", "INVALID", "UUID")])
         })?;
-        let input: NewChangeRequest = serde_json::from_value(change_body(&form)).map_err(|_| {
-            ApiError::Validation(vec![FieldError::new(
-                "/date_of_death",
-                "INVALID",
-                "YYYY-MM-DD",
-            )])
-        })?;
-        let valid = input.validate().map_err(ApiError::Validation)?;
-        let actor = session.actor();
-        let details = ChangeDetails {
-            kind: valid.kind,
-            changes: valid.changes,
-            deletion_reason: valid.deletion_reason,
-            date_of_death: input.date_of_death,
-            notifier_relationship: input.notifier_relationship,
-            attachments: vec![],
-            note: valid.note,
-            filed_by: actor.id.clone(),
-            channel: Channel::Paper,
-            email: input.email,
-            preferred_language: valid.preferred_language,
-        };
-        crate::change_request::file(&state, &req, &actor, registration_id, details)
-            .await
-            .map(|(id, _, _)| id)
+        let input = change(&form)?;
+        let context = context(&req, &session.actor());
+        let use_cases = state.use_cases();
+        let checked = use_cases.check_change(&context, input)?;
+        let pending = use_cases
+            .file_change_request(&context, registration_id, checked)
+            .await?;
+        Ok(pending.commit().await?.id)
     };
     enter(&CHANGE, &req, &session, &form, page, submit).await
 }

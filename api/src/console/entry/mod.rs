@@ -1,5 +1,5 @@
-//! Entering paper applications and paper change requests. The forms feed the
-//! API's own input types, so the validation is the API's.
+//! Entering paper applications and paper change requests. The forms make the
+//! use cases' typed inputs, so the validation is the one the API's uses.
 
 mod change;
 mod registration;

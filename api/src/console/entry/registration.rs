@@ -3,15 +3,15 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use domain::registration::Channel;
-use serde_json::{json, Map, Value};
 
 use super::{enter, value, EntryForm, EntryPage, FormMap};
+use crate::application::Application;
 use crate::console::i18n::Text;
 use crate::console::session::{Session, SignedIn};
 use crate::console::view::{html, Choice};
 use crate::console::ConsoleError;
 use crate::error::{ApiError, FieldError};
-use crate::registration::NewRegistration;
+use crate::telemetry::context;
 use crate::AppState;
 
 const REGISTRATION: EntryForm = EntryForm {
@@ -69,18 +69,30 @@ fn registration_page(
     })
 }
 
-/// The registration body the API would have received.
-fn registration_body(form: &FormMap) -> Value {
-    let mut body = Map::new();
-    for (name, _, _) in REGISTRATION.inputs {
-        body.insert((*name).into(), Value::String(value(form, name)));
-    }
-    body.insert(
-        "qualification_code".into(),
-        json!(value(form, "qualification_code")),
-    );
-    body.insert("channel".into(), json!("PAPER"));
-    Value::Object(body)
+/// The application the form makes; the date is the one field typed here.
+fn application(form: &FormMap) -> Result<Application, ApiError> {
+    let date_of_birth = value(form, "date_of_birth").parse().map_err(|_| {
+        ApiError::Validation(vec![FieldError::new(
+            "/date_of_birth",
+            "INVALID",
+            "YYYY-MM-DD",
+        )])
+    })?;
+    Ok(Application {
+        qualification_code: value(form, "qualification_code"),
+        family_name: value(form, "family_name"),
+        given_name: value(form, "given_name"),
+        family_name_kana: value(form, "family_name_kana"),
+        given_name_kana: value(form, "given_name_kana"),
+        date_of_birth,
+        address: value(form, "address"),
+        registered_domicile: value(form, "registered_domicile"),
+        email: value(form, "email"),
+        my_number: value(form, "my_number").into(),
+        exam_pass_number: value(form, "exam_pass_number"),
+        channel: Channel::Paper,
+        preferred_language: None,
+    })
 }
 
 /// `GET /console/paper/registrations`.
@@ -93,7 +105,7 @@ pub async fn registration_form(
     html(&req, StatusCode::OK, &page)
 }
 
-/// `POST /console/paper/registrations`: a paper application, through the API's validation.
+/// `POST /console/paper/registrations`: a paper application, through the use case's validation.
 pub async fn enter_registration(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -106,23 +118,11 @@ pub async fn enter_registration(
         registration_page(&state, &req, &session, &form, errors, error)
     };
     let submit = async {
-        let input: NewRegistration =
-            serde_json::from_value(registration_body(&form)).map_err(|_| {
-                ApiError::Validation(vec![FieldError::new(
-                    "/date_of_birth",
-                    "INVALID",
-                    "YYYY-MM-DD",
-                )])
-            })?;
-        let known = state
-            .catalogue
-            .qualification(&input.qualification_code)
-            .is_some();
-        let number = input.validate(known).map_err(ApiError::Validation)?;
-        let actor = session.actor();
-        crate::registration::submit(&state, &req, &actor, Channel::Paper, input, &number)
-            .await
-            .map(|(id, _, _)| id)
+        let context = context(&req, &session.actor());
+        let use_cases = state.use_cases();
+        let checked = use_cases.check_application(&context, application(&form)?)?;
+        let pending = use_cases.submit_registration(&context, checked).await?;
+        Ok(pending.commit().await?.id)
     };
     enter(&REGISTRATION, &req, &session, &form, page, submit).await
 }

@@ -1,0 +1,199 @@
+//! Submitting an application for a new registration, online or on paper.
+
+use chrono::{NaiveDate, Utc};
+use domain::my_number::{MyNumber, MyNumberError};
+use domain::registration::{Applicant, Channel, QualificationRegistration, RegistrationCommand};
+use eventstore::store::Target;
+use uuid::Uuid;
+
+use super::fields::{check_language, check_text};
+use super::FieldError;
+use super::{Context, Error, Handled, Pending, UseCases};
+use crate::personal::MyNumberField;
+
+const NAME_MAX: usize = 50;
+const TEXT_MAX: usize = 200;
+
+/// An application for a new registration, as its sender wrote it.
+#[derive(Debug)]
+pub struct Application {
+    pub qualification_code: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub family_name_kana: String,
+    pub given_name_kana: String,
+    pub date_of_birth: NaiveDate,
+    pub address: String,
+    /// Registered domicile (honseki) as the applicant knows it.
+    pub registered_domicile: String,
+    pub email: String,
+    /// As written; sealed in the vault once valid, never stored elsewhere.
+    pub my_number: MyNumberField,
+    /// Evidence of eligibility: the national examination pass number.
+    pub exam_pass_number: String,
+    /// Online (the applicant) or paper (entered by an examiner).
+    pub channel: Channel,
+    /// `ja` or `en` as written; absent means Japanese.
+    pub preferred_language: Option<String>,
+}
+
+/// An application whose sender may use its channel and whose every field
+/// was accepted; only such an application can be submitted.
+#[derive(Debug)]
+pub struct CheckedApplication {
+    application: Application,
+    my_number: MyNumber,
+}
+
+impl Application {
+    /// Checks every field and returns the parsed My Number, or all field errors.
+    pub fn validate(&self, known_qualification: bool) -> Result<MyNumber, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if !known_qualification {
+            errors.push(FieldError::new(
+                "/qualification_code",
+                "UNKNOWN_QUALIFICATION",
+                "no qualification with this code; see GET /v1/qualifications",
+            ));
+        }
+        let texts = [
+            ("family_name", &self.family_name, NAME_MAX),
+            ("given_name", &self.given_name, NAME_MAX),
+            ("family_name_kana", &self.family_name_kana, NAME_MAX * 2),
+            ("given_name_kana", &self.given_name_kana, NAME_MAX * 2),
+            ("address", &self.address, TEXT_MAX),
+            ("registered_domicile", &self.registered_domicile, TEXT_MAX),
+            ("exam_pass_number", &self.exam_pass_number, 32),
+            ("email", &self.email, 254),
+        ];
+        for (field, value, max) in texts {
+            check_text(&mut errors, field, value, max);
+        }
+        check_language(&mut errors, self.preferred_language.as_deref());
+        if !self.email.contains('@') || self.email.contains(char::is_whitespace) {
+            errors.push(FieldError::new(
+                "/email",
+                "INVALID",
+                "must be an email address",
+            ));
+        }
+        let today = Utc::now().date_naive();
+        if self.date_of_birth > today {
+            errors.push(FieldError::new(
+                "/date_of_birth",
+                "IN_FUTURE",
+                "must not be in the future",
+            ));
+        } else if self.date_of_birth < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(today) {
+            errors.push(FieldError::new(
+                "/date_of_birth",
+                "OUT_OF_RANGE",
+                "must be after 1900-01-01",
+            ));
+        }
+        let number = match MyNumber::parse(self.my_number.as_str()) {
+            Ok(n) => Some(n),
+            Err(MyNumberError::Format) => {
+                errors.push(FieldError::new(
+                    "/my_number",
+                    "INVALID_FORMAT",
+                    "must be exactly 12 digits",
+                ));
+                None
+            }
+            Err(MyNumberError::CheckDigit) => {
+                errors.push(FieldError::new(
+                    "/my_number",
+                    "INVALID_CHECK_DIGIT",
+                    "the check digit does not match; please check the number",
+                ));
+                None
+            }
+        };
+        match number {
+            Some(n) if errors.is_empty() => Ok(n),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl UseCases<'_> {
+    /// Accepts an application for submission: applicants apply online,
+    /// examiners enter paper applications, and every field must be valid.
+    pub fn check_application(
+        &self,
+        context: &Context,
+        application: Application,
+    ) -> Result<CheckedApplication, Error> {
+        if !context.may_use(application.channel) {
+            return Err(Error::WrongRole(
+                "applicants apply ONLINE; examiners enter PAPER applications",
+            ));
+        }
+        let known = self
+            .catalogue
+            .qualification(&application.qualification_code)
+            .is_some();
+        let my_number = application.validate(known).map_err(Error::Invalid)?;
+        Ok(CheckedApplication {
+            application,
+            my_number,
+        })
+    }
+
+    /// Stores the My Number in the vault and submits the application in one
+    /// transaction: the vault row and the events commit together or not at
+    /// all. The id is new, so no events are read.
+    pub async fn submit_registration(
+        &self,
+        context: &Context,
+        checked: CheckedApplication,
+    ) -> Result<Pending<Handled<QualificationRegistration>>, Error> {
+        let CheckedApplication {
+            application: input,
+            my_number,
+        } = checked;
+        let mut tx = self.pool.begin().await?;
+        let my_number_ref = self.vault.store_in(&mut tx, &my_number).await?;
+        let id = Uuid::new_v4();
+        let actor = &context.actor;
+        let channel = input.channel;
+        let command = RegistrationCommand::Submit {
+            qualification_code: input.qualification_code,
+            applicant: Box::new(Applicant {
+                family_name: input.family_name,
+                given_name: input.given_name,
+                family_name_kana: input.family_name_kana,
+                given_name_kana: input.given_name_kana,
+                date_of_birth: input.date_of_birth,
+                address: input.address,
+                registered_domicile: input.registered_domicile,
+                email: input.email,
+                exam_pass_number: input.exam_pass_number,
+                preferred_language: input
+                    .preferred_language
+                    .as_deref()
+                    .and_then(domain::language::Language::parse)
+                    .unwrap_or_default(),
+            }),
+            my_number_ref,
+            channel,
+            owner: (channel == Channel::Online).then(|| actor.id.clone()),
+            actor: actor.clone(),
+            at: Utc::now(),
+        };
+        let (tx, case) = self
+            .cases
+            .registrations
+            .execute_in(
+                tx,
+                &id.to_string(),
+                command,
+                Some(0),
+                &context.metadata(),
+                Target::New,
+            )
+            .await?;
+        Ok(Pending::new(tx, Handled { id, case }))
+    }
+}
