@@ -15,6 +15,7 @@ use crate::application::Handled;
 use crate::auth::Caller;
 use crate::case::{self, ChangeKind, ChangeOutcome, Status};
 use crate::error::{ApiError, Problem};
+use crate::examination::ExaminedCase;
 use crate::extract::{etag, JsonBody};
 use crate::idempotency::{self, Created};
 use crate::telemetry::context;
@@ -44,6 +45,12 @@ pub(crate) fn respond(
     let body = resource::render(id, &done.state, done.version, done.history, viewer)
         .ok_or(ApiError::NotFound)?;
     Ok(ok(body, done.version))
+}
+
+impl ExaminedCase for ChangeRequest {
+    fn respond(id: Uuid, done: Executed<Self>, viewer: &Actor) -> Result<HttpResponse, ApiError> {
+        respond(id, done, viewer)
+    }
 }
 
 fn ok(body: ChangeRequestResource, version: usize) -> HttpResponse {

@@ -10,9 +10,7 @@ mod view;
 
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use domain::change_request::ChangeRequest;
 use domain::examination::{ExaminationCommand, Outcome};
-use domain::registration::QualificationRegistration;
 use domain::{Actor, Role};
 use eventstore::cases::CaseBus;
 use eventstore::store::Executed;
@@ -29,23 +27,12 @@ pub use routes::*;
 pub use view::*;
 
 /// A kind of case examiners work, as the API shows it (its bus and its
-/// examination commands come from the case seam).
+/// examination commands come from the case seam); each kind implements it
+/// in its own module (`registration`, `change_request`).
 pub trait ExaminedCase: CaseBus {
     /// Answers 200 with the case a command left, as `viewer` may see it,
     /// and its ETag.
     fn respond(id: Uuid, done: Executed<Self>, viewer: &Actor) -> Result<HttpResponse, ApiError>;
-}
-
-impl ExaminedCase for QualificationRegistration {
-    fn respond(id: Uuid, done: Executed<Self>, viewer: &Actor) -> Result<HttpResponse, ApiError> {
-        Ok(crate::registration::respond(id, done, viewer))
-    }
-}
-
-impl ExaminedCase for ChangeRequest {
-    fn respond(id: Uuid, done: Executed<Self>, viewer: &Actor) -> Result<HttpResponse, ApiError> {
-        crate::change_request::respond(id, done, viewer)
-    }
 }
 
 /// Runs one examination command against a case and answers with its new state.

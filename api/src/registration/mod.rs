@@ -16,6 +16,7 @@ use crate::application::Handled;
 use crate::auth::Caller;
 use crate::case::{self, Status};
 use crate::error::{ApiError, Problem};
+use crate::examination::ExaminedCase;
 use crate::extract::{etag, JsonBody};
 use crate::idempotency::{self, Created};
 use crate::qualifications::Money;
@@ -71,6 +72,12 @@ pub(crate) fn respond(
 ) -> HttpResponse {
     let body = resource::render(id, &done.state, done.version, done.history, viewer);
     respond_with(body, done.version)
+}
+
+impl ExaminedCase for QualificationRegistration {
+    fn respond(id: Uuid, done: Executed<Self>, viewer: &Actor) -> Result<HttpResponse, ApiError> {
+        Ok(respond(id, done, viewer))
+    }
 }
 
 /// Apply for a new registration (applicants online; examiners enter paper applications).
