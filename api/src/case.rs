@@ -84,6 +84,12 @@ impl From<domain::examination::CaseStatus> for Status {
     }
 }
 
+impl From<views::vocab::CaseStatus> for Status {
+    fn from(s: views::vocab::CaseStatus) -> Self {
+        domain::examination::CaseStatus::from(s).into()
+    }
+}
+
 /// How a case reached the office: online, or on paper entered by an examiner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -98,6 +104,12 @@ impl From<domain::registration::Channel> for Channel {
             domain::registration::Channel::Online => Channel::Online,
             domain::registration::Channel::Paper => Channel::Paper,
         }
+    }
+}
+
+impl From<views::vocab::Channel> for Channel {
+    fn from(c: views::vocab::Channel) -> Self {
+        domain::registration::Channel::from(c).into()
     }
 }
 
@@ -124,6 +136,12 @@ impl From<domain::catalogue::Procedure> for Procedure {
             P::ReissueCertificate => Procedure::ReissueCertificate,
             P::DeleteRegistration => Procedure::DeleteRegistration,
         }
+    }
+}
+
+impl From<views::vocab::Procedure> for Procedure {
+    fn from(p: views::vocab::Procedure) -> Self {
+        domain::catalogue::Procedure::from(p).into()
     }
 }
 
