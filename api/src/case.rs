@@ -171,6 +171,16 @@ impl ChangeKind {
     }
 }
 
+impl TryFrom<views::vocab::Procedure> for ChangeKind {
+    type Error = ApiError;
+
+    /// A change request's kind as the view holds it (never a new registration).
+    fn try_from(p: views::vocab::Procedure) -> Result<Self, ApiError> {
+        ChangeKind::of(p.into())
+            .ok_or_else(|| ApiError::Internal(format!("a change request of kind {:?}", p.as_str())))
+    }
+}
+
 /// What became of an approved change request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
