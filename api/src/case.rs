@@ -84,6 +84,12 @@ impl From<domain::examination::CaseStatus> for Status {
     }
 }
 
+impl From<views::vocab::CaseStatus> for Status {
+    fn from(s: views::vocab::CaseStatus) -> Self {
+        domain::examination::CaseStatus::from(s).into()
+    }
+}
+
 /// How a case reached the office: online, or on paper entered by an examiner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -98,6 +104,12 @@ impl From<domain::registration::Channel> for Channel {
             domain::registration::Channel::Online => Channel::Online,
             domain::registration::Channel::Paper => Channel::Paper,
         }
+    }
+}
+
+impl From<views::vocab::Channel> for Channel {
+    fn from(c: views::vocab::Channel) -> Self {
+        domain::registration::Channel::from(c).into()
     }
 }
 
@@ -127,6 +139,12 @@ impl From<domain::catalogue::Procedure> for Procedure {
     }
 }
 
+impl From<views::vocab::Procedure> for Procedure {
+    fn from(p: views::vocab::Procedure) -> Self {
+        domain::catalogue::Procedure::from(p).into()
+    }
+}
+
 /// What a change request asks for: the procedures other than a new registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -150,6 +168,16 @@ impl ChangeKind {
             P::ReissueCertificate => ChangeKind::ReissueCertificate,
             P::DeleteRegistration => ChangeKind::DeleteRegistration,
         })
+    }
+}
+
+impl TryFrom<views::vocab::Procedure> for ChangeKind {
+    type Error = ApiError;
+
+    /// A change request's kind as the view holds it (never a new registration).
+    fn try_from(p: views::vocab::Procedure) -> Result<Self, ApiError> {
+        ChangeKind::of(p.into())
+            .ok_or_else(|| ApiError::Internal(format!("a change request of kind {:?}", p.as_str())))
     }
 }
 

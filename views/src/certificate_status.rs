@@ -35,34 +35,34 @@ impl Projection for CertificateStatusProjection {
         } = &e
         {
             // A new certificate supersedes every earlier one of the registration.
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE certificate_status SET revoked_at = $3
                  WHERE registration_id = $1 AND certificate_id <> $2 AND revoked_at IS NULL",
+                registration_id,
+                certificate_id,
+                event.recorded_at,
             )
-            .bind(registration_id)
-            .bind(certificate_id)
-            .bind(event.recorded_at)
             .execute(&mut *conn)
             .await?;
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO certificate_status
                    (certificate_id, registration_id, status_index, kid, issued_at)
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (certificate_id) DO NOTHING",
+                certificate_id,
+                registration_id,
+                status_index,
+                kid,
+                issued_at,
             )
-            .bind(certificate_id)
-            .bind(registration_id)
-            .bind(status_index)
-            .bind(kid)
-            .bind(issued_at)
             .execute(&mut *conn)
             .await?;
         } else if revokes_certificates(&e) {
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE certificate_status SET revoked_at = $2
                  WHERE registration_id = $1 AND revoked_at IS NULL",
+                registration_id,
+                event.recorded_at,
             )
-            .bind(registration_id)
-            .bind(event.recorded_at)
             .execute(&mut *conn)
             .await?;
         }
@@ -70,7 +70,7 @@ impl Projection for CertificateStatusProjection {
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        sqlx::query("TRUNCATE certificate_status")
+        sqlx::query!("TRUNCATE certificate_status")
             .execute(conn)
             .await?;
         Ok(())
@@ -79,12 +79,13 @@ impl Projection for CertificateStatusProjection {
 
 /// The status list: one bit per allocated index, set for revoked certificates.
 pub async fn status_list(pool: &PgPool) -> Result<StatusList, ProjectionError> {
-    let allocated: i64 = sqlx::query_scalar(
-        "SELECT coalesce(max(status_index) + 1, 0) FROM certificate_status_indexes",
+    let allocated: i64 = sqlx::query_scalar!(
+        r#"SELECT coalesce(max(status_index) + 1, 0) AS "allocated!"
+           FROM certificate_status_indexes"#,
     )
     .fetch_one(pool)
     .await?;
-    let revoked: Vec<i64> = sqlx::query_scalar(
+    let revoked: Vec<i64> = sqlx::query_scalar!(
         "SELECT status_index FROM certificate_status WHERE revoked_at IS NOT NULL",
     )
     .fetch_all(pool)
@@ -102,20 +103,22 @@ pub async fn is_revoked(pool: &PgPool, idx: u64) -> Result<Option<bool>, Project
     let Ok(idx) = i64::try_from(idx) else {
         return Ok(None);
     };
-    let revoked: Option<bool> = sqlx::query_scalar(
-        "SELECT revoked_at IS NOT NULL FROM certificate_status WHERE status_index = $1",
+    let revoked: Option<bool> = sqlx::query_scalar!(
+        r#"SELECT revoked_at IS NOT NULL AS "revoked!"
+           FROM certificate_status WHERE status_index = $1"#,
+        idx,
     )
-    .bind(idx)
     .fetch_optional(pool)
     .await?;
     if revoked.is_some() {
         return Ok(revoked);
     }
     // Allocated but not yet in the view (it lags the event by moments): not revoked.
-    let allocated: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM certificate_status_indexes WHERE status_index = $1)",
+    let allocated: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM certificate_status_indexes WHERE status_index = $1)
+                AS "allocated!""#,
+        idx,
     )
-    .bind(idx)
     .fetch_one(pool)
     .await?;
     Ok(allocated.then_some(false))

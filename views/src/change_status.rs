@@ -4,12 +4,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::change_request::ChangeRequestEvent;
 use domain::examination::ExaminationEvent;
-use domain::registration::Channel;
 use domain::CaseEvent;
 use serde::Serialize;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::vocab::{CaseStatus, Channel, Procedure};
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
 
@@ -39,25 +39,23 @@ impl Projection for ChangeStatusProjection {
             ..
         } = &e
         {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO change_request_status
                    (id, registration_id, filed_by, holder, kind, channel, qualification_code, status,
                     submitted_at, version)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'SUBMITTED', $8, $9)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                  ON CONFLICT (id) DO NOTHING",
+                id,
+                registration_id,
+                &details.filed_by,
+                holder.as_deref(),
+                Procedure::from(details.kind) as Procedure,
+                Channel::from(details.channel) as Channel,
+                qualification_code,
+                CaseStatus::Submitted as CaseStatus,
+                submitted_at,
+                event.sequence,
             )
-            .bind(id)
-            .bind(registration_id)
-            .bind(&details.filed_by)
-            .bind(holder)
-            .bind(details.kind.as_str())
-            .bind(match details.channel {
-                Channel::Online => "ONLINE",
-                Channel::Paper => "PAPER",
-            })
-            .bind(qualification_code)
-            .bind(submitted_at)
-            .bind(event.sequence)
             .execute(&mut *conn)
             .await?;
             return Ok(());
@@ -73,24 +71,24 @@ impl Projection for ChangeStatusProjection {
             ChangeRequestEvent::ChangeFailed { reason_code, .. } => Some(reason_code.clone()),
             _ => None,
         };
-        sqlx::query(
+        sqlx::query!(
             "UPDATE change_request_status
              SET status = coalesce($2, status), fee_total = coalesce($3, fee_total),
                  outcome = coalesce($4, outcome), version = $5
              WHERE id = $1",
+            id,
+            e.status_after().map(CaseStatus::from) as Option<CaseStatus>,
+            fee,
+            outcome,
+            event.sequence,
         )
-        .bind(id)
-        .bind(e.status_after().map(|s| s.as_str()))
-        .bind(fee)
-        .bind(outcome)
-        .bind(event.sequence)
         .execute(&mut *conn)
         .await?;
         Ok(())
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        sqlx::query("TRUNCATE change_request_status")
+        sqlx::query!("TRUNCATE change_request_status")
             .execute(conn)
             .await?;
         Ok(())
@@ -102,10 +100,11 @@ impl Projection for ChangeStatusProjection {
 pub struct ChangeRow {
     pub id: Uuid,
     pub registration_id: Uuid,
-    pub kind: String,
-    pub channel: String,
+    /// The procedure the request asks for.
+    pub kind: Procedure,
+    pub channel: Channel,
     pub qualification_code: String,
-    pub status: String,
+    pub status: CaseStatus,
     pub fee_total: i64,
     pub outcome: Option<String>,
     pub submitted_at: DateTime<Utc>,
@@ -127,8 +126,10 @@ pub struct ChangeFilter {
 
 /// Lists requests oldest first; one more than `limit` when there is a next page.
 pub async fn list(pool: &PgPool, f: &ChangeFilter) -> Result<Vec<ChangeRow>, ProjectionError> {
-    let rows = sqlx::query(
-        "SELECT id, registration_id, kind, channel, qualification_code, status, fee_total, outcome,
+    Ok(sqlx::query_as!(
+        ChangeRow,
+        r#"SELECT id, registration_id, kind AS "kind: Procedure", channel AS "channel: Channel",
+                qualification_code, status AS "status: CaseStatus", fee_total, outcome,
                 submitted_at, version
          FROM change_request_status
          WHERE ($1::text IS NULL OR filed_by = $1 OR holder = $1)
@@ -137,30 +138,15 @@ pub async fn list(pool: &PgPool, f: &ChangeFilter) -> Result<Vec<ChangeRow>, Pro
            AND ($4::timestamptz IS NULL OR (submitted_at, id) > ($4, $5))
            AND ($7::text[] IS NULL OR qualification_code = ANY($7))
          ORDER BY submitted_at, id
-         LIMIT $6",
+         LIMIT $6"#,
+        f.party.as_deref(),
+        f.registration_id,
+        f.status.as_deref(),
+        f.after.map(|a| a.0),
+        f.after.map(|a| a.1),
+        f.limit + 1,
+        f.qualification_codes.as_deref(),
     )
-    .bind(&f.party)
-    .bind(f.registration_id)
-    .bind(&f.status)
-    .bind(f.after.map(|a| a.0))
-    .bind(f.after.map(|a| a.1))
-    .bind(f.limit + 1)
-    .bind(&f.qualification_codes)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ChangeRow {
-            id: r.get("id"),
-            registration_id: r.get("registration_id"),
-            kind: r.get("kind"),
-            channel: r.get("channel"),
-            qualification_code: r.get("qualification_code"),
-            status: r.get("status"),
-            fee_total: r.get("fee_total"),
-            outcome: r.get("outcome"),
-            submitted_at: r.get("submitted_at"),
-            version: r.get("version"),
-        })
-        .collect())
+    .await?)
 }

@@ -15,7 +15,7 @@ use domain::examination::ExaminationEvent;
 use domain::registration::RegistrationEvent;
 use serde::Serialize;
 use serde_json::{json, Value};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use eventstore::ProjectionError;
@@ -192,7 +192,7 @@ fn matter_names(changes: &MatterChanges) -> Vec<&'static str> {
 
 /// Empties the feed before a rebuild (which gives every item its old id and position).
 pub async fn reset(conn: &mut PgConnection) -> Result<(), ProjectionError> {
-    sqlx::query("TRUNCATE feed_events, feed_registrations")
+    sqlx::query!("TRUNCATE feed_events, feed_registrations")
         .execute(conn)
         .await?;
     Ok(())
@@ -213,36 +213,37 @@ pub async fn page(
         global_position: 0,
         ordinal: -1,
     });
-    let rows = sqlx::query(
-        "SELECT transaction_id::text AS txid, global_position, ordinal, id, event_type,
+    // The transaction id goes in and comes out as text (sqlx has no xid8).
+    let rows = sqlx::query!(
+        r#"SELECT transaction_id::text AS "txid!", global_position, ordinal, id, event_type,
                 occurred_at, qualification_code, registration_id, registration_number, data
          FROM feed_events
          WHERE (transaction_id, global_position, ordinal) > ($1::text::xid8, $2, $3)
            AND ($4::text[] IS NULL OR qualification_code = ANY($4))
          ORDER BY transaction_id, global_position, ordinal
-         LIMIT $5",
+         LIMIT $5"#,
+        start.transaction_id.to_string(),
+        start.global_position,
+        start.ordinal,
+        qualifications,
+        limit,
     )
-    .bind(start.transaction_id.to_string())
-    .bind(start.global_position)
-    .bind(start.ordinal)
-    .bind(qualifications)
-    .bind(limit)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
         .map(|r| FeedEvent {
-            id: r.get("id"),
-            event_type: r.get("event_type"),
-            occurred_at: r.get("occurred_at"),
-            qualification_code: r.get("qualification_code"),
-            registration_id: r.get("registration_id"),
-            registration_number: r.get("registration_number"),
-            data: r.get("data"),
+            id: r.id,
+            event_type: r.event_type,
+            occurred_at: r.occurred_at,
+            qualification_code: r.qualification_code,
+            registration_id: r.registration_id,
+            registration_number: r.registration_number,
+            data: r.data,
             position: FeedPosition {
-                transaction_id: r.get::<String, _>("txid").parse().unwrap_or_default(),
-                global_position: r.get("global_position"),
-                ordinal: r.get("ordinal"),
+                transaction_id: r.txid.parse().unwrap_or_default(),
+                global_position: r.global_position,
+                ordinal: r.ordinal,
             },
         })
         .collect())

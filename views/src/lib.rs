@@ -11,3 +11,4 @@ pub mod inquiry;
 pub mod queue;
 pub mod register;
 pub mod status;
+pub mod vocab;

@@ -8,11 +8,12 @@ use domain::examination::ExaminationEvent;
 use domain::{CaseEvent, CaseKind};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::batch::PerRow;
 use crate::inquiry::{flag_update, FlagUpdate};
+use crate::vocab::{CaseStatus, Procedure};
 use domain::examination::INQUIRY_PENDING;
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
@@ -102,7 +103,9 @@ impl Projection for QueueProjection {
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        sqlx::query("TRUNCATE examiner_queue").execute(conn).await?;
+        sqlx::query!("TRUNCATE examiner_queue")
+            .execute(conn)
+            .await?;
         Ok(())
     }
 }
@@ -116,9 +119,21 @@ async fn insert_cases(
     if opened.is_empty() {
         return Ok(());
     }
-    let column =
-        |f: fn(&NewCase) -> String| opened.iter().map(|(_, o, _)| f(o)).collect::<Vec<_>>();
-    sqlx::query(
+    let ids: Vec<Uuid> = opened.iter().map(|(id, _, _)| *id).collect();
+    let case_types: Vec<&str> = opened.iter().map(|(_, o, _)| o.case_type).collect();
+    let codes: Vec<&str> = opened
+        .iter()
+        .map(|(_, o, _)| o.qualification_code.as_str())
+        .collect();
+    let procedures: Vec<&str> = opened.iter().map(|(_, o, _)| o.procedure).collect();
+    let submitted: Vec<DateTime<Utc>> = opened.iter().map(|(_, o, _)| o.submitted_at).collect();
+    let due: Vec<DateTime<Utc>> = opened.iter().map(|(_, o, _)| o.due_at).collect();
+    let statuses: Vec<Option<&str>> = opened.iter().map(|(_, _, f)| f.status).collect();
+    let assignees: Vec<Option<&str>> = opened.iter().map(|(_, _, f)| f.assignee).collect();
+    let updates: Vec<serde_json::Value> = opened.iter().map(|(_, _, f)| f.flags_json()).collect();
+    // The `as` casts name the array types the macro cannot infer (borrowed
+    // and NULL elements); the statement itself is checked.
+    sqlx::query!(
         "INSERT INTO examiner_queue
            (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at,
             assigned_to, flags)
@@ -131,30 +146,15 @@ async fn insert_cases(
               AS c(case_id, case_type, qualification_code, procedure, submitted_at, due_at,
                    status, assignee, updates)
          ON CONFLICT (case_id) DO NOTHING",
-    )
-    .bind(opened.iter().map(|(id, _, _)| *id).collect::<Vec<_>>())
-    .bind(column(|o| o.case_type.to_owned()))
-    .bind(column(|o| o.qualification_code.clone()))
-    .bind(column(|o| o.procedure.to_owned()))
-    .bind(
-        opened
-            .iter()
-            .map(|(_, o, _)| o.submitted_at)
-            .collect::<Vec<_>>(),
-    )
-    .bind(opened.iter().map(|(_, o, _)| o.due_at).collect::<Vec<_>>())
-    .bind(opened.iter().map(|(_, _, f)| f.status).collect::<Vec<_>>())
-    .bind(
-        opened
-            .iter()
-            .map(|(_, _, f)| f.assignee)
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        opened
-            .iter()
-            .map(|(_, _, f)| f.flags_json())
-            .collect::<Vec<_>>(),
+        &ids,
+        &case_types as &[&str],
+        &codes as &[&str],
+        &procedures as &[&str],
+        &submitted,
+        &due,
+        &statuses as &[Option<&str>],
+        &assignees as &[Option<&str>],
+        &updates,
     )
     .execute(&mut *conn)
     .await?;
@@ -207,7 +207,11 @@ async fn update_cases(
     if folded.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    let ids: Vec<Uuid> = folded.iter().map(|(id, _)| *id).collect();
+    let updates: Vec<serde_json::Value> = folded.iter().map(|(_, f)| f.flags_json()).collect();
+    let statuses: Vec<Option<&str>> = folded.iter().map(|(_, f)| f.status).collect();
+    let assignees: Vec<Option<&str>> = folded.iter().map(|(_, f)| f.assignee).collect();
+    sqlx::query!(
         "UPDATE examiner_queue q
          SET flags = CASE WHEN jsonb_array_length(c.updates) = 0 THEN q.flags
                           ELSE queue_flags_after(q.flags, q.procedure, c.updates) END,
@@ -216,16 +220,11 @@ async fn update_cases(
          FROM unnest($1::uuid[], $2::jsonb[], $3::text[], $4::text[])
               AS c(case_id, updates, status, assignee)
          WHERE q.case_id = c.case_id",
+        &ids,
+        &updates,
+        &statuses as &[Option<&str>],
+        &assignees as &[Option<&str>],
     )
-    .bind(folded.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-    .bind(
-        folded
-            .iter()
-            .map(|(_, f)| f.flags_json())
-            .collect::<Vec<_>>(),
-    )
-    .bind(folded.iter().map(|(_, f)| f.status).collect::<Vec<_>>())
-    .bind(folded.iter().map(|(_, f)| f.assignee).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -237,8 +236,8 @@ pub struct QueueRow {
     pub case_id: Uuid,
     pub case_type: CaseKind,
     pub qualification_code: String,
-    pub procedure: String,
-    pub status: String,
+    pub procedure: Procedure,
+    pub status: CaseStatus,
     pub submitted_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub assigned_to: Option<String>,
@@ -264,9 +263,9 @@ pub async fn list(
     f: &QueueFilter,
     now: DateTime<Utc>,
 ) -> Result<Vec<QueueRow>, ProjectionError> {
-    let rows = sqlx::query(
-        "SELECT case_id, case_type, qualification_code, procedure, status, submitted_at, due_at,
-                assigned_to, flags
+    let rows = sqlx::query!(
+        r#"SELECT case_id, case_type, qualification_code, procedure AS "procedure: Procedure",
+                status AS "status: CaseStatus", submitted_at, due_at, assigned_to, flags
          FROM examiner_queue
          WHERE ($1::text IS NULL OR status = $1)
            AND ($2::text IS NULL OR qualification_code = $2)
@@ -274,32 +273,31 @@ pub async fn list(
            AND (NOT $4 OR (due_at < $5 AND status NOT IN ('APPROVED', 'REGISTERED', 'REJECTED', 'WITHDRAWN')))
            AND ($6::timestamptz IS NULL OR (due_at, case_id) > ($6, $7))
          ORDER BY due_at, case_id
-         LIMIT $8",
+         LIMIT $8"#,
+        f.status.as_deref(),
+        f.qualification_code.as_deref(),
+        f.assigned_to.as_deref(),
+        f.overdue,
+        now,
+        f.after.map(|a| a.0),
+        f.after.map(|a| a.1),
+        f.limit + 1,
     )
-    .bind(&f.status)
-    .bind(&f.qualification_code)
-    .bind(&f.assigned_to)
-    .bind(f.overdue)
-    .bind(now)
-    .bind(f.after.map(|a| a.0))
-    .bind(f.after.map(|a| a.1))
-    .bind(f.limit + 1)
     .fetch_all(pool)
     .await?;
     rows.into_iter()
         .map(|r| {
-            let case_type: &str = r.get("case_type");
             Ok(QueueRow {
-                case_type: CaseKind::from_wire(case_type)
-                    .ok_or_else(|| ProjectionError::UnknownCaseKind(case_type.to_owned()))?,
-                case_id: r.get("case_id"),
-                qualification_code: r.get("qualification_code"),
-                procedure: r.get("procedure"),
-                status: r.get("status"),
-                submitted_at: r.get("submitted_at"),
-                due_at: r.get("due_at"),
-                assigned_to: r.get("assigned_to"),
-                flags: r.get("flags"),
+                case_type: CaseKind::from_wire(&r.case_type)
+                    .ok_or(ProjectionError::UnknownCaseKind(r.case_type))?,
+                case_id: r.case_id,
+                qualification_code: r.qualification_code,
+                procedure: r.procedure,
+                status: r.status,
+                submitted_at: r.submitted_at,
+                due_at: r.due_at,
+                assigned_to: r.assigned_to,
+                flags: r.flags,
             })
         })
         .collect()

@@ -4,9 +4,10 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use domain::registration::RegistrationEvent;
 use serde::Serialize;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::vocab::CaseStatus;
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
 
@@ -55,23 +56,26 @@ impl Projection for RegisterProjection {
                 holder.given_name,
             ),
             RegistrationEvent::RegisteredMattersChanged { changes, .. } => {
-                sqlx::query(
+                sqlx::query!(
                     "UPDATE register SET family_name = coalesce($2, family_name),
                                          given_name = coalesce($3, given_name)
                      WHERE registration_id = $1",
+                    id,
+                    changes.family_name,
+                    changes.given_name,
                 )
-                .bind(id)
-                .bind(changes.family_name)
-                .bind(changes.given_name)
                 .execute(&mut *conn)
                 .await?;
                 return Ok(());
             }
             RegistrationEvent::RegistrationDeleted { .. } => {
-                sqlx::query("UPDATE register SET status = 'DELETED' WHERE registration_id = $1")
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query!(
+                    "UPDATE register SET status = $2 WHERE registration_id = $1",
+                    id,
+                    CaseStatus::Deleted as CaseStatus,
+                )
+                .execute(&mut *conn)
+                .await?;
                 return Ok(());
             }
             _ => return Ok(()),
@@ -81,26 +85,28 @@ impl Projection for RegisterProjection {
         // A replayed event finds its row and changes nothing. A number held by
         // another registration (two imports raced) must not stop the register
         // for good: the first holder keeps the row and the clash is logged.
-        let holder: Uuid = sqlx::query_scalar(
-            "WITH inserted AS (
+        // Both branches name a non-null column; the macro cannot tell through UNION ALL.
+        let holder: Uuid = sqlx::query_scalar!(
+            r#"WITH inserted AS (
                INSERT INTO register
                  (qualification_code, registration_number, registration_id, family_name, given_name,
                   registered_on, status)
-               VALUES ($6, $2, $1, $3, $4, $5, 'REGISTERED')
+               VALUES ($6, $2, $1, $3, $4, $5, $7)
                ON CONFLICT (qualification_code, registration_number) DO NOTHING
                RETURNING registration_id)
-             SELECT registration_id FROM inserted
+             SELECT registration_id AS "registration_id!" FROM inserted
              UNION ALL
              SELECT registration_id FROM register
              WHERE qualification_code = $6 AND registration_number = $2
-             LIMIT 1",
+             LIMIT 1"#,
+            id,
+            &registration_number,
+            family_name,
+            given_name,
+            registered_on,
+            &qualification_code,
+            CaseStatus::Registered as CaseStatus,
         )
-        .bind(id)
-        .bind(&registration_number)
-        .bind(family_name)
-        .bind(given_name)
-        .bind(registered_on)
-        .bind(&qualification_code)
         .fetch_one(&mut *conn)
         .await?;
         if holder != id {
@@ -113,7 +119,7 @@ impl Projection for RegisterProjection {
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        sqlx::query("TRUNCATE register").execute(conn).await?;
+        sqlx::query!("TRUNCATE register").execute(conn).await?;
         Ok(())
     }
 }
@@ -127,7 +133,8 @@ pub struct RegisterEntry {
     pub family_name: String,
     pub given_name: String,
     pub registered_on: NaiveDate,
-    pub status: String,
+    /// Registered, or deleted from the register.
+    pub status: CaseStatus,
 }
 
 /// Looks a holder up by qualification and registration number.
@@ -136,22 +143,14 @@ pub async fn find(
     qualification_code: &str,
     number: &str,
 ) -> Result<Option<RegisterEntry>, ProjectionError> {
-    let row = sqlx::query(
-        "SELECT qualification_code, registration_number, registration_id, family_name, given_name,
-                registered_on, status
-         FROM register WHERE qualification_code = $1 AND registration_number = $2",
+    Ok(sqlx::query_as!(
+        RegisterEntry,
+        r#"SELECT qualification_code, registration_number, registration_id, family_name,
+                given_name, registered_on, status AS "status: CaseStatus"
+         FROM register WHERE qualification_code = $1 AND registration_number = $2"#,
+        qualification_code,
+        number,
     )
-    .bind(qualification_code)
-    .bind(number)
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|r| RegisterEntry {
-        qualification_code: r.get("qualification_code"),
-        registration_number: r.get("registration_number"),
-        registration_id: r.get("registration_id"),
-        family_name: r.get("family_name"),
-        given_name: r.get("given_name"),
-        registered_on: r.get("registered_on"),
-        status: r.get("status"),
-    }))
+    .await?)
 }

@@ -11,6 +11,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::batch::PerRow;
+use crate::vocab::{CaseStatus, Channel};
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
 
@@ -56,7 +57,7 @@ impl Projection for StatusProjection {
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        sqlx::query("TRUNCATE registration_status")
+        sqlx::query!("TRUNCATE registration_status")
             .execute(conn)
             .await?;
         Ok(())
@@ -76,8 +77,8 @@ struct NewRow {
     id: Uuid,
     owner: Option<String>,
     qualification_code: String,
-    channel: String,
-    status: String,
+    channel: Channel,
+    status: CaseStatus,
     fee_total: i64,
     paid: bool,
     submitted_at: DateTime<Utc>,
@@ -91,7 +92,7 @@ impl NewRow {
     /// The new row after a later event of the same batch.
     fn then(&mut self, c: Change) {
         self.owner = c.owner.or(self.owner.take());
-        self.status = c.status.unwrap_or(std::mem::take(&mut self.status));
+        self.status = c.status.unwrap_or(self.status);
         self.fee_total = c.fee.unwrap_or(self.fee_total);
         self.paid = c.paid.unwrap_or(self.paid);
         self.registration_number = c.number.or(self.registration_number.take());
@@ -118,11 +119,8 @@ fn step(event: &StoredEvent) -> Result<Option<Step>, ProjectionError> {
             id,
             owner: owner.clone(),
             qualification_code: qualification_code.clone(),
-            channel: serde_json::to_value(channel)?
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            status: "SUBMITTED".into(),
+            channel: (*channel).into(),
+            status: CaseStatus::Submitted,
             fee_total: 0,
             paid: false,
             submitted_at: *submitted_at,
@@ -143,8 +141,8 @@ fn step(event: &StoredEvent) -> Result<Option<Step>, ProjectionError> {
             id,
             owner: None,
             qualification_code: qualification_code.clone(),
-            channel: "PAPER".into(),
-            status: "REGISTERED".into(),
+            channel: Channel::Paper,
+            status: CaseStatus::Registered,
             fee_total: 0,
             paid: false,
             submitted_at: *at,
@@ -164,7 +162,7 @@ fn step(event: &StoredEvent) -> Result<Option<Step>, ProjectionError> {
             },
         )));
     }
-    let status = e.status_after().map(|s| s.as_str());
+    let status = e.status_after().map(CaseStatus::from);
     let (fee, paid, number) = match &e {
         RegistrationEvent::Examination(ExaminationEvent::FeeAssessed { fee }) => {
             (Some(fee.total()), None, None)
@@ -182,7 +180,7 @@ fn step(event: &StoredEvent) -> Result<Option<Step>, ProjectionError> {
         id,
         Change {
             owner: None,
-            status: status.map(str::to_owned),
+            status,
             fee,
             paid,
             number,
@@ -196,7 +194,7 @@ fn step(event: &StoredEvent) -> Result<Option<Step>, ProjectionError> {
 #[derive(Debug, Default)]
 struct Change {
     owner: Option<String>,
-    status: Option<String>,
+    status: Option<CaseStatus>,
     fee: Option<i64>,
     paid: Option<bool>,
     number: Option<String>,
@@ -208,7 +206,7 @@ impl Change {
     /// This change followed by `next`.
     fn then(&mut self, next: Change) {
         self.owner = next.owner.or(self.owner.take());
-        self.status = next.status.or(self.status.take());
+        self.status = next.status.or(self.status);
         self.fee = next.fee.or(self.fee);
         self.paid = next.paid.or(self.paid);
         self.number = next.number.or(self.number.take());
@@ -222,7 +220,24 @@ async fn insert(conn: &mut PgConnection, rows: &[NewRow]) -> Result<(), Projecti
     if rows.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let owners: Vec<Option<&str>> = rows.iter().map(|r| r.owner.as_deref()).collect();
+    let codes: Vec<&str> = rows.iter().map(|r| r.qualification_code.as_str()).collect();
+    let channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
+    let statuses: Vec<&str> = rows.iter().map(|r| r.status.as_str()).collect();
+    let submitted: Vec<DateTime<Utc>> = rows.iter().map(|r| r.submitted_at).collect();
+    let due: Vec<DateTime<Utc>> = rows.iter().map(|r| r.due_at).collect();
+    let numbers: Vec<Option<&str>> = rows
+        .iter()
+        .map(|r| r.registration_number.as_deref())
+        .collect();
+    let versions: Vec<i64> = rows.iter().map(|r| r.version).collect();
+    let updated: Vec<DateTime<Utc>> = rows.iter().map(|r| r.updated_at).collect();
+    let fees: Vec<i64> = rows.iter().map(|r| r.fee_total).collect();
+    let paid: Vec<bool> = rows.iter().map(|r| r.paid).collect();
+    // The `as` casts name the array types the macro cannot infer (borrowed
+    // and NULL elements); the statement itself is checked.
+    sqlx::query!(
         "INSERT INTO registration_status
            (id, owner, qualification_code, channel, status, submitted_at, due_at,
             registration_number, version, updated_at, fee_total, paid)
@@ -230,27 +245,19 @@ async fn insert(conn: &mut PgConnection, rows: &[NewRow]) -> Result<(), Projecti
                               $6::timestamptz[], $7::timestamptz[], $8::text[], $9::bigint[],
                               $10::timestamptz[], $11::bigint[], $12::bool[])
          ON CONFLICT (id) DO NOTHING",
+        &ids,
+        &owners as &[Option<&str>],
+        &codes as &[&str],
+        &channels as &[&str],
+        &statuses as &[&str],
+        &submitted,
+        &due,
+        &numbers as &[Option<&str>],
+        &versions,
+        &updated,
+        &fees,
+        &paid,
     )
-    .bind(rows.iter().map(|r| r.id).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.owner.as_deref()).collect::<Vec<_>>())
-    .bind(
-        rows.iter()
-            .map(|r| r.qualification_code.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(rows.iter().map(|r| r.channel.as_str()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.submitted_at).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.due_at).collect::<Vec<_>>())
-    .bind(
-        rows.iter()
-            .map(|r| r.registration_number.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(rows.iter().map(|r| r.version).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.updated_at).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.fee_total).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.paid).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -264,7 +271,18 @@ async fn update(
     if changes.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    let ids: Vec<Uuid> = changes.iter().map(|(id, _)| *id).collect();
+    let owners: Vec<Option<&str>> = changes.iter().map(|(_, c)| c.owner.as_deref()).collect();
+    let statuses: Vec<Option<&str>> = changes
+        .iter()
+        .map(|(_, c)| c.status.map(CaseStatus::as_str))
+        .collect();
+    let fees: Vec<Option<i64>> = changes.iter().map(|(_, c)| c.fee).collect();
+    let paid: Vec<Option<bool>> = changes.iter().map(|(_, c)| c.paid).collect();
+    let numbers: Vec<Option<&str>> = changes.iter().map(|(_, c)| c.number.as_deref()).collect();
+    let versions: Vec<Option<i64>> = changes.iter().map(|(_, c)| c.version).collect();
+    let updated: Vec<Option<DateTime<Utc>>> = changes.iter().map(|(_, c)| c.updated_at).collect();
+    sqlx::query!(
         "UPDATE registration_status s
          SET owner = coalesce(c.owner, s.owner), status = coalesce(c.status, s.status),
              fee_total = coalesce(c.fee, s.fee_total), paid = coalesce(c.paid, s.paid),
@@ -275,34 +293,14 @@ async fn update(
                      $7::bigint[], $8::timestamptz[])
               AS c(id, owner, status, fee, paid, number, version, updated_at)
          WHERE s.id = c.id",
-    )
-    .bind(changes.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-    .bind(
-        changes
-            .iter()
-            .map(|(_, c)| c.owner.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        changes
-            .iter()
-            .map(|(_, c)| c.status.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(changes.iter().map(|(_, c)| c.fee).collect::<Vec<_>>())
-    .bind(changes.iter().map(|(_, c)| c.paid).collect::<Vec<_>>())
-    .bind(
-        changes
-            .iter()
-            .map(|(_, c)| c.number.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(changes.iter().map(|(_, c)| c.version).collect::<Vec<_>>())
-    .bind(
-        changes
-            .iter()
-            .map(|(_, c)| c.updated_at)
-            .collect::<Vec<_>>(),
+        &ids,
+        &owners as &[Option<&str>],
+        &statuses as &[Option<&str>],
+        &fees as &[Option<i64>],
+        &paid as &[Option<bool>],
+        &numbers as &[Option<&str>],
+        &versions as &[Option<i64>],
+        &updated as &[Option<DateTime<Utc>>],
     )
     .execute(&mut *conn)
     .await?;

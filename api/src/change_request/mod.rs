@@ -191,10 +191,10 @@ pub async fn list(
             Ok(ChangeRequestSummary {
                 id: r.id,
                 registration_id: r.registration_id,
-                kind: case::parse(&r.kind)?,
-                channel: case::parse(&r.channel)?,
+                kind: r.kind.try_into()?,
+                channel: r.channel.into(),
                 qualification_code: r.qualification_code,
-                status: case::parse(&r.status)?,
+                status: r.status.into(),
                 fee: crate::qualifications::Money::yen(r.fee_total),
                 outcome: r.outcome.as_deref().map(case::parse).transpose()?,
                 submitted_at: r.submitted_at,

@@ -142,10 +142,7 @@ pub async fn show(
     let rows = rows
         .into_iter()
         .map(|r| {
-            let decided = matches!(
-                r.status.as_str(),
-                "APPROVED" | "REGISTERED" | "REJECTED" | "WITHDRAWN" | "DELETED"
-            );
+            let decided = r.status.is_decided();
             Row_ {
                 href: format!("/console/cases/{}/{}", r.case_type.path(), r.case_id),
                 short_id: r.case_id.simple().to_string()[..8].to_owned(),
@@ -155,8 +152,8 @@ pub async fn show(
                 due: jst(r.due_at),
                 flags: serde_json::from_value(r.flags).unwrap_or_default(),
                 case_type: r.case_type.wire().to_owned(),
-                procedure: r.procedure,
-                status: r.status,
+                procedure: r.procedure.as_str().to_owned(),
+                status: r.status.as_str().to_owned(),
                 assignee: r.assigned_to,
             }
         })

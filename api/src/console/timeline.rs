@@ -53,8 +53,8 @@ pub async fn change_requests(
         .map(|r| {
             (
                 format!("/console/cases/change-requests/{}", r.id),
-                r.kind,
-                r.status,
+                r.kind.as_str().to_owned(),
+                r.status.as_str().to_owned(),
                 jst(r.submitted_at),
             )
         })

@@ -188,9 +188,9 @@ pub async fn list(
         .map(|r| {
             Ok(RegistrationSummary {
                 id: r.id,
-                status: case::parse(&r.status)?,
+                status: r.status.into(),
                 qualification_code: r.qualification_code,
-                channel: case::parse(&r.channel)?,
+                channel: r.channel.into(),
                 fee: Money::yen(r.fee_total),
                 paid: r.paid,
                 submitted_at: r.submitted_at,

@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use domain::registration::RegistrationEvent;
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{is_public, public_items, FeedEvent, FeedPosition, Known};
@@ -124,18 +125,14 @@ fn item_id(event: &StoredEvent, ordinal: usize) -> Uuid {
 }
 
 async fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<Known>, ProjectionError> {
-    let row = sqlx::query(
+    Ok(sqlx::query_as!(
+        Known,
         "SELECT qualification_code, registration_number, certificate_id
          FROM feed_registrations WHERE registration_id = $1",
+        id,
     )
-    .bind(id)
     .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| Known {
-        qualification_code: r.get("qualification_code"),
-        registration_number: r.get("registration_number"),
-        certificate_id: r.get("certificate_id"),
-    }))
+    .await?)
 }
 
 async fn store_known(
@@ -150,29 +147,29 @@ async fn store_known(
     if rows.is_empty() {
         return Ok(());
     }
-    sqlx::query(
+    let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
+    let codes: Vec<&str> = rows
+        .iter()
+        .map(|(_, k)| k.qualification_code.as_str())
+        .collect();
+    let numbers: Vec<Option<&str>> = rows
+        .iter()
+        .map(|(_, k)| k.registration_number.as_deref())
+        .collect();
+    let certificates: Vec<Option<Uuid>> = rows.iter().map(|(_, k)| k.certificate_id).collect();
+    // The `as` casts name the array types the macro cannot infer (borrowed
+    // and NULL elements); the statement itself is checked.
+    sqlx::query!(
         "INSERT INTO feed_registrations
            (registration_id, qualification_code, registration_number, certificate_id)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[])
          ON CONFLICT (registration_id) DO UPDATE
          SET registration_number = excluded.registration_number,
              certificate_id = excluded.certificate_id",
-    )
-    .bind(rows.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-    .bind(
-        rows.iter()
-            .map(|(_, k)| k.qualification_code.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        rows.iter()
-            .map(|(_, k)| k.registration_number.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        rows.iter()
-            .map(|(_, k)| k.certificate_id)
-            .collect::<Vec<_>>(),
+        &ids,
+        &codes as &[&str],
+        &numbers as &[Option<&str>],
+        &certificates as &[Option<Uuid>],
     )
     .execute(conn)
     .await?;
@@ -183,8 +180,28 @@ async fn insert(conn: &mut PgConnection, items: &[FeedEvent]) -> Result<(), Proj
     if items.is_empty() {
         return Ok(());
     }
-    let column = |f: fn(&FeedEvent) -> String| items.iter().map(f).collect::<Vec<_>>();
-    sqlx::query(
+    let transactions: Vec<String> = items
+        .iter()
+        .map(|i| i.position.transaction_id.to_string())
+        .collect();
+    let positions: Vec<i64> = items.iter().map(|i| i.position.global_position).collect();
+    let ordinals: Vec<i16> = items.iter().map(|i| i.position.ordinal).collect();
+    let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
+    let types: Vec<&str> = items.iter().map(|i| i.event_type.as_str()).collect();
+    let occurred: Vec<DateTime<Utc>> = items.iter().map(|i| i.occurred_at).collect();
+    let codes: Vec<&str> = items
+        .iter()
+        .map(|i| i.qualification_code.as_str())
+        .collect();
+    let registrations: Vec<Uuid> = items.iter().map(|i| i.registration_id).collect();
+    let numbers: Vec<Option<&str>> = items
+        .iter()
+        .map(|i| i.registration_number.as_deref())
+        .collect();
+    let data: Vec<&serde_json::Value> = items.iter().map(|i| &i.data).collect();
+    // The transaction ids go in as text (sqlx has no xid8); the `as` casts
+    // name the array types the macro cannot infer (borrowed and NULL elements).
+    sqlx::query!(
         "INSERT INTO feed_events
            (transaction_id, global_position, ordinal, id, event_type, occurred_at,
             qualification_code, registration_id, registration_number, data)
@@ -193,27 +210,17 @@ async fn insert(conn: &mut PgConnection, items: &[FeedEvent]) -> Result<(), Proj
                      $6::timestamptz[], $7::text[], $8::uuid[], $9::text[], $10::jsonb[])
               AS x(t, g, o, i, e, a, q, r, n, d)
          ON CONFLICT DO NOTHING",
+        &transactions,
+        &positions,
+        &ordinals,
+        &ids,
+        &types as &[&str],
+        &occurred,
+        &codes as &[&str],
+        &registrations,
+        &numbers as &[Option<&str>],
+        &data as &[&serde_json::Value],
     )
-    .bind(column(|i| i.position.transaction_id.to_string()))
-    .bind(
-        items
-            .iter()
-            .map(|i| i.position.global_position)
-            .collect::<Vec<_>>(),
-    )
-    .bind(items.iter().map(|i| i.position.ordinal).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.id).collect::<Vec<_>>())
-    .bind(column(|i| i.event_type.clone()))
-    .bind(items.iter().map(|i| i.occurred_at).collect::<Vec<_>>())
-    .bind(column(|i| i.qualification_code.clone()))
-    .bind(items.iter().map(|i| i.registration_id).collect::<Vec<_>>())
-    .bind(
-        items
-            .iter()
-            .map(|i| i.registration_number.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(items.iter().map(|i| &i.data).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())

@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::vocab::{CaseStatus, Channel};
 use eventstore::ProjectionError;
 
 /// One row of the status view.
@@ -13,8 +14,8 @@ pub struct StatusRow {
     pub id: Uuid,
     pub owner: Option<String>,
     pub qualification_code: String,
-    pub channel: String,
-    pub status: String,
+    pub channel: Channel,
+    pub status: CaseStatus,
     pub fee_total: i64,
     pub paid: bool,
     pub submitted_at: DateTime<Utc>,
@@ -40,9 +41,11 @@ pub struct StatusFilter {
 
 /// Lists rows oldest first; returns one more than `limit` when there is a next page.
 pub async fn list(pool: &PgPool, f: &StatusFilter) -> Result<Vec<StatusRow>, ProjectionError> {
-    let rows = sqlx::query(
-        "SELECT id, owner, qualification_code, channel, status, fee_total, paid, submitted_at,
-                due_at, registration_number, version
+    Ok(sqlx::query_as!(
+        StatusRow,
+        r#"SELECT id, owner, qualification_code, channel AS "channel: Channel",
+                status AS "status: CaseStatus", fee_total, paid, submitted_at, due_at,
+                registration_number, version
          FROM registration_status
          WHERE ($1::text IS NULL OR owner = $1)
            AND ($2::text IS NULL OR qualification_code = $2)
@@ -51,32 +54,16 @@ pub async fn list(pool: &PgPool, f: &StatusFilter) -> Result<Vec<StatusRow>, Pro
            AND ($5::timestamptz IS NULL OR (submitted_at, id) > ($5, $6))
            AND ($8::text[] IS NULL OR qualification_code = ANY($8))
          ORDER BY submitted_at, id
-         LIMIT $7",
+         LIMIT $7"#,
+        f.owner.as_deref(),
+        f.qualification_code.as_deref(),
+        f.status.as_deref(),
+        f.registration_number.as_deref(),
+        f.after.map(|a| a.0),
+        f.after.map(|a| a.1),
+        f.limit + 1,
+        f.qualification_codes.as_deref(),
     )
-    .bind(&f.owner)
-    .bind(&f.qualification_code)
-    .bind(&f.status)
-    .bind(&f.registration_number)
-    .bind(f.after.map(|a| a.0))
-    .bind(f.after.map(|a| a.1))
-    .bind(f.limit + 1)
-    .bind(&f.qualification_codes)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StatusRow {
-            id: r.get("id"),
-            owner: r.get("owner"),
-            qualification_code: r.get("qualification_code"),
-            channel: r.get("channel"),
-            status: r.get("status"),
-            fee_total: r.get("fee_total"),
-            paid: r.get("paid"),
-            submitted_at: r.get("submitted_at"),
-            due_at: r.get("due_at"),
-            registration_number: r.get("registration_number"),
-            version: r.get("version"),
-        })
-        .collect())
+    .await?)
 }
