@@ -66,7 +66,7 @@ fn parse_row(f: &csv::StringRecord, catalogue: &Catalogue) -> Result<Row, String
     };
     let registered_on = date(&f[2], "registered_on")?;
     let date_of_birth = date(&f[7], "date_of_birth")?;
-    let today = Utc::now().date_naive();
+    let today = domain::calendar::japan_today();
     if registered_on > today || date_of_birth > today {
         return Err("dates must not be in the future".into());
     }

@@ -177,7 +177,7 @@ impl ChangeInput {
                 "REQUIRED",
                 "a death notification needs the date of death",
             )),
-            Some(d) if d > Utc::now().date_naive() => errors.push(FieldError::new(
+            Some(d) if d > domain::calendar::japan_today() => errors.push(FieldError::new(
                 "/date_of_death",
                 "IN_FUTURE",
                 "must not be in the future",

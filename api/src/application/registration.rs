@@ -78,7 +78,7 @@ impl Application {
                 "must be an email address",
             ));
         }
-        let today = Utc::now().date_naive();
+        let today = domain::calendar::japan_today();
         if self.date_of_birth > today {
             errors.push(FieldError::new(
                 "/date_of_birth",
