@@ -28,6 +28,7 @@ mod modes;
 mod notifications;
 mod openapi;
 mod paper_cases;
+mod private_files;
 mod payments;
 mod registration_flow;
 mod registry_inquiry;
