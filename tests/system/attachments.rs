@@ -299,7 +299,8 @@ async fn examiners_read_an_attachment_only_through_a_case_they_act_on() {
         .answered_with_document("owner", &my_number("31313131313"), "ex")
         .await;
     let orphan = app.upload_pdf("owner").await;
-    let through = |case: &str, attachment: &str| format!("/v1/registrations/{case}/attachments/{attachment}");
+    let through =
+        |case: &str, attachment: &str| format!("/v1/registrations/{case}/attachments/{attachment}");
     let read = |role: Role, sub: &str, path: String, purpose: Option<&str>| {
         let mut request = app
             .http
@@ -312,7 +313,13 @@ async fn examiners_read_an_attachment_only_through_a_case_they_act_on() {
     };
 
     // The assigned examiner reads it through the case, with a purpose.
-    let r = read(Role::Examiner, "ex", through(&id, &document), Some("checking the pass certificate")).await;
+    let r = read(
+        Role::Examiner,
+        "ex",
+        through(&id, &document),
+        Some("checking the pass certificate"),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "application/pdf");
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
@@ -342,17 +349,35 @@ async fn examiners_read_an_attachment_only_through_a_case_they_act_on() {
 
     // Refused, and nothing recorded: an examiner not on the case, ...
     let r = read(Role::Examiner, "ex-2", through(&id, &document), None).await;
-    assert_eq!(problem(r, StatusCode::FORBIDDEN).await["code"], "NOT_ASSIGNED_EXAMINER");
+    assert_eq!(
+        problem(r, StatusCode::FORBIDDEN).await["code"],
+        "NOT_ASSIGNED_EXAMINER"
+    );
     // ... an attachment the case does not reference, ...
     let r = read(Role::Examiner, "ex", through(&id, &orphan), None).await;
     problem(r, StatusCode::NOT_FOUND).await;
     // ... the same case under another kind's path, ...
-    let r = read(Role::Examiner, "ex", format!("/v1/change-requests/{id}/attachments/{document}"), None).await;
+    let r = read(
+        Role::Examiner,
+        "ex",
+        format!("/v1/change-requests/{id}/attachments/{document}"),
+        None,
+    )
+    .await;
     problem(r, StatusCode::NOT_FOUND).await;
     // ... the old route for staff, even for an upload no case references, ...
     for attachment in [&document, &orphan] {
-        let r = read(Role::Examiner, "ex", format!("/v1/attachments/{attachment}"), None).await;
-        assert_eq!(problem(r, StatusCode::FORBIDDEN).await["code"], "READ_THROUGH_CASE");
+        let r = read(
+            Role::Examiner,
+            "ex",
+            format!("/v1/attachments/{attachment}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            problem(r, StatusCode::FORBIDDEN).await["code"],
+            "READ_THROUGH_CASE"
+        );
     }
     // ... a ministry and an administrator, ...
     for role in [Role::Ministry, Role::Admin] {
@@ -360,24 +385,44 @@ async fn examiners_read_an_attachment_only_through_a_case_they_act_on() {
         problem(r, StatusCode::FORBIDDEN).await;
     }
     // ... and an applicant whose case it is not.
-    let r = read(Role::Applicant, "someone-else", through(&id, &document), None).await;
+    let r = read(
+        Role::Applicant,
+        "someone-else",
+        through(&id, &document),
+        None,
+    )
+    .await;
     problem(r, StatusCode::NOT_FOUND).await;
-    assert_eq!(attachment_reads(&app).await.len(), 2, "refusals record nothing");
+    assert_eq!(
+        attachment_reads(&app).await.len(),
+        2,
+        "refusals record nothing"
+    );
 
     // The holder reads their own documents through either route, unrecorded.
     let r = read(Role::Applicant, "owner", through(&id, &document), None).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let r = read(Role::Applicant, "owner", format!("/v1/attachments/{document}"), None).await;
+    let r = read(
+        Role::Applicant,
+        "owner",
+        format!("/v1/attachments/{document}"),
+        None,
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(attachment_reads(&app).await.len(), 2);
 
     // Once the case is decided, its examiner may still read it; a senior
     // examiner who is not on it may not.
-    app.approve(&format!("/v1/registrations/{id}"), "ex", "sr").await;
+    app.approve(&format!("/v1/registrations/{id}"), "ex", "sr")
+        .await;
     let r = read(Role::Examiner, "ex", through(&id, &document), None).await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = read(Role::SeniorExaminer, "sr-2", through(&id, &document), None).await;
-    assert_eq!(problem(r, StatusCode::FORBIDDEN).await["code"], "NOT_ASSIGNED_EXAMINER");
+    assert_eq!(
+        problem(r, StatusCode::FORBIDDEN).await["code"],
+        "NOT_ASSIGNED_EXAMINER"
+    );
 }
 
 /// One multipart part with `name` and `bytes` (boundary `B`).
@@ -423,7 +468,10 @@ async fn the_upload_body_is_limited_as_a_whole() {
     let head = upload_head(&app, &token, &format!("Content-Length: {length}"));
     let (status, text) = raw_exchange(&app, head.clone(), vec![], false).await;
     assert_eq!(status, 413, "{text}");
-    assert!(text.contains("application/problem+json") && text.contains("PAYLOAD_TOO_LARGE"), "{text}");
+    assert!(
+        text.contains("application/problem+json") && text.contains("PAYLOAD_TOO_LARGE"),
+        "{text}"
+    );
 
     // Without a declared length (chunked) it is counted as it arrives, and
     // refused without waiting for the rest.
@@ -435,7 +483,10 @@ async fn the_upload_body_is_limited_as_a_whole() {
     assert!(text.contains("PAYLOAD_TOO_LARGE"), "{text}");
 
     // Many small fields are refused too.
-    let mut form = Form::new().part("file", Part::bytes(b"%PDF-1.4\n".to_vec()).file_name("a.pdf"));
+    let mut form = Form::new().part(
+        "file",
+        Part::bytes(b"%PDF-1.4\n".to_vec()).file_name("a.pdf"),
+    );
     for i in 0..100 {
         form = form.text(format!("f{i}"), "x");
     }
@@ -455,9 +506,10 @@ async fn the_upload_body_is_limited_as_a_whole() {
         .unwrap();
     assert_eq!(stored, 0, "nothing refused was stored");
     // A document with a few ordinary fields beside it still goes through.
-    let form = Form::new()
-        .text("note", "scan of page 1")
-        .part("file", Part::bytes(b"%PDF-1.4\n".to_vec()).file_name("a.pdf"));
+    let form = Form::new().text("note", "scan of page 1").part(
+        "file",
+        Part::bytes(b"%PDF-1.4\n".to_vec()).file_name("a.pdf"),
+    );
     let r = app
         .http
         .post(format!("{}/v1/attachments", app.base))

@@ -125,7 +125,11 @@ async fn each_read_of_particulars_leaves_exactly_one_record() {
     let last = &records(&app).await[0];
     assert_eq!(last["action"], "REVEAL_MY_NUMBER");
     assert_eq!(last["vault_id"], reference.to_string());
-    assert_eq!(last["case_id"], id.as_str(), "a reveal names the case it is for");
+    assert_eq!(
+        last["case_id"],
+        id.as_str(),
+        "a reveal names the case it is for"
+    );
     assert_eq!(last["purpose"], "court order 123");
 
     // The log is append-only.
@@ -286,7 +290,13 @@ async fn the_holder_sees_every_read_of_their_data_and_the_office_sees_the_same()
     let (id, document) = app.answered_with_document("hanako", &number, "ex-1").await;
     let case = format!("/v1/registrations/{id}");
     let examiner = app.token(Role::Examiner, "ex-1");
-    read_ok(&app, &format!("{case}/attachments/{document}"), &examiner, "pass certificate").await;
+    read_ok(
+        &app,
+        &format!("{case}/attachments/{document}"),
+        &examiner,
+        "pass certificate",
+    )
+    .await;
     read_ok(&app, &case, &examiner, "examination").await;
     let approved = app.approve(&case, "ex-1", "senior-1").await;
     app.settle().await;
@@ -315,18 +325,41 @@ async fn the_holder_sees_every_read_of_their_data_and_the_office_sees_the_same()
         purpose: Some("court order 123".into()),
     };
     let case_id = uuid::Uuid::parse_str(&id).unwrap();
-    vault.reveal(reference, case_id, &who).await.unwrap().unwrap();
+    vault
+        .reveal(reference, case_id, &who)
+        .await
+        .unwrap()
+        .unwrap();
     // Someone else's case, read by another examiner.
     let other = app.apply("taro", &my_number("40000000006")).await;
-    read_ok(&app, &format!("/v1/registrations/{other}"), &app.token(Role::Examiner, "ex-2"), "x").await;
+    read_ok(
+        &app,
+        &format!("/v1/registrations/{other}"),
+        &app.token(Role::Examiner, "ex-2"),
+        "x",
+    )
+    .await;
 
     let log = access_log(&app, "hanako", 100).await;
     let text = serde_json::to_string(&log).unwrap();
-    for secret in [number.as_str(), "ex-1", "MHLW", "admin-1", "senior-1", "observer"] {
+    for secret in [
+        number.as_str(),
+        "ex-1",
+        "MHLW",
+        "admin-1",
+        "senior-1",
+        "observer",
+    ] {
         assert!(!text.contains(secret), "{secret} in the access log: {text}");
     }
-    assert!(log.iter().all(|e| e["case_id"] == id.as_str()), "only hanako's case: {text}");
-    assert!(log.iter().all(|e| e["case_type"] == "REGISTRATION"), "{text}");
+    assert!(
+        log.iter().all(|e| e["case_id"] == id.as_str()),
+        "only hanako's case: {text}"
+    );
+    assert!(
+        log.iter().all(|e| e["case_type"] == "REGISTRATION"),
+        "{text}"
+    );
     let find = |action: &str, role: &str| {
         log.iter()
             .find(|e| e["action"] == action && e["accessor"]["role"] == role)
@@ -349,10 +382,19 @@ async fn the_holder_sees_every_read_of_their_data_and_the_office_sees_the_same()
     let by_ministry = find("READ_REGISTRATION", "MINISTRY");
     assert_eq!(by_ministry["purpose"], "statistics");
     assert_ne!(by_ministry["accessor"]["id"], attachment["accessor"]["id"]);
-    assert_eq!(find("LOOK_UP_REGISTRATION", "MINISTRY")["purpose"], "register check");
+    assert_eq!(
+        find("LOOK_UP_REGISTRATION", "MINISTRY")["purpose"],
+        "register check"
+    );
     let inquiry = find("INQUIRE_REGISTERS", "SYSTEM");
-    assert!(inquiry["purpose"].as_str().unwrap().contains("register"), "{inquiry}");
-    assert_eq!(find("REVEAL_MY_NUMBER", "ADMIN")["purpose"], "court order 123");
+    assert!(
+        inquiry["purpose"].as_str().unwrap().contains("register"),
+        "{inquiry}"
+    );
+    assert_eq!(
+        find("REVEAL_MY_NUMBER", "ADMIN")["purpose"],
+        "court order 123"
+    );
     let times: Vec<&str> = log.iter().map(|e| e["at"].as_str().unwrap()).collect();
     let mut sorted = times.clone();
     sorted.sort_by(|a, b| b.cmp(a));
@@ -383,8 +425,15 @@ async fn the_holder_sees_every_read_of_their_data_and_the_office_sees_the_same()
     // Refusals.
     let r = app.get_anonymous("/v1/me/access-log").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    for role in [Role::Examiner, Role::SeniorExaminer, Role::Ministry, Role::Admin] {
-        let r = app.get("/v1/me/access-log", &app.token(role, "hanako")).await;
+    for role in [
+        Role::Examiner,
+        Role::SeniorExaminer,
+        Role::Ministry,
+        Role::Admin,
+    ] {
+        let r = app
+            .get("/v1/me/access-log", &app.token(role, "hanako"))
+            .await;
         problem(r, StatusCode::FORBIDDEN).await;
     }
     let hanako = app.token(Role::Applicant, "hanako");

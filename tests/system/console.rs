@@ -168,8 +168,15 @@ async fn documents_open_inline_only_for_the_examiners_of_their_case_and_are_audi
     let ex2 = session_of(&app, Role::Examiner, "ex-2").await;
     let case = format!("/console/cases/registrations/{id}");
     let href = format!("{case}/attachments/{document}");
-    let page = console_get(&app, &case, ex1.clone()).await.text().await.unwrap();
-    assert!(page.contains(&href), "the case page links the document through the case");
+    let page = console_get(&app, &case, ex1.clone())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&href),
+        "the case page links the document through the case"
+    );
 
     let r = console_get(&app, &href, ex1.clone()).await;
     assert_eq!(r.status(), 200);
@@ -179,7 +186,10 @@ async fn documents_open_inline_only_for_the_examiners_of_their_case_and_are_audi
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["x-frame-options"], "DENY");
     let csp = h["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("sandbox") && csp.contains("default-src 'none'"), "{csp}");
+    assert!(
+        csp.contains("sandbox") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
     assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
     assert_eq!(
         attachment_reads(&app).await,
@@ -195,10 +205,18 @@ async fn documents_open_inline_only_for_the_examiners_of_their_case_and_are_audi
     // route without a case, and no session: refused, nothing recorded.
     let r = console_get(&app, &href, ex2.clone()).await;
     assert_eq!(r.status(), 403);
-    assert!(r.text().await.unwrap().contains("担当"), "the refusal is in words");
+    assert!(
+        r.text().await.unwrap().contains("担当"),
+        "the refusal is in words"
+    );
     let r = console_get(&app, &format!("{case}/attachments/{orphan}"), ex1.clone()).await;
     assert_eq!(r.status(), 404);
-    let r = console_get(&app, &format!("/console/attachments/{document}"), ex1.clone()).await;
+    let r = console_get(
+        &app,
+        &format!("/console/attachments/{document}"),
+        ex1.clone(),
+    )
+    .await;
     assert_eq!(r.status(), 404);
     assert_eq!(console_get(&app, &href, String::new()).await.status(), 303);
     assert_eq!(attachment_reads(&app).await.len(), 1);
@@ -207,7 +225,9 @@ async fn documents_open_inline_only_for_the_examiners_of_their_case_and_are_audi
 /// A multipart text or file part (boundary `B`).
 fn form_part(name: &str, bytes: &[u8]) -> Vec<u8> {
     let disposition = if name == "scan" {
-        format!("form-data; name=\"{name}\"; filename=\"scan.pdf\"\r\nContent-Type: application/pdf")
+        format!(
+            "form-data; name=\"{name}\"; filename=\"scan.pdf\"\r\nContent-Type: application/pdf"
+        )
     } else {
         format!("form-data; name=\"{name}\"")
     };
@@ -230,11 +250,15 @@ async fn paper_response_uploads_check_csrf_first_and_are_limited_before_bufferin
     let app = spawn_app().await;
     let id = app.apply("hanako", &my_number("72345678901")).await;
     let cookie = session_of(&app, Role::Examiner, "ex-1").await;
-    let page = console_get(&app, &format!("/console/cases/registrations/{id}"), cookie.clone())
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = console_get(
+        &app,
+        &format!("/console/cases/registrations/{id}"),
+        cookie.clone(),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     let csrf = page
         .split("name=\"csrf\" value=\"")
         .nth(1)
@@ -262,14 +286,18 @@ async fn paper_response_uploads_check_csrf_first_and_are_limited_before_bufferin
 
     // A wrong CSRF token in the first part: refused while the scan is still
     // arriving (the client never finishes it).
-    let mut open_scan = b"--B\r\nContent-Disposition: form-data; name=\"scan\"; filename=\"s.pdf\"\r\n\r\n".to_vec();
+    let mut open_scan =
+        b"--B\r\nContent-Disposition: form-data; name=\"scan\"; filename=\"s.pdf\"\r\n\r\n"
+            .to_vec();
     open_scan.extend_from_slice(&scan);
     let pieces = vec![chunk(&form_part("csrf", b"forged")), chunk(&open_scan)];
-    let (status, text) = raw_exchange(&app, head("Transfer-Encoding: chunked"), pieces, false).await;
+    let (status, text) =
+        raw_exchange(&app, head("Transfer-Encoding: chunked"), pieces, false).await;
     assert_eq!(status, 403, "{text}");
     // The token must come first: a scan before it is refused the same way.
     let pieces = vec![chunk(&open_scan)];
-    let (status, text) = raw_exchange(&app, head("Transfer-Encoding: chunked"), pieces, false).await;
+    let (status, text) =
+        raw_exchange(&app, head("Transfer-Encoding: chunked"), pieces, false).await;
     assert_eq!(status, 403, "{text}");
 
     // A declared length over the limit: refused before anything is read.
@@ -277,7 +305,10 @@ async fn paper_response_uploads_check_csrf_first_and_are_limited_before_bufferin
     assert_eq!(status, 413, "{text}");
 
     // With the right token: more scans than a response may carry, ...
-    let mut body = vec![form_part("csrf", csrf.as_bytes()), form_part("version", b"1")];
+    let mut body = vec![
+        form_part("csrf", csrf.as_bytes()),
+        form_part("version", b"1"),
+    ];
     body.extend((0..6).map(|_| form_part("scan", b"%PDF-1.4\n")));
     body.push(b"--B--\r\n".to_vec());
     let body: Vec<u8> = body.concat();
@@ -292,7 +323,8 @@ async fn paper_response_uploads_check_csrf_first_and_are_limited_before_bufferin
     // ... and scans beyond the total, counted as they arrive.
     let mut pieces = vec![chunk(&form_part("csrf", csrf.as_bytes()))];
     pieces.extend((0..40).map(|_| chunk(&form_part("scan", &scan))));
-    let (status, text) = raw_exchange(&app, head("Transfer-Encoding: chunked"), pieces, false).await;
+    let (status, text) =
+        raw_exchange(&app, head("Transfer-Encoding: chunked"), pieces, false).await;
     assert_eq!(status, 413, "{text}");
     assert_eq!(stored().await, 0, "nothing refused was stored");
 }
