@@ -19,16 +19,12 @@ fn key_error(e: impl std::fmt::Display) -> StartupError {
     StartupError::CertificateKey(e.to_string())
 }
 
+/// Writes a private key 0600 from its first byte (see `adapters::private_file`).
 fn write_private(path: &Path, text: &str) -> Result<(), StartupError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(path, text)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
+    adapters::private_file::replace(path, text.as_bytes())?;
     Ok(())
 }
 

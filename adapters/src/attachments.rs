@@ -1,24 +1,39 @@
-//! Attachment storage: bytes in an object store (the local filesystem under
-//! the data directory by default), metadata and ownership in Postgres.
+//! Attachment storage: bytes in an object store (a private directory under
+//! the data directory by default, or an S3-compatible bucket), metadata and
+//! ownership in Postgres. Which case references a document is read from that
+//! case's own events.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use domain::attachment::AttachmentRef;
-use object_store::local::LocalFileSystem;
+use domain::CaseKind;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
+use crate::private_file;
 use eventstore::ProjectionError;
+
+/// Where the bytes live.
+#[derive(Clone)]
+enum Store {
+    /// Files under a directory, owner-only (see [`private_file`]): written
+    /// here rather than through object_store's local store, which creates
+    /// them readable by everyone.
+    Local(PathBuf),
+    /// Any object store (an S3-compatible bucket in production).
+    Objects(Arc<dyn ObjectStore>),
+}
 
 /// Stores and finds attachments.
 #[derive(Clone)]
 pub struct Attachments {
     pool: PgPool,
-    objects: Arc<dyn ObjectStore>,
+    store: Store,
 }
 
 fn object_path(id: Uuid) -> Path {
@@ -29,12 +44,31 @@ fn store_error(e: object_store::Error) -> ProjectionError {
     ProjectionError::Command(format!("object store: {e}"))
 }
 
+fn file_error(e: std::io::Error) -> ProjectionError {
+    ProjectionError::Command(format!("attachment file: {e}"))
+}
+
+/// Runs file work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> Result<T, ProjectionError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ProjectionError::Command(format!("attachment file task: {e}")))?
+        .map_err(file_error)
+}
+
 impl Attachments {
-    /// Attachments in a directory on the local filesystem.
+    /// Attachments in a directory on the local filesystem (created 0700;
+    /// each document 0600), laid out as object_store's local store did:
+    /// `<dir>/attachments/<id>`.
     pub fn local(pool: PgPool, dir: &std::path::Path) -> Result<Self, ProjectionError> {
-        std::fs::create_dir_all(dir).map_err(|e| ProjectionError::Command(e.to_string()))?;
-        let objects = LocalFileSystem::new_with_prefix(dir).map_err(store_error)?;
-        Ok(Self::new(pool, Arc::new(objects)))
+        private_file::dir(dir).map_err(file_error)?;
+        private_file::dir(&dir.join("attachments")).map_err(file_error)?;
+        Ok(Self {
+            pool,
+            store: Store::Local(dir.join("attachments")),
+        })
     }
 
     /// Attachments in an S3-compatible bucket, configured by the builder
@@ -49,7 +83,24 @@ impl Attachments {
 
     /// Attachments in any object store.
     pub fn new(pool: PgPool, objects: Arc<dyn ObjectStore>) -> Self {
-        Self { pool, objects }
+        Self {
+            pool,
+            store: Store::Objects(objects),
+        }
+    }
+
+    async fn put_bytes(&self, id: Uuid, bytes: Bytes) -> Result<(), ProjectionError> {
+        match &self.store {
+            Store::Local(dir) => {
+                let path = dir.join(id.to_string());
+                blocking(move || private_file::create(&path, &bytes).map(|_| ())).await
+            }
+            Store::Objects(objects) => objects
+                .put(&object_path(id), PutPayload::from_bytes(bytes))
+                .await
+                .map(|_| ())
+                .map_err(store_error),
+        }
     }
 
     /// Stores a document whose type was already recognised.
@@ -64,10 +115,7 @@ impl Attachments {
         let size = bytes.len() as i64;
         // Bytes first: a row never points at nothing; an orphaned object is
         // only wasted space.
-        self.objects
-            .put(&object_path(id), PutPayload::from_bytes(bytes))
-            .await
-            .map_err(store_error)?;
+        self.put_bytes(id, bytes).await?;
         sqlx::query(
             "INSERT INTO attachments (id, uploaded_by, content_type, size, sha256) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -86,19 +134,18 @@ impl Attachments {
         })
     }
 
-    /// The attachment if `reader` may read it: its uploader, or any examiner.
+    /// The attachment if `uploader` uploaded it (staff read documents only
+    /// through a case: [`Attachments::of_case`]).
     pub async fn find(
         &self,
         id: Uuid,
-        reader: &str,
-        examiner: bool,
+        uploader: &str,
     ) -> Result<Option<AttachmentRef>, ProjectionError> {
         let row = sqlx::query(
-            "SELECT id, content_type, size, sha256 FROM attachments WHERE id = $1 AND (uploaded_by = $2 OR $3)",
+            "SELECT id, content_type, size, sha256 FROM attachments WHERE id = $1 AND uploaded_by = $2",
         )
         .bind(id)
-        .bind(reader)
-        .bind(examiner)
+        .bind(uploader)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|r| AttachmentRef {
@@ -118,7 +165,7 @@ impl Attachments {
     ) -> Result<Option<Vec<AttachmentRef>>, ProjectionError> {
         let mut found = Vec::with_capacity(ids.len());
         for id in ids {
-            match self.find(*id, owner, false).await? {
+            match self.find(*id, owner).await? {
                 Some(a) => found.push(a),
                 None => return Ok(None),
             }
@@ -168,12 +215,69 @@ impl Attachments {
 
     /// The bytes of an attachment.
     pub async fn bytes(&self, id: Uuid) -> Result<Bytes, ProjectionError> {
-        let got = self
-            .objects
-            .get(&object_path(id))
-            .await
-            .map_err(store_error)?;
-        got.bytes().await.map_err(store_error)
+        match &self.store {
+            Store::Local(dir) => {
+                let path = dir.join(id.to_string());
+                blocking(move || std::fs::read(path).map(Bytes::from)).await
+            }
+            Store::Objects(objects) => {
+                let got = objects.get(&object_path(id)).await.map_err(store_error)?;
+                got.bytes().await.map_err(store_error)
+            }
+        }
+    }
+
+    async fn delete_bytes(&self, id: Uuid) {
+        let outcome = match &self.store {
+            Store::Local(dir) => {
+                let path = dir.join(id.to_string());
+                blocking(move || match std::fs::remove_file(path) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    other => other,
+                })
+                .await
+            }
+            Store::Objects(objects) => match objects.delete(&object_path(id)).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(store_error(e)),
+            },
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, "cannot delete attachment object");
+        }
+    }
+
+    /// The attachment `id` if the events of case `case_id` of `kind`
+    /// reference it (a response, a filing, a postal record: any
+    /// `attachments` list in them); None otherwise.
+    pub async fn of_case(
+        &self,
+        kind: CaseKind,
+        case_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<AttachmentRef>, ProjectionError> {
+        let row = sqlx::query!(
+            r#"SELECT a.id, a.content_type, a.size, a.sha256
+               FROM attachments a
+               WHERE a.id = $3
+                 AND EXISTS (
+                   SELECT 1 FROM events e
+                   WHERE e.aggregate_type = $1 AND e.aggregate_id = $2
+                     AND jsonb_path_exists(e.payload::jsonb,
+                           'strict $.**.attachments[*] ? (@.id == $id)',
+                           jsonb_build_object('id', $3::uuid::text)))"#,
+            kind.aggregate_type(),
+            case_id.to_string(),
+            id,
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| AttachmentRef {
+            id: r.id,
+            content_type: r.content_type,
+            size: r.size,
+            sha256: r.sha256,
+        }))
     }
 
     /// Deletes uploads no case referenced within `older_than`; returns how many.
@@ -189,10 +293,7 @@ impl Attachments {
         .fetch_all(&self.pool)
         .await?;
         for id in &ids {
-            match self.objects.delete(&object_path(*id)).await {
-                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(e) => tracing::warn!(error = %e, "cannot delete attachment object"),
-            }
+            self.delete_bytes(*id).await;
         }
         Ok(ids.len())
     }

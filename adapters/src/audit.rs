@@ -1,11 +1,13 @@
 //! The audit log of personal-data access: who read a case's particulars or
-//! revealed a My Number, when, in which request and why. Append-only (a
-//! trigger refuses UPDATE, DELETE and TRUNCATE).
+//! documents, looked a holder up, asked the registers with their number or
+//! revealed it, when, in which request and why. Append-only (a trigger
+//! refuses UPDATE, DELETE and TRUNCATE). Every record names the case it was
+//! made through, which is how a holder's own access log finds it; each actor
+//! has an opaque id (`audit_accessors`) that holders see instead of the name.
 
 use chrono::{DateTime, Utc};
 use domain::CaseKind;
-use sqlx::postgres::PgRow;
-use sqlx::{FromRow, PgExecutor, PgPool};
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
 use eventstore::ProjectionError;
@@ -17,11 +19,28 @@ pub enum AuditAction {
     ReadRegistration,
     /// A change request's particulars were read.
     ReadChangeRequest,
+    /// A document a case references was read.
+    ReadAttachment,
+    /// A registration was looked up by its registration number.
+    LookUpRegistration,
+    /// The national registers were asked about a case with the holder's
+    /// number (its lookup token) and particulars.
+    InquireRegisters,
     /// A My Number was decrypted from the vault.
     RevealMyNumber,
 }
 
 impl AuditAction {
+    /// Every action, in the order the docs list them.
+    pub const ALL: [AuditAction; 6] = [
+        AuditAction::ReadRegistration,
+        AuditAction::ReadChangeRequest,
+        AuditAction::ReadAttachment,
+        AuditAction::LookUpRegistration,
+        AuditAction::InquireRegisters,
+        AuditAction::RevealMyNumber,
+    ];
+
     /// Reading a case of this kind.
     pub fn read(kind: CaseKind) -> Self {
         match kind {
@@ -35,22 +54,55 @@ impl AuditAction {
         match self {
             AuditAction::ReadRegistration => "READ_REGISTRATION",
             AuditAction::ReadChangeRequest => "READ_CHANGE_REQUEST",
+            AuditAction::ReadAttachment => "READ_ATTACHMENT",
+            AuditAction::LookUpRegistration => "LOOK_UP_REGISTRATION",
+            AuditAction::InquireRegisters => "INQUIRE_REGISTERS",
             AuditAction::RevealMyNumber => "REVEAL_MY_NUMBER",
         }
     }
+
+    /// The action of a stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
 }
+
+/// The role the system's own work is recorded in (the register inquiry).
+pub const SYSTEM_ROLE: &str = "system";
 
 /// Who accessed, in which request and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Accessor {
-    /// The token subject (a client id for ministry systems).
+    /// The token subject (a client id for ministry systems; the job's name
+    /// for the system).
     pub actor: String,
-    /// The role it acted in.
+    /// The role it acted in (`system` for background work).
     pub role: String,
-    /// The request's `x-request-id`.
+    /// The request's `x-request-id` (or the job's id).
     pub request_id: Option<String>,
     /// The stated purpose (`X-Purpose`).
     pub purpose: Option<String>,
+}
+
+/// What an access touched. The case names whose data it was.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Subject {
+    /// The case read, or the case the access was made for.
+    pub case_id: Option<Uuid>,
+    /// The vault entry used or revealed.
+    pub vault_id: Option<Uuid>,
+    /// The document read.
+    pub attachment_id: Option<Uuid>,
+}
+
+impl Subject {
+    /// A case.
+    pub fn case(case_id: Uuid) -> Self {
+        Self {
+            case_id: Some(case_id),
+            ..Self::default()
+        }
+    }
 }
 
 /// Records one access; run it in the transaction or request that accesses.
@@ -61,17 +113,33 @@ pub async fn record(
     case_id: Option<Uuid>,
     vault_id: Option<Uuid>,
 ) -> Result<(), ProjectionError> {
-    sqlx::query(
-        "INSERT INTO audit_log (actor, role, action, case_id, vault_id, request_id, purpose)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    let subject = Subject {
+        case_id,
+        vault_id,
+        attachment_id: None,
+    };
+    write(db, who, action, subject).await
+}
+
+/// Records one access to `subject`.
+pub async fn write(
+    db: impl PgExecutor<'_>,
+    who: &Accessor,
+    action: AuditAction,
+    subject: Subject,
+) -> Result<(), ProjectionError> {
+    sqlx::query!(
+        "INSERT INTO audit_log (actor, role, action, case_id, vault_id, attachment_id, request_id, purpose)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        who.actor,
+        who.role,
+        action.as_str(),
+        subject.case_id,
+        subject.vault_id,
+        subject.attachment_id,
+        who.request_id,
+        who.purpose,
     )
-    .bind(&who.actor)
-    .bind(&who.role)
-    .bind(action.as_str())
-    .bind(case_id)
-    .bind(vault_id)
-    .bind(&who.request_id)
-    .bind(&who.purpose)
     .execute(db)
     .await?;
     Ok(())
@@ -82,6 +150,9 @@ pub async fn record(
 pub struct AuditFilter {
     pub actor: Option<String>,
     pub case_id: Option<Uuid>,
+    /// Only accesses to the cases this applicant (token subject) holds or
+    /// filed: their access log.
+    pub holder: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     /// Keyset cursor: the id of the last record seen (newest first).
@@ -89,31 +160,59 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
+/// One audit record, with the accessor's opaque id and the kind of its case.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// What holders see instead of `actor`.
+    pub accessor_ref: Uuid,
+    pub role: String,
+    pub action: String,
+    /// REGISTRATION or CHANGE_REQUEST (`CaseKind::wire`), when the case is known.
+    pub case_type: Option<String>,
+    pub case_id: Option<Uuid>,
+    pub vault_id: Option<Uuid>,
+    pub attachment_id: Option<Uuid>,
+    pub request_id: Option<String>,
+    pub purpose: Option<String>,
+}
+
 /// Records newest first; one more than `limit` when there is a next page.
-/// Each row is read by column name (id, at, actor, role, action, case_id,
-/// vault_id, request_id, purpose) into `R`, the caller's view, so the
-/// record's fields are written down once.
-pub async fn list<R>(pool: &PgPool, f: &AuditFilter) -> Result<Vec<R>, ProjectionError>
-where
-    R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
-{
-    Ok(sqlx::query_as(
-        "SELECT id, at, actor, role, action, case_id, vault_id, request_id, purpose
-         FROM audit_log
-         WHERE ($1::text IS NULL OR actor = $1)
-           AND ($2::uuid IS NULL OR case_id = $2)
-           AND ($3::timestamptz IS NULL OR at >= $3)
-           AND ($4::timestamptz IS NULL OR at < $4)
-           AND ($5::bigint IS NULL OR id < $5)
-         ORDER BY id DESC
-         LIMIT $6",
+/// A holder's cases are those the status views give them: registrations they
+/// own, change requests they filed or that concern their registration.
+pub async fn list(pool: &PgPool, f: &AuditFilter) -> Result<Vec<AuditRecord>, ProjectionError> {
+    Ok(sqlx::query_as!(
+        AuditRecord,
+        r#"SELECT a.id, a.at, a.actor, x.ref AS accessor_ref, a.role, a.action,
+                  CASE WHEN EXISTS (SELECT 1 FROM registration_status s WHERE s.id = a.case_id)
+                         THEN 'REGISTRATION'
+                       WHEN EXISTS (SELECT 1 FROM change_request_status c WHERE c.id = a.case_id)
+                         THEN 'CHANGE_REQUEST'
+                  END AS case_type,
+                  a.case_id, a.vault_id, a.attachment_id, a.request_id, a.purpose
+           FROM audit_log a
+           JOIN audit_accessors x ON x.actor = a.actor
+           WHERE ($1::text IS NULL OR a.actor = $1)
+             AND ($2::uuid IS NULL OR a.case_id = $2)
+             AND ($3::timestamptz IS NULL OR a.at >= $3)
+             AND ($4::timestamptz IS NULL OR a.at < $4)
+             AND ($5::bigint IS NULL OR a.id < $5)
+             AND ($6::text IS NULL OR a.case_id = ANY (ARRAY(
+                   SELECT s.id FROM registration_status s WHERE s.owner = $6
+                   UNION
+                   SELECT c.id FROM change_request_status c WHERE c.filed_by = $6 OR c.holder = $6)))
+           ORDER BY a.id DESC
+           LIMIT $7"#,
+        f.actor,
+        f.case_id,
+        f.from,
+        f.to,
+        f.before,
+        f.holder,
+        f.limit + 1,
     )
-    .bind(&f.actor)
-    .bind(f.case_id)
-    .bind(f.from)
-    .bind(f.to)
-    .bind(f.before)
-    .bind(f.limit + 1)
     .fetch_all(pool)
     .await?)
 }

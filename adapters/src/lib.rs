@@ -8,5 +8,6 @@ pub mod audit;
 pub mod catalogue;
 pub mod certificate;
 pub mod numbers;
+pub mod private_file;
 pub mod registry;
 pub mod vault;

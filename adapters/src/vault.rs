@@ -95,6 +95,24 @@ impl Vault {
         )
     }
 
+    /// [`Vault::token_of`] for asking the national registers about case
+    /// `case_id`: the use of the holder's number is recorded as `who`
+    /// (INQUIRE_REGISTERS, with the case and the entry) before the token is
+    /// handed out, so the holder's access log shows it.
+    pub async fn token_for_inquiry(
+        &self,
+        id: Uuid,
+        case_id: Uuid,
+        who: &crate::audit::Accessor,
+    ) -> Result<Option<Vec<u8>>, ProjectionError> {
+        let Some(token) = self.token_of(id).await? else {
+            return Ok(None);
+        };
+        let action = crate::audit::AuditAction::InquireRegisters;
+        crate::audit::record(&self.pool, who, action, Some(case_id), Some(id)).await?;
+        Ok(Some(token))
+    }
+
     /// The reference of a number already in the vault.
     pub async fn find(&self, number: &MyNumber) -> Result<Option<Uuid>, ProjectionError> {
         Ok(
@@ -105,13 +123,14 @@ impl Vault {
         )
     }
 
-    /// Decrypts a number for a stated purpose and records who asked, why and
-    /// when, in the vault's reveal log and the audit log, in the same
-    /// transaction as the read. None when the reference is unknown or its
-    /// number was shredded.
+    /// Decrypts a number for a stated purpose and records who asked, why,
+    /// when and for which case (so the holder's access log shows it), in the
+    /// vault's reveal log and the audit log, in the same transaction as the
+    /// read. None when the reference is unknown or its number was shredded.
     pub async fn reveal(
         &self,
         id: Uuid,
+        case_id: Uuid,
         who: &crate::audit::Accessor,
     ) -> Result<Option<MyNumber>, ProjectionError> {
         let revealed_by = who.actor.as_str();
@@ -140,7 +159,7 @@ impl Vault {
             &mut *tx,
             who,
             crate::audit::AuditAction::RevealMyNumber,
-            None,
+            Some(case_id),
             Some(id),
         )
         .await?;

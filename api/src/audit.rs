@@ -1,9 +1,10 @@
 //! The audit of personal-data access: handlers that show a case's particulars
-//! to staff or a ministry record the read here, before answering, with the
-//! purpose the caller states in `X-Purpose`; admins list the records.
+//! or documents to staff or a ministry record the read here, before
+//! answering, with the purpose the caller states in `X-Purpose`; admins list
+//! the records (by holder too: what each holder sees at `/v1/me/access-log`).
 
 use actix_web::{get, web, HttpMessage, HttpRequest, HttpResponse};
-use adapters::audit::{self, Accessor, AuditAction, AuditFilter};
+use adapters::audit::{self, Accessor, AuditAction, AuditFilter, AuditRecord};
 use chrono::{DateTime, Utc};
 use domain::Role;
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,9 @@ pub struct AuditQuery {
     pub actor: Option<String>,
     /// Only this case.
     pub case_id: Option<Uuid>,
+    /// Only accesses to this holder's data (the applicant's token subject):
+    /// what they see in their own access log.
+    pub holder: Option<String>,
     /// Records at or after this instant (RFC 3339).
     pub from: Option<DateTime<Utc>>,
     /// Records before this instant (RFC 3339).
@@ -87,21 +91,49 @@ pub struct AuditQuery {
 }
 
 /// One access to personal data.
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuditView {
     pub id: i64,
     pub at: DateTime<Utc>,
-    /// The token subject, or the ministry client's id.
+    /// The token subject, the ministry client's id, or the system job.
     pub actor: String,
+    /// The opaque id holders see for this actor in their access log.
+    pub accessor_ref: Uuid,
+    /// The role: applicant, examiner, senior_examiner, ministry, admin or system.
     pub role: String,
-    /// READ_REGISTRATION, READ_CHANGE_REQUEST or REVEAL_MY_NUMBER.
+    /// READ_REGISTRATION, READ_CHANGE_REQUEST, READ_ATTACHMENT,
+    /// LOOK_UP_REGISTRATION, INQUIRE_REGISTERS or REVEAL_MY_NUMBER.
     pub action: String,
+    /// The kind of the case: REGISTRATION or CHANGE_REQUEST.
+    pub case_type: Option<String>,
+    /// The case read, or the case the access was made for.
     pub case_id: Option<Uuid>,
-    /// The vault entry revealed (REVEAL_MY_NUMBER).
+    /// The vault entry used or revealed (INQUIRE_REGISTERS, REVEAL_MY_NUMBER).
     pub vault_id: Option<Uuid>,
+    /// The document read (READ_ATTACHMENT).
+    pub attachment_id: Option<Uuid>,
     pub request_id: Option<String>,
     /// What the caller said it was for (`X-Purpose`).
     pub purpose: Option<String>,
+}
+
+impl From<AuditRecord> for AuditView {
+    fn from(r: AuditRecord) -> Self {
+        Self {
+            id: r.id,
+            at: r.at,
+            actor: r.actor,
+            accessor_ref: r.accessor_ref,
+            role: r.role,
+            action: r.action,
+            case_type: r.case_type,
+            case_id: r.case_id,
+            vault_id: r.vault_id,
+            attachment_id: r.attachment_id,
+            request_id: r.request_id,
+            purpose: r.purpose,
+        }
+    }
 }
 
 /// A page of audit records, newest first.
@@ -112,7 +144,8 @@ pub struct AuditPage {
     pub next_cursor: Option<String>,
 }
 
-/// Who read personal particulars or revealed a My Number, newest first (admin).
+/// Who read personal particulars or documents, looked a holder up, asked the
+/// registers or revealed a My Number, newest first (admin).
 #[utoipa::path(
     operation_id = "list_audit_records",
     tag = "operations",
@@ -138,12 +171,14 @@ pub async fn list(
     let filter = AuditFilter {
         actor: q.actor,
         case_id: q.case_id,
+        holder: q.holder,
         from: q.from,
         to: q.to,
         before,
         limit,
     };
     let rows = audit::list(&state.pool, &filter).await?;
-    let (items, next_cursor) = pagination::page_by(rows, limit, |r: &AuditView| r.id.to_string());
+    let (rows, next_cursor) = pagination::page_by(rows, limit, |r| r.id.to_string());
+    let items = rows.into_iter().map(AuditView::from).collect();
     Ok(HttpResponse::Ok().json(AuditPage { items, next_cursor }))
 }

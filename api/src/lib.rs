@@ -1,6 +1,7 @@
 //! The HTTP API: handlers, authentication, problem+json errors and the
 //! OpenAPI document, which is generated from the handlers registered here.
 
+mod access_log;
 pub mod application;
 mod attachment;
 pub mod audit;
@@ -146,6 +147,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(qualifications::list)
         .service(attachment::upload)
         .service(attachment::download)
+        .service(attachment::download_registration_attachment)
+        .service(attachment::download_change_request_attachment)
         .service(registration::create)
         .service(link::link)
         .service(death_notification::notify)
@@ -199,7 +202,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(health::metrics)
         .service(oauth::token)
         .service(oauth::jwks)
-        .service(audit::list);
+        .service(audit::list)
+        .service(access_log::list);
 }
 
 /// The OpenAPI document as served at `/openapi.json`.

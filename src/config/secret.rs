@@ -1,7 +1,9 @@
 //! Development secrets, generated once into the data directory.
 
 /// Reads a secret from the environment value, or from a file in the data
-/// directory, generating it there (mode 0600) the first time.
+/// directory, generating it there the first time: created 0600 with its
+/// content (never written readable and narrowed afterwards), and never
+/// overwriting one another process generated meanwhile.
 pub fn dev_secret(
     configured: Option<&str>,
     data_dir: &std::path::Path,
@@ -18,11 +20,10 @@ pub fn dev_secret(
     let mut bytes = [0u8; 32];
     rand::Rng::fill(&mut rand::rng(), &mut bytes);
     let secret = hex::encode(bytes);
-    std::fs::write(&path, &secret)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    if adapters::private_file::create(&path, secret.as_bytes())? {
+        Ok(secret)
+    } else {
+        // Another process generated it first: use theirs.
+        Ok(std::fs::read_to_string(&path)?.trim().to_owned())
     }
-    Ok(secret)
 }

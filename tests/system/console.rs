@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::common::console::{console_get, set_cookie, sign_in, value};
-use crate::common::{my_number, spawn_app};
+use crate::common::{my_number, raw_exchange, spawn_app, TestApp};
 use domain::Role;
 
 #[tokio::test]
@@ -76,18 +76,6 @@ async fn sessions_are_strict_cookies_that_expire_and_only_examiners_get_one() {
     let session = value(&cookie).to_owned();
     assert_eq!(queue_with(&app, &session).await.status(), 200);
 
-    // Attachments open inline in the browser, for a signed-in examiner only.
-    let id = app.upload_pdf("hanako").await;
-    let path = format!("/console/attachments/{id}");
-    let attachment = |cookie: String| console_get(&app, &path, cookie);
-    let r = attachment(format!("shikaku_console={session}")).await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["content-type"], "application/pdf");
-    assert_eq!(r.headers()["content-disposition"], "inline");
-    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
-    assert_eq!(attachment(String::new()).await.status(), 303);
-
     // A tampered cookie is no session.
     let mut forged = session.clone();
     forged.insert(0, 'x');
@@ -149,4 +137,194 @@ async fn cookies_are_secure_behind_https_and_assets_are_served_by_the_binary() {
         .await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().starts_with("var htmx="));
+}
+
+/// Signs `sub` in as `role`; the Cookie header of their session.
+async fn session_of(app: &TestApp, role: Role, sub: &str) -> String {
+    let r = sign_in(app, &app.token(role, sub)).await;
+    let cookie = set_cookie(&r, "shikaku_console").expect("a session cookie");
+    format!("shikaku_console={}", value(&cookie))
+}
+
+/// The READ_ATTACHMENT records: (actor, case, attachment, purpose).
+async fn attachment_reads(app: &TestApp) -> Vec<(String, String, String, Option<String>)> {
+    sqlx::query_as(
+        "SELECT actor, case_id::text, attachment_id::text, purpose FROM audit_log
+         WHERE action = 'READ_ATTACHMENT' ORDER BY id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn documents_open_inline_only_for_the_examiners_of_their_case_and_are_audited() {
+    let app = spawn_app().await;
+    let (id, document) = app
+        .answered_with_document("hanako", &my_number("62345678901"), "ex-1")
+        .await;
+    let orphan = app.upload_pdf("hanako").await;
+    let ex1 = session_of(&app, Role::Examiner, "ex-1").await;
+    let ex2 = session_of(&app, Role::Examiner, "ex-2").await;
+    let case = format!("/console/cases/registrations/{id}");
+    let href = format!("{case}/attachments/{document}");
+    let page = console_get(&app, &case, ex1.clone())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&href),
+        "the case page links the document through the case"
+    );
+
+    let r = console_get(&app, &href, ex1.clone()).await;
+    assert_eq!(r.status(), 200);
+    let h = r.headers();
+    assert_eq!(h["content-type"], "application/pdf");
+    assert_eq!(h["content-disposition"], "inline");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    let csp = h["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(
+        csp.contains("sandbox") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    assert_eq!(
+        attachment_reads(&app).await,
+        vec![(
+            "ex-1".to_owned(),
+            id.clone(),
+            document.clone(),
+            Some("examination of the case (console)".to_owned())
+        )]
+    );
+
+    // Another examiner, a document the case does not reference, the old
+    // route without a case, and no session: refused, nothing recorded.
+    let r = console_get(&app, &href, ex2.clone()).await;
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.text().await.unwrap().contains("担当"),
+        "the refusal is in words"
+    );
+    let r = console_get(&app, &format!("{case}/attachments/{orphan}"), ex1.clone()).await;
+    assert_eq!(r.status(), 404);
+    let r = console_get(
+        &app,
+        &format!("/console/attachments/{document}"),
+        ex1.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(console_get(&app, &href, String::new()).await.status(), 303);
+    assert_eq!(attachment_reads(&app).await.len(), 1);
+}
+
+/// A multipart text or file part (boundary `B`).
+fn form_part(name: &str, bytes: &[u8]) -> Vec<u8> {
+    let disposition = if name == "scan" {
+        format!(
+            "form-data; name=\"{name}\"; filename=\"scan.pdf\"\r\nContent-Type: application/pdf"
+        )
+    } else {
+        format!("form-data; name=\"{name}\"")
+    };
+    let mut p = format!("--B\r\nContent-Disposition: {disposition}\r\n\r\n").into_bytes();
+    p.extend_from_slice(bytes);
+    p.extend_from_slice(b"\r\n");
+    p
+}
+
+/// A piece of a chunked body.
+fn chunk(bytes: &[u8]) -> Vec<u8> {
+    let mut c = format!("{:x}\r\n", bytes.len()).into_bytes();
+    c.extend_from_slice(bytes);
+    c.extend_from_slice(b"\r\n");
+    c
+}
+
+#[tokio::test]
+async fn paper_response_uploads_check_csrf_first_and_are_limited_before_buffering() {
+    let app = spawn_app().await;
+    let id = app.apply("hanako", &my_number("72345678901")).await;
+    let cookie = session_of(&app, Role::Examiner, "ex-1").await;
+    let page = console_get(
+        &app,
+        &format!("/console/cases/registrations/{id}"),
+        cookie.clone(),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a CSRF token on the case page")
+        .to_owned();
+    let head = |framing: &str| {
+        format!(
+            "POST /console/cases/registrations/{id}/record-response HTTP/1.1\r\nHost: {}\r\n\
+             Cookie: {cookie}\r\nContent-Type: multipart/form-data; boundary=B\r\n{framing}\r\n\r\n",
+            app.base.trim_start_matches("http://")
+        )
+    };
+    let scan = {
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        pdf.resize(1024 * 1024, b' ');
+        pdf
+    };
+    let stored = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM attachments")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+
+    // A wrong CSRF token in the first part: refused while the scan is still
+    // arriving (the client never finishes it).
+    let mut open_scan =
+        b"--B\r\nContent-Disposition: form-data; name=\"scan\"; filename=\"s.pdf\"\r\n\r\n"
+            .to_vec();
+    open_scan.extend_from_slice(&scan);
+    let pieces = vec![chunk(&form_part("csrf", b"forged")), chunk(&open_scan)];
+    let (status, text) =
+        raw_exchange(&app, head("Transfer-Encoding: chunked"), pieces, false).await;
+    assert_eq!(status, 403, "{text}");
+    // The token must come first: a scan before it is refused the same way.
+    let pieces = vec![chunk(&open_scan)];
+    let (status, text) =
+        raw_exchange(&app, head("Transfer-Encoding: chunked"), pieces, false).await;
+    assert_eq!(status, 403, "{text}");
+
+    // A declared length over the limit: refused before anything is read.
+    let (status, text) = raw_exchange(&app, head("Content-Length: 100000000"), vec![], false).await;
+    assert_eq!(status, 413, "{text}");
+
+    // With the right token: more scans than a response may carry, ...
+    let mut body = vec![
+        form_part("csrf", csrf.as_bytes()),
+        form_part("version", b"1"),
+    ];
+    body.extend((0..6).map(|_| form_part("scan", b"%PDF-1.4\n")));
+    body.push(b"--B--\r\n".to_vec());
+    let body: Vec<u8> = body.concat();
+    let (status, text) = raw_exchange(
+        &app,
+        head(&format!("Content-Length: {}", body.len())),
+        vec![body],
+        true,
+    )
+    .await;
+    assert_eq!(status, 413, "{text}");
+    // ... and scans beyond the total, counted as they arrive.
+    let mut pieces = vec![chunk(&form_part("csrf", csrf.as_bytes()))];
+    pieces.extend((0..40).map(|_| chunk(&form_part("scan", &scan))));
+    let (status, text) =
+        raw_exchange(&app, head("Transfer-Encoding: chunked"), pieces, false).await;
+    assert_eq!(status, 413, "{text}");
+    assert_eq!(stored().await, 0, "nothing refused was stored");
 }

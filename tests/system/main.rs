@@ -29,6 +29,7 @@ mod notifications;
 mod openapi;
 mod paper_cases;
 mod payments;
+mod private_files;
 mod registration_flow;
 mod registry_inquiry;
 mod subscriptions;

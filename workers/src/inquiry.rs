@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use adapters::audit::{Accessor, SYSTEM_ROLE};
 use adapters::vault::Vault;
 use async_trait::async_trait;
 use chrono::Utc;
@@ -18,6 +19,7 @@ use domain::CaseKind;
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 use crate::cases::{case_job, CaseRef, Cases};
 use crate::job_kind::{JobArgs, Work};
@@ -65,6 +67,14 @@ impl Projection for InquiryJobs {
     }
 }
 
+/// Who the audit log names for the register inquiry.
+pub const INQUIRY_ACTOR: &str = "registry-inquiry";
+
+/// Why the registers are asked: the law lets online applicants omit the
+/// resident-register and family-register copies.
+pub const INQUIRY_PURPOSE: &str =
+    "register inquiry: name, address and registered domicile, for the examination (attached-document omission)";
+
 /// Asks the registers and records the answer on the case.
 pub struct InquiryHandler {
     cases: Cases,
@@ -82,11 +92,11 @@ impl InquiryHandler {
         }
     }
 
-    /// The registration's statement and the token of its holder's number.
+    /// The registration's statement and the vault entry of its holder's number.
     async fn statement(
         &self,
         registration_id: &str,
-    ) -> Result<Option<(Statement, Vec<u8>)>, JobError> {
+    ) -> Result<Option<(Statement, Uuid)>, JobError> {
         let (reg, _) = self
             .cases
             .bus::<QualificationRegistration>()
@@ -96,26 +106,18 @@ impl InquiryHandler {
         let (Some(a), Some(reference)) = (reg.applicant, reg.my_number_ref) else {
             return Ok(None);
         };
-        let Some(token) = self
-            .vault
-            .token_of(reference)
-            .await
-            .map_err(JobError::retry)?
-        else {
-            return Ok(None);
-        };
         let statement = Statement {
             family_name: a.family_name,
             given_name: a.given_name,
             address: a.address,
             registered_domicile: a.registered_domicile,
         };
-        Ok(Some((statement, token)))
+        Ok(Some((statement, reference)))
     }
 
     /// What the registers are asked about a change request: the matters as
     /// they will be after the change; None when the kind asks nothing.
-    async fn request_statement(&self, id: &str) -> Result<Option<(Statement, Vec<u8>)>, JobError> {
+    async fn request_statement(&self, id: &str) -> Result<Option<(Statement, Uuid)>, JobError> {
         let (request, _) = self
             .cases
             .bus::<ChangeRequest>()
@@ -134,7 +136,7 @@ impl InquiryHandler {
         if !checked.contains(&details.kind) {
             return Ok(None);
         }
-        let Some((mut statement, token)) = self.statement(&registration_id.to_string()).await?
+        let Some((mut statement, reference)) = self.statement(&registration_id.to_string()).await?
         else {
             return Ok(None);
         };
@@ -145,7 +147,7 @@ impl InquiryHandler {
         statement.registered_domicile = c
             .registered_domicile
             .unwrap_or(statement.registered_domicile);
-        Ok(Some((statement, token)))
+        Ok(Some((statement, reference)))
     }
 }
 
@@ -153,14 +155,33 @@ impl InquiryHandler {
 impl Work for InquiryHandler {
     type Args = Inquire;
 
-    async fn work(&self, args: Inquire, _job: &Job) -> Result<(), JobError> {
+    async fn work(&self, args: Inquire, job: &Job) -> Result<(), JobError> {
         let CaseRef { case_type, case_id } = args.case;
         let id = case_id.as_str();
         let asked = match case_type {
             CaseKind::Registration => self.statement(id).await?,
             CaseKind::ChangeRequest => self.request_statement(id).await?,
         };
-        let Some((statement, token)) = asked else {
+        let Some((statement, reference)) = asked else {
+            return Ok(());
+        };
+        // The holder's number and particulars leave for the registers: the
+        // use is recorded (for the case, so the holder sees it) first.
+        let Ok(case) = Uuid::parse_str(id) else {
+            return Err(JobError::retry(format!("case id {id:?} is not a UUID")));
+        };
+        let who = Accessor {
+            actor: INQUIRY_ACTOR.to_owned(),
+            role: SYSTEM_ROLE.to_owned(),
+            request_id: Some(format!("job-{}", job.id)),
+            purpose: Some(INQUIRY_PURPOSE.to_owned()),
+        };
+        let Some(token) = self
+            .vault
+            .token_for_inquiry(reference, case, &who)
+            .await
+            .map_err(JobError::retry)?
+        else {
             return Ok(());
         };
         let answer = self

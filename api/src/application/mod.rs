@@ -27,7 +27,7 @@ use eventstore::ProjectionError;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-pub use self::attachment::MAX_ATTACHMENTS;
+pub use self::attachment::{CaseDocument, MAX_ATTACHMENTS};
 pub use self::change_request::{ChangeInput, CheckedChange};
 pub use self::death_notification::DeathNotification;
 pub use self::fields::{check_text, FieldError};

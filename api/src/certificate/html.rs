@@ -38,6 +38,21 @@ th{width:40%;color:#182c5c;font-weight:normal}th small{display:block;color:#777;
 .notice{margin-top:1.2rem;padding:.8rem;background:#f7f7f7;border-left:4px solid #182c5c;font-size:.85rem}
 textarea{width:100%;min-height:6rem;font-family:monospace}button{margin-top:.5rem;padding:.4rem 1.2rem}";
 
+/// The page's Content-Security-Policy: no script, no resource from anywhere,
+/// its one inline style allowed by hash, forms only to itself, no framing.
+pub fn policy() -> &'static str {
+    static POLICY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        use base64::Engine;
+        use sha2::Digest;
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(STYLE));
+        format!(
+            "default-src 'none'; style-src 'sha256-{hash}'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'"
+        )
+    });
+    &POLICY
+}
+
 /// The whole page for a verdict, or the input form when there is none.
 pub fn render(verdict: Option<&Verdict>) -> String {
     let body = match verdict {
@@ -107,5 +122,19 @@ mod tests {
         let page = render(Some(&Verdict::Invalid(::certificate::Invalid::NotBase64)));
         assert!(page.contains("INVALID"));
         assert!(page.contains(NOTICE_EN));
+    }
+
+    #[test]
+    fn the_policy_allows_exactly_the_style_the_page_carries() {
+        use base64::Engine;
+        use sha2::Digest;
+        let page = render(None);
+        let inline = page
+            .split("<style>")
+            .nth(1)
+            .and_then(|rest| rest.split("</style>").next())
+            .unwrap();
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(inline));
+        assert!(policy().contains(&format!("style-src 'sha256-{hash}'")));
     }
 }

@@ -110,7 +110,10 @@ pub struct PageQuery {
     params(PageQuery),
     responses(
         (status = 200, description = "HTML page with VALID, REVOKED or INVALID and the certified facts", body = String, content_type = "text/html",
-            headers(("Cache-Control" = String, description = "no-store"), ("Referrer-Policy" = String, description = "no-referrer"))),
+            headers(("Cache-Control" = String, description = "no-store"), ("Referrer-Policy" = String, description = "no-referrer"),
+                    ("Content-Security-Policy" = String, description = "No script and no resource; the page's one style by hash; no framing"),
+                    ("X-Frame-Options" = String, description = "DENY"),
+                    ("X-Content-Type-Options" = String, description = "nosniff"))),
         (status = 400, description = "Malformed query string", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -127,5 +130,8 @@ pub async fn page(
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("Referrer-Policy", "no-referrer"))
+        .insert_header(("Content-Security-Policy", super::html::policy()))
+        .insert_header(("X-Frame-Options", "DENY"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(body))
 }

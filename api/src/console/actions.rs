@@ -39,6 +39,9 @@ pub struct ActionForm {
     pub amount: String,
     pub received_on: String,
     pub attachment_ids: String,
+    /// Scanned letters read from a multipart form (never from a urlencoded one).
+    #[serde(skip)]
+    pub scans: Vec<Vec<u8>>,
 }
 
 /// Why an action was not carried out, before or by the domain.
@@ -47,6 +50,8 @@ pub enum Refusal {
     /// The store failed: logged, never shown.
     Store(String),
     Invalid(String),
+    /// An upload over its limits (413), with the limits in words.
+    TooLarge(String),
     Stale,
     Busy,
     Domain(DomainError),
@@ -279,6 +284,11 @@ pub async fn run(
             StatusCode::UNPROCESSABLE_ENTITY,
             false,
             format!("{} ({what})", t.get("invalid_input")),
+        ),
+        Refusal::TooLarge(limits) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            false,
+            format!("{} ({limits})", t.get("invalid_input")),
         ),
         Refusal::Stale => (StatusCode::CONFLICT, true, t.get("stale").to_owned()),
         Refusal::Busy => (StatusCode::CONFLICT, false, t.get("busy").to_owned()),

@@ -188,31 +188,6 @@ pub async fn show(
     html(&req, StatusCode::OK, &page)
 }
 
-/// `GET /console/attachments/{id}`: a document shown inline in the browser.
-pub async fn attachment(
-    state: web::Data<AppState>,
-    signed_in: SignedIn,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ConsoleError> {
-    let found = state
-        .attachments
-        .find(id.into_inner(), &signed_in.0.sub, true)
-        .await
-        .map_err(|e| ConsoleError::Internal(e.to_string()))?
-        .ok_or(ConsoleError::NotFound)?;
-    let bytes = state
-        .attachments
-        .bytes(found.id)
-        .await
-        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
-    Ok(HttpResponse::Ok()
-        .content_type(found.content_type)
-        .insert_header(("Content-Disposition", "inline"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header(("Cache-Control", "private, no-store"))
-        .body(bytes))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

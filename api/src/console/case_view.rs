@@ -112,7 +112,7 @@ pub async fn load(
     if case_type == CaseKind::Registration {
         view.change_requests = change_requests(state, id).await?;
     }
-    let (timeline, documents) = history(state, case_type.aggregate_type(), id).await?;
+    let (timeline, documents) = history(state, case_type.aggregate_type(), id, &view.href).await?;
     view.timeline = timeline;
     view.documents.extend(documents);
     Ok(view)
@@ -267,7 +267,8 @@ fn change_view(
         }
         particulars.push(("filed_by", d.filed_by.clone()));
         view.particulars = particulars;
-        view.documents = d.attachments.iter().map(document).collect();
+        let href = view.href.clone();
+        view.documents = d.attachments.iter().map(|a| document(&href, a)).collect();
     }
     view
 }

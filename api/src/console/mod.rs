@@ -5,6 +5,7 @@
 mod actions;
 mod case_page;
 mod case_view;
+mod document;
 mod entry;
 pub mod i18n;
 mod login;
@@ -29,6 +30,9 @@ pub enum ConsoleError {
     SignIn { expired: bool },
     #[error("not found")]
     NotFound,
+    /// A document of a case the viewer may not act on.
+    #[error("not on this case")]
+    NotOnTheCase,
     #[error("{0}")]
     Internal(String),
 }
@@ -53,6 +57,7 @@ impl ResponseError for ConsoleError {
         match self {
             ConsoleError::SignIn { .. } => StatusCode::SEE_OTHER,
             ConsoleError::NotFound => StatusCode::NOT_FOUND,
+            ConsoleError::NotOnTheCase => StatusCode::FORBIDDEN,
             ConsoleError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -80,6 +85,11 @@ impl ResponseError for ConsoleError {
             ConsoleError::NotFound => HttpResponse::NotFound()
                 .content_type("text/html; charset=utf-8")
                 .body(page("見つかりません / Not found")),
+            ConsoleError::NotOnTheCase => HttpResponse::Forbidden()
+                .content_type("text/html; charset=utf-8")
+                .body(page(
+                    "この案件の書類は担当審査官のみが開けます / Only the examiners on this case may open its documents",
+                )),
             ConsoleError::Internal(e) => {
                 tracing::error!(error = %e, "console page failed");
                 HttpResponse::InternalServerError()
@@ -133,7 +143,10 @@ pub fn scope() -> actix_web::Scope {
             "/cases/{case_type}/{id}/{action}",
             web::post().to(actions::act),
         )
-        .route("/attachments/{id}", web::get().to(case_page::attachment))
+        .route(
+            "/cases/{case_type}/{id}/attachments/{attachment_id}",
+            web::get().to(document::show),
+        )
         .route(
             "/paper/registrations",
             web::get().to(entry::registration_form),

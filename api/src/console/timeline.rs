@@ -26,9 +26,11 @@ pub struct Document {
     pub image: bool,
 }
 
-pub fn document(a: &domain::attachment::AttachmentRef) -> Document {
+/// A document of the case at `case_href`, opened through that case (the
+/// only way staff read documents).
+pub fn document(case_href: &str, a: &domain::attachment::AttachmentRef) -> Document {
     Document {
-        href: format!("/console/attachments/{}", a.id),
+        href: format!("{case_href}/attachments/{}", a.id),
         content_type: a.content_type.clone(),
         size: a.size,
         image: a.content_type.starts_with("image/"),
@@ -66,6 +68,7 @@ pub async fn history(
     state: &AppState,
     aggregate_type: &str,
     id: Uuid,
+    case_href: &str,
 ) -> Result<(Vec<Entry>, Vec<Document>), ConsoleError> {
     let rows = sqlx::query(
         "SELECT event_type, recorded_at, payload::jsonb -> event_type AS body
@@ -107,7 +110,7 @@ pub async fn history(
             if let Ok(refs) =
                 serde_json::from_value::<Vec<domain::attachment::AttachmentRef>>(list.clone())
             {
-                documents.extend(refs.iter().map(document));
+                documents.extend(refs.iter().map(|a| document(case_href, a)));
             }
         }
         timeline.push(Entry {

@@ -132,7 +132,8 @@ pub struct ListQuery {
     /// Only applications in this status.
     pub status: Option<Status>,
     pub qualification_code: Option<String>,
-    /// Look a registration up by its number.
+    /// Look a registration up by its number (staff and ministry look-ups
+    /// are recorded in the audit log with `X-Purpose`, one record per match).
     pub registration_number: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -145,11 +146,14 @@ pub struct ListQuery {
 #[utoipa::path(
     operation_id = "list_registrations",
     tag = "registrations",
-    params(ListQuery),
+    params(
+        ListQuery,
+        ("X-Purpose" = Option<String>, Header, description = "Why staff or a ministry look a registration up by its number; kept in the audit log (at most 200 characters)"),
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of applications, oldest first", body = RegistrationPage),
-        (status = 400, description = "Invalid filter, cursor or limit", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid filter, cursor or limit; X-Purpose too long or not text (INVALID_PURPOSE)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "registration_number not in the registration_number_format of its qualification (INVALID_FORMAT), or an unknown qualification_code with it", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A ministry client token without the registrations:read scope (INSUFFICIENT_SCOPE)", body = Problem, content_type = "application/problem+json"),
@@ -159,6 +163,7 @@ pub struct ListQuery {
 #[get("/v1/registrations")]
 pub async fn list(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: Caller,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -181,8 +186,17 @@ pub async fn list(
         after: pagination::decode(q.cursor.as_deref())?,
         limit,
     };
+    let looked_up = filter.registration_number.is_some();
     let rows = status::list(&state.pool, &filter).await?;
     let (rows, next_cursor) = pagination::page(rows, limit, |r| (r.submitted_at, r.id));
+    // A look-up by number finds a person: each match is recorded before the
+    // answer goes out (plain lists are not: they name nobody).
+    if looked_up {
+        let action = adapters::audit::AuditAction::LookUpRegistration;
+        for r in &rows {
+            crate::audit::record_read(&state, &req, &caller, action, r.id).await?;
+        }
+    }
     let items = rows
         .into_iter()
         .map(|r| {

@@ -6,6 +6,7 @@
 mod assignment;
 mod command;
 mod decision;
+mod documents;
 mod event;
 mod fee;
 mod information;

@@ -51,3 +51,35 @@ async fn revoked_within_60s(app: &TestApp, token: &str) -> Duration {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn the_verification_page_runs_no_script_and_is_framed_by_nobody() {
+    let app = spawn_app().await;
+    for path in ["/verify", "/verify?c=not-a-token"] {
+        let r = app.get_anonymous(path).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let h = r.headers();
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap().to_owned();
+        for directive in [
+            "default-src 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+            "base-uri 'none'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {directive} in {csp}");
+        }
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("script-src"),
+            "{csp}"
+        );
+        // The page's one inline style is allowed by its hash, nothing else.
+        let style = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("style-src"))
+            .expect("a style-src");
+        assert!(style.starts_with("style-src 'sha256-"), "{style}");
+    }
+}

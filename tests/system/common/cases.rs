@@ -87,6 +87,32 @@ impl TestApp {
         body["id"].as_str().unwrap().to_owned()
     }
 
+    /// An application paid and claimed by `examiner`, asked for a document
+    /// and answered with one the holder uploaded: (case id, attachment id).
+    pub async fn answered_with_document(
+        &self,
+        holder: &str,
+        number: &str,
+        examiner: &str,
+    ) -> (String, String) {
+        let id = self.claimed(holder, number, examiner).await;
+        self.post_ok(
+            &format!("/v1/registrations/{id}/information-requests"),
+            &self.token(Role::Examiner, examiner),
+            &json!({"reason_code": "DOCUMENT_MISSING", "message": "attach your pass certificate"}),
+        )
+        .await;
+        let attachment = self.upload_pdf(holder).await;
+        self.post_ok(
+            &format!("/v1/registrations/{id}/responses"),
+            &self.token(Role::Applicant, holder),
+            &json!({"message": "here", "attachment_ids": [attachment]}),
+        )
+        .await;
+        self.settle().await;
+        (id, attachment)
+    }
+
     /// Submits an application as `applicant` and returns its id.
     pub async fn apply(&self, applicant: &str, number: &str) -> String {
         let r = self

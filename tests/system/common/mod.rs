@@ -7,7 +7,7 @@ pub mod console;
 pub mod ministry;
 mod requests;
 
-pub use requests::{answer, created_id, problem};
+pub use requests::{answer, created_id, problem, raw_exchange};
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};

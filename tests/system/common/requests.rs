@@ -113,3 +113,79 @@ impl TestApp {
         answer
     }
 }
+
+/// Sends a raw HTTP/1.1 request, its head then each piece of its body, while
+/// reading the answer on another thread, so an answer the server sends
+/// before the body ends is seen (and one it never sends times out after 20 s).
+/// With `finish` false the connection is held open after the last piece, as
+/// by a client still uploading. Returns the status (0 when none came) and the
+/// answer's text.
+pub async fn raw_exchange(
+    app: &TestApp,
+    head: String,
+    body: Vec<Vec<u8>>,
+    finish: bool,
+) -> (u16, String) {
+    use std::io::{Read, Write};
+    let address = app.base.trim_start_matches("http://").to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut writer = std::net::TcpStream::connect(&address).unwrap();
+        let mut reader = writer.try_clone().unwrap();
+        reader
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let read = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 16 * 1024];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+                if complete(&got) {
+                    break;
+                }
+            }
+            got
+        });
+        // Write errors are expected once the server has answered and closed.
+        if writer.write_all(head.as_bytes()).is_ok() {
+            for piece in &body {
+                if writer.write_all(piece).is_err() {
+                    break;
+                }
+            }
+        }
+        if finish {
+            let _ = writer.flush();
+        }
+        let got = read.join().unwrap();
+        drop(writer);
+        let text = String::from_utf8_lossy(&got).into_owned();
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, text)
+    })
+    .await
+    .unwrap()
+}
+
+/// Whether `got` holds a whole answer with a Content-Length body.
+fn complete(got: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(got);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return false;
+    };
+    let length = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    body.len() >= length
+}

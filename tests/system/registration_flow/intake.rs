@@ -151,8 +151,9 @@ async fn my_number_never_leaves_the_vault() {
         request_id: None,
         purpose: Some(purpose.into()),
     };
+    let case = uuid::Uuid::parse_str(&id).unwrap();
     let revealed = vault
-        .reveal(reference, &auditor("registry inquiry"))
+        .reveal(reference, case, &auditor("registry inquiry"))
         .await
         .unwrap();
     assert_eq!(revealed.unwrap().expose(), number);
@@ -168,7 +169,7 @@ async fn my_number_never_leaves_the_vault() {
     );
     vault.shred(reference).await.unwrap();
     assert!(vault
-        .reveal(reference, &auditor("again"))
+        .reveal(reference, case, &auditor("again"))
         .await
         .unwrap()
         .is_none());

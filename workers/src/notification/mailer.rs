@@ -112,16 +112,19 @@ impl Mailer {
                 Err(e) => Err(MailError::Transient(e.to_string())),
             },
             Mailer::Outbox { dir, .. } => {
-                std::fs::create_dir_all(dir)?;
+                // Mail carries personal data: the outbox is 0700 and each
+                // message 0600 from its first byte, written whole, then
+                // moved into place (a reader never sees half a message).
+                adapters::private_file::dir(dir)?;
                 let name: String = mail
                     .message_id
                     .chars()
                     .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@'))
                     .collect();
-                // Written whole, then renamed: a reader never sees half a message.
-                let tmp = dir.join(format!(".{name}.tmp"));
-                std::fs::write(&tmp, message.formatted())?;
-                std::fs::rename(&tmp, dir.join(format!("{name}.eml")))?;
+                adapters::private_file::replace(
+                    &dir.join(format!("{name}.eml")),
+                    &message.formatted(),
+                )?;
                 Ok(())
             }
         }

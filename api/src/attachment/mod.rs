@@ -1,11 +1,14 @@
-//! Document uploads: PDF, JPEG or PNG recognised by content, with a size limit;
-//! readable by the uploader and examiners only.
+//! Document uploads: PDF, JPEG or PNG recognised by content, with limits on
+//! the file and on the whole body; readable by their uploader here, and by
+//! the staff who may act on a case only through that case (`case.rs`), where
+//! each staff read is audited.
 
-use actix_multipart::Multipart;
+mod body;
+mod case;
+
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::attachment::AttachmentRef;
 use domain::Role;
-use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -13,6 +16,8 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::AppState;
+pub use body::{FormError, LimitedForm, FORM_OVERHEAD};
+pub use case::*;
 
 /// An uploaded document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -54,6 +59,9 @@ pub async fn referenced(
     Ok(state.use_cases().referenced(&caller.0.id, ids).await?)
 }
 
+/// The most parts an upload may have: the file and a few fields beside it.
+const MAX_PARTS: usize = 8;
+
 /// Upload a document (multipart field `file`).
 #[utoipa::path(
     operation_id = "upload_attachment",
@@ -65,7 +73,7 @@ pub async fn referenced(
         (status = 400, description = "Malformed multipart body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not upload", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "File over the limit", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "File over the limit, or the whole body over the limit plus 64 KiB, or more than 8 parts (PAYLOAD_TOO_LARGE)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart, or not a PDF, JPEG or PNG", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No `file` field", body = Problem, content_type = "application/problem+json"),
     )
@@ -89,27 +97,23 @@ pub async fn upload(
         ));
     }
     let limit = state.attachment_limit;
-    let malformed = || ApiError::BadRequest {
-        code: "MALFORMED_MULTIPART",
-        detail: "the multipart body could not be read".into(),
+    let refused = |e: FormError| match e {
+        FormError::TooLarge => ApiError::PayloadTooLarge(limit),
+        FormError::Malformed => ApiError::BadRequest {
+            code: "MALFORMED_MULTIPART",
+            detail: "the multipart body could not be read".into(),
+        },
     };
-    let mut form = Multipart::new(req.headers(), payload);
+    // The whole body, not only the file: junk fields beside it count too.
+    let mut form =
+        LimitedForm::new(&req, payload, limit + FORM_OVERHEAD, MAX_PARTS).map_err(refused)?;
     let mut file: Option<Vec<u8>> = None;
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|_| malformed())?;
-        let wanted = field.name() == Some("file") && file.is_none();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| malformed())?;
-            if wanted {
-                if bytes.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge(limit));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        if wanted {
-            file = Some(bytes);
+    while let Some(field) = form.next_part().await {
+        let mut field = field.map_err(refused)?;
+        if field.name() == Some("file") && file.is_none() {
+            file = Some(form.read(&mut field, limit).await.map_err(refused)?);
+        } else {
+            form.skip(&mut field).await.map_err(refused)?;
         }
     }
     let file = file.ok_or_else(|| {
@@ -125,7 +129,8 @@ pub async fn upload(
         .json(AttachmentView::from(stored)))
 }
 
-/// Download a document (its uploader, or an examiner).
+/// Download a document you uploaded. Staff read documents through the case
+/// that references them: `GET /v1/{registrations|change-requests}/{id}/attachments/{attachment_id}`.
 #[utoipa::path(
     operation_id = "download_attachment",
     tag = "attachments",
@@ -138,6 +143,7 @@ pub async fn upload(
                     ("X-Content-Type-Options" = String, description = "nosniff"),
                     ("Cache-Control" = String, description = "private, no-store"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Staff and ministries read documents only through a case (READ_THROUGH_CASE)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such attachment, or not yours", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -147,20 +153,33 @@ pub async fn download(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let examiner = caller.0.role.is_examiner();
+    if caller.0.role != Role::Applicant {
+        // Whether the document exists is not told: the answer is the same.
+        return Err(ApiError::Forbidden {
+            code: "READ_THROUGH_CASE",
+            detail: "staff read a document through the case that references it: \
+                     GET /v1/{registrations|change-requests}/{id}/attachments/{attachment_id}"
+                .into(),
+        });
+    }
     let found = state
         .attachments
-        .find(id.into_inner(), &caller.0.id, examiner)
+        .find(id.into_inner(), &caller.0.id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let bytes = state.attachments.bytes(found.id).await?;
+    Ok(document(&found, bytes))
+}
+
+/// A document as a download: its checked type, never sniffed, never cached.
+fn document(found: &AttachmentRef, bytes: bytes::Bytes) -> HttpResponse {
     let extension = match found.content_type.as_str() {
         "application/pdf" => "pdf",
         "image/jpeg" => "jpg",
         _ => "png",
     };
-    Ok(HttpResponse::Ok()
-        .content_type(found.content_type)
+    HttpResponse::Ok()
+        .content_type(found.content_type.clone())
         .insert_header(("Cache-Control", "private, no-store"))
         // The browser must take the type we checked, never guess another.
         .insert_header(("X-Content-Type-Options", "nosniff"))
@@ -168,5 +187,5 @@ pub async fn download(
             "Content-Disposition",
             format!("attachment; filename=\"{}.{extension}\"", found.id),
         ))
-        .body(bytes))
+        .body(bytes)
 }
