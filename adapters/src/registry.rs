@@ -246,8 +246,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn fixtures_without_the_birth_column_still_load_and_bad_dates_are_named() {
+    #[tokio::test]
+    async fn fixtures_without_the_birth_column_still_load_and_bad_dates_are_named() {
         let vault = vault();
         let n = with_check_digit("13579135791");
         let old = format!("{HEADER}\n{n},田中,一郎,横浜市,神奈川県,RESOLVED\n");

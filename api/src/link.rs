@@ -133,6 +133,7 @@ pub async fn link(
         .await;
     match linked {
         Ok(Linked::Now(handled)) => {
+            let handled = *handled;
             attempt.succeeded(&state).await?;
             Ok(crate::registration::respond(
                 handled.id,

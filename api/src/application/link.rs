@@ -45,7 +45,7 @@ pub struct LinkRequest {
 #[derive(Debug)]
 pub enum Linked {
     /// The registration is the caller's now.
-    Now(Handled<QualificationRegistration>),
+    Now(Box<Handled<QualificationRegistration>>),
     /// Held until the code sent by post is entered.
     Pending(PendingLink),
 }
@@ -132,10 +132,8 @@ impl UseCases<'_> {
         let my_number_ref = self.vault.store(&request.my_number).await?;
         // Linking again what is already the caller's changes nothing.
         if request.verified || mine {
-            return self
-                .link_now(context, id, my_number_ref)
-                .await
-                .map(Linked::Now);
+            let handled = self.link_now(context, id, my_number_ref).await?;
+            return Ok(Linked::Now(Box::new(handled)));
         }
         let pending = self.hold_link(context, id, &reg, my_number_ref, at).await?;
         Ok(Linked::Pending(pending))
