@@ -56,7 +56,7 @@ pub struct LinkDisputeReceipt {
         (status = 409, description = "NOT_LINKED: nobody linked this registration online", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (REQUIRED, TOO_LONG, INVALID: a control character such as a line break, INVALID_FORMAT), or LINK_NOT_MATCHED: no registration matches (the same answer whether it exists or not)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "TOO_MANY_ATTEMPTS: too many wrong answers by this caller or about this registration, as for a link (Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "TOO_MANY_ATTEMPTS: every dispute counts, with wrong link answers, against the lockout of a link: five by this caller, or ten about this registration, within 15 minutes (Retry-After)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/registration-links/disputes")]
@@ -79,7 +79,11 @@ pub async fn dispute(
         &input.registration_number,
     )?;
     let target = lockout::target(&input.qualification_code, &input.registration_number);
-    let attempt = lockout::attempt(&state, &caller.0.id, &target).await?;
+    // Counted whatever it comes to, like a death notification: a dispute
+    // is an event on someone's registration, not to be repeated at will.
+    lockout::attempt(&state, &caller.0.id, &target)
+        .await?
+        .counted();
     let dispute = LinkDispute {
         qualification_code: input.qualification_code,
         registration_number: input.registration_number.clone(),
@@ -92,17 +96,9 @@ pub async fn dispute(
         reason: input.reason,
     };
     let context = context(&req, &caller.0);
-    match state.use_cases().dispute_link(&context, dispute).await {
-        Ok(_) => {
-            attempt.succeeded(&state).await?;
-            Ok(HttpResponse::Accepted().json(LinkDisputeReceipt {
-                registration_number: input.registration_number,
-                disputed_at: Utc::now(),
-            }))
-        }
-        Err(e) => {
-            attempt.counted();
-            Err(e.into())
-        }
-    }
+    state.use_cases().dispute_link(&context, dispute).await?;
+    Ok(HttpResponse::Accepted().json(LinkDisputeReceipt {
+        registration_number: input.registration_number,
+        disputed_at: Utc::now(),
+    }))
 }
