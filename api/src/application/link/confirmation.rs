@@ -76,7 +76,9 @@ fn letter(reg: &QualificationRegistration, code: &str, expires_at: DateTime<Utc>
         })
         .unwrap_or_default();
     let number = reg.registration_number.clone().unwrap_or_default();
-    let until = expires_at.format("%Y-%m-%d");
+    // The holder reads the time in Japan (UTC+9 all year, as
+    // `domain::calendar`), to the minute the code stops working.
+    let until = (expires_at + Duration::hours(9)).format("%Y-%m-%d %H:%M JST");
     format!(
         "〒 {address}\n{name} 様\n\n\
          資格登録の初期設定（オンラインでの利用登録）の確認コード\n\
