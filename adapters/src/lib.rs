@@ -1,13 +1,14 @@
 //! The stores and services behind the domain's traits: the My Number vault,
 //! attachments, the (simulated) national registers, the catalogue, the
-//! registration-number counters, the audit log of reads, and certificate
-//! signing and keys.
+//! registration-number counters, the audit log of reads, the office's letters
+//! by post, and certificate signing and keys.
 
 pub mod attachments;
 pub mod audit;
 pub mod catalogue;
 pub mod certificate;
 pub mod numbers;
+pub mod post;
 pub mod private_file;
 pub mod registry;
 pub mod vault;

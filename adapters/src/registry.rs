@@ -1,19 +1,30 @@
 //! The simulated registers: answers driven by a fixture file, keyed by vault
 //! lookup tokens (the numbers themselves are dropped after start-up).
+//!
+//! The fixture's columns are [`HEADER`], optionally followed by
+//! `date_of_birth` (YYYY-MM-DD, or empty): only a record with a date of birth
+//! can confirm whom a number belongs to, so fixtures written before the
+//! column existed keep working and confirm no identity.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use domain::my_number::MyNumber;
 use domain::registry::{
-    InquiryAnswer, InquiryOutcome, RegistryInquiry, RegistryUnavailable, Statement,
+    IdentityAnswer, IdentityClaim, InquiryAnswer, InquiryOutcome, RegistryInquiry,
+    RegistryUnavailable, Statement,
 };
 
 use crate::vault::Vault;
 use eventstore::ProjectionError;
 
-const HEADER: &str = "my_number,family_name,given_name,address,registered_domicile,domicile_status";
+/// The fixture's first six columns, in this order.
+pub const HEADER: &str =
+    "my_number,family_name,given_name,address,registered_domicile,domicile_status";
+/// The optional seventh column.
+const BIRTH_COLUMN: &str = "date_of_birth";
 
 /// What the registers hold about one person.
 #[derive(Debug, Clone)]
@@ -23,6 +34,8 @@ struct Record {
     address: String,
     registered_domicile: String,
     domicile_resolved: bool,
+    /// None in fixtures without the column (or an empty field).
+    date_of_birth: Option<NaiveDate>,
 }
 
 /// A registry whose answers come from fixture data.
@@ -44,10 +57,15 @@ impl SimulatedRegistry {
             .from_reader(text.as_bytes())
             .into_records();
         let fail = |what: String| ProjectionError::Command(format!("registry fixtures{what}"));
-        match lines.next() {
-            Some(Ok(h)) if h.iter().eq(HEADER.split(',')) => {}
-            _ => return Err(fail(format!(": the first line must be `{HEADER}`"))),
-        }
+        let columns = match lines.next() {
+            Some(Ok(h)) if h.iter().eq(HEADER.split(',')) => 6,
+            Some(Ok(h)) if h.iter().eq(HEADER.split(',').chain([BIRTH_COLUMN])) => 7,
+            _ => {
+                return Err(fail(format!(
+                    ": the first line must be `{HEADER}` or `{HEADER},{BIRTH_COLUMN}`"
+                )))
+            }
+        };
         let mut records = HashMap::new();
         for line in lines {
             let f = line.map_err(|e| fail(format!(": not valid CSV: {e}")))?;
@@ -56,14 +74,21 @@ impl SimulatedRegistry {
             }
             let n = f.position().map_or(0, |p| p.line());
             let bad = |why: &str| fail(format!(" line {n}: {why}"));
-            if f.len() != 6 {
-                return Err(bad("expected 6 fields"));
+            if f.len() != columns {
+                return Err(bad(&format!("expected {columns} fields, as the header")));
             }
             let number = MyNumber::parse(&f[0]).map_err(|_| bad("invalid My Number"))?;
             let domicile_resolved = match &f[5] {
                 "RESOLVED" => true,
                 "UNRESOLVED" => false,
                 _ => return Err(bad("domicile_status must be RESOLVED or UNRESOLVED")),
+            };
+            let date_of_birth = match f.get(6).filter(|d| !d.is_empty()) {
+                None => None,
+                Some(d) => Some(
+                    NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                        .map_err(|_| bad("date_of_birth must be a date as YYYY-MM-DD, or empty"))?,
+                ),
             };
             records.insert(
                 vault.lookup_token(&number),
@@ -73,6 +98,7 @@ impl SimulatedRegistry {
                     address: f[3].to_owned(),
                     registered_domicile: f[4].to_owned(),
                     domicile_resolved,
+                    date_of_birth,
                 },
             );
         }
@@ -133,5 +159,111 @@ impl RegistryInquiry for SimulatedRegistry {
             },
             differences,
         })
+    }
+
+    async fn confirm_identity(
+        &self,
+        token: &[u8],
+        claim: &IdentityClaim,
+    ) -> Result<IdentityAnswer, RegistryUnavailable> {
+        if self.unavailable.load(Ordering::SeqCst) {
+            return Err(RegistryUnavailable("simulated outage".into()));
+        }
+        // Unlike `inquire`, a number the fixtures do not know confirms
+        // nothing: being a valid number is not being this person's.
+        let belongs = self.records.get(token).is_some_and(|r| {
+            r.family_name == claim.family_name.trim()
+                && r.given_name == claim.given_name.trim()
+                && r.date_of_birth == Some(claim.date_of_birth)
+        });
+        Ok(if belongs {
+            IdentityAnswer::Belongs
+        } else {
+            IdentityAnswer::DoesNotBelong
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::my_number::with_check_digit;
+
+    fn vault() -> Vault {
+        let pool = sqlx::PgPool::connect_lazy("postgres://unused@127.0.0.1/none").unwrap();
+        Vault::new(pool, [7; 32])
+    }
+
+    fn claim(family: &str, born: &str) -> IdentityClaim {
+        IdentityClaim {
+            family_name: family.into(),
+            given_name: "一郎".into(),
+            date_of_birth: born.parse().unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn identity_is_confirmed_only_for_a_known_number_of_that_person() {
+        let vault = vault();
+        let (known, old, unknown) = (
+            with_check_digit("13579135791"),
+            with_check_digit("24680246802"),
+            with_check_digit("11122233344"),
+        );
+        let text = format!(
+            "{HEADER},date_of_birth\n{known},田中,一郎,横浜市,神奈川県,RESOLVED,1970-01-02\n\
+             {old},田中,一郎,横浜市,神奈川県,RESOLVED,\n"
+        );
+        let registry = SimulatedRegistry::from_csv(&text, &vault).unwrap();
+        let token = |n: &str| vault.lookup_token(&MyNumber::parse(n).unwrap());
+        let ask = |n: &str, c: IdentityClaim| {
+            let t = token(n);
+            let r = &registry;
+            async move { r.confirm_identity(&t, &c).await.unwrap() }
+        };
+        assert_eq!(
+            ask(&known, claim("田中", "1970-01-02")).await,
+            IdentityAnswer::Belongs
+        );
+        assert_eq!(
+            ask(&known, claim("田中", "1971-01-02")).await,
+            IdentityAnswer::DoesNotBelong,
+            "another date of birth"
+        );
+        assert_eq!(
+            ask(&known, claim("佐藤", "1970-01-02")).await,
+            IdentityAnswer::DoesNotBelong
+        );
+        assert_eq!(
+            ask(&old, claim("田中", "1970-01-02")).await,
+            IdentityAnswer::DoesNotBelong,
+            "a record without a date of birth confirms nobody"
+        );
+        assert_eq!(
+            ask(&unknown, claim("田中", "1970-01-02")).await,
+            IdentityAnswer::DoesNotBelong,
+            "a number the registers do not know is nobody's"
+        );
+    }
+
+    #[tokio::test]
+    async fn fixtures_without_the_birth_column_still_load_and_bad_dates_are_named() {
+        let vault = vault();
+        let n = with_check_digit("13579135791");
+        let old = format!("{HEADER}\n{n},田中,一郎,横浜市,神奈川県,RESOLVED\n");
+        assert!(SimulatedRegistry::from_csv(&old, &vault).is_ok());
+        let bad =
+            format!("{HEADER},date_of_birth\n{n},田中,一郎,横浜市,神奈川県,RESOLVED,1970/01/02\n");
+        let e = SimulatedRegistry::from_csv(&bad, &vault)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("line 2") && e.contains("date_of_birth"), "{e}");
+        let short = format!("{HEADER},date_of_birth\n{n},田中,一郎,横浜市,神奈川県,RESOLVED\n");
+        let e = SimulatedRegistry::from_csv(&short, &vault)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("expected 7 fields"), "{e}");
     }
 }

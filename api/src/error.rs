@@ -77,6 +77,8 @@ pub enum ApiError {
     NotFound,
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    #[error("{detail}")]
+    Gone { code: &'static str, detail: String },
     #[error("{0}")]
     PreconditionFailed(String),
     #[error("the request body is larger than {0} bytes")]
@@ -122,6 +124,7 @@ impl ApiError {
             ApiError::BadRequest { code, .. }
             | ApiError::Forbidden { code, .. }
             | ApiError::Conflict { code, .. }
+            | ApiError::Gone { code, .. }
             | ApiError::Unprocessable { code, .. } => code,
             ApiError::Unauthorized(_) => "UNAUTHENTICATED",
             ApiError::NotFound => "NOT_FOUND",
@@ -145,6 +148,7 @@ impl ApiError {
             StatusCode::FORBIDDEN => "Forbidden",
             StatusCode::NOT_FOUND => "Not found",
             StatusCode::CONFLICT => "Conflict",
+            StatusCode::GONE => "Gone",
             StatusCode::PRECONDITION_FAILED => "Precondition failed",
             StatusCode::PAYLOAD_TOO_LARGE => "Payload too large",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
@@ -176,6 +180,21 @@ impl From<crate::application::Error> for ApiError {
                 code: "LINK_NOT_MATCHED",
                 detail: "no registration matches these details".into(),
             },
+            Error::VerifiedIdentityRequired => ApiError::Forbidden {
+                code: "VERIFIED_IDENTITY_REQUIRED",
+                detail: e.to_string(),
+            },
+            Error::LinkCodeWrong => ApiError::Unprocessable {
+                code: "LINK_CODE_WRONG",
+                detail: e.to_string(),
+            },
+            Error::LinkExpired => ApiError::Gone {
+                code: "LINK_EXPIRED",
+                detail: e.to_string(),
+            },
+            Error::TooManyLetters(wait) => ApiError::TooManyRequests(wait),
+            Error::RegistryUnavailable(e) => ApiError::Unavailable(e),
+            Error::Letter(e) => ApiError::Internal(e),
             Error::NotADocument => ApiError::UnsupportedMediaType(
                 "only PDF, JPEG and PNG documents are accepted".into(),
             ),
@@ -232,6 +251,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Gone { .. } => StatusCode::GONE,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

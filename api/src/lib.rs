@@ -81,6 +81,13 @@ pub struct AppState {
     /// The base of links handed out; https here makes console cookies Secure.
     pub public_url: String,
     pub certificates: Arc<certificate::CertificateService>,
+    /// The national registers (the initial setting asks whose a number is).
+    pub registry: Arc<dyn domain::registry::RegistryInquiry>,
+    /// The office's letters by post.
+    pub letters: adapters::post::Letters,
+    /// Whether the initial setting needs an identity the provider verified
+    /// (always in production).
+    pub verified_identity_required: bool,
 }
 
 impl AppState {
@@ -92,6 +99,9 @@ impl AppState {
             vault: &self.vault,
             attachments: &self.attachments,
             catalogue: &self.catalogue,
+            registry: self.registry.as_ref(),
+            letters: &self.letters,
+            verified_identity_required: self.verified_identity_required,
         }
     }
 }
@@ -151,6 +161,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(attachment::download_change_request_attachment)
         .service(registration::create)
         .service(link::link)
+        .service(link::confirm)
+        .service(link::dispute::dispute)
         .service(death_notification::notify)
         .service(registration::list)
         .service(registration::get)

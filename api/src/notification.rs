@@ -33,7 +33,8 @@ pub struct InboxQuery {
 pub struct NotificationView {
     pub id: Uuid,
     /// received, payment_requested, action_required, registered, rejected,
-    /// withdrawn, change_applied, certificate_ready or refund_issued.
+    /// withdrawn, change_applied, certificate_ready, refund_issued or
+    /// holder_linked (a paper-era registration linked online).
     #[schema(example = "registered")]
     pub kind: String,
     pub case_type: CaseType,

@@ -68,6 +68,8 @@ pub enum DomainError {
     Allocation,
     #[error("the registering prefecture cannot be told: neither the address nor the registered domicile begins with a prefecture")]
     PrefectureUnknown,
+    #[error("the registration was not linked online, so there is no link to dispute")]
+    NotLinked,
 }
 
 impl DomainError {
@@ -100,6 +102,7 @@ impl DomainError {
             DomainError::NotPaperCase => "NOT_A_PAPER_CASE",
             DomainError::ReceivedInFuture => "RECEIVED_IN_FUTURE",
             DomainError::PrefectureUnknown => "PREFECTURE_UNKNOWN",
+            DomainError::NotLinked => "NOT_LINKED",
         }
     }
 

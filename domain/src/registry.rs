@@ -48,4 +48,32 @@ pub trait RegistryInquiry: Send + Sync {
         token: &[u8],
         statement: &Statement,
     ) -> Result<InquiryAnswer, RegistryUnavailable>;
+
+    /// The resident register's identity look-up: whether the number behind
+    /// `token` belongs to the person `claim` names (the initial setting).
+    async fn confirm_identity(
+        &self,
+        token: &[u8],
+        claim: &IdentityClaim,
+    ) -> Result<IdentityAnswer, RegistryUnavailable>;
+}
+
+/// Who a person says they are: the particulars a register can confirm
+/// belong to the holder of a My Number (the initial setting's check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityClaim {
+    pub family_name: String,
+    pub given_name: String,
+    pub date_of_birth: chrono::NaiveDate,
+}
+
+/// Whether a My Number belongs to the person an [`IdentityClaim`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IdentityAnswer {
+    /// The register holds this number for this person.
+    Belongs,
+    /// Another person's number, a number the register does not know, or a
+    /// record that cannot tell (no date of birth): never a confirmation.
+    DoesNotBelong,
 }

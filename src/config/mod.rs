@@ -64,8 +64,13 @@ pub struct Settings {
     pub job_lease_seconds: u64,
     /// Delay of a job's first retry in milliseconds; doubled for each further one.
     pub job_backoff_base_ms: u64,
-    /// CSV fixtures of the simulated registers; empty: every inquiry is confirmed.
+    /// CSV fixtures of the simulated registers; empty: every inquiry is
+    /// confirmed (and no identity is).
     pub registry_fixtures: String,
+    /// Refuse the initial setting without an identity the provider verified,
+    /// as production always does (SHIKAKU_REQUIRE_VERIFIED_IDENTITY); off,
+    /// development holds such a link for a code sent by post.
+    pub require_verified_identity: bool,
     /// Where attachments live: empty for `<data_dir>/attachments`, or
     /// `s3://BUCKET` for an S3-compatible store configured by AWS_* variables.
     pub attachment_store: String,

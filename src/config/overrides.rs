@@ -83,6 +83,10 @@ impl Settings {
         vars.value("SHIKAKU_DB_MAX_CONNECTIONS", &mut self.db_max_connections)?;
         vars.value("SHIKAKU_RUN_SUBSCRIPTIONS", &mut self.run_subscriptions)?;
         vars.value("SHIKAKU_RUN_WORKERS", &mut self.run_workers)?;
+        vars.value(
+            "SHIKAKU_REQUIRE_VERIFIED_IDENTITY",
+            &mut self.require_verified_identity,
+        )?;
         vars.value("SHIKAKU_WORKER_CONCURRENCY", &mut self.worker_concurrency)?;
         vars.value("SHIKAKU_BACKGROUND_YIELD_AT", &mut self.background_yield_at)?;
         vars.value("SHIKAKU_JOB_LEASE_SECONDS", &mut self.job_lease_seconds)?;

@@ -89,6 +89,10 @@ pub(super) fn serve(
         lag: shared.lag,
         pressure: shared.pressure,
         public_url: shared.public_url.clone(),
+        registry: core.registry.clone(),
+        letters: adapters::post::Letters::new(settings.data_dir.join("letters")),
+        verified_identity_required: settings.env == Environment::Production
+            || settings.require_verified_identity,
         certificates: Arc::new(CertificateService {
             key: core.certificate_key.clone(),
             public_url: shared.public_url,

@@ -112,11 +112,16 @@ impl TestKey {
 }
 
 async fn app_with_issuer(jwks: &Jwks) -> TestApp {
+    app_with_issuer_and(jwks, |_| {}).await
+}
+
+async fn app_with_issuer_and(jwks: &Jwks, adjust: impl FnOnce(&mut shikaku::Settings)) -> TestApp {
     let url = serve_jwks(jwks.clone());
     spawn_app_with(|s| {
         s.oidc_issuer = ISSUER.into();
         s.oidc_jwks_url = url;
         s.oidc_audience = AUDIENCE.into();
+        adjust(s);
     })
     .await
 }
@@ -254,7 +259,12 @@ async fn verified_claims_decide_the_initial_setting_not_the_body() {
     let jwks = Jwks::default();
     let ec = ec_key();
     jwks.publish(vec![ec.jwk.clone()]);
-    let app = app_with_issuer(&jwks).await;
+    // Production's rule: no link without verified claims.
+    let app = app_with_issuer_and(&jwks, |s| {
+        s.registry_fixtures = crate::initial_setting::registry_fixture();
+        s.require_verified_identity = true;
+    })
+    .await;
     let text = "qualification_code,registration_number,registered_on,family_name,given_name,family_name_kana,given_name_kana,date_of_birth,address,registered_domicile\n\
                 CARE_WORKER,0100001,2001-04-01,田中,一郎,タナカ,イチロウ,1970-01-02,横浜市,神奈川県\n";
     shikaku::import::import_register(&app.pool, text)
@@ -278,15 +288,28 @@ async fn verified_claims_decide_the_initial_setting_not_the_body() {
     let p = answer(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(p["code"], "LINK_NOT_MATCHED");
 
-    // Tanaka, verified, whose body misspells the name: the verified claims count.
+    // Tanaka, verified, whose body misspells the name: the verified claims
+    // count. A number the register does not confirm as his links nothing.
     let tanaka = ec.token(
         "tanaka",
         json!({"family_name": "田中", "given_name": "一郎", "birthdate": "1970-01-02"}),
     );
+    let mut unknown = body("田中");
+    unknown["my_number"] = json!(my_number("98765432109"));
+    let r = app.post("/v1/registration-links", &tanaka, &unknown).await;
+    let p = answer(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(p["code"], "LINK_NOT_MATCHED");
     let linked = app
         .post_ok("/v1/registration-links", &tanaka, &body("田所"))
         .await;
     assert_eq!(linked["registration_number"], "0100001");
+    // A token without verified claims is refused with its own code.
+    let plain = ec.token("plain", json!({}));
+    let r = app
+        .post("/v1/registration-links", &plain, &body("田中"))
+        .await;
+    let p = answer(r, StatusCode::FORBIDDEN).await;
+    assert_eq!(p["code"], "VERIFIED_IDENTITY_REQUIRED");
 }
 
 #[tokio::test]

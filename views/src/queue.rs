@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::examination::ExaminationEvent;
+use domain::registration::{RegistrationEvent, LINK_DISPUTED};
 use domain::{CaseEvent, CaseKind};
 use serde::Serialize;
 use serde_json::json;
@@ -99,7 +100,8 @@ impl Projection for QueueProjection {
             }
         }
         insert_cases(conn, &opened).await?;
-        update_cases(conn, older).await
+        update_cases(conn, older).await?;
+        flag_disputes(conn, &decoded).await
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
@@ -155,6 +157,51 @@ async fn insert_cases(
         &statuses as &[Option<&str>],
         &assignees as &[Option<&str>],
         &updates,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Puts registrations whose online link was disputed before the office,
+/// flagged LINK_DISPUTED: a paper-era registration was never examined here
+/// and gets its row now (REGISTERED, due in 14 days); one already queued
+/// gets the flag. One statement for the batch.
+async fn flag_disputes(
+    conn: &mut PgConnection,
+    decoded: &[(Uuid, CaseEvent)],
+) -> Result<(), ProjectionError> {
+    let mut disputes: HashMap<Uuid, (&str, DateTime<Utc>)> = HashMap::new();
+    for (id, e) in decoded {
+        if let CaseEvent::Registration(RegistrationEvent::HolderLinkDisputed {
+            qualification_code,
+            at,
+            ..
+        }) = e
+        {
+            disputes.entry(*id).or_insert((qualification_code, *at));
+        }
+    }
+    if disputes.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = disputes.keys().copied().collect();
+    let codes: Vec<&str> = ids.iter().map(|id| disputes[id].0).collect();
+    let at: Vec<DateTime<Utc>> = ids.iter().map(|id| disputes[id].1).collect();
+    sqlx::query!(
+        "INSERT INTO examiner_queue AS q
+           (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at, flags)
+         SELECT d.case_id, $4, d.qualification_code, 'NEW_REGISTRATION', 'REGISTERED', d.at,
+                d.at + interval '14 days', jsonb_build_array($5::text)
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS d(case_id, qualification_code, at)
+         ON CONFLICT (case_id) DO UPDATE
+           SET flags = queue_flags_after(q.flags, q.procedure,
+                                         jsonb_build_array(jsonb_build_object('op', 'add', 'flag', $5::text)))",
+        &ids,
+        &codes as &[&str],
+        &at,
+        CaseKind::Registration.wire(),
+        LINK_DISPUTED,
     )
     .execute(&mut *conn)
     .await?;

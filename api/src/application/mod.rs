@@ -16,9 +16,11 @@ mod registration;
 use std::collections::HashMap;
 
 use adapters::attachments::Attachments;
+use adapters::post::Letters;
 use adapters::vault::Vault;
 use domain::catalogue::Catalogue;
 use domain::registration::Channel;
+use domain::registry::RegistryInquiry;
 use domain::{Actor, DomainError, Role};
 use eventstore::cases::Cases;
 use eventstore::store::{CommandError, Executed};
@@ -31,7 +33,7 @@ pub use self::attachment::{CaseDocument, MAX_ATTACHMENTS};
 pub use self::change_request::{ChangeInput, CheckedChange};
 pub use self::death_notification::DeathNotification;
 pub use self::fields::{check_text, FieldError};
-pub use self::link::LinkRequest;
+pub use self::link::{LinkDispute, LinkRequest, Linked, PendingLink};
 pub use self::payment::Settlement;
 pub use self::registration::{Application, CheckedApplication};
 
@@ -48,6 +50,12 @@ pub struct UseCases<'a> {
     pub attachments: &'a Attachments,
     /// Qualifications, procedures and fees.
     pub catalogue: &'a Catalogue,
+    /// The national registers (the initial setting's identity look-up).
+    pub registry: &'a dyn RegistryInquiry,
+    /// The office's letters by post (the initial setting's one-time code).
+    pub letters: &'a Letters,
+    /// Whether a link needs an identity the provider verified (production).
+    pub verified_identity_required: bool,
 }
 
 /// Who asks, and which request carries it: recorded with every event.
@@ -106,6 +114,24 @@ pub enum Error {
     /// No registration on the register matches the particulars given.
     #[error("no registration matches these details")]
     NotMatched,
+    /// The initial setting needs an identity the provider verified here.
+    #[error("sign in with an identity provider that verifies your name and date of birth")]
+    VerifiedIdentityRequired,
+    /// The code entered is not the one in the letter.
+    #[error("the code is not the one in the letter")]
+    LinkCodeWrong,
+    /// The pending link expired or took too many wrong codes.
+    #[error("the code has expired or was entered wrongly too often; ask for a new letter")]
+    LinkExpired,
+    /// Enough letters went to this registration today; wait this many seconds.
+    #[error("letters were sent for this registration recently; try again later")]
+    TooManyLetters(u64),
+    /// The registers did not answer.
+    #[error("the register is unavailable: {0}")]
+    RegistryUnavailable(String),
+    /// The letter could not be posted (written).
+    #[error("the letter could not be sent: {0}")]
+    Letter(String),
     /// An upload that is not a PDF, JPEG or PNG.
     #[error("only PDF, JPEG and PNG documents are accepted")]
     NotADocument,

@@ -60,7 +60,9 @@ pub struct RegistrationResource {
     pub registration_number: Option<String>,
     pub registered_on: Option<NaiveDate>,
     pub information_request: Option<InformationRequestView>,
-    /// Flags raised on the case (register inquiry: pending, mismatches, unresolved domicile).
+    /// Flags raised on the case (register inquiry: pending, mismatches,
+    /// unresolved domicile; LINK_DISPUTED when someone disputed the online
+    /// link of a paper-era registration).
     pub flags: Vec<String>,
     /// Examiners only.
     pub assigned_to: Option<String>,
@@ -115,7 +117,15 @@ pub fn render(
                 reason_code: reason_code.clone(),
                 message: message.clone(),
             }),
-        flags: exam.flags(),
+        flags: {
+            let mut flags = exam.flags();
+            // Like the timeline's HolderLinkDisputed: the linked holder
+            // may know their link is being looked into.
+            if reg.link_disputed {
+                flags.push(domain::registration::LINK_DISPUTED.to_owned());
+            }
+            flags
+        },
         assigned_to: internal.then(|| exam.assignee.clone()).flatten(),
         decision_proposal: internal
             .then(|| exam.proposal.as_ref().map(ProposalView::from))

@@ -57,6 +57,12 @@ pub struct QualificationRegistration {
     pub certificate_revoked: bool,
     /// Every certificate id ever issued, so a re-run job issues nothing twice.
     pub issued_certificates: Vec<Uuid>,
+    /// When a holder linked it online (initial setting), if they did.
+    #[serde(default)]
+    pub linked_at: Option<DateTime<Utc>>,
+    /// Whether someone disputed that link (the office looks into it).
+    #[serde(default)]
+    pub link_disputed: bool,
 }
 
 impl QualificationRegistration {
@@ -170,19 +176,8 @@ impl QualificationRegistration {
                 my_number_ref,
                 actor,
                 at,
-            } => match &self.owner {
-                Some(owner) if *owner == actor.id => vec![],
-                // Linked to someone else, or not on the register: as if absent.
-                Some(_) => return Err(DomainError::NotFound),
-                None if self.status() != CaseStatus::Registered => {
-                    return Err(DomainError::NotFound)
-                }
-                None => vec![RegistrationEvent::HolderLinked {
-                    owner: actor.id,
-                    my_number_ref,
-                    at,
-                }],
-            },
+            } => self.link_holder(my_number_ref, actor, at)?,
+            C::DisputeLink { reason, actor, at } => self.dispute_link(reason, actor, at)?,
             C::IssueCertificate {
                 certificate_id,
                 status_index,
@@ -332,11 +327,13 @@ impl Aggregate for QualificationRegistration {
             RegistrationEvent::HolderLinked {
                 owner,
                 my_number_ref,
-                ..
+                at,
             } => {
                 self.owner = Some(owner);
                 self.my_number_ref = Some(my_number_ref);
+                self.linked_at = Some(at);
             }
+            RegistrationEvent::HolderLinkDisputed { .. } => self.link_disputed = true,
             RegistrationEvent::RegisteredMattersChanged {
                 request_id,
                 changes,

@@ -82,6 +82,13 @@ pub enum RegistrationCommand {
         actor: Actor,
         at: DateTime<Utc>,
     },
+    /// Someone who is not the linked holder says the link is not theirs:
+    /// the office looks into it (see [`super::link`]).
+    DisputeLink {
+        reason: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
     /// Free the slot of a request that ended without a change.
     CloseChangeRequest { request_id: Uuid, at: DateTime<Utc> },
     /// Record a signed digital certificate (once per certificate id).

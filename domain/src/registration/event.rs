@@ -43,6 +43,16 @@ pub enum RegistrationEvent {
         my_number_ref: Uuid,
         at: DateTime<Utc>,
     },
+    /// Someone other than the linked holder disputed the link; the office
+    /// looks into it (the registration shows LINK_DISPUTED meanwhile).
+    HolderLinkDisputed {
+        /// The registration's qualification (the queue lists it under it).
+        qualification_code: String,
+        disputed_by: String,
+        /// The disputer's words, as written.
+        reason: String,
+        at: DateTime<Utc>,
+    },
     ChangeRequestFiled {
         request_id: Uuid,
         details: Box<ChangeDetails>,
@@ -92,7 +102,8 @@ impl RegistrationEvent {
             RegistrationEvent::Registered { .. } => Some(CaseStatus::Registered),
             RegistrationEvent::RegistrationDeleted { .. } => Some(CaseStatus::Deleted),
             RegistrationEvent::RegistrationImported { .. } => Some(CaseStatus::Registered),
-            RegistrationEvent::HolderLinked { .. } => None,
+            RegistrationEvent::HolderLinked { .. }
+            | RegistrationEvent::HolderLinkDisputed { .. } => None,
             RegistrationEvent::ChangeRequestFiled { .. }
             | RegistrationEvent::RegisteredMattersChanged { .. }
             | RegistrationEvent::CertificateReissueRequested { .. }
@@ -111,6 +122,7 @@ impl DomainEvent for RegistrationEvent {
             RegistrationEvent::ChangeRequestFiled { .. } => "ChangeRequestFiled",
             RegistrationEvent::RegistrationImported { .. } => "RegistrationImported",
             RegistrationEvent::HolderLinked { .. } => "HolderLinked",
+            RegistrationEvent::HolderLinkDisputed { .. } => "HolderLinkDisputed",
             RegistrationEvent::RegisteredMattersChanged { .. } => "RegisteredMattersChanged",
             RegistrationEvent::CertificateReissueRequested { .. } => "CertificateReissueRequested",
             RegistrationEvent::RegistrationDeleted { .. } => "RegistrationDeleted",

@@ -5,7 +5,13 @@ use crate::common::answer;
 
 #[tokio::test]
 async fn a_holder_links_an_imported_registration_and_guessing_is_locked() {
-    let app = spawn_app().await;
+    let data_dir = std::env::temp_dir().join(format!("shikaku-test-{}", uuid::Uuid::new_v4()));
+    let dir = data_dir.clone();
+    let app = spawn_app_with(|s| {
+        s.registry_fixtures = registry_fixture();
+        s.data_dir = dir;
+    })
+    .await;
     let text = register_file(&[
         "CARE_WORKER,0100001,2001-04-01,田中,一郎,タナカ,イチロウ,1970-01-02,横浜市,神奈川県",
         "SOCIAL_WORKER,0200007,1999-10-01,高橋,恵,タカハシ,メグミ,1965-12-24,名古屋市,愛知県",
@@ -48,13 +54,18 @@ async fn a_holder_links_an_imported_registration_and_guessing_is_locked() {
     );
     assert_eq!(wrong["code"], "LINK_NOT_MATCHED");
 
-    let linked = app
-        .post_ok(
+    // The register confirms the number is Tanaka's; the code comes by post.
+    let pending = app
+        .post(
             "/v1/registration-links",
             &holder,
             &attempt("0100001", "田中"),
         )
         .await;
+    let pending = answer(pending, StatusCode::ACCEPTED).await;
+    let (_, code) = letter(&data_dir, pending["id"].as_str().unwrap());
+    let linked = confirm(&app, "tanaka", pending["id"].as_str().unwrap(), &code).await;
+    let linked = answer(linked, StatusCode::OK).await;
     assert_eq!(linked["status"], "REGISTERED");
     assert_eq!(linked["registration_number"], "0100001");
     let id = linked["id"].as_str().unwrap();

@@ -36,11 +36,15 @@ pub enum NoticeKind {
     ChangeApplied,
     CertificateReady,
     RefundIssued,
+    /// A paper-era registration was linked online (initial setting): told to
+    /// the new holder's inbox and to the email on record, so a holder who did
+    /// not do it can dispute it.
+    HolderLinked,
 }
 
 impl NoticeKind {
     /// Every notice, for loading and checking templates.
-    pub const ALL: [NoticeKind; 9] = [
+    pub const ALL: [NoticeKind; 10] = [
         NoticeKind::Received,
         NoticeKind::PaymentRequested,
         NoticeKind::ActionRequired,
@@ -50,6 +54,7 @@ impl NoticeKind {
         NoticeKind::ChangeApplied,
         NoticeKind::CertificateReady,
         NoticeKind::RefundIssued,
+        NoticeKind::HolderLinked,
     ];
 
     /// The stable name: the template's file name and the inbox's `kind`.
@@ -64,6 +69,7 @@ impl NoticeKind {
             NoticeKind::ChangeApplied => "change_applied",
             NoticeKind::CertificateReady => "certificate_ready",
             NoticeKind::RefundIssued => "refund_issued",
+            NoticeKind::HolderLinked => "holder_linked",
         }
     }
 }

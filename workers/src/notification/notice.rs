@@ -52,9 +52,11 @@ fn what_to_tell(e: &CaseEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValue
                 v.certificate_url = verification_url.clone();
                 NoticeKind::CertificateReady
             }
+            RegistrationEvent::HolderLinked { .. } => NoticeKind::HolderLinked,
             RegistrationEvent::Examination(x) => return examination_notice(x, r),
+            // The disputer is not the holder; the office answers them.
             RegistrationEvent::RegistrationImported { .. }
-            | RegistrationEvent::HolderLinked { .. }
+            | RegistrationEvent::HolderLinkDisputed { .. }
             | RegistrationEvent::ChangeRequestFiled { .. }
             | RegistrationEvent::RegisteredMattersChanged { .. }
             | RegistrationEvent::CertificateReissueRequested { .. }
@@ -270,6 +272,21 @@ mod tests {
             p.notice(id, &fee, &holder()).is_none(),
             "the request waits for its link"
         );
+        let linked = CaseEvent::Registration(RegistrationEvent::HolderLinked {
+            owner: "tanaka".into(),
+            my_number_ref: Uuid::nil(),
+            at: Utc::now(),
+        });
+        let (kind, v) = p.notice(id, &linked, &holder()).unwrap();
+        assert_eq!(kind, NoticeKind::HolderLinked, "a link is told");
+        assert_eq!(v.registration_number, "0000001");
+        let disputed = CaseEvent::Registration(RegistrationEvent::HolderLinkDisputed {
+            qualification_code: "CARE_WORKER".into(),
+            disputed_by: "someone".into(),
+            reason: "not me".into(),
+            at: Utc::now(),
+        });
+        assert!(p.notice(id, &disputed, &holder()).is_none());
         let applied =
             CaseEvent::ChangeRequest(ChangeRequestEvent::ChangeApplied { at: Utc::now() });
         let (kind, v) = p.notice(id, &applied, &holder()).unwrap();

@@ -5,6 +5,7 @@ mod certificate;
 mod changes;
 mod decision;
 pub(crate) mod fixtures;
+mod link;
 mod numbering;
 mod submission;
 
