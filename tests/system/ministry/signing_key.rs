@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::ministry::{client_token, create_client, registered_with_change};
-use crate::common::{problem, spawn_app, spawn_app_on, TestApp};
+use crate::common::{problem, spawn_app, spawn_app_on, TestApp, VAULT_KEY};
 
 /// An access token signed with `pem` (a PKCS#8 P-256 key) under `kid`.
 fn forge(pem: &str, kid: &str, claims: &Value) -> String {
@@ -150,6 +150,48 @@ async fn the_signing_key_is_sealed_and_a_plaintext_one_is_retired() {
         app.get("/v1/registrations", &token).await.status(),
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn a_token_forged_with_the_stolen_key_acts_only_as_its_client() {
+    let app = spawn_app().await;
+    let (reg, _) = registered_with_change(&app).await;
+    let (cfa, _) = create_client(&app, "CFA", &["registrations:read"]);
+    let (revoked, _) = create_client(&app, "MHLW", &[]);
+    crate::common::ministry::cli(&app, &["revoke", &revoked]);
+
+    // Someone holds a backup and the vault key: the key opens.
+    let (kid, nonce, sealed): (String, Vec<u8>, Vec<u8>) = sqlx::query_as(
+        "SELECT kid, nonce, sealed_key FROM oauth_signing_keys WHERE retired_at IS NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let vault: [u8; 32] = hex::decode(VAULT_KEY).unwrap().try_into().unwrap();
+    let pem = api::oauth::signing_key::open(&vault, &kid, &nonce, &sealed).unwrap();
+
+    // A CFA client's token claiming MHLW and every scope acts for CFA with
+    // the one scope its row holds.
+    let all = "registrations:read events:read webhooks:write";
+    let forged = forge(&pem, &kid, &claims(&app, &cfa, "MHLW", all));
+    let path = format!("/v1/registrations/{reg}");
+    let p = problem(app.get(&path, &forged).await, StatusCode::NOT_FOUND).await;
+    assert_eq!(p["code"], "NOT_FOUND");
+    let p = problem(app.get("/v1/events", &forged).await, StatusCode::FORBIDDEN).await;
+    assert_eq!(p["code"], "INSUFFICIENT_SCOPE");
+
+    // A client that does not exist, one revoked, a subject that is not the client.
+    let mut impostor = claims(&app, &cfa, "MHLW", all);
+    impostor["sub"] = json!("mc_someone_else");
+    for claims in [
+        claims(&app, "mc_made_up", "MHLW", all),
+        claims(&app, &revoked, "MHLW", all),
+        impostor,
+    ] {
+        let forged = forge(&pem, &kid, &claims);
+        let p = problem(app.get(&path, &forged).await, StatusCode::UNAUTHORIZED).await;
+        assert_eq!(p["code"], "UNAUTHENTICATED", "{claims}");
+    }
 }
 
 #[test]

@@ -93,6 +93,11 @@ async fn growth<F: std::future::Future>(pid: u32, requests: F) -> (u64, F::Outpu
     } else {
         status_bytes(pid, "VmRSS:")
     };
+    eprintln!(
+        "resident {} MB before, {} MB at peak (reset: {reset})",
+        before / MB,
+        after / MB
+    );
     (after.saturating_sub(before), out)
 }
 
