@@ -46,8 +46,16 @@ pub(super) fn jwt_secret(settings: &Settings) -> Result<String, StartupError> {
 }
 
 /// How ministry client secrets are hashed: with a key derived from the vault
-/// key, so `serve` and `ministry-clients` must share SHIKAKU_VAULT_KEY.
+/// key, so `serve` and `ministry-clients` must share SHIKAKU_VAULT_KEY (in
+/// production a generated key would hash secrets no server can check).
 pub fn ministry_client_secrets(settings: &Settings) -> Result<ClientSecrets, StartupError> {
+    if settings.env == Environment::Production && settings.vault_key.is_none() {
+        return Err(StartupError::Setting(
+            "SHIKAKU_VAULT_KEY is not set: ministry client secrets are hashed with a key \
+             derived from it, so run ministry-clients with the server's"
+                .into(),
+        ));
+    }
     Ok(ClientSecrets::new(&vault_key(settings)?))
 }
 
@@ -71,6 +79,16 @@ mod tests {
         s.data_dir = std::env::temp_dir().join(format!("shikaku-secrets-{}", uuid::Uuid::new_v4()));
         s.jwt_secret = Some(secret.into());
         s
+    }
+
+    #[test]
+    fn production_hashes_client_secrets_only_with_the_servers_vault_key() {
+        let mut s = settings(&"x".repeat(32));
+        s.env = Environment::Production;
+        let err = ministry_client_secrets(&s).err().expect("refused");
+        assert!(err.to_string().contains("SHIKAKU_VAULT_KEY"), "{err}");
+        s.vault_key = Some("ab".repeat(32).into());
+        assert!(ministry_client_secrets(&s).is_ok());
     }
 
     #[test]
