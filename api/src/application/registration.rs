@@ -4,6 +4,7 @@ use chrono::{NaiveDate, Utc};
 use domain::my_number::{MyNumber, MyNumberError};
 use domain::registration::{Applicant, Channel, QualificationRegistration, RegistrationCommand};
 use eventstore::store::Target;
+use eventstore::Appending;
 use uuid::Uuid;
 
 use super::fields::{check_language, check_text};
@@ -77,7 +78,7 @@ impl Application {
                 "must be an email address",
             ));
         }
-        let today = Utc::now().date_naive();
+        let today = domain::calendar::japan_today();
         if self.date_of_birth > today {
             errors.push(FieldError::new(
                 "/date_of_birth",
@@ -153,7 +154,7 @@ impl UseCases<'_> {
             application: input,
             my_number,
         } = checked;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = Appending::begin(self.pool).await?;
         let my_number_ref = self.vault.store_in(&mut tx, &my_number).await?;
         let id = Uuid::new_v4();
         let actor = &context.actor;
