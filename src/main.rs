@@ -221,7 +221,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::MinistryClients { command } => {
             let (pool, _embedded) = startup::database(&settings).await?;
-            shikaku::ministry_clients::run(&pool, command).await?;
+            let secrets = startup::ministry_client_secrets(&settings)?;
+            shikaku::ministry_clients::run(&pool, &secrets, command).await?;
         }
         Command::CertificateKeys {
             action: CertificateKeysAction::Rotate,

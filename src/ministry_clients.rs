@@ -1,10 +1,12 @@
 //! `shikaku ministry-clients`: create, list and revoke the OAuth clients
-//! ministry systems use (the secret is printed once, stored only hashed).
+//! ministry systems use (the secret is printed once, stored only as a keyed
+//! hash: run it with the server's SHIKAKU_VAULT_KEY).
 
 use clap::Subcommand;
 use sqlx::PgPool;
 
 use api::oauth::clients;
+use api::oauth::secrets::ClientSecrets;
 
 /// The `ministry-clients` subcommands.
 #[derive(Debug, Subcommand)]
@@ -31,6 +33,7 @@ pub enum MinistryClientsCommand {
 /// Runs one subcommand.
 pub async fn run(
     pool: &PgPool,
+    secrets: &ClientSecrets,
     command: MinistryClientsCommand,
 ) -> Result<(), clients::ClientError> {
     match command {
@@ -39,7 +42,7 @@ pub async fn run(
             name,
             scopes,
         } => {
-            let created = clients::create(pool, &ministry, &name, &scopes).await?;
+            let created = clients::create(pool, secrets, &ministry, &name, &scopes).await?;
             println!("client_id:     {}", created.id);
             println!("client_secret: {}", created.secret);
             println!("(the secret is shown only now; it is stored hashed)");

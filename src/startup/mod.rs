@@ -25,7 +25,7 @@ pub use self::background::{
 };
 pub use self::core::Core;
 pub use self::external::database;
-pub use self::secrets::token_keys;
+pub use self::secrets::{ministry_client_secrets, token_keys, MIN_JWT_SECRET_BYTES};
 use self::server::Shared;
 use crate::config::Settings;
 use crate::embedded_pg::EmbeddedPostgres;

@@ -43,9 +43,14 @@ pub(super) async fn authenticator(
         per_second: settings.ministry_rate_per_second,
         burst: settings.ministry_rate_burst,
     };
-    let clients = ClientTokens::load(pool, public_url, limit)
-        .await
-        .map_err(|e| StartupError::Setting(format!("ministry client tokens: {e}")))?;
+    let clients = ClientTokens::load(
+        pool,
+        public_url,
+        limit,
+        &super::secrets::vault_key(settings)?,
+    )
+    .await
+    .map_err(|e| StartupError::Setting(format!("ministry client tokens: {e}")))?;
     Ok(Authenticator {
         dev: (settings.env == Environment::Development).then(|| tokens.clone()),
         oidc,

@@ -319,7 +319,8 @@ async fn development_tokens_are_refused_where_development_is_off() {
         per_second: 10.0,
         burst: 10.0,
     };
-    let clients = api::oauth::issuer::ClientTokens::load(&app.pool, &app.base, limit)
+    let vault: [u8; 32] = hex::decode(common::VAULT_KEY).unwrap().try_into().unwrap();
+    let clients = api::oauth::issuer::ClientTokens::load(&app.pool, &app.base, limit, &vault)
         .await
         .unwrap();
     // As production wires it: no development keys, no issuer configured.

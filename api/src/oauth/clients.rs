@@ -1,15 +1,14 @@
 //! Ministry clients: created and revoked by the office's operators with the
-//! `shikaku ministry-clients` command; the secret is shown once and stored
-//! only as an Argon2id hash.
+//! `shikaku ministry-clients` command; the secret (256 random bits) is shown
+//! once and stored only as a keyed hash (see `secrets`).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sqlx::{PgPool, Row};
 
+use super::secrets::{ClientSecrets, Verdict};
 use super::ALL_SCOPES;
 
 /// Why a client could not be created or changed.
@@ -23,8 +22,6 @@ pub enum ClientError {
     Name,
     #[error("no active client {0}")]
     NotFound(String),
-    #[error("hashing the secret failed: {0}")]
-    Hash(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -53,17 +50,10 @@ fn random(bytes: usize) -> Vec<u8> {
     b
 }
 
-fn hash(secret: &str) -> Result<String, ClientError> {
-    let salt = SaltString::encode_b64(&random(16)).map_err(|e| ClientError::Hash(e.to_string()))?;
-    Argon2::default()
-        .hash_password(secret.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ClientError::Hash(e.to_string()))
-}
-
 /// Creates a client of `ministry` with `scopes` (all when empty).
 pub async fn create(
     pool: &PgPool,
+    secrets: &ClientSecrets,
     ministry: &str,
     name: &str,
     scopes: &[String],
@@ -95,12 +85,7 @@ pub async fn create(
     }
     let id = format!("mc_{}", hex_lower(&random(12)));
     let secret = URL_SAFE_NO_PAD.encode(random(32));
-    let secret_hash = {
-        let secret = secret.clone();
-        tokio::task::spawn_blocking(move || hash(&secret))
-            .await
-            .map_err(|e| ClientError::Hash(e.to_string()))??
-    };
+    let secret_hash = secrets.hash(&secret);
     sqlx::query(
         "INSERT INTO ministry_clients (id, ministry_code, name, secret_hash, scopes)
          VALUES ($1, $2, $3, $4, $5)",
@@ -155,22 +140,28 @@ pub async fn revoke(pool: &PgPool, id: &str) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// Whether `id` names a client that is not revoked.
-pub async fn active(pool: &PgPool, id: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar::<_, bool>(
-        "SELECT EXISTS (SELECT 1 FROM ministry_clients WHERE id = $1 AND revoked_at IS NULL)",
+/// What an active client may do, read from its row at every request: its
+/// ministry and its scopes. `None` when it is unknown or revoked.
+pub async fn grant(pool: &PgPool, id: &str) -> Result<Option<(String, Vec<String>)>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT ministry_code, scopes FROM ministry_clients WHERE id = $1 AND revoked_at IS NULL",
+        id
     )
-    .bind(id)
-    .fetch_one(pool)
-    .await
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.ministry_code, r.scopes)))
 }
 
 /// The active client `id` if `secret` is its secret. An unknown id costs the
-/// same hash as a wrong secret, so timing does not tell which ids exist.
+/// same keyed hash as a wrong secret; a legacy Argon2id hash is checked only
+/// when `legacy` allows (the caller is within its failed-attempt limit) and,
+/// when it matches, replaced by the keyed hash.
 pub async fn authenticate(
     pool: &PgPool,
+    secrets: &ClientSecrets,
     id: &str,
     secret: &str,
+    legacy: bool,
 ) -> Result<Option<MinistryClient>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, ministry_code, name, scopes, created_at, revoked_at, secret_hash
@@ -180,26 +171,21 @@ pub async fn authenticate(
     .fetch_optional(pool)
     .await?;
     let stored: Option<String> = row.as_ref().map(|r| r.get("secret_hash"));
-    let secret = secret.to_owned();
-    let matches = tokio::task::spawn_blocking(move || {
-        let dummy;
-        let phc = match &stored {
-            Some(h) => h.as_str(),
-            None => {
-                dummy = hash("not a secret").unwrap_or_default();
-                dummy.as_str()
-            }
-        };
-        let ok = PasswordHash::new(phc)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(secret.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        ok && stored.is_some()
-    })
-    .await
-    .unwrap_or(false);
-    Ok(matches.then(|| row.as_ref().map(from_row)).flatten())
+    match secrets.verify(stored.as_deref(), secret, legacy).await {
+        Verdict::Mismatch => Ok(None),
+        Verdict::Matches => Ok(row.as_ref().map(from_row)),
+        Verdict::MatchesUpgrade(keyed) => {
+            // Only if nobody changed it meanwhile (a concurrent upgrade
+            // writes the same value anyway).
+            sqlx::query!(
+                "UPDATE ministry_clients SET secret_hash = $2 WHERE id = $1 AND secret_hash = $3",
+                id,
+                keyed,
+                stored
+            )
+            .execute(pool)
+            .await?;
+            Ok(row.as_ref().map(from_row))
+        }
+    }
 }

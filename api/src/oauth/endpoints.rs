@@ -91,7 +91,7 @@ fn basic_credentials(req: &HttpRequest) -> Result<(String, String), ApiError> {
         (status = 200, description = "An access token", body = TokenResponse),
         (status = 400, description = "invalid_request (not a form), unsupported_grant_type or invalid_scope (RFC 6749 JSON)", body = OAuthErrorBody),
         (status = 401, description = "invalid_client: unknown or revoked client, or wrong secret", body = OAuthErrorBody, headers(("WWW-Authenticate" = String, description = "Basic realm=\"shikaku\""))),
-        (status = 429, description = "Too many requests from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "TOO_MANY_ATTEMPTS: a failed authentication from an address over its limit of failures (a correct secret is still accepted), or RATE_LIMITED: the client's rate is spent (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/oauth/token")]
@@ -102,7 +102,6 @@ pub async fn token(
 ) -> Result<HttpResponse, ApiError> {
     let (id, secret) = basic_credentials(&req)?;
     let issuer = &state.auth.clients;
-    issuer.limit(&id)?;
     let form_type = req
         .headers()
         .get("content-type")
@@ -117,9 +116,18 @@ pub async fn token(
                 "the body must be application/x-www-form-urlencoded",
             )
         })?;
-    let client = clients::authenticate(&state.pool, &id, &secret)
-        .await?
-        .ok_or_else(invalid_client)?;
+    // Authenticate first: only a failed attempt counts, and against the
+    // caller's address, never against the client it names (anyone may know a
+    // client id; spending its bucket would lock the ministry out).
+    let attempt = issuer.attempt(req.peer_addr().map(|a| a.ip()));
+    let legacy = attempt.within_limit();
+    let Some(client) =
+        clients::authenticate(&state.pool, issuer.secrets(), &id, &secret, legacy).await?
+    else {
+        return Err(attempt.failed(invalid_client()));
+    };
+    issuer.succeeded(attempt);
+    issuer.limit(&client.id)?;
     match form.grant_type.as_deref() {
         Some("client_credentials") => {}
         None => return Err(oauth("invalid_request", "grant_type is required")),

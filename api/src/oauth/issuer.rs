@@ -1,11 +1,18 @@
 //! Access tokens for ministry clients: ES256 JWTs in the RFC 9068 profile
-//! (`typ: at+jwt`), valid ten minutes, signed by a P-256 key kept in the
-//! database (made at the first start, so every API process shares it) and
-//! published at `/.well-known/jwks.json`.
+//! (`typ: at+jwt`), valid ten minutes, signed by a P-256 key kept sealed in
+//! the database (see `signing_key`) and published at `/.well-known/jwks.json`.
+//!
+//! A token names its client and nothing more is believed from it: the
+//! ministry and the scopes come from the client's row at every request, so a
+//! revoked client or one whose scopes or ministry changed is held to its row
+//! at once, and a token forged with a stolen key acts at most as its client
+//! is allowed to.
+
+use std::net::IpAddr;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use certificate::{JwkSet, SigningKey};
+use certificate::JwkSet;
 use chrono::Utc;
 use domain::{Actor, Role};
 use jsonwebtoken::errors::ErrorKind;
@@ -16,6 +23,8 @@ use uuid::Uuid;
 
 use super::clients::{self, MinistryClient};
 use super::rate::{RateLimit, RateLimiter};
+use super::secrets::ClientSecrets;
+use super::signing_key::{self, SigningKeyError};
 use crate::auth::{Caller, Grant};
 use crate::error::ApiError;
 
@@ -23,12 +32,25 @@ use crate::error::ApiError;
 pub const TOKEN_TTL_SECONDS: i64 = 600;
 /// The media type RFC 9068 puts in the header's `typ`.
 const TYP: &str = "at+jwt";
+/// Failed client authentications one address may make: ten at once, then one
+/// every six seconds. Successful ones do not count, and a correct secret is
+/// accepted even from an address over the limit (checking it costs one HMAC),
+/// so a proxy or NAT address an attacker shares locks nobody out.
+pub const FAILED_ATTEMPTS: RateLimit = RateLimit {
+    per_second: 1.0 / 6.0,
+    burst: 10.0,
+};
+/// Addresses remembered for [`FAILED_ATTEMPTS`] at once.
+const MAX_ADDRESSES: usize = 65_536;
+/// Clients remembered for their rate at once (only authenticated clients get
+/// a bucket, so this is far more than exist).
+const MAX_CLIENTS: usize = 10_000;
 
-/// Why the signing key could not be loaded.
+/// Why the token issuer could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum IssuerError {
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    SigningKey(#[from] SigningKeyError),
     #[error("signing key: {0}")]
     Key(#[from] certificate::KeyError),
 }
@@ -45,11 +67,38 @@ struct AccessClaims {
     client_id: String,
     /// Space-separated.
     scope: String,
-    /// The ministry the client acts for.
+    /// The ministry the client acts for, for the integrator's information;
+    /// never believed (the client's row says).
     ministry: String,
 }
 
-/// Issues and verifies client access tokens; limits each client's rate.
+/// A client authentication from an address: whether the address was still
+/// within its failed-attempt limit (a slot taken, given back on success) or
+/// how many seconds until it is again.
+#[derive(Debug)]
+pub struct Attempt {
+    address: String,
+    within: Result<(), u64>,
+}
+
+impl Attempt {
+    /// Whether expensive checks (a legacy Argon2id hash) may run for it.
+    pub fn within_limit(&self) -> bool {
+        self.within.is_ok()
+    }
+
+    /// The answer to its failure: 401 `invalid_client`, or 429
+    /// `TOO_MANY_ATTEMPTS` once the address is over its limit.
+    pub fn failed(&self, invalid_client: ApiError) -> ApiError {
+        match self.within {
+            Ok(()) => invalid_client,
+            Err(wait) => ApiError::TooManyRequests(wait),
+        }
+    }
+}
+
+/// Issues and verifies client access tokens; limits each client's rate and
+/// each address's failed authentications.
 pub struct ClientTokens {
     issuer: String,
     kid: String,
@@ -57,41 +106,22 @@ pub struct ClientTokens {
     decoding: DecodingKey,
     jwks: JwkSet,
     pool: PgPool,
+    secrets: ClientSecrets,
     limiter: RateLimiter,
+    failures: RateLimiter,
 }
 
 impl ClientTokens {
     /// Loads the signing key, making it the first time; `public_url` is both
-    /// the issuer and the audience of the tokens.
+    /// the issuer and the audience of the tokens. The vault key opens the
+    /// signing key and keys the client secrets' hashes.
     pub async fn load(
         pool: &PgPool,
         public_url: &str,
         limit: RateLimit,
+        vault_master: &[u8; 32],
     ) -> Result<Self, IssuerError> {
-        let mut tx = pool.begin().await?;
-        // Two processes starting at once make one key, not two.
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('oauth_signing_keys'))")
-            .execute(&mut *tx)
-            .await?;
-        let pem: Option<String> = sqlx::query_scalar(
-            "SELECT private_pem FROM oauth_signing_keys ORDER BY created_at DESC LIMIT 1",
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        let pem = match pem {
-            Some(pem) => pem,
-            None => {
-                let (key, pem) = SigningKey::generate()?;
-                sqlx::query("INSERT INTO oauth_signing_keys (kid, private_pem) VALUES ($1, $2)")
-                    .bind(key.kid())
-                    .bind(&pem)
-                    .execute(&mut *tx)
-                    .await?;
-                pem
-            }
-        };
-        tx.commit().await?;
-        let key = SigningKey::from_pem(&pem)?;
+        let (key, pem) = signing_key::current(pool, vault_master).await?;
         let jwk = key.public_key().to_jwk();
         let decoding = DecodingKey::from_ec_components(&jwk.x, &jwk.y)
             .map_err(|_| certificate::KeyError::Jwk("not a P-256 point"))?;
@@ -102,8 +132,40 @@ impl ClientTokens {
             decoding,
             jwks: JwkSet { keys: vec![jwk] },
             pool: pool.clone(),
-            limiter: RateLimiter::new(limit),
+            secrets: ClientSecrets::new(vault_master),
+            limiter: RateLimiter::new(limit, MAX_CLIENTS),
+            failures: RateLimiter::new(FAILED_ATTEMPTS, MAX_ADDRESSES),
         })
+    }
+
+    /// Hashes and checks client secrets.
+    pub fn secrets(&self) -> &ClientSecrets {
+        &self.secrets
+    }
+
+    /// Takes a failed-attempt slot of the address `peer` before a client
+    /// authenticates, if it has one left. An IPv6 address counts as its /64,
+    /// which one subscriber usually holds.
+    pub fn attempt(&self, peer: Option<IpAddr>) -> Attempt {
+        let key = match peer.map(|ip| ip.to_canonical()) {
+            Some(IpAddr::V6(v6)) => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+            Some(ip) => ip.to_string(),
+            None => "unknown".to_owned(),
+        };
+        Attempt {
+            within: self.failures.take(&key),
+            address: key,
+        }
+    }
+
+    /// The authentication succeeded: its slot does not count.
+    pub fn succeeded(&self, attempt: Attempt) {
+        if attempt.within.is_ok() {
+            self.failures.refund(&attempt.address);
+        }
     }
 
     /// The published verification keys.
@@ -142,7 +204,8 @@ impl ClientTokens {
             .expect("ES256 signing with a valid P-256 key cannot fail")
     }
 
-    /// Verifies a client's token, that the client is not revoked, and its rate.
+    /// Verifies a client's token, that the client is not revoked, and its
+    /// rate; the ministry and scopes are the row's (narrowed by the token's).
     pub async fn verify(&self, token: &str, typ: Option<&str>) -> Result<Caller, ApiError> {
         let typ_ok = typ.is_some_and(|t| {
             t.eq_ignore_ascii_case(TYP) || t.eq_ignore_ascii_case("application/at+jwt")
@@ -164,15 +227,25 @@ impl ClientTokens {
                 _ => ApiError::Unauthorized("the bearer token is invalid"),
             })?
             .claims;
-        if !clients::active(&self.pool, &claims.client_id).await? {
-            return Err(ApiError::Unauthorized("the client has been revoked"));
+        if claims.sub != claims.client_id {
+            return Err(ApiError::Unauthorized("the bearer token is invalid"));
         }
+        let Some((ministry, held)) = clients::grant(&self.pool, &claims.client_id).await? else {
+            return Err(ApiError::Unauthorized("the client has been revoked"));
+        };
         self.limit(&claims.client_id)?;
+        // The token may ask for less than the client holds, never more.
+        let scopes = claims
+            .scope
+            .split(' ')
+            .filter(|s| held.iter().any(|h| h == s))
+            .map(str::to_owned)
+            .collect();
         Ok(Caller(
             Actor::new(claims.client_id, Role::Ministry),
             Grant {
-                scopes: Some(claims.scope.split(' ').map(str::to_owned).collect()),
-                ministry: Some(claims.ministry),
+                scopes: Some(scopes),
+                ministry: Some(ministry),
                 verified: None,
             },
         ))

@@ -1,11 +1,14 @@
 //! OAuth 2.0 client credentials for ministry systems (RFC 6749 section 4.4):
 //! the clients and their hashed secrets, the ES256 access tokens in the
-//! RFC 9068 profile, the token and JWKS endpoints, and a rate limit per client.
+//! RFC 9068 profile and their sealed signing key, the token and JWKS
+//! endpoints, a rate limit per client and one on failed attempts per address.
 
 pub mod clients;
 mod endpoints;
 pub mod issuer;
 pub mod rate;
+pub mod secrets;
+pub mod signing_key;
 
 pub use endpoints::{jwks, token};
 

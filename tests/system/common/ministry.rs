@@ -7,16 +7,23 @@ use domain::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::{answer, my_number, TestApp};
+use super::{answer, my_number, TestApp, VAULT_KEY};
 
-/// Runs `shikaku ministry-clients ...` against the app's database.
-pub fn cli(app: &TestApp, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_shikaku"))
+/// `shikaku ministry-clients ...` against the app's database, with the app's
+/// vault key (it keys the client secrets' hashes).
+pub fn cli_command(app: &TestApp, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shikaku"));
+    command
         .arg("ministry-clients")
         .args(args)
         .env("DATABASE_URL", &app.database_url)
-        .output()
-        .unwrap();
+        .env("SHIKAKU_VAULT_KEY", VAULT_KEY);
+    command
+}
+
+/// Runs `shikaku ministry-clients ...`; its output.
+pub fn cli(app: &TestApp, args: &[&str]) -> String {
+    let out = cli_command(app, args).output().unwrap();
     assert!(
         out.status.success(),
         "{}",

@@ -28,6 +28,11 @@ pub const NOT_ADMIN: [Role; 4] = [
     Role::Ministry,
 ];
 
+/// The token secret of test apps (the server refuses one under 32 bytes).
+pub const JWT_SECRET: &str = "test-secret-of-thirty-two-bytes-or-more";
+/// The vault key of test apps, hex: the CLI needs it too (it keys client secrets).
+pub const VAULT_KEY: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+
 /// The server tests create their databases on.
 pub fn server_url() -> String {
     std::env::var("DATABASE_URL")
@@ -135,8 +140,8 @@ pub fn test_settings(database_url: &str) -> Settings {
     settings.bind = "127.0.0.1:0".into();
     settings.public_url = String::new();
     settings.data_dir = std::env::temp_dir().join(format!("shikaku-test-{}", Uuid::new_v4()));
-    settings.jwt_secret = Some("test-secret".into());
-    settings.vault_key = Some("11".repeat(32).into());
+    settings.jwt_secret = Some(JWT_SECRET.into());
+    settings.vault_key = Some(VAULT_KEY.into());
     settings.db_max_connections = 10;
     // Failed jobs retry quickly so tests see the retry.
     settings.job_backoff_base_ms = 50;

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use workers::payment::sandbox::SandboxSigner;
 
-const SECRET: &str = "crash-test-secret";
+const SECRET: &str = "crash-test-secret-of-at-least-32-bytes";
 
 const CLIENTS: usize = 12;
 

@@ -50,7 +50,7 @@ async fn a_worker_killed_mid_checkout_reuses_the_idempotency_key_and_opens_one_s
     fake.hang_creates(1);
     let database_url = common::fresh_database().await;
     let data_dir = std::env::temp_dir().join(format!("shikaku-kill-{}", uuid::Uuid::new_v4()));
-    let tokens = api::auth::TokenKeys::new(b"test-secret");
+    let tokens = api::auth::TokenKeys::new(crate::common::JWT_SECRET.as_bytes());
     let applicant = tokens.mint("killed", Role::Applicant, 600);
     let observer = tokens.mint("observer", Role::SeniorExaminer, 600);
     let http = reqwest::Client::new();

@@ -1,13 +1,16 @@
 //! Ministry integration: client credentials end to end (the CLI, the token
 //! endpoint, the published key), scopes, the ministry's view of cases of its
-//! own qualifications, a 404 for everything else, and the rate limit.
+//! own qualifications, a 404 for everything else, and the rate limit; the
+//! token endpoint under attack (`token_endpoint`) and the signing key and
+//! claims (`signing_key`).
+
+mod signing_key;
+mod token_endpoint;
 
 use crate::common;
 
-use std::process::Command;
-
 use crate::common::ministry::{
-    cli, client_token, create_client, registered_with_change, token_response,
+    cli, cli_command, client_token, create_client, registered_with_change, token_response,
 };
 use crate::common::{my_number, problem, spawn_app, spawn_app_with};
 use domain::Role;
@@ -181,16 +184,7 @@ async fn client_credentials_end_to_end() {
     )
     .await;
     // Unknown ministries and scopes are refused by the CLI.
-    let out = Command::new(env!("CARGO_BIN_EXE_shikaku"))
-        .args([
-            "ministry-clients",
-            "create",
-            "--ministry",
-            "XYZ",
-            "--name",
-            "n",
-        ])
-        .env("DATABASE_URL", &app.database_url)
+    let out = cli_command(&app, &["create", "--ministry", "XYZ", "--name", "n"])
         .output()
         .unwrap();
     assert!(!out.status.success());
