@@ -66,6 +66,14 @@ pub enum DomainError {
     ReceivedInFuture,
     #[error("the registration number could not be allocated; try again")]
     Allocation,
+    #[error("this qualification is already registered, or applied for, under this My Number")]
+    AlreadyRegistered,
+    #[error("a flag on the case must be cleared with a reason before it can be approved")]
+    FlagNotCleared,
+    #[error("the case has no such open flag")]
+    FlagNotRaised,
+    #[error("clearing a flag needs a reason")]
+    ClearanceReasonRequired,
     #[error("the registering prefecture cannot be told: neither the address nor the registered domicile begins with a prefecture")]
     PrefectureUnknown,
 }
@@ -100,6 +108,10 @@ impl DomainError {
             DomainError::NotPaperCase => "NOT_A_PAPER_CASE",
             DomainError::ReceivedInFuture => "RECEIVED_IN_FUTURE",
             DomainError::PrefectureUnknown => "PREFECTURE_UNKNOWN",
+            DomainError::AlreadyRegistered => "ALREADY_REGISTERED",
+            DomainError::FlagNotCleared => "FLAG_NOT_CLEARED",
+            DomainError::FlagNotRaised => "FLAG_NOT_RAISED",
+            DomainError::ClearanceReasonRequired => "REASON_REQUIRED",
         }
     }
 
@@ -110,6 +122,7 @@ impl DomainError {
             DomainError::UnknownQualification
             | DomainError::ProcedureNotOffered
             | DomainError::ReasonRequired
+            | DomainError::ClearanceReasonRequired
             | DomainError::AttachmentRequired
             | DomainError::AmountMismatch
             | DomainError::ReceivedInFuture

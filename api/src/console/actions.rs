@@ -39,6 +39,8 @@ pub struct ActionForm {
     pub amount: String,
     pub received_on: String,
     pub attachment_ids: String,
+    pub flag: String,
+    pub reason: String,
 }
 
 /// Why an action was not carried out, before or by the domain.
@@ -140,6 +142,15 @@ async fn command(
             }
         }
         "approve" => ExaminationCommand::ApproveDecision { actor, at },
+        "clear-flag" => {
+            text("reason", &form.reason, 2000)?;
+            ExaminationCommand::ClearFlag {
+                flag: form.flag,
+                reason: form.reason,
+                actor,
+                at,
+            }
+        }
         "record-response" => {
             text("message", &form.message, 2000)?;
             let ids = form

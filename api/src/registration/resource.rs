@@ -60,7 +60,9 @@ pub struct RegistrationResource {
     pub registration_number: Option<String>,
     pub registered_on: Option<NaiveDate>,
     pub information_request: Option<InformationRequestView>,
-    /// Flags raised on the case (register inquiry: pending, mismatches, unresolved domicile).
+    /// Flags raised on the case (register inquiry: pending, mismatches, unresolved
+    /// domicile; a payment mismatch); examiners also see MY_NUMBER_PARTICULARS_DIFFER,
+    /// which must be cleared with a reason before the case can be approved.
     pub flags: Vec<String>,
     /// Examiners only.
     pub assigned_to: Option<String>,
@@ -115,7 +117,14 @@ pub fn render(
                 reason_code: reason_code.clone(),
                 message: message.clone(),
             }),
-        flags: exam.flags(),
+        // Whether a number is held under other particulars is the office's
+        // to look into: told to an applicant, it would confirm that someone
+        // else's number is in use.
+        flags: exam
+            .flags()
+            .into_iter()
+            .filter(|f| internal || !f.starts_with("MY_NUMBER_"))
+            .collect(),
         assigned_to: internal.then(|| exam.assignee.clone()).flatten(),
         decision_proposal: internal
             .then(|| exam.proposal.as_ref().map(ProposalView::from))
@@ -147,7 +156,11 @@ pub fn render(
                 })
             })
             .flatten(),
-        timeline: history.into_iter().map(TimelineEntry::from).collect(),
+        timeline: history
+            .into_iter()
+            .filter(|h| internal || !matches!(h.event_type.as_str(), "FlagRaised" | "FlagCleared"))
+            .map(TimelineEntry::from)
+            .collect(),
         version,
     }
 }

@@ -57,6 +57,10 @@ pub struct QualificationRegistration {
     pub certificate_revoked: bool,
     /// Every certificate id ever issued, so a re-run job issues nothing twice.
     pub issued_certificates: Vec<Uuid>,
+    /// When the case was withdrawn, rejected or deleted: its My Number's
+    /// retention runs from here.
+    #[serde(default)]
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 impl QualificationRegistration {
@@ -87,6 +91,7 @@ impl QualificationRegistration {
                 my_number_ref,
                 channel,
                 owner,
+                holdings,
                 actor,
                 at,
             } => {
@@ -99,6 +104,7 @@ impl QualificationRegistration {
                 if !paper_by_examiner && !online_by_applicant {
                     return Err(DomainError::WrongRole);
                 }
+                let flag = super::holding::check(&qualification_code, &applicant, &holdings, at)?;
                 services
                     .catalogue
                     .qualification(&qualification_code)
@@ -107,7 +113,7 @@ impl QualificationRegistration {
                     .catalogue
                     .terms(&qualification_code, Procedure::NewRegistration)
                     .ok_or(DomainError::ProcedureNotOffered)?;
-                vec![
+                let opened = [
                     RegistrationEvent::ApplicationSubmitted {
                         qualification_code,
                         applicant,
@@ -121,7 +127,11 @@ impl QualificationRegistration {
                     RegistrationEvent::Examination(ExaminationEvent::FeeAssessed {
                         fee: terms.fee,
                     }),
-                ]
+                ];
+                opened
+                    .into_iter()
+                    .chain(flag.map(RegistrationEvent::Examination))
+                    .collect()
             }
             C::Examination(command) => {
                 let channel = self.channel.unwrap_or(Channel::Online);
@@ -357,8 +367,11 @@ impl Aggregate for QualificationRegistration {
                 }
                 self.end_change_request(request_id, true);
             }
-            RegistrationEvent::CertificateReissueRequested { request_id, .. }
-            | RegistrationEvent::RegistrationDeleted { request_id, .. } => {
+            RegistrationEvent::CertificateReissueRequested { request_id, .. } => {
+                self.end_change_request(request_id, true)
+            }
+            RegistrationEvent::RegistrationDeleted { request_id, at, .. } => {
+                self.ended_at = Some(at);
                 self.end_change_request(request_id, true)
             }
             RegistrationEvent::ChangeRequestClosed { request_id, .. } => {
@@ -382,7 +395,10 @@ impl Aggregate for QualificationRegistration {
                 });
                 self.certificate_revoked = false;
             }
-            RegistrationEvent::Examination(e) => self.examination.apply(&e),
+            RegistrationEvent::Examination(e) => {
+                self.ended_at = e.ends_case().or(self.ended_at);
+                self.examination.apply(&e)
+            }
         }
     }
 }

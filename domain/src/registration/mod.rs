@@ -4,12 +4,14 @@ mod aggregate;
 mod changes;
 mod command;
 mod event;
+mod holding;
 mod identity;
 pub mod number;
 
 pub use aggregate::{QualificationRegistration, RegistrationNumbers, RegistrationServices};
 pub use command::{Applicant, Channel, RegistrationCommand};
 pub use event::RegistrationEvent;
+pub use holding::{Hold, Holding, Retention, PARTICULARS_DIFFER};
 pub use identity::HolderParticulars;
 
 #[cfg(test)]
