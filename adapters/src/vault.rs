@@ -289,3 +289,31 @@ pub async fn referrers(conn: &mut PgConnection, id: Uuid) -> Result<Vec<Uuid>, P
         .map(|s| Uuid::parse_str(s).map_err(|e| ProjectionError::Vault(e.to_string())))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vault() -> Vault {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .connect_lazy("postgres://unused@127.0.0.1/unused")
+            .expect("a lazy pool connects to nothing");
+        Vault::new(pool, [0x11; 32])
+    }
+
+    #[tokio::test]
+    async fn a_ciphertext_opens_only_in_its_row_and_old_rows_still_open() {
+        let vault = vault();
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let (nonce, sealed) = vault.seal(a, "123456789018").unwrap();
+        assert_eq!(vault.open(a, CIPHER_BOUND, &nonce, &sealed).unwrap(), "123456789018");
+        assert!(vault.open(b, CIPHER_BOUND, &nonce, &sealed).is_err(), "bound to a");
+        // Version 1: written without associated data, before binding.
+        let legacy = vault
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), b"123456789018".as_slice())
+            .unwrap();
+        assert_eq!(vault.open(b, 1, &nonce, &legacy).unwrap(), "123456789018");
+        assert!(vault.open(b, CIPHER_BOUND, &nonce, &legacy).is_err());
+    }
+}

@@ -252,6 +252,15 @@ mod tests {
         assert!(!a.claim && a.propose && a.request_information);
         let other = Actions::for_case(&case(mine.clone(), false), &session("ex2", Role::Examiner));
         assert!(!other.any(), "nothing for another examiner");
+        assert!(!a.clear_flag, "no flag to clear");
+        let flagged = Examination {
+            open_flags: vec!["MY_NUMBER_PARTICULARS_DIFFER".into()],
+            ..mine.clone()
+        };
+        let a = Actions::for_case(&case(flagged.clone(), false), &session("ex", Role::Examiner));
+        assert!(a.clear_flag, "the assigned examiner clears a flag");
+        let other = Actions::for_case(&case(flagged, false), &session("ex2", Role::Examiner));
+        assert!(!other.clear_flag);
 
         let proposed = Examination {
             proposal: Some(Proposal {
