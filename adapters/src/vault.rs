@@ -306,8 +306,14 @@ mod tests {
         let vault = vault();
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
         let (nonce, sealed) = vault.seal(a, "123456789018").unwrap();
-        assert_eq!(vault.open(a, CIPHER_BOUND, &nonce, &sealed).unwrap(), "123456789018");
-        assert!(vault.open(b, CIPHER_BOUND, &nonce, &sealed).is_err(), "bound to a");
+        assert_eq!(
+            vault.open(a, CIPHER_BOUND, &nonce, &sealed).unwrap(),
+            "123456789018"
+        );
+        assert!(
+            vault.open(b, CIPHER_BOUND, &nonce, &sealed).is_err(),
+            "bound to a"
+        );
         // Version 1: written without associated data, before binding.
         let legacy = vault
             .cipher

@@ -128,7 +128,11 @@ impl ShredHandler {
             .await
             .map_err(JobError::retry)?;
         for case_id in referrers {
-            let reg = self.load(case_id).await?;
+            let (reg, _) = self
+                .registrations
+                .load_in(conn, &case_id.to_string())
+                .await
+                .map_err(JobError::retry)?;
             if reg.my_number_ref != Some(vault_id) {
                 continue;
             }

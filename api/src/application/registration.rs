@@ -204,15 +204,18 @@ impl UseCases<'_> {
         Ok(Pending::new(tx, Handled { id, case }))
     }
 
-    /// The live cases holding the vault row `my_number_ref` (locked by the caller).
-    async fn holdings(
+    /// The live cases holding the vault row `my_number_ref` (locked by the
+    /// caller's store), read on the caller's connection; the initial setting
+    /// can check a link the same way.
+    pub(crate) async fn holdings(
         &self,
         conn: &mut sqlx::PgConnection,
         my_number_ref: Uuid,
     ) -> Result<Vec<Holding>, Error> {
         let mut holdings = Vec::new();
         for case_id in adapters::vault::referrers(conn, my_number_ref).await? {
-            let (reg, _) = self.cases.registrations.load(&case_id.to_string()).await?;
+            let id = case_id.to_string();
+            let (reg, _) = self.cases.registrations.load_in(conn, &id).await?;
             // A holder's later link may have moved the case to another row.
             if reg.my_number_ref == Some(my_number_ref) {
                 holdings.extend(reg.holding(case_id));

@@ -257,7 +257,10 @@ mod tests {
             open_flags: vec!["MY_NUMBER_PARTICULARS_DIFFER".into()],
             ..mine.clone()
         };
-        let a = Actions::for_case(&case(flagged.clone(), false), &session("ex", Role::Examiner));
+        let a = Actions::for_case(
+            &case(flagged.clone(), false),
+            &session("ex", Role::Examiner),
+        );
         assert!(a.clear_flag, "the assigned examiner clears a flag");
         let other = Actions::for_case(&case(flagged, false), &session("ex2", Role::Examiner));
         assert!(!other.clear_flag);

@@ -70,7 +70,7 @@ async fn a_withdrawn_application_s_my_number_is_shredded_and_never_comes_back() 
 }
 
 #[tokio::test]
-async fn a_number_another_live_case_holds_is_kept_until_that_case_ends() {
+async fn a_number_another_live_case_holds_is_kept_until_that_case_is_rejected() {
     let app = spawn_app().await;
     let number = my_number("72234567890");
     let care = app.apply("hanako", &number).await;
@@ -86,7 +86,19 @@ async fn a_number_another_live_case_holds_is_kept_until_that_case_ends() {
     let [(row, true, true, false)] = vault_rows(&app).await[..] else {
         panic!("still sealed: {:?}", vault_rows(&app).await);
     };
-    withdraw(&app, "hanako", &social).await;
+    // The other one ends by a rejection: nothing holds the number any more.
+    app.pay(&social).await;
+    let case = format!("/v1/registrations/{social}");
+    app.post_ok(
+        &format!("{case}/assignment"),
+        &app.token(Role::Examiner, "ex-1"),
+        &json!({}),
+    )
+    .await;
+    let reject = json!({"outcome": "REJECT", "reason_code": "NOT_ELIGIBLE"});
+    let rejected = app.approve_with(&case, "ex-1", "sr-1", &reject).await;
+    assert_eq!(rejected["status"], "REJECTED");
+    app.settle().await;
     assert_eq!(vault_rows(&app).await, vec![(row, false, false, true)]);
 }
 
