@@ -210,24 +210,32 @@ impl Vault {
     /// skipping rows another process is converting.
     pub async fn bind_legacy_rows(&self) -> Result<u64, ProjectionError> {
         let mut converted = 0;
+        // A row that does not decrypt is left as it is (and said so), so
+        // the walk goes by id rather than round again.
+        let mut after = Uuid::nil();
         loop {
             let mut tx = self.pool.begin().await?;
             let rows = sqlx::query!(
                 "SELECT id, nonce, ciphertext FROM my_number_vault
-                 WHERE cipher_version < $1 AND ciphertext IS NOT NULL
+                 WHERE cipher_version < $1 AND ciphertext IS NOT NULL AND id > $2
                  ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED",
                 CIPHER_BOUND,
+                after,
             )
             .fetch_all(&mut *tx)
             .await?;
-            if rows.is_empty() {
+            let Some(last) = rows.last() else {
                 return Ok(converted);
-            }
+            };
+            after = last.id;
             for row in rows {
                 let (Some(nonce), Some(ciphertext)) = (row.nonce, row.ciphertext) else {
                     continue;
                 };
-                let number = self.open(row.id, 1, &nonce, &ciphertext)?;
+                let Ok(number) = self.open(row.id, 1, &nonce, &ciphertext) else {
+                    tracing::warn!(vault_id = %row.id, "a vault row does not decrypt; left unconverted");
+                    continue;
+                };
                 let (nonce, ciphertext) = self.seal(row.id, &number)?;
                 sqlx::query!(
                     "UPDATE my_number_vault SET nonce = $2, ciphertext = $3, cipher_version = $4
