@@ -4,13 +4,13 @@
 //! events and the events of all rows are appended. The file is CSV (quoted
 //! fields, CRLF, a byte-order mark are all fine).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use adapters::numbers::PgRegistrationNumbers;
 use chrono::{NaiveDate, Utc};
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::{Aggregate, DomainEvent};
+use cqrs_es::Aggregate;
 use domain::catalogue::Catalogue;
 use domain::registration::{
     Applicant, QualificationRegistration, RegistrationCommand, RegistrationServices,
@@ -66,7 +66,7 @@ fn parse_row(f: &csv::StringRecord, catalogue: &Catalogue) -> Result<Row, String
     };
     let registered_on = date(&f[2], "registered_on")?;
     let date_of_birth = date(&f[7], "date_of_birth")?;
-    let today = Utc::now().date_naive();
+    let today = domain::calendar::japan_today();
     if registered_on > today || date_of_birth > today {
         return Err("dates must not be in the future".into());
     }
@@ -170,7 +170,7 @@ pub async fn import_register(pool: &PgPool, text: &str) -> Result<usize, ImportE
         catalogue: catalogue.clone(),
         numbers: Arc::new(PgRegistrationNumbers::new(pool.clone())),
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = eventstore::Appending::begin(pool).await?;
     // One import at a time: two imports of the same number cannot both pass
     // the check below.
     sqlx::query("SELECT pg_advisory_xact_lock(7103, 0)")
@@ -200,21 +200,9 @@ pub async fn import_register(pool: &PgPool, text: &str) -> Result<usize, ImportE
             .await
             .map_err(|e| ImportError::Other(e.to_string()))?;
         let id = Uuid::new_v4().to_string();
-        for (i, event) in sink.collect().await.into_iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-                 VALUES ($1, $2, $3, $4, $5, $6::json, $7::json)",
-            )
-            .bind(QualificationRegistration::TYPE)
-            .bind(&id)
-            .bind(i as i64 + 1)
-            .bind(event.event_type())
-            .bind(event.event_version())
-            .bind(sqlx::types::Json(&event))
-            .bind(sqlx::types::Json(serde_json::json!({"actor": "import-register"})))
-            .execute(&mut *tx)
+        let metadata = HashMap::from([("actor".to_owned(), "import-register".to_owned())]);
+        tx.append_new::<QualificationRegistration>(&id, &sink.collect().await, &metadata)
             .await?;
-        }
         // New registrations must never be given an imported number: the
         // counter of its series (the qualification, or its prefecture) passes it.
         let (counter, number) = catalogue
@@ -232,7 +220,7 @@ pub async fn import_register(pool: &PgPool, text: &str) -> Result<usize, ImportE
     }
     // Subscriptions in this process (the certificate benchmark runs the
     // application beside the import) read the register at once.
-    api::application::commit(tx).await?;
+    tx.commit().await?;
     Ok(rows.len())
 }
 

@@ -161,7 +161,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                             "{:>8}  {:<22} {:<10} {:>4}/{:<3}  {:<25} {}",
                             j.id,
                             j.kind,
-                            j.state,
+                            j.state.as_str(),
                             j.attempts,
                             j.max_attempts,
                             j.run_at.to_rfc3339(),

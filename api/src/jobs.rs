@@ -71,11 +71,11 @@ pub struct JobView {
 
 impl From<JobRecord> for JobView {
     fn from(r: JobRecord) -> Self {
-        let state = match JobState::parse(&r.state) {
-            Some(JobState::Queued) | None => JobStateParam::Queued,
-            Some(JobState::Running) => JobStateParam::Running,
-            Some(JobState::Succeeded) => JobStateParam::Succeeded,
-            Some(JobState::Dead) => JobStateParam::Dead,
+        let state = match r.state {
+            JobState::Queued => JobStateParam::Queued,
+            JobState::Running => JobStateParam::Running,
+            JobState::Succeeded => JobStateParam::Succeeded,
+            JobState::Dead => JobStateParam::Dead,
         };
         Self {
             id: r.id,

@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod attachment;
+pub mod calendar;
 pub mod case;
 pub mod catalogue;
 pub mod certificate;

@@ -4,6 +4,7 @@
 //! wake-ups, back-pressure). The schema's migrations are applied from here.
 
 pub mod append;
+pub mod appending;
 pub mod cases;
 pub mod db;
 pub mod error;
@@ -12,4 +13,5 @@ pub mod store;
 pub mod subscription;
 pub mod wake;
 
+pub use appending::Appending;
 pub use error::ProjectionError;

@@ -9,7 +9,8 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use sqlx::PgPool;
 
-use crate::append::{self, Tx};
+use crate::append;
+use crate::appending::Appending;
 
 /// Why a command was not carried out.
 #[derive(Debug, thiserror::Error)]
@@ -133,7 +134,7 @@ impl<A: Aggregate> CommandBus<A> {
     {
         let mut attempts = 0;
         loop {
-            let tx = self.pool.begin().await?;
+            let tx = Appending::begin(&self.pool).await?;
             let result = self
                 .execute_in(
                     tx,
@@ -147,9 +148,6 @@ impl<A: Aggregate> CommandBus<A> {
             let result = match result {
                 Ok((tx, done)) => {
                     tx.commit().await?;
-                    if done.appended > 0 {
-                        crate::wake::appended();
-                    }
                     Ok(done)
                 }
                 Err(e) => Err(e),
@@ -164,18 +162,19 @@ impl<A: Aggregate> CommandBus<A> {
     }
 
     /// Handles a command inside `tx` and hands the transaction back for the
-    /// caller to add its own writes and commit (then to call
-    /// [`crate::wake::appended`]). On an error the transaction is dropped,
-    /// which rolls it back.
+    /// caller to add its own writes and commit (which wakes the
+    /// subscriptions). On an error the transaction is dropped, which rolls
+    /// it back.
     pub async fn execute_in(
         &self,
-        mut tx: Tx,
+        tx: Appending,
         id: &str,
         command: A::Command,
         expected_version: Option<usize>,
         metadata: &HashMap<String, String>,
         target: Target,
-    ) -> Result<(Tx, Executed<A>), CommandError<A::Error>> {
+    ) -> Result<(Appending, Executed<A>), CommandError<A::Error>> {
+        let (mut tx, appended_before) = tx.into_inner();
         let loaded = match target {
             Target::New => append::Loaded {
                 aggregate: A::default(),
@@ -205,7 +204,7 @@ impl<A: Aggregate> CommandBus<A> {
         let events = sink.collect().await;
         if events.is_empty() {
             return Ok((
-                tx,
+                Appending::from_inner(tx, appended_before),
                 Executed {
                     state: aggregate,
                     version,
@@ -223,7 +222,7 @@ impl<A: Aggregate> CommandBus<A> {
             }
         }
         Ok((
-            tx,
+            Appending::from_inner(tx, true),
             Executed {
                 state: aggregate,
                 version: version + events.len(),

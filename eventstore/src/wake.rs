@@ -30,7 +30,7 @@ fn local() -> &'static watch::Sender<u64> {
 }
 
 /// Says that a transaction that appended events has committed.
-pub fn appended() {
+pub(crate) fn appended() {
     local().send_modify(|n| *n = n.wrapping_add(1));
 }
 

@@ -105,7 +105,8 @@ pub struct Job {
 
 /// Where a job is in its life: `jobs.state`, a text column (with a CHECK of
 /// the four names), read and written as this type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type)]
+#[serde(rename_all = "lowercase")]
 #[sqlx(type_name = "text", rename_all = "lowercase", no_pg_array)]
 pub enum JobState {
     Queued,
@@ -145,8 +146,7 @@ pub struct JobRecord {
     pub id: i64,
     pub kind: String,
     pub dedupe_key: String,
-    /// The state's name, as [`JobState::as_str`] gives it.
-    pub state: String,
+    pub state: JobState,
     pub attempts: i32,
     pub max_attempts: i32,
     pub run_at: DateTime<Utc>,
@@ -165,12 +165,12 @@ pub async fn list(
 ) -> Result<Vec<JobRecord>, WorkerError> {
     Ok(sqlx::query_as!(
         JobRecord,
-        "SELECT id, kind, dedupe_key, state, attempts, max_attempts, run_at, last_error,
-                created_at, updated_at
+        r#"SELECT id, kind, dedupe_key, state AS "state: JobState", attempts, max_attempts,
+                run_at, last_error, created_at, updated_at
          FROM jobs
          WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR kind = $2)
            AND ($3::bigint IS NULL OR id < $3)
-         ORDER BY id DESC LIMIT $4",
+         ORDER BY id DESC LIMIT $4"#,
         state as Option<JobState>,
         kind,
         before,

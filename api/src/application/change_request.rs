@@ -9,8 +9,8 @@ use domain::change_request::{
 use domain::language::Language;
 use domain::registration::{Channel, RegistrationCommand};
 use domain::DomainError;
-use eventstore::append::Tx;
 use eventstore::store::{CommandError, Executed, Target};
+use eventstore::Appending;
 use uuid::Uuid;
 
 use super::fields::{check_death_certificate, check_email, check_language, check_text};
@@ -177,7 +177,7 @@ impl ChangeInput {
                 "REQUIRED",
                 "a death notification needs the date of death",
             )),
-            Some(d) if d > Utc::now().date_naive() => errors.push(FieldError::new(
+            Some(d) if d > domain::calendar::japan_today() => errors.push(FieldError::new(
                 "/date_of_death",
                 "IN_FUTURE",
                 "must not be in the future",
@@ -247,7 +247,7 @@ impl UseCases<'_> {
         let id = Uuid::new_v4();
         let mut attempts = 0;
         loop {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = Appending::begin(self.pool).await?;
             if !attachment_ids.is_empty() {
                 let actor = &context.actor.id;
                 details.attachments = adapters::attachments::Attachments::reference_in(
@@ -273,12 +273,12 @@ impl UseCases<'_> {
 
     async fn file_once(
         &self,
-        tx: Tx,
+        tx: Appending,
         context: &Context,
         registration_id: Uuid,
         request_id: Uuid,
         details: ChangeDetails,
-    ) -> Result<(Tx, Executed<ChangeRequest>), CommandError<DomainError>> {
+    ) -> Result<(Appending, Executed<ChangeRequest>), CommandError<DomainError>> {
         let now = Utc::now();
         let meta = context.metadata();
         // The registration reserves the slot (one open request per kind).

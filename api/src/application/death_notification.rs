@@ -46,7 +46,7 @@ impl DeathNotification {
         for (field, value) in texts {
             check_text(&mut errors, field, value, 50);
         }
-        if self.date_of_death > Utc::now().date_naive() {
+        if self.date_of_death > domain::calendar::japan_today() {
             errors.push(FieldError::new(
                 "/date_of_death",
                 "IN_FUTURE",

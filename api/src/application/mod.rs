@@ -20,9 +20,9 @@ use adapters::vault::Vault;
 use domain::catalogue::Catalogue;
 use domain::registration::Channel;
 use domain::{Actor, DomainError, Role};
-use eventstore::append::Tx;
 use eventstore::cases::Cases;
 use eventstore::store::{CommandError, Executed};
+use eventstore::Appending;
 use eventstore::ProjectionError;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -120,28 +120,19 @@ pub enum Error {
     Database(#[from] sqlx::Error),
 }
 
-/// Commits a transaction that appended events and wakes the subscriptions:
-/// one step, so no caller commits events that nothing then reads.
-pub async fn commit(tx: Tx) -> Result<(), Error> {
-    tx.commit().await?;
-    eventstore::wake::appended();
-    Ok(())
-}
-
 /// A use case's result whose events are appended but not yet committed: the
 /// caller may add its own writes (an idempotency answer) to the same
 /// transaction, and the only way to commit it is [`Pending::commit`].
 #[must_use = "the appended events are rolled back unless committed"]
 pub struct Pending<T> {
-    tx: Tx,
+    tx: Appending,
     value: T,
 }
 
 impl<T> Pending<T> {
     /// `value`, once what `tx` wrote commits; a caller whose own writes
-    /// append no events (a webhook subscription) still commits only here,
-    /// where an extra wake-up costs nothing.
-    pub fn new(tx: Tx, value: T) -> Self {
+    /// append no events (a webhook subscription) commits only here too.
+    pub fn new(tx: Appending, value: T) -> Self {
         Self { tx, value }
     }
 
@@ -156,9 +147,9 @@ impl<T> Pending<T> {
         Ok(Pending::new(self.tx, f(self.value)?))
     }
 
-    /// Commits (see [`commit`]) and hands back the result.
+    /// Commits (which wakes the subscriptions) and hands back the result.
     pub async fn commit(self) -> Result<T, Error> {
-        commit(self.tx).await?;
+        self.tx.commit().await?;
         Ok(self.value)
     }
 }

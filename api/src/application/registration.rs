@@ -6,6 +6,7 @@ use domain::registration::{
     Applicant, Channel, Holding, QualificationRegistration, RegistrationCommand,
 };
 use eventstore::store::Target;
+use eventstore::Appending;
 use uuid::Uuid;
 
 use super::fields::{check_language, check_text};
@@ -79,7 +80,7 @@ impl Application {
                 "must be an email address",
             ));
         }
-        let today = Utc::now().date_naive();
+        let today = domain::calendar::japan_today();
         if self.date_of_birth > today {
             errors.push(FieldError::new(
                 "/date_of_birth",
@@ -158,7 +159,7 @@ impl UseCases<'_> {
             application: input,
             my_number,
         } = checked;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = Appending::begin(self.pool).await?;
         let my_number_ref = self.vault.store_in(&mut tx, &my_number).await?;
         let holdings = self.holdings(&mut tx, my_number_ref).await?;
         let id = Uuid::new_v4();

@@ -167,7 +167,7 @@ pub async fn create(
     event_types.sort();
     event_types.dedup();
     idempotency::create(&state.pool, &req, &caller.0.id, &raw, || async {
-        let mut tx = state.pool.begin().await?;
+        let mut tx = eventstore::Appending::begin(&state.pool).await?;
         let (sub, secret) = store::create(&mut tx, ministry, &input.url, &event_types)
             .await
             .map_err(internal)?;

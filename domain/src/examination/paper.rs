@@ -4,7 +4,7 @@
 //! bank transfer). None of this is open to an online case, whose applicant
 //! acts for themselves.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{CaseStatus, Examination, ExaminationEvent};
@@ -81,8 +81,7 @@ impl Examination {
             return Err(DomainError::NotAssignee);
         }
         let record = |received_on: NaiveDate, at: DateTime<Utc>| {
-            // The office works in Japan: "today" is the JST date.
-            if received_on > (at + Duration::hours(9)).date_naive() {
+            if received_on > crate::calendar::japan_date(at) {
                 return Err(DomainError::ReceivedInFuture);
             }
             Ok(Some(PaperRecord {
@@ -149,6 +148,8 @@ impl Examination {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Duration;
+
     use super::*;
     use crate::money::Fee;
     use crate::Role;
@@ -220,7 +221,7 @@ mod tests {
         let exam = assigned(CaseStatus::UnderExamination);
         let command = PaperCommand::RecordWithdrawal {
             // Tomorrow in Japan, whatever the hour in UTC.
-            received_on: (Utc::now() + Duration::hours(9)).date_naive() + Duration::days(1),
+            received_on: crate::calendar::japan_today() + Duration::days(1),
             actor: Actor::new("ex", Role::Examiner),
             at: Utc::now(),
         };

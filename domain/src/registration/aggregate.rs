@@ -258,7 +258,7 @@ impl QualificationRegistration {
         Ok(RegistrationEvent::Registered {
             qualification_code: self.qualification_code.clone(),
             registration_number,
-            registered_on: at.date_naive(),
+            registered_on: crate::calendar::japan_date(at),
             family_name: applicant.family_name.clone(),
             given_name: applicant.given_name.clone(),
         })

@@ -34,13 +34,20 @@ pub fn server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
-/// Creates an empty database and returns its URL.
+/// Creates an empty database and returns its URL. Its name carries this
+/// process's id, so that a later run drops it once this process is gone.
 pub async fn fresh_database() -> String {
     let url = server_url();
-    let name = format!("shikaku_test_{}", Uuid::new_v4().simple());
+    let name = format!(
+        "shikaku_test_{}_{}",
+        std::process::id(),
+        Uuid::new_v4().simple()
+    );
     let mut conn = sqlx::PgConnection::connect(&url)
         .await
         .expect("DATABASE_URL answers");
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT.get_or_init(|| drop_abandoned(&url)).await;
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut conn)
         .await
@@ -51,6 +58,30 @@ pub async fn fresh_database() -> String {
         .unwrap_or(&url)
         .to_owned();
     format!("{base}/{name}")
+}
+
+/// Drops the test databases of earlier runs whose process has ended (a test
+/// binary leaves its databases for a failure to be looked at); those of runs
+/// still going are left alone.
+async fn drop_abandoned(url: &str) {
+    let Ok(mut conn) = sqlx::PgConnection::connect(url).await else {
+        return;
+    };
+    let names: Vec<String> = sqlx::query_scalar(
+        r"SELECT datname FROM pg_database WHERE datname LIKE 'shikaku\_test\_%'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap_or_default();
+    for name in names {
+        let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        let gone = pid.is_some_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists());
+        if gone {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
+        }
+    }
 }
 
 /// Everything the process logged, for checks that nothing leaks into logs.

@@ -235,6 +235,16 @@ impl FakeStripe {
         session.clone()
     }
 
+    /// Marks a session paid with `amount` (yen), as Stripe would report it
+    /// to the webhook and to the reconciliation alike.
+    pub fn pay_amount(&self, id: &str, payment_intent: &str, amount: i64) -> Value {
+        self.pay(id, payment_intent);
+        let mut s = self.state.lock().unwrap();
+        let session = s.sessions.get_mut(id).unwrap();
+        session["amount_total"] = json!(amount);
+        session.clone()
+    }
+
     /// Holds the next `n` create-session requests unanswered.
     pub fn hang_creates(&self, n: usize) {
         self.state.lock().unwrap().hang_creates = n;

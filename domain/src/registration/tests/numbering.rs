@@ -92,3 +92,33 @@ fn a_rejection_takes_no_number() {
     assert!(outcome.is_ok());
     assert_eq!(counters.last(CARE), None);
 }
+
+// The register's dates are Japanese: an approval at 01:00 on 1 April in
+// Tokyo is still 31 March in UTC.
+#[test]
+fn the_registration_date_is_the_date_in_japan() {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    let late_evening_utc = Utc.with_ymd_and_hms(2026, 3, 31, 16, 0, 0).unwrap();
+    let counters = Counters::after(CARE, 0);
+    with_numbers(counters)
+        .given(proposed_by(submitted(), &examiner(), Outcome::Approve))
+        .when(examine(ExaminationCommand::ApproveDecision {
+            actor: senior(),
+            at: late_evening_utc,
+        }))
+        .then_expect_events(vec![
+            exam(ExaminationEvent::DecisionApproved {
+                outcome: Outcome::Approve,
+                proposed_by: examiner().id,
+                by: senior().id,
+                at: late_evening_utc,
+            }),
+            RegistrationEvent::Registered {
+                qualification_code: CARE.into(),
+                registration_number: "0000001".into(),
+                registered_on: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+                family_name: "山田".into(),
+                given_name: "花子".into(),
+            },
+        ]);
+}
