@@ -57,8 +57,7 @@ pub struct QualificationRegistration {
     pub certificate_revoked: bool,
     /// Every certificate id ever issued, so a re-run job issues nothing twice.
     pub issued_certificates: Vec<Uuid>,
-    /// When the case was withdrawn, rejected or deleted: its My Number's
-    /// retention runs from here.
+    /// When the case was withdrawn, rejected or deleted (My Number retention).
     #[serde(default)]
     pub ended_at: Option<DateTime<Utc>>,
 }
@@ -292,6 +291,7 @@ impl Aggregate for QualificationRegistration {
         if revokes_certificates(&event) {
             self.certificate_revoked = true;
         }
+        self.ended_at = event.ends_case().or(self.ended_at);
         match event {
             RegistrationEvent::ApplicationSubmitted {
                 qualification_code,
@@ -367,11 +367,8 @@ impl Aggregate for QualificationRegistration {
                 }
                 self.end_change_request(request_id, true);
             }
-            RegistrationEvent::CertificateReissueRequested { request_id, .. } => {
-                self.end_change_request(request_id, true)
-            }
-            RegistrationEvent::RegistrationDeleted { request_id, at, .. } => {
-                self.ended_at = Some(at);
+            RegistrationEvent::CertificateReissueRequested { request_id, .. }
+            | RegistrationEvent::RegistrationDeleted { request_id, .. } => {
                 self.end_change_request(request_id, true)
             }
             RegistrationEvent::ChangeRequestClosed { request_id, .. } => {
@@ -395,10 +392,7 @@ impl Aggregate for QualificationRegistration {
                 });
                 self.certificate_revoked = false;
             }
-            RegistrationEvent::Examination(e) => {
-                self.ended_at = e.ends_case().or(self.ended_at);
-                self.examination.apply(&e)
-            }
+            RegistrationEvent::Examination(e) => self.examination.apply(&e),
         }
     }
 }
