@@ -1,18 +1,24 @@
 //! The My Number vault: AES-256-GCM encrypted numbers found by an HMAC token.
-//! Events carry only the row id; every reveal is audited.
+//! Events carry only the row id; every reveal is audited. Each ciphertext
+//! binds its row id as AES-GCM associated data, so one copied into another
+//! row does not decrypt. Shredding removes the ciphertext and the token.
 
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use domain::my_number::MyNumber;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use eventstore::ProjectionError;
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// The cipher version of rows whose ciphertext binds the row id as
+/// associated data; version 1 (before it) is read, and re-encrypted at start.
+const CIPHER_BOUND: i16 = 2;
 
 /// The vault over its table; the master key never leaves this struct.
 #[derive(Clone)]
@@ -48,6 +54,49 @@ impl Vault {
         mac.finalize().into_bytes().to_vec()
     }
 
+    /// Encrypts a number for the row `id`, which is bound as associated
+    /// data: the ciphertext decrypts in that row only.
+    fn seal(&self, id: Uuid, number: &str) -> Result<(Vec<u8>, Vec<u8>), ProjectionError> {
+        let mut nonce = [0u8; 12];
+        rand::rng().fill_bytes(&mut nonce);
+        let payload = Payload {
+            msg: number.as_bytes(),
+            aad: id.as_bytes(),
+        };
+        let ciphertext = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), payload)
+            .map_err(|_| ProjectionError::Vault("encryption failed".into()))?;
+        Ok((nonce.to_vec(), ciphertext))
+    }
+
+    /// Decrypts a row's ciphertext in the format it was written in.
+    fn open(
+        &self,
+        id: Uuid,
+        version: i16,
+        nonce: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<String, ProjectionError> {
+        let aad: &[u8] = if version >= CIPHER_BOUND {
+            id.as_bytes()
+        } else {
+            b""
+        };
+        let plain = self
+            .cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad,
+                },
+            )
+            .map_err(|_| ProjectionError::Vault("decryption failed".into()))?;
+        String::from_utf8(plain)
+            .map_err(|_| ProjectionError::Vault("stored number is corrupt".into()))
+    }
+
     /// Stores a number (or finds it) and returns its opaque reference.
     pub async fn store(&self, number: &MyNumber) -> Result<Uuid, ProjectionError> {
         let mut conn = self.pool.acquire().await?;
@@ -55,44 +104,41 @@ impl Vault {
     }
 
     /// [`Vault::store`] on a connection, so the row commits with the command
-    /// that refers to it (no orphan ciphertext when that command fails).
+    /// that refers to it (no orphan ciphertext when that command fails). The
+    /// row stays locked until that transaction ends, so neither a second
+    /// application of the same number nor a shredding runs beside it. A
+    /// shredded row has no token left: the same number gets a new row.
     pub async fn store_in(
         &self,
         conn: &mut PgConnection,
         number: &MyNumber,
     ) -> Result<Uuid, ProjectionError> {
-        let mut nonce = [0u8; 12];
-        rand::rng().fill_bytes(&mut nonce);
-        let ciphertext = self
-            .cipher
-            .encrypt(Nonce::from_slice(&nonce), number.expose().as_bytes())
-            .map_err(|_| ProjectionError::Vault("encryption failed".into()))?;
-        let id: Uuid = sqlx::query_scalar(
-            "INSERT INTO my_number_vault (id, lookup_token, nonce, ciphertext) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (lookup_token) DO UPDATE
-               SET nonce = CASE WHEN my_number_vault.ciphertext IS NULL THEN EXCLUDED.nonce ELSE my_number_vault.nonce END,
-                   ciphertext = coalesce(my_number_vault.ciphertext, EXCLUDED.ciphertext),
-                   shredded_at = NULL
+        let id = Uuid::new_v4();
+        let (nonce, ciphertext) = self.seal(id, number.expose())?;
+        let id = sqlx::query_scalar!(
+            "INSERT INTO my_number_vault (id, lookup_token, nonce, ciphertext, cipher_version)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (lookup_token) DO UPDATE SET lookup_token = EXCLUDED.lookup_token
              RETURNING id",
+            id,
+            self.lookup_token(number),
+            nonce,
+            ciphertext,
+            CIPHER_BOUND,
         )
-        .bind(Uuid::new_v4())
-        .bind(self.lookup_token(number))
-        .bind(&nonce[..])
-        .bind(ciphertext)
         .fetch_one(conn)
         .await?;
         Ok(id)
     }
 
     /// The lookup token stored for a reference: lets the registers be asked
-    /// without decrypting (or revealing) the number.
+    /// without decrypting (or revealing) the number. None once shredded.
     pub async fn token_of(&self, id: Uuid) -> Result<Option<Vec<u8>>, ProjectionError> {
-        Ok(
-            sqlx::query_scalar("SELECT lookup_token FROM my_number_vault WHERE id = $1")
-                .bind(id)
+        let token =
+            sqlx::query_scalar!("SELECT lookup_token FROM my_number_vault WHERE id = $1", id)
                 .fetch_optional(&self.pool)
-                .await?,
-        )
+                .await?;
+        Ok(token.flatten())
     }
 
     /// [`Vault::token_of`] for asking the national registers about case
@@ -113,14 +159,14 @@ impl Vault {
         Ok(Some(token))
     }
 
-    /// The reference of a number already in the vault.
+    /// The reference of a number in the vault (never a shredded row).
     pub async fn find(&self, number: &MyNumber) -> Result<Option<Uuid>, ProjectionError> {
-        Ok(
-            sqlx::query_scalar("SELECT id FROM my_number_vault WHERE lookup_token = $1")
-                .bind(self.lookup_token(number))
-                .fetch_optional(&self.pool)
-                .await?,
+        Ok(sqlx::query_scalar!(
+            "SELECT id FROM my_number_vault WHERE lookup_token = $1",
+            self.lookup_token(number)
         )
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Decrypts a number for a stated purpose and records who asked, why,
@@ -136,15 +182,16 @@ impl Vault {
         let revealed_by = who.actor.as_str();
         let purpose = who.purpose.as_deref().unwrap_or("");
         let mut tx = self.pool.begin().await?;
-        let Some(row) = sqlx::query("SELECT nonce, ciphertext FROM my_number_vault WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
+        let Some(row) = sqlx::query!(
+            "SELECT nonce, ciphertext, cipher_version FROM my_number_vault WHERE id = $1",
+            id
+        )
+        .fetch_optional(&mut *tx)
+        .await?
         else {
             return Ok(None);
         };
-        let nonce: Vec<u8> = row.get("nonce");
-        let Some(ciphertext) = row.get::<Option<Vec<u8>>, _>("ciphertext") else {
+        let (Some(nonce), Some(ciphertext)) = (row.nonce, row.ciphertext) else {
             return Ok(None);
         };
         sqlx::query(
@@ -163,27 +210,143 @@ impl Vault {
             Some(id),
         )
         .await?;
-        let plain = self
-            .cipher
-            .decrypt(Nonce::from_slice(&nonce), ciphertext.as_slice())
-            .map_err(|_| ProjectionError::Vault("decryption failed".into()))?;
-        let number = String::from_utf8(plain)
-            .ok()
-            .and_then(|s| MyNumber::parse(&s).ok())
-            .ok_or_else(|| ProjectionError::Vault("stored number is corrupt".into()))?;
+        let plain = self.open(id, row.cipher_version, &nonce, &ciphertext)?;
+        let number = MyNumber::parse(&plain)
+            .map_err(|_| ProjectionError::Vault("stored number is corrupt".into()))?;
         tx.commit().await?;
         Ok(Some(number))
     }
 
-    /// Crypto-shredding: drops the ciphertext so the number is unrecoverable,
-    /// without touching any event.
+    /// Crypto-shredding: drops the ciphertext and the lookup token, so the
+    /// number can neither be recovered nor found, without touching any event.
     pub async fn shred(&self, id: Uuid) -> Result<(), ProjectionError> {
-        sqlx::query(
-            "UPDATE my_number_vault SET ciphertext = NULL, shredded_at = now() WHERE id = $1",
-        )
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        shred_in(&mut conn, id).await
+    }
+
+    /// Re-encrypts rows written before ciphertexts were bound to their row
+    /// (cipher version 1) as version 2; run at start-up, a batch at a time,
+    /// skipping rows another process is converting.
+    pub async fn bind_legacy_rows(&self) -> Result<u64, ProjectionError> {
+        let mut converted = 0;
+        // A row that does not decrypt is left as it is (and said so), so
+        // the walk goes by id rather than round again.
+        let mut after = Uuid::nil();
+        loop {
+            let mut tx = self.pool.begin().await?;
+            let rows = sqlx::query!(
+                "SELECT id, nonce, ciphertext FROM my_number_vault
+                 WHERE cipher_version < $1 AND ciphertext IS NOT NULL AND id > $2
+                 ORDER BY id LIMIT 500 FOR UPDATE SKIP LOCKED",
+                CIPHER_BOUND,
+                after,
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(last) = rows.last() else {
+                return Ok(converted);
+            };
+            after = last.id;
+            for row in rows {
+                let (Some(nonce), Some(ciphertext)) = (row.nonce, row.ciphertext) else {
+                    continue;
+                };
+                let Ok(number) = self.open(row.id, 1, &nonce, &ciphertext) else {
+                    tracing::warn!(vault_id = %row.id, "a vault row does not decrypt; left unconverted");
+                    continue;
+                };
+                let (nonce, ciphertext) = self.seal(row.id, &number)?;
+                sqlx::query!(
+                    "UPDATE my_number_vault SET nonce = $2, ciphertext = $3, cipher_version = $4
+                     WHERE id = $1",
+                    row.id,
+                    nonce,
+                    ciphertext,
+                    CIPHER_BOUND,
+                )
+                .execute(&mut *tx)
+                .await?;
+                converted += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+}
+
+/// [`Vault::shred`] on a connection (the retention job's transaction, which
+/// holds the row's lock); a shredded row stays as it is.
+pub async fn shred_in(conn: &mut PgConnection, id: Uuid) -> Result<(), ProjectionError> {
+    sqlx::query!(
+        "UPDATE my_number_vault
+         SET ciphertext = NULL, lookup_token = NULL, nonce = NULL, shredded_at = now()
+         WHERE id = $1 AND shredded_at IS NULL",
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Locks a vault row for the rest of the transaction (as storing the same
+/// number does); true while it is not shredded, None for an unknown id.
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<bool>, ProjectionError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT shredded_at IS NULL AS "live!" FROM my_number_vault WHERE id = $1 FOR UPDATE"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The registrations whose events name a vault row (an application's number
+/// or a holder's link), read from the events: the truth, never a view that
+/// may lag. Read after [`lock`] or a store, so none committed since is missed.
+pub async fn referrers(conn: &mut PgConnection, id: Uuid) -> Result<Vec<Uuid>, ProjectionError> {
+    let ids = sqlx::query_scalar!(
+        r#"SELECT DISTINCT aggregate_id AS "id!" FROM events
+           WHERE aggregate_type = 'QualificationRegistration'
+             AND event_type IN ('ApplicationSubmitted', 'HolderLinked')
+             AND coalesce(payload -> 'ApplicationSubmitted' ->> 'my_number_ref',
+                          payload -> 'HolderLinked' ->> 'my_number_ref') = $1"#,
+        id.to_string()
+    )
+    .fetch_all(conn)
+    .await?;
+    ids.iter()
+        .map(|s| Uuid::parse_str(s).map_err(|e| ProjectionError::Vault(e.to_string())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vault() -> Vault {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .connect_lazy("postgres://unused@127.0.0.1/unused")
+            .expect("a lazy pool connects to nothing");
+        Vault::new(pool, [0x11; 32])
+    }
+
+    #[tokio::test]
+    async fn a_ciphertext_opens_only_in_its_row_and_old_rows_still_open() {
+        let vault = vault();
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let (nonce, sealed) = vault.seal(a, "123456789018").unwrap();
+        assert_eq!(
+            vault.open(a, CIPHER_BOUND, &nonce, &sealed).unwrap(),
+            "123456789018"
+        );
+        assert!(
+            vault.open(b, CIPHER_BOUND, &nonce, &sealed).is_err(),
+            "bound to a"
+        );
+        // Version 1: written without associated data, before binding.
+        let legacy = vault
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), b"123456789018".as_slice())
+            .unwrap();
+        assert_eq!(vault.open(b, 1, &nonce, &legacy).unwrap(), "123456789018");
+        assert!(vault.open(b, CIPHER_BOUND, &nonce, &legacy).is_err());
     }
 }

@@ -66,6 +66,14 @@ pub enum DomainError {
     ReceivedInFuture,
     #[error("the registration number could not be allocated; try again")]
     Allocation,
+    #[error("this qualification is already registered, or applied for, under this My Number")]
+    AlreadyRegistered,
+    #[error("a flag on the case must be cleared with a reason before it can be approved")]
+    FlagNotCleared,
+    #[error("the case has no such open flag")]
+    FlagNotRaised,
+    #[error("clearing a flag needs a reason")]
+    ClearanceReasonRequired,
     #[error("the registering prefecture cannot be told: neither the address nor the registered domicile begins with a prefecture")]
     PrefectureUnknown,
     #[error("the registration was not linked online, so there is no link to dispute")]
@@ -103,6 +111,10 @@ impl DomainError {
             DomainError::ReceivedInFuture => "RECEIVED_IN_FUTURE",
             DomainError::PrefectureUnknown => "PREFECTURE_UNKNOWN",
             DomainError::NotLinked => "NOT_LINKED",
+            DomainError::AlreadyRegistered => "ALREADY_REGISTERED",
+            DomainError::FlagNotCleared => "FLAG_NOT_CLEARED",
+            DomainError::FlagNotRaised => "FLAG_NOT_RAISED",
+            DomainError::ClearanceReasonRequired => "REASON_REQUIRED",
         }
     }
 
@@ -113,6 +125,7 @@ impl DomainError {
             DomainError::UnknownQualification
             | DomainError::ProcedureNotOffered
             | DomainError::ReasonRequired
+            | DomainError::ClearanceReasonRequired
             | DomainError::AttachmentRequired
             | DomainError::AmountMismatch
             | DomainError::ReceivedInFuture

@@ -76,6 +76,17 @@ impl<A: Aggregate> CommandBus<A> {
         Ok((loaded.state, loaded.version))
     }
 
+    /// [`CommandBus::load`] on a connection the caller holds (inside its
+    /// transaction), so a caller holding one never waits for a second.
+    pub async fn load_in(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        id: &str,
+    ) -> Result<(A, usize), CommandError<A::Error>> {
+        let loaded = append::load::<A>(conn, id).await?;
+        Ok((loaded.aggregate, loaded.version))
+    }
+
     /// The aggregate's current state, version and timeline, in one read.
     pub async fn load_with_history(&self, id: &str) -> Result<Executed<A>, CommandError<A::Error>> {
         let mut conn = self.pool.acquire().await?;

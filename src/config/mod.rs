@@ -78,6 +78,12 @@ pub struct Settings {
     pub attachment_max_bytes: usize,
     /// Uploads no case references are deleted after this many seconds.
     pub attachment_ttl_seconds: u64,
+    /// Days a My Number is kept after its case ended without a registration
+    /// (withdrawn, rejected) before it is shredded.
+    pub my_number_shred_after_days: u32,
+    /// Years a My Number is kept after its registration was deleted (the
+    /// holder's request or death): the statutory retention.
+    pub my_number_retention_years: u32,
     /// Stripe's API base (tests point it at a local server).
     pub stripe_api_base: String,
     /// Checkout sessions open longer than this are asked for at Stripe.
@@ -128,6 +134,14 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// How long ended cases keep their My Numbers.
+    pub fn my_number_retention(&self) -> domain::registration::Retention {
+        domain::registration::Retention {
+            after_case_end: chrono::Duration::days(i64::from(self.my_number_shred_after_days)),
+            after_deletion_years: self.my_number_retention_years,
+        }
+    }
+
     /// Reads defaults, the optional file and the environment.
     pub fn load() -> Result<Self, ConfigError> {
         let mut table: toml::Table = toml::from_str(DEFAULTS)?;

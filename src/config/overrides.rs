@@ -80,6 +80,14 @@ impl Settings {
             "SHIKAKU_ATTACHMENT_TTL_SECONDS",
             &mut self.attachment_ttl_seconds,
         )?;
+        vars.value(
+            "SHIKAKU_MY_NUMBER_SHRED_AFTER_DAYS",
+            &mut self.my_number_shred_after_days,
+        )?;
+        vars.value(
+            "SHIKAKU_MY_NUMBER_RETENTION_YEARS",
+            &mut self.my_number_retention_years,
+        )?;
         vars.value("SHIKAKU_DB_MAX_CONNECTIONS", &mut self.db_max_connections)?;
         vars.value("SHIKAKU_RUN_SUBSCRIPTIONS", &mut self.run_subscriptions)?;
         vars.value("SHIKAKU_RUN_WORKERS", &mut self.run_workers)?;

@@ -85,3 +85,22 @@ fn environment_overrides_defaults() {
     );
     assert_eq!(s.bind, "127.0.0.1:8080");
 }
+
+#[test]
+fn my_numbers_are_kept_five_years_after_deletion_and_not_after_a_withdrawal_by_default() {
+    let mut s: Settings = toml::from_str(DEFAULTS).unwrap();
+    let defaults = s.my_number_retention();
+    assert_eq!(defaults.after_case_end, chrono::Duration::zero());
+    assert_eq!(defaults.after_deletion_years, 5);
+    s.apply_env(|k| match k {
+        "SHIKAKU_MY_NUMBER_SHRED_AFTER_DAYS" => Some("30".into()),
+        "SHIKAKU_MY_NUMBER_RETENTION_YEARS" => Some("7".into()),
+        _ => None,
+    })
+    .unwrap();
+    let set = s.my_number_retention();
+    assert_eq!(set.after_case_end, chrono::Duration::days(30));
+    assert_eq!(set.after_deletion_years, 7);
+    let bad = s.apply_env(|k| (k == "SHIKAKU_MY_NUMBER_RETENTION_YEARS").then(|| "-1".into()));
+    assert!(bad.is_err());
+}

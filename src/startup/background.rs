@@ -21,6 +21,7 @@ use workers::payment::jobs::{CheckoutHandler, PaymentJobs, RefundHandler};
 use workers::payment::reconcile::{self, ReconcileHandler};
 use workers::payment::stripe_events::StripeEventHandler;
 use workers::process::ChangeRequestProcess;
+use workers::retention::{RetentionJobs, ShredHandler};
 use workers::webhook::PublicFeed;
 use workers::{JobHandler, Worker, WorkerOptions};
 
@@ -62,6 +63,7 @@ pub fn job_producers(core: &Core) -> Vec<Arc<dyn Projection>> {
         core.notices.clone(),
         Arc::new(CertificateJobs),
         Arc::new(PublicFeed::new(core.catalogue.clone())),
+        Arc::new(RetentionJobs::new(core.retention)),
     ]
 }
 
@@ -109,6 +111,11 @@ pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
         }),
         core.mail.clone(),
         core.webhooks.clone(),
+        Arc::new(ShredHandler::new(
+            core.pool.clone(),
+            core.cases.registrations.clone(),
+            core.retention,
+        )),
     ];
     if let Some(after) = core.reconcile_after {
         handlers.push(Arc::new(ReconcileHandler {

@@ -11,7 +11,7 @@ use adapters::vault::Vault;
 use certificate::SigningKey;
 use domain::catalogue::Catalogue;
 use domain::change_request::ChangeServices;
-use domain::registration::RegistrationServices;
+use domain::registration::{RegistrationServices, Retention};
 use eventstore::cases::Cases;
 use eventstore::store::CommandBus;
 use sqlx::PgPool;
@@ -48,6 +48,8 @@ pub struct Core {
     /// Where webhooks may be sent, and the job that sends them.
     pub webhook_targets: TargetPolicy,
     pub webhooks: Arc<DeliveryHandler>,
+    /// How long ended cases keep their My Numbers.
+    pub retention: Retention,
 }
 
 impl Core {
@@ -64,6 +66,10 @@ impl Core {
             numbers: Arc::new(PgRegistrationNumbers::new(pool.clone())),
         };
         let vault = Vault::new(pool.clone(), vault_key(settings)?);
+        let bound = vault.bind_legacy_rows().await?;
+        if bound > 0 {
+            tracing::info!(rows = bound, "vault rows re-encrypted bound to their ids");
+        }
         let registry = registry(settings, &vault)?;
         let (gateway, sandbox, reconcile_after) = payment_gateway(settings, public_url)?;
         let (notices, mail) = notifications(pool, settings, catalogue.clone(), public_url)?;
@@ -87,6 +93,7 @@ impl Core {
         )
         .map_err(|e| StartupError::Setting(format!("webhook client: {e}")))?;
         Ok(Self {
+            retention: settings.my_number_retention(),
             notices,
             mail,
             webhook_targets,

@@ -76,7 +76,12 @@ async fn a_claim_in_flight_is_409_until_its_lease_runs_out_then_the_retry_execut
     let token = app.token(Role::Applicant, "saburo");
     let body = common::application(&my_number("22222222221"));
     let r = post_with_key(&app, "/v1/registrations", &token, "crash-1", &body).await;
-    assert_eq!(r.status(), StatusCode::CREATED);
+    let first = common::created_id(r).await;
+    // That case never was, in the crash simulated below; withdrawn, it no
+    // longer holds the My Number against the retry (one per qualification).
+    let withdrawal = format!("/v1/registrations/{first}/withdrawal");
+    app.post_ok(&withdrawal, &token, &serde_json::json!({}))
+        .await;
     // What a crash between claim and commit leaves: a claim without an answer
     // (the command's own transaction rolled back with the process).
     sqlx::query(

@@ -233,3 +233,26 @@ async fn paper_change_requests_take_postal_records_and_online_ones_do_not() {
         .await;
     assert_eq!(code_of(r, StatusCode::CONFLICT).await, "NOT_A_PAPER_CASE");
 }
+
+#[tokio::test]
+async fn a_paper_application_of_a_qualification_already_registered_is_refused() {
+    let app = spawn_app().await;
+    let number = my_number("65234567890");
+    app.registered("hanako", &number, "ex-reg", "sr").await;
+    let mut body = application(&number);
+    body["channel"] = json!("PAPER");
+    let r = app
+        .post_as(Role::Examiner, "ex-1", "/v1/registrations", &body)
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["code"], "ALREADY_REGISTERED");
+    // Another qualification on paper, under other particulars: accepted, flagged.
+    body["qualification_code"] = json!("SOCIAL_WORKER");
+    body["date_of_birth"] = json!("1991-05-02");
+    let r = app
+        .post_as(Role::Examiner, "ex-1", "/v1/registrations", &body)
+        .await;
+    let created = answer(r, StatusCode::CREATED).await;
+    assert_eq!(created["flags"], json!(["MY_NUMBER_PARTICULARS_DIFFER"]));
+}

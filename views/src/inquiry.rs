@@ -1,7 +1,8 @@
 //! Queue flags: a case that enters examination shows REGISTRY_INQUIRY_PENDING
 //! until the registers' answer is recorded (the inquiry itself is a job: see
-//! the `workers` crate), and a payment that did not match the fee shows
-//! PAYMENT_MISMATCH.
+//! the `workers` crate), a payment that did not match the fee shows
+//! PAYMENT_MISMATCH, and a flag an examiner must clear (a My Number held
+//! under other particulars) shows until it is cleared.
 
 use domain::examination::ExaminationEvent;
 
@@ -16,6 +17,8 @@ pub fn flag_update(e: &ExaminationEvent) -> Option<FlagUpdate> {
         }) => Some(FlagUpdate::Add(
             domain::payment::PAYMENT_MISMATCH.to_owned(),
         )),
+        ExaminationEvent::FlagRaised { flag, .. } => Some(FlagUpdate::Add(flag.clone())),
+        ExaminationEvent::FlagCleared { flag, .. } => Some(FlagUpdate::Remove(flag.clone())),
         e if e.starts_examination() => Some(FlagUpdate::Pending),
         _ => None,
     }
@@ -27,6 +30,9 @@ pub enum FlagUpdate {
     Pending,
     /// The registers answered; these flags replace the pending one.
     Answered(Vec<String>),
-    /// A flag raised beside the others (a payment problem).
+    /// A flag raised beside the others (a payment problem, a My Number
+    /// held under other particulars).
     Add(String),
+    /// A flag an examiner cleared.
+    Remove(String),
 }

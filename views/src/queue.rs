@@ -223,6 +223,7 @@ impl<'a> Folded<'a> {
             self.flag_updates.push(match update {
                 FlagUpdate::Pending => json!({"op": "pending", "flag": INQUIRY_PENDING}),
                 FlagUpdate::Add(flag) => json!({"op": "add", "flag": flag}),
+                FlagUpdate::Remove(flag) => json!({"op": "remove", "flag": flag}),
                 FlagUpdate::Answered(flags) => json!({"op": "answered", "flags": flags}),
             });
         }

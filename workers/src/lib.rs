@@ -1,6 +1,7 @@
 //! Side effects, run reliably: the job queue (an outbox fed by subscriptions),
 //! the worker loop that claims jobs, each job kind (register inquiry,
-//! payments, certificates, mail, ministry webhooks), and the change-request
+//! payments, certificates, mail, ministry webhooks, the shredding of My
+//! Numbers whose retention is over), and the change-request
 //! process manager, whose effects are commands on registrations.
 
 pub mod cases;
@@ -12,6 +13,7 @@ pub mod jobs;
 pub mod notification;
 pub mod payment;
 pub mod process;
+pub mod retention;
 pub mod webhook;
 pub mod worker;
 

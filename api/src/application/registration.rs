@@ -2,7 +2,9 @@
 
 use chrono::{NaiveDate, Utc};
 use domain::my_number::{MyNumber, MyNumberError};
-use domain::registration::{Applicant, Channel, QualificationRegistration, RegistrationCommand};
+use domain::registration::{
+    Applicant, Channel, Holding, QualificationRegistration, RegistrationCommand,
+};
 use eventstore::store::Target;
 use eventstore::Appending;
 use uuid::Uuid;
@@ -144,7 +146,10 @@ impl UseCases<'_> {
 
     /// Stores the My Number in the vault and submits the application in one
     /// transaction: the vault row and the events commit together or not at
-    /// all. The id is new, so no events are read.
+    /// all. Storing locks the number's vault row until the commit, so the
+    /// cases already holding it (read from their events) cannot change
+    /// under the check: a second application of the same qualification is
+    /// refused, other particulars are flagged.
     pub async fn submit_registration(
         &self,
         context: &Context,
@@ -156,6 +161,7 @@ impl UseCases<'_> {
         } = checked;
         let mut tx = Appending::begin(self.pool).await?;
         let my_number_ref = self.vault.store_in(&mut tx, &my_number).await?;
+        let holdings = self.holdings(&mut tx, my_number_ref).await?;
         let id = Uuid::new_v4();
         let actor = &context.actor;
         let channel = input.channel;
@@ -180,6 +186,7 @@ impl UseCases<'_> {
             my_number_ref,
             channel,
             owner: (channel == Channel::Online).then(|| actor.id.clone()),
+            holdings,
             actor: actor.clone(),
             at: Utc::now(),
         };
@@ -196,5 +203,25 @@ impl UseCases<'_> {
             )
             .await?;
         Ok(Pending::new(tx, Handled { id, case }))
+    }
+
+    /// The live cases holding the vault row `my_number_ref` (locked by the
+    /// caller's store), read on the caller's connection; the initial setting
+    /// can check a link the same way.
+    pub(crate) async fn holdings(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        my_number_ref: Uuid,
+    ) -> Result<Vec<Holding>, Error> {
+        let mut holdings = Vec::new();
+        for case_id in adapters::vault::referrers(conn, my_number_ref).await? {
+            let id = case_id.to_string();
+            let (reg, _) = self.cases.registrations.load_in(conn, &id).await?;
+            // A holder's later link may have moved the case to another row.
+            if reg.my_number_ref == Some(my_number_ref) {
+                holdings.extend(reg.holding(case_id));
+            }
+        }
+        Ok(holdings)
     }
 }

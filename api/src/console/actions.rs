@@ -42,6 +42,8 @@ pub struct ActionForm {
     /// Scanned letters read from a multipart form (never from a urlencoded one).
     #[serde(skip)]
     pub scans: Vec<Vec<u8>>,
+    pub flag: String,
+    pub reason: String,
 }
 
 /// Why an action was not carried out, before or by the domain.
@@ -145,6 +147,15 @@ async fn command(
             }
         }
         "approve" => ExaminationCommand::ApproveDecision { actor, at },
+        "clear-flag" => {
+            text("reason", &form.reason, 2000)?;
+            ExaminationCommand::ClearFlag {
+                flag: form.flag,
+                reason: form.reason,
+                actor,
+                at,
+            }
+        }
         "record-response" => {
             text("message", &form.message, 2000)?;
             let ids = form

@@ -27,6 +27,8 @@ pub struct Actions {
     pub record_response: bool,
     pub record_withdrawal: bool,
     pub record_payment: bool,
+    /// The assigned examiner clears a flag that stops approval.
+    pub clear_flag: bool,
 }
 
 impl Actions {
@@ -58,6 +60,7 @@ impl Actions {
             record_payment: case.paper
                 && exam.status == CaseStatus::AwaitingPayment
                 && free_or_mine,
+            clear_flag: mine && open && !exam.open_flags.is_empty(),
         }
     }
 
@@ -71,6 +74,7 @@ impl Actions {
             || self.record_response
             || self.record_withdrawal
             || self.record_payment
+            || self.clear_flag
     }
 }
 
@@ -114,6 +118,7 @@ impl CasePage {
             "record-response" => a.record_response,
             "record-withdrawal" => a.record_withdrawal,
             "record-payment" => a.record_payment,
+            "clear-flag" => a.clear_flag,
             _ => false,
         };
         (!shown).then_some(words.as_str())
@@ -131,6 +136,7 @@ pub fn action_label(action: &str) -> &'static str {
         "record-response" => "record_response",
         "record-withdrawal" => "record_withdrawal",
         "record-payment" => "record_payment",
+        "clear-flag" => "clear_flag",
         "entered" => "entered",
         _ => "done",
     }
@@ -221,6 +227,18 @@ mod tests {
         assert!(!a.claim && a.propose && a.request_information);
         let other = Actions::for_case(&case(mine.clone(), false), &session("ex2", Role::Examiner));
         assert!(!other.any(), "nothing for another examiner");
+        assert!(!a.clear_flag, "no flag to clear");
+        let flagged = Examination {
+            open_flags: vec!["MY_NUMBER_PARTICULARS_DIFFER".into()],
+            ..mine.clone()
+        };
+        let a = Actions::for_case(
+            &case(flagged.clone(), false),
+            &session("ex", Role::Examiner),
+        );
+        assert!(a.clear_flag, "the assigned examiner clears a flag");
+        let other = Actions::for_case(&case(flagged, false), &session("ex2", Role::Examiner));
+        assert!(!other.clear_flag);
 
         let proposed = Examination {
             proposal: Some(Proposal {

@@ -165,6 +165,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("REGISTRY_INQUIRY_PENDING", "住基・戸籍照会の回答待ち", "Register inquiry pending"),
     ("PAYMENT_MISMATCH", "納付額が手数料と一致しない", "Payment does not match the fee"),
     ("LINK_DISPUTED", "連携に異議申出あり", "Online link disputed"),
+    ("MY_NUMBER_PARTICULARS_DIFFER", "同じマイナンバーが別の氏名・生年月日の案件にある（確認して理由を記録）", "My Number held under other particulars (look into it and record why)"),
+    ("clear_flag", "注意事項を解除する", "Clear flag"),
     ("CONFIRMED", "一致", "Confirmed"),
     ("MISMATCH", "不一致", "Mismatch"),
     ("APPROVE", "承認", "Approve"),
@@ -316,6 +318,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("REGISTRATION_DELETED", "この登録は抹消されています。", "The registration was deleted."),
     ("CHANGE_REQUEST_OPEN", "同じ種類の変更届が処理中です。", "A change request of this kind is already open."),
     ("PROCEDURE_NOT_OFFERED", "この資格ではこの手続を扱っていません。", "This qualification does not offer this procedure."),
+    ("FLAG_NOT_CLEARED", "未解除の注意事項があります。理由を記録して解除してから承認してください。", "A flag is open: clear it with a reason before approving."),
+    ("FLAG_NOT_RAISED", "この注意事項はありません。", "The case has no such flag."),
 ];
 
 #[cfg(test)]

@@ -100,3 +100,39 @@ impl ProposalInput {
         errors.is_empty().then_some(()).ok_or(errors)
     }
 }
+
+/// A flag an examiner may clear (see the case's `flags`).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum ClearableFlag {
+    /// The My Number is held by another case under other names or another date of birth.
+    #[serde(rename = "MY_NUMBER_PARTICULARS_DIFFER")]
+    MyNumberParticularsDiffer,
+}
+
+impl ClearableFlag {
+    /// The flag as cases carry it.
+    pub fn code(self) -> &'static str {
+        match self {
+            ClearableFlag::MyNumberParticularsDiffer => domain::registration::PARTICULARS_DIFFER,
+        }
+    }
+}
+
+/// Clear a flag after looking into it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlagClearanceInput {
+    pub flag: ClearableFlag,
+    /// Why the flag does not stop the case (kept in the case's events).
+    #[schema(example = "family name changed by marriage; family-register extract checked")]
+    pub reason: String,
+}
+
+impl FlagClearanceInput {
+    /// Checks the reason.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        check_text(&mut errors, "reason", &self.reason, 2000);
+        errors.is_empty().then_some(()).ok_or(errors)
+    }
+}

@@ -165,3 +165,24 @@ async fn approve<C: ExaminedCase>(
     })
     .await
 }
+
+/// The assigned examiner clears a flag that stops approval, saying why.
+async fn clear_flag<C: ExaminedCase>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: Uuid,
+    input: FlagClearanceInput,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(EXAMINERS)?;
+    input.validate().map_err(ApiError::Validation)?;
+    act::<C>(state, req, caller, id, |actor, at| {
+        ExaminationCommand::ClearFlag {
+            flag: input.flag.code().to_owned(),
+            reason: input.reason,
+            actor,
+            at,
+        }
+    })
+    .await
+}

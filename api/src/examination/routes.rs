@@ -1,4 +1,4 @@
-//! The examination endpoints of each case type: the same six actions under
+//! The examination endpoints of each case type: the same seven actions under
 //! `/v1/registrations/{id}/…` and `/v1/change-requests/{id}/…`, each with its
 //! own operationId (`assign_registration`, `assign_change_request`, ...).
 
@@ -7,13 +7,15 @@ use domain::change_request::ChangeRequest;
 use domain::registration::QualificationRegistration;
 use uuid::Uuid;
 
-use super::{AssignmentInput, InformationRequestInput, ProposalInput, ResponseInput};
+use super::{
+    AssignmentInput, FlagClearanceInput, InformationRequestInput, ProposalInput, ResponseInput,
+};
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 use crate::AppState;
 
-/// Generates the six examination handlers of one case type with their docs.
+/// Generates the seven examination handlers of one case type with their docs.
 macro_rules! examination_endpoints {
     ($case:ty, $tag:literal, $body:ty,
      $withdraw:ident = $withdraw_path:literal,
@@ -21,7 +23,8 @@ macro_rules! examination_endpoints {
      $assign:ident = $assign_path:literal,
      $request_information:ident = $request_information_path:literal,
      $propose:ident = $propose_path:literal,
-     $approve:ident = $approve_path:literal) => {
+     $approve:ident = $approve_path:literal,
+     $clear_flag:ident = $clear_flag_path:literal) => {
         /// Withdraw your case while it is undecided (the applicant or filer).
         #[utoipa::path(
             tag = $tag,
@@ -150,7 +153,7 @@ macro_rules! examination_endpoints {
                 (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
                 (status = 403, description = "Not the assigned examiner", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
-                (status = 409, description = "Not assigned, not under examination, or a proposal is pending", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Not assigned, not under examination, a proposal is pending, or an APPROVE while a flag is open (FLAG_NOT_CLEARED)", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
                 (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
                 (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
@@ -180,7 +183,7 @@ macro_rules! examination_endpoints {
                 (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
                 (status = 403, description = "Not a senior examiner, or the proposer (FOUR_EYES_REQUIRED)", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
-                (status = 409, description = "No proposal to approve, or already decided", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "No proposal to approve, already decided, or an open flag to clear first (FLAG_NOT_CLEARED)", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
             )
         )]
@@ -192,6 +195,36 @@ macro_rules! examination_endpoints {
             id: web::Path<Uuid>,
         ) -> Result<HttpResponse, ApiError> {
             super::approve::<$case>(&state, &req, &caller, id.into_inner()).await
+        }
+
+        /// Clear a flag that stops approval (MY_NUMBER_PARTICULARS_DIFFER), saying why (the assigned examiner).
+        #[utoipa::path(
+            tag = "examination",
+            request_body = FlagClearanceInput,
+            params(("id" = Uuid, Path, description = "The case id"), ("If-Match" = Option<String>, Header, description = "ETag last seen")),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "Flag cleared; the reason is kept in the case's events", body = $body, headers(("ETag" = String, description = "Aggregate version"))),
+                (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not the assigned examiner (NOT_ASSIGNED_EXAMINER, WRONG_ROLE)", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+                (status = 409, description = "The case has no such open flag (FLAG_NOT_RAISED), is not assigned (CASE_NOT_ASSIGNED) or not under examination", body = Problem, content_type = "application/problem+json"),
+                (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+                (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+                (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Invalid fields: an unknown flag, an empty or too long reason", body = Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[post($clear_flag_path)]
+        pub async fn $clear_flag(
+            state: web::Data<AppState>,
+            req: HttpRequest,
+            caller: Caller,
+            id: web::Path<Uuid>,
+            body: JsonBody<FlagClearanceInput>,
+        ) -> Result<HttpResponse, ApiError> {
+            super::clear_flag::<$case>(&state, &req, &caller, id.into_inner(), body.value).await
         }
     };
 }
@@ -205,7 +238,8 @@ examination_endpoints!(
     assign_registration = "/v1/registrations/{id}/assignment",
     request_registration_information = "/v1/registrations/{id}/information-requests",
     propose_registration_decision = "/v1/registrations/{id}/decision-proposals",
-    approve_registration_decision = "/v1/registrations/{id}/decision-approvals"
+    approve_registration_decision = "/v1/registrations/{id}/decision-approvals",
+    clear_registration_flag = "/v1/registrations/{id}/flag-clearances"
 );
 
 examination_endpoints!(
@@ -217,5 +251,6 @@ examination_endpoints!(
     assign_change_request = "/v1/change-requests/{id}/assignment",
     request_change_request_information = "/v1/change-requests/{id}/information-requests",
     propose_change_request_decision = "/v1/change-requests/{id}/decision-proposals",
-    approve_change_request_decision = "/v1/change-requests/{id}/decision-approvals"
+    approve_change_request_decision = "/v1/change-requests/{id}/decision-approvals",
+    clear_change_request_flag = "/v1/change-requests/{id}/flag-clearances"
 );

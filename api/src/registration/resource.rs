@@ -61,8 +61,10 @@ pub struct RegistrationResource {
     pub registered_on: Option<NaiveDate>,
     pub information_request: Option<InformationRequestView>,
     /// Flags raised on the case (register inquiry: pending, mismatches,
-    /// unresolved domicile; LINK_DISPUTED when someone disputed the online
-    /// link of a paper-era registration).
+    /// unresolved domicile; a payment mismatch; LINK_DISPUTED when someone
+    /// disputed the online link of a paper-era registration); examiners also
+    /// see MY_NUMBER_PARTICULARS_DIFFER, which must be cleared with a reason
+    /// before the case can be approved.
     pub flags: Vec<String>,
     /// Examiners only.
     pub assigned_to: Option<String>,
@@ -118,7 +120,14 @@ pub fn render(
                 message: message.clone(),
             }),
         flags: {
-            let mut flags = exam.flags();
+            // Whether a number is held under other particulars is the office's
+            // to look into: told to an applicant, it would confirm that someone
+            // else's number is in use.
+            let mut flags: Vec<String> = exam
+                .flags()
+                .into_iter()
+                .filter(|f| internal || !f.starts_with("MY_NUMBER_"))
+                .collect();
             // Like the timeline's HolderLinkDisputed: the linked holder
             // may know their link is being looked into.
             if reg.link_disputed {
@@ -157,7 +166,11 @@ pub fn render(
                 })
             })
             .flatten(),
-        timeline: history.into_iter().map(TimelineEntry::from).collect(),
+        timeline: history
+            .into_iter()
+            .filter(|h| internal || !matches!(h.event_type.as_str(), "FlagRaised" | "FlagCleared"))
+            .map(TimelineEntry::from)
+            .collect(),
         version,
     }
 }

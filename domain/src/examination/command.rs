@@ -61,6 +61,13 @@ pub enum ExaminationCommand {
     Withdraw { actor: Actor, at: DateTime<Utc> },
     /// The assigned examiner records what a paper applicant sent by post.
     Paper(PaperCommand),
+    /// The assigned examiner clears a flag that stops approval, saying why.
+    ClearFlag {
+        flag: String,
+        reason: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
 }
 
 impl ExaminationCommand {
@@ -73,7 +80,8 @@ impl ExaminationCommand {
             | C::Respond { actor, .. }
             | C::ProposeDecision { actor, .. }
             | C::ApproveDecision { actor, .. }
-            | C::Withdraw { actor, .. } => Some(actor),
+            | C::Withdraw { actor, .. }
+            | C::ClearFlag { actor, .. } => Some(actor),
             C::Paper(paper) => Some(paper.actor()),
             C::SettlePayment { .. }
             | C::DeclinePayment { .. }

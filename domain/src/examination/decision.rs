@@ -57,6 +57,7 @@ impl Examination {
         if outcome == Outcome::Reject && reason_code.is_none() {
             return Err(DomainError::ReasonRequired);
         }
+        self.require_flags_cleared(outcome)?;
         Ok(ExaminationEvent::DecisionProposed {
             proposal: Proposal {
                 outcome,
@@ -83,6 +84,7 @@ impl Examination {
         if proposal.by == actor.id {
             return Err(DomainError::FourEyes);
         }
+        self.require_flags_cleared(proposal.outcome)?;
         let mut events = vec![ExaminationEvent::DecisionApproved {
             outcome: proposal.outcome,
             proposed_by: proposal.by.clone(),

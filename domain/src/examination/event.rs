@@ -71,6 +71,21 @@ pub enum ExaminationEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         paper: Option<PaperRecord>,
     },
+    /// A flag the examiner must clear with a reason before the case can be
+    /// approved (see [`super::flag`]); `related_cases` are the cases it concerns.
+    FlagRaised {
+        flag: String,
+        #[serde(default)]
+        related_cases: Vec<uuid::Uuid>,
+        at: DateTime<Utc>,
+    },
+    /// The assigned examiner looked into a flag and cleared it, saying why.
+    FlagCleared {
+        flag: String,
+        reason: String,
+        by: String,
+        at: DateTime<Utc>,
+    },
     /// Checkout, mismatch and refund facts (see [`crate::payment`]).
     Payment(PaymentEvent),
 }
@@ -83,6 +98,15 @@ impl ExaminationEvent {
             ExaminationEvent::FeeAssessed { fee } => fee.is_free(),
             ExaminationEvent::PaymentSettled { .. } => true,
             _ => false,
+        }
+    }
+
+    /// When the case ended without a decision in its favour, if this event ends it.
+    pub fn ends_case(&self) -> Option<DateTime<Utc>> {
+        match self {
+            ExaminationEvent::ApplicationRejected { at, .. }
+            | ExaminationEvent::ApplicationWithdrawn { at, .. } => Some(*at),
+            _ => None,
         }
     }
 
@@ -123,6 +147,8 @@ impl ExaminationEvent {
             ExaminationEvent::DecisionApproved { .. } => "DecisionApproved",
             ExaminationEvent::ApplicationRejected { .. } => "ApplicationRejected",
             ExaminationEvent::ApplicationWithdrawn { .. } => "ApplicationWithdrawn",
+            ExaminationEvent::FlagRaised { .. } => "FlagRaised",
+            ExaminationEvent::FlagCleared { .. } => "FlagCleared",
             ExaminationEvent::Payment(p) => p.event_type(),
         }
     }

@@ -55,6 +55,7 @@ impl Examination {
         if !self.payment.mismatches.is_empty() {
             flags.push(crate::payment::PAYMENT_MISMATCH.to_owned());
         }
+        flags.extend(self.open_flags.iter().cloned());
         flags
     }
 }

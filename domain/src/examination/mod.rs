@@ -9,6 +9,7 @@ mod decision;
 mod documents;
 mod event;
 mod fee;
+mod flag;
 mod information;
 mod inquiry;
 pub mod paper;
@@ -56,6 +57,9 @@ pub struct Examination {
     /// a deletion): such a case never waits for their answer.
     #[serde(default)]
     pub registers_not_asked: bool,
+    /// Flags an examiner must clear with a reason before approving.
+    #[serde(default)]
+    pub open_flags: Vec<String>,
 }
 
 impl Examination {
@@ -131,6 +135,12 @@ impl Examination {
                 Ok((std::iter::once(withdrawn).chain(refund).collect(), None))
             }
             C::Paper(paper) => one(self.decide_paper(paper, channel)?),
+            C::ClearFlag {
+                flag,
+                reason,
+                actor,
+                at,
+            } => one(self.clear_flag(flag, reason, &actor, at)?),
         }
     }
 
@@ -176,6 +186,9 @@ impl Examination {
                 self.rejection_reason = Some(reason_code.clone())
             }
             ExaminationEvent::ApplicationWithdrawn { .. } => {}
+            ExaminationEvent::FlagRaised { .. } | ExaminationEvent::FlagCleared { .. } => {
+                self.apply_flag(event)
+            }
             ExaminationEvent::Payment(p) => self.apply_payment(p),
         }
     }

@@ -63,6 +63,9 @@ pub struct QualificationRegistration {
     /// Whether someone disputed that link (the office looks into it).
     #[serde(default)]
     pub link_disputed: bool,
+    /// When the case was withdrawn, rejected or deleted (My Number retention).
+    #[serde(default)]
+    pub ended_at: Option<DateTime<Utc>>,
 }
 
 impl QualificationRegistration {
@@ -93,6 +96,7 @@ impl QualificationRegistration {
                 my_number_ref,
                 channel,
                 owner,
+                holdings,
                 actor,
                 at,
             } => {
@@ -105,6 +109,7 @@ impl QualificationRegistration {
                 if !paper_by_examiner && !online_by_applicant {
                     return Err(DomainError::WrongRole);
                 }
+                let flag = super::holding::check(&qualification_code, &applicant, &holdings, at)?;
                 services
                     .catalogue
                     .qualification(&qualification_code)
@@ -113,7 +118,7 @@ impl QualificationRegistration {
                     .catalogue
                     .terms(&qualification_code, Procedure::NewRegistration)
                     .ok_or(DomainError::ProcedureNotOffered)?;
-                vec![
+                let opened = [
                     RegistrationEvent::ApplicationSubmitted {
                         qualification_code,
                         applicant,
@@ -127,7 +132,11 @@ impl QualificationRegistration {
                     RegistrationEvent::Examination(ExaminationEvent::FeeAssessed {
                         fee: terms.fee,
                     }),
-                ]
+                ];
+                opened
+                    .into_iter()
+                    .chain(flag.map(RegistrationEvent::Examination))
+                    .collect()
             }
             C::Examination(command) => {
                 let channel = self.channel.unwrap_or(Channel::Online);
@@ -277,6 +286,7 @@ impl Aggregate for QualificationRegistration {
         if revokes_certificates(&event) {
             self.certificate_revoked = true;
         }
+        self.ended_at = event.ends_case().or(self.ended_at);
         match event {
             RegistrationEvent::ApplicationSubmitted {
                 qualification_code,

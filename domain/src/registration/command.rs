@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::holding::Holding;
 use crate::change_request::ChangeDetails;
 use crate::examination::ExaminationCommand;
 use crate::language::Language;
@@ -46,6 +47,10 @@ pub enum RegistrationCommand {
         channel: Channel,
         /// The applicant's subject for online applications; none for paper.
         owner: Option<String>,
+        /// The live cases already holding the same My Number (read from the
+        /// events while its vault row is locked): the same qualification
+        /// refuses the application, other particulars flag it.
+        holdings: Vec<Holding>,
         actor: Actor,
         at: DateTime<Utc>,
     },

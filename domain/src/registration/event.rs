@@ -95,6 +95,15 @@ pub enum RegistrationEvent {
 }
 
 impl RegistrationEvent {
+    /// When the case ended (withdrawn, rejected, deleted), if this event ends it.
+    pub fn ends_case(&self) -> Option<DateTime<Utc>> {
+        match self {
+            RegistrationEvent::RegistrationDeleted { at, .. } => Some(*at),
+            RegistrationEvent::Examination(e) => e.ends_case(),
+            _ => None,
+        }
+    }
+
     /// The status a registration has after this event, when the event changes it.
     pub fn status_after(&self) -> Option<CaseStatus> {
         match self {

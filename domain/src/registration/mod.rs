@@ -4,6 +4,7 @@ mod aggregate;
 mod changes;
 mod command;
 mod event;
+mod holding;
 mod identity;
 mod link;
 pub mod number;
@@ -11,6 +12,7 @@ pub mod number;
 pub use aggregate::{QualificationRegistration, RegistrationNumbers, RegistrationServices};
 pub use command::{Applicant, Channel, RegistrationCommand};
 pub use event::RegistrationEvent;
+pub use holding::{Hold, Holding, Retention, PARTICULARS_DIFFER};
 pub use identity::HolderParticulars;
 pub use link::LINK_DISPUTED;
 

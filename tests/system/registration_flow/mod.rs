@@ -3,6 +3,8 @@
 
 mod examination;
 mod intake;
+mod my_number;
+mod retention;
 
 use crate::common;
 

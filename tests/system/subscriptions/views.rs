@@ -28,6 +28,7 @@ async fn sixteen_writers_every_event_reaches_every_view_exactly_once() {
                     my_number_ref: Uuid::new_v4(),
                     channel: Channel::Online,
                     owner: Some(format!("writer-{w}")),
+                    holdings: vec![],
                     actor: Actor::new(format!("writer-{w}"), Role::Applicant),
                     at: Utc::now(),
                 };

@@ -127,7 +127,9 @@ fn examination_notice(e: &ExaminationEvent, r: &Recipient) -> Option<(NoticeKind
         | ExaminationEvent::ExaminerAssigned { .. }
         | ExaminationEvent::ApplicantResponded { .. }
         | ExaminationEvent::DecisionProposed { .. }
-        | ExaminationEvent::DecisionApproved { .. } => return None,
+        | ExaminationEvent::DecisionApproved { .. }
+        | ExaminationEvent::FlagRaised { .. }
+        | ExaminationEvent::FlagCleared { .. } => return None,
     };
     Some((kind, v))
 }

@@ -5,6 +5,7 @@ mod certificate;
 mod changes;
 mod decision;
 pub(crate) mod fixtures;
+mod holding;
 mod link;
 mod numbering;
 mod submission;
@@ -48,12 +49,24 @@ fn submit_for(
     channel: Channel,
     by: &Actor,
 ) -> RegistrationCommand {
+    submit_holding(code, applicant, channel, by, vec![])
+}
+
+/// `submit_for` while other cases hold the same My Number.
+fn submit_holding(
+    code: &str,
+    applicant: Applicant,
+    channel: Channel,
+    by: &Actor,
+    holdings: Vec<super::Holding>,
+) -> RegistrationCommand {
     RegistrationCommand::Submit {
         qualification_code: code.into(),
         applicant: Box::new(applicant),
         my_number_ref: id(7),
         channel,
         owner: (channel == Channel::Online).then(|| by.id.clone()),
+        holdings,
         actor: by.clone(),
         at: at(),
     }
