@@ -22,7 +22,8 @@ use domain::my_number::MyNumber;
 use domain::registration::{HolderParticulars, QualificationRegistration, RegistrationCommand};
 use domain::registry::{IdentityAnswer, IdentityClaim};
 use domain::DomainError;
-use eventstore::store::CommandError;
+use eventstore::store::{CommandError, Target};
+use eventstore::Appending;
 use uuid::Uuid;
 
 use super::{Context, Error, Handled, UseCases};
@@ -115,6 +116,16 @@ impl UseCases<'_> {
             date_of_birth: holder.date_of_birth,
         };
         let token = self.vault.lookup_token(&request.my_number);
+        // The holder's access log shows that the registers were asked about
+        // their registration, so a link they did not make does not go unseen.
+        let inquiry = adapters::audit::Accessor {
+            actor: "initial-setting".into(),
+            role: "system".into(),
+            request_id: context.request_id.clone(),
+            purpose: Some("confirming the holder of a registration being linked".into()),
+        };
+        let action = adapters::audit::AuditAction::InquireRegisters;
+        adapters::audit::record(self.pool, &inquiry, action, Some(id), None).await?;
         let answer = self
             .registry
             .confirm_identity(&token, &claim)
@@ -129,23 +140,30 @@ impl UseCases<'_> {
             Some(_) => true,
             None => false,
         };
-        let my_number_ref = self.vault.store(&request.my_number).await?;
+        // The vault row stays locked until the link commits, so a shredding
+        // of the number (its other cases ended) cannot come between.
+        let mut tx = Appending::begin(self.pool).await?;
+        let my_number_ref = self.vault.store_in(&mut tx, &request.my_number).await?;
         // Linking again what is already the caller's changes nothing.
         if request.verified || mine {
-            let handled = self.link_now(context, id, my_number_ref).await?;
+            let (tx, handled) = self.link_in(tx, context, id, my_number_ref).await?;
+            tx.commit().await?;
             return Ok(Linked::Now(Box::new(handled)));
         }
+        tx.commit().await?;
         let pending = self.hold_link(context, id, &reg, my_number_ref, at).await?;
         Ok(Linked::Pending(pending))
     }
 
-    /// Records the link (the `HolderLinked` event the holder is told of).
-    async fn link_now(
+    /// Records the link (the `HolderLinked` event the holder is told of) in
+    /// `tx`, which holds the vault row it names locked.
+    async fn link_in(
         &self,
+        tx: Appending,
         context: &Context,
         id: Uuid,
         my_number_ref: Uuid,
-    ) -> Result<Handled<QualificationRegistration>, Error> {
+    ) -> Result<(Appending, Handled<QualificationRegistration>), Error> {
         let command = RegistrationCommand::LinkHolder {
             my_number_ref,
             actor: context.actor.clone(),
@@ -154,10 +172,17 @@ impl UseCases<'_> {
         let executed = self
             .cases
             .registrations
-            .execute_with_history(&id.to_string(), command, None, context.metadata())
+            .execute_in(
+                tx,
+                &id.to_string(),
+                command,
+                None,
+                &context.metadata(),
+                Target::Existing,
+            )
             .await;
         match executed {
-            Ok(case) => Ok(Handled { id, case }),
+            Ok((tx, case)) => Ok((tx, Handled { id, case })),
             Err(CommandError::Domain(DomainError::NotFound)) => Err(Error::NotMatched),
             Err(e) => Err(e.into()),
         }

@@ -11,6 +11,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use domain::registration::QualificationRegistration;
+use eventstore::Appending;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -185,7 +186,7 @@ impl UseCases<'_> {
         code: &str,
         at: DateTime<Utc>,
     ) -> Result<Handled<QualificationRegistration>, Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = Appending::begin(self.pool).await?;
         let row = sqlx::query!(
             "SELECT registration_id, my_number_ref, code_hash, attempts, expires_at
              FROM pending_links WHERE id = $1 AND owner = $2 FOR UPDATE",
@@ -212,8 +213,13 @@ impl UseCases<'_> {
                 Error::LinkCodeWrong
             });
         }
-        let linked = self
-            .link_now(context, row.registration_id, row.my_number_ref)
+        // The number may have been shredded while the letter was on its way
+        // (every case holding it ended): the holder links again.
+        if adapters::vault::lock(&mut tx, row.my_number_ref).await? != Some(true) {
+            return Err(Error::LinkExpired);
+        }
+        let (mut tx, linked) = self
+            .link_in(tx, context, row.registration_id, row.my_number_ref)
             .await?;
         // Used up: every pending link of this registration ends with the link.
         sqlx::query!(
