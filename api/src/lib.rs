@@ -217,6 +217,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(oauth::token)
         .service(oauth::jwks)
         .service(audit::list)
+        .service(console::revocation::revoke)
         .service(access_log::list);
 }
 

@@ -125,6 +125,10 @@ pub async fn sign_out(
         if !session.csrf_ok(&form.csrf) {
             return render(&state, &req, StatusCode::FORBIDDEN, Some("csrf_failed"));
         }
+        // A copy of the cookie must not outlive the sign-out.
+        super::revocation::end(&state.pool, &session)
+            .await
+            .map_err(|e| ConsoleError::Internal(e.to_string()))?;
     }
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/console/login"))

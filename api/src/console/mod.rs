@@ -10,6 +10,7 @@ mod entry;
 pub mod i18n;
 mod login;
 mod queue_page;
+pub mod revocation;
 mod scan;
 pub mod session;
 mod timeline;

@@ -7,10 +7,9 @@
 //! clean-up job and no database round trip per page, which keeps the queue
 //! page fast. The cost is that a copied cookie stays valid until it expires,
 //! so sessions are short (8 hours at most, never beyond the token's own
-//! expiry), HttpOnly, SameSite=Strict and Secure behind https; sign-out
-//! clears it from the browser.
-
-use std::future::{ready, Ready};
+//! expiry), HttpOnly, SameSite=Strict and Secure behind https, and each
+//! page asks [`super::revocation`] whether it was signed out or revoked (one
+//! indexed look-up).
 
 use actix_web::{web, FromRequest, HttpRequest};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -39,6 +38,11 @@ pub struct Session {
     pub exp: i64,
     /// The CSRF token of this session's forms.
     pub csrf: String,
+    /// This session's id, which sign-out revokes.
+    pub sid: String,
+    /// When it began (Unix milliseconds): an administrator's revocation ends
+    /// the sessions that began before it.
+    pub began_ms: i64,
 }
 
 impl Session {
@@ -49,6 +53,8 @@ impl Session {
             role: actor.role,
             exp,
             csrf: random_token(),
+            sid: random_token(),
+            began_ms: Utc::now().timestamp_millis(),
         }
     }
 
@@ -127,16 +133,26 @@ pub struct SignedIn(pub Session);
 
 impl FromRequest for SignedIn {
     type Error = super::ConsoleError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        ready(
-            current(req)
-                .map(SignedIn)
-                .ok_or_else(|| super::ConsoleError::SignIn {
-                    expired: cookie(req, SESSION_COOKIE).is_some(),
-                }),
-        )
+        let req = req.clone();
+        Box::pin(async move {
+            let sign_in = super::ConsoleError::SignIn {
+                expired: cookie(&req, SESSION_COOKIE).is_some(),
+            };
+            let session = current(&req).ok_or(sign_in)?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| super::ConsoleError::Internal("no state".into()))?;
+            let ended = super::revocation::ended(&state.pool, &session)
+                .await
+                .map_err(|e| super::ConsoleError::Internal(e.to_string()))?;
+            if ended {
+                return Err(super::ConsoleError::SignIn { expired: true });
+            }
+            Ok(SignedIn(session))
+        })
     }
 }
 
