@@ -8,7 +8,7 @@ use crate::common;
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::console::{console_get, set_cookie, sign_in, value};
+use crate::common::console::{console_get, csrf_field, set_cookie, sign_in, value};
 use crate::common::{my_number, raw_exchange, spawn_app, TestApp};
 use domain::Role;
 use serde_json::json;
@@ -260,12 +260,7 @@ async fn paper_response_uploads_check_csrf_first_and_are_limited_before_bufferin
     .text()
     .await
     .unwrap();
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a CSRF token on the case page")
-        .to_owned();
+    let csrf = csrf_field(&page);
     let head = |framing: &str| {
         format!(
             "POST /console/cases/registrations/{id}/record-response HTTP/1.1\r\nHost: {}\r\n\
@@ -340,12 +335,7 @@ async fn a_signed_out_or_revoked_session_opens_nothing_even_copied() {
         .text()
         .await
         .unwrap();
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the sign-out form's CSRF token")
-        .to_owned();
+    let csrf = csrf_field(&page);
     let r = common::console::browser()
         .post(format!("{}/console/logout", app.base))
         .header("cookie", session.clone())

@@ -61,3 +61,12 @@ pub fn value(header: &str) -> &str {
         .map(|(_, v)| v)
         .unwrap_or_default()
 }
+
+/// The CSRF token a console page's forms carry.
+pub fn csrf_field(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with a CSRF token on the page")
+        .to_owned()
+}
