@@ -301,9 +301,16 @@ mod tests {
             at: Utc::now(),
         });
         let (kind, v) = p.notice(id, &undone, &holder()).unwrap();
-        assert_eq!(kind, NoticeKind::LinkDisputeResolved, "a resolution is told");
+        assert_eq!(
+            kind,
+            NoticeKind::LinkDisputeResolved,
+            "a resolution is told"
+        );
         assert!(v.unlinked);
-        assert!(!v.message.contains("linker"), "the office's reasons stay inside");
+        assert!(
+            !v.message.contains("linker"),
+            "the office's reasons stay inside"
+        );
         let applied =
             CaseEvent::ChangeRequest(ChangeRequestEvent::ChangeApplied { at: Utc::now() });
         let (kind, v) = p.notice(id, &applied, &holder()).unwrap();
