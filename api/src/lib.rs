@@ -173,6 +173,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(examination::propose_registration_decision)
         .service(examination::approve_registration_decision)
         .service(examination::clear_registration_flag)
+        .service(link::resolution::resolve)
         .service(change_request::create)
         .service(change_request::list)
         .service(change_request::get)

@@ -3,7 +3,8 @@
 //! not, and wrong answers lock the caller, and the registration named, out
 //! for a while (see [`lockout`]). Without an identity the provider verified
 //! (development only) the link waits for the code sent by post
-//! ([`confirm`]); anyone else may dispute a link ([`dispute`](mod@dispute)).
+//! ([`confirm`]); anyone else may dispute a link ([`dispute`](mod@dispute)),
+//! and a senior examiner resolves the dispute ([`resolution`]).
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -24,6 +25,7 @@ use crate::AppState;
 
 pub(crate) mod dispute;
 pub(crate) mod lockout;
+pub(crate) mod resolution;
 
 /// The details on the paper certificate, and the caller's My Number. When
 /// the caller's token carries a name and date of birth verified by the

@@ -78,6 +78,10 @@ pub enum DomainError {
     PrefectureUnknown,
     #[error("the registration was not linked online, so there is no link to dispute")]
     NotLinked,
+    #[error("no dispute of the registration's link is open")]
+    NoDispute,
+    #[error("resolving a link dispute needs a reason")]
+    ResolutionReasonRequired,
 }
 
 impl DomainError {
@@ -111,6 +115,8 @@ impl DomainError {
             DomainError::ReceivedInFuture => "RECEIVED_IN_FUTURE",
             DomainError::PrefectureUnknown => "PREFECTURE_UNKNOWN",
             DomainError::NotLinked => "NOT_LINKED",
+            DomainError::NoDispute => "NO_DISPUTE",
+            DomainError::ResolutionReasonRequired => "REASON_REQUIRED",
             DomainError::AlreadyRegistered => "ALREADY_REGISTERED",
             DomainError::FlagNotCleared => "FLAG_NOT_CLEARED",
             DomainError::FlagNotRaised => "FLAG_NOT_RAISED",
@@ -126,6 +132,7 @@ impl DomainError {
             | DomainError::ProcedureNotOffered
             | DomainError::ReasonRequired
             | DomainError::ClearanceReasonRequired
+            | DomainError::ResolutionReasonRequired
             | DomainError::AttachmentRequired
             | DomainError::AmountMismatch
             | DomainError::ReceivedInFuture

@@ -166,45 +166,72 @@ async fn insert_cases(
 /// Puts registrations whose online link was disputed before the office,
 /// flagged LINK_DISPUTED: a paper-era registration was never examined here
 /// and gets its row now (REGISTERED, due in 14 days); one already queued
-/// gets the flag. One statement for the batch.
+/// gets the flag. A resolution takes the flag off again; its row stays, as
+/// the history of what the office looked into. One statement for each.
 async fn flag_disputes(
     conn: &mut PgConnection,
     decoded: &[(Uuid, CaseEvent)],
 ) -> Result<(), ProjectionError> {
     let mut disputes: HashMap<Uuid, (&str, DateTime<Utc>)> = HashMap::new();
+    // Whether each case's last dispute event in the batch is a resolution:
+    // the flag ends where applying the events one by one would leave it.
+    let mut resolved: HashMap<Uuid, bool> = HashMap::new();
     for (id, e) in decoded {
-        if let CaseEvent::Registration(RegistrationEvent::HolderLinkDisputed {
-            qualification_code,
-            at,
-            ..
-        }) = e
-        {
-            disputes.entry(*id).or_insert((qualification_code, *at));
+        match e {
+            CaseEvent::Registration(RegistrationEvent::HolderLinkDisputed {
+                qualification_code,
+                at,
+                ..
+            }) => {
+                disputes.entry(*id).or_insert((qualification_code, *at));
+                resolved.insert(*id, false);
+            }
+            CaseEvent::Registration(RegistrationEvent::LinkDisputeResolved { .. }) => {
+                resolved.insert(*id, true);
+            }
+            _ => {}
         }
     }
-    if disputes.is_empty() {
-        return Ok(());
+    if !disputes.is_empty() {
+        let ids: Vec<Uuid> = disputes.keys().copied().collect();
+        let codes: Vec<&str> = ids.iter().map(|id| disputes[id].0).collect();
+        let at: Vec<DateTime<Utc>> = ids.iter().map(|id| disputes[id].1).collect();
+        sqlx::query!(
+            "INSERT INTO examiner_queue AS q
+               (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at,
+                flags)
+             SELECT d.case_id, $4, d.qualification_code, 'NEW_REGISTRATION', 'REGISTERED', d.at,
+                    d.at + interval '14 days', jsonb_build_array($5::text)
+             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
+                  AS d(case_id, qualification_code, at)
+             ON CONFLICT (case_id) DO UPDATE
+               SET flags = queue_flags_after(q.flags, q.procedure,
+                                             jsonb_build_array(jsonb_build_object('op', 'add', 'flag', $5::text)))",
+            &ids,
+            &codes as &[&str],
+            &at,
+            CaseKind::Registration.wire(),
+            LINK_DISPUTED,
+        )
+        .execute(&mut *conn)
+        .await?;
     }
-    let ids: Vec<Uuid> = disputes.keys().copied().collect();
-    let codes: Vec<&str> = ids.iter().map(|id| disputes[id].0).collect();
-    let at: Vec<DateTime<Utc>> = ids.iter().map(|id| disputes[id].1).collect();
-    sqlx::query!(
-        "INSERT INTO examiner_queue AS q
-           (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at, flags)
-         SELECT d.case_id, $4, d.qualification_code, 'NEW_REGISTRATION', 'REGISTERED', d.at,
-                d.at + interval '14 days', jsonb_build_array($5::text)
-         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS d(case_id, qualification_code, at)
-         ON CONFLICT (case_id) DO UPDATE
-           SET flags = queue_flags_after(q.flags, q.procedure,
-                                         jsonb_build_array(jsonb_build_object('op', 'add', 'flag', $5::text)))",
-        &ids,
-        &codes as &[&str],
-        &at,
-        CaseKind::Registration.wire(),
-        LINK_DISPUTED,
-    )
-    .execute(&mut *conn)
-    .await?;
+    let ended: Vec<Uuid> = resolved
+        .into_iter()
+        .filter_map(|(id, resolved)| resolved.then_some(id))
+        .collect();
+    if !ended.is_empty() {
+        sqlx::query!(
+            "UPDATE examiner_queue q
+             SET flags = queue_flags_after(q.flags, q.procedure,
+                                           jsonb_build_array(jsonb_build_object('op', 'remove', 'flag', $2::text)))
+             WHERE q.case_id = ANY($1::uuid[])",
+            &ended,
+            LINK_DISPUTED,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 

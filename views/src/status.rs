@@ -91,7 +91,9 @@ struct NewRow {
 impl NewRow {
     /// The new row after a later event of the same batch.
     fn then(&mut self, c: Change) {
-        self.owner = c.owner.or(self.owner.take());
+        if let Some(owner) = c.owner {
+            self.owner = owner;
+        }
         self.status = c.status.unwrap_or(self.status);
         self.fee_total = c.fee.unwrap_or(self.fee_total);
         self.paid = c.paid.unwrap_or(self.paid);
@@ -152,11 +154,18 @@ fn step(event: &StoredEvent) -> Result<Option<Step>, ProjectionError> {
             updated_at: event.recorded_at,
         })));
     }
-    if let RegistrationEvent::HolderLinked { owner, .. } = &e {
+    // A link sets the owner; a dispute resolved by undoing it clears it, so
+    // the old linker no longer lists the registration.
+    let linked = match &e {
+        RegistrationEvent::HolderLinked { owner, .. } => Some(Some(owner.clone())),
+        RegistrationEvent::LinkDisputeResolved { unlinked: true, .. } => Some(None),
+        _ => None,
+    };
+    if let Some(owner) = linked {
         return Ok(Some(Step::Change(
             id,
             Change {
-                owner: Some(owner.clone()),
+                owner: Some(owner),
                 version: Some(event.sequence),
                 ..Change::default()
             },
@@ -193,7 +202,8 @@ fn step(event: &StoredEvent) -> Result<Option<Step>, ProjectionError> {
 /// What events do to an existing row: each field set, or left as it is.
 #[derive(Debug, Default)]
 struct Change {
-    owner: Option<String>,
+    /// Set (to an owner, or to none when a link is undone), or left.
+    owner: Option<Option<String>>,
     status: Option<CaseStatus>,
     fee: Option<i64>,
     paid: Option<bool>,
@@ -272,7 +282,11 @@ async fn update(
         return Ok(());
     }
     let ids: Vec<Uuid> = changes.iter().map(|(id, _)| *id).collect();
-    let owners: Vec<Option<&str>> = changes.iter().map(|(_, c)| c.owner.as_deref()).collect();
+    let owners: Vec<Option<&str>> = changes
+        .iter()
+        .map(|(_, c)| c.owner.as_ref().and_then(|o| o.as_deref()))
+        .collect();
+    let owner_set: Vec<bool> = changes.iter().map(|(_, c)| c.owner.is_some()).collect();
     let statuses: Vec<Option<&str>> = changes
         .iter()
         .map(|(_, c)| c.status.map(CaseStatus::as_str))
@@ -284,14 +298,15 @@ async fn update(
     let updated: Vec<Option<DateTime<Utc>>> = changes.iter().map(|(_, c)| c.updated_at).collect();
     sqlx::query!(
         "UPDATE registration_status s
-         SET owner = coalesce(c.owner, s.owner), status = coalesce(c.status, s.status),
+         SET owner = CASE WHEN c.owner_set THEN c.owner ELSE s.owner END,
+             status = coalesce(c.status, s.status),
              fee_total = coalesce(c.fee, s.fee_total), paid = coalesce(c.paid, s.paid),
              registration_number = coalesce(c.number, s.registration_number),
              version = coalesce(c.version, s.version),
              updated_at = coalesce(c.updated_at, s.updated_at)
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::bool[], $6::text[],
-                     $7::bigint[], $8::timestamptz[])
-              AS c(id, owner, status, fee, paid, number, version, updated_at)
+                     $7::bigint[], $8::timestamptz[], $9::bool[])
+              AS c(id, owner, status, fee, paid, number, version, updated_at, owner_set)
          WHERE s.id = c.id",
         &ids,
         &owners as &[Option<&str>],
@@ -301,6 +316,7 @@ async fn update(
         &numbers as &[Option<&str>],
         &versions as &[Option<i64>],
         &updated as &[Option<DateTime<Utc>>],
+        &owner_set,
     )
     .execute(&mut *conn)
     .await?;

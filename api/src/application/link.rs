@@ -13,7 +13,8 @@
 //!   post to the address on the register (see [`confirmation`]).
 //!
 //! A link is told to the holder (the `holder_linked` notice), and anyone else
-//! may dispute it ([`UseCases::dispute_link`]).
+//! may dispute it ([`UseCases::dispute_link`]); a senior examiner resolves
+//! the dispute ([`UseCases::resolve_link_dispute`]).
 
 mod confirmation;
 
@@ -216,6 +217,30 @@ impl UseCases<'_> {
             .cases
             .registrations
             .execute_with_history(&id.to_string(), command, None, context.metadata())
+            .await?;
+        Ok(Handled { id, case })
+    }
+
+    /// A senior examiner resolves the open dispute of the registration's
+    /// link: `unlink` undoes it, so the rightful holder may link again.
+    pub async fn resolve_link_dispute(
+        &self,
+        context: &Context,
+        id: Uuid,
+        expected: Option<usize>,
+        unlink: bool,
+        reason: String,
+    ) -> Result<Handled<QualificationRegistration>, Error> {
+        let command = RegistrationCommand::ResolveLinkDispute {
+            unlink,
+            reason,
+            actor: context.actor.clone(),
+            at: Utc::now(),
+        };
+        let case = self
+            .cases
+            .registrations
+            .execute_with_history(&id.to_string(), command, expected, context.metadata())
             .await?;
         Ok(Handled { id, case })
     }

@@ -278,6 +278,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("RegistrationImported", "紙台帳から移行", "Imported from the paper register"),
     ("HolderLinked", "マイナンバー連携", "Holder linked"),
     ("HolderLinkDisputed", "連携への異議申出", "Link disputed"),
+    ("LinkDisputeResolved", "連携への異議の処理", "Link dispute resolved"),
     ("by_post", "紙で受付", "received on paper"),
     ("choose", "選択してください", "Choose"),
     ("change_requests", "この登録への変更届", "Change requests for this registration"),

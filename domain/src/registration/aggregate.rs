@@ -63,6 +63,10 @@ pub struct QualificationRegistration {
     /// Whether someone disputed that link (the office looks into it).
     #[serde(default)]
     pub link_disputed: bool,
+    /// The My Number reference before the online link (none for a
+    /// paper-era registration), restored when the office undoes the link.
+    #[serde(default)]
+    pub my_number_ref_before_link: Option<Uuid>,
     /// When the case was withdrawn, rejected or deleted (My Number retention).
     #[serde(default)]
     pub ended_at: Option<DateTime<Utc>>,
@@ -187,6 +191,12 @@ impl QualificationRegistration {
                 at,
             } => self.link_holder(my_number_ref, actor, at)?,
             C::DisputeLink { reason, actor, at } => self.dispute_link(reason, actor, at)?,
+            C::ResolveLinkDispute {
+                unlink,
+                reason,
+                actor,
+                at,
+            } => self.resolve_link_dispute(unlink, reason, actor, at)?,
             C::IssueCertificate {
                 certificate_id,
                 status_index,
@@ -339,11 +349,13 @@ impl Aggregate for QualificationRegistration {
                 my_number_ref,
                 at,
             } => {
+                self.my_number_ref_before_link = self.my_number_ref;
                 self.owner = Some(owner);
                 self.my_number_ref = Some(my_number_ref);
                 self.linked_at = Some(at);
             }
             RegistrationEvent::HolderLinkDisputed { .. } => self.link_disputed = true,
+            RegistrationEvent::LinkDisputeResolved { unlinked, .. } => self.resolve_link(unlinked),
             RegistrationEvent::RegisteredMattersChanged {
                 request_id,
                 changes,

@@ -94,6 +94,14 @@ pub enum RegistrationCommand {
         actor: Actor,
         at: DateTime<Utc>,
     },
+    /// A senior examiner ends an open dispute: `unlink` undoes the online
+    /// link (the rightful holder may link again), else the link stands.
+    ResolveLinkDispute {
+        unlink: bool,
+        reason: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
     /// Free the slot of a request that ended without a change.
     CloseChangeRequest { request_id: Uuid, at: DateTime<Utc> },
     /// Record a signed digital certificate (once per certificate id).

@@ -53,6 +53,15 @@ pub enum RegistrationEvent {
         reason: String,
         at: DateTime<Utc>,
     },
+    /// A senior examiner ended the dispute: when `unlinked`, the online link
+    /// is undone (no owner, the My Number before it) and may be made again.
+    LinkDisputeResolved {
+        unlinked: bool,
+        /// The office's reasons, for the case's history.
+        reason: String,
+        by: String,
+        at: DateTime<Utc>,
+    },
     ChangeRequestFiled {
         request_id: Uuid,
         details: Box<ChangeDetails>,
@@ -112,7 +121,8 @@ impl RegistrationEvent {
             RegistrationEvent::RegistrationDeleted { .. } => Some(CaseStatus::Deleted),
             RegistrationEvent::RegistrationImported { .. } => Some(CaseStatus::Registered),
             RegistrationEvent::HolderLinked { .. }
-            | RegistrationEvent::HolderLinkDisputed { .. } => None,
+            | RegistrationEvent::HolderLinkDisputed { .. }
+            | RegistrationEvent::LinkDisputeResolved { .. } => None,
             RegistrationEvent::ChangeRequestFiled { .. }
             | RegistrationEvent::RegisteredMattersChanged { .. }
             | RegistrationEvent::CertificateReissueRequested { .. }
@@ -132,6 +142,7 @@ impl DomainEvent for RegistrationEvent {
             RegistrationEvent::RegistrationImported { .. } => "RegistrationImported",
             RegistrationEvent::HolderLinked { .. } => "HolderLinked",
             RegistrationEvent::HolderLinkDisputed { .. } => "HolderLinkDisputed",
+            RegistrationEvent::LinkDisputeResolved { .. } => "LinkDisputeResolved",
             RegistrationEvent::RegisteredMattersChanged { .. } => "RegisteredMattersChanged",
             RegistrationEvent::CertificateReissueRequested { .. } => "CertificateReissueRequested",
             RegistrationEvent::RegistrationDeleted { .. } => "RegistrationDeleted",

@@ -1,13 +1,14 @@
 //! The initial setting's link and its dispute: a paper-era registration
 //! gets an online holder once, and anyone else who says it is not theirs is
-//! heard by the office.
+//! heard by the office. A senior examiner resolves the dispute: the link
+//! stands, or is undone so that the rightful holder can link again.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{QualificationRegistration, RegistrationEvent};
 use crate::examination::CaseStatus;
-use crate::{Actor, DomainError};
+use crate::{Actor, DomainError, Role};
 
 /// The link disputes a registration shows (and the queue), while the office
 /// looks into them.
@@ -55,5 +56,43 @@ impl QualificationRegistration {
             reason,
             at,
         }])
+    }
+
+    /// A senior examiner ends the open dispute, saying why: `unlink` undoes
+    /// the link. Senior, because it takes a registration from its online
+    /// holder.
+    pub(super) fn resolve_link_dispute(
+        &self,
+        unlink: bool,
+        reason: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<RegistrationEvent>, DomainError> {
+        if actor.role != Role::SeniorExaminer {
+            return Err(DomainError::WrongRole);
+        }
+        if !self.link_disputed {
+            return Err(DomainError::NoDispute);
+        }
+        if reason.trim().is_empty() {
+            return Err(DomainError::ResolutionReasonRequired);
+        }
+        Ok(vec![RegistrationEvent::LinkDisputeResolved {
+            unlinked: unlink,
+            reason,
+            by: actor.id,
+            at,
+        }])
+    }
+
+    /// Applies a resolution: the dispute ends; an undone link leaves the
+    /// registration as before it (no owner, the My Number it had).
+    pub(super) fn resolve_link(&mut self, unlinked: bool) {
+        self.link_disputed = false;
+        if unlinked {
+            self.owner = None;
+            self.my_number_ref = self.my_number_ref_before_link.take();
+            self.linked_at = None;
+        }
     }
 }

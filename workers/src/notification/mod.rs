@@ -40,11 +40,15 @@ pub enum NoticeKind {
     /// the new holder's inbox and to the email on record, so a holder who did
     /// not do it can dispute it.
     HolderLinked,
+    /// The office resolved a dispute of that link: told to the holder the
+    /// link named (their inbox, before it is undone) and to the email on
+    /// record, whether the link was undone or stands.
+    LinkDisputeResolved,
 }
 
 impl NoticeKind {
     /// Every notice, for loading and checking templates.
-    pub const ALL: [NoticeKind; 10] = [
+    pub const ALL: [NoticeKind; 11] = [
         NoticeKind::Received,
         NoticeKind::PaymentRequested,
         NoticeKind::ActionRequired,
@@ -55,6 +59,7 @@ impl NoticeKind {
         NoticeKind::CertificateReady,
         NoticeKind::RefundIssued,
         NoticeKind::HolderLinked,
+        NoticeKind::LinkDisputeResolved,
     ];
 
     /// The stable name: the template's file name and the inbox's `kind`.
@@ -70,6 +75,7 @@ impl NoticeKind {
             NoticeKind::CertificateReady => "certificate_ready",
             NoticeKind::RefundIssued => "refund_issued",
             NoticeKind::HolderLinked => "holder_linked",
+            NoticeKind::LinkDisputeResolved => "link_dispute_resolved",
         }
     }
 }

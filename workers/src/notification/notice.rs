@@ -53,6 +53,11 @@ fn what_to_tell(e: &CaseEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValue
                 NoticeKind::CertificateReady
             }
             RegistrationEvent::HolderLinked { .. } => NoticeKind::HolderLinked,
+            // The office's reasons may speak of the other person: not sent.
+            RegistrationEvent::LinkDisputeResolved { unlinked, .. } => {
+                v.unlinked = *unlinked;
+                NoticeKind::LinkDisputeResolved
+            }
             RegistrationEvent::Examination(x) => return examination_notice(x, r),
             // The disputer is not the holder; the office answers them.
             RegistrationEvent::RegistrationImported { .. }
@@ -289,6 +294,23 @@ mod tests {
             at: Utc::now(),
         });
         assert!(p.notice(id, &disputed, &holder()).is_none());
+        let undone = CaseEvent::Registration(RegistrationEvent::LinkDisputeResolved {
+            unlinked: true,
+            reason: "the linker is not the holder".into(),
+            by: "senior".into(),
+            at: Utc::now(),
+        });
+        let (kind, v) = p.notice(id, &undone, &holder()).unwrap();
+        assert_eq!(
+            kind,
+            NoticeKind::LinkDisputeResolved,
+            "a resolution is told"
+        );
+        assert!(v.unlinked);
+        assert!(
+            !v.message.contains("linker"),
+            "the office's reasons stay inside"
+        );
         let applied =
             CaseEvent::ChangeRequest(ChangeRequestEvent::ChangeApplied { at: Utc::now() });
         let (kind, v) = p.notice(id, &applied, &holder()).unwrap();

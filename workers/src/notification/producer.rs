@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use domain::catalogue::Catalogue;
+use domain::registration::RegistrationEvent;
 use domain::{CaseEvent, CaseKind};
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
@@ -91,6 +92,14 @@ impl NotificationProducer {
     }
 }
 
+/// Whether the event undoes a holder's online link.
+fn undoes_link(e: &CaseEvent) -> bool {
+    matches!(
+        e,
+        CaseEvent::Registration(RegistrationEvent::LinkDisputeResolved { unlinked: true, .. })
+    )
+}
+
 /// The batch's events of cases, decoded.
 fn case_events(events: &[StoredEvent]) -> Result<Vec<Decoded<'_>>, ProjectionError> {
     let mut out = Vec::new();
@@ -133,8 +142,14 @@ impl Projection for NotificationProducer {
         let mut book = Book::load(conn, &ids).await?;
         let mut notices = Vec::new();
         for e in &events {
+            let owner_before = book.get(e.id).and_then(|r| r.owner.clone());
             book.track(e.id, &e.case_event);
-            if let Some(notice) = self.prepare(&book, e)? {
+            if let Some(mut notice) = self.prepare(&book, e)? {
+                // An undone link is told to the inbox of the holder it
+                // named, which the event itself takes the registration from.
+                if undoes_link(&e.case_event) {
+                    notice.owner = owner_before;
+                }
                 notices.push(notice);
             }
         }

@@ -166,6 +166,10 @@ impl Book {
             RegistrationEvent::HolderLinked { owner, .. } => {
                 self.change(id, |r| r.owner = Some(owner.clone()))
             }
+            // The old linker's inbox gets no more of the registration's notices.
+            RegistrationEvent::LinkDisputeResolved { unlinked: true, .. } => {
+                self.change(id, |r| r.owner = None)
+            }
             RegistrationEvent::Registered {
                 registration_number,
                 ..

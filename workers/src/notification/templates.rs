@@ -54,6 +54,8 @@ pub struct NoticeValues {
     pub refund: String,
     pub certificate_url: String,
     pub death: bool,
+    /// For `link_dispute_resolved`: whether the link was undone.
+    pub unlinked: bool,
 }
 
 /// A rendered notice: the same text goes into the mail and the inbox.
@@ -140,6 +142,7 @@ impl Templates {
             refund: "1".into(),
             certificate_url: "u".into(),
             death: true,
+            unlinked: true,
         };
         for language in LANGUAGES {
             for kind in NoticeKind::ALL {
