@@ -42,14 +42,6 @@ pub fn parse<'de, T: Deserialize<'de>>(word: &'de str) -> Result<T, ApiError> {
         .map_err(|_| ApiError::Internal(format!("a view holds the unknown word {word:?}")))
 }
 
-/// The word of a vocabulary value, as views store it.
-pub fn word<T: Serialize>(value: T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(word)) => word,
-        _ => String::new(),
-    }
-}
-
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -65,6 +57,23 @@ pub enum Status {
     Withdrawn,
     /// A registration removed from the register.
     Deleted,
+}
+
+impl From<Status> for views::vocab::CaseStatus {
+    fn from(s: Status) -> Self {
+        use views::vocab::CaseStatus as V;
+        match s {
+            Status::Submitted => V::Submitted,
+            Status::AwaitingPayment => V::AwaitingPayment,
+            Status::UnderExamination => V::UnderExamination,
+            Status::ActionRequired => V::ActionRequired,
+            Status::Approved => V::Approved,
+            Status::Registered => V::Registered,
+            Status::Rejected => V::Rejected,
+            Status::Withdrawn => V::Withdrawn,
+            Status::Deleted => V::Deleted,
+        }
+    }
 }
 
 impl From<domain::examination::CaseStatus> for Status {
@@ -239,6 +248,14 @@ impl From<DecisionOutcome> for domain::examination::Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The word of a vocabulary value on the wire.
+    fn word<T: Serialize>(value: T) -> String {
+        match serde_json::to_value(value) {
+            Ok(serde_json::Value::String(word)) => word,
+            _ => String::new(),
+        }
+    }
 
     #[test]
     fn words_read_back_as_they_are_written() {

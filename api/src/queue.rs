@@ -9,7 +9,7 @@ use uuid::Uuid;
 use views::queue::{self, QueueFilter};
 
 use crate::auth::Caller;
-use crate::case::{self, CaseType, Procedure, Status};
+use crate::case::{CaseType, Procedure, Status};
 use crate::error::{ApiError, Problem};
 use crate::pagination;
 use crate::AppState;
@@ -80,7 +80,7 @@ pub async fn list(
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
     let filter = QueueFilter {
-        status: q.status.map(case::word),
+        status: q.status.map(Into::into),
         qualification_code: q.qualification_code,
         assigned_to: q.assigned_to,
         overdue: q.overdue.unwrap_or(false),

@@ -119,7 +119,7 @@ pub struct ChangeFilter {
     pub registration_id: Option<Uuid>,
     /// Only these qualifications (a ministry's); `None`: all.
     pub qualification_codes: Option<Vec<String>>,
-    pub status: Option<String>,
+    pub status: Option<CaseStatus>,
     pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
 }
@@ -141,7 +141,7 @@ pub async fn list(pool: &PgPool, f: &ChangeFilter) -> Result<Vec<ChangeRow>, Pro
          LIMIT $6"#,
         f.party.as_deref(),
         f.registration_id,
-        f.status.as_deref(),
+        f.status as Option<CaseStatus>,
         f.after.map(|a| a.0),
         f.after.map(|a| a.1),
         f.limit + 1,

@@ -322,7 +322,7 @@ pub struct QueueRow {
 /// Queue filters.
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
-    pub status: Option<String>,
+    pub status: Option<CaseStatus>,
     pub qualification_code: Option<String>,
     pub assigned_to: Option<String>,
     /// Only cases past their due date and not decided.
@@ -349,7 +349,7 @@ pub async fn list(
            AND ($6::timestamptz IS NULL OR (due_at, case_id) > ($6, $7))
          ORDER BY due_at, case_id
          LIMIT $8"#,
-        f.status.as_deref(),
+        f.status as Option<CaseStatus>,
         f.qualification_code.as_deref(),
         f.assigned_to.as_deref(),
         f.overdue,

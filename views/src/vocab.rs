@@ -22,6 +22,24 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
+    /// Every status, in the order of a case's life.
+    pub const ALL: [CaseStatus; 9] = [
+        CaseStatus::Submitted,
+        CaseStatus::AwaitingPayment,
+        CaseStatus::UnderExamination,
+        CaseStatus::ActionRequired,
+        CaseStatus::Approved,
+        CaseStatus::Registered,
+        CaseStatus::Rejected,
+        CaseStatus::Withdrawn,
+        CaseStatus::Deleted,
+    ];
+
+    /// The status of that stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         domain::examination::CaseStatus::from(self).as_str()

@@ -179,7 +179,7 @@ pub async fn list(
         party: (caller.0.role == Role::Applicant).then(|| caller.0.id.clone()),
         qualification_codes: crate::scope::qualifications(&state, &caller),
         registration_id: q.registration_id,
-        status: q.status.map(case::word),
+        status: q.status.map(Into::into),
         after: crate::pagination::decode(q.cursor.as_deref())?,
         limit,
     };

@@ -107,7 +107,7 @@ pub async fn show(
     let overdue = !p.overdue.is_empty();
     let status = some(&p.status).filter(|s| STATUSES.contains(&s.as_str()));
     let filter = QueueFilter {
-        status: status.clone(),
+        status: status.as_deref().and_then(views::vocab::CaseStatus::parse),
         qualification_code: some(&p.qualification_code),
         assigned_to: if mine {
             Some(session.sub.clone())

@@ -14,7 +14,7 @@ use views::status::{self, StatusFilter};
 
 use crate::application::Handled;
 use crate::auth::Caller;
-use crate::case::{self, Status};
+use crate::case::Status;
 use crate::error::{ApiError, Problem};
 use crate::examination::ExaminedCase;
 use crate::extract::{etag, JsonBody};
@@ -181,7 +181,7 @@ pub async fn list(
         owner: (caller.0.role == Role::Applicant).then(|| caller.0.id.clone()),
         qualification_codes: crate::scope::qualifications(&state, &caller),
         qualification_code: q.qualification_code,
-        status: q.status.map(case::word),
+        status: q.status.map(Into::into),
         registration_number: q.registration_number,
         after: pagination::decode(q.cursor.as_deref())?,
         limit,

@@ -32,7 +32,7 @@ pub struct StatusFilter {
     pub qualification_code: Option<String>,
     /// Only these qualifications (a ministry's); `None`: all.
     pub qualification_codes: Option<Vec<String>>,
-    pub status: Option<String>,
+    pub status: Option<CaseStatus>,
     pub registration_number: Option<String>,
     /// Keyset cursor: (submitted_at, id) of the last row seen.
     pub after: Option<(DateTime<Utc>, Uuid)>,
@@ -57,7 +57,7 @@ pub async fn list(pool: &PgPool, f: &StatusFilter) -> Result<Vec<StatusRow>, Pro
          LIMIT $7"#,
         f.owner.as_deref(),
         f.qualification_code.as_deref(),
-        f.status.as_deref(),
+        f.status as Option<CaseStatus>,
         f.registration_number.as_deref(),
         f.after.map(|a| a.0),
         f.after.map(|a| a.1),
