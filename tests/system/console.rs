@@ -11,7 +11,6 @@ use std::process::Command;
 use crate::common::console::{console_get, csrf_field, set_cookie, sign_in, value};
 use crate::common::{my_number, raw_exchange, spawn_app, TestApp};
 use domain::Role;
-use serde_json::json;
 
 #[tokio::test]
 async fn examiners_work_a_case_to_the_register_in_the_browser() {
@@ -141,7 +140,7 @@ async fn cookies_are_secure_behind_https_and_assets_are_served_by_the_binary() {
 }
 
 /// Signs `sub` in as `role`; the Cookie header of their session.
-async fn session_of(app: &TestApp, role: Role, sub: &str) -> String {
+pub(crate) async fn session_of(app: &TestApp, role: Role, sub: &str) -> String {
     let r = sign_in(app, &app.token(role, sub)).await;
     let cookie = set_cookie(&r, "shikaku_console").expect("a session cookie");
     format!("shikaku_console={}", value(&cookie))
@@ -323,81 +322,4 @@ async fn paper_response_uploads_check_csrf_first_and_are_limited_before_bufferin
         raw_exchange(&app, head("Transfer-Encoding: chunked"), pieces, false).await;
     assert_eq!(status, 413, "{text}");
     assert_eq!(stored().await, 0, "nothing refused was stored");
-}
-
-#[tokio::test]
-async fn a_signed_out_or_revoked_session_opens_nothing_even_copied() {
-    let app = spawn_app().await;
-    // Sign-out ends the session for every copy of its cookie.
-    let session = session_of(&app, Role::Examiner, "ex-1").await;
-    let page = console_get(&app, "/console/queue", session.clone())
-        .await
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_field(&page);
-    let r = common::console::browser()
-        .post(format!("{}/console/logout", app.base))
-        .header("cookie", session.clone())
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let r = console_get(&app, "/console/queue", session.clone()).await;
-    assert_eq!(r.status(), 303, "the copied cookie is signed out too");
-    assert_eq!(r.headers()["location"], "/console/login?expired=1");
-
-    // An administrator ends every session of one examiner at once.
-    let (first, second) = (
-        session_of(&app, Role::Examiner, "ex-2").await,
-        session_of(&app, Role::Examiner, "ex-2").await,
-    );
-    let other = session_of(&app, Role::Examiner, "ex-3").await;
-    let admin = app.token(Role::Admin, "admin-1");
-    let path = "/v1/admin/console-session-revocations";
-    let r = app.post(path, &admin, &json!({"examiner": "ex-2"})).await;
-    assert_eq!(r.status(), 204);
-    for s in [&first, &second] {
-        assert_eq!(
-            console_get(&app, "/console/queue", s.clone())
-                .await
-                .status(),
-            303
-        );
-    }
-    assert_eq!(
-        console_get(&app, "/console/queue", other.clone())
-            .await
-            .status(),
-        200
-    );
-    // A new sign-in (with a token still valid) begins a new session.
-    let again = session_of(&app, Role::Examiner, "ex-2").await;
-    assert_eq!(
-        console_get(&app, "/console/queue", again.clone())
-            .await
-            .status(),
-        200
-    );
-
-    // Only administrators may, and they must name the examiner.
-    for role in common::NOT_ADMIN {
-        let r = app
-            .post(path, &app.token(role, "x"), &json!({"examiner": "ex-3"}))
-            .await;
-        assert_eq!(r.status(), 403, "{role:?}");
-    }
-    let r = app.post(path, &admin, &json!({"examiner": " "})).await;
-    assert_eq!(r.status(), 422);
-    let r = app
-        .post(path, "not-a-token", &json!({"examiner": "ex-3"}))
-        .await;
-    assert_eq!(r.status(), 401);
-    assert_eq!(
-        console_get(&app, "/console/queue", other.clone())
-            .await
-            .status(),
-        200
-    );
 }

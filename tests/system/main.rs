@@ -6,6 +6,8 @@ mod common;
 mod fake_stripe;
 mod support;
 
+mod access_log;
+mod attachment_reads;
 mod attachments;
 mod audit;
 mod bad_input;
@@ -14,6 +16,7 @@ mod certificates;
 mod change_requests;
 mod concurrency;
 mod console;
+mod console_sessions;
 mod contract;
 mod crash;
 mod death_notifications;

@@ -235,38 +235,6 @@ impl QualificationRegistration {
             }
         })
     }
-
-    /// The registration that follows an approval, with a fresh number.
-    async fn register(
-        &self,
-        services: &RegistrationServices,
-        approval: &[RegistrationEvent],
-    ) -> Result<RegistrationEvent, DomainError> {
-        let at = approval
-            .iter()
-            .find_map(|e| match e {
-                RegistrationEvent::Examination(ExaminationEvent::DecisionApproved {
-                    at, ..
-                }) => Some(*at),
-                _ => None,
-            })
-            .ok_or(DomainError::NoProposal)?;
-        let applicant = self.applicant.as_ref().ok_or(DomainError::NotFound)?;
-        let qualification = services
-            .catalogue
-            .qualification(&self.qualification_code)
-            .ok_or(DomainError::UnknownQualification)?;
-        let allocation = qualification.allocation(applicant)?;
-        let digits = services.numbers.next(&allocation.counter).await?;
-        let registration_number = qualification.compose_number(&allocation, &digits)?;
-        Ok(RegistrationEvent::Registered {
-            qualification_code: self.qualification_code.clone(),
-            registration_number,
-            registered_on: crate::calendar::japan_date(at),
-            family_name: applicant.family_name.clone(),
-            given_name: applicant.given_name.clone(),
-        })
-    }
 }
 
 impl Aggregate for QualificationRegistration {

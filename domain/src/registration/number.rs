@@ -9,8 +9,9 @@ use std::fmt;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::Applicant;
+use super::{Applicant, QualificationRegistration, RegistrationEvent, RegistrationServices};
 use crate::catalogue::Qualification;
+use crate::examination::ExaminationEvent;
 use crate::DomainError;
 
 /// The 47 prefectures, as they begin an address.
@@ -216,6 +217,40 @@ impl Qualification {
                 Some((format!("{}/{prefecture}", self.code), digits.parse().ok()?))
             }
         }
+    }
+}
+
+impl QualificationRegistration {
+    /// The registration that follows an approval, with a fresh number.
+    pub(super) async fn register(
+        &self,
+        services: &RegistrationServices,
+        approval: &[RegistrationEvent],
+    ) -> Result<RegistrationEvent, DomainError> {
+        let at = approval
+            .iter()
+            .find_map(|e| match e {
+                RegistrationEvent::Examination(ExaminationEvent::DecisionApproved {
+                    at, ..
+                }) => Some(*at),
+                _ => None,
+            })
+            .ok_or(DomainError::NoProposal)?;
+        let applicant = self.applicant.as_ref().ok_or(DomainError::NotFound)?;
+        let qualification = services
+            .catalogue
+            .qualification(&self.qualification_code)
+            .ok_or(DomainError::UnknownQualification)?;
+        let allocation = qualification.allocation(applicant)?;
+        let digits = services.numbers.next(&allocation.counter).await?;
+        let registration_number = qualification.compose_number(&allocation, &digits)?;
+        Ok(RegistrationEvent::Registered {
+            qualification_code: self.qualification_code.clone(),
+            registration_number,
+            registered_on: crate::calendar::japan_date(at),
+            family_name: applicant.family_name.clone(),
+            given_name: applicant.given_name.clone(),
+        })
     }
 }
 
