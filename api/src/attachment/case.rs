@@ -3,19 +3,19 @@
 //! they may act on the case, and every staff read is audited with the case,
 //! the document and the purpose before the bytes go out.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use domain::CaseKind;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::AppState;
 
 /// The purpose recorded for a staff read that states none in `X-Purpose`:
 /// the route itself says what it is for.
 pub const EXAMINATION_PURPOSE: &str = "examination of the case";
 
-async fn read(
+pub(crate) async fn read(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
@@ -66,21 +66,9 @@ macro_rules! case_document_endpoint {
             caller: Caller,
             path: web::Path<(Uuid, Uuid)>,
         ) -> Result<HttpResponse, ApiError> {
-            read(&state, &req, &caller, $kind, path.into_inner()).await
+            crate::attachment::case::read(&state, &req, &caller, $kind, path.into_inner()).await
         }
     };
 }
 
-case_document_endpoint!(
-    download_registration_attachment,
-    CaseKind::Registration,
-    "registrations",
-    "/v1/registrations/{id}/attachments/{attachment_id}"
-);
-
-case_document_endpoint!(
-    download_change_request_attachment,
-    CaseKind::ChangeRequest,
-    "change-requests",
-    "/v1/change-requests/{id}/attachments/{attachment_id}"
-);
+pub(crate) use case_document_endpoint;

@@ -4,7 +4,7 @@
 //! each staff read is audited.
 
 mod body;
-mod case;
+pub(crate) mod case;
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::attachment::AttachmentRef;
@@ -17,7 +17,6 @@ use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::AppState;
 pub use body::{FormError, LimitedForm, FORM_OVERHEAD};
-pub use case::*;
 
 /// An uploaded document.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,6 +1,7 @@
 //! Change-request endpoints: file a request against a registration, follow
 //! it, and the examination actions (the same as for registrations).
 
+mod endpoints;
 mod input;
 mod resource;
 
@@ -20,6 +21,7 @@ use crate::extract::{etag, JsonBody};
 use crate::idempotency::{self, Created};
 use crate::telemetry::context;
 use crate::AppState;
+pub use endpoints::*;
 use eventstore::store::Executed;
 pub use input::*;
 pub use resource::*;

@@ -1,11 +1,12 @@
 //! The examination of a case: assignment, information requests and the
 //! applicant's responses, four-eyes decisions, withdrawal. Registrations and
 //! change requests are examined alike, so one generic implementation serves
-//! both; `routes.rs` gives each case type its own paths and operationIds.
+//! both; `routes.rs` and `paper.rs` hold the macros that give each case type
+//! its own paths and operationIds, invoked in each kind's own module.
 
 mod input;
-mod paper;
-mod routes;
+pub(crate) mod paper;
+pub(crate) mod routes;
 mod view;
 
 use actix_web::{HttpRequest, HttpResponse};
@@ -23,8 +24,23 @@ use crate::telemetry::context;
 use crate::AppState;
 pub use input::*;
 pub use paper::*;
-pub use routes::*;
 pub use view::*;
+
+/// What the endpoint macros (`examination_endpoints!`, `paper_endpoints!`,
+/// `case_document_endpoint!`) name, for the module of a kind that invokes them.
+pub(crate) mod endpoint_prelude {
+    pub use actix_web::{get, post, web, HttpRequest, HttpResponse};
+    pub use uuid::Uuid;
+
+    pub use super::{
+        AssignmentInput, FlagClearanceInput, InformationRequestInput, PaperPaymentInput,
+        PostalResponseInput, PostalWithdrawalInput, ProposalInput, ResponseInput,
+    };
+    pub use crate::auth::Caller;
+    pub use crate::error::{ApiError, Problem};
+    pub use crate::extract::JsonBody;
+    pub use crate::AppState;
+}
 
 /// A kind of case examiners work, as the API shows it (its bus and its
 /// examination commands come from the case seam); each kind implements it
@@ -55,7 +71,7 @@ async fn act<C: ExaminedCase>(
 const EXAMINERS: &[Role] = &[Role::Examiner, Role::SeniorExaminer];
 
 /// The applicant withdraws their undecided case.
-async fn withdraw<C: ExaminedCase>(
+pub(crate) async fn withdraw<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
@@ -68,7 +84,7 @@ async fn withdraw<C: ExaminedCase>(
 }
 
 /// The applicant answers an information request.
-async fn respond<C: ExaminedCase>(
+pub(crate) async fn respond<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
@@ -89,7 +105,7 @@ async fn respond<C: ExaminedCase>(
 }
 
 /// An examiner claims the case, or a senior examiner reassigns it.
-async fn assign<C: ExaminedCase>(
+pub(crate) async fn assign<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
@@ -109,7 +125,7 @@ async fn assign<C: ExaminedCase>(
 }
 
 /// The assigned examiner asks the applicant for information.
-async fn request_information<C: ExaminedCase>(
+pub(crate) async fn request_information<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
@@ -130,7 +146,7 @@ async fn request_information<C: ExaminedCase>(
 }
 
 /// The assigned examiner proposes a decision.
-async fn propose<C: ExaminedCase>(
+pub(crate) async fn propose<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
@@ -153,7 +169,7 @@ async fn propose<C: ExaminedCase>(
 }
 
 /// A senior examiner other than the proposer confirms the proposal.
-async fn approve<C: ExaminedCase>(
+pub(crate) async fn approve<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
@@ -167,7 +183,7 @@ async fn approve<C: ExaminedCase>(
 }
 
 /// The assigned examiner clears a flag that stops approval, saying why.
-async fn clear_flag<C: ExaminedCase>(
+pub(crate) async fn clear_flag<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,

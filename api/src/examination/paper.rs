@@ -2,12 +2,10 @@
 //! post (a response, a withdrawal, the fee). The same three endpoints serve
 //! registrations and change requests; online cases refuse them.
 
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::change_request::ChangeRequest;
 use domain::examination::paper::PaperCommand;
 use domain::examination::ExaminationCommand;
-use domain::registration::QualificationRegistration;
 use domain::Actor;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -16,8 +14,7 @@ use uuid::Uuid;
 use super::{ExaminedCase, EXAMINERS};
 use crate::application::check_text;
 use crate::auth::Caller;
-use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::JsonBody;
+use crate::error::{ApiError, FieldError};
 use crate::AppState;
 
 /// A response that came by post, with the scanned documents.
@@ -101,7 +98,7 @@ async fn record<C: ExaminedCase>(
     .await
 }
 
-async fn response<C: ExaminedCase>(
+pub(crate) async fn response<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
@@ -123,7 +120,7 @@ async fn response<C: ExaminedCase>(
     .await
 }
 
-async fn withdrawal<C: ExaminedCase>(
+pub(crate) async fn withdrawal<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
@@ -140,7 +137,7 @@ async fn withdrawal<C: ExaminedCase>(
     .await
 }
 
-async fn payment<C: ExaminedCase>(
+pub(crate) async fn payment<C: ExaminedCase>(
     state: &AppState,
     req: &HttpRequest,
     caller: &Caller,
@@ -193,7 +190,7 @@ macro_rules! paper_endpoints {
             id: web::Path<Uuid>,
             body: JsonBody<PostalResponseInput>,
         ) -> Result<HttpResponse, ApiError> {
-            response::<$case>(&state, &req, &caller, id.into_inner(), body.value).await
+            crate::examination::paper::response::<$case>(&state, &req, &caller, id.into_inner(), body.value).await
         }
 
         /// Record a withdrawal a paper applicant sent in writing (assigned examiner; paper cases only).
@@ -222,7 +219,7 @@ macro_rules! paper_endpoints {
             id: web::Path<Uuid>,
             body: JsonBody<PostalWithdrawalInput>,
         ) -> Result<HttpResponse, ApiError> {
-            withdrawal::<$case>(&state, &req, &caller, id.into_inner(), body.value).await
+            crate::examination::paper::withdrawal::<$case>(&state, &req, &caller, id.into_inner(), body.value).await
         }
 
         /// Record the fee as paid on paper: revenue stamps or a bank transfer (assigned examiner; paper cases only).
@@ -251,25 +248,9 @@ macro_rules! paper_endpoints {
             id: web::Path<Uuid>,
             body: JsonBody<PaperPaymentInput>,
         ) -> Result<HttpResponse, ApiError> {
-            payment::<$case>(&state, &req, &caller, id.into_inner(), body.value).await
+            crate::examination::paper::payment::<$case>(&state, &req, &caller, id.into_inner(), body.value).await
         }
     };
 }
 
-paper_endpoints!(
-    QualificationRegistration,
-    "examination",
-    crate::registration::RegistrationResource,
-    record_registration_postal_response = "/v1/registrations/{id}/postal-responses",
-    record_registration_postal_withdrawal = "/v1/registrations/{id}/postal-withdrawals",
-    record_registration_paper_payment = "/v1/registrations/{id}/paper-payments"
-);
-
-paper_endpoints!(
-    ChangeRequest,
-    "examination",
-    crate::change_request::ChangeRequestResource,
-    record_change_request_postal_response = "/v1/change-requests/{id}/postal-responses",
-    record_change_request_postal_withdrawal = "/v1/change-requests/{id}/postal-withdrawals",
-    record_change_request_paper_payment = "/v1/change-requests/{id}/paper-payments"
-);
+pub(crate) use paper_endpoints;

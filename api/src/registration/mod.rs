@@ -1,5 +1,6 @@
 //! Registration endpoints: apply, look up, and every examination action.
 
+mod endpoints;
 mod input;
 mod resource;
 
@@ -22,6 +23,7 @@ use crate::idempotency::{self, Created};
 use crate::qualifications::Money;
 use crate::telemetry::context;
 use crate::{pagination, AppState};
+pub use endpoints::*;
 use eventstore::store::Executed;
 pub use input::*;
 pub use resource::*;
