@@ -197,6 +197,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(certificate::page)
         .service(certificate::keys)
         .service(certificate::status_list)
+        .service(certificate::numbered_status_list)
         .service(queue::list)
         .service(jobs::list)
         .service(jobs::retry)

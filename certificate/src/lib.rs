@@ -1,7 +1,8 @@
 //! Digital qualification certificates, pure: the claims a certificate
 //! carries (a CBOR Web Token), its COSE_Sign1 signature (ES256 on P-256, the
 //! key id in the protected header), the verification keys as a JWK Set, and
-//! the IETF OAuth Token Status List (CWT form) that revokes certificates.
+//! the IETF OAuth Token Status List (CWT and JWT forms) that revokes or
+//! suspends certificates and wallet credentials.
 //! No I/O: keys come in as PEM text, tokens as bytes.
 
 pub mod claims;
@@ -9,11 +10,13 @@ pub mod encoding;
 pub mod error;
 pub mod keys;
 pub mod status_list;
+pub mod status_list_token;
 pub mod token;
 pub mod verdict;
 
 pub use claims::{CertificateFacts, Claims, StatusReference};
 pub use error::{Invalid, KeyError};
 pub use keys::{Jwk, JwkSet, KeySet, SigningKey};
-pub use status_list::{StatusList, StatusListToken};
+pub use status_list::{Status, StatusList};
+pub use status_list_token::StatusListToken;
 pub use verdict::{verify_certificate, Verdict};

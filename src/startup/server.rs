@@ -103,6 +103,7 @@ pub(super) fn serve(
             key: core.certificate_key.clone(),
             public_url: shared.public_url,
             font: crate::certificate_keys::font(settings),
+            lists: Default::default(),
         }),
     });
     Ok(HttpServer::new(move || api::app(state.clone()))
