@@ -22,6 +22,7 @@ mod crash;
 mod death_notifications;
 mod feed;
 mod fuzz;
+mod generated_clients;
 mod idempotency;
 mod identity;
 mod initial_setting;
