@@ -37,4 +37,5 @@ mod registration_flow;
 mod registry_inquiry;
 mod subscriptions;
 mod unavailable;
+mod wallet;
 mod webhooks;

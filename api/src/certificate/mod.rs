@@ -6,7 +6,7 @@ mod holder;
 mod html;
 mod pdf;
 mod publish;
-mod qr;
+pub(crate) mod qr;
 mod verify;
 
 use std::sync::Arc;
