@@ -111,6 +111,15 @@ async fn a_standard_wallet_obtains_and_presents_the_credential_and_a_reissue_rev
     .await;
     let listed: Value = app.get_json(&path, &applicant).await;
     assert_eq!(listed["items"][0]["status"], "INVALID");
+    let registration: Value = app
+        .get_json(&format!("/v1/registrations/{reg}"), &applicant)
+        .await;
+    assert_eq!(registration["wallet_credentials"][0]["status"], "INVALID");
+    let examiner = app.token(Role::Examiner, "ex-1");
+    let registration: Value = app
+        .get_json(&format!("/v1/registrations/{reg}"), &examiner)
+        .await;
+    assert!(registration.get("wallet_credentials").is_none());
     let revoked: bool = sqlx::query_scalar(
         "SELECT revoked_at IS NOT NULL FROM certificate_status WHERE status_index = $1",
     )
