@@ -42,7 +42,7 @@ pub fn verify(jwt: &str, audience: &str, now: i64) -> Result<KeyProof, Invalid> 
         ));
     }
     let iat = jws.payload.get("iat").and_then(Value::as_i64);
-    if !iat.is_some_and(|iat| (iat - now).abs() <= IAT_WINDOW) {
+    if iat.is_none_or(|iat| (iat - now).abs() > IAT_WINDOW) {
         return Err(Invalid::KeyBinding("iat missing or out of range"));
     }
     let nonce = jws
