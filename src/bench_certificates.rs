@@ -83,6 +83,9 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         assert_eq!(verdict.result(), "VALID");
     });
     println!("verifications/s: {verify_rate:.0} (goal 20,000)");
+    crate::bench_sd_jwt::presentation_figure(seconds, verify_rate, |s, w| {
+        per_second_on_one_core(s, w)
+    })?;
 
     println!("== certificate signing on one core, {seconds} s (claims, COSE_Sign1, ES256)");
     let sign_rate = per_second_on_one_core(seconds, |i| {

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_certificates;
+pub mod bench_sd_jwt;
 pub mod certificate_keys;
 pub mod config;
 pub mod embedded_pg;

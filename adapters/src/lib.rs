@@ -1,12 +1,13 @@
 //! The stores and services behind the domain's traits: the My Number vault,
 //! attachments, the (simulated) national registers, the catalogue, the
 //! registration-number counters, the audit log of reads, the office's letters
-//! by post, and certificate signing and keys.
+//! by post, certificate signing and keys, and wallet credential issuance.
 
 pub mod attachments;
 pub mod audit;
 pub mod catalogue;
 pub mod certificate;
+pub mod issuance;
 pub mod numbers;
 pub mod post;
 pub mod private_file;

@@ -270,7 +270,7 @@ impl ResponseError for ApiError {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::OAuth {
-                error: "invalid_client",
+                error: "invalid_client" | "invalid_token",
                 ..
             } => StatusCode::UNAUTHORIZED,
             ApiError::OAuth { .. } => StatusCode::BAD_REQUEST,
@@ -282,7 +282,10 @@ impl ResponseError for ApiError {
         if let ApiError::OAuth { error, description } = self {
             let mut response = HttpResponse::build(status);
             response.insert_header(("Cache-Control", "no-store"));
-            if status == StatusCode::UNAUTHORIZED {
+            if *error == "invalid_token" {
+                // RFC 6750: a bearer token of the credential endpoint.
+                response.insert_header(("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+            } else if status == StatusCode::UNAUTHORIZED {
                 response.insert_header(("WWW-Authenticate", "Basic realm=\"shikaku\""));
             }
             return response.json(serde_json::json!({

@@ -10,6 +10,7 @@ pub mod case;
 pub mod certificate;
 mod change_request;
 pub mod console;
+pub mod credential;
 mod death_notification;
 pub mod error;
 mod examination;
@@ -81,6 +82,8 @@ pub struct AppState {
     /// The base of links handed out; https here makes console cookies Secure.
     pub public_url: String,
     pub certificates: Arc<certificate::CertificateService>,
+    /// Tells holders what no event may carry (a credential offer's code).
+    pub notices: Arc<workers::notification::NotificationProducer>,
     /// The national registers (the initial setting asks whose a number is).
     pub registry: Arc<dyn domain::registry::RegistryInquiry>,
     /// The office's letters by post.
@@ -198,6 +201,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(certificate::keys)
         .service(certificate::status_list)
         .service(certificate::numbered_status_list)
+        .service(credential::offer::create_offer)
+        .service(credential::offer::list)
         .service(queue::list)
         .service(jobs::list)
         .service(jobs::retry)
@@ -273,6 +278,14 @@ pub fn app(
             }),
         )
         .service(console::scope())
+        // OpenID4VCI: shapes fixed by the protocol, outside the /v1 spec.
+        .service(credential::metadata::credential_issuer)
+        .service(credential::metadata::authorization_server)
+        .service(credential::metadata::jwt_vc_issuer)
+        .service(credential::metadata::type_metadata)
+        .service(credential::protocol::token_endpoint)
+        .service(credential::protocol::nonce_endpoint)
+        .service(credential::protocol::credential_endpoint)
         .default_service(web::to(not_found))
         .wrap(actix_web::middleware::from_fn(text::refuse_unstorable))
         .wrap(actix_web::middleware::from_fn(telemetry::request_id))

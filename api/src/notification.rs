@@ -34,8 +34,9 @@ pub struct NotificationView {
     pub id: Uuid,
     /// received, payment_requested, action_required, registered, rejected,
     /// withdrawn, change_applied, certificate_ready, refund_issued or
-    /// holder_linked (a paper-era registration linked online) or
-    /// link_dispute_resolved (the office resolved a dispute of that link).
+    /// holder_linked (a paper-era registration linked online),
+    /// link_dispute_resolved (the office resolved a dispute of that link) or
+    /// credential_offer_code (the transaction code of a wallet credential offer).
     #[schema(example = "registered")]
     pub kind: String,
     pub case_type: CaseType,

@@ -24,6 +24,12 @@ pub enum Invalid {
     Claims(&'static str),
     #[error("the status list is malformed: {0}")]
     StatusList(&'static str),
+    #[error("the JWS is malformed: {0}")]
+    Jws(&'static str),
+    #[error("the SD-JWT is not acceptable: {0}")]
+    SdJwt(&'static str),
+    #[error("the key binding is not acceptable: {0}")]
+    KeyBinding(&'static str),
 }
 
 /// Why a key cannot be read or made.

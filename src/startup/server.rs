@@ -99,6 +99,7 @@ pub(super) fn serve(
         letters: adapters::post::Letters::new(settings.data_dir.join("letters")),
         verified_identity_required: settings.env == Environment::Production
             || settings.require_verified_identity,
+        notices: core.notices.clone(),
         certificates: Arc::new(CertificateService {
             key: core.certificate_key.clone(),
             public_url: shared.public_url,

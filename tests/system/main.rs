@@ -38,4 +38,5 @@ mod registration_flow;
 mod registry_inquiry;
 mod subscriptions;
 mod unavailable;
+mod wallet;
 mod webhooks;

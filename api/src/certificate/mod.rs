@@ -7,7 +7,7 @@ mod html;
 mod lists;
 mod pdf;
 mod publish;
-mod qr;
+pub(crate) mod qr;
 mod verify;
 
 use std::sync::Arc;

@@ -248,7 +248,10 @@ pub async fn get(
     let id = id.into_inner();
     let (reg, version) = visible(&state, id, &caller.0).await?;
     crate::scope::check(&state, &caller, &reg.qualification_code)?;
-    let body = resource(&state, id, &reg, version, &caller.0).await?;
+    let mut body = resource(&state, id, &reg, version, &caller.0).await?;
+    if caller.0.role == Role::Applicant {
+        body.wallet_credentials = Some(crate::credential::offer::views(&state, id, &reg).await?);
+    }
     // Recorded before answering: a read that cannot be audited is not served.
     if body.applicant.is_some() || body.register_entry.is_some() {
         let action = adapters::audit::AuditAction::ReadRegistration;

@@ -74,6 +74,10 @@ pub struct RegistrationResource {
     pub applicant: Option<ApplicantView>,
     /// Ministries only, once registered: the register's entry.
     pub register_entry: Option<RegisterEntryView>,
+    /// The holder's wallet credentials of this registration and whether each
+    /// still stands (holder only, on GET; see `/wallet-credentials`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wallet_credentials: Option<Vec<crate::credential::offer::WalletCredentialView>>,
     pub timeline: Vec<TimelineEntry>,
     /// The aggregate version; also the ETag.
     pub version: usize,
@@ -166,6 +170,7 @@ pub fn render(
                 })
             })
             .flatten(),
+        wallet_credentials: None,
         timeline: history
             .into_iter()
             .filter(|h| internal || !matches!(h.event_type.as_str(), "FlagRaised" | "FlagCleared"))

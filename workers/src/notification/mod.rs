@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod job;
 pub mod mailer;
 mod notice;
+mod offer_code;
 pub mod producer;
 mod recipient;
 pub mod templates;
@@ -44,11 +45,14 @@ pub enum NoticeKind {
     /// link named (their inbox, before it is undone) and to the email on
     /// record, whether the link was undone or stands.
     LinkDisputeResolved,
+    /// The transaction code of a wallet credential offer the holder asked
+    /// for: sent to their inbox and mail, never in the offer itself.
+    CredentialOfferCode,
 }
 
 impl NoticeKind {
     /// Every notice, for loading and checking templates.
-    pub const ALL: [NoticeKind; 11] = [
+    pub const ALL: [NoticeKind; 12] = [
         NoticeKind::Received,
         NoticeKind::PaymentRequested,
         NoticeKind::ActionRequired,
@@ -60,6 +64,7 @@ impl NoticeKind {
         NoticeKind::RefundIssued,
         NoticeKind::HolderLinked,
         NoticeKind::LinkDisputeResolved,
+        NoticeKind::CredentialOfferCode,
     ];
 
     /// The stable name: the template's file name and the inbox's `kind`.
@@ -76,6 +81,7 @@ impl NoticeKind {
             NoticeKind::RefundIssued => "refund_issued",
             NoticeKind::HolderLinked => "holder_linked",
             NoticeKind::LinkDisputeResolved => "link_dispute_resolved",
+            NoticeKind::CredentialOfferCode => "credential_offer_code",
         }
     }
 }

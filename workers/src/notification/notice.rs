@@ -149,8 +149,20 @@ impl NotificationProducer {
         r: &Recipient,
     ) -> Option<(NoticeKind, NoticeValues)> {
         let (kind, mut v) = what_to_tell(e, r)?;
+        self.fill(&mut v, case_id, e.kind(), r);
+        Some((kind, v))
+    }
+
+    /// Fills in the values every notice of case `case_id` shares.
+    pub(super) fn fill(
+        &self,
+        v: &mut NoticeValues,
+        case_id: Uuid,
+        kind: domain::CaseKind,
+        r: &Recipient,
+    ) {
         let language = r.language;
-        v.status_url = format!("{}/v1/{}/{case_id}", self.public_url, e.kind().path());
+        v.status_url = format!("{}/v1/{}/{case_id}", self.public_url, kind.path());
         if v.checkout_url.is_empty() {
             v.checkout_url = v.status_url.clone();
         }
@@ -178,7 +190,6 @@ impl NotificationProducer {
                 Language::En => q.name_en.clone(),
             })
             .unwrap_or_else(|| r.qualification_code.clone());
-        Some((kind, v))
     }
 }
 

@@ -56,6 +56,8 @@ pub struct NoticeValues {
     pub death: bool,
     /// For `link_dispute_resolved`: whether the link was undone.
     pub unlinked: bool,
+    /// For `credential_offer_code`: the offer's transaction code.
+    pub tx_code: String,
 }
 
 /// A rendered notice: the same text goes into the mail and the inbox.
@@ -143,6 +145,7 @@ impl Templates {
             certificate_url: "u".into(),
             death: true,
             unlinked: true,
+            tx_code: "123456".into(),
         };
         for language in LANGUAGES {
             for kind in NoticeKind::ALL {

@@ -1,0 +1,260 @@
+//! The OpenID4VCI protocol endpoints a wallet calls: the token endpoint
+//! (pre-authorized code with transaction code), the nonce endpoint and the
+//! credential endpoint (key proof, SD-JWT VC bound to the proven key).
+//! Errors are OAuth-style JSON (`error`, `error_description`), as wallets read them.
+
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use adapters::issuance::credentials::{self, WalletCredentialRecord};
+use adapters::issuance::offers::{self, Refusal};
+use certificate::wallet_credential::{RegisteredFacts, WalletCredential};
+use certificate::{key_proof, StatusReference};
+use chrono::{Duration, Utc};
+use domain::registration::QualificationRegistration;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::offer::wallet_status;
+use super::{configured, issuer, vct, PRE_AUTHORIZED_GRANT};
+use crate::error::ApiError;
+use crate::AppState;
+
+/// How long a wallet credential is valid: the holder fetches a fresh one
+/// yearly, so a lost wallet's copy does not last.
+const CREDENTIAL_LIFETIME: Duration = Duration::days(365);
+
+fn oauth(error: &'static str, description: impl Into<String>) -> ApiError {
+    ApiError::OAuth {
+        error,
+        description: description.into(),
+    }
+}
+
+fn no_store(body: Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body)
+}
+
+/// The token request of the pre-authorized code grant, form-encoded.
+#[derive(Debug, Deserialize)]
+struct TokenRequest {
+    grant_type: Option<String>,
+    #[serde(rename = "pre-authorized_code")]
+    pre_authorized_code: Option<String>,
+    tx_code: Option<String>,
+}
+
+/// Redeems a pre-authorized code (with the transaction code) for an access
+/// token and a first nonce.
+#[post("/oid4vci/token")]
+pub async fn token_endpoint(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let form_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let form: TokenRequest = serde_urlencoded::from_bytes(&body)
+        .ok()
+        .filter(|_| form_type)
+        .ok_or_else(|| {
+            oauth(
+                "invalid_request",
+                "the body must be application/x-www-form-urlencoded",
+            )
+        })?;
+    match form.grant_type.as_deref() {
+        Some(PRE_AUTHORIZED_GRANT) => {}
+        None => return Err(oauth("invalid_request", "grant_type is required")),
+        Some(_) => {
+            return Err(oauth(
+                "unsupported_grant_type",
+                "only the pre-authorized code grant is supported",
+            ))
+        }
+    }
+    let code = form
+        .pre_authorized_code
+        .ok_or_else(|| oauth("invalid_request", "pre-authorized_code is required"))?;
+    let redeemed = offers::redeem(&state.pool, &code, form.tx_code.as_deref())
+        .await?
+        .map_err(|refusal| {
+            let description = match refusal {
+                Refusal::UnknownCode => "unknown pre-authorized code".to_owned(),
+                Refusal::Expired => "the offer has expired; ask for a new one".to_owned(),
+                Refusal::AlreadyUsed => "the pre-authorized code was used already".to_owned(),
+                Refusal::Locked => {
+                    "too many wrong transaction codes: the offer is locked; ask for a new one"
+                        .to_owned()
+                }
+                Refusal::WrongTxCode { tries_left: 0 } => {
+                    "wrong transaction code; the offer is now locked".to_owned()
+                }
+                Refusal::WrongTxCode { .. } => "wrong or missing transaction code".to_owned(),
+            };
+            oauth("invalid_grant", description)
+        })?;
+    let (c_nonce, nonce_expires_in) = credentials::new_nonce(&state.pool).await?;
+    Ok(no_store(json!({
+        "access_token": redeemed.access_token,
+        "token_type": "Bearer",
+        "expires_in": redeemed.expires_in,
+        "c_nonce": c_nonce,
+        "c_nonce_expires_in": nonce_expires_in,
+        "authorization_details": [{
+            "type": "openid_credential",
+            "credential_configuration_id": redeemed.configuration_id,
+            "credential_identifiers": [redeemed.configuration_id],
+        }],
+    })))
+}
+
+/// A fresh nonce for a key proof (OpenID4VCI 1.0 section 7).
+#[post("/oid4vci/nonce")]
+pub async fn nonce_endpoint(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let (c_nonce, _) = credentials::new_nonce(&state.pool).await?;
+    Ok(no_store(json!({"c_nonce": c_nonce})))
+}
+
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get("authorization")?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The one key proof of a credential request (`proofs.jwt[0]` or `proof.jwt`).
+fn proof_jwt(body: &Value) -> Result<&str, ApiError> {
+    let from_proofs = body.pointer("/proofs/jwt").and_then(Value::as_array);
+    let jwt = match from_proofs {
+        Some(list) if list.len() == 1 => list[0].as_str(),
+        Some(_) => return Err(oauth("invalid_proof", "exactly one jwt proof is accepted")),
+        None => body.pointer("/proof/jwt").and_then(Value::as_str),
+    };
+    jwt.ok_or_else(|| {
+        oauth(
+            "invalid_proof",
+            "a jwt key proof (openid4vci-proof+jwt) is required",
+        )
+    })
+}
+
+/// Issues the SD-JWT VC of the access token's offer, bound to the key the proof proves.
+#[post("/oid4vci/credential")]
+pub async fn credential_endpoint(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let invalid_token = || {
+        oauth(
+            "invalid_token",
+            "the access token is missing, unknown, used or expired",
+        )
+    };
+    let token = bearer(&req).ok_or_else(invalid_token)?;
+    let mut tx = state.pool.begin().await?;
+    let grant = credentials::grant(&mut tx, token)
+        .await?
+        .ok_or_else(invalid_token)?;
+    let body: Value = serde_json::from_slice(&body)
+        .ok()
+        .filter(Value::is_object)
+        .ok_or_else(|| {
+            oauth(
+                "invalid_credential_request",
+                "the body must be a JSON object",
+            )
+        })?;
+    let asked = body
+        .get("credential_configuration_id")
+        .or_else(|| body.get("credential_identifier"))
+        .and_then(Value::as_str);
+    if asked != Some(grant.configuration_id.as_str()) {
+        return Err(oauth(
+            "unknown_credential_configuration",
+            "the access token grants only the offered credential configuration",
+        ));
+    }
+    let base = issuer(&state);
+    let now = Utc::now();
+    let proof = key_proof::verify(proof_jwt(&body)?, &base, now.timestamp())
+        .map_err(|e| oauth("invalid_proof", e.to_string()))?;
+    if !credentials::consume_nonce(&mut tx, &proof.nonce).await? {
+        return Err(oauth(
+            "invalid_nonce",
+            "the proof's nonce was not issued here, is used or expired; fetch a new one",
+        ));
+    }
+    let (reg, _) = state
+        .cases
+        .registrations
+        .load(&grant.registration_id.to_string())
+        .await?;
+    let denied = || {
+        oauth(
+            "credential_request_denied",
+            "the registration has no current certificate",
+        )
+    };
+    let certificate = reg.certificate.clone().ok_or_else(denied)?;
+    if wallet_status(&reg, certificate.certificate_id, now + CREDENTIAL_LIFETIME) != "VALID" {
+        return Err(denied());
+    }
+    let qualification = configured(&state, &grant.configuration_id).ok_or_else(denied)?;
+    let facts = registered_facts(&reg, qualification).ok_or_else(denied)?;
+    let status = StatusReference {
+        // Shares the certificate's entry: both are revoked by the same events.
+        idx: certificate.status_index as u64,
+        uri: format!("{base}/v1/certificate-status-list"),
+    };
+    let record = WalletCredentialRecord {
+        id: Uuid::new_v4(),
+        registration_id: grant.registration_id,
+        configuration_id: grant.configuration_id.clone(),
+        certificate_id: certificate.certificate_id,
+        holder_key: proof.key.thumbprint(),
+        status_index: certificate.status_index,
+        status_uri: status.uri.clone(),
+        issued_at: now,
+        expires_at: now + CREDENTIAL_LIFETIME,
+    };
+    let sd_jwt = WalletCredential {
+        issuer: &base,
+        vct: &vct(&state, &qualification.code),
+        issued_at: now.timestamp(),
+        expires_at: record.expires_at.timestamp(),
+        status,
+        holder: &proof.key,
+        facts: &facts,
+    }
+    .sign(&state.certificates.key)
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    credentials::record(&mut tx, &grant, &record).await?;
+    tx.commit().await?;
+    Ok(no_store(json!({"credentials": [{"credential": sd_jwt}]})))
+}
+
+/// What the register says of the holder, as the credential certifies it.
+fn registered_facts(
+    reg: &QualificationRegistration,
+    qualification: &domain::catalogue::Qualification,
+) -> Option<RegisteredFacts> {
+    let holder = reg.applicant.as_ref()?;
+    Some(RegisteredFacts {
+        qualification_code: qualification.code.clone(),
+        qualification_name_ja: qualification.name_ja.clone(),
+        qualification_name_en: qualification.name_en.clone(),
+        registration_number: reg.registration_number.clone()?,
+        registered_on: reg.registered_on?,
+        family_name: holder.family_name.clone(),
+        given_name: holder.given_name.clone(),
+        family_name_kana: holder.family_name_kana.clone(),
+        given_name_kana: holder.given_name_kana.clone(),
+        date_of_birth: holder.date_of_birth,
+        endorsements: Vec::new(),
+    })
+}
