@@ -24,6 +24,7 @@ pub mod oauth;
 mod pagination;
 pub mod payment;
 pub mod personal;
+pub mod portal;
 mod qualifications;
 mod queue;
 mod registration;
@@ -272,6 +273,7 @@ pub fn app(
             }),
         )
         .service(console::scope())
+        .service(portal::scope())
         .default_service(web::to(not_found))
         .wrap(actix_web::middleware::from_fn(text::refuse_unstorable))
         .wrap(actix_web::middleware::from_fn(telemetry::request_id))

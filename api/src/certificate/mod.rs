@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use holder::{certificate, certificate_pdf, certificate_svg};
+pub(crate) use holder::{pdf_of, svg_of};
 pub use publish::{keys, status_list, JwkSetView};
 pub use verify::{page, verifications};
 
