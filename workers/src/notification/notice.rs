@@ -149,7 +149,7 @@ impl NotificationProducer {
         r: &Recipient,
     ) -> Option<(NoticeKind, NoticeValues)> {
         let (kind, mut v) = what_to_tell(e, r)?;
-        self.fill(&mut v, case_id, e.kind(), r);
+        self.fill(&mut v, case_id, e.kind(), kind, r);
         Some((kind, v))
     }
 
@@ -158,13 +158,14 @@ impl NotificationProducer {
         &self,
         v: &mut NoticeValues,
         case_id: Uuid,
-        kind: domain::CaseKind,
+        case_kind: domain::CaseKind,
+        kind: NoticeKind,
         r: &Recipient,
     ) {
         let language = r.language;
         // People follow these links in a browser: the portal's pages, where
         // they sign in, never the API's JSON.
-        v.status_url = format!("{}/{}/{case_id}", self.portal_url, kind.path());
+        v.status_url = format!("{}/{}/{case_id}", self.portal_url, case_kind.path());
         if v.checkout_url.is_empty() {
             v.checkout_url = v.status_url.clone();
         }
