@@ -12,13 +12,36 @@ use sqlx::PgPool;
 
 const KINDS: [&str; 2] = ["webhook.delivery", "notification.mail"];
 
-/// (state, attempts, locked_by) of the job of `kind`.
-async fn job(pool: &PgPool, kind: &str) -> (String, i32, Option<String>) {
-    sqlx::query_as("SELECT state, attempts, locked_by FROM jobs WHERE kind = $1")
+/// (state, attempts, locked_by) of the jobs of `kind`, oldest first.
+async fn jobs(pool: &PgPool, kind: &str) -> Vec<(String, i32, Option<String>)> {
+    sqlx::query_as("SELECT state, attempts, locked_by FROM jobs WHERE kind = $1 ORDER BY id")
         .bind(kind)
-        .fetch_one(pool)
+        .fetch_all(pool)
         .await
         .unwrap()
+}
+
+/// The first job of `kind`.
+async fn job(pool: &PgPool, kind: &str) -> (String, i32, Option<String>) {
+    jobs(pool, kind).await.remove(0)
+}
+
+/// Waits until every job of `kinds` succeeded.
+async fn all_succeeded(pool: &PgPool, kinds: &[&str]) {
+    for _ in 0..400 {
+        let open: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM jobs WHERE state <> 'succeeded' AND kind = ANY($1)",
+        )
+        .bind(kinds)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if open == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the jobs {kinds:?} did not all succeed");
 }
 
 /// Waits until the jobs of `kinds` run (their remote side got the request).
@@ -81,20 +104,47 @@ async fn sigterm_finishes_a_slow_delivery_and_a_slow_mail_and_sends_each_once() 
         stopping.elapsed() >= Duration::from_secs(2),
         "it waited for the receivers"
     );
+    // The jobs that had started finished; those not yet taken wait, untouched.
     for kind in KINDS {
-        assert_eq!(
-            job(&pool, kind).await,
-            ("succeeded".to_owned(), 1, None),
-            "{kind} finished before the process ended"
-        );
+        for (state, attempts, holder) in jobs(&pool, kind).await {
+            assert_eq!(holder, None, "{kind}: no job held by the dead process");
+            match attempts {
+                0 => assert_eq!(state, "queued", "{kind}"),
+                _ => assert_eq!((state.as_str(), attempts), ("succeeded", 1), "{kind}"),
+            }
+        }
     }
+    assert_eq!(
+        job(&pool, KINDS[0]).await,
+        ("succeeded".to_owned(), 1, None)
+    );
 
-    // Another replica finds nothing to send again.
+    // Another replica sends what was left and nothing again.
     let _second = Replica::start(&url, &env);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    all_succeeded(&pool, &KINDS).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for kind in KINDS {
+        for (state, attempts, _) in jobs(&pool, kind).await {
+            assert_eq!(
+                (state.as_str(), attempts),
+                ("succeeded", 1),
+                "{kind}: one attempt each"
+            );
+        }
+    }
     let got = receiver.received("slow").await;
     assert_eq!(got["attempts"], 1, "one delivery: {got}");
-    assert_eq!(smtp.to("hanako@example.jp").len(), 1, "one mail");
+    let mails = smtp.to("hanako@example.jp");
+    let ids: std::collections::HashSet<&str> = mails
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        mails.len(),
+        jobs(&pool, KINDS[1]).await.len(),
+        "one mail per notice"
+    );
+    assert_eq!(ids.len(), mails.len(), "none sent twice");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
