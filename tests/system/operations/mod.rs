@@ -5,6 +5,7 @@ mod deploy;
 mod embedded;
 mod metrics;
 mod replicas;
+mod restore;
 mod settings;
 mod shutdown;
 
