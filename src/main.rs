@@ -126,6 +126,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             println!("  API docs:    {base}/docs/");
             println!("  spec:        {base}/openapi.json");
+            if let Some(metrics) = &app.metrics_url {
+                println!("  metrics:     {metrics}");
+            }
             let dev = settings_env == shikaku::config::Environment::Development;
             for (role, sub) in [
                 ("applicant", "applicant-1"),
