@@ -1,7 +1,9 @@
 //! A private Postgres cluster under the data directory, started from the
 //! machine's Postgres binaries when no DATABASE_URL is configured.
 //! `initdb` and `postgres` refuse to run as root, so as root the cluster runs
-//! as the `postgres` system user.
+//! as the `postgres` system user. A process that finds the cluster already
+//! running (a CLI command beside `serve`) uses it and leaves it running: only
+//! the process that started it stops it.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -18,10 +20,12 @@ pub enum EmbeddedError {
     Io(#[from] std::io::Error),
 }
 
-/// A running private cluster; stopped on drop.
+/// A running private cluster; stopped on drop if this process started it.
 pub struct EmbeddedPostgres {
     bin: PathBuf,
     pgdata: PathBuf,
+    /// Whether this process started the cluster (and so stops it).
+    started: bool,
     /// Connection URL for the `postgres` database.
     pub url: String,
 }
@@ -101,8 +105,10 @@ impl EmbeddedPostgres {
             )?;
         }
         let pgdata_s = path(&pgdata).to_owned();
-        let port = match running_port(&pgdata) {
-            Some(port) if run(&bin, "pg_ctl", &["-D", &pgdata_s, "status"]).is_ok() => port,
+        let (port, started) = match running_port(&pgdata) {
+            Some(port) if run(&bin, "pg_ctl", &["-D", &pgdata_s, "status"]).is_ok() => {
+                (port, false)
+            }
             _ => {
                 let port = free_port()?;
                 let options = format!(
@@ -116,12 +122,13 @@ impl EmbeddedPostgres {
                         "-D", &pgdata_s, "-o", &options, "-l", &log, "-w", "-t", "60", "start",
                     ],
                 )?;
-                port
+                (port, true)
             }
         };
         Ok(Self {
             bin,
             pgdata,
+            started,
             url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
         })
     }
@@ -138,7 +145,11 @@ impl EmbeddedPostgres {
 
 impl Drop for EmbeddedPostgres {
     fn drop(&mut self) {
-        self.stop();
+        // A cluster found running belongs to the process that started it
+        // (a `serve` beside this CLI command): stopping it would stop that one.
+        if self.started {
+            self.stop();
+        }
     }
 }
 

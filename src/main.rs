@@ -10,6 +10,7 @@ use shikaku::{bench, telemetry, Settings};
 #[derive(Parser)]
 #[command(
     name = "shikaku",
+    version,
     about = "Back office for national-qualification registrations"
 )]
 struct Cli {
@@ -91,8 +92,14 @@ enum JobsCommand {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    telemetry::init();
     let cli = Cli::parse();
+    match telemetry::LogFormat::from_env() {
+        Ok(format) => telemetry::init(format),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -112,9 +119,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let settings_env = settings.env;
             let app = Application::build(settings).await?;
             let base = app.public_url.clone();
-            println!("shikaku listening on {base}");
+            // The address itself: behind a proxy the public URL is another.
+            println!("shikaku listening on http://{}", app.address());
+            if base != format!("http://{}", app.address()) {
+                println!("  public URL:  {base}");
+            }
             println!("  API docs:    {base}/docs/");
             println!("  spec:        {base}/openapi.json");
+            if let Some(metrics) = &app.metrics_url {
+                println!("  metrics:     {metrics}");
+            }
             let dev = settings_env == shikaku::config::Environment::Development;
             for (role, sub) in [
                 ("applicant", "applicant-1"),
@@ -129,7 +143,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         .mint(sub, Role::parse(role).unwrap_or(Role::Applicant), 8 * 3600);
                 println!("  {role} token ({sub}): {token}");
             }
-            app.run_until_stopped().await?;
+            app.run(startup::shutdown::signal()).await?;
         }
         Command::Worker => {
             if let Some(problem) = settings.production_problems().into_iter().next() {
@@ -176,6 +190,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Migrate => {
+            settings.migrate = true;
             let _ = startup::database(&settings).await?;
             println!("migrations applied");
         }

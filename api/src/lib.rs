@@ -16,10 +16,11 @@ pub mod error;
 mod examination;
 pub mod extract;
 mod feed;
-mod health;
+pub mod health;
 pub mod idempotency;
 mod jobs;
 mod link;
+pub mod metrics;
 mod notification;
 pub mod oauth;
 mod pagination;
@@ -221,7 +222,6 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(webhook::test)
         .service(health::livez)
         .service(health::readyz)
-        .service(health::metrics)
         .service(oauth::token)
         .service(oauth::jwks)
         .service(audit::list)

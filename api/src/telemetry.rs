@@ -1,5 +1,6 @@
-//! Request ids and tracing spans: every request gets an `x-request-id`
-//! (the caller's, or a new one), echoed in the response and on every log line.
+//! Request ids, tracing spans and request metrics: every request gets an
+//! `x-request-id` (the caller's, or a new one), echoed in the response and on
+//! every log line, and its duration is observed by route template and status.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -66,6 +67,11 @@ pub async fn request_id(
         .unwrap_or("")
         .to_owned();
     req.extensions_mut().insert(RequestId(id.clone()));
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let metrics = req
+        .app_data::<actix_web::web::Data<crate::metrics::Metrics>>()
+        .cloned();
     // The path only: query strings and bodies are never logged.
     let span = tracing::info_span!(
         "http",
@@ -77,6 +83,16 @@ pub async fn request_id(
     );
     let mut res = next.call(req).instrument(span.clone()).await?;
     span.record("status", res.status().as_u16());
+    if let Some(metrics) = metrics {
+        // The route's template, never the path: ids would make a series each.
+        let route = res.request().match_pattern();
+        metrics.observe_request(
+            method.as_str(),
+            route.as_deref().unwrap_or("unmatched"),
+            res.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
     span.in_scope(|| tracing::info!("request done"));
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut()

@@ -30,6 +30,14 @@ pub enum ConfigError {
     Parse(#[from] toml::de::Error),
     #[error("invalid value of {0}")]
     Env(&'static str),
+    #[error("cannot read {name}_FILE ({path}): {source}")]
+    SecretFile {
+        name: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("set {0} or {0}_FILE, not both")]
+    Both(&'static str),
 }
 
 /// Which rules the process runs under.
@@ -48,6 +56,8 @@ pub struct Settings {
     /// `development` (default) or `production` (SHIKAKU_ENV).
     pub env: Environment,
     pub bind: String,
+    /// Address of the metrics listener (`GET /metrics`); empty: none.
+    pub metrics_bind: String,
     pub data_dir: PathBuf,
     pub public_url: String,
     /// Where mails send applicants (SHIKAKU_PORTAL_URL), e.g. an office's own
@@ -59,6 +69,9 @@ pub struct Settings {
     pub run_subscriptions: bool,
     /// Run the job workers in this process.
     pub run_workers: bool,
+    /// Apply pending migrations at start (SHIKAKU_MIGRATE); false leaves them
+    /// to `shikaku migrate` and refuses to start on an older schema.
+    pub migrate: bool,
     /// Jobs one process runs at once.
     pub worker_concurrency: usize,
     /// HTTP requests in flight from which subscriptions and workers yield
@@ -66,6 +79,12 @@ pub struct Settings {
     pub background_yield_at: usize,
     /// Seconds a worker holds a claimed job before another may take it over.
     pub job_lease_seconds: u64,
+    /// Seconds between a stop signal and closing the listener, while
+    /// `/readyz` already answers 503 (so load balancers take the process out).
+    pub shutdown_drain_seconds: u64,
+    /// Seconds requests and jobs in flight get to finish after a stop signal;
+    /// jobs still running then are given back to the queue.
+    pub shutdown_timeout_seconds: u64,
     /// Delay of a job's first retry in milliseconds; doubled for each further one.
     pub job_backoff_base_ms: u64,
     /// CSV fixtures of the simulated registers; empty: every inquiry is

@@ -104,3 +104,57 @@ fn my_numbers_are_kept_five_years_after_deletion_and_not_after_a_withdrawal_by_d
     let bad = s.apply_env(|k| (k == "SHIKAKU_MY_NUMBER_RETENTION_YEARS").then(|| "-1".into()));
     assert!(bad.is_err());
 }
+
+#[test]
+fn secrets_come_from_files_named_by_their_file_variables() {
+    let dir = std::env::temp_dir().join(format!("shikaku-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pem = dir.join("cert.pem");
+    std::fs::write(
+        &pem,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let vault = dir.join("vault");
+    std::fs::write(&vault, format!("{}\n", "ab".repeat(32))).unwrap();
+    let url = dir.join("url");
+    std::fs::write(&url, "postgres://u:p@db/x").unwrap();
+    let mut s: Settings = toml::from_str(DEFAULTS).unwrap();
+    s.apply_env(|k| match k {
+        "SHIKAKU_CERT_SIGNING_KEY_FILE" => Some(pem.display().to_string()),
+        "SHIKAKU_VAULT_KEY_FILE" => Some(vault.display().to_string()),
+        "DATABASE_URL_FILE" => Some(url.display().to_string()),
+        "SHIKAKU_MIGRATE" => Some("false".into()),
+        _ => None,
+    })
+    .unwrap();
+    let key = s
+        .cert_signing_key
+        .as_ref()
+        .unwrap()
+        .expose_secret()
+        .to_owned();
+    assert_eq!(
+        key,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"
+    );
+    assert_eq!(
+        s.vault_key.as_ref().unwrap().expose_secret(),
+        "ab".repeat(32)
+    );
+    assert_eq!(s.database_url, "postgres://u:p@db/x");
+    assert!(!s.migrate);
+
+    let both = s.apply_env(|k| match k {
+        "SHIKAKU_JWT_SECRET" => Some("direct".into()),
+        "SHIKAKU_JWT_SECRET_FILE" => Some(pem.display().to_string()),
+        _ => None,
+    });
+    assert!(matches!(both, Err(ConfigError::Both("SHIKAKU_JWT_SECRET"))));
+    let missing = s.apply_env(|k| {
+        (k == "SHIKAKU_STRIPE_SECRET_KEY_FILE").then(|| "/nonexistent/stripe".into())
+    });
+    let err = missing.unwrap_err().to_string();
+    assert!(err.contains("SHIKAKU_STRIPE_SECRET_KEY_FILE") && err.contains("/nonexistent/stripe"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -10,6 +10,7 @@ use eventstore::pressure::Pressure;
 use eventstore::subscription::{LagRecorder, Projection, Subscription};
 use sqlx::PgPool;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use views::certificate_status::CertificateStatusProjection;
 use views::change_status::ChangeStatusProjection;
 use views::queue::QueueProjection;
@@ -67,14 +68,16 @@ pub fn job_producers(core: &Core) -> Vec<Arc<dyn Projection>> {
     ]
 }
 
-/// Starts every subscription and returns their checkpoint names.
+/// Starts every subscription; returns their checkpoint names and tasks
+/// (each ends after its batch once `shutdown` turns true).
 pub(super) async fn start_subscriptions(
     core: &Core,
     lag: &Arc<LagRecorder>,
     pressure: &Pressure,
     shutdown: &watch::Receiver<bool>,
-) -> Result<Vec<&'static str>, StartupError> {
+) -> Result<(Vec<&'static str>, Vec<JoinHandle<()>>), StartupError> {
     let names = projections(core).iter().map(|p| p.name()).collect();
+    let mut tasks = Vec::new();
     let wake = eventstore::subscription::listen(&core.pool).await?;
     // Lag is measured for every subscription: a job producer that
     // falls behind delays the case as much as a stale view.
@@ -82,9 +85,9 @@ pub(super) async fn start_subscriptions(
         let sub = Subscription::new(core.pool.clone(), projection)
             .with_lag(lag.clone())
             .with_pressure(pressure.clone());
-        tokio::spawn(sub.run(wake.clone(), shutdown.clone()));
+        tasks.push(tokio::spawn(sub.run(wake.clone(), shutdown.clone())));
     }
-    Ok(names)
+    Ok((names, tasks))
 }
 
 /// The handlers of every job kind.
@@ -126,6 +129,9 @@ pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
         }));
     }
     handlers
+        .into_iter()
+        .map(|h| super::metered::Metered::wrap(h, core.metrics.clone()))
+        .collect()
 }
 
 /// Starts the workers, and the reconciliation schedule when Stripe is the gateway.
@@ -157,10 +163,13 @@ pub fn worker(pool: &PgPool, core: &Core, settings: &Settings) -> Worker {
         ..WorkerOptions::default()
     };
     Worker::new(pool.clone(), job_handlers(core), options)
+        .with_shutdown_grace(Duration::from_secs(settings.shutdown_timeout_seconds))
 }
 
-/// Runs the subscriptions that feed jobs and the workers until Ctrl-C.
-/// Views stay with `serve`; any number of these may run beside it.
+/// Runs the subscriptions that feed jobs and the workers until SIGTERM or
+/// SIGINT; then takes no new job, lets the running ones finish (or gives them
+/// back after the shutdown timeout) and lets each subscription finish its
+/// batch. Views stay with `serve`; any number of these may run beside it.
 pub async fn run_workers(
     pool: PgPool,
     core: Core,
@@ -168,15 +177,37 @@ pub async fn run_workers(
 ) -> Result<(), StartupError> {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let wake = eventstore::subscription::listen(&pool).await?;
+    let mut tasks = Vec::new();
     for projection in job_producers(&core) {
         let sub = Subscription::new(pool.clone(), projection);
-        tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone()));
+        tasks.push(tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone())));
     }
     // No HTTP server here: nothing to yield to.
-    let worker = start_workers(&pool, &core, settings, Pressure::default(), shutdown_rx);
-    tokio::signal::ctrl_c().await?;
+    tasks.push(start_workers(
+        &pool,
+        &core,
+        settings,
+        Pressure::default(),
+        shutdown_rx,
+    ));
+    let metrics = match super::metrics_listener(settings)? {
+        Some(listener) => {
+            let server = super::metrics::serve(listener, pool.clone(), core.metrics.clone())?;
+            let handle = server.handle();
+            tokio::spawn(server);
+            Some(handle)
+        }
+        None => None,
+    };
+    super::shutdown::signal().await;
     let _ = shutdown.send(true);
-    let _ = worker.await;
+    for task in tasks {
+        let _ = task.await;
+    }
+    if let Some(metrics) = metrics {
+        metrics.stop(true).await;
+    }
+    tracing::info!("worker stopped");
     Ok(())
 }
 
@@ -195,6 +226,26 @@ pub(super) async fn clean_up_attachments(
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(60)) => {}
             _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Logs, every half minute, the subscriptions failing for longer than that:
+/// a stuck subscription is an alert (the metrics show it too), not a reason
+/// to take every replica out of the load balancer.
+pub(super) async fn report_stuck(pool: PgPool, mut shutdown: watch::Receiver<bool>) {
+    let every = Duration::from_secs(30);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+        match eventstore::subscription::stuck(&pool, every).await {
+            Ok(stuck) if stuck.is_empty() => {}
+            Ok(stuck) => {
+                tracing::error!(subscriptions = ?stuck, "subscriptions stuck: their batches keep failing")
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the subscriptions' state"),
         }
     }
 }

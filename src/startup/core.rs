@@ -50,6 +50,8 @@ pub struct Core {
     pub webhooks: Arc<DeliveryHandler>,
     /// How long ended cases keep their My Numbers.
     pub retention: Retention,
+    /// This process's metrics (served on the metrics listener).
+    pub metrics: Arc<api::metrics::Metrics>,
 }
 
 impl Core {
@@ -93,6 +95,7 @@ impl Core {
         )
         .map_err(|e| StartupError::Setting(format!("webhook client: {e}")))?;
         Ok(Self {
+            metrics: Arc::new(api::metrics::Metrics::new()),
             retention: settings.my_number_retention(),
             notices,
             mail,

@@ -33,8 +33,35 @@ pub async fn database(
         (settings.database_url.clone(), None)
     };
     let pool = eventstore::db::connect(&url, settings.db_max_connections).await?;
-    eventstore::db::migrate(&pool).await?;
+    if settings.migrate {
+        eventstore::db::migrate(&pool).await?;
+    } else {
+        schema_is_current(&pool).await?;
+    }
     Ok((pool, embedded))
+}
+
+/// With SHIKAKU_MIGRATE=false: refuses a schema older than this build's
+/// migrations (`shikaku migrate` has not run yet for this release).
+async fn schema_is_current(pool: &PgPool) -> Result<(), StartupError> {
+    let latest = sqlx::migrate!("./migrations")
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0);
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await
+            .unwrap_or(None);
+    if applied.unwrap_or(0) < latest {
+        return Err(StartupError::Setting(format!(
+            "the database schema is at migration {} and this version needs {latest}: \
+             run `shikaku migrate` first (SHIKAKU_MIGRATE is false)",
+            applied.unwrap_or(0)
+        )));
+    }
+    Ok(())
 }
 
 /// The simulated registers, answering from the CSV fixtures when some are named.

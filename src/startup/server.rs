@@ -76,6 +76,7 @@ pub(super) fn serve(
     core: &Core,
     settings: &Settings,
     shared: Shared,
+    readiness: web::Data<api::health::Readiness>,
 ) -> std::io::Result<Server> {
     let state = web::Data::new(AppState {
         pool: core.pool.clone(),
@@ -107,7 +108,16 @@ pub(super) fn serve(
             lists: Default::default(),
         }),
     });
-    Ok(HttpServer::new(move || api::app(state.clone()))
-        .listen(listener)?
-        .run())
+    let metrics = web::Data::from(core.metrics.clone());
+    // Signals are `Application::run`'s: it turns unready before it stops
+    // the server.
+    Ok(HttpServer::new(move || {
+        api::app(state.clone())
+            .app_data(readiness.clone())
+            .app_data(metrics.clone())
+    })
+    .disable_signals()
+    .shutdown_timeout(settings.shutdown_timeout_seconds)
+    .listen(listener)?
+    .run())
 }

@@ -1,12 +1,15 @@
 """A real SMTP server for the notification tests (aiosmtpd).
 
-Usage: smtp_server.py PORT DIR
+Usage: smtp_server.py PORT DIR [DELAY]
 Accepts every message and writes it to DIR as NNNNN.eml (raw, as received) and
 NNNNN.json (parsed the way a mail client reads it: decoded subject and body).
 Refuses recipients whose address starts with "refuse" with 550. Prints "ready"
 once listening and stops when its standard input closes (the test ended).
+With DELAY, a message is written at once and acknowledged DELAY seconds later
+(a slow server).
 """
 
+import asyncio
 import json
 import os
 import sys
@@ -17,8 +20,9 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, out):
+    def __init__(self, out, delay):
         self.out = out
+        self.delay = delay
         self.count = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -49,13 +53,15 @@ class Handler:
             json.dump(parsed, f, ensure_ascii=False)
         os.rename(base + ".eml.tmp", base + ".eml")
         os.rename(base + ".json.tmp", base + ".json")
+        await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
 
 def main():
     port, out = int(sys.argv[1]), sys.argv[2]
+    delay = float(sys.argv[3]) if len(sys.argv) > 3 else 0
     os.makedirs(out, exist_ok=True)
-    controller = Controller(Handler(out), hostname="127.0.0.1", port=port)
+    controller = Controller(Handler(out, delay), hostname="127.0.0.1", port=port)
     controller.start()
     print("ready", flush=True)
     sys.stdin.read()

@@ -4,9 +4,10 @@ scripts/test) and records what it accepted.
 
 Usage: webhook_receiver.py  -> prints "ready PORT" once listening on 127.0.0.1.
 
-  POST /control/configure {"name", "secret", "fail"}: deliveries to
+  POST /control/configure {"name", "secret", "fail", "delay"}: deliveries to
       /hooks/NAME are verified with SECRET; the first FAIL of them are
-      answered 500 (-1: all of them, 503).
+      answered 500 (-1: all of them, 503); a verified one is recorded at once
+      and answered after DELAY seconds (default 0: a slow receiver).
   GET  /control/received?name=NAME: {"delivered": [...], "attempts": N,
       "rejected": [...]}; each delivered item has its webhook-id and the
       verified, parsed body.
@@ -16,6 +17,7 @@ Usage: webhook_receiver.py  -> prints "ready PORT" once listening on 127.0.0.1.
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -56,7 +58,11 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/control/configure":
             c = json.loads(body)
             with lock:
-                config[c["name"]] = {"secret": c["secret"], "fail": c.get("fail", 0)}
+                config[c["name"]] = {
+                    "secret": c["secret"],
+                    "fail": c.get("fail", 0),
+                    "delay": c.get("delay", 0),
+                }
             return self.answer(204)
         if not url.path.startswith("/hooks/"):
             return self.answer(404)
@@ -82,6 +88,8 @@ class Handler(BaseHTTPRequestHandler):
                 "webhook_id": headers.get("webhook-id") or headers.get("Webhook-Id"),
                 "payload": payload,
             })
+            delay = c["delay"]
+        time.sleep(delay)
         self.answer(204)
 
 

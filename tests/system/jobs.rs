@@ -232,9 +232,13 @@ async fn admins_list_dead_jobs_and_queue_them_again() {
         .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
-    let metrics = app.public_text("/metrics").await;
-    assert!(metrics.contains("shikaku_jobs{kind=\"test.flaky\",state=\"queued\"} 1"));
-    assert!(metrics.contains("shikaku_jobs_oldest_queued_age_seconds{kind=\"test.flaky\"}"));
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("shikaku_jobs{kind=\"test.flaky\",state=\"queued\",scope=\"database\"} 1")
+    );
+    assert!(metrics.contains(
+        "shikaku_jobs_oldest_queued_age_seconds{kind=\"test.flaky\",scope=\"database\"}"
+    ));
 }
 
 #[tokio::test]

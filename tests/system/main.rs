@@ -31,6 +31,7 @@ mod ministry;
 mod modes;
 mod notifications;
 mod openapi;
+mod operations;
 mod paper_cases;
 mod payments;
 mod portal;

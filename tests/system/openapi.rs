@@ -91,8 +91,10 @@ async fn docs_page_works_offline() {
         .await
         .unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "trace-me-1");
-    let metrics = app.public_text("/metrics").await;
-    assert!(metrics.contains("shikaku_subscription_events_processed"));
+    let metrics = app.metrics().await;
+    assert!(metrics.contains("shikaku_subscription_lag_events"));
+    let public = app.get_anonymous("/metrics").await;
+    assert_eq!(public.status(), StatusCode::NOT_FOUND, "not on the API");
 }
 
 /// What client generators need, checked on the spec as served (the lint in

@@ -13,6 +13,7 @@ use rand::Rng;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
 
 use eventstore::pressure::{Pressure, MAX_YIELD};
 
@@ -84,6 +85,7 @@ pub struct Worker {
     options: WorkerOptions,
     id: String,
     pressure: Pressure,
+    grace: Duration,
 }
 
 impl Worker {
@@ -96,7 +98,15 @@ impl Worker {
             options,
             id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
             pressure: Pressure::default(),
+            grace: Duration::from_secs(30),
         }
+    }
+
+    /// How long the jobs running at shutdown may take to finish before they
+    /// are stopped and given back to the queue (default 30 s).
+    pub fn with_shutdown_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
     }
 
     /// Yields to interactive requests while `pressure` is high: between
@@ -180,8 +190,10 @@ impl Worker {
 
     /// Runs until `shutdown` turns true, `concurrency` jobs at a time, waking
     /// on NOTIFY or every poll interval. Jobs are claimed with one statement
-    /// for all the free slots; each runs in a task of its own. On shutdown the
-    /// jobs running are finished.
+    /// for all the free slots; each runs in a task of its own. On shutdown no
+    /// job is claimed any more; the jobs running get the shutdown grace to
+    /// finish, and those that do not are stopped and given back at once, so
+    /// another worker takes them without waiting for the lease to run out.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut wake = match listen(&self.pool).await {
             Ok(w) => w,
@@ -193,7 +205,7 @@ impl Worker {
         let slots = self.options.concurrency.max(1);
         let free = Arc::new(Semaphore::new(slots));
         let (done, outcomes) = mpsc::unbounded_channel();
-        tokio::spawn(record_outcomes(
+        let recorder = tokio::spawn(record_outcomes(
             self.pool.clone(),
             self.id.clone(),
             outcomes,
@@ -201,9 +213,16 @@ impl Worker {
         let mut pause_on_error = Duration::from_millis(100);
         // Whether the last claim took a job for every slot it asked for.
         let mut backlog = false;
+        let mut running = JoinSet::new();
         while !*shutdown.borrow() {
-            let Ok(first) = free.clone().acquire_owned().await else {
-                break;
+            while running.try_join_next().is_some() {}
+            // Waiting for a slot must not outlast a shutdown.
+            let first = tokio::select! {
+                p = free.clone().acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+                _ = shutdown.wait_for(|stop| *stop) => break,
             };
             let mut permits = vec![first];
             if backlog {
@@ -225,6 +244,9 @@ impl Worker {
                 permits.push(p);
             }
             self.pressure.yield_while_high(MAX_YIELD).await;
+            if *shutdown.borrow() {
+                break;
+            }
             let lease = self.options.lease.as_secs_f64();
             let wanted = permits.len();
             let pause = match jobs::claim(&self.pool, &self.kinds(), &self.id, lease, wanted).await
@@ -235,7 +257,7 @@ impl Worker {
                     for (job, permit) in jobs.into_iter().zip(permits.drain(..)) {
                         let worker = self.clone();
                         let done = done.clone();
-                        tokio::spawn(async move {
+                        running.spawn(async move {
                             let finish = worker.attempt(&job).await;
                             // The slot is freed once the outcome is recorded.
                             let _ = done.send(Done {
@@ -266,7 +288,23 @@ impl Worker {
             }
         }
         // The jobs still running hold their slots until they are recorded.
-        let _ = free.acquire_many(slots as u32).await;
+        let finished = tokio::time::timeout(self.grace, free.acquire_many(slots as u32)).await;
+        if finished.is_err() {
+            running.abort_all();
+            while running.join_next().await.is_some() {}
+        }
+        // Outcomes already reported are recorded before anything is given
+        // back, so a finished job is never released and run again.
+        drop(done);
+        let _ = recorder.await;
+        if finished.is_err() {
+            match release(&self.pool, &self.id).await {
+                Ok(n) => tracing::warn!(jobs = n, "jobs still running at shutdown given back"),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot give jobs back; their leases will run out")
+                }
+            }
+        }
     }
 }
 
@@ -290,6 +328,21 @@ async fn record_outcomes(pool: PgPool, worker_id: String, mut done: mpsc::Unboun
         }
         drop(slots);
     }
+}
+
+/// Gives back the jobs `worker_id` holds: queued again and due now, the
+/// interrupted attempt not counted (it was stopped, it did not fail).
+async fn release(pool: &PgPool, worker_id: &str) -> Result<u64, WorkerError> {
+    let released = sqlx::query!(
+        "UPDATE jobs SET state = 'queued', run_at = now(), attempts = greatest(attempts - 1, 0),
+                locked_until = NULL, locked_by = NULL, updated_at = now()
+         WHERE locked_by = $1 AND state = 'running'",
+        worker_id,
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(released)
 }
 
 /// `base * 2^(attempt-1)`, capped at an hour, with ±25% jitter so jobs that

@@ -127,7 +127,7 @@ pub async fn token(
         return Err(attempt.failed(invalid_client()));
     };
     issuer.succeeded(attempt);
-    issuer.limit(&client.id)?;
+    issuer.limit(&client.id).await?;
     match form.grant_type.as_deref() {
         Some("client_credentials") => {}
         None => return Err(oauth("invalid_request", "grant_type is required")),

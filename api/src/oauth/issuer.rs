@@ -42,9 +42,6 @@ pub const FAILED_ATTEMPTS: RateLimit = RateLimit {
 };
 /// Addresses remembered for [`FAILED_ATTEMPTS`] at once.
 const MAX_ADDRESSES: usize = 65_536;
-/// Clients remembered for their rate at once (only authenticated clients get
-/// a bucket, so this is far more than exist).
-const MAX_CLIENTS: usize = 10_000;
 
 /// Why the token issuer could not start.
 #[derive(Debug, thiserror::Error)]
@@ -107,7 +104,8 @@ pub struct ClientTokens {
     jwks: JwkSet,
     pool: PgPool,
     secrets: ClientSecrets,
-    limiter: RateLimiter,
+    /// Each client's request rate, kept in Postgres (shared by every replica).
+    limit: RateLimit,
     failures: RateLimiter,
 }
 
@@ -133,7 +131,7 @@ impl ClientTokens {
             jwks: JwkSet { keys: vec![jwk] },
             pool: pool.clone(),
             secrets: ClientSecrets::new(vault_master),
-            limiter: RateLimiter::new(limit, MAX_CLIENTS),
+            limit,
             failures: RateLimiter::new(FAILED_ATTEMPTS, MAX_ADDRESSES),
         })
     }
@@ -183,9 +181,22 @@ impl ClientTokens {
         kid == Some(self.kid.as_str())
     }
 
-    /// Takes one request from the client's rate; 429 when it is spent.
-    pub fn limit(&self, client_id: &str) -> Result<(), ApiError> {
-        self.limiter.take(client_id).map_err(ApiError::RateLimited)
+    /// Takes one request from the client's rate; 429 when it is spent. The
+    /// bucket is in Postgres, so the rate holds across replicas and restarts.
+    pub async fn limit(&self, client_id: &str) -> Result<(), ApiError> {
+        let wait = sqlx::query_scalar!(
+            r#"SELECT take_rate_token($1, $2, $3) AS "wait!""#,
+            format!("ministry-client:{client_id}"),
+            self.limit.per_second,
+            self.limit.burst,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if wait <= 0.0 {
+            Ok(())
+        } else {
+            Err(ApiError::RateLimited(wait.ceil().max(1.0) as u64))
+        }
     }
 
     /// An access token for `client` with `scopes`.
@@ -238,7 +249,7 @@ impl ClientTokens {
         let Some((ministry, held)) = clients::grant(&self.pool, &claims.client_id).await? else {
             return Err(ApiError::Unauthorized("the client has been revoked"));
         };
-        self.limit(&claims.client_id)?;
+        self.limit(&claims.client_id).await?;
         // The token may ask for less than the client holds, never more.
         let scopes = claims
             .scope

@@ -1,6 +1,8 @@
-//! Token buckets in memory, by key: each process limits on its own, so
-//! N API processes allow N times the rate (enough to protect the database
-//! from one runaway integration, which is the point).
+//! Token buckets in memory, by key, for failed authentications by address:
+//! each process limits on its own, so N API processes allow N times the rate
+//! (enough against guessing, which is the point). The ministry clients'
+//! request rate is kept in Postgres instead (`take_rate_token`), shared by
+//! every replica.
 //!
 //! Buckets cost memory only while they remember something: a bucket that has
 //! refilled is the same as none, so full buckets are dropped at least once a

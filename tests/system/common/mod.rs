@@ -131,6 +131,8 @@ pub struct TestApp {
     pub subscriptions: i64,
     /// Stops the server (and then its subscriptions).
     pub handle: actix_web::dev::ServerHandle,
+    /// The metrics listener's `/metrics`.
+    pub metrics_url: String,
 }
 
 /// Settings for a test app on `database_url`.
@@ -138,6 +140,7 @@ pub fn test_settings(database_url: &str) -> Settings {
     let mut settings = Settings::load().expect("settings");
     settings.database_url = database_url.to_owned();
     settings.bind = "127.0.0.1:0".into();
+    settings.metrics_bind = "127.0.0.1:0".into();
     settings.public_url = String::new();
     settings.data_dir = std::env::temp_dir().join(format!("shikaku-test-{}", Uuid::new_v4()));
     settings.jwt_secret = Some(JWT_SECRET.into());
@@ -172,6 +175,7 @@ pub async fn spawn_app_on(database_url: &str, adjust: impl FnOnce(&mut Settings)
     let registry = app.registry.clone();
     let subscriptions = app.subscriptions.len() as i64;
     let handle = app.handle();
+    let metrics_url = app.metrics_url.clone().expect("a metrics listener");
     tokio::spawn(app.run_until_stopped());
     TestApp {
         registry,
@@ -182,6 +186,7 @@ pub async fn spawn_app_on(database_url: &str, adjust: impl FnOnce(&mut Settings)
         database_url: database_url.to_owned(),
         handle,
         subscriptions,
+        metrics_url,
     }
 }
 
@@ -208,6 +213,13 @@ pub fn application(my_number: &str) -> Value {
 }
 
 impl TestApp {
+    /// What the metrics listener answers (the classic text format).
+    pub async fn metrics(&self) -> String {
+        let r = self.http.get(&self.metrics_url).send().await.unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        r.text().await.unwrap()
+    }
+
     /// Waits until every subscription has read every event and every job
     /// that is due has run (jobs chain: event, job, command, event, ...).
     pub async fn settle(&self) {

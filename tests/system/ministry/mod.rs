@@ -305,7 +305,7 @@ async fn a_ministry_sees_only_its_qualifications_and_only_the_register_entry() {
 #[tokio::test]
 async fn each_client_is_limited_to_its_rate() {
     let app = spawn_app_with(|s| {
-        s.ministry_rate_per_second = 1.0;
+        s.ministry_rate_per_second = 0.5;
         s.ministry_rate_burst = 4.0;
     })
     .await;

@@ -19,6 +19,12 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start() -> Self {
+        Self::start_slow(0.0)
+    }
+
+    /// A server that acknowledges each message `delay` seconds after it
+    /// received (and wrote) it.
+    pub fn start_slow(delay: f64) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -32,6 +38,7 @@ impl SmtpServer {
             ))
             .arg(port.to_string())
             .arg(&dir)
+            .arg(delay.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

@@ -51,10 +51,15 @@ impl WebhookReceiver {
     /// Verifies `name`'s deliveries with `secret`; the first `fail` are
     /// answered 500 (-1: every one, 503).
     pub async fn configure(&self, name: &str, secret: &str, fail: i64) {
+        self.configure_slow(name, secret, fail, 0.0).await
+    }
+
+    /// [`Self::configure`], answering each verified delivery after `delay` seconds.
+    pub async fn configure_slow(&self, name: &str, secret: &str, fail: i64, delay: f64) {
         let r = self
             .http
             .post(format!("http://127.0.0.1:{}/control/configure", self.port))
-            .json(&json!({"name": name, "secret": secret, "fail": fail}))
+            .json(&json!({"name": name, "secret": secret, "fail": fail, "delay": delay}))
             .send()
             .await
             .unwrap();
