@@ -12,6 +12,9 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
+mod codes;
+pub use codes::PROBLEM_CODES;
+
 pub use crate::application::FieldError;
 
 // Written out rather than derived: the type is the application layer's,

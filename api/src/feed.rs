@@ -21,7 +21,10 @@ use crate::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FeedQuery {
-    /// `next_cursor` of the previous page; from the beginning when absent.
+    /// `next_cursor` of the previous page; from the beginning when absent
+    /// (the name every list of this API uses).
+    pub cursor: Option<String>,
+    /// Deprecated: the same as `cursor`, its earlier name, still accepted.
     pub after: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -97,8 +100,9 @@ impl From<FeedEvent> for FeedEventView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeedPage {
     pub items: Vec<FeedEventView>,
-    /// Pass as `after` to read on: after the last item, or the cursor given
-    /// when there was nothing new. Stable across restarts.
+    /// Pass as `cursor` to read on: after the last item, or the cursor given
+    /// when there was nothing new (never null: a feed has no last page).
+    /// Stable across restarts.
     pub next_cursor: String,
 }
 
@@ -112,7 +116,7 @@ fn encode(p: &FeedPosition) -> String {
 fn decode(cursor: &str) -> Result<FeedPosition, ApiError> {
     let invalid = || ApiError::BadRequest {
         code: "INVALID_CURSOR",
-        detail: "after must be a next_cursor value returned by this API".into(),
+        detail: "cursor must be a next_cursor value returned by this API".into(),
     };
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?)
         .map_err(|_| invalid())?;
@@ -158,7 +162,15 @@ pub async fn list(
     caller.require_scope("events:read")?;
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
-    let after = q.after.as_deref().map(decode).transpose()?;
+    let after = match (q.cursor.as_deref(), q.after.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest {
+                code: "INVALID_QUERY",
+                detail: "give cursor or its old name after, not both".into(),
+            })
+        }
+        (cursor, after) => cursor.or(after).map(decode).transpose()?,
+    };
     let qualifications: Option<Vec<String>> = caller.ministry().map(|m| {
         state
             .catalogue

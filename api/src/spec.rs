@@ -51,6 +51,7 @@ fn complete_value(doc: &mut Value) {
         components["responses"][name] = response;
     }
     events::complete(doc);
+    problem_codes(doc);
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         generators::name_enum_constants(schemas);
     }
@@ -78,6 +79,25 @@ fn complete_value(doc: &mut Value) {
         }
     }
     doc["tags"] = Value::Array(tags);
+}
+
+/// `Problem.code` is the enum `ProblemCode` of every stable code, each
+/// with its meaning (in the description and `x-enum-descriptions`).
+fn problem_codes(doc: &mut Value) {
+    let codes = crate::error::PROBLEM_CODES;
+    let table: Vec<String> = codes
+        .iter()
+        .map(|(code, meaning)| format!("- `{code}`: {meaning}"))
+        .collect();
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["ProblemCode"] = json!({
+        "type": "string",
+        "description": format!("Stable machine-readable code of a problem:\n\n{}", table.join("\n")),
+        "enum": codes.iter().map(|(code, _)| *code).collect::<Vec<_>>(),
+        "x-enum-descriptions": codes.iter().map(|(_, meaning)| *meaning).collect::<Vec<_>>(),
+    });
+    schemas["Problem"]["properties"]["code"] =
+        json!({ "$ref": "#/components/schemas/ProblemCode" });
 }
 
 fn problem(description: &str) -> Value {

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 async fn page(app: &TestApp, token: &str, after: Option<&str>, limit: i64) -> Value {
     let mut path = format!("/v1/events?limit={limit}");
     if let Some(a) = after {
-        path.push_str(&format!("&after={a}"));
+        path.push_str(&format!("&cursor={a}"));
     }
     let r = app.get(&path, token).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -180,7 +180,7 @@ async fn the_feed_is_refused_to_others_and_bad_queries_are_problems() {
     }
     let mhlw = ministry(&app, "MHLW");
     for (query, code) in [
-        ("after=not-a-cursor", "INVALID_CURSOR"),
+        ("cursor=not-a-cursor", "INVALID_CURSOR"),
         ("after=MS4yLng", "INVALID_CURSOR"),
         ("limit=0", "INVALID_LIMIT"),
         ("limit=101", "INVALID_LIMIT"),
@@ -196,6 +196,23 @@ async fn the_feed_is_refused_to_others_and_bad_queries_are_problems() {
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["code"], code, "{query}");
     }
+    // `after`, the cursor's earlier name, is still accepted; not both.
+    let cursor = page(&app, &mhlw, None, 5).await["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let old: Value = answer(
+        app.get(&format!("/v1/events?after={cursor}"), &mhlw).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(old["next_cursor"], cursor);
+    let r = app
+        .get(&format!("/v1/events?cursor={cursor}&after={cursor}"), &mhlw)
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "INVALID_QUERY");
 }
 
 #[tokio::test]
