@@ -19,8 +19,11 @@ use crate::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
-    /// Only cases in this status, e.g. UNDER_EXAMINATION.
+    /// Only cases in this status, e.g. UNDER_EXAMINATION; without it, only
+    /// open cases (not yet decided) unless `all` is true.
     pub status: Option<Status>,
+    /// With no status: every case, decided ones too (default false: open cases only).
+    pub all: Option<bool>,
     /// Only cases of this qualification.
     pub qualification_code: Option<String>,
     /// Only cases assigned to this examiner.
@@ -57,7 +60,7 @@ pub struct QueuePage {
     pub next_cursor: Option<String>,
 }
 
-/// The work queue over every kind of case, ordered by due date.
+/// The work queue over every kind of case, ordered by due date: open cases by default.
 #[utoipa::path(
     operation_id = "list_queue",
     tag = "examination",
@@ -84,6 +87,7 @@ pub async fn list(
         qualification_code: q.qualification_code,
         assigned_to: q.assigned_to,
         overdue: q.overdue.unwrap_or(false),
+        open_only: q.status.is_none() && !q.all.unwrap_or(false),
         after: pagination::decode(q.cursor.as_deref())?,
         limit,
     };

@@ -65,28 +65,37 @@ pub async fn page(
     check_link(&state, *id, &token)?;
     let case = state.use_cases().payable(*id).await?;
     let token = escape(token.token.as_deref().unwrap_or_default());
+    // People read this page: in Japanese and English, as the portal is.
     let status = if case.examination.paid {
-        "Paid"
+        "納付済み / Paid"
     } else if case.examination.payment_declined {
-        "Declined; you may try again"
+        "決済できませんでした。もう一度お試しいただけます / Declined; you may try again"
     } else {
-        "Awaiting payment"
+        "お支払い待ち / Awaiting payment"
     };
     let html = format!(
         r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sandbox payment</title>
+<html lang="ja"><head><meta charset="utf-8"><title>手数料のお支払い（試験用） / Sandbox payment</title>
 <style>body{{font-family:sans-serif;max-width:32rem;margin:3rem auto}}button{{font-size:1.1rem;margin-right:1rem}}</style>
 </head><body>
-<h1>Sandbox payment</h1>
-<p>This is the built-in sandbox gateway: no money moves.</p>
-<p>Case <code>{id}</code>, qualification {qual}</p>
-<p>Amount: <strong id="amount">{amount} JPY</strong></p>
-<p>Status: <strong id="status">{status}</strong></p>
-<form method="post" action="/sandbox/payments/{id}/pay?token={token}"><button id="pay">Pay</button></form>
-<form method="post" action="/sandbox/payments/{id}/decline?token={token}"><button id="decline">Decline</button></form>
+<h1>手数料のお支払い（試験用） / <span lang="en">Sandbox payment</span></h1>
+<p>試験用の決済画面です。実際のお金は動きません。 / <span lang="en">This is the built-in sandbox gateway: no money moves.</span></p>
+<p>申請番号 / <span lang="en">Case</span> <code>{id}</code>（{qual}）</p>
+<p>金額 / <span lang="en">Amount</span>: <strong id="amount">{amount} 円 (JPY)</strong></p>
+<p>状況 / <span lang="en">Status</span>: <strong id="status">{status}</strong></p>
+<form method="post" action="/sandbox/payments/{id}/pay?token={token}"><button id="pay">支払う / <span lang="en">Pay</span></button></form>
+<form method="post" action="/sandbox/payments/{id}/decline?token={token}"><button id="decline">支払わない / <span lang="en">Decline</span></button></form>
+<p><a href="/portal">マイページに戻る / <span lang="en">Back to my page</span></a></p>
 </body></html>"#,
         id = id,
-        qual = escape(&case.qualification_code),
+        // The qualification in words, never its code.
+        qual = escape(
+            &state
+                .catalogue
+                .qualification(&case.qualification_code)
+                .map(|q| format!("{} / {}", q.name_ja, q.name_en))
+                .unwrap_or_default()
+        ),
         amount = case.examination.fee.total(),
         status = status,
         token = token,

@@ -82,10 +82,10 @@ async fn a_change_of_name_reaches_the_registration_once() {
     assert_eq!(changed.len(), 1, "applied exactly once");
     assert_eq!(changed[0]["change_request_id"], id.as_str());
 
-    // The queue shows the change request as its own case.
+    // The queue shows the change request as its own case (decided: among all cases).
     let case = app
         .queued(
-            "?qualification_code=CARE_WORKER",
+            "?qualification_code=CARE_WORKER&all=true",
             &app.token(Role::Examiner, "ex"),
             &id,
         )

@@ -70,6 +70,7 @@ async fn a_notice_is_answered_the_same_either_way_and_only_a_match_becomes_a_cas
     }
 
     let mut answers = Vec::new();
+    let mut receipts = Vec::new();
     for body in [
         notice(&number, "花", &attachment),
         notice("0999999", "花子", &attachment),
@@ -81,6 +82,7 @@ async fn a_notice_is_answered_the_same_either_way_and_only_a_match_becomes_a_cas
         keys.sort();
         answers.push(format!("{keys:?}"));
         assert!(receipt["receipt_id"].as_str().unwrap().len() == 36);
+        receipts.push(receipt["receipt_id"].as_str().unwrap().to_owned());
     }
     assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
     app.settle().await;
@@ -91,6 +93,10 @@ async fn a_notice_is_answered_the_same_either_way_and_only_a_match_becomes_a_cas
         "only the notice that names the registration"
     );
     let death_id = cases[0]["case_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        death_id, receipts[2],
+        "one number everywhere: the case is the receipt the notifier was given"
+    );
     let case: Value = app
         .get_json(
             &format!("/v1/change-requests/{death_id}"),

@@ -37,6 +37,7 @@ mod payments;
 mod portal;
 mod portal_browser;
 mod private_files;
+mod proposal_returns;
 mod registration_flow;
 mod registry_inquiry;
 mod subscriptions;

@@ -170,6 +170,37 @@ async fn only_applicants_sign_in_and_only_to_their_own_cases() {
     );
 }
 
+/// The text a person reads on a page: the markup without its tags, attributes and scripts.
+fn visible_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// SCREAMING_CASE words (internal codes such as DOCUMENT_MISSING) in a text.
+fn codes(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| {
+            w.contains('_')
+                && w.len() > 3
+                && w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Every URL in a text.
 fn urls(text: &str) -> Vec<String> {
     text.split_whitespace()
@@ -198,16 +229,32 @@ async fn every_link_in_every_mail_opens_a_page_for_the_signed_in_holder() {
     ] {
         assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
     }
+    // The scan finds a code where there is one.
+    assert_eq!(codes("理由: DOCUMENT_MISSING。"), vec!["DOCUMENT_MISSING"]);
+    assert!(codes("Qualification registration 2026").is_empty());
     let session = portal_session(&app, "hanako").await;
     let mut checked = 0;
     for notice in notices {
         let body = notice["body"].as_str().unwrap();
         assert!(!body.contains("/v1/"), "no API links for people: {body}");
+        let subject = notice["subject"].as_str().unwrap();
+        assert_eq!(
+            codes(&format!("{subject} {body}")),
+            Vec::<String>::new(),
+            "{body}"
+        );
         for url in urls(body) {
             let r = portal_get(&app, &url, &session).await;
             assert_eq!(r.status(), StatusCode::OK, "{url}");
+            // What the holder reads there is words, not internal codes.
+            let page = visible_text(&r.text().await.unwrap());
+            assert_eq!(codes(&page), Vec::<String>::new(), "{url}: {page}");
             checked += 1;
         }
+    }
+    for path in ["/portal", "/portal/inbox", "/portal/apply"] {
+        let page = visible_text(&portal_get(&app, path, &session).await.text().await.unwrap());
+        assert_eq!(codes(&page), Vec::<String>::new(), "{path}: {page}");
     }
     assert!(checked >= 4, "{checked} links");
     // The certificate mail leads to the downloads.

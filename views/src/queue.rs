@@ -44,6 +44,8 @@ struct QueueChange<'a> {
 fn assignee(e: &ExaminationEvent) -> Option<&str> {
     match e {
         ExaminationEvent::ExaminerAssigned { examiner, .. } => Some(examiner.as_str()),
+        // A returned proposal goes back to whoever proposed it.
+        ExaminationEvent::ProposalReturned { proposed_by, .. } => Some(proposed_by.as_str()),
         _ => None,
     }
 }
@@ -327,6 +329,8 @@ pub struct QueueFilter {
     pub assigned_to: Option<String>,
     /// Only cases past their due date and not decided.
     pub overdue: bool,
+    /// Only open cases: not decided (the queue's default: it serves work).
+    pub open_only: bool,
     /// Keyset cursor: (due_at, case_id) of the last row seen.
     pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
@@ -347,6 +351,7 @@ pub async fn list(
            AND ($3::text IS NULL OR assigned_to = $3)
            AND (NOT $4 OR (due_at < $5 AND status NOT IN ('APPROVED', 'REGISTERED', 'REJECTED', 'WITHDRAWN')))
            AND ($6::timestamptz IS NULL OR (due_at, case_id) > ($6, $7))
+           AND (NOT $9 OR status NOT IN ('APPROVED', 'REGISTERED', 'REJECTED', 'WITHDRAWN', 'DELETED'))
          ORDER BY due_at, case_id
          LIMIT $8"#,
         f.status as Option<CaseStatus>,
@@ -357,6 +362,7 @@ pub async fn list(
         f.after.map(|a| a.0),
         f.after.map(|a| a.1),
         f.limit + 1,
+        f.open_only,
     )
     .fetch_all(pool)
     .await?;

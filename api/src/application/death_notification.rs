@@ -110,7 +110,9 @@ impl UseCases<'_> {
             receipt_id,
         };
         let actor = &context.actor;
-        let request_id = Uuid::new_v4();
+        // One number everywhere: the change request is filed under the
+        // receipt the notifier was given, so the mails quote that number.
+        let request_id = receipt_id;
         let at = Utc::now();
         let details = Box::new(notice.into_details(&actor.id, Channel::Online));
         let command = RegistrationCommand::NotifyDeath {

@@ -20,6 +20,12 @@ crate::examination::routes::examination_endpoints!(
     clear_change_request_flag = "/v1/change-requests/{id}/flag-clearances"
 );
 
+crate::examination::returns::proposal_return_endpoint!(
+    ChangeRequest,
+    crate::change_request::ChangeRequestResource,
+    return_change_request_proposal = "/v1/change-requests/{id}/proposal-returns"
+);
+
 crate::examination::paper::paper_endpoints!(
     ChangeRequest,
     "examination",

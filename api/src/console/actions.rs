@@ -147,6 +147,14 @@ async fn command(
             }
         }
         "approve" => ExaminationCommand::ApproveDecision { actor, at },
+        "return-proposal" => {
+            text("reason", &form.reason, 2000)?;
+            ExaminationCommand::ReturnProposal {
+                reason: form.reason,
+                actor,
+                at,
+            }
+        }
         "clear-flag" => {
             text("reason", &form.reason, 2000)?;
             ExaminationCommand::ClearFlag {

@@ -29,6 +29,8 @@ pub struct Actions {
     pub record_payment: bool,
     /// The assigned examiner clears a flag that stops approval.
     pub clear_flag: bool,
+    /// A senior examiner who did not propose sends the proposal back.
+    pub return_proposal: bool,
 }
 
 impl Actions {
@@ -61,6 +63,9 @@ impl Actions {
                 && exam.status == CaseStatus::AwaitingPayment
                 && free_or_mine,
             clear_flag: mine && open && !exam.open_flags.is_empty(),
+            return_proposal: senior
+                && exam.status == CaseStatus::UnderExamination
+                && proposal.is_some_and(|p| p.by != me),
         }
     }
 
@@ -75,6 +80,7 @@ impl Actions {
             || self.record_withdrawal
             || self.record_payment
             || self.clear_flag
+            || self.return_proposal
     }
 }
 
@@ -119,6 +125,7 @@ impl CasePage {
             "record-withdrawal" => a.record_withdrawal,
             "record-payment" => a.record_payment,
             "clear-flag" => a.clear_flag,
+            "return-proposal" => a.return_proposal,
             _ => false,
         };
         (!shown).then_some(words.as_str())
@@ -137,6 +144,7 @@ pub fn action_label(action: &str) -> &'static str {
         "record-withdrawal" => "record_withdrawal",
         "record-payment" => "record_payment",
         "clear-flag" => "clear_flag",
+        "return-proposal" => "return_proposal",
         "entered" => "entered",
         _ => "done",
     }
@@ -259,6 +267,7 @@ mod tests {
             &session("sr2", Role::SeniorExaminer),
         );
         assert!(senior.approve && senior.approve_refusal.is_none() && senior.reassign);
+        assert!(senior.return_proposal && !proposer.return_proposal);
     }
 
     #[test]

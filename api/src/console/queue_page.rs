@@ -106,7 +106,10 @@ pub async fn show(
     let mine = !p.mine.is_empty();
     let overdue = !p.overdue.is_empty();
     let status = some(&p.status).filter(|s| STATUSES.contains(&s.as_str()));
+    // The queue serves work: open cases unless a status or "all" is chosen.
+    let all = p.status == "ALL";
     let filter = QueueFilter {
+        open_only: status.is_none() && !all,
         status: status.as_deref().and_then(views::vocab::CaseStatus::parse),
         qualification_code: some(&p.qualification_code),
         assigned_to: if mine {
@@ -170,11 +173,18 @@ pub async fn show(
         .unwrap_or_default();
         format!("/console/queue?{query}")
     });
-    let mut statuses = vec![Choice {
-        value: String::new(),
-        label: t.get("all").to_owned(),
-        selected: status.is_none(),
-    }];
+    let mut statuses = vec![
+        Choice {
+            value: String::new(),
+            label: t.get("open_cases").to_owned(),
+            selected: status.is_none() && !all,
+        },
+        Choice {
+            value: "ALL".to_owned(),
+            label: t.get("all").to_owned(),
+            selected: all,
+        },
+    ];
     statuses.extend(Choice::list(&t, STATUSES, status.as_deref().unwrap_or("")));
     let mut qualifications = vec![Choice {
         value: String::new(),

@@ -6,6 +6,7 @@
 
 mod input;
 pub(crate) mod paper;
+pub(crate) mod returns;
 pub(crate) mod routes;
 mod view;
 
@@ -24,6 +25,7 @@ use crate::telemetry::context;
 use crate::AppState;
 pub use input::*;
 pub use paper::*;
+pub use returns::ProposalReturnInput;
 pub use view::*;
 
 /// What the endpoint macros (`examination_endpoints!`, `paper_endpoints!`,
@@ -34,7 +36,8 @@ pub(crate) mod endpoint_prelude {
 
     pub use super::{
         AssignmentInput, FlagClearanceInput, InformationRequestInput, PaperPaymentInput,
-        PostalResponseInput, PostalWithdrawalInput, ProposalInput, ResponseInput,
+        PostalResponseInput, PostalWithdrawalInput, ProposalInput, ProposalReturnInput,
+        ResponseInput,
     };
     pub use crate::auth::Caller;
     pub use crate::error::{ApiError, Problem};
@@ -178,6 +181,26 @@ pub(crate) async fn approve<C: ExaminedCase>(
     caller.require(&[Role::SeniorExaminer])?;
     act::<C>(state, req, caller, id, |actor, at| {
         ExaminationCommand::ApproveDecision { actor, at }
+    })
+    .await
+}
+
+/// A senior examiner other than the proposer sends the proposal back.
+pub(crate) async fn return_proposal<C: ExaminedCase>(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    id: Uuid,
+    input: ProposalReturnInput,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::SeniorExaminer])?;
+    input.validate().map_err(ApiError::Validation)?;
+    act::<C>(state, req, caller, id, |actor, at| {
+        ExaminationCommand::ReturnProposal {
+            reason: input.reason,
+            actor,
+            at,
+        }
     })
     .await
 }

@@ -20,6 +20,12 @@ crate::examination::routes::examination_endpoints!(
     clear_registration_flag = "/v1/registrations/{id}/flag-clearances"
 );
 
+crate::examination::returns::proposal_return_endpoint!(
+    QualificationRegistration,
+    crate::registration::RegistrationResource,
+    return_registration_proposal = "/v1/registrations/{id}/proposal-returns"
+);
+
 crate::examination::paper::paper_endpoints!(
     QualificationRegistration,
     "examination",

@@ -57,6 +57,12 @@ pub enum ExaminationCommand {
     },
     /// A senior examiner confirms the proposal.
     ApproveDecision { actor: Actor, at: DateTime<Utc> },
+    /// A senior examiner sends the proposal back to its proposer, saying why.
+    ReturnProposal {
+        reason: String,
+        actor: Actor,
+        at: DateTime<Utc>,
+    },
     /// The applicant withdraws.
     Withdraw { actor: Actor, at: DateTime<Utc> },
     /// The assigned examiner records what a paper applicant sent by post.
@@ -80,6 +86,7 @@ impl ExaminationCommand {
             | C::Respond { actor, .. }
             | C::ProposeDecision { actor, .. }
             | C::ApproveDecision { actor, .. }
+            | C::ReturnProposal { actor, .. }
             | C::Withdraw { actor, .. }
             | C::ClearFlag { actor, .. } => Some(actor),
             C::Paper(paper) => Some(paper.actor()),

@@ -100,6 +100,30 @@ impl Examination {
         Ok((proposal.outcome, events))
     }
 
+    /// A senior examiner other than the proposer sends the proposal back to
+    /// the proposer with a reason; the case is theirs to examine again.
+    pub fn return_proposal(
+        &self,
+        reason: String,
+        actor: &Actor,
+        at: DateTime<Utc>,
+    ) -> Result<ExaminationEvent, DomainError> {
+        if actor.role != Role::SeniorExaminer {
+            return Err(DomainError::WrongRole);
+        }
+        self.require_status(CaseStatus::UnderExamination)?;
+        let proposal = self.proposal.as_ref().ok_or(DomainError::NoProposal)?;
+        if proposal.by == actor.id {
+            return Err(DomainError::FourEyes);
+        }
+        Ok(ExaminationEvent::ProposalReturned {
+            proposed_by: proposal.by.clone(),
+            reason,
+            by: actor.id.clone(),
+            at,
+        })
+    }
+
     /// The applicant withdraws while the case is undecided.
     pub fn withdraw(&self, at: DateTime<Utc>) -> Result<ExaminationEvent, DomainError> {
         if self.status.is_decided() {
@@ -145,6 +169,55 @@ mod tests {
             exam.withdraw(now()),
             Err(DomainError::AlreadyDecided(_))
         ));
+    }
+
+    #[test]
+    fn a_senior_examiner_returns_a_proposal_to_its_proposer() {
+        let mut exam = under_examination();
+        let ex = Actor::new("ex", Role::Examiner);
+        exam.apply(&exam.assign("ex", &ex, now()).unwrap().unwrap());
+        let sr = Actor::new("sr", Role::SeniorExaminer);
+        assert_eq!(
+            exam.return_proposal("why".into(), &sr, now()),
+            Err(DomainError::NoProposal)
+        );
+        exam.apply(
+            &exam
+                .propose(Outcome::Approve, None, String::new(), &ex, now())
+                .unwrap(),
+        );
+        assert_eq!(
+            exam.return_proposal("why".into(), &ex, now()),
+            Err(DomainError::WrongRole),
+            "examiners do not return proposals"
+        );
+        // Someone else took the case over meanwhile: it goes back to the proposer.
+        exam.assignee = Some("other".into());
+        let returned = exam
+            .return_proposal("check the pass number".into(), &sr, now())
+            .unwrap();
+        exam.apply(&returned);
+        assert!(exam.proposal.is_none());
+        assert_eq!(exam.assignee.as_deref(), Some("ex"));
+        assert_eq!(exam.status, CaseStatus::UnderExamination);
+        // The proposer proposes again; a senior proposer cannot return their own.
+        let senior_proposer = Actor::new("sr2", Role::SeniorExaminer);
+        exam.assignee = Some("sr2".into());
+        exam.apply(
+            &exam
+                .propose(
+                    Outcome::Approve,
+                    None,
+                    String::new(),
+                    &senior_proposer,
+                    now(),
+                )
+                .unwrap(),
+        );
+        assert_eq!(
+            exam.return_proposal("mine".into(), &senior_proposer, now()),
+            Err(DomainError::FourEyes)
+        );
     }
 
     #[test]

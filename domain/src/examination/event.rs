@@ -61,6 +61,14 @@ pub enum ExaminationEvent {
         by: String,
         at: DateTime<Utc>,
     },
+    /// A senior examiner sent the proposal back to its proposer, who
+    /// examines the case again.
+    ProposalReturned {
+        proposed_by: String,
+        reason: String,
+        by: String,
+        at: DateTime<Utc>,
+    },
     ApplicationRejected {
         reason_code: String,
         at: DateTime<Utc>,
@@ -145,6 +153,7 @@ impl ExaminationEvent {
             ExaminationEvent::ApplicantResponded { .. } => "ApplicantResponded",
             ExaminationEvent::DecisionProposed { .. } => "DecisionProposed",
             ExaminationEvent::DecisionApproved { .. } => "DecisionApproved",
+            ExaminationEvent::ProposalReturned { .. } => "ProposalReturned",
             ExaminationEvent::ApplicationRejected { .. } => "ApplicationRejected",
             ExaminationEvent::ApplicationWithdrawn { .. } => "ApplicationWithdrawn",
             ExaminationEvent::FlagRaised { .. } => "FlagRaised",

@@ -128,6 +128,9 @@ impl Examination {
                 let (outcome, events) = self.approve(&actor, at)?;
                 Ok((events, Some(outcome)))
             }
+            C::ReturnProposal { reason, actor, at } => {
+                one(self.return_proposal(reason, &actor, at)?)
+            }
             C::Withdraw { actor, at } => {
                 require_owner(owner, &actor)?;
                 let withdrawn = self.withdraw(at)?;
@@ -182,6 +185,10 @@ impl Examination {
                 self.proposal = Some(proposal.clone())
             }
             ExaminationEvent::DecisionApproved { .. } => self.proposal = None,
+            ExaminationEvent::ProposalReturned { proposed_by, .. } => {
+                self.proposal = None;
+                self.assignee = Some(proposed_by.clone());
+            }
             ExaminationEvent::ApplicationRejected { reason_code, .. } => {
                 self.rejection_reason = Some(reason_code.clone())
             }

@@ -108,9 +108,12 @@ async fn unresolved_domicile_rejection_and_change_of_address_are_told_without_pe
         .unwrap()
         .contains("対応をお願いします"));
     assert!(
-        action.contains("DOMICILE_UNRESOLVED") && action.contains("戸籍謄本"),
-        "{action}"
+        action.contains("本籍地を確認できませんでした")
+            && action.contains("戸籍謄本")
+            && !action.contains("DOMICILE_UNRESOLVED"),
+        "the reason in words, not its code: {action}"
     );
+    assert!(action.contains("/portal/registrations/"), "{action}");
     assert!(
         !action.contains("東京都千代田区") && !action.contains(&unresolved),
         "{action}"
@@ -146,8 +149,9 @@ async fn unresolved_domicile_rejection_and_change_of_address_are_told_without_pe
         .unwrap()
         .contains("Decision on your application"));
     assert!(
-        last.contains("the requirements for registration are not met (NOT_ELIGIBLE)"),
-        "{last}"
+        last.contains("the requirements for registration are not met")
+            && !last.contains("NOT_ELIGIBLE"),
+        "the reason in words, not its code: {last}"
     );
     assert!(
         !last.contains("internal note"),

@@ -40,7 +40,11 @@ async fn application_goes_from_submission_to_the_register() {
 
     // The sandbox page shows the amount; paying twice changes nothing.
     let page = app.text_at(&checkout).await;
-    assert!(page.contains("12320 JPY") && page.contains("Pay") && page.contains("Decline"));
+    assert!(page.contains("12320 円 (JPY)") && page.contains("Pay") && page.contains("Decline"));
+    assert!(
+        page.contains("支払う") && page.contains("介護福祉士") && !page.contains("CARE_WORKER"),
+        "in Japanese and English, the qualification in words: {page}"
+    );
     app.pay(&id).await;
     let (page, token) = checkout.split_once('?').unwrap();
     let again = app
@@ -123,7 +127,10 @@ async fn application_goes_from_submission_to_the_register() {
         .get_json("/v1/registrations?registration_number=0000001", &examiner)
         .await;
     assert_eq!(found["items"][0]["id"], id.as_str());
-    let queue: Value = app.get_json("/v1/queue", &examiner).await;
+    // A registered case is no longer work: among all cases, not the open ones.
+    let open: Value = app.get_json("/v1/queue", &examiner).await;
+    assert_eq!(open["items"], serde_json::json!([]), "{open}");
+    let queue: Value = app.get_json("/v1/queue?all=true", &examiner).await;
     assert_eq!(queue["items"][0]["assigned_to"], "ex-1");
     assert_eq!(queue["items"][0]["status"], "REGISTERED");
     let entry = views::register::find(&app.pool, "CARE_WORKER", "0000001")

@@ -133,6 +133,7 @@ fn examination_notice(e: &ExaminationEvent, r: &Recipient) -> Option<(NoticeKind
         | ExaminationEvent::ApplicantResponded { .. }
         | ExaminationEvent::DecisionProposed { .. }
         | ExaminationEvent::DecisionApproved { .. }
+        | ExaminationEvent::ProposalReturned { .. }
         | ExaminationEvent::FlagRaised { .. }
         | ExaminationEvent::FlagCleared { .. } => return None,
     };
