@@ -272,6 +272,8 @@ pub fn app(
                     .finish()
             }),
         )
+        .route("/verify.js", web::get().to(certificate::script))
+        .route("/verify-sw.js", web::get().to(certificate::service_worker))
         .service(console::scope())
         .default_service(web::to(not_found))
         .wrap(actix_web::middleware::from_fn(text::refuse_unstorable))

@@ -24,8 +24,9 @@ pub struct CertificateResource {
     pub certificate_id: Uuid,
     /// base64url of the COSE_Sign1 bytes (a CBOR Web Token).
     pub token: String,
-    /// `<public url>/verify?c=<digits>` (the token deflated, in decimal digits,
-    /// so the QR code uses its dense numeric mode): what the QR code holds.
+    /// `<public url>/verify#c=<digits>` (the token deflated, in decimal digits,
+    /// so the QR code uses its dense numeric mode; in the fragment, so the
+    /// token stays in the verifier's browser): what the QR code holds.
     pub verification_url: String,
     pub issued_at: DateTime<Utc>,
     /// VALID; SUSPENDED while the registration is suspended; REVOKED after a
