@@ -280,6 +280,8 @@ pub fn app(
                     .finish()
             }),
         )
+        .route("/verify.js", web::get().to(certificate::script))
+        .route("/verify-sw.js", web::get().to(certificate::service_worker))
         .service(console::scope())
         // OpenID4VCI: shapes fixed by the protocol, outside the /v1 spec.
         .service(credential::metadata::credential_issuer)

@@ -114,7 +114,8 @@ pub fn verification_url(public_url: &str, token_b64: &str) -> String {
 }
 
 /// The verification URL of a token as QR codes carry it now:
-/// `<public url>/verify#c=<compact form>`.
+/// `<public url>/verify#c=<compact form>`: in the fragment, which browsers
+/// never send, so the page verifies it in the browser.
 pub fn compact_verification_url(public_url: &str, token: &[u8]) -> String {
     format!(
         "{}/verify#c={}",

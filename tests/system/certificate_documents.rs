@@ -76,6 +76,13 @@ async fn the_qr_code_and_the_pdf_carry_the_verification_url_and_the_holders_name
     let reg = registered(&app, "hanako", "81345678901").await;
     let cert = certificate(&app, "hanako", &reg).await;
     let url = cert["verification_url"].as_str().unwrap();
+    // Compact: the token deflated, in digits (the QR code's numeric mode).
+    let (_, digits) = url.split_once("/verify#c=").expect("a verification URL");
+    assert!(digits.bytes().all(|b| b.is_ascii_digit()), "{url}");
+    // Numeric mode stores 10 bits per 3 digits; the base64url of the token
+    // took 8 bits a character in byte mode.
+    let base64_len = cert["token"].as_str().unwrap().len();
+    assert!(digits.len() * 10 / 3 < base64_len * 8 * 85 / 100, "{url}");
     let holder = app.token(Role::Applicant, "hanako");
     let dir = scratch();
 
@@ -127,12 +134,13 @@ async fn the_qr_code_and_the_pdf_carry_the_verification_url_and_the_holders_name
         &[
             "-png",
             "-r",
-            "150",
+            "72",
             "-singlefile",
             pdf.to_str().unwrap(),
             png.to_str().unwrap(),
         ],
     );
+    // ... even rendered at 72 dpi.
     assert_eq!(zbarimg(&dir.join("page.png")), url);
     if let Ok(keep) = std::env::var("SHIKAKU_CERT_SAMPLES") {
         std::fs::copy(&pdf, Path::new(&keep).join("certificate.pdf")).unwrap();

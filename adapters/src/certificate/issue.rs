@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use certificate::encoding::{b64, verification_url};
+use certificate::encoding::{b64, compact_verification_url};
 use certificate::token::sign_certificate;
 use certificate::{CertificateFacts, Claims, SigningKey, StatusReference};
 use chrono::{DateTime, FixedOffset, Utc};
@@ -89,13 +89,14 @@ impl CertificateIssuer {
         drop(conn);
         let status_index = status.idx as i64;
         let claims = self.claims(&reg, certificate_id, status, now)?;
-        let token = b64(&sign_certificate(&claims, &self.key));
+        let signed = sign_certificate(&claims, &self.key);
+        let token = b64(&signed);
         let issue = RegistrationCommand::IssueCertificate {
             certificate_id,
             status_index,
             kid: self.key.kid().to_owned(),
             issued_at: now,
-            verification_url: verification_url(&self.public_url, &token),
+            verification_url: compact_verification_url(&self.public_url, &signed),
             token,
         };
         match self

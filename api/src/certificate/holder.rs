@@ -1,6 +1,6 @@
 //! The holder's own certificate: JSON, QR code (SVG) and printable PDF.
 
-use ::certificate::encoding::{unb64, verification_url};
+use ::certificate::encoding::{compact_verification_url, unb64, verification_url};
 use ::certificate::token::read_unverified;
 use ::certificate::{Claims, Status};
 use actix_web::{get, web, HttpResponse};
@@ -24,7 +24,9 @@ pub struct CertificateResource {
     pub certificate_id: Uuid,
     /// base64url of the COSE_Sign1 bytes (a CBOR Web Token).
     pub token: String,
-    /// `<public url>/verify?c=<token>`: what the QR code holds.
+    /// `<public url>/verify#c=<digits>` (the token deflated, in decimal digits,
+    /// so the QR code uses its dense numeric mode; in the fragment, so the
+    /// token stays in the verifier's browser): what the QR code holds.
     pub verification_url: String,
     pub issued_at: DateTime<Utc>,
     /// VALID; SUSPENDED while the registration is suspended; REVOKED after a
@@ -65,8 +67,12 @@ async fn current(
     Ok((issued, claims, reg.certificate_revoked))
 }
 
+/// The compact verification URL of a recorded token (what the QR code holds).
 fn url(state: &AppState, token: &str) -> String {
-    verification_url(&state.certificates.public_url, token)
+    match unb64(token) {
+        Ok(bytes) => compact_verification_url(&state.certificates.public_url, &bytes),
+        Err(_) => verification_url(&state.certificates.public_url, token),
+    }
 }
 
 /// The holder's current digital certificate (owner only).

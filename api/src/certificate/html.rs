@@ -39,16 +39,22 @@ th{width:40%;color:#182c5c;font-weight:normal}th small{display:block;color:#777;
 .notice{margin-top:1.2rem;padding:.8rem;background:#f7f7f7;border-left:4px solid #182c5c;font-size:.85rem}
 textarea{width:100%;min-height:6rem;font-family:monospace}button{margin-top:.5rem;padding:.4rem 1.2rem}";
 
-/// The page's Content-Security-Policy: no script, no resource from anywhere,
-/// its one inline style allowed by hash, forms only to itself, no framing.
+/// The browser verifier, served as a file (no inline script).
+pub const SCRIPT: &str = include_str!("../../assets/verify.js");
+/// The service worker that keeps the page and the script for offline use.
+pub const SERVICE_WORKER: &str = include_str!("../../assets/verify-sw.js");
+
+/// The page's Content-Security-Policy: scripts, fetches and the worker only
+/// from this origin (no inline script), its one inline style allowed by
+/// hash, forms only to itself, no framing.
 pub fn policy() -> &'static str {
     static POLICY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         use base64::Engine;
         use sha2::Digest;
         let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(STYLE));
         format!(
-            "default-src 'none'; style-src 'sha256-{hash}'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'"
+            "default-src 'none'; script-src 'self'; connect-src 'self'; worker-src 'self'; \
+             style-src 'sha256-{hash}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         )
     });
     &POLICY
@@ -57,8 +63,10 @@ pub fn policy() -> &'static str {
 /// The whole page for a verdict, or the input form when there is none.
 pub fn render(verdict: Option<&Verdict>) -> String {
     let body = match verdict {
-        None => "<p>証明書のQRコードを読み取るか、証明書のトークンを貼り付けてください。<br><small>Scan the certificate's QR code, or paste its token.</small></p>
-<form method=\"get\" action=\"/verify\"><textarea name=\"c\" aria-label=\"token\"></textarea><br><button type=\"submit\">確認 / Verify</button></form>".to_owned(),
+        None => "<div id=\"server-form\"><p>証明書のQRコードを読み取るか、証明書のトークンを貼り付けてください。<br><small>Scan the certificate's QR code, or paste its token.</small></p>
+<form method=\"get\" action=\"/verify\"><textarea name=\"c\" aria-label=\"token\"></textarea><br><button type=\"submit\">確認 / Verify</button></form></div>
+<div id=\"browser-result\" aria-live=\"polite\"></div>
+<p><button type=\"button\" id=\"refresh\">状態リストを更新 / Refresh the status list</button></p>".to_owned(),
         Some(verdict) => {
             let (ja, en) = match verdict {
                 Verdict::Valid { .. } => ("有効", "VALID: genuine and current"),
@@ -113,7 +121,7 @@ pub fn render(verdict: Option<&Verdict>) -> String {
 <body><main><h1>資格登録証明書の確認<small>Verification of a qualification registration certificate</small></h1>
 {body}
 <div class=\"notice\" id=\"notice\">{NOTICE_JA}<br>{NOTICE_EN}</div>
-</main></body></html>"
+</main><script src=\"/verify.js\" defer></script></body></html>"
     )
 }
 

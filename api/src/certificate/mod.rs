@@ -22,7 +22,7 @@ pub use holder::{certificate, certificate_pdf, certificate_svg};
 pub(crate) use holder::{pdf_of, svg_of};
 pub use lists::{numbered_status_list, status_list, SignedLists, STATUS_LIST_TTL};
 pub use publish::{keys, JwkSetView};
-pub use verify::{page, verifications};
+pub use verify::{page, script, service_worker, verifications};
 
 /// What the certificate endpoints need: the signing key (for the status
 /// list), the public URL, and the Japanese font printed certificates embed.

@@ -257,8 +257,10 @@ impl Canvas<'_> {
         );
 
         let top = 630.0;
-        self.qr(58.0, top, 160.0, qr_width, modules);
-        let x = 235.0;
+        // Large enough for 2 points a module at version 15: a phone, and
+        // zbar on a 72-dpi rendering, read it at a glance.
+        self.qr(50.0, top - 20.0, 200.0, qr_width, modules);
+        let x = 265.0;
         self.text(x, top + 24.0, 11.0, NAVY, "真正性の確認 Verification");
         self.text(
             x,

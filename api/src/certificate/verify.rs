@@ -133,3 +133,21 @@ pub async fn page(
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(body))
 }
+
+/// The browser verifier's script (not in the API description: a page asset).
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(super::html::SCRIPT)
+}
+
+/// The verifier's service worker (scope `/verify`).
+pub async fn service_worker() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(super::html::SERVICE_WORKER)
+}

@@ -16,10 +16,16 @@ async fn a_registered_holder_gets_a_certificate_that_verifies() {
     assert_eq!(cert["facts"]["qualification_code"], "CARE_WORKER");
     assert_eq!(cert["facts"]["date_of_birth"], "1990-04-01");
     let token = cert["token"].as_str().unwrap();
+    let compact = certificate::encoding::pack(&unb64(token).unwrap());
     assert_eq!(
         cert["verification_url"],
-        format!("{}/verify?c={token}", app.base)
+        format!("{}/verify#c={compact}", app.base)
     );
+    // A link printed before the compact form (base64url in `?c=`) still verifies.
+    let old_link = format!("{}/verify?c={token}", app.base);
+    assert_eq!(verify(&app, &old_link).await["result"], "VALID");
+    let old_page = app.text_at(&old_link).await;
+    assert!(old_page.contains("有効"), "{old_page}");
 
     // The API verifies it with the certified facts and the notice.
     let verdict = verify(&app, token).await;
@@ -34,13 +40,9 @@ async fn a_registered_holder_gets_a_certificate_that_verifies() {
     let by_url = verify(&app, cert["verification_url"].as_str().unwrap()).await;
     assert_eq!(by_url["result"], "VALID");
 
-    // The page a QR code opens.
-    let page = app
-        .http
-        .get(cert["verification_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    // The page server-renders the verdict of a token in the query (the
+    // fragment a QR code carries now is verified by the page's script).
+    let page = app.http.get(&old_link).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.headers()["content-type"]
         .to_str()

@@ -3,6 +3,7 @@
 //! re-issue and a change of name within 60 s, keys rotated, suspended told
 //! apart from revoked, status lists in both forms at random positions.
 
+mod browser;
 mod issue;
 mod revocation;
 mod status_lists;
@@ -55,12 +56,12 @@ async fn revoked_within_60s(app: &TestApp, token: &str) -> Duration {
 }
 
 #[tokio::test]
-async fn the_verification_page_runs_no_script_and_is_framed_by_nobody() {
+async fn the_verification_page_runs_only_its_own_script_and_is_framed_by_nobody() {
     let app = spawn_app().await;
     for path in ["/verify", "/verify?c=not-a-token"] {
         let r = app.get_anonymous(path).await;
         assert_eq!(r.status(), StatusCode::OK);
-        let h = r.headers();
+        let h = r.headers().clone();
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         let csp = h["content-security-policy"].to_str().unwrap().to_owned();
@@ -73,9 +74,12 @@ async fn the_verification_page_runs_no_script_and_is_framed_by_nobody() {
             assert!(csp.contains(directive), "{path}: {directive} in {csp}");
         }
         assert!(
-            !csp.contains("unsafe-inline") && !csp.contains("script-src"),
+            !csp.contains("unsafe-") && csp.contains("script-src 'self';"),
             "{csp}"
         );
+        let page = r.text().await.unwrap();
+        assert!(page.contains("<script src=\"/verify.js\" defer></script>"));
+        assert!(!page.contains("<script>"), "no inline script");
         // The page's one inline style is allowed by its hash, nothing else.
         let style = csp
             .split(';')

@@ -40,7 +40,11 @@ async fn a_reissue_and_a_change_of_name_revoke_the_old_certificate_within_60_sec
     let revoked = verify(&app, &first_token).await;
     assert_eq!(revoked["facts"]["family_name"], "山田");
     let page = app
-        .text_at(first["verification_url"].as_str().unwrap())
+        .text_at(&format!(
+            "{}/verify?c={}",
+            app.base,
+            first["token"].as_str().unwrap()
+        ))
         .await;
     assert!(page.contains("REVOKED") && page.contains("失効"));
 

@@ -228,7 +228,11 @@ async fn a_suspended_certificate_is_suspended_not_revoked_and_revoked_is_for_goo
     assert_eq!(verdict["result"], "SUSPENDED");
     assert_eq!(verdict["facts"]["family_name"], "山田");
     let page = app
-        .text_at(cert["verification_url"].as_str().unwrap())
+        .text_at(&format!(
+            "{}/verify?c={}",
+            app.base,
+            cert["token"].as_str().unwrap()
+        ))
         .await;
     assert!(
         page.contains("SUSPENDED") && page.contains("停止中"),
