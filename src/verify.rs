@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use certificate::encoding::{token_from_input, unb64};
+use certificate::encoding::{token_bytes, token_from_input};
 use certificate::token::read_unverified;
-use certificate::{verify_certificate, Invalid, JwkSet, KeySet, StatusListToken, Verdict};
+use certificate::{verify_certificate, Invalid, JwkSet, KeySet, Status, StatusListToken, Verdict};
 use clap::Args;
 
 /// Options of `shikaku verify`.
@@ -17,7 +17,7 @@ pub struct VerifyArgs {
     /// A JWK Set saved from /v1/certificate-keys (no network for keys).
     #[arg(long)]
     pub keys: Option<PathBuf>,
-    /// A status list token saved from /v1/certificate-status-list (no network for status).
+    /// A status list token (CWT or JWT) saved from the list's URI (no network for status).
     #[arg(long)]
     pub status_list: Option<PathBuf>,
 }
@@ -35,12 +35,13 @@ pub enum VerifyError {
     Fetch(String, String),
 }
 
-/// Exit status: 0 VALID, 1 INVALID, 2 REVOKED.
+/// Exit status: 0 VALID, 1 INVALID, 2 REVOKED, 3 SUSPENDED.
 pub fn exit_code(verdict: &Verdict) -> i32 {
     match verdict {
         Verdict::Valid { .. } => 0,
         Verdict::Invalid(_) => 1,
         Verdict::Revoked { .. } => 2,
+        Verdict::Suspended { .. } => 3,
     }
 }
 
@@ -71,7 +72,7 @@ pub async fn verify(args: &VerifyArgs) -> Result<Verdict, VerifyError> {
     let token = token_from_input(&args.input);
     // Where to fetch from, when not from files: the issuer the token names.
     // Nothing read here is trusted before the signature is checked.
-    let claims = match unb64(token).and_then(|bytes| read_unverified(&bytes)) {
+    let claims = match token_bytes(token).and_then(|bytes| read_unverified(&bytes)) {
         Ok(claims) => claims,
         Err(e) => return Ok(Verdict::Invalid(e)),
     };
@@ -82,20 +83,32 @@ pub async fn verify(args: &VerifyArgs) -> Result<Verdict, VerifyError> {
     let jwks: JwkSet = serde_json::from_slice(&read_or_fetch(&args.keys, &keys_url).await?)
         .map_err(|e| VerifyError::Keys(e.to_string()))?;
     let keys = KeySet::from_jwks(&jwks).map_err(|e| VerifyError::Keys(e.to_string()))?;
-    let verdict = verify_certificate(token, &keys, |_| Some(false));
+    let verdict = verify_certificate(token, &keys, |_| Some(Status::Valid));
     let Verdict::Valid { claims, kid } = verdict else {
         return Ok(verdict);
     };
     let list_bytes = read_or_fetch(&args.status_list, &claims.status.uri).await?;
-    let list = StatusListToken::verify(&list_bytes, &keys).map_err(VerifyError::StatusList)?;
+    // A saved list may be either form: a JWT is text starting with `ey`.
+    let list = match std::str::from_utf8(&list_bytes) {
+        Ok(jwt) if jwt.trim_start().starts_with("ey") => StatusListToken::verify_jwt(jwt, &keys),
+        _ => StatusListToken::verify(&list_bytes, &keys),
+    }
+    .map_err(VerifyError::StatusList)?;
+    if list
+        .expires_at
+        .is_some_and(|exp| exp < chrono::Utc::now().timestamp())
+    {
+        return Ok(Verdict::Invalid(Invalid::StatusList(
+            "the status list has expired; fetch a newer one",
+        )));
+    }
     if list.subject != claims.status.uri {
         return Ok(Verdict::Invalid(Invalid::StatusList(
             "the status list is not the one the certificate names",
         )));
     }
-    Ok(match list.list.is_revoked(claims.status.idx) {
-        Some(false) => Verdict::Valid { claims, kid },
-        Some(true) => Verdict::Revoked { claims, kid },
+    Ok(match list.list.status(claims.status.idx) {
+        Some(status) => Verdict::of_status(claims, kid, status),
         None => Verdict::Invalid(Invalid::StatusList(
             "the status list predates this certificate; fetch a newer one",
         )),

@@ -200,6 +200,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(certificate::page)
         .service(certificate::keys)
         .service(certificate::status_list)
+        .service(certificate::numbered_status_list)
         .service(credential::offer::create_offer)
         .service(credential::offer::list)
         .service(queue::list)

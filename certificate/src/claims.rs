@@ -12,6 +12,9 @@ use crate::Invalid;
 const ISS: i64 = 1;
 const IAT: i64 = 6;
 const CTI: i64 = 7;
+/// The certified facts, compact (a private text claim, as the real service
+/// uses short keys).
+const FACTS: &str = "f";
 /// The `status` claim of the IETF OAuth Token Status List draft.
 pub const STATUS: i64 = 65535;
 
@@ -60,16 +63,48 @@ fn date(d: NaiveDate) -> Value {
 }
 
 impl Claims {
-    /// The CBOR map of the claims set.
+    /// The CBOR map of the claims set, compact: the certified facts as one
+    /// array under `f` (dates as days since 1970-01-01), so that the QR code
+    /// stays small.
     pub fn to_cbor(&self) -> Vec<u8> {
         let f = &self.facts;
-        let status = Value::Map(vec![(
+        let int = |i: i64| Value::Integer(i.into());
+        let facts = Value::Array(vec![
+            text(&f.qualification_code),
+            text(&f.qualification_name),
+            text(&f.family_name),
+            text(&f.given_name),
+            text(&f.family_name_kana),
+            text(&f.given_name_kana),
+            int(days(f.date_of_birth)),
+            text(&f.registration_number),
+            int(days(f.registered_on)),
+            int(days(f.issued_on)),
+        ]);
+        let map = Value::Map(vec![
+            (int(ISS), text(&self.issuer)),
+            (int(IAT), int(self.issued_at)),
+            (int(CTI), Value::Bytes(f.certificate_id.as_bytes().to_vec())),
+            (int(STATUS), self.status_claim()),
+            (text(FACTS), facts),
+        ]);
+        encode(&map)
+    }
+
+    fn status_claim(&self) -> Value {
+        Value::Map(vec![(
             text("status_list"),
             Value::Map(vec![
                 (text("idx"), Value::Integer(self.status.idx.into())),
                 (text("uri"), text(&self.status.uri)),
             ]),
-        )]);
+        )])
+    }
+
+    /// The claims set as certificates issued before the compact form carried
+    /// it (every fact under its own name); kept to test that they still verify.
+    pub fn to_cbor_named(&self) -> Vec<u8> {
+        let f = &self.facts;
         let map = Value::Map(vec![
             (Value::Integer(ISS.into()), text(&self.issuer)),
             (
@@ -80,7 +115,7 @@ impl Claims {
                 Value::Integer(CTI.into()),
                 Value::Bytes(f.certificate_id.as_bytes().to_vec()),
             ),
-            (Value::Integer(STATUS.into()), status),
+            (Value::Integer(STATUS.into()), self.status_claim()),
             (text("qualification_code"), text(&f.qualification_code)),
             (text("qualification_name"), text(&f.qualification_name)),
             (text("family_name"), text(&f.family_name)),
@@ -114,26 +149,77 @@ impl Claims {
             .and_then(Value::as_bytes)
             .and_then(|b| Uuid::from_slice(b).ok())
             .ok_or(Invalid::Claims("cti"))?;
+        let facts = match map.get(&text(FACTS)) {
+            Some(compact) => compact_facts(compact, cti)?,
+            None => map.named_facts(cti)?,
+        };
         Ok(Claims {
             issuer: map.text_at(&Value::Integer(ISS.into()), "iss")?,
             issued_at: map.int_at(&Value::Integer(IAT.into()), "iat")?,
-            facts: CertificateFacts {
-                certificate_id: cti,
-                qualification_code: map.text_named("qualification_code")?,
-                qualification_name: map.text_named("qualification_name")?,
-                family_name: map.text_named("family_name")?,
-                given_name: map.text_named("given_name")?,
-                family_name_kana: map.text_named("family_name_kana")?,
-                given_name_kana: map.text_named("given_name_kana")?,
-                date_of_birth: map.date_named("date_of_birth")?,
-                registration_number: map.text_named("registration_number")?,
-                registered_on: map.date_named("registered_on")?,
-                issued_on: map.date_named("issued_on")?,
-            },
+            facts,
             status: StatusReference {
                 idx,
                 uri: uri.to_owned(),
             },
+        })
+    }
+}
+
+/// Days since 1970-01-01.
+fn days(d: NaiveDate) -> i64 {
+    (d - NaiveDate::default()).num_days()
+}
+
+/// The facts of the compact form: the array under `f`.
+fn compact_facts(value: &Value, certificate_id: Uuid) -> Result<CertificateFacts, Invalid> {
+    let items = value.as_array().ok_or(Invalid::Claims("f"))?;
+    if items.len() != 10 {
+        return Err(Invalid::Claims("f"));
+    }
+    let text = |i: usize| {
+        items[i]
+            .as_text()
+            .map(str::to_owned)
+            .ok_or(Invalid::Claims("f"))
+    };
+    let date = |i: usize| {
+        items[i]
+            .as_integer()
+            .and_then(|d| i64::try_from(d).ok())
+            .and_then(|d| NaiveDate::default().checked_add_signed(chrono::Duration::try_days(d)?))
+            .ok_or(Invalid::Claims("f"))
+    };
+    Ok(CertificateFacts {
+        certificate_id,
+        qualification_code: text(0)?,
+        qualification_name: text(1)?,
+        family_name: text(2)?,
+        given_name: text(3)?,
+        family_name_kana: text(4)?,
+        given_name_kana: text(5)?,
+        date_of_birth: date(6)?,
+        registration_number: text(7)?,
+        registered_on: date(8)?,
+        issued_on: date(9)?,
+    })
+}
+
+impl ClaimMap {
+    /// The facts of the named form certificates issued before carry.
+    fn named_facts(&self, certificate_id: Uuid) -> Result<CertificateFacts, Invalid> {
+        let map = self;
+        Ok(CertificateFacts {
+            certificate_id,
+            qualification_code: map.text_named("qualification_code")?,
+            qualification_name: map.text_named("qualification_name")?,
+            family_name: map.text_named("family_name")?,
+            given_name: map.text_named("given_name")?,
+            family_name_kana: map.text_named("family_name_kana")?,
+            given_name_kana: map.text_named("given_name_kana")?,
+            date_of_birth: map.date_named("date_of_birth")?,
+            registration_number: map.text_named("registration_number")?,
+            registered_on: map.date_named("registered_on")?,
+            issued_on: map.date_named("issued_on")?,
         })
     }
 }
@@ -239,6 +325,9 @@ pub(crate) mod tests {
     fn claims_round_trip_through_cbor() {
         let claims = sample();
         assert_eq!(Claims::from_cbor(&claims.to_cbor()).unwrap(), claims);
+        // Certificates issued before the compact form still read.
+        assert_eq!(Claims::from_cbor(&claims.to_cbor_named()).unwrap(), claims);
+        assert!(claims.to_cbor().len() * 3 < claims.to_cbor_named().len() * 2);
     }
 
     #[test]

@@ -8,6 +8,8 @@ pub enum Invalid {
     NotBase64,
     #[error("the token is not a COSE_Sign1 structure")]
     NotCose,
+    #[error("the token is not a JWS in compact form")]
+    NotJws,
     #[error("the token is not signed with ES256")]
     Algorithm,
     #[error("the token names no key id")]

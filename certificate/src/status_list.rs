@@ -1,65 +1,131 @@
-//! The IETF OAuth Token Status List (draft-ietf-oauth-status-list), CWT form:
-//! one bit per certificate (1 = revoked), index 0 in the least significant
-//! bit of the first byte, the byte array zlib-compressed in `lst`, the whole
-//! signed as a COSE_Sign1 typed `application/statuslist+cwt`.
+//! The IETF OAuth Token Status List (draft-ietf-oauth-status-list): two bits
+//! per entry (VALID 0, INVALID 1, SUSPENDED 2), index 0 in the least
+//! significant bits of the first byte, the byte array zlib-compressed in `lst`.
+//! The signed forms (CWT and JWT) are in `status_list_token`.
 
 use std::io::{Read, Write};
 
-use ciborium::Value;
 use flate2::read::ZlibDecoder;
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
 
-use crate::claims::{encode, find, ClaimMap};
-use crate::{token, Invalid, KeySet, SigningKey};
+use crate::Invalid;
 
-/// The `typ` of a status list token.
-pub const STATUS_LIST_TYP: &str = "application/statuslist+cwt";
-const SUB: i64 = 2;
-const EXP: i64 = 4;
-const IAT: i64 = 6;
-const TTL: i64 = 65534;
-const STATUS_LIST: i64 = 65533;
 /// A decompressed list larger than this is refused (a zlib bomb).
 const MAX_BYTES: u64 = 16 << 20;
+/// Bits per entry in the lists this office publishes.
+pub const BITS: u8 = 2;
 
-/// One status bit per index.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The status of one certificate or credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Genuine and current.
+    Valid,
+    /// Revoked or superseded, for good.
+    Invalid,
+    /// Not current for now; may become valid again.
+    Suspended,
+}
+
+impl Status {
+    /// The entry's value in the list.
+    pub fn value(self) -> u8 {
+        match self {
+            Status::Valid => 0,
+            Status::Invalid => 1,
+            Status::Suspended => 2,
+        }
+    }
+
+    /// The status of a list value; the draft leaves 3 to applications, and
+    /// a value this office never writes is not a reason to accept.
+    pub fn from_value(value: u8) -> Status {
+        match value {
+            0 => Status::Valid,
+            2 => Status::Suspended,
+            _ => Status::Invalid,
+        }
+    }
+
+    /// `VALID`, `INVALID` or `SUSPENDED`, as the draft names them.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Valid => "VALID",
+            Status::Invalid => "INVALID",
+            Status::Suspended => "SUSPENDED",
+        }
+    }
+}
+
+/// A list of `bits`-wide status values.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusList {
+    bits: u8,
     bytes: Vec<u8>,
 }
 
+impl Default for StatusList {
+    fn default() -> Self {
+        StatusList::new(0)
+    }
+}
+
 impl StatusList {
-    /// A list covering indexes `0..len` (rounded up to whole bytes), none revoked.
+    /// A two-bit list covering indexes `0..len` (rounded up to whole bytes), all VALID.
     pub fn new(len: u64) -> StatusList {
         StatusList {
-            bytes: vec![0; len.div_ceil(8) as usize],
+            bits: BITS,
+            bytes: vec![0; (len * BITS as u64).div_ceil(8) as usize],
         }
     }
 
-    /// Marks `idx` revoked, growing the list when needed.
-    pub fn revoke(&mut self, idx: u64) {
-        let byte = (idx / 8) as usize;
+    /// Bits per entry (1, 2, 4 or 8).
+    pub fn bits(&self) -> u8 {
+        self.bits
+    }
+
+    fn place(&self, idx: u64) -> (u64, u32) {
+        let per_byte = 8 / self.bits as u64;
+        (idx / per_byte, ((idx % per_byte) * self.bits as u64) as u32)
+    }
+
+    /// Sets the status at `idx`, growing the list when needed.
+    pub fn set(&mut self, idx: u64, status: Status) {
+        let (byte, shift) = self.place(idx);
+        let byte = byte as usize;
         if byte >= self.bytes.len() {
             self.bytes.resize(byte + 1, 0);
         }
-        self.bytes[byte] |= 1 << (idx % 8);
+        let mask = ((1u16 << self.bits) - 1) as u8;
+        self.bytes[byte] = (self.bytes[byte] & !(mask << shift)) | (status.value() << shift);
     }
 
-    /// Whether `idx` is revoked; None when the list does not cover it.
-    pub fn is_revoked(&self, idx: u64) -> Option<bool> {
-        let byte = self.bytes.get(usize::try_from(idx / 8).ok()?)?;
-        Some(byte & (1 << (idx % 8)) != 0)
+    /// The raw value at `idx`; None when the list does not cover it.
+    pub fn value(&self, idx: u64) -> Option<u8> {
+        let (byte, shift) = self.place(idx);
+        let byte = self.bytes.get(usize::try_from(byte).ok()?)?;
+        let mask = ((1u16 << self.bits) - 1) as u8;
+        Some((byte >> shift) & mask)
+    }
+
+    /// The status at `idx`; None when the list does not cover it.
+    pub fn status(&self, idx: u64) -> Option<Status> {
+        self.value(idx).map(Status::from_value)
     }
 
     /// How many indexes the list covers.
     pub fn len(&self) -> u64 {
-        self.bytes.len() as u64 * 8
+        self.bytes.len() as u64 * 8 / self.bits as u64
     }
 
     /// Whether the list covers no index.
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
+    }
+
+    /// The uncompressed bytes (what an ETag can be computed from).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     /// The zlib-compressed byte array (`lst`).
@@ -70,8 +136,11 @@ impl StatusList {
         encoder.finish().unwrap_or_default()
     }
 
-    /// The list from `lst`.
-    pub fn decompress(lst: &[u8]) -> Result<StatusList, Invalid> {
+    /// The list of `bits` from `lst`.
+    pub fn decompress(bits: u8, lst: &[u8]) -> Result<StatusList, Invalid> {
+        if ![1, 2, 4, 8].contains(&bits) {
+            return Err(Invalid::StatusList("bits must be 1, 2, 4 or 8"));
+        }
         let mut bytes = Vec::new();
         ZlibDecoder::new(lst)
             .take(MAX_BYTES + 1)
@@ -80,72 +149,7 @@ impl StatusList {
         if bytes.len() as u64 > MAX_BYTES {
             return Err(Invalid::StatusList("lst is too large"));
         }
-        Ok(StatusList { bytes })
-    }
-}
-
-/// A Status List Token: the list, where it is published and for how long it holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusListToken {
-    /// The list's URI (`sub`), the `uri` certificates refer to.
-    pub subject: String,
-    pub issued_at: i64,
-    pub expires_at: Option<i64>,
-    /// Seconds a verifier may cache the list before fetching it again.
-    pub ttl: Option<i64>,
-    pub list: StatusList,
-}
-
-impl StatusListToken {
-    /// Signs the token with `key`.
-    pub fn sign(&self, key: &SigningKey) -> Vec<u8> {
-        let int = |i: i64| Value::Integer(i.into());
-        let mut claims = vec![
-            (int(SUB), Value::Text(self.subject.clone())),
-            (int(IAT), int(self.issued_at)),
-        ];
-        if let Some(exp) = self.expires_at {
-            claims.push((int(EXP), int(exp)));
-        }
-        if let Some(ttl) = self.ttl {
-            claims.push((int(TTL), int(ttl)));
-        }
-        claims.push((
-            int(STATUS_LIST),
-            Value::Map(vec![
-                (Value::Text("bits".into()), int(1)),
-                (
-                    Value::Text("lst".into()),
-                    Value::Bytes(self.list.compress()),
-                ),
-            ]),
-        ));
-        token::sign(encode(&Value::Map(claims)), key, Some(STATUS_LIST_TYP))
-    }
-
-    /// Checks the signature and type and reads the list.
-    pub fn verify(bytes: &[u8], keys: &KeySet) -> Result<StatusListToken, Invalid> {
-        let signed = token::verify(bytes, keys)?;
-        if signed.typ.as_deref() != Some(STATUS_LIST_TYP) {
-            return Err(Invalid::StatusList("typ is not application/statuslist+cwt"));
-        }
-        let map = ClaimMap::parse(&signed.payload)?;
-        let int = |i: i64| Value::Integer(i.into());
-        let list = map.map_at(&int(STATUS_LIST), "status_list")?;
-        let bits = find(list, &Value::Text("bits".into())).and_then(Value::as_integer);
-        if bits != Some(1.into()) {
-            return Err(Invalid::StatusList("only bits = 1 is supported"));
-        }
-        let lst = find(list, &Value::Text("lst".into()))
-            .and_then(Value::as_bytes)
-            .ok_or(Invalid::StatusList("lst"))?;
-        Ok(StatusListToken {
-            subject: map.text_at(&int(SUB), "sub")?,
-            issued_at: map.int_at(&int(IAT), "iat")?,
-            expires_at: map.int_at(&int(EXP), "exp").ok(),
-            ttl: map.int_at(&int(TTL), "ttl").ok(),
-            list: StatusList::decompress(lst)?,
-        })
+        Ok(StatusList { bits, bytes })
     }
 }
 
@@ -154,45 +158,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bits_are_least_significant_first_as_in_the_draft() {
-        // The draft's example: statuses 1,0,0,1,1,1,0,1 at 0..8 give 0xB9.
-        let mut list = StatusList::new(16);
-        for idx in [0, 3, 4, 5, 7] {
-            list.revoke(idx);
-        }
-        assert_eq!(list.bytes[0], 0xB9);
-        assert_eq!(list.is_revoked(3), Some(true));
-        assert_eq!(list.is_revoked(1), Some(false));
-        assert_eq!(list.is_revoked(16), None);
-        list.revoke(100);
+    fn two_bit_entries_are_packed_as_in_the_draft() {
+        // The draft's 2-bit example: statuses 1,2,0,3 at 0..4 give 0xC9;
+        // 3 is not a value we write, so set the raw bits through `value`.
+        let mut list = StatusList::new(8);
+        list.set(0, Status::Invalid);
+        list.set(1, Status::Suspended);
+        list.bytes[0] |= 3 << 6;
+        assert_eq!(list.bytes[0], 0xC9);
+        assert_eq!(list.status(0), Some(Status::Invalid));
+        assert_eq!(list.status(1), Some(Status::Suspended));
+        assert_eq!(list.status(2), Some(Status::Valid));
+        assert_eq!(list.value(3), Some(3));
+        assert_eq!(list.status(3), Some(Status::Invalid), "3 is not VALID");
+        assert_eq!(list.status(8), None);
+        // A suspension lifted is VALID again; setting never touches neighbours.
+        list.set(1, Status::Valid);
+        assert_eq!(list.bytes[0], 0xC1);
+        list.set(100, Status::Suspended);
         assert_eq!(list.len(), 104);
-        let back = StatusList::decompress(&list.compress()).unwrap();
+        let back = StatusList::decompress(2, &list.compress()).unwrap();
         assert_eq!(back, list);
     }
 
     #[test]
-    fn a_signed_list_verifies_and_a_zlib_bomb_does_not() {
-        let (key, _) = SigningKey::generate().unwrap();
-        let mut keys = KeySet::default();
-        keys.insert(&key.public_key());
-        let mut list = StatusList::new(10_000);
-        list.revoke(9_999);
-        let token = StatusListToken {
-            subject: "https://x.test/v1/certificate-status-list".into(),
-            issued_at: 1,
-            expires_at: Some(2),
-            ttl: Some(60),
-            list,
+    fn one_bit_lists_still_read_and_zlib_bombs_do_not() {
+        // A one-bit list (what this office published before): 0xB9 is
+        // 1,0,0,1,1,1,0,1 at 0..8.
+        let old = StatusList {
+            bits: 1,
+            bytes: vec![0xB9],
         };
-        let bytes = token.sign(&key);
-        assert_eq!(StatusListToken::verify(&bytes, &keys).unwrap(), token);
-        let mut forged = bytes.clone();
-        let last = forged.len() - 1;
-        forged[last] ^= 1;
-        assert!(StatusListToken::verify(&forged, &keys).is_err());
+        let back = StatusList::decompress(1, &old.compress()).unwrap();
+        assert_eq!(back.status(0), Some(Status::Invalid));
+        assert_eq!(back.status(1), Some(Status::Valid));
+        assert_eq!(back.status(7), Some(Status::Invalid));
+        assert_eq!(back.len(), 8);
+        assert!(StatusList::decompress(3, &old.compress()).is_err());
         let bomb = StatusList {
+            bits: 2,
             bytes: vec![0; (MAX_BYTES + 1) as usize],
         };
-        assert!(StatusList::decompress(&bomb.compress()).is_err());
+        assert!(StatusList::decompress(2, &bomb.compress()).is_err());
     }
 }

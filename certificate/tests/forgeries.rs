@@ -4,8 +4,8 @@
 use certificate::encoding::b64;
 use certificate::token::{self, sign_certificate};
 use certificate::{
-    verify_certificate, CertificateFacts, Claims, Invalid, KeySet, SigningKey, StatusReference,
-    Verdict,
+    verify_certificate, CertificateFacts, Claims, Invalid, KeySet, SigningKey, Status,
+    StatusReference, Verdict,
 };
 use chrono::NaiveDate;
 use coset::{CborSerializable, CoseSign1, TaggedCborSerializable};
@@ -44,7 +44,7 @@ fn setup() -> (SigningKey, KeySet, Vec<u8>) {
 }
 
 fn verdict(keys: &KeySet, bytes: &[u8]) -> Verdict {
-    verify_certificate(&b64(bytes), keys, |_| Some(false))
+    verify_certificate(&b64(bytes), keys, |_| Some(Status::Valid))
 }
 
 #[test]
@@ -55,11 +55,20 @@ fn a_genuine_token_round_trips_valid_and_revoked() {
     assert_eq!(v.claims().unwrap(), &claims());
     let url = format!("https://shikaku.example.jp/verify?c={}", b64(&token));
     assert_eq!(
-        verify_certificate(&url, &keys, |_| Some(false)).result(),
+        verify_certificate(&url, &keys, |_| Some(Status::Valid)).result(),
         "VALID"
     );
-    let revoked = verify_certificate(&b64(&token), &keys, |idx| Some(idx == 3));
+    let revoked = verify_certificate(&b64(&token), &keys, |idx| {
+        Some(if idx == 3 {
+            Status::Invalid
+        } else {
+            Status::Valid
+        })
+    });
     assert_eq!(revoked.result(), "REVOKED");
+    let suspended = verify_certificate(&b64(&token), &keys, |_| Some(Status::Suspended));
+    assert_eq!(suspended.result(), "SUSPENDED");
+    assert_eq!(suspended.claims().unwrap(), &claims());
     let uncovered = verify_certificate(&b64(&token), &keys, |_| None);
     assert_eq!(uncovered.result(), "INVALID");
 }
@@ -149,7 +158,7 @@ fn not_cbor_not_base64_and_empty_are_invalid() {
     assert_eq!(verdict(&keys, b"").result(), "INVALID");
     for input in ["", "%%%", "not base64!", "https://x/verify?c=", "\u{3042}"] {
         assert_eq!(
-            verify_certificate(input, &keys, |_| Some(false)).result(),
+            verify_certificate(input, &keys, |_| Some(Status::Valid)).result(),
             "INVALID",
             "{input}"
         );

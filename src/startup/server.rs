@@ -7,7 +7,7 @@ use actix_web::dev::Server;
 use actix_web::{web, HttpServer};
 use adapters::attachments::Attachments;
 use api::auth::oidc::{OidcSettings, OidcVerifier};
-use api::auth::{Authenticator, TokenKeys};
+use api::auth::{Authenticator, SubjectIssuers, TokenKeys};
 use api::certificate::CertificateService;
 use api::oauth::issuer::ClientTokens;
 use api::oauth::rate::RateLimit;
@@ -55,6 +55,7 @@ pub(super) async fn authenticator(
         dev: (settings.env == Environment::Development).then(|| tokens.clone()),
         oidc,
         clients: Arc::new(clients),
+        subjects: SubjectIssuers::new(pool.clone()),
     })
 }
 
@@ -103,6 +104,7 @@ pub(super) fn serve(
             key: core.certificate_key.clone(),
             public_url: shared.public_url,
             font: crate::certificate_keys::font(settings),
+            lists: Default::default(),
         }),
     });
     Ok(HttpServer::new(move || api::app(state.clone()))

@@ -219,6 +219,40 @@ async fn the_cli_verifies_with_cached_keys_and_status_list_when_the_server_is_go
         assert!(out.starts_with("INVALID"), "{out}");
     }
 
+    // Suspended (exit 3), told by the list in its JWT form as well, then lifted.
+    let id: uuid::Uuid = cert["certificate_id"].as_str().unwrap().parse().unwrap();
+    let mut conn = app.pool.acquire().await.unwrap();
+    adapters::certificate::set_status(&mut conn, id, certificate::Status::Suspended)
+        .await
+        .unwrap();
+    let (code, out) = cli(&[&url]).await;
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.starts_with("SUSPENDED") && out.contains("山田 花子"),
+        "{out}"
+    );
+    let jwt_list = dir.join("status-list.jwt");
+    let jwt = app
+        .http
+        .get(format!("{}/v1/certificate-status-list", app.base))
+        .header("accept", "application/statuslist+jwt")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    std::fs::write(&jwt_list, jwt).unwrap();
+    let jwt_arg = jwt_list.to_str().unwrap();
+    let (code, out) = cli(&[&url, "--keys", keys_arg, "--status-list", jwt_arg]).await;
+    assert_eq!(code, 3, "{out}");
+    adapters::certificate::set_status(&mut conn, id, certificate::Status::Valid)
+        .await
+        .unwrap();
+    drop(conn);
+    let (code, out) = cli(&[&url]).await;
+    assert_eq!(code, 0, "{out}");
+
     // A re-issue revokes it: the network says REVOKED (exit 2) ...
     reissue(&app, "hanako", &reg).await;
     certificate_when(&app, "hanako", &reg, |c| {

@@ -328,6 +328,7 @@ async fn development_tokens_are_refused_where_development_is_off() {
         dev: None,
         oidc: None,
         clients: Arc::new(clients),
+        subjects: api::auth::SubjectIssuers::new(app.pool.clone()),
     };
     let token = app.token(Role::Admin, "root");
     assert!(production.authenticate(&token).await.is_err());
@@ -337,4 +338,51 @@ async fn development_tokens_are_refused_where_development_is_off() {
     };
     let caller = development.authenticate(&token).await.unwrap();
     assert_eq!(caller.0.role, Role::Admin);
+}
+
+#[tokio::test]
+async fn a_subject_belongs_to_the_issuer_that_first_named_it() {
+    let jwks = Jwks::default();
+    let ec = ec_key();
+    jwks.publish(vec![ec.jwk.clone()]);
+    let app = app_with_issuer(&jwks).await;
+
+    // The provider's person signs in first: the subject is theirs.
+    let person = ec.token("holder-1", json!({}));
+    let r = app.get("/v1/registrations", &person).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // A development token naming the same subject does not act as them.
+    let r = app
+        .get_as(Role::Applicant, "holder-1", "/v1/registrations")
+        .await;
+    let p = answer(r, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(p["code"], "UNAUTHENTICATED");
+    assert!(p["detail"]
+        .as_str()
+        .unwrap()
+        .contains("another identity issuer"));
+    // Nor the other way round, and the binding holds after the cache.
+    let r = app.get_as(Role::Examiner, "dev-2", "/v1/queue").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .get(
+            "/v1/queue",
+            &ec.token("dev-2", json!({"roles": ["examiner"]})),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = app.get("/v1/registrations", &person).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bound: Vec<(String, String)> =
+        sqlx::query_as("SELECT subject, issuer FROM subject_issuers ORDER BY subject")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        bound,
+        vec![
+            ("dev-2".to_owned(), api::auth::DEVELOPMENT_ISSUER.to_owned()),
+            ("holder-1".to_owned(), ISSUER.to_owned()),
+        ]
+    );
 }

@@ -1,7 +1,8 @@
-//! Issuing a certificate: allocate its status index, sign its claims, and
-//! record it on the registration with `IssueCertificate`. Safe to repeat: the
-//! certificate id comes from the caller's dedupe key, the index is allocated
-//! once per id, and the command is a no-op for an id already issued.
+//! Issuing a certificate: allocate its status list entry (a random position),
+//! sign its claims, and record it on the registration with
+//! `IssueCertificate`. Safe to repeat: the certificate id comes from the
+//! caller's dedupe key, the entry is allocated once per id, and the command
+//! is a no-op for an id already issued.
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::status::{allocate_status_entry, StatusRef};
 use eventstore::store::{CommandBus, CommandError};
 use eventstore::ProjectionError;
 
@@ -66,11 +68,6 @@ impl CertificateIssuer {
         uuid::Builder::from_custom_bytes(bytes).into_uuid()
     }
 
-    /// The status list's URI, as certificates name it.
-    pub fn status_list_uri(&self) -> String {
-        format!("{}/v1/certificate-status-list", self.public_url)
-    }
-
     /// Issues the certificate of `registration_id` for the event behind `dedupe_key`.
     pub async fn issue(
         &self,
@@ -87,8 +84,11 @@ impl CertificateIssuer {
             return Ok(IssueOutcome::NotApplicable);
         }
         let now = Utc::now();
-        let status_index = self.allocate(certificate_id).await?;
-        let claims = self.claims(&reg, certificate_id, status_index, now)?;
+        let mut conn = self.pool.acquire().await?;
+        let status = allocate_status_entry(&mut conn, &self.public_url, certificate_id).await?;
+        drop(conn);
+        let status_index = status.idx as i64;
+        let claims = self.claims(&reg, certificate_id, status, now)?;
         let token = b64(&sign_certificate(&claims, &self.key));
         let issue = RegistrationCommand::IssueCertificate {
             certificate_id,
@@ -111,28 +111,11 @@ impl CertificateIssuer {
         }
     }
 
-    /// The status index of a certificate id, allocated on first use.
-    async fn allocate(&self, certificate_id: Uuid) -> Result<i64, ProjectionError> {
-        sqlx::query(
-            "INSERT INTO certificate_status_indexes (certificate_id) VALUES ($1)
-             ON CONFLICT (certificate_id) DO NOTHING",
-        )
-        .bind(certificate_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(sqlx::query_scalar(
-            "SELECT status_index FROM certificate_status_indexes WHERE certificate_id = $1",
-        )
-        .bind(certificate_id)
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
     fn claims(
         &self,
         reg: &QualificationRegistration,
         certificate_id: Uuid,
-        status_index: i64,
+        status: StatusRef,
         now: DateTime<Utc>,
     ) -> Result<Claims, ProjectionError> {
         let missing =
@@ -166,8 +149,8 @@ impl CertificateIssuer {
                 issued_on: now.with_timezone(&japan).date_naive(),
             },
             status: StatusReference {
-                idx: status_index as u64,
-                uri: self.status_list_uri(),
+                idx: status.idx,
+                uri: status.uri,
             },
         })
     }

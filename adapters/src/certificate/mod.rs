@@ -1,8 +1,11 @@
-//! Digital certificates on the persistence side: the published keys and the
+//! Digital certificates on the persistence side: the published keys, the
+//! status list positions and states (shared with wallet credentials), and the
 //! issuer that signs a certificate and records it on the registration (the
-//! status list is a view: `views::certificate_status`).
+//! certificate status view is `views::certificate_status`).
 
 pub mod issue;
 pub mod keys;
+pub mod status;
 
 pub use issue::{CertificateIssuer, IssueOutcome};
+pub use status::{allocate_status_entry, set_status, StatusRef};

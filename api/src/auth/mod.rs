@@ -6,6 +6,7 @@
 
 mod dev;
 pub mod oidc;
+mod subject;
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::Algorithm;
 
 pub use dev::{Claims, TokenKeys};
+pub use subject::{SubjectIssuers, DEVELOPMENT_ISSUER};
 
 use crate::error::ApiError;
 use crate::oauth::issuer::ClientTokens;
@@ -85,11 +87,22 @@ pub struct Authenticator {
     pub oidc: Option<oidc::OidcVerifier>,
     /// Ministry clients' access tokens (always on).
     pub clients: Arc<ClientTokens>,
+    /// Which issuer each subject belongs to.
+    pub subjects: SubjectIssuers,
 }
 
 impl Authenticator {
-    /// Verifies `token` and returns its caller.
+    /// Verifies `token` and returns its caller, whose subject its issuer
+    /// owns (see [`SubjectIssuers`]).
     pub async fn authenticate(&self, token: &str) -> Result<Caller, ApiError> {
+        let (caller, issuer) = self.verify(token).await?;
+        self.subjects.check(&caller.0.id, issuer).await?;
+        Ok(caller)
+    }
+
+    /// Verifies `token`'s signature and claims; returns the caller and the
+    /// issuer that vouches for it.
+    async fn verify(&self, token: &str) -> Result<(Caller, &str), ApiError> {
         let invalid = || ApiError::Unauthorized("the bearer token is invalid");
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
         match header.alg {
@@ -97,20 +110,20 @@ impl Authenticator {
                 let actor = self.dev.as_ref().ok_or_else(invalid)?.verify(token)?;
                 // A development ministry token acts for the ministry it names.
                 let ministry = (actor.role == Role::Ministry).then(|| actor.id.clone());
-                Ok(Caller(
-                    actor,
-                    Grant {
-                        ministry,
-                        ..Grant::default()
-                    },
-                ))
+                let grant = Grant {
+                    ministry,
+                    ..Grant::default()
+                };
+                Ok((Caller(actor, grant), DEVELOPMENT_ISSUER))
             }
             Algorithm::ES256 if self.clients.signed_here(header.kid.as_deref()) => {
-                self.clients.verify(token, header.typ.as_deref()).await
+                let caller = self.clients.verify(token, header.typ.as_deref()).await?;
+                Ok((caller, self.clients.issuer()))
             }
             alg @ (Algorithm::RS256 | Algorithm::ES256) => {
                 let oidc = self.oidc.as_ref().ok_or_else(invalid)?;
-                oidc.verify(token, alg, header.kid.as_deref()).await
+                let caller = oidc.verify(token, alg, header.kid.as_deref()).await?;
+                Ok((caller, oidc.issuer()))
             }
             _ => Err(invalid()),
         }

@@ -2,8 +2,9 @@
 
 use ::certificate::encoding::{unb64, verification_url};
 use ::certificate::token::read_unverified;
-use ::certificate::Claims;
+use ::certificate::{Claims, Status};
 use actix_web::{get, web, HttpResponse};
+use adapters::certificate::status;
 use chrono::{DateTime, Utc};
 use domain::certificate::IssuedCertificate;
 use domain::Role;
@@ -26,14 +27,17 @@ pub struct CertificateResource {
     /// `<public url>/verify?c=<token>`: what the QR code holds.
     pub verification_url: String,
     pub issued_at: DateTime<Utc>,
-    /// VALID, or REVOKED after a re-issue, a change of name or a deletion
-    /// (a new certificate follows a re-issue or change within moments).
+    /// VALID; SUSPENDED while the registration is suspended; REVOKED after a
+    /// re-issue, a change of name or a deletion (a new certificate follows a
+    /// re-issue or change within moments).
     #[schema(example = "VALID")]
     pub status: String,
     /// Id of the key that signed it (see /v1/certificate-keys).
     pub kid: String,
     /// Its index in the status list.
     pub status_index: i64,
+    /// The status list's URI (`/v1/certificate-status-list` or `/v1/status-lists/{n}`).
+    pub status_list_uri: String,
     pub facts: CertifiedFacts,
 }
 
@@ -86,14 +90,21 @@ pub async fn certificate(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let (issued, claims, revoked) = current(&state, &caller, path.into_inner()).await?;
+    let listed = status::status_of(&state.pool, issued.certificate_id).await?;
+    let status = match (revoked, listed) {
+        (true, _) | (_, Some(Status::Invalid)) => "REVOKED",
+        (false, Some(Status::Suspended)) => "SUSPENDED",
+        _ => "VALID",
+    };
     Ok(HttpResponse::Ok().json(CertificateResource {
         certificate_id: issued.certificate_id,
         verification_url: url(&state, &issued.token),
         token: issued.token,
         issued_at: issued.issued_at,
-        status: if revoked { "REVOKED" } else { "VALID" }.into(),
+        status: status.into(),
         kid: issued.kid,
         status_index: issued.status_index,
+        status_list_uri: claims.status.uri.clone(),
         facts: CertifiedFacts::from(&claims.facts),
     }))
 }

@@ -31,6 +31,7 @@ h1{font-size:1.3rem;color:#182c5c;margin:0 0 1rem}h1 small{display:block;font-si
 .verdict{font-size:1.6rem;font-weight:bold;padding:.8rem 1rem;border-radius:6px;margin:1rem 0}
 .VALID{background:#e3f4e6;color:#17692b;border:2px solid #17692b}
 .REVOKED{background:#fff1dc;color:#8a4b00;border:2px solid #8a4b00}
+.SUSPENDED{background:#eef0ff;color:#2d3a8c;border:2px solid #2d3a8c}
 .INVALID{background:#fde4e4;color:#a01616;border:2px solid #a01616}
 .verdict small{display:block;font-size:.85rem;font-weight:normal;margin-top:.3rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.45rem .3rem;border-bottom:1px solid #e3e5ea;vertical-align:top}
@@ -61,6 +62,10 @@ pub fn render(verdict: Option<&Verdict>) -> String {
         Some(verdict) => {
             let (ja, en) = match verdict {
                 Verdict::Valid { .. } => ("有効", "VALID: genuine and current"),
+                Verdict::Suspended { .. } => (
+                    "停止中",
+                    "SUSPENDED: genuine, but the registration is suspended for now",
+                ),
                 Verdict::Revoked { .. } => (
                     "失効",
                     "REVOKED: genuine, but revoked or replaced by a newer certificate",

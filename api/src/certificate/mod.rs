@@ -1,9 +1,10 @@
 //! Digital certificates over HTTP: the holder's certificate (JSON, QR code,
 //! PDF), public verification (API and page), the published keys and the
-//! signed status list.
+//! signed status lists.
 
 mod holder;
 mod html;
+mod lists;
 mod pdf;
 mod publish;
 pub(crate) mod qr;
@@ -18,7 +19,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use holder::{certificate, certificate_pdf, certificate_svg};
-pub use publish::{keys, status_list, JwkSetView};
+pub use lists::{numbered_status_list, status_list, SignedLists, STATUS_LIST_TTL};
+pub use publish::{keys, JwkSetView};
 pub use verify::{page, verifications};
 
 /// What the certificate endpoints need: the signing key (for the status
@@ -28,6 +30,8 @@ pub struct CertificateService {
     pub public_url: String,
     /// A TrueType font with Japanese glyphs; None when none was found.
     pub font: Option<Arc<Vec<u8>>>,
+    /// The status lists as last signed (re-signed when they change or age).
+    pub lists: SignedLists,
 }
 
 /// The facts a certificate certifies.

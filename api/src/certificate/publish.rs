@@ -1,20 +1,13 @@
-//! What verifiers fetch and may cache: the keys and the signed status list.
+//! What verifiers fetch and may cache: the keys (the signed status lists
+//! are in `status_list`).
 
-use ::certificate::StatusListToken;
 use actix_web::{get, web, HttpResponse};
 use adapters::certificate::keys as published_keys;
-use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
-use views::certificate_status as status;
 
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::AppState;
-
-/// Seconds a verifier may use a fetched status list before fetching it again.
-const STATUS_LIST_TTL: i64 = 30;
-/// How long a fetched status list stays usable offline.
-const STATUS_LIST_LIFETIME: i64 = 7 * 24 * 3600;
 
 /// One verification key (RFC 7517).
 #[derive(Debug, Serialize, ToSchema)]
@@ -72,38 +65,4 @@ pub async fn keys(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
         .content_type("application/jwk-set+json")
         .insert_header(("Cache-Control", "public, max-age=300"))
         .json(view))
-}
-
-/// The Status List Token (IETF OAuth Token Status List, CWT form): one bit
-/// per certificate, 1 = revoked, zlib-compressed, signed like certificates.
-#[utoipa::path(
-    operation_id = "get_certificate_status_list",
-    tag = "certificates",
-    responses(
-        (status = 200, description = "COSE_Sign1 bytes of the status list token", body = String, content_type = "application/statuslist+cwt",
-            headers(("Cache-Control" = String, description = "public, max-age=<the list's time to live>"))),
-        (status = 500, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/v1/certificate-status-list")]
-pub async fn status_list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let list = status::status_list(&state.pool).await?;
-    let now = Utc::now().timestamp();
-    let token = StatusListToken {
-        subject: format!(
-            "{}/v1/certificate-status-list",
-            state.certificates.public_url
-        ),
-        issued_at: now,
-        expires_at: Some(now + STATUS_LIST_LIFETIME),
-        ttl: Some(STATUS_LIST_TTL),
-        list,
-    };
-    Ok(HttpResponse::Ok()
-        .content_type("application/statuslist+cwt")
-        .insert_header((
-            "Cache-Control",
-            format!("public, max-age={STATUS_LIST_TTL}"),
-        ))
-        .body(token.sign(&state.certificates.key)))
 }

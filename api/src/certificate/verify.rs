@@ -1,11 +1,10 @@
 //! Public verification: the API and the page anyone opens from a QR code.
 
-use ::certificate::{verify_certificate, Verdict};
+use ::certificate::{verify_certificate, Status, Verdict};
 use actix_web::{get, post, web, HttpResponse};
-use adapters::certificate::keys;
+use adapters::certificate::{keys, status};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use views::certificate_status as status;
 
 use super::{CertifiedFacts, NOTICE_EN, NOTICE_JA};
 use crate::error::{ApiError, Problem};
@@ -23,13 +22,13 @@ pub struct VerificationRequest {
 /// What the verification found.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerificationResult {
-    /// VALID, REVOKED or INVALID.
+    /// VALID, SUSPENDED (for now), REVOKED (for good) or INVALID (not genuine).
     #[schema(example = "VALID")]
     pub result: String,
     /// Why a certificate is INVALID.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The certified facts of a genuine certificate (VALID or REVOKED).
+    /// The certified facts of a genuine certificate (VALID, SUSPENDED or REVOKED).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facts: Option<CertifiedFacts>,
     /// The key that signed it.
@@ -39,21 +38,23 @@ pub struct VerificationResult {
     pub notice: String,
 }
 
-/// Verifies against the published keys and the status view.
+/// Verifies against the published keys and the status lists' entries.
 async fn check(state: &AppState, input: &str) -> Result<Verdict, ApiError> {
     let keys = keys::key_set(&state.pool).await?;
-    Ok(match verify_certificate(input, &keys, |_| Some(false)) {
-        Verdict::Valid { claims, kid } => {
-            match status::is_revoked(&state.pool, claims.status.idx).await? {
-                Some(false) => Verdict::Valid { claims, kid },
-                Some(true) => Verdict::Revoked { claims, kid },
-                None => Verdict::Invalid(::certificate::Invalid::StatusList(
-                    "no certificate has this status index",
-                )),
+    Ok(
+        match verify_certificate(input, &keys, |_| Some(Status::Valid)) {
+            Verdict::Valid { claims, kid } => {
+                let (uri, idx) = (&claims.status.uri, claims.status.idx);
+                match status::status_at(&state.pool, uri, idx).await? {
+                    Some(s) => Verdict::of_status(claims, kid, s),
+                    None => Verdict::Invalid(::certificate::Invalid::StatusList(
+                        "no certificate has this status index",
+                    )),
+                }
             }
-        }
-        other => other,
-    })
+            other => other,
+        },
+    )
 }
 
 fn result(verdict: &Verdict) -> VerificationResult {
@@ -64,15 +65,12 @@ fn result(verdict: &Verdict) -> VerificationResult {
             _ => None,
         },
         facts: verdict.claims().map(|c| CertifiedFacts::from(&c.facts)),
-        kid: match verdict {
-            Verdict::Valid { kid, .. } | Verdict::Revoked { kid, .. } => Some(kid.clone()),
-            Verdict::Invalid(_) => None,
-        },
+        kid: verdict.kid().map(str::to_owned),
         notice: format!("{NOTICE_JA} {NOTICE_EN}"),
     }
 }
 
-/// Verify a certificate: VALID, REVOKED or INVALID with the certified facts.
+/// Verify a certificate: VALID, SUSPENDED, REVOKED or INVALID with the certified facts.
 /// Any forged or garbled token is INVALID (200), never an error.
 #[utoipa::path(
     operation_id = "verify_certificate",
@@ -109,7 +107,7 @@ pub struct PageQuery {
     tag = "certificates",
     params(PageQuery),
     responses(
-        (status = 200, description = "HTML page with VALID, REVOKED or INVALID and the certified facts", body = String, content_type = "text/html",
+        (status = 200, description = "HTML page with VALID, SUSPENDED, REVOKED or INVALID and the certified facts", body = String, content_type = "text/html",
             headers(("Cache-Control" = String, description = "no-store"), ("Referrer-Policy" = String, description = "no-referrer"),
                     ("Content-Security-Policy" = String, description = "No script and no resource; the page's one style by hash; no framing"),
                     ("X-Frame-Options" = String, description = "DENY"),

@@ -168,6 +168,11 @@ impl ClientTokens {
         }
     }
 
+    /// The `iss` of the tokens this server issues to clients (its public URL).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     /// The published verification keys.
     pub fn jwks(&self) -> &JwkSet {
         &self.jwks

@@ -1,9 +1,11 @@
 //! Digital certificates end to end: issued on registration, verified by the
 //! public API and page, forgeries INVALID (never a 500), revoked by a
-//! re-issue and a change of name within 60 s, keys rotated.
+//! re-issue and a change of name within 60 s, keys rotated, suspended told
+//! apart from revoked, status lists in both forms at random positions.
 
 mod issue;
 mod revocation;
+mod status_lists;
 
 use crate::common;
 
