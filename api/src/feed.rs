@@ -139,7 +139,7 @@ fn decode(cursor: &str) -> Result<FeedPosition, ApiError> {
     tag = "ministry integration",
     operation_id = "list_events",
     params(FeedQuery),
-    security(("bearer" = [])),
+    security(("ministry" = ["events:read"]), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of public events", body = FeedPage),
         (status = 400, description = "Invalid cursor or limit", body = Problem, content_type = "application/problem+json"),

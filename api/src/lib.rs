@@ -25,6 +25,7 @@ pub mod oauth;
 mod pagination;
 pub mod payment;
 pub mod personal;
+pub mod portal;
 mod qualifications;
 mod queue;
 mod registration;
@@ -286,6 +287,7 @@ pub fn app(
         .service(credential::protocol::token_endpoint)
         .service(credential::protocol::nonce_endpoint)
         .service(credential::protocol::credential_endpoint)
+        .service(portal::scope())
         .default_service(web::to(not_found))
         .wrap(actix_web::middleware::from_fn(text::refuse_unstorable))
         .wrap(actix_web::middleware::from_fn(telemetry::request_id))

@@ -7,6 +7,10 @@
 //! operations, and header parameters as plain strings. `scripts/lint-spec`
 //! checks the result with the tools integrators use.
 
+mod events;
+mod generators;
+mod security;
+
 use serde_json::{json, Map, Value};
 use utoipa::openapi::OpenApi;
 
@@ -27,6 +31,7 @@ pub fn complete(api: OpenApi) -> OpenApi {
 
 fn complete_value(doc: &mut Value) {
     let components = &mut doc["components"];
+    components["securitySchemes"] = security::schemes();
     components["headers"]["X-Request-Id"] = json!({
         "description": "The request's id: the client's own when short and plain, else one the server made; it is in the log and the events",
         "schema": { "type": "string" },
@@ -44,6 +49,10 @@ fn complete_value(doc: &mut Value) {
     for (name, mut response) in shared {
         response["headers"]["X-Request-Id"] = json!({ "$ref": REQUEST_ID });
         components["responses"][name] = response;
+    }
+    events::complete(doc);
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        generators::name_enum_constants(schemas);
     }
     let mut used_tags = Vec::new();
     if let Some(paths) = doc["paths"].as_object_mut() {
@@ -93,6 +102,7 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
     if public {
         op["security"] = json!([]);
     }
+    security::complete_requirements(op);
     if op.get("description").is_none() {
         if let Some(summary) = op.get("summary").cloned() {
             op["description"] = summary;
@@ -178,14 +188,8 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
             );
         }
         headers.insert("X-Request-Id".into(), json!({ "$ref": REQUEST_ID }));
-        // Binary content (documents, images) is a byte string.
         if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
-            for (media_type, body) in content.iter_mut() {
-                let binary = !media_type.contains("json") && !media_type.starts_with("text/");
-                if binary && body.get("schema").is_none() {
-                    body["schema"] = json!({ "type": "string", "format": "binary" });
-                }
-            }
+            generators::declare_binary(content);
         }
     }
 }

@@ -2,8 +2,8 @@
 //! carries (a CBOR Web Token), its COSE_Sign1 signature (ES256 on P-256, the
 //! key id in the protected header), the verification keys as a JWK Set, and
 //! the IETF OAuth Token Status List (CWT and JWT forms) that revokes or
-//! suspends certificates and wallet credentials, and the wallet form:
-//! SD-JWT VCs (JOSE, ES256) and OpenID4VCI key proofs.
+//! suspends certificates and wallet credentials, and the wallet form: SD-JWT
+//! VCs (JOSE, ES256) and OpenID4VCI key proofs.
 //! No I/O: keys come in as PEM text, tokens as bytes.
 
 pub mod claims;

@@ -1,10 +1,13 @@
 //! `shikaku bench`: loads the running system over HTTP and prints figures next
 //! to a pgbench baseline measured in the same run on the same database.
 
+mod cascade;
 mod load;
 mod pgbench;
 mod queue;
 mod rebuild;
+mod soak;
+mod sustained;
 
 use std::time::Duration;
 
@@ -14,14 +17,17 @@ use sqlx::Connection;
 
 use crate::startup::Application;
 use crate::Settings;
+use cascade::Cascade;
 use load::load;
 use pgbench::pgbench;
 use queue::{console_queue_latency, load_queue, queue_latency};
+use sustained::Sustained;
 
 /// Benchmark options.
 #[derive(Debug, Args, Clone)]
 pub struct BenchArgs {
-    /// `certificates` runs the certificate figures only (see README).
+    /// `certificates` runs the certificate figures only (see README);
+    /// `soak` runs the soak (`--minutes`, `--rate`).
     pub suite: Option<String>,
     /// Concurrent HTTP clients (and pgbench clients).
     #[arg(long, default_value_t = 32)]
@@ -41,6 +47,19 @@ pub struct BenchArgs {
     /// submits only.
     #[arg(long)]
     pub pay: bool,
+    /// Trials of the sustained phase (bisection between a tenth of the peak
+    /// and the peak, each `--sustained-seconds` long; 0 skips it).
+    #[arg(long, default_value_t = 4)]
+    pub sustained_steps: usize,
+    /// Seconds per trial of the sustained phase.
+    #[arg(long, default_value_t = 60)]
+    pub sustained_seconds: u64,
+    /// Minutes of the soak.
+    #[arg(long, default_value_t = 30)]
+    pub minutes: usize,
+    /// Cases per second of the soak.
+    #[arg(long, default_value_t = 100.0)]
+    pub rate: f64,
     /// Events to rebuild a view from for the rebuild rate (0 skips it).
     #[arg(long, default_value_t = 500_000)]
     pub rebuild_events: i64,
@@ -63,7 +82,10 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
     match args.suite.as_deref() {
         None => {}
         Some("certificates") => return crate::bench_certificates::run(settings, args).await,
-        Some(other) => return Err(format!("unknown benchmark {other}; known: certificates").into()),
+        Some("soak") => return soak::run(settings, args).await,
+        Some(other) => {
+            return Err(format!("unknown benchmark {other}; known: certificates, soak").into())
+        }
     }
     let (server_url, _embedded) = server_url(&settings).await?;
     let bench_url = fresh_database(&server_url, "shikaku_bench").await?;
@@ -148,6 +170,35 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
             percentile(&mut ms, 99.0),
             ms.len()
         );
+    }
+
+    if jobs_run {
+        Cascade {
+            base: &base,
+            token: &token,
+            signer: &signer,
+            clients: args.clients,
+            seconds: args.seconds,
+            pay: args.pay,
+            pgbench_tps,
+        }
+        .run(&pool)
+        .await?;
+        if args.sustained_steps > 0 {
+            wait_for_projections(&pool, jobs_run).await?;
+            Sustained {
+                base: &base,
+                token: &token,
+                signer: &signer,
+                clients: args.clients,
+                seconds: args.sustained_seconds,
+                steps: args.sustained_steps,
+                peak: submit_rate,
+                pgbench_tps,
+            }
+            .run(&pool, &lag)
+            .await?;
+        }
     }
 
     for rows in [args.queue_rows, args.queue_rows_large] {

@@ -50,6 +50,10 @@ pub struct Settings {
     pub bind: String,
     pub data_dir: PathBuf,
     pub public_url: String,
+    /// Where mails send applicants (SHIKAKU_PORTAL_URL), e.g. an office's own
+    /// front end; empty: the built-in portal at `<public_url>/portal`.
+    #[serde(default)]
+    pub portal_url: String,
     pub database_url: String,
     pub db_max_connections: u32,
     pub run_subscriptions: bool,

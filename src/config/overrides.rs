@@ -70,6 +70,7 @@ impl Settings {
         vars.text("SHIKAKU_BIND", &mut self.bind);
         vars.text("SHIKAKU_DATA_DIR", &mut self.data_dir);
         vars.text("SHIKAKU_PUBLIC_URL", &mut self.public_url);
+        vars.text("SHIKAKU_PORTAL_URL", &mut self.portal_url);
         vars.text("SHIKAKU_REGISTRY_FIXTURES", &mut self.registry_fixtures);
         vars.text("SHIKAKU_ATTACHMENT_STORE", &mut self.attachment_store);
         vars.value(

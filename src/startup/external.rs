@@ -99,7 +99,8 @@ pub(super) fn notifications(
     public_url: &str,
 ) -> Result<(Arc<NotificationProducer>, Arc<NotificationJob>), StartupError> {
     let templates = Arc::new(Templates::load(&settings.mail_templates)?);
-    let producer = NotificationProducer::new(templates, catalogue, public_url);
+    let producer = NotificationProducer::new(templates, catalogue, public_url)
+        .with_portal_url(&settings.portal_url);
     let mailer = Mailer::from_settings(
         &settings.smtp_url,
         &settings.mail_from,

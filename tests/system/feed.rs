@@ -129,6 +129,42 @@ async fn a_ministry_follows_its_qualifications_without_personal_data() {
     assert!(mext.is_empty());
     let (all, _) = read_all(&app, &app.token(Role::Admin, "root"), None).await;
     assert_eq!(all.len(), mhlw.len() + 1);
+    for item in &all {
+        matches_its_typed_schema(item);
+    }
+}
+
+/// The item has exactly the `data` facts the spec's schema of its `type`
+/// declares (the union `FeedEventView`, discriminated by `type`).
+fn matches_its_typed_schema(item: &Value) {
+    let spec = serde_json::to_value(api::openapi()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let name = |r: &Value| r.as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let event_type = item["type"].as_str().unwrap();
+    let event = &schemas[name(&schemas["FeedEventView"]["discriminator"]["mapping"][event_type])];
+    assert_eq!(event["properties"]["type"]["enum"], json!([event_type]));
+    for field in event["required"].as_array().unwrap() {
+        assert!(
+            item.get(field.as_str().unwrap()).is_some(),
+            "{event_type} {field}"
+        );
+    }
+    let data = &schemas[name(&event["properties"]["data"]["$ref"])];
+    let mut declared: Vec<&str> = data["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut sent: Vec<&str> = item["data"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    declared.sort();
+    sent.sort();
+    assert_eq!(sent, declared, "the data of {event_type}");
 }
 
 #[tokio::test]

@@ -345,3 +345,48 @@ async fn a_worker_fills_its_free_slots_and_never_runs_more_jobs_than_it_has() {
         "every outcome is recorded before the worker stops"
     );
 }
+
+/// Records the payload of every job it runs.
+#[derive(Default)]
+struct Recorder {
+    seen: std::sync::Mutex<Vec<(String, serde_json::Value)>>,
+}
+
+#[async_trait]
+impl JobHandler for Recorder {
+    fn kind(&self) -> &'static str {
+        "test.flaky"
+    }
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        let mut seen = self.seen.lock().unwrap();
+        seen.push((job.dedupe_key.clone(), job.payload.clone()));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_batch_enqueue_keeps_the_first_of_equal_keys_and_each_job_gets_its_own_payload() {
+    let app = spawn_app().await;
+    let mut conn = app.pool.acquire().await.unwrap();
+    let jobs = [("a", 1), ("b", 2), ("a", 3)]
+        .map(|(key, n)| NewJob::new("test.flaky", key, json!({ "n": n })));
+    let new = workers::jobs::enqueue_all(&mut conn, &jobs).await.unwrap();
+    assert_eq!(new, 2, "the second `a` is the same job");
+    let again = workers::jobs::enqueue_all(&mut conn, &jobs[..1])
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    drop(conn);
+    let handler = Arc::new(Recorder::default());
+    let worker = Worker::new(app.pool.clone(), vec![handler.clone()], options());
+    drain(&worker, &app.pool).await;
+    let mut seen = handler.seen.lock().unwrap().clone();
+    seen.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        seen,
+        vec![
+            ("a".to_owned(), json!({ "n": 1 })),
+            ("b".to_owned(), json!({ "n": 2 }))
+        ]
+    );
+}

@@ -7,6 +7,9 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::WorkerError;
 
+mod finish;
+pub(crate) use finish::{finish_all, Finish};
+
 /// The Postgres channel the jobs table notifies on.
 pub const JOBS_CHANNEL: &str = "shikaku_jobs";
 
@@ -43,20 +46,7 @@ impl NewJob {
 /// subscription's batch transaction, so a job exists iff its event committed.
 /// Returns false for a duplicate.
 pub async fn enqueue(conn: &mut PgConnection, job: NewJob) -> Result<bool, WorkerError> {
-    let inserted = sqlx::query!(
-        "INSERT INTO jobs (kind, dedupe_key, payload, run_at, max_attempts)
-         VALUES ($1, $2, $3, coalesce($4, now()), $5)
-         ON CONFLICT (kind, dedupe_key) DO NOTHING",
-        job.kind,
-        &job.dedupe_key,
-        &job.payload,
-        job.run_at,
-        job.max_attempts,
-    )
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
+    Ok(enqueue_all(conn, std::slice::from_ref(&job)).await? == 1)
 }
 
 /// [`enqueue`] for many jobs in one statement, in order; returns how many
@@ -70,21 +60,28 @@ pub async fn enqueue_all(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<u64
     let payloads: Vec<&serde_json::Value> = jobs.iter().map(|j| &j.payload).collect();
     let run_ats: Vec<Option<DateTime<Utc>>> = jobs.iter().map(|j| j.run_at).collect();
     let max_attempts: Vec<i32> = jobs.iter().map(|j| j.max_attempts).collect();
-    // The `as` casts name the array types the macro cannot infer (borrowed
-    // elements, NULL run_at elements); the statement itself is checked.
-    let inserted = sqlx::query!(
-        "INSERT INTO jobs (kind, dedupe_key, payload, run_at, max_attempts)
-         SELECT j.kind, j.dedupe_key, j.payload, coalesce(j.run_at, now()), j.max_attempts
-         FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[], $5::int[])
-                  WITH ORDINALITY AS j(kind, dedupe_key, payload, run_at, max_attempts, ord)
-         ORDER BY j.ord
-         ON CONFLICT (kind, dedupe_key) DO NOTHING",
-        &kinds as &[&str],
-        &dedupe_keys as &[&str],
-        &payloads as &[&serde_json::Value],
-        &run_ats as &[Option<DateTime<Utc>>],
-        &max_attempts,
+    // The payloads go to a table of their own (see migration `..._job_payloads`),
+    // each under the id of the job inserted for it; of two equal keys in one
+    // call only the first is a job.
+    let inserted = sqlx::query(
+        "WITH j AS (SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[],
+                                         $5::int[])
+                        WITH ORDINALITY AS j(kind, dedupe_key, payload, run_at, max_attempts, ord)),
+              new AS (INSERT INTO jobs (kind, dedupe_key, run_at, max_attempts)
+                      SELECT j.kind, j.dedupe_key, coalesce(j.run_at, now()), j.max_attempts
+                      FROM j ORDER BY j.ord
+                      ON CONFLICT (kind, dedupe_key) DO NOTHING
+                      RETURNING id, kind, dedupe_key)
+         INSERT INTO job_payloads (id, payload)
+         SELECT DISTINCT ON (new.id) new.id, j.payload
+         FROM new JOIN j ON j.kind = new.kind AND j.dedupe_key = new.dedupe_key
+         ORDER BY new.id, j.ord",
     )
+    .bind(&kinds)
+    .bind(&dedupe_keys)
+    .bind(&payloads)
+    .bind(&run_ats)
+    .bind(&max_attempts)
     .execute(conn)
     .await?
     .rows_affected();
@@ -280,40 +277,6 @@ pub(crate) async fn extend(
         id,
         worker_id,
         lease_seconds,
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// How a finished attempt is recorded.
-pub(crate) enum Finish {
-    Succeeded,
-    RetryAt(DateTime<Utc>, String),
-    Dead(String),
-}
-
-/// Records the end of an attempt, if this worker still holds the job.
-pub(crate) async fn finish(
-    pool: &PgPool,
-    id: i64,
-    worker_id: &str,
-    finish: Finish,
-) -> Result<(), WorkerError> {
-    let (state, run_at, error) = match finish {
-        Finish::Succeeded => (JobState::Succeeded, None, None),
-        Finish::RetryAt(at, e) => (JobState::Queued, Some(at), Some(e)),
-        Finish::Dead(e) => (JobState::Dead, None, Some(e)),
-    };
-    sqlx::query!(
-        "UPDATE jobs SET state = $3, run_at = coalesce($4, run_at), last_error = $5,
-                locked_until = NULL, locked_by = NULL, updated_at = now()
-         WHERE id = $1 AND locked_by = $2",
-        id,
-        worker_id,
-        state as JobState,
-        run_at,
-        error,
     )
     .execute(pool)
     .await?;

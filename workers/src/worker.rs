@@ -12,7 +12,7 @@ use chrono::Utc;
 use rand::Rng;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
 use eventstore::pressure::{Pressure, MAX_YIELD};
 
@@ -119,20 +119,20 @@ impl Worker {
         else {
             return Ok(false);
         };
-        self.run_claimed(job).await?;
+        let finish = self.attempt(&job).await;
+        jobs::finish_all(&self.pool, &self.id, &[(job.id, finish)]).await?;
         Ok(true)
     }
 
-    /// Runs a job this worker claimed and records the outcome.
-    async fn run_claimed(&self, job: Job) -> Result<(), WorkerError> {
-        let finish = if job.attempts > job.max_attempts {
+    /// Runs a job this worker claimed; returns how to record the outcome.
+    async fn attempt(&self, job: &Job) -> Finish {
+        if job.attempts > job.max_attempts {
             // The last attempt's worker died holding the lease.
             Finish::Dead("the last attempt did not finish (lease expired)".into())
         } else {
-            let outcome = self.run_with_lease(&job).await;
-            self.outcome(&job, outcome)
-        };
-        jobs::finish(&self.pool, job.id, &self.id, finish).await
+            let outcome = self.run_with_lease(job).await;
+            self.outcome(job, outcome)
+        }
     }
 
     async fn run_with_lease(&self, job: &Job) -> Result<(), JobError> {
@@ -192,6 +192,12 @@ impl Worker {
         };
         let slots = self.options.concurrency.max(1);
         let free = Arc::new(Semaphore::new(slots));
+        let (done, outcomes) = mpsc::unbounded_channel();
+        tokio::spawn(record_outcomes(
+            self.pool.clone(),
+            self.id.clone(),
+            outcomes,
+        ));
         let mut pause_on_error = Duration::from_millis(100);
         // Whether the last claim took a job for every slot it asked for.
         let mut backlog = false;
@@ -228,11 +234,15 @@ impl Worker {
                     backlog = jobs.len() == wanted;
                     for (job, permit) in jobs.into_iter().zip(permits.drain(..)) {
                         let worker = self.clone();
+                        let done = done.clone();
                         tokio::spawn(async move {
-                            if let Err(e) = worker.run_claimed(job).await {
-                                tracing::error!(error = %e, "cannot record a job's outcome; its lease will run out");
-                            }
-                            drop(permit);
+                            let finish = worker.attempt(&job).await;
+                            // The slot is freed once the outcome is recorded.
+                            let _ = done.send(Done {
+                                id: job.id,
+                                finish,
+                                slot: permit,
+                            });
                         });
                     }
                     if backlog {
@@ -257,6 +267,28 @@ impl Worker {
         }
         // The jobs still running hold their slots until they are recorded.
         let _ = free.acquire_many(slots as u32).await;
+    }
+}
+
+/// An attempt's outcome on its way to the table, with the slot it holds.
+struct Done {
+    id: i64,
+    finish: Finish,
+    slot: OwnedSemaphorePermit,
+}
+
+/// Records outcomes as attempts end: all those that arrived while the last
+/// statement ran go in the next one, so that under load one statement (and
+/// one commit) records many jobs.
+async fn record_outcomes(pool: PgPool, worker_id: String, mut done: mpsc::UnboundedReceiver<Done>) {
+    let mut batch = Vec::new();
+    while done.recv_many(&mut batch, 512).await > 0 {
+        let (outcomes, slots): (Vec<(i64, Finish)>, Vec<OwnedSemaphorePermit>) =
+            batch.drain(..).map(|d| ((d.id, d.finish), d.slot)).unzip();
+        if let Err(e) = jobs::finish_all(&pool, &worker_id, &outcomes).await {
+            tracing::error!(error = %e, jobs = outcomes.len(), "cannot record jobs' outcomes; their leases will run out");
+        }
+        drop(slots);
     }
 }
 

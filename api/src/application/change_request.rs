@@ -13,7 +13,9 @@ use eventstore::store::{CommandError, Executed, Target};
 use eventstore::Appending;
 use uuid::Uuid;
 
-use super::fields::{check_death_certificate, check_email, check_language, check_text};
+use super::fields::{
+    check_death_certificate, check_email, check_kana, check_language, check_text, nfc,
+};
 use super::FieldError;
 use super::{Context, Error, Handled, Pending, UseCases};
 
@@ -97,6 +99,9 @@ impl ChangeInput {
             let Some(value) = value else { continue };
             if allowed.contains(&field) {
                 check_text(&mut errors, &format!("changes/{field}"), value, max);
+                if field.ends_with("_kana") {
+                    check_kana(&mut errors, &format!("changes/{field}"), value);
+                }
             } else {
                 errors.push(FieldError::new(
                     format!("/changes/{field}"),
@@ -202,8 +207,22 @@ impl UseCases<'_> {
     pub fn check_change(
         &self,
         context: &Context,
-        input: ChangeInput,
+        mut input: ChangeInput,
     ) -> Result<CheckedChange, Error> {
+        let c = &mut input.changes;
+        for value in [
+            &mut c.family_name,
+            &mut c.given_name,
+            &mut c.family_name_kana,
+            &mut c.given_name_kana,
+            &mut c.address,
+            &mut c.registered_domicile,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *value = nfc(value);
+        }
         if !context.may_use(input.channel) {
             return Err(Error::WrongRole(
                 "holders file ONLINE; examiners enter PAPER requests",

@@ -32,7 +32,7 @@ use uuid::Uuid;
 pub use self::attachment::{CaseDocument, MAX_ATTACHMENTS};
 pub use self::change_request::{ChangeInput, CheckedChange};
 pub use self::death_notification::DeathNotification;
-pub use self::fields::{check_text, FieldError};
+pub use self::fields::{check_kana, check_text, nfc, FieldError};
 pub use self::link::{LinkDispute, LinkRequest, Linked, PendingLink};
 pub use self::payment::Settlement;
 pub use self::registration::{Application, CheckedApplication};

@@ -9,7 +9,7 @@ use eventstore::store::Target;
 use eventstore::Appending;
 use uuid::Uuid;
 
-use super::fields::{check_language, check_text};
+use super::fields::{check_kana, check_language, check_text, nfc};
 use super::FieldError;
 use super::{Context, Error, Handled, Pending, UseCases};
 use crate::personal::MyNumberField;
@@ -25,7 +25,9 @@ pub struct Application {
     pub given_name: String,
     pub family_name_kana: String,
     pub given_name_kana: String,
-    pub date_of_birth: NaiveDate,
+    /// `YYYY-MM-DD` as written: checked with the other fields, so a bad
+    /// date is one error among all the others, not the only one reported.
+    pub date_of_birth: String,
     pub address: String,
     /// Registered domicile (honseki) as the applicant knows it.
     pub registered_domicile: String,
@@ -46,11 +48,29 @@ pub struct Application {
 pub struct CheckedApplication {
     application: Application,
     my_number: MyNumber,
+    date_of_birth: NaiveDate,
 }
 
 impl Application {
-    /// Checks every field and returns the parsed My Number, or all field errors.
-    pub fn validate(&self, known_qualification: bool) -> Result<MyNumber, Vec<FieldError>> {
+    /// The same application with its names and places in NFC.
+    pub fn normalised(self) -> Self {
+        Self {
+            family_name: nfc(&self.family_name),
+            given_name: nfc(&self.given_name),
+            family_name_kana: nfc(&self.family_name_kana),
+            given_name_kana: nfc(&self.given_name_kana),
+            address: nfc(&self.address),
+            registered_domicile: nfc(&self.registered_domicile),
+            ..self
+        }
+    }
+
+    /// Checks every field and returns the parsed My Number and date of
+    /// birth, or all field errors.
+    pub fn validate(
+        &self,
+        known_qualification: bool,
+    ) -> Result<(MyNumber, NaiveDate), Vec<FieldError>> {
         let mut errors = Vec::new();
         if !known_qualification {
             errors.push(FieldError::new(
@@ -67,13 +87,20 @@ impl Application {
             ("address", &self.address, TEXT_MAX),
             ("registered_domicile", &self.registered_domicile, TEXT_MAX),
             ("exam_pass_number", &self.exam_pass_number, 32),
-            ("email", &self.email, 254),
         ];
         for (field, value, max) in texts {
             check_text(&mut errors, field, value, max);
         }
+        // A paper application may come without an email address: its
+        // notices go by post. Online, the address is where they go.
+        let no_email = self.channel == Channel::Paper && self.email.trim().is_empty();
+        if !no_email {
+            check_text(&mut errors, "email", &self.email, 254);
+        }
+        check_kana(&mut errors, "family_name_kana", &self.family_name_kana);
+        check_kana(&mut errors, "given_name_kana", &self.given_name_kana);
         check_language(&mut errors, self.preferred_language.as_deref());
-        if !self.email.contains('@') || self.email.contains(char::is_whitespace) {
+        if !no_email && (!self.email.contains('@') || self.email.contains(char::is_whitespace)) {
             errors.push(FieldError::new(
                 "/email",
                 "INVALID",
@@ -81,13 +108,22 @@ impl Application {
             ));
         }
         let today = domain::calendar::japan_today();
-        if self.date_of_birth > today {
+        let date_of_birth = NaiveDate::parse_from_str(self.date_of_birth.trim(), "%Y-%m-%d").ok();
+        if date_of_birth.is_none() {
+            errors.push(FieldError::new(
+                "/date_of_birth",
+                "INVALID_DATE",
+                "must be a date as YYYY-MM-DD",
+            ));
+        }
+        let date_of_birth = date_of_birth.unwrap_or(today);
+        if date_of_birth > today {
             errors.push(FieldError::new(
                 "/date_of_birth",
                 "IN_FUTURE",
                 "must not be in the future",
             ));
-        } else if self.date_of_birth < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(today) {
+        } else if date_of_birth < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(today) {
             errors.push(FieldError::new(
                 "/date_of_birth",
                 "OUT_OF_RANGE",
@@ -114,7 +150,7 @@ impl Application {
             }
         };
         match number {
-            Some(n) if errors.is_empty() => Ok(n),
+            Some(n) if errors.is_empty() => Ok((n, date_of_birth)),
             _ => Err(errors),
         }
     }
@@ -137,10 +173,12 @@ impl UseCases<'_> {
             .catalogue
             .qualification(&application.qualification_code)
             .is_some();
-        let my_number = application.validate(known).map_err(Error::Invalid)?;
+        let application = application.normalised();
+        let (my_number, date_of_birth) = application.validate(known).map_err(Error::Invalid)?;
         Ok(CheckedApplication {
             application,
             my_number,
+            date_of_birth,
         })
     }
 
@@ -158,6 +196,7 @@ impl UseCases<'_> {
         let CheckedApplication {
             application: input,
             my_number,
+            date_of_birth,
         } = checked;
         let mut tx = Appending::begin(self.pool).await?;
         let my_number_ref = self.vault.store_in(&mut tx, &my_number).await?;
@@ -172,7 +211,7 @@ impl UseCases<'_> {
                 given_name: input.given_name,
                 family_name_kana: input.family_name_kana,
                 given_name_kana: input.given_name_kana,
-                date_of_birth: input.date_of_birth,
+                date_of_birth,
                 address: input.address,
                 registered_domicile: input.registered_domicile,
                 email: input.email,

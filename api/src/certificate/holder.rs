@@ -129,8 +129,17 @@ pub async fn certificate_svg(
     caller: Caller,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (issued, _, _) = current(&state, &caller, path.into_inner()).await?;
-    let svg = qr::svg(&url(&state, &issued.token))?;
+    svg_of(&state, &caller, path.into_inner()).await
+}
+
+/// The QR code of registration `id`'s certificate for `caller` (the API and the portal).
+pub(crate) async fn svg_of(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    let (issued, _, _) = current(state, caller, id).await?;
+    let svg = qr::svg(&url(state, &issued.token))?;
     Ok(HttpResponse::Ok().content_type("image/svg+xml").body(svg))
 }
 
@@ -155,12 +164,21 @@ pub async fn certificate_pdf(
     caller: Caller,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (issued, claims, _) = current(&state, &caller, path.into_inner()).await?;
+    pdf_of(&state, &caller, path.into_inner()).await
+}
+
+/// The printable certificate of registration `id` for `caller` (the API and the portal).
+pub(crate) async fn pdf_of(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    let (issued, claims, _) = current(state, caller, id).await?;
     let font =
         state.certificates.font.clone().ok_or_else(|| {
             ApiError::Internal("no Japanese font configured for certificates".into())
         })?;
-    let verification_url = url(&state, &issued.token);
+    let verification_url = url(state, &issued.token);
     let public_url = state.certificates.public_url.clone();
     // Font subsetting takes a few milliseconds: off the request threads.
     let bytes = web::block(move || pdf::render(&claims, &verification_url, &public_url, font))

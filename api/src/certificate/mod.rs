@@ -19,6 +19,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use holder::{certificate, certificate_pdf, certificate_svg};
+pub(crate) use holder::{pdf_of, svg_of};
 pub use lists::{numbered_status_list, status_list, SignedLists, STATUS_LIST_TTL};
 pub use publish::{keys, JwkSetView};
 pub use verify::{page, verifications};

@@ -158,7 +158,7 @@ pub struct ChangeRequestPage {
     operation_id = "list_change_requests",
     tag = "change-requests",
     params(ListQuery),
-    security(("bearer" = [])),
+    security(("ministry" = ["registrations:read"]), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of change requests, oldest first", body = ChangeRequestPage),
         (status = 400, description = "Invalid filter, cursor or limit", body = Problem, content_type = "application/problem+json"),
@@ -215,7 +215,7 @@ pub async fn list(
         ("id" = Uuid, Path, description = "The change request"),
         ("X-Purpose" = Option<String>, Header, description = "Why staff read the particulars; kept in the audit log (at most 200 characters)"),
     ),
-    security(("bearer" = [])),
+    security(("ministry" = ["registrations:read"]), ("bearer" = [])),
     responses(
         (status = 200, description = "The change request", body = ChangeRequestResource, headers(("ETag" = String, description = "Aggregate version"))),
         (status = 400, description = "X-Purpose too long or not text (INVALID_PURPOSE)", body = Problem, content_type = "application/problem+json"),

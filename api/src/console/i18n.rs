@@ -53,10 +53,15 @@ impl Lang {
 
     /// The Set-Cookie value that keeps an explicit `?lang=` choice.
     pub fn remembered(req: &HttpRequest) -> Option<String> {
+        Self::remembered_at(req, "/console")
+    }
+
+    /// [`Lang::remembered`] for the pages under `path`.
+    pub fn remembered_at(req: &HttpRequest, path: &str) -> Option<String> {
         let query = req.query_string();
         let lang = query.split('&').find_map(|p| p.strip_prefix("lang="))?;
         matches!(lang, "en" | "ja").then(|| {
-            format!("{LANG_COOKIE}={lang}; Path=/console; SameSite=Strict; Max-Age=31536000")
+            format!("{LANG_COOKIE}={lang}; Path={path}; SameSite=Strict; Max-Age=31536000")
         })
     }
 }
@@ -105,7 +110,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("sign_in", "サインイン", "Sign in"),
     ("sign_out", "サインアウト", "Sign out"),
     ("token", "トークン", "Token"),
-    ("token_help", "`shikaku token --role examiner --sub あなたのID` で発行したトークンを貼り付けてください。", "Paste a token from `shikaku token --role examiner --sub YOUR_ID`."),
+    ("token_help", "次のコマンドで発行したトークンを貼り付けてください：", "Paste a token issued with this command:"),
+    ("token_command", "shikaku token --role examiner --sub あなたのID", "shikaku token --role examiner --sub YOUR_ID"),
     ("signed_in_as", "サインイン中", "Signed in as"),
     ("role_examiner", "審査官", "Examiner"),
     ("role_senior_examiner", "上席審査官", "Senior examiner"),
@@ -148,13 +154,13 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("REGISTERED", "登録済み", "Registered"),
     ("REJECTED", "却下", "Rejected"),
     ("WITHDRAWN", "取下げ", "Withdrawn"),
-    ("DELETED", "抹消", "Deleted"),
+    ("DELETED", "消除", "Deleted"),
     ("NEW_REGISTRATION", "新規登録", "New registration"),
     ("CHANGE_NAME", "氏名の変更", "Change of name"),
     ("CHANGE_ADDRESS", "住所の変更", "Change of address"),
     ("CHANGE_DOMICILE", "本籍の変更", "Change of registered domicile"),
     ("REISSUE_CERTIFICATE", "登録証の再交付", "Certificate re-issue"),
-    ("DELETE_REGISTRATION", "登録の抹消", "Deletion of registration"),
+    ("DELETE_REGISTRATION", "登録の消除", "Deletion of registration"),
     ("DOMICILE_UNRESOLVED", "本籍を確認できない", "Registered domicile unresolved"),
     ("DOCUMENT_MISSING", "書類の不足", "Document missing"),
     ("FEE_UNPAID", "手数料未納", "Fee unpaid"),
@@ -240,7 +246,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("submit_entry", "入力する", "Enter"),
     ("registration_id", "登録ID（UUID）", "Registration id (UUID)"),
     ("kind", "届出の種類", "Kind of request"),
-    ("deletion_reason", "抹消の理由", "Reason for deletion"),
+    ("deletion_reason", "消除の理由", "Reason for deletion"),
     ("HOLDER_REQUEST", "本人の申出", "Holder's request"),
     ("DEATH", "死亡", "Death"),
     ("date_of_death", "死亡日", "Date of death"),
@@ -273,7 +279,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("RegisteredMattersChanged", "登録事項変更", "Registered matters changed"),
     ("CertificateReissueRequested", "再交付", "Certificate re-issue requested"),
     ("CertificateIssued", "証明書発行", "Certificate issued"),
-    ("RegistrationDeleted", "抹消", "Registration deleted"),
+    ("RegistrationDeleted", "登録消除", "Registration deleted"),
     ("ChangeRequestClosed", "変更届終了", "Change request closed"),
     ("RegistrationImported", "紙台帳から移行", "Imported from the paper register"),
     ("HolderLinked", "マイナンバー連携", "Holder linked"),
@@ -290,6 +296,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("field.INVALID", "形式が正しくありません。", "Invalid."),
     ("field.INVALID_FORMAT", "12桁の数字で入力してください。", "Must be 12 digits."),
     ("field.INVALID_CHECK_DIGIT", "検査用数字が一致しません。番号を確認してください。", "The check digit does not match."),
+    ("field.NOT_KATAKANA", "全角カタカナで入力してください（長音「ー」と中点「・」も使えます）。", "Full-width katakana only (ー and ・ allowed)."),
+    ("field.INVALID_DATE", "日付を YYYY-MM-DD の形で入力してください。", "Enter a date as YYYY-MM-DD."),
     ("field.IN_FUTURE", "未来の日付は入力できません。", "Cannot be in the future."),
     ("field.OUT_OF_RANGE", "範囲外の値です。", "Out of range."),
     ("field.UNKNOWN_QUALIFICATION", "資格を選択してください。", "Choose a qualification."),
@@ -316,7 +324,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("PAYMENT_AMOUNT_MISMATCH", "金額が決定した手数料と一致しません。", "The amount differs from the fee assessed."),
     ("RECEIVED_IN_FUTURE", "受付日に未来の日付は指定できません。", "The date received cannot be in the future."),
     ("NOT_REGISTERED", "この登録はまだ登録簿にありません。", "The registration is not on the register."),
-    ("REGISTRATION_DELETED", "この登録は抹消されています。", "The registration was deleted."),
+    ("REGISTRATION_DELETED", "この登録は消除されています。", "The registration was deleted."),
     ("CHANGE_REQUEST_OPEN", "同じ種類の変更届が処理中です。", "A change request of this kind is already open."),
     ("PROCEDURE_NOT_OFFERED", "この資格ではこの手続を扱っていません。", "This qualification does not offer this procedure."),
     ("FLAG_NOT_CLEARED", "未解除の注意事項があります。理由を記録して解除してから承認してください。", "A flag is open: clear it with a reason before approving."),

@@ -14,7 +14,7 @@ pub mod revocation;
 mod scan;
 pub mod session;
 mod timeline;
-mod view;
+pub(crate) mod view;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse, ResponseError};

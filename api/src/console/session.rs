@@ -71,20 +71,31 @@ impl Session {
 
     /// The signed cookie value.
     pub fn seal(&self, state: &AppState) -> String {
+        self.seal_for(state, PURPOSE)
+    }
+
+    /// The cookie value signed for `purpose` (the console's or the portal's),
+    /// so a cookie of one is never a session of the other.
+    pub fn seal_for(&self, state: &AppState, purpose: &str) -> String {
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("session serialises"));
-        let tag = URL_SAFE_NO_PAD.encode(state.tokens.tag(PURPOSE, body.as_bytes()));
+        let tag = URL_SAFE_NO_PAD.encode(state.tokens.tag(purpose, body.as_bytes()));
         format!("{body}.{tag}")
     }
 
     /// Opens a cookie value: signature first, then expiry.
     pub fn open(state: &AppState, value: &str) -> Option<Session> {
+        Self::open_for(state, value, PURPOSE).filter(|s| s.role.is_examiner())
+    }
+
+    /// Opens a cookie value signed for `purpose`; the caller checks the role.
+    pub fn open_for(state: &AppState, value: &str, purpose: &str) -> Option<Session> {
         let (body, tag) = value.split_once('.')?;
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        if !state.tokens.verify_tag(PURPOSE, body.as_bytes(), &tag) {
+        if !state.tokens.verify_tag(purpose, body.as_bytes(), &tag) {
             return None;
         }
         let session: Session = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()?;
-        (session.exp > Utc::now().timestamp() && session.role.is_examiner()).then_some(session)
+        (session.exp > Utc::now().timestamp()).then_some(session)
     }
 
     /// The Set-Cookie header that stores this session.
@@ -96,12 +107,23 @@ impl Session {
 
 /// A Set-Cookie header for the console: HttpOnly, SameSite=Strict, Secure behind https.
 pub fn cookie_header(state: &AppState, name: &str, value: &str, max_age: i64) -> String {
+    cookie_header_at(state, "/console", name, value, max_age)
+}
+
+/// A Set-Cookie header for the pages under `path` (the console or the portal).
+pub fn cookie_header_at(
+    state: &AppState,
+    path: &str,
+    name: &str,
+    value: &str,
+    max_age: i64,
+) -> String {
     let secure = if state.public_url.starts_with("https://") {
         "; Secure"
     } else {
         ""
     };
-    format!("{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+    format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }
 
 /// A random URL-safe token (CSRF tokens).

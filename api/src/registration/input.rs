@@ -1,7 +1,6 @@
 //! Request bodies of the registration endpoints; their validation is the
 //! use case's ([`crate::application::Application::validate`]).
 
-use chrono::NaiveDate;
 use domain::registration::Channel;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -26,8 +25,9 @@ pub struct NewRegistration {
     pub family_name_kana: String,
     #[schema(example = "ハナコ")]
     pub given_name_kana: String,
-    #[schema(example = "1990-04-01")]
-    pub date_of_birth: NaiveDate,
+    /// `YYYY-MM-DD`; checked with every other field (INVALID_DATE).
+    #[schema(value_type = String, format = Date, example = "1990-04-01")]
+    pub date_of_birth: String,
     pub address: String,
     /// Registered domicile (honseki) as the applicant knows it.
     pub registered_domicile: String,

@@ -152,7 +152,7 @@ pub struct ListQuery {
         ListQuery,
         ("X-Purpose" = Option<String>, Header, description = "Why staff or a ministry look a registration up by its number; kept in the audit log (at most 200 characters)"),
     ),
-    security(("bearer" = [])),
+    security(("ministry" = ["registrations:read"]), ("bearer" = [])),
     responses(
         (status = 200, description = "A page of applications, oldest first", body = RegistrationPage),
         (status = 400, description = "Invalid filter, cursor or limit; X-Purpose too long or not text (INVALID_PURPOSE)", body = Problem, content_type = "application/problem+json"),
@@ -227,7 +227,7 @@ pub async fn list(
         ("id" = Uuid, Path, description = "The application id"),
         ("X-Purpose" = Option<String>, Header, description = "Why staff or a ministry read the particulars; kept in the audit log (at most 200 characters)"),
     ),
-    security(("bearer" = [])),
+    security(("ministry" = ["registrations:read"]), ("bearer" = [])),
     responses(
         (status = 200, description = "The application", body = RegistrationResource, headers(("ETag" = String, description = "Aggregate version"))),
         (status = 400, description = "X-Purpose too long or not text (INVALID_PURPOSE)", body = Problem, content_type = "application/problem+json"),

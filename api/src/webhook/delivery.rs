@@ -89,7 +89,7 @@ pub struct DeliveryQuery {
     tag = "ministry integration",
     operation_id = "list_webhook_deliveries",
     params(("id" = Uuid, Path, description = "The subscription id"), DeliveryQuery),
-    security(("bearer" = [])),
+    security(("ministry" = ["webhooks:write"])),
     responses(
         (status = 200, description = "A page of deliveries", body = DeliveryPage),
         (status = 400, description = "Invalid cursor or limit", body = Problem, content_type = "application/problem+json"),
@@ -126,7 +126,7 @@ pub async fn deliveries(
     tag = "ministry integration",
     operation_id = "test_webhook_subscription",
     params(("id" = Uuid, Path, description = "The subscription id")),
-    security(("bearer" = [])),
+    security(("ministry" = ["webhooks:write"])),
     responses(
         (status = 202, description = "The test message, queued", body = DeliveryView),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),

@@ -139,7 +139,7 @@ async fn validate(state: &AppState, body: &NewSubscription) -> Result<(), ApiErr
     operation_id = "create_webhook_subscription",
     request_body = NewSubscription,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same key and body (24 h)")),
-    security(("bearer" = [])),
+    security(("ministry" = ["webhooks:write"])),
     responses(
         (status = 201, description = "Subscribed; the secret is shown only now", body = CreatedSubscription),
         (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
@@ -190,7 +190,7 @@ pub async fn create(
 #[utoipa::path(
     tag = "ministry integration",
     operation_id = "list_webhook_subscriptions",
-    security(("bearer" = [])),
+    security(("ministry" = ["webhooks:write"])),
     responses(
         (status = 200, description = "The subscriptions", body = SubscriptionList),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -213,7 +213,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
     tag = "ministry integration",
     operation_id = "delete_webhook_subscription",
     params(("id" = Uuid, Path, description = "The subscription id")),
-    security(("bearer" = [])),
+    security(("ministry" = ["webhooks:write"])),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),

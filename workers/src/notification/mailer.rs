@@ -115,16 +115,20 @@ impl Mailer {
                 // Mail carries personal data: the outbox is 0700 and each
                 // message 0600 from its first byte, written whole, then
                 // moved into place (a reader never sees half a message).
-                adapters::private_file::dir(dir)?;
                 let name: String = mail
                     .message_id
                     .chars()
                     .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@'))
                     .collect();
-                adapters::private_file::replace(
-                    &dir.join(format!("{name}.eml")),
-                    &message.formatted(),
-                )?;
+                let (dir, bytes) = (dir.clone(), message.formatted());
+                // The write waits for its fsync: off the async threads, which
+                // would otherwise stall every request and job meanwhile.
+                tokio::task::spawn_blocking(move || {
+                    adapters::private_file::dir(&dir)?;
+                    adapters::private_file::replace(&dir.join(format!("{name}.eml")), &bytes)
+                })
+                .await
+                .map_err(std::io::Error::other)??;
                 Ok(())
             }
         }

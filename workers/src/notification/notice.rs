@@ -149,7 +149,7 @@ impl NotificationProducer {
         r: &Recipient,
     ) -> Option<(NoticeKind, NoticeValues)> {
         let (kind, mut v) = what_to_tell(e, r)?;
-        self.fill(&mut v, case_id, e.kind(), r);
+        self.fill(&mut v, case_id, e.kind(), kind, r);
         Some((kind, v))
     }
 
@@ -158,15 +158,22 @@ impl NotificationProducer {
         &self,
         v: &mut NoticeValues,
         case_id: Uuid,
-        kind: domain::CaseKind,
+        case_kind: domain::CaseKind,
+        kind: NoticeKind,
         r: &Recipient,
     ) {
         let language = r.language;
-        v.status_url = format!("{}/v1/{}/{case_id}", self.public_url, kind.path());
+        // People follow these links in a browser: the portal's pages, where
+        // they sign in, never the API's JSON.
+        v.status_url = format!("{}/{}/{case_id}", self.portal_url, case_kind.path());
         if v.checkout_url.is_empty() {
             v.checkout_url = v.status_url.clone();
         }
-        if v.certificate_url.is_empty() {
+        if kind == NoticeKind::CertificateReady {
+            // The verification URL proves the certificate to others; its
+            // holder shows and saves it (PDF, QR code) on the portal.
+            v.certificate_url = format!("{}#certificate", v.status_url);
+        } else if v.certificate_url.is_empty() {
             v.certificate_url = v.status_url.clone();
         }
         if v.registration_number.is_empty() {
@@ -245,7 +252,7 @@ mod tests {
         assert_eq!(v.refund, "12,320");
         assert_eq!(
             v.status_url,
-            "https://shikaku.example.jp/v1/registrations/6a0c4f7e-2b1d-4c3e-9f00-000000000001"
+            "https://shikaku.example.jp/portal/registrations/6a0c4f7e-2b1d-4c3e-9f00-000000000001"
         );
         let certificate = CaseEvent::Registration(RegistrationEvent::CertificateIssued {
             certificate_id: Uuid::nil(),
@@ -257,7 +264,17 @@ mod tests {
         });
         let (kind, v) = p.notice(id, &certificate, &holder()).unwrap();
         assert_eq!(kind, NoticeKind::CertificateReady);
-        assert_eq!(v.certificate_url, "https://shikaku.example.jp/verify?c=abc");
+        assert_eq!(
+            v.certificate_url,
+            "https://shikaku.example.jp/portal/registrations/6a0c4f7e-2b1d-4c3e-9f00-000000000001#certificate",
+            "the holder saves the certificate on the portal"
+        );
+        let own = producer().with_portal_url("https://myna.example.jp/shikaku/");
+        let (_, v) = own.notice(id, &refund, &holder()).unwrap();
+        assert_eq!(
+            v.status_url,
+            "https://myna.example.jp/shikaku/registrations/6a0c4f7e-2b1d-4c3e-9f00-000000000001"
+        );
         assert_eq!(v.registration_number, "0000001");
         assert_eq!(
             p.message_id(id, 9),
@@ -326,7 +343,7 @@ mod tests {
             CaseEvent::ChangeRequest(ChangeRequestEvent::ChangeApplied { at: Utc::now() });
         let (kind, v) = p.notice(id, &applied, &holder()).unwrap();
         assert_eq!(kind, NoticeKind::ChangeApplied);
-        assert!(v.status_url.contains("/v1/change-requests/"));
+        assert!(v.status_url.contains("/portal/change-requests/"));
     }
 
     #[test]

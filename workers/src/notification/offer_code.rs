@@ -33,7 +33,13 @@ impl NotificationProducer {
             tx_code: tx_code.to_owned(),
             ..NoticeValues::default()
         };
-        self.fill(&mut v, registration_id, CaseKind::Registration, recipient);
+        self.fill(
+            &mut v,
+            registration_id,
+            CaseKind::Registration,
+            NoticeKind::CredentialOfferCode,
+            recipient,
+        );
         let rendered = self
             .templates
             .render(NoticeKind::CredentialOfferCode, recipient.language, &v)

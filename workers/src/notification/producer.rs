@@ -22,7 +22,9 @@ use super::Templates;
 pub struct NotificationProducer {
     pub(super) templates: Arc<Templates>,
     pub(super) catalogue: Arc<Catalogue>,
-    pub(super) public_url: String,
+    /// Where mails send people to act: the built-in portal
+    /// (`<public url>/portal`) unless the office runs its own front end.
+    pub(super) portal_url: String,
     /// The right-hand side of every Message-ID: the public URL's host.
     host: String,
 }
@@ -37,9 +39,19 @@ impl NotificationProducer {
         Self {
             templates,
             catalogue,
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            portal_url: format!("{}/portal", public_url.trim_end_matches('/')),
             host,
         }
+    }
+
+    /// Links mails to the applicant pages under `portal_url` (an office's own
+    /// front end, such as Mynaportal) instead of the built-in portal; empty
+    /// keeps the built-in one.
+    pub fn with_portal_url(mut self, portal_url: &str) -> Self {
+        if !portal_url.trim().is_empty() {
+            self.portal_url = portal_url.trim().trim_end_matches('/').to_owned();
+        }
+        self
     }
 
     /// The public URL's host: Message-IDs end with it and the SMTP client greets with it.

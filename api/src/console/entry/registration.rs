@@ -26,7 +26,8 @@ const REGISTRATION: EntryForm = EntryForm {
         ("date_of_birth", "date", true),
         ("address", "text", true),
         ("registered_domicile", "text", true),
-        ("email", "email", true),
+        // Many paper applicants give no email address: notices go by post.
+        ("email", "email", false),
         ("exam_pass_number", "text", true),
         ("my_number", "text", true),
     ],
@@ -71,20 +72,13 @@ fn registration_page(
 
 /// The application the form makes; the date is the one field typed here.
 fn application(form: &FormMap) -> Result<Application, ApiError> {
-    let date_of_birth = value(form, "date_of_birth").parse().map_err(|_| {
-        ApiError::Validation(vec![FieldError::new(
-            "/date_of_birth",
-            "INVALID",
-            "YYYY-MM-DD",
-        )])
-    })?;
     Ok(Application {
         qualification_code: value(form, "qualification_code"),
         family_name: value(form, "family_name"),
         given_name: value(form, "given_name"),
         family_name_kana: value(form, "family_name_kana"),
         given_name_kana: value(form, "given_name_kana"),
-        date_of_birth,
+        date_of_birth: value(form, "date_of_birth"),
         address: value(form, "address"),
         registered_domicile: value(form, "registered_domicile"),
         email: value(form, "email"),

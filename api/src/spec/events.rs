@@ -1,0 +1,212 @@
+//! The feed item typed per event type (a union discriminated by `type`) and
+//! the OAS 3.1 `webhooks` a ministry receives, one per type. The facts of
+//! each type are those `views::feed::public_items` writes; the system test
+//! `feed::a_ministry_follows_its_qualifications_without_personal_data` checks real items against these.
+
+use serde_json::{json, Map, Value};
+
+const SCHEMAS: &str = "#/components/schemas/";
+
+/// (type, when it happens, the properties of its `data`).
+fn types() -> Vec<(&'static str, &'static str, Value)> {
+    let uuid = |d: &str| json!({ "type": "string", "format": "uuid", "description": d });
+    let request = uuid("The change request that did it");
+    let certificate = uuid("The certificate");
+    vec![
+        (
+            "APPLICATION_SUBMITTED",
+            "An application was filed",
+            json!({
+                "channel": { "$ref": format!("{SCHEMAS}Channel") },
+            }),
+        ),
+        (
+            "APPLICATION_REJECTED",
+            "An application was rejected",
+            json!({
+                "reason_code": { "type": "string", "description": "The rejection's reason code" },
+            }),
+        ),
+        (
+            "APPLICATION_WITHDRAWN",
+            "The applicant withdrew the application",
+            json!({}),
+        ),
+        (
+            "REGISTERED",
+            "The application was approved: the holder is registered",
+            json!({
+                "registered_on": { "type": "string", "format": "date" },
+            }),
+        ),
+        (
+            "REGISTRATION_IMPORTED",
+            "A registration was taken over from the paper register",
+            json!({
+                "registered_on": { "type": "string", "format": "date" },
+            }),
+        ),
+        (
+            "CHANGE_REQUEST_FILED",
+            "The holder filed a change request",
+            json!({
+                "change_request_id": request,
+                "kind": { "$ref": format!("{SCHEMAS}ChangeKind") },
+            }),
+        ),
+        (
+            "REGISTERED_MATTERS_CHANGED",
+            "Registered matters changed (their names, never their values)",
+            json!({
+                "change_request_id": request,
+                "changed_matters": {
+                    "type": "array",
+                    "items": { "type": "string", "enum": [
+                        "family_name", "given_name", "family_name_kana", "given_name_kana",
+                        "address", "registered_domicile",
+                    ] },
+                },
+            }),
+        ),
+        (
+            "REGISTRATION_DELETED",
+            "The registration was deleted",
+            json!({
+                "change_request_id": request,
+                "reason": { "$ref": format!("{SCHEMAS}DeletionReason") },
+            }),
+        ),
+        (
+            "CERTIFICATE_ISSUED",
+            "A digital certificate was issued",
+            json!({
+                "certificate_id": certificate,
+            }),
+        ),
+        (
+            "CERTIFICATE_REVOKED",
+            "A digital certificate was revoked",
+            json!({
+                "certificate_id": certificate,
+                "reason": { "type": "string", "enum": [
+                    "MATTERS_CHANGED", "REISSUE_REQUESTED", "REGISTRATION_DELETED", "SUPERSEDED",
+                ] },
+            }),
+        ),
+    ]
+}
+
+/// `REGISTERED_MATTERS_CHANGED` -> `RegisteredMattersChanged`.
+fn camel(word: &str) -> String {
+    word.split('_')
+        .map(|w| w[..1].to_owned() + &w[1..].to_ascii_lowercase())
+        .collect()
+}
+
+/// Adds the per-type schemas, makes `FeedEventView` their union and adds
+/// the `webhooks`.
+pub fn complete(doc: &mut Value) {
+    let Some(view) = doc["components"]["schemas"].get("FeedEventView").cloned() else {
+        return;
+    };
+    let schemas = &mut doc["components"]["schemas"];
+    let mut variants = Vec::new();
+    let mut mapping = Map::new();
+    let mut webhooks = Map::new();
+    for (event_type, meaning, data) in types() {
+        let name = camel(event_type);
+        let required: Vec<&String> = data
+            .as_object()
+            .map(|d| d.keys().collect())
+            .unwrap_or_default();
+        schemas[format!("{name}Data")] = json!({
+            "type": "object",
+            "description": format!("The facts of {event_type}"),
+            "properties": data,
+            "required": required,
+        });
+        let mut event = view.clone();
+        event["description"] = json!(format!("{meaning} ({event_type})"));
+        event["properties"]["type"] = json!({ "type": "string", "enum": [event_type] });
+        event["properties"]["data"] = json!({ "$ref": format!("{SCHEMAS}{name}Data") });
+        let reference = format!("{SCHEMAS}{name}Event");
+        schemas[format!("{name}Event")] = event;
+        variants.push(json!({ "$ref": reference }));
+        mapping.insert(event_type.into(), json!(reference));
+        schemas[format!("{name}Message")] = message(event_type, meaning, &reference);
+        webhooks.insert(event_type.into(), webhook(event_type, meaning, &name));
+    }
+    schemas["FeedEventView"] = json!({
+        "description": view["description"],
+        "oneOf": variants,
+        "discriminator": { "propertyName": "type", "mapping": mapping },
+    });
+    schemas["WebhookTestData"] = json!({
+        "type": "object",
+        "properties": { "subscription_id": { "type": "string", "format": "uuid" } },
+        "required": ["subscription_id"],
+    });
+    schemas["WebhookTestMessage"] = message(
+        "WEBHOOK_TEST",
+        "A test message asked for with POST /v1/webhook-subscriptions/{id}/test",
+        &format!("{SCHEMAS}WebhookTestData"),
+    );
+    webhooks.insert(
+        "WEBHOOK_TEST".into(),
+        webhook(
+            "WEBHOOK_TEST",
+            "A test message asked for by the ministry",
+            "WebhookTest",
+        ),
+    );
+    // Each webhook is a `$ref` to a path item in the components: OpenAPI
+    // Generator 7 then skips them (inline, it writes uncompilable Python for
+    // them) and still generates their message models.
+    let mut refs = Map::new();
+    for (event_type, item) in webhooks {
+        let name = format!("{}Webhook", camel(&event_type));
+        refs.insert(
+            event_type,
+            json!({ "$ref": format!("#/components/pathItems/{name}") }),
+        );
+        doc["components"]["pathItems"][name] = item;
+    }
+    doc["webhooks"] = Value::Object(refs);
+}
+
+/// The Standard Webhooks envelope of one type.
+fn message(event_type: &str, meaning: &str, data: &str) -> Value {
+    json!({
+        "type": "object",
+        "description": format!("The webhook message of {event_type}: {meaning}"),
+        "properties": {
+            "type": { "type": "string", "enum": [event_type] },
+            "timestamp": { "type": "string", "format": "date-time", "description": "When the office recorded the fact" },
+            "data": { "$ref": data },
+        },
+        "required": ["type", "timestamp", "data"],
+    })
+}
+
+fn webhook(event_type: &str, meaning: &str, name: &str) -> Value {
+    let header = |name: &str, description: &str| json!({ "name": name, "in": "header", "required": true, "description": description, "schema": { "type": "string" } });
+    json!({ "post": {
+        "operationId": format!("receive_{}", event_type.to_ascii_lowercase()),
+        "summary": format!("{meaning} ({event_type})"),
+        "description": format!("Sent to each webhook subscription of a supervising ministry that chose {event_type}, signed the Standard Webhooks way: verify webhook-signature over `webhook-id.webhook-timestamp.body` with the subscription's secret before trusting it. Retried with backoff until a 2xx; the same webhook-id on every retry."),
+        "tags": ["ministry integration"],
+        "security": [],
+        "parameters": [
+            header("webhook-id", "The message's id (the feed item's id for events): deduplicate on it"),
+            header("webhook-timestamp", "Unix seconds when it was sent"),
+            header("webhook-signature", "`v1,<base64 HMAC-SHA256>` of `webhook-id.webhook-timestamp.body`"),
+        ],
+        "requestBody": {
+            "required": true,
+            "content": { "application/json": { "schema": { "$ref": format!("{SCHEMAS}{name}Message") } } },
+        },
+        "responses": {
+            "200": { "description": "Received: any 2xx stops the retries" },
+        },
+    } })
+}
