@@ -16,6 +16,7 @@ use views::change_status::ChangeStatusProjection;
 use views::queue::QueueProjection;
 use views::register::RegisterProjection;
 use views::status::StatusProjection;
+use views::wallet_credential_status::WalletCredentialStatus;
 use workers::certificate::{CertificateHandler, CertificateJobs};
 use workers::inquiry::{InquiryHandler, InquiryJobs};
 use workers::payment::jobs::{CheckoutHandler, PaymentJobs, RefundHandler};
@@ -43,6 +44,8 @@ pub fn view_projections() -> Vec<Arc<dyn Projection>> {
 /// Every subscription (views, process manager, job producers), by checkpoint name.
 pub fn projections(core: &Core) -> Vec<Arc<dyn Projection>> {
     let mut all = view_projections();
+    // Not a view: it sets status-list entries, which a rebuild never clears.
+    all.push(Arc::new(WalletCredentialStatus));
     all.extend(command_issuers(core));
     all.extend(job_producers(core));
     all

@@ -1,6 +1,6 @@
 // A wallet and a verifier built only from independent libraries:
 // @openid4vc/openid4vci (OpenID4VCI 1.0 client), @sd-jwt/sd-jwt-vc (SD-JWT
-// VC present and verify, with the status list check of @sd-jwt/jwt-status-list)
+// VC present and verify, reading the status list with @sd-jwt/jwt-status-list)
 // and @sd-jwt/crypto-nodejs (ES256, SHA-256). Run by tests/system/wallet.rs.
 //
 //   node wallet.mjs receive   OFFER_URI, TX_CODE, STATE_FILE: redeem the offer,
@@ -14,7 +14,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Openid4vciClient } from '@openid4vc/openid4vci';
 import { clientAuthenticationAnonymous, setGlobalConfig } from '@openid4vc/oauth2';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
-import { SDJwtInstance } from '@sd-jwt/core';
 import { ES256, digest, generateSalt } from '@sd-jwt/crypto-nodejs';
 
 // The test server speaks http on 127.0.0.1; production issuers are https.
@@ -92,7 +91,7 @@ async function receive() {
   const credential = response.credentialResponse.credentials[0].credential;
   // The wallet checks what it stores: the issuer's signature and every disclosure.
   const issuer = offer.credential_issuer;
-  const sdjwt = new SDJwtInstance({ verifier: issuerVerifier(await issuerKeys(issuer)), hasher: digest });
+  const sdjwt = new SDJwtVcInstance({ verifier: issuerVerifier(await issuerKeys(issuer)), hasher: digest });
   const { payload, header } = await sdjwt.verify(credential);
   if (header.typ !== 'dc+sd-jwt') throw new Error(`typ ${header.typ}`);
   const configured = issuerMetadata.credentialIssuer.credential_configurations_supported[credentialConfigurationId];
@@ -110,7 +109,7 @@ async function receive() {
 }
 
 async function present() {
-  const { STATE_FILE, CHECK_STATUS } = process.env;
+  const { STATE_FILE } = process.env;
   const { issuer, credential, privateJwk } = JSON.parse(readFileSync(STATE_FILE, 'utf8'));
   const holder = new SDJwtVcInstance({
     hasher: digest,
@@ -126,9 +125,18 @@ async function present() {
     { kb: { payload: { iat: Math.floor(Date.now() / 1000), aud: audience, nonce } } },
   );
   // The verifier: only the issuer's published keys, the holder key in cnf,
-  // and (when the status list is published as a JWT) the status list.
-  const verifierConfig = { hasher: digest, verifier: issuerVerifier(await issuerKeys(issuer)), kbVerifier };
-  const verifier = CHECK_STATUS === '1' ? new SDJwtVcInstance(verifierConfig) : new SDJwtInstance(verifierConfig);
+  // and the status list the credential names (fetched as a JWT, verified
+  // with the same keys, read at the credential's index).
+  let statusValue;
+  const verifier = new SDJwtVcInstance({
+    hasher: digest,
+    verifier: issuerVerifier(await issuerKeys(issuer)),
+    kbVerifier,
+    statusValidator: async (status) => {
+      statusValue = status;
+      if (status !== 0) throw new Error(`status list entry is ${status}`);
+    },
+  });
   let result = 'VALID';
   let claims = {};
   try {
@@ -139,11 +147,11 @@ async function present() {
     if (verified.kb?.payload.aud !== audience) throw new Error('key binding for another audience');
     claims = verified.payload;
   } catch (e) {
-    // A genuine credential whose status is not VALID, or anything else wrong.
-    result = 'INVALID';
+    // 1 INVALID (revoked), 2 SUSPENDED; anything else wrong is INVALID too.
+    result = statusValue === 2 ? 'SUSPENDED' : 'INVALID';
     claims = { error: String(e.message ?? e) };
   }
-  console.log(JSON.stringify({ result, claims, disclosures: presentation.split('~').length - 2 }));
+  console.log(JSON.stringify({ result, status_value: statusValue, claims, disclosures: presentation.split('~').length - 2 }));
 }
 
 const command = process.argv[2];

@@ -12,3 +12,4 @@ pub mod queue;
 pub mod register;
 pub mod status;
 pub mod vocab;
+pub mod wallet_credential_status;

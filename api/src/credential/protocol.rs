@@ -4,10 +4,11 @@
 //! Errors are OAuth-style JSON (`error`, `error_description`), as wallets read them.
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
+use adapters::certificate::{allocate_status_entry, set_status};
 use adapters::issuance::credentials::{self, WalletCredentialRecord};
 use adapters::issuance::offers::{self, Refusal};
 use certificate::wallet_credential::{RegisteredFacts, WalletCredential};
-use certificate::{key_proof, StatusReference};
+use certificate::{key_proof, Status, StatusReference};
 use chrono::{Duration, Utc};
 use domain::registration::QualificationRegistration;
 use serde::Deserialize;
@@ -206,19 +207,22 @@ pub async fn credential_endpoint(
     }
     let qualification = configured(&state, &grant.configuration_id).ok_or_else(denied)?;
     let facts = registered_facts(&reg, qualification).ok_or_else(denied)?;
+    let id = Uuid::new_v4();
+    // Its own entry at a random position: a verifier of the wallet
+    // credential learns nothing of the certificate's.
+    let entry = allocate_status_entry(&mut tx, &base, id).await?;
     let status = StatusReference {
-        // Shares the certificate's entry: both are revoked by the same events.
-        idx: certificate.status_index as u64,
-        uri: format!("{base}/v1/certificate-status-list"),
+        idx: entry.idx,
+        uri: entry.uri.clone(),
     };
     let record = WalletCredentialRecord {
-        id: Uuid::new_v4(),
+        id,
         registration_id: grant.registration_id,
         configuration_id: grant.configuration_id.clone(),
         certificate_id: certificate.certificate_id,
         holder_key: proof.key.thumbprint(),
-        status_index: certificate.status_index,
-        status_uri: status.uri.clone(),
+        status_index: entry.idx as i64,
+        status_uri: entry.uri,
         issued_at: now,
         expires_at: now + CREDENTIAL_LIFETIME,
     };
@@ -235,6 +239,18 @@ pub async fn credential_endpoint(
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     credentials::record(&mut tx, &grant, &record).await?;
     tx.commit().await?;
+    // A re-issue, change or deletion recorded while this one was signed:
+    // the revoking subscription may have passed before this commit, so the
+    // issuer looks again now (one of the two always sees the other).
+    let (after, _) = state
+        .cases
+        .registrations
+        .load(&grant.registration_id.to_string())
+        .await?;
+    if wallet_status(&after, certificate.certificate_id, record.expires_at) != "VALID" {
+        let mut conn = state.pool.acquire().await?;
+        set_status(&mut conn, record.id, Status::Invalid).await?;
+    }
     Ok(no_store(json!({"credentials": [{"credential": sd_jwt}]})))
 }
 

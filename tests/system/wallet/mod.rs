@@ -4,6 +4,7 @@
 //! certificate crate's JOSE.
 
 mod refusals;
+mod revocation;
 mod standard_wallet;
 
 use crate::common;
