@@ -44,6 +44,10 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
         "Another request changed the case at the same time; reload and retry (Retry-After)",
     ),
     (
+        "CSRF_FAILED",
+        "A form was posted without its session's anti-forgery token (portal and console forms)",
+    ),
+    (
         "FLAG_NOT_CLEARED",
         "A flag on the case must be cleared with a reason before approval",
     ),
@@ -107,6 +111,7 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
         "LINK_NOT_MATCHED",
         "No registration matches the details (the same answer in every case)",
     ),
+    ("MALFORMED_FORM", "A form body could not be read"),
     ("MALFORMED_JSON", "The body is not valid JSON"),
     (
         "MALFORMED_MULTIPART",
