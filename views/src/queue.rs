@@ -329,7 +329,8 @@ pub struct QueueFilter {
     pub assigned_to: Option<String>,
     /// Only cases past their due date and not decided.
     pub overdue: bool,
-    /// Only open cases: not decided (the queue's default: it serves work).
+    /// Only open cases: not decided, or a registration whose link is disputed
+    /// (the queue's default: it serves work).
     pub open_only: bool,
     /// Keyset cursor: (due_at, case_id) of the last row seen.
     pub after: Option<(DateTime<Utc>, Uuid)>,
@@ -351,7 +352,8 @@ pub async fn list(
            AND ($3::text IS NULL OR assigned_to = $3)
            AND (NOT $4 OR (due_at < $5 AND status NOT IN ('APPROVED', 'REGISTERED', 'REJECTED', 'WITHDRAWN')))
            AND ($6::timestamptz IS NULL OR (due_at, case_id) > ($6, $7))
-           AND (NOT $9 OR status NOT IN ('APPROVED', 'REGISTERED', 'REJECTED', 'WITHDRAWN', 'DELETED'))
+           AND (NOT $9 OR status NOT IN ('APPROVED', 'REGISTERED', 'REJECTED', 'WITHDRAWN', 'DELETED')
+                OR flags @> '["LINK_DISPUTED"]')
          ORDER BY due_at, case_id
          LIMIT $8"#,
         f.status as Option<CaseStatus>,

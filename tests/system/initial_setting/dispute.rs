@@ -141,10 +141,14 @@ async fn disputed_by_tanaka(app: &TestApp) {
     app.settle().await;
 }
 
-/// The flags of registration `id` in the examiner queue.
+/// The flags of registration `id` in the examiner queue (decided cases
+/// too: a resolved dispute leaves the default, open-work view).
 async fn queued_flags(app: &TestApp, id: &str) -> Value {
     let queue: Value = app
-        .get_json("/v1/queue?limit=100", &app.token(Role::Examiner, "ex"))
+        .get_json(
+            "/v1/queue?limit=100&all=true",
+            &app.token(Role::Examiner, "ex"),
+        )
         .await;
     queue["items"]
         .as_array()
