@@ -1,5 +1,7 @@
 //! Submitting an application for a new registration, online or on paper.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, Utc};
 use domain::my_number::{MyNumber, MyNumberError};
 use domain::registration::{
@@ -40,6 +42,33 @@ pub struct Application {
     pub channel: Channel,
     /// `ja` or `en` as written; absent means Japanese.
     pub preferred_language: Option<String>,
+}
+
+impl Application {
+    /// The application an HTML form's fields make (the portal's online form,
+    /// the console's paper entry); every field trimmed, none checked yet.
+    pub fn from_form(form: &HashMap<String, String>, channel: Channel) -> Application {
+        let value = |name: &str| {
+            form.get(name)
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default()
+        };
+        Application {
+            qualification_code: value("qualification_code"),
+            family_name: value("family_name"),
+            given_name: value("given_name"),
+            family_name_kana: value("family_name_kana"),
+            given_name_kana: value("given_name_kana"),
+            date_of_birth: value("date_of_birth"),
+            address: value("address"),
+            registered_domicile: value("registered_domicile"),
+            email: value("email"),
+            my_number: value("my_number").into(),
+            exam_pass_number: value("exam_pass_number"),
+            channel,
+            preferred_language: Some(value("preferred_language")).filter(|l| !l.is_empty()),
+        }
+    }
 }
 
 /// An application whose sender may use its channel and whose every field

@@ -18,18 +18,12 @@ use uuid::Uuid;
 use super::offer::wallet_status;
 use super::{configured, issuer, vct, PRE_AUTHORIZED_GRANT};
 use crate::error::ApiError;
+use crate::oauth::{oauth_error, token_form};
 use crate::AppState;
 
 /// How long a wallet credential is valid: the holder fetches a fresh one
 /// yearly, so a lost wallet's copy does not last.
 const CREDENTIAL_LIFETIME: Duration = Duration::days(365);
-
-fn oauth(error: &'static str, description: impl Into<String>) -> ApiError {
-    ApiError::OAuth {
-        error,
-        description: description.into(),
-    }
-}
 
 fn no_store(body: Value) -> HttpResponse {
     HttpResponse::Ok()
@@ -54,25 +48,12 @@ pub async fn token_endpoint(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let form_type = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let form: TokenRequest = serde_urlencoded::from_bytes(&body)
-        .ok()
-        .filter(|_| form_type)
-        .ok_or_else(|| {
-            oauth(
-                "invalid_request",
-                "the body must be application/x-www-form-urlencoded",
-            )
-        })?;
+    let form: TokenRequest = token_form(&req, &body)?;
     match form.grant_type.as_deref() {
         Some(PRE_AUTHORIZED_GRANT) => {}
-        None => return Err(oauth("invalid_request", "grant_type is required")),
+        None => return Err(oauth_error("invalid_request", "grant_type is required")),
         Some(_) => {
-            return Err(oauth(
+            return Err(oauth_error(
                 "unsupported_grant_type",
                 "only the pre-authorized code grant is supported",
             ))
@@ -80,7 +61,7 @@ pub async fn token_endpoint(
     }
     let code = form
         .pre_authorized_code
-        .ok_or_else(|| oauth("invalid_request", "pre-authorized_code is required"))?;
+        .ok_or_else(|| oauth_error("invalid_request", "pre-authorized_code is required"))?;
     let redeemed = offers::redeem(&state.pool, &code, form.tx_code.as_deref())
         .await?
         .map_err(|refusal| {
@@ -97,7 +78,7 @@ pub async fn token_endpoint(
                 }
                 Refusal::WrongTxCode { .. } => "wrong or missing transaction code".to_owned(),
             };
-            oauth("invalid_grant", description)
+            oauth_error("invalid_grant", description)
         })?;
     let (c_nonce, nonce_expires_in) = credentials::new_nonce(&state.pool).await?;
     Ok(no_store(json!({
@@ -132,11 +113,16 @@ fn proof_jwt(body: &Value) -> Result<&str, ApiError> {
     let from_proofs = body.pointer("/proofs/jwt").and_then(Value::as_array);
     let jwt = match from_proofs {
         Some(list) if list.len() == 1 => list[0].as_str(),
-        Some(_) => return Err(oauth("invalid_proof", "exactly one jwt proof is accepted")),
+        Some(_) => {
+            return Err(oauth_error(
+                "invalid_proof",
+                "exactly one jwt proof is accepted",
+            ))
+        }
         None => body.pointer("/proof/jwt").and_then(Value::as_str),
     };
     jwt.ok_or_else(|| {
-        oauth(
+        oauth_error(
             "invalid_proof",
             "a jwt key proof (openid4vci-proof+jwt) is required",
         )
@@ -151,7 +137,7 @@ pub async fn credential_endpoint(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let invalid_token = || {
-        oauth(
+        oauth_error(
             "invalid_token",
             "the access token is missing, unknown, used or expired",
         )
@@ -165,7 +151,7 @@ pub async fn credential_endpoint(
         .ok()
         .filter(Value::is_object)
         .ok_or_else(|| {
-            oauth(
+            oauth_error(
                 "invalid_credential_request",
                 "the body must be a JSON object",
             )
@@ -175,7 +161,7 @@ pub async fn credential_endpoint(
         .or_else(|| body.get("credential_identifier"))
         .and_then(Value::as_str);
     if asked != Some(grant.configuration_id.as_str()) {
-        return Err(oauth(
+        return Err(oauth_error(
             "unknown_credential_configuration",
             "the access token grants only the offered credential configuration",
         ));
@@ -183,9 +169,9 @@ pub async fn credential_endpoint(
     let base = issuer(&state);
     let now = Utc::now();
     let proof = key_proof::verify(proof_jwt(&body)?, &base, now.timestamp())
-        .map_err(|e| oauth("invalid_proof", e.to_string()))?;
+        .map_err(|e| oauth_error("invalid_proof", e.to_string()))?;
     if !credentials::consume_nonce(&mut tx, &proof.nonce).await? {
-        return Err(oauth(
+        return Err(oauth_error(
             "invalid_nonce",
             "the proof's nonce was not issued here, is used or expired; fetch a new one",
         ));
@@ -196,7 +182,7 @@ pub async fn credential_endpoint(
         .load(&grant.registration_id.to_string())
         .await?;
     let denied = || {
-        oauth(
+        oauth_error(
             "credential_request_denied",
             "the registration has no current certificate",
         )

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::clients;
 use super::issuer::TOKEN_TTL_SECONDS;
+use super::{oauth_error, token_form};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -43,15 +44,8 @@ pub struct OAuthErrorBody {
     pub error_description: String,
 }
 
-fn oauth(error: &'static str, description: &str) -> ApiError {
-    ApiError::OAuth {
-        error,
-        description: description.into(),
-    }
-}
-
 fn invalid_client() -> ApiError {
-    oauth("invalid_client", "client authentication failed")
+    oauth_error("invalid_client", "client authentication failed")
 }
 
 /// `Authorization: Basic base64(id:secret)` (RFC 6749 section 2.3.1).
@@ -102,20 +96,7 @@ pub async fn token(
 ) -> Result<HttpResponse, ApiError> {
     let (id, secret) = basic_credentials(&req)?;
     let issuer = &state.auth.clients;
-    let form_type = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let form: TokenRequest = serde_urlencoded::from_bytes(&body)
-        .ok()
-        .filter(|_| form_type)
-        .ok_or_else(|| {
-            oauth(
-                "invalid_request",
-                "the body must be application/x-www-form-urlencoded",
-            )
-        })?;
+    let form: TokenRequest = token_form(&req, &body)?;
     // Authenticate first: only a failed attempt counts, and against the
     // caller's address, never against the client it names (anyone may know a
     // client id; spending its bucket would lock the ministry out).
@@ -130,9 +111,9 @@ pub async fn token(
     issuer.limit(&client.id).await?;
     match form.grant_type.as_deref() {
         Some("client_credentials") => {}
-        None => return Err(oauth("invalid_request", "grant_type is required")),
+        None => return Err(oauth_error("invalid_request", "grant_type is required")),
         Some(_) => {
-            return Err(oauth(
+            return Err(oauth_error(
                 "unsupported_grant_type",
                 "only client_credentials is supported",
             ))

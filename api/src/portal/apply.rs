@@ -153,25 +153,6 @@ pub async fn form(
     html(&req, StatusCode::OK, &page)
 }
 
-/// The application the form makes.
-fn application(form: &FormMap) -> Application {
-    Application {
-        qualification_code: value(form, "qualification_code"),
-        family_name: value(form, "family_name"),
-        given_name: value(form, "given_name"),
-        family_name_kana: value(form, "family_name_kana"),
-        given_name_kana: value(form, "given_name_kana"),
-        date_of_birth: value(form, "date_of_birth"),
-        address: value(form, "address"),
-        registered_domicile: value(form, "registered_domicile"),
-        email: value(form, "email"),
-        my_number: value(form, "my_number").into(),
-        exam_pass_number: value(form, "exam_pass_number"),
-        channel: Channel::Online,
-        preferred_language: Some(value(form, "preferred_language")).filter(|l| !l.is_empty()),
-    }
-}
-
 /// `POST /portal/apply`.
 pub async fn submit(
     state: web::Data<AppState>,
@@ -196,7 +177,8 @@ pub async fn submit(
     let outcome: Result<uuid::Uuid, ApiError> = async {
         let context = context(&req, &session.actor());
         let use_cases = state.use_cases();
-        let checked = use_cases.check_application(&context, application(&form))?;
+        let checked = use_cases
+            .check_application(&context, Application::from_form(&form, Channel::Online))?;
         let pending = use_cases.submit_registration(&context, checked).await?;
         Ok(pending.commit().await?.id)
     }

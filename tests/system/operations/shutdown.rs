@@ -46,7 +46,7 @@ async fn all_succeeded(pool: &PgPool, kinds: &[&str]) {
 
 /// Waits until the jobs of `kinds` run (their remote side got the request).
 async fn running(pool: &PgPool, kinds: &[&str]) {
-    for _ in 0..400 {
+    for _ in 0..1200 {
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM jobs WHERE state = 'running' AND kind = ANY($1)",
         )

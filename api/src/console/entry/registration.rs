@@ -10,7 +10,7 @@ use crate::console::i18n::Text;
 use crate::console::session::{Session, SignedIn};
 use crate::console::view::{html, Choice};
 use crate::console::ConsoleError;
-use crate::error::{ApiError, FieldError};
+use crate::error::FieldError;
 use crate::telemetry::context;
 use crate::AppState;
 
@@ -70,25 +70,6 @@ fn registration_page(
     })
 }
 
-/// The application the form makes; the date is the one field typed here.
-fn application(form: &FormMap) -> Result<Application, ApiError> {
-    Ok(Application {
-        qualification_code: value(form, "qualification_code"),
-        family_name: value(form, "family_name"),
-        given_name: value(form, "given_name"),
-        family_name_kana: value(form, "family_name_kana"),
-        given_name_kana: value(form, "given_name_kana"),
-        date_of_birth: value(form, "date_of_birth"),
-        address: value(form, "address"),
-        registered_domicile: value(form, "registered_domicile"),
-        email: value(form, "email"),
-        my_number: value(form, "my_number").into(),
-        exam_pass_number: value(form, "exam_pass_number"),
-        channel: Channel::Paper,
-        preferred_language: None,
-    })
-}
-
 /// `GET /console/paper/registrations`.
 pub async fn registration_form(
     state: web::Data<AppState>,
@@ -114,7 +95,8 @@ pub async fn enter_registration(
     let submit = async {
         let context = context(&req, &session.actor());
         let use_cases = state.use_cases();
-        let checked = use_cases.check_application(&context, application(&form)?)?;
+        let checked =
+            use_cases.check_application(&context, Application::from_form(&form, Channel::Paper))?;
         let pending = use_cases.submit_registration(&context, checked).await?;
         Ok(pending.commit().await?.id)
     };
