@@ -1,8 +1,8 @@
 //! A database failover under load, as the README's runbook has it: a primary
 //! with a synchronous streaming standby behind a TCP proxy; the primary
 //! crashes, the standby is promoted and the proxy moves to it. Meanwhile the
-//! API answers 503 with Retry-After, then recovers by itself, and every
-//! submission it acknowledged is on the new primary.
+//! API answers 503 with Retry-After, then recovers by itself, every
+//! submission it acknowledged is on the new primary, and the views catch up.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -152,6 +152,11 @@ async fn a_failover_to_a_synchronous_standby_loses_no_acknowledged_submission() 
     let unexpected = outcomes.unexpected.lock().unwrap().clone();
     assert!(unexpected.is_empty(), "only 201 or 503: {unexpected:?}");
     let acknowledged = outcomes.acknowledged.lock().unwrap().clone();
+    eprintln!(
+        "failover: {} acknowledged ({at_switch} before the switch), {} answered 503",
+        acknowledged.len(),
+        outcomes.unavailable.load(Ordering::Relaxed)
+    );
     let http = reqwest::Client::new();
     let examiner = token(Role::Examiner, "examiner-1");
     for id in &acknowledged {
@@ -173,6 +178,24 @@ async fn a_failover_to_a_synchronous_standby_loses_no_acknowledged_submission() 
     .await
     .unwrap();
     assert_eq!(found as usize, acknowledged.len());
+    // The subscriptions recover by themselves too: the status view has them all.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let viewed: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM registration_status WHERE id::text = ANY($1)")
+                .bind(&acknowledged)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        if viewed as usize == acknowledged.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{viewed} of {found} in the view after 90 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     pool.close().await;
 
     drop(replica);
