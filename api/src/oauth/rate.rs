@@ -1,7 +1,7 @@
 //! Token buckets in memory, by key, for failed authentications by address:
 //! each process limits on its own, so N API processes allow N times the rate
 //! (enough against guessing, which is the point). The ministry clients'
-//! request rate is kept in Postgres instead (`take_rate_token`), shared by
+//! request rate is kept in Postgres instead (`take_rate_quota`), shared by
 //! every replica.
 //!
 //! Buckets cost memory only while they remember something: a bucket that has
@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// How fast a key may call.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimit {
     /// Requests per second, sustained.
     pub per_second: f64,
