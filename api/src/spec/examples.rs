@@ -12,7 +12,7 @@ use super::refs;
 
 /// How deep an example follows nested schemas (the document has no
 /// recursive schema today; this only bounds a future one).
-const DEPTH: usize = 8;
+const DEPTH: usize = 32;
 
 /// A realistic value for a field, by its name.
 fn by_name(name: &str) -> Option<Value> {

@@ -50,10 +50,22 @@ pub fn reachable<'a>(doc: &Value, roots: impl IntoIterator<Item = &'a Value>) ->
 }
 
 /// Drops the schemas, responses, headers and path items that neither the
-/// paths nor the webhooks reach (security schemes stay: they are named,
-/// not referenced).
+/// paths nor the webhooks reach, and the security schemes no operation names.
 pub fn prune(doc: &mut Value) {
     let used = reachable(doc, [&doc["paths"], &doc["webhooks"]]);
+    let named: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+        .filter_map(Value::as_object)
+        .flat_map(|item| item.values())
+        .flat_map(|op| op["security"].as_array().cloned().unwrap_or_default())
+        .filter_map(|r| r.as_object().map(|r| r.keys().cloned().collect::<Vec<_>>()))
+        .flatten()
+        .collect();
+    if let Some(Value::Object(schemes)) = doc["components"].get_mut("securitySchemes") {
+        schemes.retain(|name, _| named.contains(name));
+    }
     let Some(components) = doc["components"].as_object_mut() else {
         return;
     };
