@@ -110,6 +110,6 @@ mod tests {
         assert_eq!(spent.header(), "\"client\";r=0;t=2");
         let mut headers = HeaderMap::new();
         refused(&mut headers, 7);
-        assert_eq!(headers["ratelimit"], "\"attempts\";r=0;t=7");
+        assert_eq!(headers.get("ratelimit").unwrap(), "\"attempts\";r=0;t=7");
     }
 }

@@ -39,7 +39,8 @@ fn by_name(name: &str) -> Option<Value> {
         "given_name" => "花子",
         "family_name_kana" => "ヤマダ",
         "given_name_kana" => "ハナコ",
-        "checkout_url" => "https://shikaku.example.jp/sandbox/payments/0192e4a1-7c3b-7d2e-9f10-3b5c2a8d4e61",
+        "checkout_url" =>
+            "https://shikaku.example.jp/sandbox/payments/0192e4a1-7c3b-7d2e-9f10-3b5c2a8d4e61",
         "date_of_birth" => "1990-04-01",
         _ => return None,
     }))
