@@ -22,6 +22,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::clients::{self, MinistryClient};
+use super::quota::{Quota, CLIENT_POLICY};
 use super::rate::{self, RateLimit};
 use super::secrets::ClientSecrets;
 use super::signing_key::{self, SigningKeyError};
@@ -181,13 +182,31 @@ impl ClientTokens {
         kid == Some(self.kid.as_str())
     }
 
-    /// Takes one request from the client's rate; 429 when it is spent. The
-    /// bucket is in Postgres, so the rate holds across replicas and restarts.
-    pub async fn limit(&self, client_id: &str) -> Result<(), ApiError> {
-        let bucket = format!("ministry-client:{client_id}");
-        rate::take(&self.pool, &bucket, self.limit)
-            .await?
-            .map_err(ApiError::RateLimited)
+    /// Takes one request from the client's rate and answers what is left;
+    /// 429 when it is spent. The bucket is in Postgres, so the rate holds
+    /// across replicas and restarts.
+    pub async fn limit(&self, client_id: &str) -> Result<Quota, ApiError> {
+        let taken = sqlx::query!(
+            r#"SELECT wait AS "wait!", remaining AS "remaining!" FROM take_rate_quota($1, $2, $3)"#,
+            format!("ministry-client:{client_id}"),
+            self.limit.per_second,
+            self.limit.burst,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let quota = Quota {
+            policy: CLIENT_POLICY,
+            limit: self.limit,
+            remaining: taken.remaining,
+        };
+        if taken.wait <= 0.0 {
+            Ok(quota)
+        } else {
+            Err(ApiError::RateLimited(
+                taken.wait.ceil().max(1.0) as u64,
+                quota,
+            ))
+        }
     }
 
     /// An access token for `client` with `scopes`.
@@ -240,7 +259,7 @@ impl ClientTokens {
         let Some((ministry, held)) = clients::grant(&self.pool, &claims.client_id).await? else {
             return Err(ApiError::Unauthorized("the client has been revoked"));
         };
-        self.limit(&claims.client_id).await?;
+        let quota = self.limit(&claims.client_id).await?;
         // The token may ask for less than the client holds, never more.
         let scopes = claims
             .scope
@@ -254,6 +273,7 @@ impl ClientTokens {
                 scopes: Some(scopes),
                 ministry: Some(ministry),
                 verified: None,
+                quota: Some(quota),
             },
         ))
     }

@@ -1,4 +1,4 @@
-//! Token buckets in Postgres (`take_rate_token`), by key: a ministry client's
+//! Token buckets in Postgres (`take_rate_quota`), by key: a ministry client's
 //! request rate and an address's failed authentications. Every replica takes
 //! from the same bucket, so N processes allow the configured rate (not N
 //! times it) and a restart forgets nothing. Idle buckets are forgotten by the
@@ -7,7 +7,7 @@
 use sqlx::PgPool;
 
 /// How fast a key may call.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimit {
     /// Requests per second, sustained.
     pub per_second: f64,
@@ -23,7 +23,7 @@ pub async fn take(
     limit: RateLimit,
 ) -> Result<Result<(), u64>, sqlx::Error> {
     let wait = sqlx::query_scalar!(
-        r#"SELECT take_rate_token($1, $2, $3) AS "wait!""#,
+        r#"SELECT wait AS "wait!" FROM take_rate_quota($1, $2, $3)"#,
         bucket,
         limit.per_second,
         limit.burst,
