@@ -95,17 +95,20 @@ try {
     });
     page.on('pageerror', (e) => errors.push(String(e)));
 
+    // The link of a mail, opened in a browser with no session yet.
+    const linked = `${BASE}/portal/registrations/${w.registered}`;
     await step(`${w.lang}: no session is a trip to the sign-in page`, async () => {
-      await page.goto(`${BASE}/portal`);
-      assert.ok(page.url().endsWith('/portal/login'), page.url());
+      await page.goto(linked);
+      assert.ok(page.url().startsWith(`${BASE}/portal/login?next=`), page.url());
       assert.equal(await page.locator('html').getAttribute('lang'), w.lang);
       await scan(page, `${w.lang} sign-in`);
     });
 
-    await step(`${w.lang}: sign in`, async () => {
+    await step(`${w.lang}: sign in and land on the linked page`, async () => {
       await page.getByLabel(w.words.token).fill(w.token);
       await page.getByRole('button', { name: w.words.signIn }).click();
-      await page.waitForURL(`${BASE}/portal`);
+      await page.waitForURL(linked);
+      await page.goto(`${BASE}/portal`);
       await page.locator(`a[href="/portal/registrations/${w.registered}"]`).waitFor();
       await scan(page, `${w.lang} my page`);
     });
