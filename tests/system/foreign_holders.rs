@@ -106,6 +106,25 @@ async fn a_foreign_resident_is_asked_of_the_resident_register_only_and_registere
         .await;
     assert_eq!(holder["status"], "REGISTERED");
     assert_eq!(holder["applicant"]["nationality"], "US");
+    // With no family register there is no registered domicile to change.
+    let r = app
+        .post(
+            &format!("/v1/registrations/{id}/change-requests"),
+            &token,
+            &json!({"kind": "CHANGE_DOMICILE", "changes": {"registered_domicile": "東京都"}}),
+        )
+        .await;
+    let p = problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(codes(&p), vec![("/kind".into(), "NOT_APPLICABLE".into())]);
+    // An address change is his like anyone's.
+    let r = app
+        .post(
+            &format!("/v1/registrations/{id}/change-requests"),
+            &token,
+            &json!({"kind": "CHANGE_ADDRESS", "changes": {"address": "大阪府大阪市北区1-1"}}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]

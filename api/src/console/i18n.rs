@@ -308,7 +308,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("field.OUT_OF_RANGE", "範囲外の値です。", "Out of range."),
     ("field.UNKNOWN_QUALIFICATION", "資格を選択してください。", "Choose a qualification."),
     ("field.UNKNOWN_VALUE", "選択肢から選んでください。", "Choose one of the options."),
-    ("field.NOT_APPLICABLE", "日本国籍でない方には本籍がありません。空欄にしてください。", "Not a Japanese national: no registered domicile. Leave it empty."),
+    ("field.NOT_APPLICABLE", "日本国籍でない方には本籍（戸籍）がありません。", "Not a Japanese national: there is no registered domicile (no family register)."),
     ("field.NOT_ALLOWED", "この種類の届出では入力できない項目です。", "Not allowed for this kind of request."),
     ("field.NOT_FOUND", "該当する登録がありません。", "No such registration."),
     // Domain refusals, by their stable codes.
