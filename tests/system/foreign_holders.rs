@@ -82,6 +82,26 @@ async fn a_foreign_resident_is_asked_of_the_resident_register_only_and_registere
         app.registration(&japanese).await["status"],
         "ACTION_REQUIRED"
     );
+    // The request the system wrote (in English, in the event) reads in
+    // Japanese on the Japanese console and portal pages.
+    let examiner = crate::console::session_of(&app, Role::Examiner, "ex-1").await;
+    let path = format!("/console/cases/registrations/{japanese}");
+    let page = crate::common::console::console_get(&app, &path, examiner)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let portal = crate::portal::portal_session(&app, "hanako").await;
+    let path = format!("/portal/registrations/{japanese}");
+    let mine = crate::portal::portal_get(&app, &path, &portal)
+        .await
+        .text()
+        .await
+        .unwrap();
+    for page in [page, mine] {
+        assert!(page.contains("本籍地を確認できませんでした"), "{page}");
+        assert!(!page.contains("could not establish"), "{page}");
+    }
 
     // Registered: the certificate prints his name as written, no empty kana row.
     app.claim_and_approve(&format!("/v1/registrations/{id}"), "ex-1", "sr-1")
