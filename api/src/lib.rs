@@ -6,6 +6,7 @@ pub mod application;
 mod attachment;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod case;
 pub mod certificate;
 mod change_request;

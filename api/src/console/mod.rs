@@ -13,6 +13,7 @@ mod queue_page;
 pub mod revocation;
 mod scan;
 pub mod session;
+pub mod system_note;
 mod timeline;
 pub(crate) mod view;
 
