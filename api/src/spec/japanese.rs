@@ -1,11 +1,13 @@
 //! Japanese beside English: each operation's summary and description, each
 //! schema's and each tag's description get their Japanese from the tables
-//! in `japanese/`. An operation or schema missing from the tables keeps its
-//! English only, and the system test
-//! `openapi::every_description_is_in_japanese_too` names it.
+//! in `japanese/`, and every other description (properties, parameters,
+//! request bodies, answers, headers, webhooks) from `japanese/texts/`, by
+//! its English. A text missing from the tables keeps its English only, and
+//! the system test `openapi::every_description_is_in_japanese_too` names it.
 
 mod operations;
 mod schemas;
+mod texts;
 
 use serde_json::Value;
 
@@ -68,6 +70,32 @@ pub fn complete(doc: &mut Value) {
         "\n\n",
     );
     doc["info"]["description"] = info;
+    complete_descriptions(doc);
+}
+
+/// Puts the Japanese beside every other English description, wherever it
+/// is. Examples are data, not descriptions: a `description` in them stays.
+fn complete_descriptions(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            for (key, child) in object.iter_mut() {
+                match (key.as_str(), child.as_str()) {
+                    ("example" | "examples", _) => {}
+                    ("description", Some(en)) => {
+                        if let Some(ja) = texts::japanese_of(en) {
+                            // One line reads as "English / 日本語"; a paragraph
+                            // gets its Japanese as the next paragraph.
+                            let separator = if en.contains('\n') { "\n\n" } else { " / " };
+                            *child = beside(Some(en), ja, separator);
+                        }
+                    }
+                    _ => complete_descriptions(child),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(complete_descriptions),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -90,6 +118,54 @@ mod tests {
         assert_eq!(
             op["description"],
             "The process is up.\n\nプロセスが稼働しているか"
+        );
+    }
+
+    #[test]
+    fn every_description_gets_its_japanese_but_examples_stay() {
+        let mut doc = json!({
+            "paths": { "/v1/cases/{id}": { "get": {
+                "parameters": [{ "name": "id", "description": "The case id" }],
+                "responses": { "200": {
+                    "description": "The case",
+                    "headers": { "Cache-Control": { "description": "no-store" } },
+                    "content": { "application/json": {
+                        "example": { "description": "The case" }
+                    } }
+                } }
+            } } },
+            "components": { "schemas": { "Page": { "properties": { "next_cursor": {
+                "description": "Pass as `cursor` for the next page; absent on the last page."
+            } } } } }
+        });
+        complete(&mut doc);
+        complete(&mut doc);
+        let get = &doc["paths"]["/v1/cases/{id}"]["get"];
+        assert_eq!(get["parameters"][0]["description"], "The case id / 案件 ID");
+        let ok = &get["responses"]["200"];
+        assert_eq!(ok["description"], "The case / 案件");
+        assert_eq!(
+            ok["headers"]["Cache-Control"]["description"],
+            "no-store / 保存しない"
+        );
+        assert_eq!(
+            ok["content"]["application/json"]["example"]["description"],
+            "The case"
+        );
+        let cursor = &doc["components"]["schemas"]["Page"]["properties"]["next_cursor"];
+        assert!(
+            cursor["description"]
+                .as_str()
+                .unwrap()
+                .ends_with(" / 次のページを得るには `cursor` に渡す。最後のページにはない。"),
+            "{cursor}"
+        );
+        let paragraph = "Newest first\nand more";
+        let mut doc = json!({ "description": paragraph });
+        complete(&mut doc);
+        assert_eq!(
+            doc["description"], paragraph,
+            "not in a table: English only"
         );
     }
 }
