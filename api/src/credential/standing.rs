@@ -115,7 +115,7 @@ pub async fn of_registration(
             }
         })
         .collect();
-    certificates.sort_by(|a, b| b.issued_at.cmp(&a.issued_at));
+    certificates.sort_by_key(|c| std::cmp::Reverse(c.issued_at));
     Ok(RegistrationCredentials {
         certificates,
         wallet_credentials: super::offer::views(state, id, reg).await?,

@@ -253,7 +253,7 @@ async fn held(
             },
         ));
     }
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
     Ok(rows.into_iter().map(|(_, row)| row).collect())
 }
 
