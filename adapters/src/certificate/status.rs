@@ -199,6 +199,23 @@ pub async fn status_of(pool: &PgPool, owner: Uuid) -> Result<Option<Status>, Pro
     Ok(value.map(|v| Status::from_value(v as u8)))
 }
 
+/// The id of the list published at `path` and the newest status change of
+/// any entry (`status_changes.id`, 0 before the first): a served list built
+/// at the same change is current. None when no list is published there.
+pub async fn list_version(
+    pool: &PgPool,
+    path: &str,
+) -> Result<Option<(i32, i64)>, ProjectionError> {
+    let row = sqlx::query(
+        "SELECT l.id, (SELECT coalesce(max(c.id), 0) FROM status_changes c) AS version
+         FROM status_lists l WHERE l.path = $1",
+    )
+    .bind(path)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.get("id"), r.get("version"))))
+}
+
 /// The list published at `path` (its id and its entries); None when no list
 /// is published there.
 pub async fn list_by_path(
