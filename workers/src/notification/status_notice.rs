@@ -96,6 +96,18 @@ impl NotificationProducer {
         }
         let ids: Vec<Uuid> = groups.keys().map(|k| k.0).collect();
         let book = Book::load(&mut tx, &ids).await?;
+        // Registrations deleted on a death: the revocation is committed
+        // after that event, so it is always found here.
+        let deceased: Vec<String> = sqlx::query_scalar(
+            "SELECT aggregate_id FROM events
+             WHERE aggregate_type = $1 AND aggregate_id = ANY($2)
+               AND event_type = 'RegistrationDeleted'
+               AND payload->'RegistrationDeleted'->>'reason' = 'DEATH'",
+        )
+        .bind(CaseKind::Registration.aggregate_type())
+        .bind(ids.iter().map(Uuid::to_string).collect::<Vec<_>>())
+        .fetch_all(&mut *tx)
+        .await?;
         let mut notices = Vec::new();
         for ((reg, to_status, changed_at), group) in &groups {
             let Some(recipient) = book.get(*reg) else {
@@ -105,9 +117,9 @@ impl NotificationProducer {
                 continue;
             };
             done.extend(group.iter().map(|c| c.id));
-            // A relative who notified a death is not told that the
-            // deceased's certificates stopped being valid.
-            if recipient.death {
+            // Nobody is mailed that a deceased holder's certificates
+            // stopped being valid: the notifier was answered by the case.
+            if recipient.death || deceased.contains(&reg.to_string()) {
                 continue;
             }
             let kind = if *to_status == 2 {
