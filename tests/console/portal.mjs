@@ -72,8 +72,9 @@ async function scan(page, name) {
   scanned.push(name);
 }
 
-// Reloads until `selector` is on the page (work in the background lands).
-async function until(page, selector, tries = 60) {
+// Reloads until `selector` is on the page (work in the background lands;
+// a minute or more on a loaded machine).
+async function until(page, selector, tries = 240) {
   for (let i = 0; i < tries; i++) {
     if (await page.locator(selector).count()) return;
     await page.waitForTimeout(250);

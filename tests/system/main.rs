@@ -31,6 +31,8 @@ mod ministry;
 mod modes;
 mod notifications;
 mod openapi;
+mod openapi_answers;
+mod openapi_text;
 mod operations;
 mod paper_cases;
 mod payments;
