@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_certificates;
 pub mod bench_sd_jwt;
+pub mod bench_status_lists;
 pub mod certificate_keys;
 pub mod config;
 pub mod embedded_pg;

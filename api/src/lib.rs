@@ -209,6 +209,7 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(certificate::numbered_status_list)
         .service(credential::offer::create_offer)
         .service(credential::offer::list)
+        .service(credential::standing::credentials)
         .service(queue::list)
         .service(jobs::list)
         .service(jobs::retry)

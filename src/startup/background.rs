@@ -16,7 +16,6 @@ use views::change_status::ChangeStatusProjection;
 use views::queue::QueueProjection;
 use views::register::RegisterProjection;
 use views::status::StatusProjection;
-use views::wallet_credential_status::WalletCredentialStatus;
 use workers::certificate::{CertificateHandler, CertificateJobs};
 use workers::inquiry::{InquiryHandler, InquiryJobs};
 use workers::payment::jobs::{CheckoutHandler, PaymentJobs, RefundHandler};
@@ -44,8 +43,6 @@ pub fn view_projections() -> Vec<Arc<dyn Projection>> {
 /// Every subscription (views, process manager, job producers), by checkpoint name.
 pub fn projections(core: &Core) -> Vec<Arc<dyn Projection>> {
     let mut all = view_projections();
-    // Not a view: it sets status-list entries, which a rebuild never clears.
-    all.push(Arc::new(WalletCredentialStatus));
     all.extend(command_issuers(core));
     all.extend(job_producers(core));
     all
@@ -150,6 +147,13 @@ pub(super) fn start_workers(
         let every = (after / 2).clamp(Duration::from_secs(1), Duration::from_secs(300));
         tokio::spawn(reconcile::schedule(pool.clone(), every, shutdown.clone()));
     }
+    // Revocations and suspensions are told from the status changes the
+    // subscriptions record: beside the mail jobs they feed.
+    tokio::spawn(core.notices.clone().tell_status_changes_until(
+        pool.clone(),
+        Duration::from_millis(500),
+        shutdown.clone(),
+    ));
     tokio::spawn(
         worker(pool, core, settings)
             .with_pressure(pressure)

@@ -3,7 +3,7 @@
 // application through a proxy run here, which logs every request and can
 // cut the network. Scenario: VALID online; with the network cut, the page
 // loads from its service worker and says VALID again (list within its ttl)
-// and INVALID for a forged token; the Rust side revokes the certificate
+// and INVALID for a forged token; the Rust side suspends, then revokes the certificate
 // (asked on stdout, answered on stdin); network back, a list refresh says
 // REVOKED. At the end, no request carried the token.
 import { chromium } from 'playwright-core';
@@ -103,12 +103,20 @@ try {
     assert.match(reason, /Reason: .+/);
   });
 
-  await step('after a revocation and a list refresh: REVOKED', async () => {
-    await ask('REVOKE');
+  await step('after a suspension and a list refresh: SUSPENDED, not REVOKED', async () => {
+    await ask('SUSPEND');
     cut = false;
     await page.evaluate((d) => { location.hash = `c=${d}`; }, DIGITS);
     await page.waitForFunction(() => /\bVALID/.test(document.querySelector('#result')?.innerText || '')
       && !document.querySelector('#result').innerText.includes('INVALID'));
+    await page.locator('#refresh').click();
+    await page.waitForFunction(() => document.querySelector('#result')?.innerText.includes('SUSPENDED'));
+    assert.match(await page.locator('#browser-result').innerText(), /停止中/);
+    assert.doesNotMatch(await verdict(page), /REVOKED/);
+  });
+
+  await step('after a revocation and a list refresh: REVOKED', async () => {
+    await ask('REVOKE');
     await page.locator('#refresh').click();
     await page.waitForFunction(() => document.querySelector('#result')?.innerText.includes('REVOKED'));
     assert.match(await page.locator('#browser-result').innerText(), /失効/);

@@ -1,6 +1,7 @@
 //! The certificate status view: which certificates a registration has had
 //! and which are revoked, built from registration events; it also sets the
-//! certificates' status list entries (`status_list_entries`) to INVALID.
+//! status list entries (`status_list_entries`) of the revoked certificates
+//! and of the wallet credentials issued under them to INVALID.
 
 use async_trait::async_trait;
 use domain::certificate::revokes_certificates;
@@ -41,6 +42,22 @@ async fn revoke(
     )
     .bind(registration_id)
     .bind(keep)
+    .execute(&mut *conn)
+    .await?;
+    // The wallet credentials that stood on them, in the same transaction:
+    // the holder hears of one revocation, not of two. A credential issued
+    // after the event stands on a newer certificate; one issued concurrently
+    // under the old one is revoked by its issuer's check after its commit.
+    sqlx::query(
+        "UPDATE status_list_entries SET status = 1
+         WHERE status <> 1 AND owner_id IN (
+             SELECT id FROM wallet_credentials
+             WHERE registration_id = $1 AND certificate_id IS DISTINCT FROM $2
+               AND issued_at <= $3)",
+    )
+    .bind(registration_id)
+    .bind(keep)
+    .bind(at)
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -12,4 +12,3 @@ pub mod queue;
 pub mod register;
 pub mod status;
 pub mod vocab;
-pub mod wallet_credential_status;

@@ -85,7 +85,9 @@ impl CertificateIssuer {
         }
         let now = Utc::now();
         let mut conn = self.pool.acquire().await?;
-        let status = allocate_status_entry(&mut conn, &self.public_url, certificate_id).await?;
+        let status =
+            allocate_status_entry(&mut conn, &self.public_url, certificate_id, registration_id)
+                .await?;
         drop(conn);
         let status_index = status.idx as i64;
         let claims = self.claims(&reg, certificate_id, status, now)?;

@@ -8,4 +8,4 @@ pub mod keys;
 pub mod status;
 
 pub use issue::{CertificateIssuer, IssueOutcome};
-pub use status::{allocate_status_entry, set_status, StatusRef};
+pub use status::{allocate_status_entry, set_registration_status, set_status, StatusRef};

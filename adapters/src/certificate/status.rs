@@ -39,14 +39,16 @@ pub fn list_path(id: i32) -> String {
     format!("/v1/status-lists/{id}")
 }
 
-/// The status entry of `owner` (a certificate or credential id), allocated
-/// on first use at a random free position of the newest list that is less
-/// than 80 % full. Safe to repeat and to run concurrently: the same owner
-/// always gets the same entry. Runs in its own (nested) transaction on `conn`.
+/// The status entry of `owner` (a certificate or credential of registration
+/// `registration_id`), allocated on first use at a random free position of
+/// the newest list that is less than 80 % full. Safe to repeat and to run
+/// concurrently: the same owner always gets the same entry. Runs in its own
+/// (nested) transaction on `conn`.
 pub async fn allocate_status_entry(
     conn: &mut PgConnection,
     public_url: &str,
     owner: Uuid,
+    registration_id: Uuid,
 ) -> Result<StatusRef, ProjectionError> {
     let mut tx = conn.begin().await?;
     if let Some(found) = entry_of(&mut tx, public_url, owner).await? {
@@ -76,12 +78,13 @@ pub async fn allocate_status_entry(
     loop {
         let idx: i32 = rand::rng().random_range(0..size);
         let inserted = sqlx::query(
-            "INSERT INTO status_list_entries (list_id, idx, owner_id) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
+            "INSERT INTO status_list_entries (list_id, idx, owner_id, registration_id)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(idx)
         .bind(owner)
+        .bind(registration_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -145,6 +148,47 @@ pub async fn set_status(
     Ok(changed > 0)
 }
 
+/// Sets every entry of registration `registration_id` (its certificates
+/// and wallet credentials) that is not INVALID to `status`, as a suspension
+/// (SUSPENDED) or its end (VALID) calls for; returns how many changed.
+pub async fn set_registration_status(
+    conn: &mut PgConnection,
+    registration_id: Uuid,
+    status: Status,
+) -> Result<u64, ProjectionError> {
+    Ok(sqlx::query(
+        "UPDATE status_list_entries SET status = $2
+         WHERE registration_id = $1 AND status <> $2 AND status <> 1",
+    )
+    .bind(registration_id)
+    .bind(i16::from(status.value()))
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
+/// The statuses of the entries of `owners`, by owner (owners without an
+/// entry are left out).
+pub async fn statuses_of(
+    pool: &PgPool,
+    owners: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Status>, ProjectionError> {
+    let rows =
+        sqlx::query("SELECT owner_id, status FROM status_list_entries WHERE owner_id = ANY($1)")
+            .bind(owners)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.get("owner_id"),
+                Status::from_value(r.get::<i16, _>("status") as u8),
+            )
+        })
+        .collect())
+}
+
 /// The status of `owner`'s entry; None when it has none.
 pub async fn status_of(pool: &PgPool, owner: Uuid) -> Result<Option<Status>, ProjectionError> {
     let value: Option<i16> =
@@ -153,6 +197,23 @@ pub async fn status_of(pool: &PgPool, owner: Uuid) -> Result<Option<Status>, Pro
             .fetch_optional(pool)
             .await?;
     Ok(value.map(|v| Status::from_value(v as u8)))
+}
+
+/// The id of the list published at `path` and the newest status change of
+/// any entry (`status_changes.id`, 0 before the first): a served list built
+/// at the same change is current. None when no list is published there.
+pub async fn list_version(
+    pool: &PgPool,
+    path: &str,
+) -> Result<Option<(i32, i64)>, ProjectionError> {
+    let row = sqlx::query(
+        "SELECT l.id, (SELECT coalesce(max(c.id), 0) FROM status_changes c) AS version
+         FROM status_lists l WHERE l.path = $1",
+    )
+    .bind(path)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.get("id"), r.get("version"))))
 }
 
 /// The list published at `path` (its id and its entries); None when no list

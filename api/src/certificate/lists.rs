@@ -32,6 +32,8 @@ enum Form {
 
 /// One signed list as last served.
 struct Signed {
+    /// The newest status change (`status_changes.id`) when it was read.
+    version: i64,
     entries: [u8; 32],
     issued_at: i64,
     body: web::Bytes,
@@ -45,6 +47,20 @@ pub struct SignedLists {
 }
 
 impl SignedLists {
+    /// The list as signed, if no entry changed since (`version`, the
+    /// newest status change, is the same) and its `ttl` has not run out: a
+    /// fetch then reads no entries. A change whose transaction commits after
+    /// a later one's is seen at the latest when the `ttl` runs out, as a
+    /// verifier's cached copy would be.
+    fn unchanged(&self, id: i32, form: Form, version: i64) -> Option<std::sync::Arc<Signed>> {
+        let now = Utc::now().timestamp();
+        let signed = self.signed.lock().unwrap_or_else(|e| e.into_inner());
+        signed
+            .get(&(id, form))
+            .filter(|s| s.version == version && now - s.issued_at < STATUS_LIST_TTL)
+            .cloned()
+    }
+
     fn get(
         &self,
         key: &SigningKey,
@@ -52,13 +68,23 @@ impl SignedLists {
         id: i32,
         list: ::certificate::StatusList,
         form: Form,
+        version: i64,
     ) -> std::sync::Arc<Signed> {
         let now = Utc::now().timestamp();
         let entries: [u8; 32] = Sha256::digest(list.as_bytes()).into();
         let mut signed = self.signed.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(s) = signed.get(&(id, form)) {
             if s.entries == entries && now - s.issued_at < STATUS_LIST_TTL {
-                return s.clone();
+                let same = Signed {
+                    version,
+                    entries,
+                    issued_at: s.issued_at,
+                    body: s.body.clone(),
+                    etag: s.etag.clone(),
+                };
+                let same = std::sync::Arc::new(same);
+                signed.insert((id, form), same.clone());
+                return same;
             }
         }
         let token = StatusListToken {
@@ -79,6 +105,7 @@ impl SignedLists {
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
         );
         let s = std::sync::Arc::new(Signed {
+            version,
             entries,
             issued_at: now,
             body,
@@ -120,13 +147,23 @@ fn form(req: &HttpRequest) -> Form {
 }
 
 async fn serve(state: &AppState, req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
-    let Some((id, list)) = status::list_by_path(&state.pool, path).await? else {
+    let Some((id, version)) = status::list_version(&state.pool, path).await? else {
         return Err(ApiError::NotFound);
     };
     let service = &state.certificates;
-    let uri = format!("{}{path}", service.public_url.trim_end_matches('/'));
     let form = form(req);
-    let signed = service.lists.get(&service.key, uri, id, list, form);
+    let signed = match service.lists.unchanged(id, form, version) {
+        Some(signed) => signed,
+        None => {
+            let Some((id, list)) = status::list_by_path(&state.pool, path).await? else {
+                return Err(ApiError::NotFound);
+            };
+            let uri = format!("{}{path}", service.public_url.trim_end_matches('/'));
+            service
+                .lists
+                .get(&service.key, uri, id, list, form, version)
+        }
+    };
     let content_type = match form {
         Form::Cwt => STATUS_LIST_TYP,
         Form::Jwt => STATUS_LIST_JWT_MEDIA_TYPE,

@@ -8,11 +8,14 @@
 //!   metadata and each credential type's metadata (outside the /v1 spec:
 //!   their shapes are fixed by OpenID4VCI, RFC 8414 and SD-JWT VC);
 //! - [`protocol`]: the token, nonce and credential endpoints (OAuth-style
-//!   JSON errors, as wallets expect).
+//!   JSON errors, as wallets expect);
+//! - [`standing`]: the registration's certificates and wallet credentials
+//!   and where each stands, for the holder and staff.
 
 pub mod metadata;
 pub mod offer;
 pub mod protocol;
+pub mod standing;
 
 use domain::catalogue::Qualification;
 

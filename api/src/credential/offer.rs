@@ -2,6 +2,7 @@
 //! credentials issued for a registration.
 
 use actix_web::{get, post, web, HttpResponse};
+use adapters::certificate::status::statuses_of;
 use adapters::issuance::{credentials, offers, TX_CODE_LENGTH};
 use chrono::{DateTime, Utc};
 use domain::examination::CaseStatus;
@@ -12,6 +13,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::standing::standing_of;
 use super::{configuration_id, issuer, PRE_AUTHORIZED_GRANT};
 use crate::auth::Caller;
 use crate::certificate::qr;
@@ -53,8 +55,9 @@ pub struct CredentialOfferResource {
 pub struct WalletCredentialView {
     pub id: Uuid,
     pub credential_configuration_id: String,
-    /// VALID; INVALID once a re-issue, a change of name or the deletion
-    /// superseded it (ask for a fresh one); EXPIRED after `expires_at`.
+    /// VALID; SUSPENDED while the registration is suspended; INVALID once
+    /// revoked for good (a re-issue, a change of name or the deletion
+    /// superseded it: ask for a fresh one); EXPIRED after `expires_at`.
     #[schema(example = "VALID")]
     pub status: &'static str,
     pub issued_at: DateTime<Utc>,
@@ -205,11 +208,16 @@ pub async fn views(
     id: Uuid,
     reg: &QualificationRegistration,
 ) -> Result<Vec<WalletCredentialView>, ApiError> {
-    Ok(credentials::of_registration(&state.pool, id)
-        .await?
+    let records = credentials::of_registration(&state.pool, id).await?;
+    let ids: Vec<Uuid> = records.iter().map(|c| c.id).collect();
+    let listed = statuses_of(&state.pool, &ids).await?;
+    Ok(records
         .into_iter()
         .map(|c| WalletCredentialView {
-            status: wallet_status(reg, c.certificate_id, c.expires_at),
+            status: match standing_of(reg, c.certificate_id, listed.get(&c.id).copied()) {
+                "VALID" if c.expires_at <= Utc::now() => "EXPIRED",
+                standing => standing,
+            },
             id: c.id,
             credential_configuration_id: c.configuration_id,
             issued_at: c.issued_at,

@@ -191,12 +191,22 @@ pub async fn credential_endpoint(
     if wallet_status(&reg, certificate.certificate_id, now + CREDENTIAL_LIFETIME) != "VALID" {
         return Err(denied());
     }
+    // Nor while suspended: the wallet would hold a credential the list
+    // calls VALID for a registration that is not.
+    let listed =
+        adapters::certificate::status::status_of(&state.pool, certificate.certificate_id).await?;
+    if listed == Some(Status::Suspended) {
+        return Err(oauth_error(
+            "credential_request_denied",
+            "the registration is suspended",
+        ));
+    }
     let qualification = configured(&state, &grant.configuration_id).ok_or_else(denied)?;
     let facts = registered_facts(&reg, qualification).ok_or_else(denied)?;
     let id = Uuid::new_v4();
     // Its own entry at a random position: a verifier of the wallet
     // credential learns nothing of the certificate's.
-    let entry = allocate_status_entry(&mut tx, &base, id).await?;
+    let entry = allocate_status_entry(&mut tx, &base, id, grant.registration_id).await?;
     let status = StatusReference {
         idx: entry.idx,
         uri: entry.uri.clone(),

@@ -45,12 +45,25 @@ pub struct CaseView {
     pub registered_on: Option<String>,
     /// Registered: Some(issued?) for the certificate section.
     pub certificate: Option<bool>,
+    /// The certificates and wallet credentials issued, newest first.
+    pub held: Vec<HeldCredential>,
     /// The holder may file a change, re-issue or deletion.
     pub may_file: bool,
     /// For a change request, the registration's page.
     pub registration_href: Option<String>,
     /// (event in words, when).
     pub timeline: Vec<(String, String)>,
+}
+
+/// A certificate or wallet credential as the holder's page lists it.
+pub struct HeldCredential {
+    /// What it is, in words.
+    pub kind: String,
+    pub issued: String,
+    /// VALID, SUSPENDED, INVALID or EXPIRED (the row's class).
+    pub status: &'static str,
+    /// The status in words.
+    pub standing: String,
 }
 
 #[derive(Template)]
@@ -124,6 +137,7 @@ fn common(t: &Words, kind: CaseKind, id: Uuid, exam: &Examination, mine: bool) -
         registration_number: None,
         registered_on: None,
         certificate: None,
+        held: Vec::new(),
         may_file: false,
         registration_href: None,
         timeline: Vec::new(),
@@ -161,6 +175,7 @@ pub async fn load(
             v.certificate =
                 registered.then_some(reg.certificate.is_some() && !reg.certificate_revoked);
             v.may_file = registered;
+            v.held = held(state, t, id, &reg).await?;
             (v, QualificationRegistration::TYPE)
         }
         CaseKind::ChangeRequest => {
@@ -203,6 +218,47 @@ pub async fn load(
         .map(|h| (t.get(&h.event_type).to_owned(), t.time(h.recorded_at)))
         .collect();
     Ok(view)
+}
+
+/// The rows of the registration's certificates and wallet credentials.
+async fn held(
+    state: &AppState,
+    t: &Words,
+    id: Uuid,
+    reg: &QualificationRegistration,
+) -> Result<Vec<HeldCredential>, PortalError> {
+    let all = crate::credential::standing::of_registration(state, id, reg).await?;
+    let standing = |status: &str| t.get(&format!("standing_{status}")).to_owned();
+    let mut rows: Vec<(DateTime<Utc>, HeldCredential)> = Vec::new();
+    for c in all.certificates {
+        let kind = if c.current {
+            "digital_certificate_current"
+        } else {
+            "digital_certificate"
+        };
+        rows.push((
+            c.issued_at,
+            HeldCredential {
+                kind: t.get(kind).to_owned(),
+                issued: t.time(c.issued_at),
+                status: c.status,
+                standing: standing(c.status),
+            },
+        ));
+    }
+    for w in all.wallet_credentials {
+        rows.push((
+            w.issued_at,
+            HeldCredential {
+                kind: t.get("wallet_credential").to_owned(),
+                issued: t.time(w.issued_at),
+                status: w.status,
+                standing: standing(w.status),
+            },
+        ));
+    }
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+    Ok(rows.into_iter().map(|(_, row)| row).collect())
 }
 
 /// Builds the page of a loaded case.

@@ -249,8 +249,10 @@ pub async fn get(
     let (reg, version) = visible(&state, id, &caller.0).await?;
     crate::scope::check(&state, &caller, &reg.qualification_code)?;
     let mut body = resource(&state, id, &reg, version, &caller.0).await?;
-    if caller.0.role == Role::Applicant {
-        body.wallet_credentials = Some(crate::credential::offer::views(&state, id, &reg).await?);
+    if crate::credential::standing::may_see(&caller.0) {
+        let held = crate::credential::standing::of_registration(&state, id, &reg).await?;
+        body.certificates = Some(held.certificates);
+        body.wallet_credentials = Some(held.wallet_credentials);
     }
     // Recorded before answering: a read that cannot be audited is not served.
     if body.applicant.is_some() || body.register_entry.is_some() {

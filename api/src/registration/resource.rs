@@ -82,8 +82,12 @@ pub struct RegistrationResource {
     pub applicant: Option<ApplicantView>,
     /// Ministries only, once registered: the register's entry.
     pub register_entry: Option<RegisterEntryView>,
-    /// The holder's wallet credentials of this registration and whether each
-    /// still stands (holder only, on GET; see `/wallet-credentials`).
+    /// The certificates issued for this registration and where each stands
+    /// (the holder and staff, on GET; see `/credentials`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificates: Option<Vec<crate::credential::standing::CertificateStanding>>,
+    /// The holder's wallet credentials of this registration and where each
+    /// stands (the holder and staff, on GET; see `/credentials`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wallet_credentials: Option<Vec<crate::credential::offer::WalletCredentialView>>,
     pub timeline: Vec<TimelineEntry>,
@@ -180,6 +184,7 @@ pub fn render(
                 })
             })
             .flatten(),
+        certificates: None,
         wallet_credentials: None,
         timeline: history
             .into_iter()

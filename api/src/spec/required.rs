@@ -11,7 +11,8 @@ use super::refs;
 /// Fields the server leaves out when empty (`skip_serializing_if`), by
 /// schema: the only properties of an answer that may be absent.
 pub const MAY_BE_ABSENT: &[(&str, &str)] = &[
-    // Holder only, on GET.
+    // The holder and staff only, on GET.
+    ("RegistrationResource", "certificates"),
     ("RegistrationResource", "wallet_credentials"),
     // Each only for some results.
     ("VerificationResult", "reason"),

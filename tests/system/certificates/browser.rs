@@ -1,7 +1,8 @@
 //! The browser verifier in a real headless Chromium: the Rust side issues a
 //! certificate and revokes it when the browser script asks; the script
 //! (`tests/console/verify.mjs`) checks VALID online and offline, INVALID for
-//! a forgery, REVOKED after the refresh, and that no request carried the token.
+//! a forgery, SUSPENDED and then REVOKED after refreshes, and that no request
+//! carried the token.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -44,7 +45,7 @@ async fn the_browser_verifies_offline_and_the_token_never_leaves_it() {
     let stdout = child.stdout.take().unwrap();
     // The browser runs off this runtime (which serves it); its requests to
     // revoke come back here over a channel.
-    let (ask, mut asked) = tokio::sync::mpsc::channel::<()>(1);
+    let (ask, mut asked) = tokio::sync::mpsc::channel::<certificate::Status>(1);
     let (done, wait_done) = std::sync::mpsc::channel::<()>();
     let reader = tokio::task::spawn_blocking(move || {
         let mut out = String::new();
@@ -52,25 +53,32 @@ async fn the_browser_verifies_offline_and_the_token_never_leaves_it() {
             let line = line.unwrap_or_default();
             out.push_str(&line);
             out.push('\n');
-            if line.ends_with("REVOKE") {
-                ask.blocking_send(()).unwrap();
-                wait_done.recv().unwrap();
-                writeln!(stdin, "done").unwrap();
-            }
+            let status = if line.ends_with("SUSPEND") {
+                certificate::Status::Suspended
+            } else if line.ends_with("REVOKE") {
+                certificate::Status::Invalid
+            } else {
+                continue;
+            };
+            ask.blocking_send(status).unwrap();
+            wait_done.recv().unwrap();
+            writeln!(stdin, "done").unwrap();
         }
         out
     });
     let pool = app.pool.clone();
     let revoker = tokio::spawn(async move {
-        if asked.recv().await.is_some() {
+        let mut changes = 0;
+        while let Some(status) = asked.recv().await {
             let mut conn = pool.acquire().await.unwrap();
-            let changed =
-                adapters::certificate::set_status(&mut conn, id, certificate::Status::Invalid)
-                    .await
-                    .unwrap();
+            let changed = adapters::certificate::set_status(&mut conn, id, status)
+                .await
+                .unwrap();
             assert!(changed);
+            changes += 1;
             done.send(()).unwrap();
         }
+        assert_eq!(changes, 2, "suspended, then revoked");
     });
     let out = reader.await.unwrap();
     let status = tokio::task::spawn_blocking(move || child.wait_with_output())

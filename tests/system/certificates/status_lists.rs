@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 async fn allocate(app: &TestApp, owner: Uuid) -> adapters::certificate::StatusRef {
     let mut conn = app.pool.acquire().await.unwrap();
-    allocate_status_entry(&mut conn, &app.base, owner)
+    allocate_status_entry(&mut conn, &app.base, owner, Uuid::nil())
         .await
         .unwrap()
 }

@@ -45,6 +45,29 @@ async fn a_death_notification_is_answered_to_the_notifier_never_the_deceased() {
         "{s:?}"
     );
     assert!(s[1].contains("is complete"), "{s:?}");
+    // The deletion revoked the certificate; that change is told from the
+    // status changes, but not to the deceased: wait until it is handled.
+    for _ in 0..600 {
+        let (changes, untold): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), count(*) FILTER (WHERE told_at IS NULL) FROM status_changes",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        if changes > 0 && untold == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let revoked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM notifications WHERE kind = 'credential_revoked'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        revoked, 0,
+        "no one is told the deceased's certificate was revoked"
+    );
     let body = mails[1]["body"].as_str().unwrap();
     assert!(body.starts_with("Dear notifier,"), "{body}");
     assert!(body.contains("notification of death"), "{body}");

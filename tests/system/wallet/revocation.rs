@@ -6,48 +6,6 @@ use super::*;
 use crate::common::certificates::{certificate_when, change};
 use crate::common::{problem, spawn_app};
 
-/// Obtains a credential with a wallet key of our own; returns its status list claim.
-async fn obtain(app: &TestApp, holder: &str, reg: &str) -> Value {
-    let offered = offer(app, holder, reg).await;
-    let code = tx_code(app, holder).await;
-    let token = answer(
-        redeem(app, &pre_authorized_code(&offered), &code).await,
-        StatusCode::OK,
-    )
-    .await;
-    let key = SigningKey::generate().unwrap().0;
-    let n = nonce(app).await;
-    let configuration = offered["credential_configuration_id"].as_str().unwrap();
-    let r = request_credential(
-        app,
-        token["access_token"].as_str().unwrap(),
-        configuration,
-        &proof(&key, &app.base, &n),
-    )
-    .await;
-    let sd = answer(r, StatusCode::OK).await["credentials"][0]["credential"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let payload = sd.split('.').nth(1).unwrap();
-    let claims: Value =
-        serde_json::from_slice(&certificate::encoding::unb64(payload).unwrap()).unwrap();
-    claims["status"]["status_list"].clone()
-}
-
-/// The published status of the credential at `entry`, read from the entries table.
-async fn entry_status(app: &TestApp, entry: &Value) -> i16 {
-    sqlx::query_scalar(
-        "SELECT e.status FROM status_list_entries e JOIN status_lists l ON l.id = e.list_id
-         WHERE e.idx = $1 AND $2 LIKE '%' || l.path",
-    )
-    .bind(entry["idx"].as_i64().unwrap() as i32)
-    .bind(entry["uri"].as_str().unwrap())
-    .fetch_one(&app.pool)
-    .await
-    .unwrap()
-}
-
 #[tokio::test]
 async fn a_change_of_name_and_a_deletion_revoke_the_wallet_credential() {
     let app = spawn_app().await;

@@ -18,6 +18,7 @@ mod notice;
 mod offer_code;
 pub mod producer;
 mod recipient;
+mod status_notice;
 pub mod templates;
 
 pub use job::{MailNotice, NotificationJob};
@@ -48,11 +49,17 @@ pub enum NoticeKind {
     /// The transaction code of a wallet credential offer the holder asked
     /// for: sent to their inbox and mail, never in the offer itself.
     CredentialOfferCode,
+    /// Certificates or wallet credentials of the holder's were revoked (their
+    /// status-list entries became INVALID): told from the status change.
+    CredentialRevoked,
+    /// Certificates or wallet credentials of the holder's were suspended
+    /// (their status-list entries became SUSPENDED).
+    CredentialSuspended,
 }
 
 impl NoticeKind {
     /// Every notice, for loading and checking templates.
-    pub const ALL: [NoticeKind; 12] = [
+    pub const ALL: [NoticeKind; 14] = [
         NoticeKind::Received,
         NoticeKind::PaymentRequested,
         NoticeKind::ActionRequired,
@@ -65,6 +72,8 @@ impl NoticeKind {
         NoticeKind::HolderLinked,
         NoticeKind::LinkDisputeResolved,
         NoticeKind::CredentialOfferCode,
+        NoticeKind::CredentialRevoked,
+        NoticeKind::CredentialSuspended,
     ];
 
     /// The stable name: the template's file name and the inbox's `kind`.
@@ -82,6 +91,8 @@ impl NoticeKind {
             NoticeKind::HolderLinked => "holder_linked",
             NoticeKind::LinkDisputeResolved => "link_dispute_resolved",
             NoticeKind::CredentialOfferCode => "credential_offer_code",
+            NoticeKind::CredentialRevoked => "credential_revoked",
+            NoticeKind::CredentialSuspended => "credential_suspended",
         }
     }
 }

@@ -170,8 +170,13 @@ impl Projection for NotificationProducer {
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        // Deliveries stay: a rebuild must not mail anyone again.
-        sqlx::query("TRUNCATE notifications, notification_recipients")
+        // Deliveries stay: a rebuild must not mail anyone again. Notices no
+        // event carries (offer codes, revocations and suspensions told from
+        // status changes; sequence -1) stay too: no replay brings them back.
+        sqlx::query("TRUNCATE notification_recipients")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM notifications WHERE sequence >= 0")
             .execute(conn)
             .await?;
         Ok(())

@@ -58,6 +58,10 @@ pub struct NoticeValues {
     pub unlinked: bool,
     /// For `credential_offer_code`: the offer's transaction code.
     pub tx_code: String,
+    /// For `credential_revoked` / `credential_suspended`: how many
+    /// certificates and wallet credentials the change touched.
+    pub certificates: usize,
+    pub wallet_credentials: usize,
 }
 
 /// A rendered notice: the same text goes into the mail and the inbox.
@@ -146,6 +150,8 @@ impl Templates {
             death: true,
             unlinked: true,
             tx_code: "123456".into(),
+            certificates: 1,
+            wallet_credentials: 2,
         };
         for language in LANGUAGES {
             for kind in NoticeKind::ALL {

@@ -64,6 +64,7 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("record_registration_postal_withdrawal", "書面で届いた取下げを記録する（担当審査者、紙の案件のみ）"),
     ("return_registration_proposal", "保留中の決定案を理由を付けて起案者に差し戻す（起案者でない上級審査担当者）"),
     ("respond_to_registration", "情報の求め（ACTION_REQUIRED）に回答する。添付書類を付けられる"),
+    ("list_registration_credentials", "この登録の登録証とウォレット用クレデンシャル、それぞれの発行日時と状態（有効・停止中・無効）（登録者と職員）"),
     ("list_wallet_credentials", "この登録について発行したウォレット用クレデンシャルと、それぞれが有効か（登録者のみ）"),
     ("withdraw_registration", "未決定の案件を取り下げる（申請者または届出人）"),
     ("get_status_list", "前のリストが80%埋まったときに開いたステータスリスト（最初のものと同じ形式）"),
