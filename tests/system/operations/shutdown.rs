@@ -44,17 +44,21 @@ async fn all_succeeded(pool: &PgPool, kinds: &[&str]) {
     panic!("the jobs {kinds:?} did not all succeed");
 }
 
-/// Waits until the jobs of `kinds` run (their remote side got the request).
+/// How many of `kinds` have a job running now.
+async fn kinds_running(pool: &PgPool, kinds: &[&str]) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(DISTINCT kind) FROM jobs WHERE state = 'running' AND kind = ANY($1)",
+    )
+    .bind(kinds)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Waits until a job of each of `kinds` runs (its remote side got the request).
 async fn running(pool: &PgPool, kinds: &[&str]) {
     for _ in 0..1200 {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM jobs WHERE state = 'running' AND kind = ANY($1)",
-        )
-        .bind(kinds)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        if n == kinds.len() as i64 {
+        if kinds_running(pool, kinds).await == kinds.len() as i64 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -98,13 +102,11 @@ async fn sigterm_finishes_a_slow_delivery_and_a_slow_mail_and_sends_each_once() 
     smtp.wait_for("hanako@example.jp", 1).await;
 
     first.signal("TERM");
-    let held: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM jobs WHERE state = 'running' AND kind = ANY($1)")
-            .bind(KINDS)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert!(held >= 2, "both were still being sent when the signal came");
+    assert_eq!(
+        kinds_running(&pool, &KINDS).await,
+        2,
+        "both were still being sent when the signal came"
+    );
     turns_unready(&http, &first.base).await;
     let status = first.wait(Duration::from_secs(40));
     assert!(status.success(), "exit {status:?}");
