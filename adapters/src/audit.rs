@@ -19,6 +19,8 @@ pub enum AuditAction {
     ReadRegistration,
     /// A change request's particulars were read.
     ReadChangeRequest,
+    /// A sanction case was read.
+    ReadSanction,
     /// A document a case references was read.
     ReadAttachment,
     /// A registration was looked up by its registration number.
@@ -32,9 +34,10 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the docs list them.
-    pub const ALL: [AuditAction; 6] = [
+    pub const ALL: [AuditAction; 7] = [
         AuditAction::ReadRegistration,
         AuditAction::ReadChangeRequest,
+        AuditAction::ReadSanction,
         AuditAction::ReadAttachment,
         AuditAction::LookUpRegistration,
         AuditAction::InquireRegisters,
@@ -46,6 +49,7 @@ impl AuditAction {
         match kind {
             CaseKind::Registration => AuditAction::ReadRegistration,
             CaseKind::ChangeRequest => AuditAction::ReadChangeRequest,
+            CaseKind::Sanction => AuditAction::ReadSanction,
         }
     }
 
@@ -54,6 +58,7 @@ impl AuditAction {
         match self {
             AuditAction::ReadRegistration => "READ_REGISTRATION",
             AuditAction::ReadChangeRequest => "READ_CHANGE_REQUEST",
+            AuditAction::ReadSanction => "READ_SANCTION",
             AuditAction::ReadAttachment => "READ_ATTACHMENT",
             AuditAction::LookUpRegistration => "LOOK_UP_REGISTRATION",
             AuditAction::InquireRegisters => "INQUIRE_REGISTERS",

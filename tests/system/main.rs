@@ -40,6 +40,7 @@ mod private_files;
 mod proposal_returns;
 mod registration_flow;
 mod registry_inquiry;
+mod sanctions;
 mod subscriptions;
 mod unavailable;
 mod validation;

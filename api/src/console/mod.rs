@@ -11,6 +11,7 @@ pub mod i18n;
 mod login;
 mod queue_page;
 pub mod revocation;
+mod sanction_view;
 mod scan;
 pub mod session;
 mod timeline;

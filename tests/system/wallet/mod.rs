@@ -5,6 +5,7 @@
 
 mod refusals;
 mod revocation;
+mod sanction;
 mod standard_wallet;
 
 use crate::common;

@@ -7,7 +7,7 @@ use crate::common::certificates::{certificate_when, change};
 use crate::common::{problem, spawn_app};
 
 /// Obtains a credential with a wallet key of our own; returns its status list claim.
-async fn obtain(app: &TestApp, holder: &str, reg: &str) -> Value {
+pub(super) async fn obtain(app: &TestApp, holder: &str, reg: &str) -> Value {
     let offered = offer(app, holder, reg).await;
     let code = tx_code(app, holder).await;
     let token = answer(
@@ -36,7 +36,7 @@ async fn obtain(app: &TestApp, holder: &str, reg: &str) -> Value {
 }
 
 /// The published status of the credential at `entry`, read from the entries table.
-async fn entry_status(app: &TestApp, entry: &Value) -> i16 {
+pub(super) async fn entry_status(app: &TestApp, entry: &Value) -> i16 {
     sqlx::query_scalar(
         "SELECT e.status FROM status_list_entries e JOIN status_lists l ON l.id = e.list_id
          WHERE e.idx = $1 AND $2 LIKE '%' || l.path",

@@ -7,6 +7,7 @@ use domain::language::Language;
 use domain::payment::PaymentEvent;
 use domain::registration::RegistrationEvent;
 use domain::registry::InquiryOutcome;
+use domain::sanction::SanctionEvent;
 use domain::CaseEvent;
 use uuid::Uuid;
 
@@ -67,6 +68,11 @@ fn what_to_tell(e: &CaseEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValue
             | RegistrationEvent::CertificateReissueRequested { .. }
             | RegistrationEvent::RegistrationDeleted { .. }
             | RegistrationEvent::ChangeRequestClosed { .. } => return None,
+            // The holder hears of a sanction through its status notices
+            // (certificates and credentials SUSPENDED or INVALID).
+            RegistrationEvent::RegistrationSuspended { .. }
+            | RegistrationEvent::SuspensionLifted { .. }
+            | RegistrationEvent::RegistrationRevoked { .. } => return None,
         },
         CaseEvent::ChangeRequest(e) => match e {
             ChangeRequestEvent::ChangeRequested { .. } => NoticeKind::Received,
@@ -76,6 +82,17 @@ fn what_to_tell(e: &CaseEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValue
                 NoticeKind::Rejected
             }
             ChangeRequestEvent::Examination(x) => return examination_notice(x, r),
+        },
+        // The office's questions reach the holder like any case's; the
+        // sanction itself reaches them through the registration's notices.
+        CaseEvent::Sanction(e) => match e {
+            SanctionEvent::Examination(x @ ExaminationEvent::InformationRequested { .. }) => {
+                return examination_notice(x, r)
+            }
+            SanctionEvent::SanctionOpened { .. }
+            | SanctionEvent::SanctionApplied { .. }
+            | SanctionEvent::SanctionFailed { .. }
+            | SanctionEvent::Examination(_) => return None,
         },
     };
     Some((kind, v))
