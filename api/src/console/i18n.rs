@@ -122,6 +122,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("queue", "審査キュー", "Queue"),
     ("paper_entry", "紙の申請を入力", "Enter paper application"),
     ("paper_change_entry", "紙の変更届を入力", "Enter paper change request"),
+    ("sanction_entry", "行政処分の案件を開始", "Open a sanction case"),
     ("filters", "絞り込み", "Filters"),
     ("status", "状態", "Status"),
     ("all", "すべて", "All"),

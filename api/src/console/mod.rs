@@ -157,6 +157,8 @@ pub fn scope() -> actix_web::Scope {
             "/paper/registrations",
             web::post().to(entry::enter_registration),
         )
+        .route("/sanctions", web::get().to(entry::sanction_form))
+        .route("/sanctions", web::post().to(entry::open_sanction))
         .route("/paper/change-requests", web::get().to(entry::change_form))
         .route(
             "/paper/change-requests",
