@@ -36,7 +36,9 @@ pub struct NotificationView {
     /// withdrawn, change_applied, certificate_ready, refund_issued or
     /// holder_linked (a paper-era registration linked online),
     /// link_dispute_resolved (the office resolved a dispute of that link) or
-    /// credential_offer_code (the transaction code of a wallet credential offer).
+    /// credential_offer_code (the transaction code of a wallet credential offer),
+    /// sanction_opened, sanction_in_force (a sanction case on the holder's
+    /// registration) or suspension_lifted.
     #[schema(example = "registered")]
     pub kind: String,
     pub case_type: CaseType,

@@ -147,6 +147,33 @@ async fn a_suspension_is_examined_takes_effect_and_lifts_itself_across_a_restart
     let items = feed_of(&restarted, &reg, "SUSPENSION_LIFTED").await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["data"]["sanction_id"], id.as_str());
+    // The holder was told each step, in their inbox.
+    let inbox: Value = restarted
+        .get_json(
+            "/v1/notifications",
+            &restarted.token(Role::Applicant, "hanako"),
+        )
+        .await;
+    let kinds: Vec<&str> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["case_id"] == id.as_str() || n["case_id"] == reg.as_str())
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "sanction_opened",
+        "action_required",
+        "sanction_in_force",
+        "suspension_lifted",
+    ] {
+        assert_eq!(
+            kinds.iter().filter(|k| **k == kind).count(),
+            1,
+            "{kind} once in {kinds:?}"
+        );
+    }
+
     // The job's own row records it done (its outcome is written after the
     // command, so it may trail the event a little).
     let mut row = (String::new(), 0, None);

@@ -48,11 +48,18 @@ pub enum NoticeKind {
     /// The transaction code of a wallet credential offer the holder asked
     /// for: sent to their inbox and mail, never in the offer itself.
     CredentialOfferCode,
+    /// The office opened a sanction case (suspension or revocation) on the
+    /// holder's registration.
+    SanctionOpened,
+    /// The sanction was approved and is in force on the registration.
+    SanctionInForce,
+    /// A suspension ended at its end date.
+    SuspensionLifted,
 }
 
 impl NoticeKind {
     /// Every notice, for loading and checking templates.
-    pub const ALL: [NoticeKind; 12] = [
+    pub const ALL: [NoticeKind; 15] = [
         NoticeKind::Received,
         NoticeKind::PaymentRequested,
         NoticeKind::ActionRequired,
@@ -65,6 +72,9 @@ impl NoticeKind {
         NoticeKind::HolderLinked,
         NoticeKind::LinkDisputeResolved,
         NoticeKind::CredentialOfferCode,
+        NoticeKind::SanctionOpened,
+        NoticeKind::SanctionInForce,
+        NoticeKind::SuspensionLifted,
     ];
 
     /// The stable name: the template's file name and the inbox's `kind`.
@@ -82,6 +92,9 @@ impl NoticeKind {
             NoticeKind::HolderLinked => "holder_linked",
             NoticeKind::LinkDisputeResolved => "link_dispute_resolved",
             NoticeKind::CredentialOfferCode => "credential_offer_code",
+            NoticeKind::SanctionOpened => "sanction_opened",
+            NoticeKind::SanctionInForce => "sanction_in_force",
+            NoticeKind::SuspensionLifted => "suspension_lifted",
         }
     }
 }

@@ -68,10 +68,9 @@ fn what_to_tell(e: &CaseEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValue
             | RegistrationEvent::CertificateReissueRequested { .. }
             | RegistrationEvent::RegistrationDeleted { .. }
             | RegistrationEvent::ChangeRequestClosed { .. } => return None,
-            // The holder hears of a sanction through its status notices
-            // (certificates and credentials SUSPENDED or INVALID).
+            RegistrationEvent::SuspensionLifted { .. } => NoticeKind::SuspensionLifted,
+            // Told by the sanction case itself (SanctionApplied).
             RegistrationEvent::RegistrationSuspended { .. }
-            | RegistrationEvent::SuspensionLifted { .. }
             | RegistrationEvent::RegistrationRevoked { .. } => return None,
         },
         CaseEvent::ChangeRequest(e) => match e {
@@ -83,16 +82,15 @@ fn what_to_tell(e: &CaseEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValue
             }
             ChangeRequestEvent::Examination(x) => return examination_notice(x, r),
         },
-        // The office's questions reach the holder like any case's; the
-        // sanction itself reaches them through the registration's notices.
+        // The holder hears that the office opened the case, its questions,
+        // and the sanction once in force; not the office's inner steps.
         CaseEvent::Sanction(e) => match e {
+            SanctionEvent::SanctionOpened { .. } => NoticeKind::SanctionOpened,
+            SanctionEvent::SanctionApplied { .. } => NoticeKind::SanctionInForce,
             SanctionEvent::Examination(x @ ExaminationEvent::InformationRequested { .. }) => {
                 return examination_notice(x, r)
             }
-            SanctionEvent::SanctionOpened { .. }
-            | SanctionEvent::SanctionApplied { .. }
-            | SanctionEvent::SanctionFailed { .. }
-            | SanctionEvent::Examination(_) => return None,
+            SanctionEvent::SanctionFailed { .. } | SanctionEvent::Examination(_) => return None,
         },
     };
     Some((kind, v))
