@@ -97,6 +97,7 @@ fn parse_row(f: &csv::StringRecord, catalogue: &Catalogue) -> Result<Row, String
             email: String::new(),
             exam_pass_number: String::new(),
             preferred_language: Default::default(),
+            nationality: None,
         },
     })
 }

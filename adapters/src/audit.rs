@@ -30,6 +30,8 @@ pub enum AuditAction {
     InquireRegisters,
     /// A My Number was decrypted from the vault.
     RevealMyNumber,
+    /// The holder's name was shown in a list of the examiners' queue.
+    ReadNameInQueue,
 }
 
 impl AuditAction {
@@ -42,6 +44,7 @@ impl AuditAction {
         AuditAction::LookUpRegistration,
         AuditAction::InquireRegisters,
         AuditAction::RevealMyNumber,
+        AuditAction::ReadNameInQueue,
     ];
 
     /// Reading a case of this kind.
@@ -63,6 +66,7 @@ impl AuditAction {
             AuditAction::LookUpRegistration => "LOOK_UP_REGISTRATION",
             AuditAction::InquireRegisters => "INQUIRE_REGISTERS",
             AuditAction::RevealMyNumber => "REVEAL_MY_NUMBER",
+            AuditAction::ReadNameInQueue => "READ_NAME_IN_QUEUE",
         }
     }
 
@@ -142,6 +146,33 @@ pub async fn write(
         subject.case_id,
         subject.vault_id,
         subject.attachment_id,
+        who.request_id,
+        who.purpose,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records one access of the same kind to each of `case_ids` (a list that
+/// shows each case's personal data), in one statement.
+pub async fn record_each(
+    db: impl PgExecutor<'_>,
+    who: &Accessor,
+    action: AuditAction,
+    case_ids: &[Uuid],
+) -> Result<(), ProjectionError> {
+    if case_ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query!(
+        "INSERT INTO audit_log (actor, role, action, case_id, request_id, purpose)
+         SELECT $1, $2, $3, c.id, $5, $6 FROM unnest($4::uuid[]) WITH ORDINALITY AS c(id, n)
+         ORDER BY c.n",
+        who.actor,
+        who.role,
+        action.as_str(),
+        case_ids,
         who.request_id,
         who.purpose,
     )

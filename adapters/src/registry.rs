@@ -131,26 +131,27 @@ impl RegistryInquiry for SimulatedRegistry {
                 differences: vec![],
             });
         };
-        if !r.domicile_resolved {
+        // The family register is asked only about a holder who is in one.
+        let domicile = s.registered_domicile.as_ref();
+        if domicile.is_some() && !r.domicile_resolved {
             return Ok(InquiryAnswer {
                 outcome: InquiryOutcome::DomicileUnresolved,
                 differences: vec![],
             });
         }
-        let differences: Vec<String> = [
+        let mut compared = vec![
             ("family_name", &r.family_name, &s.family_name),
             ("given_name", &r.given_name, &s.given_name),
             ("address", &r.address, &s.address),
-            (
-                "registered_domicile",
-                &r.registered_domicile,
-                &s.registered_domicile,
-            ),
-        ]
-        .into_iter()
-        .filter(|(_, a, b)| a != b)
-        .map(|(f, _, _)| f.to_owned())
-        .collect();
+        ];
+        if let Some(domicile) = domicile {
+            compared.push(("registered_domicile", &r.registered_domicile, domicile));
+        }
+        let differences: Vec<String> = compared
+            .into_iter()
+            .filter(|(_, a, b)| a != b)
+            .map(|(f, _, _)| f.to_owned())
+            .collect();
         Ok(InquiryAnswer {
             outcome: if differences.is_empty() {
                 InquiryOutcome::Confirmed

@@ -89,6 +89,8 @@ pub enum AccessAction {
     InquireRegisters,
     /// The holder's My Number was decrypted.
     RevealMyNumber,
+    /// The holder's name was shown in a list of the examiners' work queue.
+    ReadNameInQueue,
 }
 
 impl From<AuditAction> for AccessAction {
@@ -101,6 +103,7 @@ impl From<AuditAction> for AccessAction {
             AuditAction::LookUpRegistration => AccessAction::LookUpRegistration,
             AuditAction::InquireRegisters => AccessAction::InquireRegisters,
             AuditAction::RevealMyNumber => AccessAction::RevealMyNumber,
+            AuditAction::ReadNameInQueue => AccessAction::ReadNameInQueue,
         }
     }
 }

@@ -67,6 +67,22 @@ pub async fn record_read(
     Ok(())
 }
 
+/// Records that `caller` was shown the names of the cases `case_ids` (a
+/// page of the work queue).
+pub async fn record_names_shown(
+    state: &AppState,
+    req: &HttpRequest,
+    caller: &Caller,
+    case_ids: &[Uuid],
+) -> Result<(), ApiError> {
+    if !audited(caller) {
+        return Ok(());
+    }
+    let who = accessor(req, caller)?;
+    audit::record_each(&state.pool, &who, AuditAction::ReadNameInQueue, case_ids).await?;
+    Ok(())
+}
+
 /// Audit filters and paging.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -102,7 +118,8 @@ pub struct AuditView {
     /// The role: applicant, examiner, senior_examiner, ministry, admin or system.
     pub role: String,
     /// READ_REGISTRATION, READ_CHANGE_REQUEST, READ_ATTACHMENT,
-    /// LOOK_UP_REGISTRATION, INQUIRE_REGISTERS or REVEAL_MY_NUMBER.
+    /// LOOK_UP_REGISTRATION, INQUIRE_REGISTERS, REVEAL_MY_NUMBER or
+    /// READ_NAME_IN_QUEUE.
     pub action: String,
     /// The kind of the case: REGISTRATION or CHANGE_REQUEST.
     pub case_type: Option<String>,

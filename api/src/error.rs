@@ -96,7 +96,7 @@ pub enum ApiError {
     TooManyRequests(u64),
     /// A client over its request rate; retry after the given seconds.
     #[error("the request rate of this client is exceeded; retry in {0} seconds")]
-    RateLimited(u64),
+    RateLimited(u64, crate::oauth::quota::Quota),
     /// A token endpoint error: RFC 6749 section 5.2 JSON, not problem+json,
     /// because OAuth client libraries read `error` (401 for `invalid_client`).
     #[error("{description}")]
@@ -139,7 +139,7 @@ impl ApiError {
             ApiError::Internal(_) => "INTERNAL",
             ApiError::Unavailable(_) => "SERVICE_UNAVAILABLE",
             ApiError::TooManyRequests(_) => "TOO_MANY_ATTEMPTS",
-            ApiError::RateLimited(_) => "RATE_LIMITED",
+            ApiError::RateLimited(..) => "RATE_LIMITED",
             ApiError::OAuth { error, .. } => error,
         }
     }
@@ -269,7 +269,7 @@ impl ResponseError for ApiError {
             },
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::TooManyRequests(_) | ApiError::RateLimited(_) => {
+            ApiError::TooManyRequests(_) | ApiError::RateLimited(..) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
             ApiError::OAuth {
@@ -325,7 +325,10 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));
             }
-            ApiError::TooManyRequests(seconds) | ApiError::RateLimited(seconds) => {
+            ApiError::TooManyRequests(seconds) => {
+                response.insert_header(("Retry-After", seconds.to_string()));
+            }
+            ApiError::RateLimited(seconds, _) => {
                 response.insert_header(("Retry-After", seconds.to_string()));
             }
             ApiError::Unavailable(_) => {
@@ -339,6 +342,15 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(problem)
+        let mut response = response.json(problem);
+        // The IETF RateLimit headers of a refusal (see `oauth::quota`).
+        match self {
+            ApiError::RateLimited(_, quota) => quota.write(response.headers_mut()),
+            ApiError::TooManyRequests(wait) => {
+                crate::oauth::quota::refused(response.headers_mut(), *wait)
+            }
+            _ => {}
+        }
+        response
     }
 }

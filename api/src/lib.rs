@@ -6,6 +6,7 @@ pub mod application;
 mod attachment;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod case;
 pub mod certificate;
 mod change_request;
@@ -53,7 +54,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi;
 use utoipa::Modify;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{SwaggerUi, Url};
 
 use crate::auth::{Authenticator, TokenKeys};
 use crate::error::ApiError;
@@ -133,6 +134,7 @@ impl AppState {
         (name = "payments", description = "Fees paid through the payment gateway"),
         (name = "sandbox", description = "The development payment gateway (absent with Stripe)"),
         (name = "operations", description = "Health, metrics and the job queue"),
+        (name = "ministry integration", description = "Ministry systems: tokens, the event feed, webhooks"),
     ),
     modifiers(&BearerAuth),
     components(schemas(error::Problem, error::FieldError))
@@ -244,8 +246,25 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sanction::download_sanction_attachment);
 }
 
-/// The OpenAPI document as served at `/openapi.json`.
+/// The OpenAPI document as served at `/openapi.json`: what integrators call.
 pub fn openapi() -> OpenApi {
+    documents().0
+}
+
+/// The operators' OpenAPI document, served at `/openapi/operations.json`:
+/// health, the admin API, the sandbox, Stripe's callback, the HTML pages.
+pub fn operations_openapi() -> OpenApi {
+    documents().1
+}
+
+/// The properties of answers the server may leave out (every other one it
+/// always sends, and the spec requires): (schema, property).
+pub fn spec_fields_may_be_absent() -> &'static [(&'static str, &'static str)] {
+    spec::MAY_BE_ABSENT
+}
+
+/// (public, operators') documents.
+fn documents() -> (OpenApi, OpenApi) {
     let (_, api) = App::new()
         .into_utoipa_app()
         .openapi(<BaseDoc as utoipa::OpenApi>::openapi())
@@ -284,29 +303,37 @@ pub fn app(
         }))
         .configure(routes)
         .split_for_parts();
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec::complete(api)))
-        .route(
-            "/docs",
-            web::get().to(|| async {
-                actix_web::HttpResponse::Found()
-                    .insert_header(("Location", "/docs/"))
-                    .finish()
-            }),
-        )
-        .route("/verify.js", web::get().to(certificate::script))
-        .route("/verify-sw.js", web::get().to(certificate::service_worker))
-        .service(console::scope())
-        // OpenID4VCI: shapes fixed by the protocol, outside the /v1 spec.
-        .service(credential::metadata::credential_issuer)
-        .service(credential::metadata::authorization_server)
-        .service(credential::metadata::jwt_vc_issuer)
-        .service(credential::metadata::type_metadata)
-        .service(credential::protocol::token_endpoint)
-        .service(credential::protocol::nonce_endpoint)
-        .service(credential::protocol::credential_endpoint)
-        .service(portal::scope())
-        .default_service(web::to(not_found))
-        .wrap(actix_web::middleware::from_fn(text::refuse_unstorable))
-        .wrap(actix_web::middleware::from_fn(telemetry::request_id))
-        .wrap(actix_web::middleware::from_fn(telemetry::in_flight))
+    let (public, operators) = spec::complete(api);
+    app.service(SwaggerUi::new("/docs/{_:.*}").urls(vec![
+        (Url::new("shikaku", "/openapi.json"), public),
+        (
+            Url::new("operations", "/openapi/operations.json"),
+            operators,
+        ),
+    ]))
+    .route(
+        "/docs",
+        web::get().to(|| async {
+            actix_web::HttpResponse::Found()
+                .insert_header(("Location", "/docs/"))
+                .finish()
+        }),
+    )
+    .route("/verify.js", web::get().to(certificate::script))
+    .route("/verify-sw.js", web::get().to(certificate::service_worker))
+    .service(console::scope())
+    // OpenID4VCI: shapes fixed by the protocol, outside the /v1 spec.
+    .service(credential::metadata::credential_issuer)
+    .service(credential::metadata::authorization_server)
+    .service(credential::metadata::jwt_vc_issuer)
+    .service(credential::metadata::type_metadata)
+    .service(credential::protocol::token_endpoint)
+    .service(credential::protocol::nonce_endpoint)
+    .service(credential::protocol::credential_endpoint)
+    .service(portal::scope())
+    .default_service(web::to(not_found))
+    .wrap(actix_web::middleware::from_fn(oauth::quota::headers))
+    .wrap(actix_web::middleware::from_fn(text::refuse_unstorable))
+    .wrap(actix_web::middleware::from_fn(telemetry::request_id))
+    .wrap(actix_web::middleware::from_fn(telemetry::in_flight))
 }

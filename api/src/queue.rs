@@ -1,6 +1,6 @@
 //! The examiners' work queue.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::Role;
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,11 @@ pub struct QueueItem {
     pub assigned_to: Option<String>,
     /// Flags raised on the case (e.g. register inquiry mismatches).
     pub flags: Vec<String>,
+    /// The holder's family name (the register's current one, else the one
+    /// applied with). Showing it is recorded as a read (READ_NAME_IN_QUEUE).
+    pub family_name: Option<String>,
+    /// The holder's given name, as `family_name`.
+    pub given_name: Option<String>,
 }
 
 /// A page of the queue.
@@ -60,7 +65,9 @@ pub struct QueuePage {
     pub next_cursor: Option<String>,
 }
 
-/// The work queue over every kind of case, ordered by due date: open cases by default.
+/// The work queue over every kind of case, ordered by due date: open cases by
+/// default. Each row names its applicant or holder; the page is recorded in
+/// the audit log as a read of each case's name (with `X-Purpose`).
 #[utoipa::path(
     operation_id = "list_queue",
     tag = "examination",
@@ -68,7 +75,7 @@ pub struct QueuePage {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of cases", body = QueuePage),
-        (status = 400, description = "Invalid filter, cursor or limit", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid filter, cursor or limit, or an X-Purpose that is not short text", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an examiner", body = Problem, content_type = "application/problem+json"),
     )
@@ -76,6 +83,7 @@ pub struct QueuePage {
 #[get("/v1/queue")]
 pub async fn list(
     state: web::Data<AppState>,
+    req: HttpRequest,
     caller: Caller,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -93,6 +101,13 @@ pub async fn list(
     };
     let rows = queue::list(&state.pool, &filter, Utc::now()).await?;
     let (rows, next_cursor) = pagination::page(rows, limit, |r| (r.due_at, r.case_id));
+    // The names are personal data: their display is recorded before it happens.
+    let named: Vec<Uuid> = rows
+        .iter()
+        .filter(|r| r.name.is_some())
+        .map(|r| r.case_id)
+        .collect();
+    crate::audit::record_names_shown(&state, &req, &caller, &named).await?;
     let items = rows
         .into_iter()
         .map(|r| {
@@ -106,6 +121,8 @@ pub async fn list(
                 due_at: r.due_at,
                 assigned_to: r.assigned_to,
                 flags: serde_json::from_value(r.flags).unwrap_or_default(),
+                family_name: r.name.as_ref().map(|n| n.0.clone()),
+                given_name: r.name.map(|n| n.1),
             })
         })
         .collect::<Result<_, ApiError>>()?;

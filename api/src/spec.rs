@@ -7,12 +7,19 @@
 //! operations, and header parameters as plain strings. `scripts/lint-spec`
 //! checks the result with the tools integrators use.
 
+mod audience;
 mod events;
+mod examples;
 mod generators;
+mod japanese;
+mod refs;
+mod required;
 mod security;
 
 use serde_json::{json, Map, Value};
 use utoipa::openapi::OpenApi;
+
+pub use required::MAY_BE_ABSENT;
 
 const PROBLEM: &str = "#/components/schemas/Problem";
 const REQUEST_ID: &str = "#/components/headers/X-Request-Id";
@@ -22,11 +29,16 @@ const VERSIONED: &[&str] = &[
     "#/components/schemas/ChangeRequestResource",
 ];
 
-/// The document as served: the generated one, completed.
-pub fn complete(api: OpenApi) -> OpenApi {
+/// The documents as served: the generated one, completed, then split into
+/// the public one (what integrators call) and the operators' one.
+pub fn complete(api: OpenApi) -> (OpenApi, OpenApi) {
     let mut doc = serde_json::to_value(&api).expect("the generated document serializes");
     complete_value(&mut doc);
-    serde_json::from_value(doc).expect("the completed document is an OpenAPI document")
+    let (public, operators) = audience::split(doc);
+    let typed = |doc: Value| -> OpenApi {
+        serde_json::from_value(doc).expect("the completed document is an OpenAPI document")
+    };
+    (typed(public), typed(operators))
 }
 
 fn complete_value(doc: &mut Value) {
@@ -35,6 +47,16 @@ fn complete_value(doc: &mut Value) {
     components["headers"]["X-Request-Id"] = json!({
         "description": "The request's id: the client's own when short and plain, else one the server made; it is in the log and the events",
         "schema": { "type": "string" },
+    });
+    components["headers"]["RateLimit"] = json!({
+        "description": "IETF RateLimit (draft-ietf-httpapi-ratelimit-headers): the requests left under the named policy and the seconds until the quota is whole again, e.g. `\"client\";r=19;t=1`. Sent on every answer to a ministry client's token, and with TOO_MANY_ATTEMPTS (`\"attempts\";r=0;t=<Retry-After>`).\n\n指定のポリシーで残っている要求数と、枠が戻るまでの秒数。",
+        "schema": { "type": "string" },
+        "example": "\"client\";r=19;t=1",
+    });
+    components["headers"]["RateLimit-Policy"] = json!({
+        "description": "IETF RateLimit-Policy: the quota of a ministry client, `q` requests per `w` seconds (the configured burst, refilled at the configured rate), e.g. `\"client\";q=20;w=2`.\n\n府省クライアントの割当：`w` 秒あたり `q` 件。",
+        "schema": { "type": "string" },
+        "example": "\"client\";q=20;w=2",
     });
     let mut unavailable =
         problem("The database is briefly unreachable (SERVICE_UNAVAILABLE); retry later");
@@ -63,6 +85,7 @@ fn complete_value(doc: &mut Value) {
             };
             for (method, op) in item.iter_mut() {
                 complete_operation(path, method, op);
+                japanese::complete_operation(op);
                 for tag in op["tags"].as_array().into_iter().flatten() {
                     if let Some(tag) = tag.as_str() {
                         used_tags.push(tag.to_owned());
@@ -79,6 +102,9 @@ fn complete_value(doc: &mut Value) {
         }
     }
     doc["tags"] = Value::Array(tags);
+    required::require_sent_fields(doc);
+    examples::complete(doc);
+    japanese::complete(doc);
 }
 
 /// `Problem.code` is the enum `ProblemCode` of every stable code, each
@@ -92,7 +118,7 @@ fn problem_codes(doc: &mut Value) {
     let schemas = &mut doc["components"]["schemas"];
     schemas["ProblemCode"] = json!({
         "type": "string",
-        "description": format!("Stable machine-readable code of a problem:\n\n{}", table.join("\n")),
+        "description": format!("Stable machine-readable code of a problem:\n\n{}\n\n問題の種類を表す固定の機械可読コード（意味は上の一覧と `x-enum-descriptions`）。", table.join("\n")),
         "enum": codes.iter().map(|(code, _)| *code).collect::<Vec<_>>(),
         "x-enum-descriptions": codes.iter().map(|(_, meaning)| *meaning).collect::<Vec<_>>(),
     });
@@ -128,6 +154,10 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
             op["description"] = summary;
         }
     }
+    // A ministry client's token is held to its request rate.
+    let limited = op["security"]
+        .as_array()
+        .is_some_and(|reqs| reqs.iter().any(|r| r.get("ministry").is_some()));
     let takes_json = op["requestBody"]["content"]
         .as_object()
         .is_some_and(|c| c.contains_key("application/json"));
@@ -161,6 +191,12 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
     }
     if !public {
         add("401", "No valid token (UNAUTHENTICATED)");
+    }
+    if limited {
+        add(
+            "429",
+            "A ministry client over its request rate (RATE_LIMITED; Retry-After, RateLimit)",
+        );
     }
     let shared = |name: &str| json!({ "$ref": format!("#/components/responses/{name}") });
     responses
@@ -206,6 +242,13 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
                 "Idempotent-Replayed",
                 "`true` when this is the stored answer to an earlier request with the same Idempotency-Key",
             );
+        }
+        let rate = |name: &str| json!({ "$ref": format!("#/components/headers/{name}") });
+        if status == "429" || limited && status.starts_with('2') {
+            headers.insert("RateLimit".into(), rate("RateLimit"));
+        }
+        if limited && (status == "429" || status.starts_with('2')) {
+            headers.insert("RateLimit-Policy".into(), rate("RateLimit-Policy"));
         }
         headers.insert("X-Request-Id".into(), json!({ "$ref": REQUEST_ID }));
         if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {

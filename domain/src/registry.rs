@@ -31,7 +31,9 @@ pub struct Statement {
     pub family_name: String,
     pub given_name: String,
     pub address: String,
-    pub registered_domicile: String,
+    /// None for a holder with no family register (not a Japanese
+    /// national): only the resident register is asked about them.
+    pub registered_domicile: Option<String>,
 }
 
 /// The registers did not answer; ask again later.

@@ -1,8 +1,10 @@
 //! Interactive pressure: how many HTTP requests are in flight, so that
 //! background work (subscriptions, job workers) yields to the people waiting
 //! for an answer. At a burst the background falls behind for a while and
-//! catches up after it; a floor (one batch, one job, at least every
-//! [`MAX_YIELD`]) keeps it moving however long the burst lasts.
+//! catches up after it. Under load that does not end, a task that waited
+//! works as long as it waited before it yields again ([`Share`]), so steady
+//! traffic slows the background to half its pace instead of to one batch or
+//! one claim a second.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -70,6 +72,38 @@ impl Pressure {
     }
 }
 
+/// One background task's turns under pressure: it yields while the pressure
+/// is high (at most [`MAX_YIELD`] at a time), and after a wait it works for
+/// as long as it waited before it yields again.
+#[derive(Debug, Clone)]
+pub struct Share {
+    pressure: Pressure,
+    /// Until when the task works without looking at the pressure.
+    working_until: tokio::time::Instant,
+}
+
+impl Share {
+    /// The turns of a task under `pressure`.
+    pub fn new(pressure: Pressure) -> Self {
+        Self {
+            pressure,
+            working_until: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Waits for this task's turn; returns at once during its working time.
+    pub async fn turn(&mut self) {
+        let now = tokio::time::Instant::now();
+        if now < self.working_until {
+            return;
+        }
+        if self.pressure.yield_while_high(MAX_YIELD).await {
+            let waited = now.elapsed();
+            self.working_until = tokio::time::Instant::now() + waited;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +142,26 @@ mod tests {
         assert!(p.yield_while_high(MAX_YIELD).await);
         assert!(started.elapsed() < Duration::from_millis(200));
         released.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn under_steady_pressure_a_task_works_as_long_as_it_waited() {
+        let p = Pressure::new(1);
+        let _steady = p.enter();
+        let mut share = Share::new(p);
+        let started = tokio::time::Instant::now();
+        share.turn().await;
+        assert_eq!(started.elapsed(), MAX_YIELD, "the first turn waits");
+        // Its working time: no waiting, however often it asks.
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(9)).await;
+            let asked = tokio::time::Instant::now();
+            share.turn().await;
+            assert_eq!(asked.elapsed(), Duration::ZERO);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let asked = tokio::time::Instant::now();
+        share.turn().await;
+        assert_eq!(asked.elapsed(), MAX_YIELD, "then it yields again");
     }
 }

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::watch;
 
-use crate::pressure::{Pressure, MAX_YIELD};
+use crate::pressure::{Pressure, Share};
 use crate::ProjectionError;
 
 mod read;
@@ -276,6 +276,7 @@ impl Subscription {
         // A fallback only: commits wake subscriptions directly (see `wake`).
         let poll = Duration::from_millis(500);
         let mut backoff = Duration::from_millis(100);
+        let mut share = Share::new(self.pressure.clone());
         loop {
             if *shutdown.borrow() {
                 return;
@@ -284,7 +285,7 @@ impl Subscription {
             let pause = match self.run_once().await {
                 Ok(BatchOutcome::Applied(n)) if n as i64 >= self.batch_size => {
                     // Behind: straight on, unless people wait for answers.
-                    self.pressure.yield_while_high(MAX_YIELD).await;
+                    share.turn().await;
                     continue;
                 }
                 Ok(_) => {
@@ -307,7 +308,7 @@ impl Subscription {
             // far apart gather the events of many commits into one
             // transaction instead of running one (mostly empty) batch each.
             tokio::time::sleep_until(started + MIN_BATCH_GAP).await;
-            self.pressure.yield_while_high(MAX_YIELD).await;
+            share.turn().await;
         }
     }
 

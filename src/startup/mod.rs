@@ -84,8 +84,10 @@ pub struct Application {
     stop_jobs: watch::Sender<bool>,
     /// Tells the subscriptions and the clean-up to stop after their batch.
     shutdown: watch::Sender<bool>,
-    /// The subscriptions' and the workers' tasks, awaited on the way out.
+    /// The subscriptions' tasks, awaited on the way out.
     background: Vec<JoinHandle<()>>,
+    /// The workers' task, when this process runs them.
+    jobs: Option<JoinHandle<()>>,
     readiness: web::Data<Readiness>,
     drain: Duration,
     _embedded: Option<EmbeddedPostgres>,
@@ -119,15 +121,9 @@ impl Application {
                 start_subscriptions(&core, &lag, &pressure, &shutdown_rx).await?;
             tokio::spawn(background::report_stuck(pool.clone(), shutdown_rx.clone()));
         }
-        if settings.run_workers {
-            background.push(start_workers(
-                &pool,
-                &core,
-                &settings,
-                pressure.clone(),
-                stop_jobs_rx,
-            ));
-        }
+        let jobs = settings
+            .run_workers
+            .then(|| start_workers(&pool, &core, &settings, pressure.clone(), stop_jobs_rx));
         let attachments = external::attachments(&pool, &settings)?;
         tokio::spawn(clean_up_attachments(
             attachments.clone(),
@@ -169,6 +165,7 @@ impl Application {
             stop_jobs,
             shutdown,
             background,
+            jobs,
             readiness,
             drain: Duration::from_secs(settings.shutdown_drain_seconds),
             _embedded: embedded,
@@ -198,33 +195,48 @@ impl Application {
 
     /// Serves until `stop` resolves (`shutdown::signal` in `serve`) or a
     /// handle stops the server. Then, in this order: `/readyz` answers 503
-    /// and the workers take no new job; after the drain period the listener
-    /// closes and the requests in flight finish (within the shutdown
-    /// timeout); the running jobs finish or are given back; each subscription
-    /// finishes its batch.
+    /// and the workers take no new job; for the drain period, and until the
+    /// running jobs finish or are given back, the listener stays open; each
+    /// subscription finishes its batch; then the listener closes and the
+    /// requests in flight finish (within the shutdown timeout).
+    ///
+    /// The jobs and subscriptions end before the server does because the
+    /// server's threads each drive the sockets of the pool connections they
+    /// opened: once those threads stop, such a connection is dead, and a job
+    /// recording its outcome on it would leave the job held.
     pub async fn run(self, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
         let handle = self.server.handle();
         let mut server = self.server;
-        let result = tokio::select! {
-            result = &mut server => result,
-            () = stop => {
-                self.readiness.drain();
-                let _ = self.stop_jobs.send(true);
-                tracing::info!(drain = ?self.drain, "not ready; closing the listener after the drain period");
-                tokio::time::sleep(self.drain).await;
-                // Graceful: no new connections; requests in flight finish
-                // within the server's shutdown timeout. The server future
-                // must be polled for the stop command to be carried out.
-                let (_, result) = tokio::join!(handle.stop(true), server);
-                result
-            }
+        let stopped = tokio::select! {
+            result = &mut server => Some(result),
+            () = stop => None,
         };
         self.readiness.drain();
         let _ = self.stop_jobs.send(true);
+        let drain = match stopped {
+            Some(_) => Duration::ZERO,
+            None => {
+                tracing::info!(drain = ?self.drain, "not ready; closing the listener after the drain period");
+                self.drain
+            }
+        };
+        let jobs = async {
+            if let Some(jobs) = self.jobs {
+                let _ = jobs.await;
+            }
+        };
+        tokio::join!(tokio::time::sleep(drain), jobs);
         let _ = self.shutdown.send(true);
         for task in self.background {
             let _ = task.await;
         }
+        let result = match stopped {
+            Some(result) => result,
+            // Graceful: no new connections; requests in flight finish within
+            // the server's shutdown timeout. The server future must be polled
+            // for the stop command to be carried out.
+            None => tokio::join!(handle.stop(true), server).1,
+        };
         if let Some(metrics) = self.metrics {
             metrics.stop(true).await;
         }

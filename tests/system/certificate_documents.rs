@@ -117,7 +117,8 @@ async fn the_qr_code_and_the_pdf_carry_the_verification_url_and_the_holders_name
         "ヤマダ",
         "ハナコ",
         "介護福祉士",
-        "1990年4月1日",
+        // Japanese-calendar dates with the Western year beside them.
+        "平成2年（1990年）4月1日",
     ] {
         assert!(
             text.contains(expected),

@@ -5,24 +5,91 @@ use crate::common;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-const COMMITTED: &str = "openapi/openapi.json";
+/// (where it is served, the committed file, the document in the code).
+fn documents() -> [(&'static str, &'static str, Value); 2] {
+    [
+        (
+            "/openapi.json",
+            "openapi/openapi.json",
+            serde_json::to_value(api::openapi()).unwrap(),
+        ),
+        (
+            "/openapi/operations.json",
+            "openapi/operations.json",
+            serde_json::to_value(api::operations_openapi()).unwrap(),
+        ),
+    ]
+}
 
 #[tokio::test]
 async fn served_spec_matches_the_committed_one() {
     let app = common::spawn_app().await;
-    let served: Value = app.public_json("/openapi.json").await;
-    assert_eq!(served, serde_json::to_value(api::openapi()).unwrap());
-    let pretty = serde_json::to_string_pretty(&served).unwrap() + "\n";
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED);
-    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
-        std::fs::write(&path, &pretty).unwrap();
+    for (url, committed_at, code) in documents() {
+        let served: Value = app.public_json(url).await;
+        assert_eq!(served, code, "{url}");
+        let pretty = serde_json::to_string_pretty(&served).unwrap() + "\n";
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(committed_at);
+        if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+            std::fs::write(&path, &pretty).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == pretty,
+            "{committed_at} differs from the code; run UPDATE_OPENAPI=1 cargo test --test system openapi and commit it"
+        );
+        assert_eq!(served["openapi"], "3.1.0");
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == pretty,
-        "{COMMITTED} differs from the code; run UPDATE_OPENAPI=1 cargo test --test system openapi and commit it"
-    );
-    assert_eq!(served["openapi"], "3.1.0");
+}
+
+/// The public document holds what integrators call; health checks, the
+/// admin API, the sandbox, Stripe's callback and the HTML pages are the
+/// operators' alone, and no operation is in both or neither.
+#[test]
+fn operators_endpoints_are_out_of_the_public_document() {
+    let [(_, _, public), (_, _, operators), ..] = documents();
+    let ops = |doc: &Value| -> Vec<String> {
+        let mut ids = Vec::new();
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                ids.push(op["operationId"].as_str().unwrap().to_owned());
+            }
+        }
+        ids
+    };
+    let (public_ops, operator_ops) = (ops(&public), ops(&operators));
+    for id in [
+        "livez",
+        "readyz",
+        "list_jobs",
+        "retry_job",
+        "pay_in_sandbox",
+        "decline_in_sandbox",
+        "sandbox_checkout_page",
+        "verification_page",
+        "checkout_return_page",
+        "receive_stripe_webhook",
+    ] {
+        assert!(!public_ops.contains(&id.to_owned()), "{id} is public");
+        assert!(
+            operator_ops.contains(&id.to_owned()),
+            "{id} is the operators'"
+        );
+    }
+    for id in [
+        "create_registration",
+        "list_events",
+        "issue_access_token",
+        "get_certificate_pdf",
+    ] {
+        assert!(public_ops.contains(&id.to_owned()), "{id} is public");
+    }
+    assert!(public_ops.iter().all(|id| !operator_ops.contains(id)));
+    assert!(public["webhooks"].is_object() && operators.get("webhooks").is_none());
+    // Each keeps only the schemas its operations reach.
+    let schemas = |doc: &Value| doc["components"]["schemas"].as_object().unwrap().clone();
+    assert!(!schemas(&public).contains_key("JobView"));
+    assert!(schemas(&operators).contains_key("JobView"));
+    assert!(!schemas(&operators).contains_key("RegistrationResource"));
 }
 
 #[test]
@@ -133,6 +200,7 @@ async fn served_spec_is_complete_for_client_generators() {
             };
             assert!(header("401", "WWW-Authenticate"), "{at} 401");
             assert!(header("429", "Retry-After"), "{at} 429");
+            assert!(header("429", "RateLimit"), "{at} 429 RateLimit");
             assert!(header("201", "Location"), "{at} 201");
             if method == "post" {
                 assert!(header("409", "Retry-After"), "{at} 409");
@@ -199,8 +267,10 @@ async fn served_spec_is_complete_for_client_generators() {
     for media in ["application/pdf", "image/jpeg", "image/png"] {
         assert!(download.get(media).is_some(), "{media}");
     }
+    let operators: Value = app.public_json("/openapi/operations.json").await;
     for path in ["/livez", "/readyz"] {
-        let ok = &spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"];
+        let ok =
+            &operators["paths"][path]["get"]["responses"]["200"]["content"]["application/json"];
         assert!(ok["schema"].is_object(), "{path} documents its body");
     }
 }

@@ -11,6 +11,11 @@ use domain::Role;
 
 /// Signs in to the portal through its form; the answer to the POST.
 async fn portal_sign_in(app: &TestApp, token: &str) -> reqwest::Response {
+    portal_sign_in_to(app, token, "").await
+}
+
+/// Signs in through the form with `next` as the page to return to.
+pub(crate) async fn portal_sign_in_to(app: &TestApp, token: &str, next: &str) -> reqwest::Response {
     let http = browser();
     let form = http
         .get(format!("{}/portal/login", app.base))
@@ -22,7 +27,7 @@ async fn portal_sign_in(app: &TestApp, token: &str) -> reqwest::Response {
     let csrf = value(&cookie).to_owned();
     http.post(format!("{}/portal/login", app.base))
         .header("cookie", format!("shikaku_portal_login={csrf}"))
-        .form(&[("token", token), ("csrf", csrf.as_str())])
+        .form(&[("token", token), ("csrf", csrf.as_str()), ("next", next)])
         .send()
         .await
         .unwrap()
@@ -39,7 +44,7 @@ pub(crate) async fn portal_session(app: &TestApp, sub: &str) -> String {
     format!("shikaku_portal={}", value(&cookie))
 }
 
-async fn portal_get(app: &TestApp, url: &str, cookie: &str) -> reqwest::Response {
+pub(crate) async fn portal_get(app: &TestApp, url: &str, cookie: &str) -> reqwest::Response {
     let url = if url.starts_with("http") {
         url.to_owned()
     } else {
@@ -58,7 +63,8 @@ async fn only_applicants_sign_in_and_only_to_their_own_cases() {
     let app = spawn_app().await;
     let id = app.apply("hanako", &my_number("12345678901")).await;
 
-    // No session: every page sends the browser to the sign-in page.
+    // No session: every page sends the browser to the sign-in page, which
+    // returns to it afterwards.
     for path in [
         "/portal".to_owned(),
         "/portal/inbox".to_owned(),
@@ -68,7 +74,11 @@ async fn only_applicants_sign_in_and_only_to_their_own_cases() {
     ] {
         let r = portal_get(&app, &path, "").await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(r.headers()["location"], "/portal/login", "{path}");
+        let login = match path.as_str() {
+            "/portal" => "/portal/login".to_owned(),
+            _ => format!("/portal/login?next={}", path.replace('/', "%2F")),
+        };
+        assert_eq!(r.headers()["location"], login.as_str(), "{path}");
     }
     // Staff and ministries get no portal session, and say so in words.
     for role in [
@@ -201,6 +211,29 @@ fn codes(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The text of a PDF as `pdftotext` (poppler-utils) extracts it.
+pub(crate) async fn pdf_text(name: &str, pdf: Vec<u8>) -> String {
+    let path = std::env::temp_dir().join(format!("shikaku-certificate-{name}.pdf"));
+    std::fs::write(&path, pdf).unwrap();
+    let output = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || {
+            std::process::Command::new("pdftotext")
+                .arg("-enc")
+                .arg("UTF-8")
+                .arg(&path)
+                .arg("-")
+                .output()
+        }
+    })
+    .await
+    .unwrap()
+    .expect("pdftotext (poppler-utils) is installed");
+    let _ = std::fs::remove_file(&path);
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
 /// Every URL in a text.
 fn urls(text: &str) -> Vec<String> {
     text.split_whitespace()
@@ -272,7 +305,16 @@ async fn every_link_in_every_mail_opens_a_page_for_the_signed_in_holder() {
     .await;
     assert_eq!(pdf.status(), 200);
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
-    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+    let pdf = pdf.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    // What the certificate prints, as a PDF reader extracts it: words and
+    // Japanese-calendar dates, no internal code.
+    let text = pdf_text(&id, pdf.to_vec()).await;
+    assert!(text.contains("介護福祉士"), "{text}");
+    assert!(text.contains("山田") && text.contains("花子"), "{text}");
+    assert!(text.contains("平成2年（1990年）4月1日"), "{text}");
+    assert!(text.contains("令和"), "the issue date: {text}");
+    assert_eq!(codes(&text), Vec::<String>::new(), "{text}");
     let svg = portal_get(
         &app,
         &format!("/portal/registrations/{id}/certificate.svg"),

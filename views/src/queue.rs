@@ -4,17 +4,20 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use domain::change_request::ChangeRequestEvent;
 use domain::examination::ExaminationEvent;
 use domain::registration::{RegistrationEvent, LINK_DISPUTED};
 use domain::{CaseEvent, CaseKind};
-use serde::Serialize;
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
+
+mod listing;
+
+pub use listing::{list, QueueFilter, QueueRow};
 
 use crate::batch::PerRow;
 use crate::inquiry::{flag_update, FlagUpdate};
-use crate::vocab::{CaseStatus, Procedure};
 use domain::examination::INQUIRY_PENDING;
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
@@ -29,6 +32,26 @@ struct NewCase {
     procedure: &'static str,
     submitted_at: DateTime<Utc>,
     due_at: DateTime<Utc>,
+    /// The registration the case is about (itself for an application).
+    registration_id: Option<Uuid>,
+    /// The name applied with (a change request's holder is on the register).
+    name: Option<(String, String)>,
+}
+
+/// The registration a case opened by `e` concerns, and the name it was
+/// applied with. Other kinds of case name their holder through the register
+/// once they say which registration they concern.
+fn party(case_id: Uuid, e: &CaseEvent) -> (Option<Uuid>, Option<(String, String)>) {
+    match e {
+        CaseEvent::Registration(RegistrationEvent::ApplicationSubmitted { applicant, .. }) => (
+            Some(case_id),
+            Some((applicant.family_name.clone(), applicant.given_name.clone())),
+        ),
+        CaseEvent::ChangeRequest(ChangeRequestEvent::ChangeRequested {
+            registration_id, ..
+        }) => (Some(*registration_id), None),
+        _ => (None, None),
+    }
 }
 
 /// What one event does to the queue.
@@ -54,12 +77,17 @@ fn assignee(e: &ExaminationEvent) -> Option<&str> {
 fn change(case_id: Uuid, e: &CaseEvent) -> QueueChange<'_> {
     QueueChange {
         case_id,
-        opened: e.opening().map(|o| NewCase {
-            case_type: e.kind().wire(),
-            qualification_code: o.qualification_code.to_owned(),
-            procedure: o.procedure.as_str(),
-            submitted_at: o.submitted_at,
-            due_at: o.due_at,
+        opened: e.opening().map(|o| {
+            let (registration_id, name) = party(case_id, e);
+            NewCase {
+                case_type: e.kind().wire(),
+                qualification_code: o.qualification_code.to_owned(),
+                procedure: o.procedure.as_str(),
+                submitted_at: o.submitted_at,
+                due_at: o.due_at,
+                registration_id,
+                name,
+            }
         }),
         status: e.status_after().map(|s| s.as_str()),
         assignee: e.examination().and_then(assignee),
@@ -135,20 +163,32 @@ async fn insert_cases(
     let statuses: Vec<Option<&str>> = opened.iter().map(|(_, _, f)| f.status).collect();
     let assignees: Vec<Option<&str>> = opened.iter().map(|(_, _, f)| f.assignee).collect();
     let updates: Vec<serde_json::Value> = opened.iter().map(|(_, _, f)| f.flags_json()).collect();
+    let registrations: Vec<Option<Uuid>> =
+        opened.iter().map(|(_, o, _)| o.registration_id).collect();
+    let family: Vec<Option<&str>> = opened
+        .iter()
+        .map(|(_, o, _)| o.name.as_ref().map(|n| n.0.as_str()))
+        .collect();
+    let given: Vec<Option<&str>> = opened
+        .iter()
+        .map(|(_, o, _)| o.name.as_ref().map(|n| n.1.as_str()))
+        .collect();
     // The `as` casts name the array types the macro cannot infer (borrowed
     // and NULL elements); the statement itself is checked.
     sqlx::query!(
         "INSERT INTO examiner_queue
            (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at,
-            assigned_to, flags)
+            assigned_to, flags, registration_id, family_name, given_name)
          SELECT c.case_id, c.case_type, c.qualification_code, c.procedure,
                 coalesce(c.status, 'SUBMITTED'), c.submitted_at, c.due_at, c.assignee,
                 CASE WHEN jsonb_array_length(c.updates) = 0 THEN '[]'::jsonb
-                     ELSE queue_flags_after('[]'::jsonb, c.procedure, c.updates) END
+                     ELSE queue_flags_after('[]'::jsonb, c.procedure, c.updates) END,
+                c.registration_id, c.family_name, c.given_name
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
-                     $6::timestamptz[], $7::text[], $8::text[], $9::jsonb[])
+                     $6::timestamptz[], $7::text[], $8::text[], $9::jsonb[], $10::uuid[],
+                     $11::text[], $12::text[])
               AS c(case_id, case_type, qualification_code, procedure, submitted_at, due_at,
-                   status, assignee, updates)
+                   status, assignee, updates, registration_id, family_name, given_name)
          ON CONFLICT (case_id) DO NOTHING",
         &ids,
         &case_types as &[&str],
@@ -159,6 +199,9 @@ async fn insert_cases(
         &statuses as &[Option<&str>],
         &assignees as &[Option<&str>],
         &updates,
+        &registrations as &[Option<Uuid>],
+        &family as &[Option<&str>],
+        &given as &[Option<&str>],
     )
     .execute(&mut *conn)
     .await?;
@@ -201,9 +244,9 @@ async fn flag_disputes(
         sqlx::query!(
             "INSERT INTO examiner_queue AS q
                (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at,
-                flags)
+                flags, registration_id)
              SELECT d.case_id, $4, d.qualification_code, 'NEW_REGISTRATION', 'REGISTERED', d.at,
-                    d.at + interval '14 days', jsonb_build_array($5::text)
+                    d.at + interval '14 days', jsonb_build_array($5::text), d.case_id
              FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
                   AS d(case_id, qualification_code, at)
              ON CONFLICT (case_id) DO UPDATE
@@ -305,83 +348,4 @@ async fn update_cases(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-/// One case in the queue.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct QueueRow {
-    pub case_id: Uuid,
-    pub case_type: CaseKind,
-    pub qualification_code: String,
-    pub procedure: Procedure,
-    pub status: CaseStatus,
-    pub submitted_at: DateTime<Utc>,
-    pub due_at: DateTime<Utc>,
-    pub assigned_to: Option<String>,
-    pub flags: serde_json::Value,
-}
-
-/// Queue filters.
-#[derive(Debug, Clone, Default)]
-pub struct QueueFilter {
-    pub status: Option<CaseStatus>,
-    pub qualification_code: Option<String>,
-    pub assigned_to: Option<String>,
-    /// Only cases past their due date and not decided.
-    pub overdue: bool,
-    /// Only open cases: not decided, or a registration whose link is disputed
-    /// (the queue's default: it serves work).
-    pub open_only: bool,
-    /// Keyset cursor: (due_at, case_id) of the last row seen.
-    pub after: Option<(DateTime<Utc>, Uuid)>,
-    pub limit: i64,
-}
-
-/// Lists cases by due date; returns one more than `limit` when there is a next page.
-pub async fn list(
-    pool: &PgPool,
-    f: &QueueFilter,
-    now: DateTime<Utc>,
-) -> Result<Vec<QueueRow>, ProjectionError> {
-    let rows = sqlx::query!(
-        r#"SELECT case_id, case_type, qualification_code, procedure AS "procedure: Procedure",
-                status AS "status: CaseStatus", submitted_at, due_at, assigned_to, flags
-         FROM examiner_queue
-         WHERE ($1::text IS NULL OR status = $1)
-           AND ($2::text IS NULL OR qualification_code = $2)
-           AND ($3::text IS NULL OR assigned_to = $3)
-           AND (NOT $4 OR (due_at < $5 AND status NOT IN ('APPROVED', 'REGISTERED', 'REJECTED', 'WITHDRAWN')))
-           AND ($6::timestamptz IS NULL OR (due_at, case_id) > ($6, $7))
-           AND (NOT $9 OR status NOT IN ('APPROVED', 'REGISTERED', 'REJECTED', 'WITHDRAWN', 'DELETED')
-                OR flags @> '["LINK_DISPUTED"]')
-         ORDER BY due_at, case_id
-         LIMIT $8"#,
-        f.status as Option<CaseStatus>,
-        f.qualification_code.as_deref(),
-        f.assigned_to.as_deref(),
-        f.overdue,
-        now,
-        f.after.map(|a| a.0),
-        f.after.map(|a| a.1),
-        f.limit + 1,
-        f.open_only,
-    )
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(QueueRow {
-                case_type: CaseKind::from_wire(&r.case_type)
-                    .ok_or(ProjectionError::UnknownCaseKind(r.case_type))?,
-                case_id: r.case_id,
-                qualification_code: r.qualification_code,
-                procedure: r.procedure,
-                status: r.status,
-                submitted_at: r.submitted_at,
-                due_at: r.due_at,
-                assigned_to: r.assigned_to,
-                flags: r.flags,
-            })
-        })
-        .collect()
 }

@@ -106,11 +106,12 @@ impl InquiryHandler {
         let (Some(a), Some(reference)) = (reg.applicant, reg.my_number_ref) else {
             return Ok(None);
         };
+        let family_register = a.has_family_register();
         let statement = Statement {
             family_name: a.family_name,
             given_name: a.given_name,
+            registered_domicile: family_register.then_some(a.registered_domicile),
             address: a.address,
-            registered_domicile: a.registered_domicile,
         };
         Ok(Some((statement, reference)))
     }
@@ -144,9 +145,10 @@ impl InquiryHandler {
         statement.family_name = c.family_name.unwrap_or(statement.family_name);
         statement.given_name = c.given_name.unwrap_or(statement.given_name);
         statement.address = c.address.unwrap_or(statement.address);
-        statement.registered_domicile = c
-            .registered_domicile
-            .unwrap_or(statement.registered_domicile);
+        // Without a family register there is no domicile to ask about.
+        if let Some(domicile) = statement.registered_domicile.as_mut() {
+            *domicile = c.registered_domicile.unwrap_or(domicile.clone());
+        }
         Ok(Some((statement, reference)))
     }
 }

@@ -15,7 +15,7 @@ use sqlx::PgPool;
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
-use eventstore::pressure::{Pressure, MAX_YIELD};
+use eventstore::pressure::{Pressure, Share};
 
 use crate::jobs::{self, Finish, Job, JOBS_CHANNEL};
 use crate::WorkerError;
@@ -109,8 +109,8 @@ impl Worker {
         self
     }
 
-    /// Yields to interactive requests while `pressure` is high: between
-    /// jobs, at most [`MAX_YIELD`] each time.
+    /// Yields to interactive requests while `pressure` is high: before a
+    /// claim, taking turns as [`Share`] says.
     pub fn with_pressure(mut self, pressure: Pressure) -> Self {
         self.pressure = pressure;
         self
@@ -214,6 +214,7 @@ impl Worker {
         // Whether the last claim took a job for every slot it asked for.
         let mut backlog = false;
         let mut running = JoinSet::new();
+        let mut share = Share::new(self.pressure.clone());
         while !*shutdown.borrow() {
             while running.try_join_next().is_some() {}
             // Waiting for a slot must not outlast a shutdown.
@@ -243,7 +244,7 @@ impl Worker {
             while let Ok(p) = free.clone().try_acquire_owned() {
                 permits.push(p);
             }
-            self.pressure.yield_while_high(MAX_YIELD).await;
+            share.turn().await;
             if *shutdown.borrow() {
                 break;
             }

@@ -263,6 +263,9 @@ impl UseCases<'_> {
             mut details,
             attachment_ids,
         } = checked;
+        if details.kind == Procedure::ChangeDomicile {
+            self.check_has_domicile(registration_id).await?;
+        }
         let id = Uuid::new_v4();
         let mut attempts = 0;
         loop {
@@ -287,6 +290,24 @@ impl UseCases<'_> {
                     return Ok(Pending::new(tx, Handled { id, case }));
                 }
             }
+        }
+    }
+
+    /// A holder who is not a Japanese national has no family register, so
+    /// no registered domicile to change (their nationality stands instead).
+    async fn check_has_domicile(&self, registration_id: Uuid) -> Result<(), Error> {
+        let (reg, _) = self
+            .cases
+            .registrations
+            .load(&registration_id.to_string())
+            .await?;
+        match reg.applicant.as_ref().and_then(|a| a.nationality.as_ref()) {
+            Some(_) => Err(Error::Invalid(vec![FieldError::new(
+                "/kind",
+                "NOT_APPLICABLE",
+                "the holder is not a Japanese national: no family register, so no registered domicile to change",
+            )])),
+            None => Ok(()),
         }
     }
 

@@ -42,6 +42,9 @@ pub struct Application {
     pub channel: Channel,
     /// `ja` or `en` as written; absent means Japanese.
     pub preferred_language: Option<String>,
+    /// A non-Japanese applicant's nationality (ISO 3166-1 alpha-2); absent,
+    /// empty or `JP` for a Japanese national.
+    pub nationality: Option<String>,
 }
 
 impl Application {
@@ -67,6 +70,7 @@ impl Application {
             exam_pass_number: value("exam_pass_number"),
             channel,
             preferred_language: Some(value("preferred_language")).filter(|l| !l.is_empty()),
+            nationality: Some(value("nationality")).filter(|n| !n.is_empty()),
         }
     }
 }
@@ -90,6 +94,11 @@ impl Application {
             given_name_kana: nfc(&self.given_name_kana),
             address: nfc(&self.address),
             registered_domicile: nfc(&self.registered_domicile),
+            // A Japanese national has a family register: no nationality kept.
+            nationality: self
+                .nationality
+                .map(|n| n.trim().to_ascii_uppercase())
+                .filter(|n| !n.is_empty() && n != "JP"),
             ..self
         }
     }
@@ -108,15 +117,29 @@ impl Application {
                 "no qualification with this code; see GET /v1/qualifications",
             ));
         }
-        let texts = [
+        let mut texts = vec![
             ("family_name", &self.family_name, NAME_MAX),
             ("given_name", &self.given_name, NAME_MAX),
-            ("family_name_kana", &self.family_name_kana, NAME_MAX * 2),
-            ("given_name_kana", &self.given_name_kana, NAME_MAX * 2),
             ("address", &self.address, TEXT_MAX),
-            ("registered_domicile", &self.registered_domicile, TEXT_MAX),
             ("exam_pass_number", &self.exam_pass_number, 32),
         ];
+        // A Japanese national's names have their kana reading and a
+        // registered domicile; a foreign resident's names may be in Latin
+        // script with no reading, and they have no family register.
+        let kana = [
+            ("family_name_kana", &self.family_name_kana, NAME_MAX * 2),
+            ("given_name_kana", &self.given_name_kana, NAME_MAX * 2),
+        ];
+        match &self.nationality {
+            None => {
+                texts.extend(kana);
+                texts.push(("registered_domicile", &self.registered_domicile, TEXT_MAX));
+            }
+            Some(nationality) => {
+                texts.extend(kana.into_iter().filter(|(_, v, _)| !v.trim().is_empty()));
+                check_nationality(&mut errors, nationality, &self.registered_domicile);
+            }
+        }
         for (field, value, max) in texts {
             check_text(&mut errors, field, value, max);
         }
@@ -185,6 +208,25 @@ impl Application {
     }
 }
 
+/// A non-Japanese applicant's nationality: a two-letter country code; and
+/// no registered domicile, which only a family register gives.
+fn check_nationality(errors: &mut Vec<FieldError>, nationality: &str, domicile: &str) {
+    if nationality.len() != 2 || !nationality.bytes().all(|b| b.is_ascii_uppercase()) {
+        errors.push(FieldError::new(
+            "/nationality",
+            "INVALID",
+            "must be a two-letter country code (ISO 3166-1 alpha-2), e.g. US; empty or JP for a Japanese national",
+        ));
+    }
+    if !domicile.trim().is_empty() {
+        errors.push(FieldError::new(
+            "/registered_domicile",
+            "NOT_APPLICABLE",
+            "a holder who is not a Japanese national has no family register, so no registered domicile: leave it empty",
+        ));
+    }
+}
+
 impl UseCases<'_> {
     /// Accepts an application for submission: applicants apply online,
     /// examiners enter paper applications, and every field must be valid.
@@ -243,6 +285,7 @@ impl UseCases<'_> {
                 date_of_birth,
                 address: input.address,
                 registered_domicile: input.registered_domicile,
+                nationality: input.nationality,
                 email: input.email,
                 exam_pass_number: input.exam_pass_number,
                 preferred_language: input

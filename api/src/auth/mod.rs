@@ -10,7 +10,7 @@ mod subject;
 
 use std::sync::Arc;
 
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use chrono::NaiveDate;
 use domain::{Actor, Role};
 use futures_util::future::LocalBoxFuture;
@@ -41,6 +41,9 @@ pub struct Grant {
     pub ministry: Option<String>,
     /// The applicant's verified identity, when the provider vouches for it.
     pub verified: Option<VerifiedPerson>,
+    /// A ministry client's request rate after this request (its answer
+    /// carries it as the RateLimit headers).
+    pub quota: Option<crate::oauth::quota::Quota>,
 }
 
 /// The authenticated caller of a request.
@@ -154,7 +157,11 @@ impl FromRequest for Caller {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-            state.auth.authenticate(bearer(&req)?).await
+            let caller = state.auth.authenticate(bearer(&req)?).await?;
+            if let Some(quota) = caller.1.quota {
+                req.extensions_mut().insert(quota);
+            }
+            Ok(caller)
         })
     }
 }
@@ -173,6 +180,7 @@ mod tests {
                 scopes: Some(vec!["registrations:read".into()]),
                 ministry: Some("MHLW".into()),
                 verified: None,
+                quota: None,
             },
         );
         assert!(client.require_scope("registrations:read").is_ok());

@@ -1,8 +1,9 @@
 //! The HTML of the verification page: server-rendered, no scripts, no
 //! external resources, so it works from any phone that scans the code.
 
+use ::certificate::Invalid;
 use ::certificate::Verdict;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use super::{NOTICE_EN, NOTICE_JA};
 
@@ -22,7 +23,26 @@ fn escape(text: &str) -> String {
 }
 
 fn date(d: NaiveDate) -> String {
-    format!("{}年{}月{}日 ({d})", d.year(), d.month(), d.day())
+    crate::calendar::wareki(d)
+}
+
+/// Why a certificate is not genuine, in plain words (Japanese, English):
+/// what the person holding the phone can do about it, not the parser's message.
+fn reason(invalid: &Invalid) -> (&'static str, &'static str) {
+    match invalid {
+        Invalid::Algorithm | Invalid::NoKeyId | Invalid::UnknownKey | Invalid::Signature => (
+            "署名を確認できませんでした。この事務局が発行した証明書ではないか、内容が書き換えられています。",
+            "The signature does not match: this office did not issue this certificate, or it has been altered.",
+        ),
+        Invalid::StatusList(_) => (
+            "この証明書の有効・無効を確認できませんでした。時間をおいて、もう一度確認してください。",
+            "Whether this certificate is still in force could not be confirmed. Please try again later.",
+        ),
+        _ => (
+            "証明書として読み取れませんでした。QRコードをもう一度読み取るか、証明書のトークンを省略せずに貼り付けてください。",
+            "This could not be read as a certificate. Scan the QR code again, or paste the whole token.",
+        ),
+    }
 }
 
 const STYLE: &str = "body{font-family:'IPAexGothic','Noto Sans CJK JP',sans-serif;margin:0;background:#f4f5f8;color:#1b1b1b}
@@ -86,13 +106,16 @@ pub fn render(verdict: Option<&Verdict>) -> String {
                 ja = ja,
                 en = escape(en),
             );
-            if let Verdict::Invalid(reason) = verdict {
-                html.push_str(&format!("<p>理由 / Reason: {}</p>", escape(&reason.to_string())));
+            if let Verdict::Invalid(invalid) = verdict {
+                let (ja, en) = reason(invalid);
+                html.push_str(&format!(
+                    "<p id=\"reason\">理由: {ja}<br><small lang=\"en\">Reason: {en}</small></p>"
+                ));
             }
             if let Some(claims) = verdict.claims() {
                 let f = &claims.facts;
                 let rows = [
-                    ("資格", "Qualification", format!("{} ({})", f.qualification_name, f.qualification_code)),
+                    ("資格", "Qualification", f.qualification_name.clone()),
                     ("氏名", "Name", format!("{} {}", f.family_name, f.given_name)),
                     ("フリガナ", "Name (kana)", format!("{} {}", f.family_name_kana, f.given_name_kana)),
                     ("生年月日", "Date of birth", date(f.date_of_birth)),
@@ -103,6 +126,8 @@ pub fn render(verdict: Option<&Verdict>) -> String {
                     ("発行者", "Issuer", claims.issuer.clone()),
                 ];
                 html.push_str("<table>");
+                // No empty rows (a name in Latin script may have no kana).
+                let rows = rows.into_iter().filter(|(_, _, v)| !v.trim().is_empty());
                 for (ja, en, value) in rows {
                     html.push_str(&format!(
                         "<tr><th>{ja}<small>{en}</small></th><td>{}</td></tr>",
@@ -135,6 +160,24 @@ mod tests {
         let page = render(Some(&Verdict::Invalid(::certificate::Invalid::NotBase64)));
         assert!(page.contains("INVALID"));
         assert!(page.contains(NOTICE_EN));
+    }
+
+    #[test]
+    fn reasons_are_words_not_the_parsers_messages() {
+        for invalid in [
+            Invalid::NotBase64,
+            Invalid::NotCose,
+            Invalid::Signature,
+            Invalid::UnknownKey,
+            Invalid::Claims("missing 65535"),
+            Invalid::StatusList("no certificate has this status index"),
+        ] {
+            let page = render(Some(&Verdict::Invalid(invalid.clone())));
+            assert!(!page.contains(&invalid.to_string()), "{page}");
+            let (ja, en) = reason(&invalid);
+            assert!(page.contains(ja) && page.contains(en));
+            assert!(!ja.contains("COSE") && !en.contains("COSE"));
+        }
     }
 
     #[test]

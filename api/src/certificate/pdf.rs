@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use ::certificate::Claims;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::metadata::Metadata;
@@ -98,8 +98,9 @@ fn wrap(text: &str, size: f32, max: f32) -> Vec<String> {
     lines
 }
 
+/// Dates on the certificate: the Japanese calendar, the Western year beside it.
 fn japanese_date(d: NaiveDate) -> String {
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+    crate::calendar::wareki(d)
 }
 
 impl Canvas<'_> {
@@ -195,7 +196,6 @@ impl Canvas<'_> {
             "Certificate of Registration of a National Qualification",
         );
         self.centered(210.0, 24.0, BLACK, &f.qualification_name);
-        self.centered(230.0, 9.0, GREY, &format!("({})", f.qualification_code));
 
         let rows = [
             (
@@ -223,6 +223,9 @@ impl Canvas<'_> {
         ];
         let mut y = 282.0;
         self.rule(80.0, WIDTH - 80.0, y - 22.0, 0.6);
+        // A name in Latin script (a holder who is not a Japanese national)
+        // may have no kana reading: its row is left out, not printed empty.
+        let rows = rows.into_iter().filter(|(_, _, v)| !v.trim().is_empty());
         for (ja, en, value) in rows {
             self.text(95.0, y, 12.0, NAVY, ja);
             self.text(95.0, y + 12.0, 7.5, GREY, en);

@@ -121,6 +121,15 @@ pub async fn load(
             super::sanction_view::sanction_view(sanction, version, id, &name)
         }
     };
+    // Notes the system wrote (in English, in the events) in the page's language.
+    if let Some((_, message)) = view.open_request.as_mut() {
+        *message = super::system_note::in_words(t.0, message);
+    }
+    for (key, value) in view.particulars.iter_mut() {
+        if *key == "reason" {
+            *value = super::system_note::in_words(t.0, value);
+        }
+    }
     if case_type == CaseKind::Registration {
         view.change_requests = change_requests(state, id).await?;
     }
@@ -215,10 +224,17 @@ fn registration_view(
             ("given_name_kana", a.given_name_kana),
             ("date_of_birth", a.date_of_birth.to_string()),
             ("address", a.address),
-            ("registered_domicile", a.registered_domicile),
-            ("email", a.email),
-            ("exam_pass_number", a.exam_pass_number),
         ];
+        // What applies: a registered domicile, or a foreign holder's nationality.
+        match a.nationality {
+            None => view
+                .particulars
+                .push(("registered_domicile", a.registered_domicile)),
+            Some(nationality) => view.particulars.push(("nationality", nationality)),
+        }
+        view.particulars.push(("email", a.email));
+        view.particulars
+            .push(("exam_pass_number", a.exam_pass_number));
     }
     view
 }

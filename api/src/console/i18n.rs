@@ -211,6 +211,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("date_of_birth", "生年月日", "Date of birth"),
     ("address", "住所", "Address"),
     ("registered_domicile", "本籍", "Registered domicile"),
+    ("nationality", "国籍", "Nationality"),
     ("email", "メールアドレス", "Email"),
     ("exam_pass_number", "合格証書番号", "Exam pass number"),
     ("my_number", "個人番号（マイナンバー）", "My Number"),
@@ -235,6 +236,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("proposal", "決裁案", "Pending proposal"),
     ("proposed_by", "起案者", "Proposed by"),
     ("note", "備考", "Note"),
+    ("applicant_name", "氏名", "Name"),
     ("actions", "操作", "Actions"),
     ("no_actions", "この案件であなたが行える操作はありません。", "There is nothing you can do on this case."),
     ("claim", "担当する", "Claim"),
@@ -322,6 +324,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("field.OUT_OF_RANGE", "範囲外の値です。", "Out of range."),
     ("field.UNKNOWN_QUALIFICATION", "資格を選択してください。", "Choose a qualification."),
     ("field.UNKNOWN_VALUE", "選択肢から選んでください。", "Choose one of the options."),
+    ("field.NOT_APPLICABLE", "日本国籍でない方には本籍（戸籍）がありません。", "Not a Japanese national: there is no registered domicile (no family register)."),
     ("field.NOT_ALLOWED", "この種類の届出では入力できない項目です。", "Not allowed for this kind of request."),
     ("field.NOT_FOUND", "該当する登録がありません。", "No such registration."),
     // Domain refusals, by their stable codes.

@@ -14,6 +14,7 @@ pub mod revocation;
 mod sanction_view;
 mod scan;
 pub mod session;
+pub mod system_note;
 mod timeline;
 pub(crate) mod view;
 

@@ -55,6 +55,8 @@ struct Row_ {
     overdue: bool,
     assignee: Option<String>,
     flags: Vec<String>,
+    /// The applicant's or holder's name.
+    name: String,
 }
 
 #[derive(Template)]
@@ -127,6 +129,19 @@ pub async fn show(
         .await
         .map_err(|e| ConsoleError::Internal(e.to_string()))?;
     let (rows, next_cursor) = pagination::page(rows, PAGE_SIZE, |r| (r.due_at, r.case_id));
+    // The rows show names: recorded as reads before the page is served.
+    let reader = crate::auth::Caller(
+        domain::Actor::new(session.sub.clone(), session.role),
+        crate::auth::Grant::default(),
+    );
+    let named: Vec<uuid::Uuid> = rows
+        .iter()
+        .filter(|r| r.name.is_some())
+        .map(|r| r.case_id)
+        .collect();
+    crate::audit::record_names_shown(&state, &req, &reader, &named)
+        .await
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
     let counts = counts(&state).await?;
     let lang = t.code();
     let name = |code: &str| {
@@ -158,6 +173,10 @@ pub async fn show(
                 procedure: r.procedure.as_str().to_owned(),
                 status: r.status.as_str().to_owned(),
                 assignee: r.assigned_to,
+                name: r
+                    .name
+                    .map(|(family, given)| format!("{family} {given}"))
+                    .unwrap_or_default(),
             }
         })
         .collect();

@@ -100,14 +100,14 @@ pub async fn token(
     // Authenticate first: only a failed attempt counts, and against the
     // caller's address, never against the client it names (anyone may know a
     // client id; spending its bucket would lock the ministry out).
-    let attempt = issuer.attempt(req.peer_addr().map(|a| a.ip()));
+    let attempt = issuer.attempt(req.peer_addr().map(|a| a.ip())).await?;
     let legacy = attempt.within_limit();
     let Some(client) =
         clients::authenticate(&state.pool, issuer.secrets(), &id, &secret, legacy).await?
     else {
         return Err(attempt.failed(invalid_client()));
     };
-    issuer.succeeded(attempt);
+    issuer.succeeded(attempt).await?;
     issuer.limit(&client.id).await?;
     match form.grant_type.as_deref() {
         Some("client_credentials") => {}

@@ -22,7 +22,8 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::clients::{self, MinistryClient};
-use super::rate::{RateLimit, RateLimiter};
+use super::quota::{Quota, CLIENT_POLICY};
+use super::rate::{self, RateLimit};
 use super::secrets::ClientSecrets;
 use super::signing_key::{self, SigningKeyError};
 use crate::auth::{Caller, Grant};
@@ -33,15 +34,14 @@ pub const TOKEN_TTL_SECONDS: i64 = 600;
 /// The media type RFC 9068 puts in the header's `typ`.
 const TYP: &str = "at+jwt";
 /// Failed client authentications one address may make: ten at once, then one
-/// every six seconds. Successful ones do not count, and a correct secret is
-/// accepted even from an address over the limit (checking it costs one HMAC),
-/// so a proxy or NAT address an attacker shares locks nobody out.
+/// every six seconds, counted in Postgres across every replica. Successful
+/// ones do not count, and a correct secret is accepted even from an address
+/// over the limit (checking it costs one HMAC), so a proxy or NAT address an
+/// attacker shares locks nobody out.
 pub const FAILED_ATTEMPTS: RateLimit = RateLimit {
     per_second: 1.0 / 6.0,
     burst: 10.0,
 };
-/// Addresses remembered for [`FAILED_ATTEMPTS`] at once.
-const MAX_ADDRESSES: usize = 65_536;
 
 /// Why the token issuer could not start.
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +74,8 @@ struct AccessClaims {
 /// how many seconds until it is again.
 #[derive(Debug)]
 pub struct Attempt {
-    address: String,
+    /// The address's bucket.
+    bucket: String,
     within: Result<(), u64>,
 }
 
@@ -106,7 +107,6 @@ pub struct ClientTokens {
     secrets: ClientSecrets,
     /// Each client's request rate, kept in Postgres (shared by every replica).
     limit: RateLimit,
-    failures: RateLimiter,
 }
 
 impl ClientTokens {
@@ -132,7 +132,6 @@ impl ClientTokens {
             pool: pool.clone(),
             secrets: ClientSecrets::new(vault_master),
             limit,
-            failures: RateLimiter::new(FAILED_ATTEMPTS, MAX_ADDRESSES),
         })
     }
 
@@ -144,7 +143,7 @@ impl ClientTokens {
     /// Takes a failed-attempt slot of the address `peer` before a client
     /// authenticates, if it has one left. An IPv6 address counts as its /64,
     /// which one subscriber usually holds.
-    pub fn attempt(&self, peer: Option<IpAddr>) -> Attempt {
+    pub async fn attempt(&self, peer: Option<IpAddr>) -> Result<Attempt, ApiError> {
         let key = match peer.map(|ip| ip.to_canonical()) {
             Some(IpAddr::V6(v6)) => {
                 let s = v6.segments();
@@ -153,17 +152,19 @@ impl ClientTokens {
             Some(ip) => ip.to_string(),
             None => "unknown".to_owned(),
         };
-        Attempt {
-            within: self.failures.take(&key),
-            address: key,
-        }
+        let bucket = format!("failed-authentication:{key}");
+        Ok(Attempt {
+            within: rate::take(&self.pool, &bucket, FAILED_ATTEMPTS).await?,
+            bucket,
+        })
     }
 
     /// The authentication succeeded: its slot does not count.
-    pub fn succeeded(&self, attempt: Attempt) {
+    pub async fn succeeded(&self, attempt: Attempt) -> Result<(), ApiError> {
         if attempt.within.is_ok() {
-            self.failures.refund(&attempt.address);
+            rate::refund(&self.pool, &attempt.bucket, FAILED_ATTEMPTS).await?;
         }
+        Ok(())
     }
 
     /// The `iss` of the tokens this server issues to clients (its public URL).
@@ -181,21 +182,30 @@ impl ClientTokens {
         kid == Some(self.kid.as_str())
     }
 
-    /// Takes one request from the client's rate; 429 when it is spent. The
-    /// bucket is in Postgres, so the rate holds across replicas and restarts.
-    pub async fn limit(&self, client_id: &str) -> Result<(), ApiError> {
-        let wait = sqlx::query_scalar!(
-            r#"SELECT take_rate_token($1, $2, $3) AS "wait!""#,
+    /// Takes one request from the client's rate and answers what is left;
+    /// 429 when it is spent. The bucket is in Postgres, so the rate holds
+    /// across replicas and restarts.
+    pub async fn limit(&self, client_id: &str) -> Result<Quota, ApiError> {
+        let taken = sqlx::query!(
+            r#"SELECT wait AS "wait!", remaining AS "remaining!" FROM take_rate_quota($1, $2, $3)"#,
             format!("ministry-client:{client_id}"),
             self.limit.per_second,
             self.limit.burst,
         )
         .fetch_one(&self.pool)
         .await?;
-        if wait <= 0.0 {
-            Ok(())
+        let quota = Quota {
+            policy: CLIENT_POLICY,
+            limit: self.limit,
+            remaining: taken.remaining,
+        };
+        if taken.wait <= 0.0 {
+            Ok(quota)
         } else {
-            Err(ApiError::RateLimited(wait.ceil().max(1.0) as u64))
+            Err(ApiError::RateLimited(
+                taken.wait.ceil().max(1.0) as u64,
+                quota,
+            ))
         }
     }
 
@@ -249,7 +259,7 @@ impl ClientTokens {
         let Some((ministry, held)) = clients::grant(&self.pool, &claims.client_id).await? else {
             return Err(ApiError::Unauthorized("the client has been revoked"));
         };
-        self.limit(&claims.client_id).await?;
+        let quota = self.limit(&claims.client_id).await?;
         // The token may ask for less than the client holds, never more.
         let scopes = claims
             .scope
@@ -263,6 +273,7 @@ impl ClientTokens {
                 scopes: Some(scopes),
                 ministry: Some(ministry),
                 verified: None,
+                quota: Some(quota),
             },
         ))
     }

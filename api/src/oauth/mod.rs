@@ -6,6 +6,7 @@
 pub mod clients;
 mod endpoints;
 pub mod issuer;
+pub mod quota;
 pub mod rate;
 pub mod secrets;
 pub mod signing_key;

@@ -17,18 +17,33 @@ use crate::AppState;
 
 type FormMap = std::collections::HashMap<String, String>;
 
-/// The inputs: name, HTML type, autocomplete, help key.
-const INPUTS: &[(&str, &str, &str, Option<&str>)] = &[
-    ("family_name", "text", "family-name", None),
-    ("given_name", "text", "given-name", None),
-    ("family_name_kana", "text", "off", Some("kana_help")),
-    ("given_name_kana", "text", "off", Some("kana_help")),
-    ("date_of_birth", "date", "bday", Some("date_help")),
-    ("address", "text", "street-address", None),
-    ("registered_domicile", "text", "off", None),
-    ("email", "email", "email", None),
-    ("exam_pass_number", "text", "off", None),
-    ("my_number", "text", "off", Some("my_number_help")),
+/// The inputs: name, HTML type, autocomplete, help key, required of everyone.
+/// The kana and the registered domicile are required of Japanese nationals
+/// only; the nationality only of everyone else (the help says so).
+const INPUTS: &[(&str, &str, &str, Option<&str>, bool)] = &[
+    ("family_name", "text", "family-name", None, true),
+    ("given_name", "text", "given-name", None, true),
+    ("family_name_kana", "text", "off", Some("kana_help"), false),
+    ("given_name_kana", "text", "off", Some("kana_help"), false),
+    ("date_of_birth", "date", "bday", Some("date_help"), true),
+    ("address", "text", "street-address", None, true),
+    (
+        "registered_domicile",
+        "text",
+        "off",
+        Some("domicile_help"),
+        false,
+    ),
+    (
+        "nationality",
+        "text",
+        "country",
+        Some("nationality_help"),
+        false,
+    ),
+    ("email", "email", "email", None, true),
+    ("exam_pass_number", "text", "off", None, true),
+    ("my_number", "text", "off", Some("my_number_help"), true),
 ];
 
 /// One input of the form.
@@ -39,6 +54,7 @@ pub struct Input {
     pub value: String,
     pub error: Option<String>,
     pub help: Option<&'static str>,
+    pub required: bool,
 }
 
 #[derive(Template)]
@@ -118,7 +134,7 @@ fn apply_page(
         .collect();
     let inputs = INPUTS
         .iter()
-        .map(|(name, input_type, autocomplete, help)| Input {
+        .map(|(name, input_type, autocomplete, help, required)| Input {
             name,
             input_type,
             autocomplete,
@@ -130,6 +146,7 @@ fn apply_page(
             },
             error: error_of(&t, errors, name),
             help: *help,
+            required: *required,
         })
         .collect();
     ApplyPage {

@@ -19,7 +19,6 @@ use super::home::qualification_name;
 use super::session::Holder;
 use super::{html, Frame, PortalError, Words};
 use crate::console::session::Session;
-use crate::console::view::jst;
 use crate::payment::PaymentView;
 use crate::AppState;
 
@@ -115,7 +114,12 @@ fn common(t: &Words, kind: CaseKind, id: Uuid, exam: &Examination, mine: bool) -
             .open_request
             .as_ref()
             .filter(|_| exam.status == CaseStatus::ActionRequired)
-            .map(|(code, message)| (t.get(code).to_owned(), message.clone())),
+            .map(|(code, message)| {
+                (
+                    t.get(code).to_owned(),
+                    crate::console::system_note::in_words(t.0, message),
+                )
+            }),
         may_answer: mine && exam.status == CaseStatus::ActionRequired,
         may_withdraw: mine && !exam.status.is_decided(),
         registration_number: None,
@@ -127,8 +131,8 @@ fn common(t: &Words, kind: CaseKind, id: Uuid, exam: &Examination, mine: bool) -
     }
 }
 
-fn when(at: Option<DateTime<Utc>>) -> String {
-    at.map(jst).unwrap_or_default()
+fn when(t: &Words, at: Option<DateTime<Utc>>) -> String {
+    at.map(|at| t.time(at)).unwrap_or_default()
 }
 
 /// Loads the case `id` of `kind` if `viewer` is a party to it (else 404).
@@ -150,10 +154,10 @@ pub async fn load(
                 t.get("NEW_REGISTRATION")
             );
             v.status = reg.status().as_str();
-            v.submitted = when(reg.submitted_at);
-            v.due = when(reg.due_at);
+            v.submitted = when(t, reg.submitted_at);
+            v.due = when(t, reg.due_at);
             v.registration_number = reg.registration_number.clone();
-            v.registered_on = reg.registered_on.map(|d| d.format("%Y-%m-%d").to_string());
+            v.registered_on = reg.registered_on.map(|d| t.date(d));
             let registered = reg.status() == CaseStatus::Registered;
             v.certificate =
                 registered.then_some(reg.certificate.is_some() && !reg.certificate_revoked);
@@ -182,8 +186,8 @@ pub async fn load(
                 "{}（{procedure}）",
                 qualification_name(state, t, &request.qualification_code)
             );
-            v.submitted = when(request.submitted_at);
-            v.due = when(request.due_at);
+            v.submitted = when(t, request.submitted_at);
+            v.due = when(t, request.due_at);
             v.registration_href = request
                 .registration_id
                 .map(|r| format!("/portal/registrations/{r}"));
@@ -227,7 +231,7 @@ pub async fn load(
         .into_iter()
         // Flags are the office's notes, as in the API's applicant view.
         .filter(|h| !matches!(h.event_type.as_str(), "FlagRaised" | "FlagCleared"))
-        .map(|h| (t.get(&h.event_type).to_owned(), jst(h.recorded_at)))
+        .map(|h| (t.get(&h.event_type).to_owned(), t.time(h.recorded_at)))
         .collect();
     Ok(view)
 }

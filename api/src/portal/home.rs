@@ -9,7 +9,6 @@ use views::status::{self, StatusFilter};
 
 use super::session::Holder;
 use super::{html, Frame, PortalError};
-use crate::console::view::jst;
 use crate::AppState;
 
 /// How many rows each list shows (an applicant has a handful of cases).
@@ -68,7 +67,7 @@ pub async fn show(
                 t.get("NEW_REGISTRATION")
             ),
             status: r.status.as_str(),
-            submitted: jst(r.submitted_at),
+            submitted: t.time(r.submitted_at),
             registration_number: r.registration_number,
         })
         .collect();
@@ -89,7 +88,7 @@ pub async fn show(
                 t.get(r.kind.as_str())
             ),
             status: r.status.as_str(),
-            submitted: jst(r.submitted_at),
+            submitted: t.time(r.submitted_at),
             registration_number: None,
         })
         .collect();
@@ -123,6 +122,7 @@ pub async fn inbox(
     holder: Holder,
 ) -> Result<HttpResponse, PortalError> {
     let session = holder.0;
+    let t = Frame::new(&req, Some(&session)).t;
     let rows = workers::notification::inbox::list(&state.pool, &session.sub, None, ROWS)
         .await
         .map_err(|e| PortalError::Internal(e.to_string()))?;
@@ -131,7 +131,7 @@ pub async fn inbox(
         .map(|n| NoticeRow {
             subject: n.subject,
             body: n.body,
-            sent: jst(n.created_at),
+            sent: t.time(n.created_at),
             href: format!("/portal/{}/{}", n.case_type.path(), n.case_id),
         })
         .collect();

@@ -1,6 +1,8 @@
 //! Signing in to the portal with a token of the identity provider (a
 //! development token from `shikaku token --role applicant` in development),
-//! and signing out. Only applicants get a session.
+//! and signing out. Only applicants get a session. A page asked for before
+//! signing in (a link in a mail) is where the sign-in returns to, when it is
+//! a portal page of this site.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -20,6 +22,8 @@ struct LoginPage {
     frame: Frame,
     csrf: String,
     error: Option<&'static str>,
+    /// The page to return to after signing in.
+    next: Option<String>,
 }
 
 /// The sign-in form.
@@ -29,17 +33,59 @@ pub struct LoginForm {
     token: String,
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The sign-in page's query: where to return (other parameters, such as
+/// `lang`, are the frame's).
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// The longest return path kept.
+const MAX_NEXT: usize = 2048;
+
+/// `next` if it is a portal page of this site: a relative path under
+/// `/portal` (never `//host`, a scheme, a backslash or a control character,
+/// which a browser could read as another site), and not the sign-in itself.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let rest = next.strip_prefix("/portal")?;
+    let page = rest.is_empty() || rest.starts_with('/') || rest.starts_with('?');
+    let plain = !next.contains("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    let sign_in = ["/login", "/logout"].iter().any(|p| {
+        rest.strip_prefix(p)
+            .is_some_and(|r| r.is_empty() || r.starts_with(['?', '/']))
+    });
+    (page && plain && !sign_in && next.len() <= MAX_NEXT).then_some(next)
+}
+
+/// The sign-in page, returning to `next` when it is a safe portal page.
+pub fn login_href(next: Option<&str>) -> String {
+    match next.and_then(safe_next).filter(|n| *n != "/portal") {
+        Some(next) => format!(
+            "/portal/login?{}",
+            serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+        ),
+        None => "/portal/login".to_owned(),
+    }
 }
 
 /// `GET /portal/login`.
 pub async fn form(
     state: web::Data<AppState>,
     req: HttpRequest,
+    query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, PortalError> {
+    let next = safe_next(&query.next).map(str::to_owned);
     if current(&req).is_some() {
-        return Ok(see_other("/portal".into()));
+        return Ok(see_other(next.unwrap_or_else(|| "/portal".into())));
     }
-    render(&state, &req, StatusCode::OK, None)
+    render(&state, &req, StatusCode::OK, None, next)
 }
 
 fn render(
@@ -47,12 +93,14 @@ fn render(
     req: &HttpRequest,
     status: StatusCode,
     error: Option<&'static str>,
+    next: Option<String>,
 ) -> Result<HttpResponse, PortalError> {
     let csrf = random_token();
     let page = LoginPage {
         frame: Frame::new(req, None),
         csrf: csrf.clone(),
         error,
+        next,
     };
     let mut response = html(req, status, &page)?;
     response.headers_mut().append(
@@ -70,9 +118,16 @@ pub async fn sign_in(
     req: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, PortalError> {
+    let next = safe_next(&form.next).map(str::to_owned);
     let expected = cookie(&req, LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || expected != form.csrf {
-        return render(&state, &req, StatusCode::FORBIDDEN, Some("csrf_failed"));
+        return render(
+            &state,
+            &req,
+            StatusCode::FORBIDDEN,
+            Some("csrf_failed"),
+            next,
+        );
     }
     let Ok(crate::auth::Caller(actor, _)) = state.auth.authenticate(form.token.trim()).await else {
         return render(
@@ -80,6 +135,7 @@ pub async fn sign_in(
             &req,
             StatusCode::UNAUTHORIZED,
             Some("login_invalid"),
+            next,
         );
     };
     if actor.role != Role::Applicant {
@@ -88,6 +144,7 @@ pub async fn sign_in(
             &req,
             StatusCode::FORBIDDEN,
             Some("portal_login_refused"),
+            next,
         );
     }
     let now = Utc::now().timestamp();
@@ -96,7 +153,7 @@ pub async fn sign_in(
         .min(now + MAX_SESSION_SECONDS);
     let session = Session::new(actor, exp);
     Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", "/portal"))
+        .insert_header(("Location", next.unwrap_or_else(|| "/portal".into())))
         .append_header(("Set-Cookie", set_cookie(&state, &session)))
         .append_header(("Set-Cookie", cookie_header(&state, LOGIN_COOKIE, "", 0)))
         .finish())
@@ -117,7 +174,13 @@ pub async fn sign_out(
 ) -> Result<HttpResponse, PortalError> {
     if let Some(session) = current(&req) {
         if !session.csrf_ok(&form.csrf) {
-            return render(&state, &req, StatusCode::FORBIDDEN, Some("csrf_failed"));
+            return render(
+                &state,
+                &req,
+                StatusCode::FORBIDDEN,
+                Some("csrf_failed"),
+                None,
+            );
         }
         crate::console::revocation::end(&state.pool, &session)
             .await
@@ -127,4 +190,47 @@ pub async fn sign_out(
         .insert_header(("Location", "/portal/login"))
         .append_header(("Set-Cookie", cookie_header(&state, SESSION_COOKIE, "", 0)))
         .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_portal_pages_of_this_site_are_returned_to() {
+        for page in [
+            "/portal",
+            "/portal/inbox",
+            "/portal/registrations/0b6f4ad0-5b39-4e5c-9a57-3f1f1a8e2f10",
+            "/portal/registrations/x?lang=en",
+            "/portal?lang=en",
+        ] {
+            assert_eq!(safe_next(page), Some(page), "{page}");
+        }
+        for elsewhere in [
+            "",
+            "https://evil.example/portal",
+            "//evil.example/portal",
+            "/portal//evil.example",
+            "/\\evil.example",
+            "/portal\\..\\evil",
+            "javascript:alert(1)",
+            "/console/queue",
+            "/portalx",
+            "/portal/login",
+            "/portal/login?next=/portal",
+            "/portal/logout",
+            "/portal/inbox\r\nSet-Cookie: x=1",
+            "portal/inbox",
+        ] {
+            assert_eq!(safe_next(elsewhere), None, "{elsewhere}");
+        }
+        assert_eq!(
+            login_href(Some("/portal/inbox")),
+            "/portal/login?next=%2Fportal%2Finbox"
+        );
+        assert_eq!(login_href(Some("/portal")), "/portal/login");
+        assert_eq!(login_href(Some("//evil.example")), "/portal/login");
+        assert_eq!(login_href(None), "/portal/login");
+    }
 }

@@ -23,8 +23,9 @@ pub use words::Words;
 /// Why a portal page could not be shown.
 #[derive(Debug, thiserror::Error)]
 pub enum PortalError {
+    /// No session: to the sign-in page, then back to `next` (a GET's own path).
     #[error("sign in first")]
-    SignIn,
+    SignIn { next: Option<String> },
     #[error("not found")]
     NotFound,
     #[error("{0}")]
@@ -55,7 +56,7 @@ impl From<askama::Error> for PortalError {
 impl ResponseError for PortalError {
     fn status_code(&self) -> StatusCode {
         match self {
-            PortalError::SignIn => StatusCode::SEE_OTHER,
+            PortalError::SignIn { .. } => StatusCode::SEE_OTHER,
             PortalError::NotFound => StatusCode::NOT_FOUND,
             PortalError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -71,8 +72,8 @@ impl ResponseError for PortalError {
             )
         };
         match self {
-            PortalError::SignIn => HttpResponse::SeeOther()
-                .insert_header(("Location", "/portal/login"))
+            PortalError::SignIn { next } => HttpResponse::SeeOther()
+                .insert_header(("Location", login::login_href(next.as_deref())))
                 .finish(),
             PortalError::NotFound => HttpResponse::NotFound()
                 .content_type("text/html; charset=utf-8")

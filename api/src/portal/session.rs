@@ -49,7 +49,17 @@ impl FromRequest for Holder {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let session = current(&req).ok_or(PortalError::SignIn)?;
+            // A page asked for without a session (a link in a mail) is
+            // where the sign-in returns to; a form's target is not a page.
+            let sign_in = || PortalError::SignIn {
+                next: (req.method() == actix_web::http::Method::GET).then(|| {
+                    match req.query_string() {
+                        "" => req.path().to_owned(),
+                        query => format!("{}?{query}", req.path()),
+                    }
+                }),
+            };
+            let session = current(&req).ok_or_else(sign_in)?;
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| PortalError::Internal("no state".into()))?;
@@ -57,7 +67,7 @@ impl FromRequest for Holder {
                 .await
                 .map_err(|e| PortalError::Internal(e.to_string()))?;
             if ended {
-                return Err(PortalError::SignIn);
+                return Err(sign_in());
             }
             Ok(Holder(session))
         })

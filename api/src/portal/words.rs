@@ -2,6 +2,8 @@
 //! procedure, reason and event names come from the console's glossary
 //! ([`crate::console::i18n`]), so both say the same thing.
 
+use chrono::{DateTime, NaiveDate, Utc};
+
 use crate::console::i18n::{Lang, Text};
 
 /// Looks words up in one language; templates call `t.get("key")`.
@@ -29,6 +31,23 @@ impl Words {
     pub fn other(&self) -> &'static str {
         Text(self.0).other()
     }
+
+    /// An instant as the page's reader dates it: the Japanese calendar on a
+    /// Japanese page, Japan's time either way.
+    pub fn time(&self, at: DateTime<Utc>) -> String {
+        match self.0 {
+            Lang::Ja => crate::calendar::wareki_time(at),
+            Lang::En => crate::console::view::jst(at),
+        }
+    }
+
+    /// A date, in the Japanese calendar on a Japanese page.
+    pub fn date(&self, d: NaiveDate) -> String {
+        match self.0 {
+            Lang::Ja => crate::calendar::wareki(d),
+            Lang::En => d.format("%-d %B %Y").to_string(),
+        }
+    }
 }
 
 /// (key, Japanese, English).
@@ -51,7 +70,9 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("preferred_language", "お知らせの言語", "Language of notices"),
     ("lang_ja", "日本語", "Japanese"),
     ("lang_en", "英語", "English"),
-    ("kana_help", "全角カタカナで入力してください（例：ヤマダ）。", "Full-width katakana (e.g. ヤマダ)."),
+    ("kana_help", "全角カタカナで入力してください（例：ヤマダ）。日本国籍の方は必須です。日本国籍でない方で読み仮名のない方は空欄でかまいません。", "Full-width katakana (e.g. ヤマダ). Required of Japanese nationals; if you are not one and your name has no reading, leave it empty."),
+    ("domicile_help", "日本国籍の方は必須です（戸籍のある場所）。日本国籍でない方は空欄にして、国籍を入力してください。", "Required of Japanese nationals (where your family register is kept). If you are not a Japanese national, leave it empty and give your nationality."),
+    ("nationality_help", "日本国籍でない方のみ、国名を2文字のコードで入力してください（例：米国 US、中国 CN、ベトナム VN、フィリピン PH）。日本国籍の方は空欄です。", "Only if you are not a Japanese national: your country as its two-letter code (e.g. US, CN, VN, PH). Japanese nationals leave it empty."),
     ("date_help", "例：1990-04-01", "e.g. 1990-04-01"),
     ("case_number", "申請番号", "Case number"),
     ("fee_to_pay", "お支払いいただく手数料", "Fee to pay"),

@@ -21,15 +21,23 @@ pub struct NewRegistration {
     pub family_name: String,
     #[schema(example = "花子")]
     pub given_name: String,
+    /// Full-width katakana; may be left out by a holder who is not a
+    /// Japanese national (a name in Latin script has no reading).
     #[schema(example = "ヤマダ")]
+    #[serde(default)]
     pub family_name_kana: String,
+    /// As `family_name_kana`.
     #[schema(example = "ハナコ")]
+    #[serde(default)]
     pub given_name_kana: String,
     /// `YYYY-MM-DD`; checked with every other field (INVALID_DATE).
     #[schema(value_type = String, format = Date, example = "1990-04-01")]
     pub date_of_birth: String,
     pub address: String,
-    /// Registered domicile (honseki) as the applicant knows it.
+    /// Registered domicile (honseki) as the applicant knows it: required of
+    /// a Japanese national, left out by anyone else (no family register;
+    /// NOT_APPLICABLE if given with a `nationality`).
+    #[serde(default)]
     pub registered_domicile: String,
     pub email: String,
     /// 12 digits with a valid check digit. Stored only in the vault; never echoed.
@@ -42,6 +50,11 @@ pub struct NewRegistration {
     /// The language of the office's notices: `ja` (default) or `en`.
     #[schema(example = "ja")]
     pub preferred_language: Option<String>,
+    /// A holder who is not a Japanese national: their nationality as an ISO
+    /// 3166-1 alpha-2 code (e.g. `US`), instead of a registered domicile;
+    /// the register inquiry then asks only the resident register. Absent,
+    /// empty or `JP` for a Japanese national.
+    pub nationality: Option<String>,
 }
 
 impl NewRegistration {
@@ -64,6 +77,7 @@ impl NewRegistration {
                 Some(ChannelInput::Online) | None => Channel::Online,
             },
             preferred_language: self.preferred_language,
+            nationality: self.nationality,
         }
     }
 }

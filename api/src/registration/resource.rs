@@ -23,11 +23,16 @@ pub struct ApplicantView {
     pub given_name_kana: String,
     pub date_of_birth: NaiveDate,
     pub address: String,
+    /// Empty for a holder with no family register (see `nationality`).
     pub registered_domicile: String,
     pub email: String,
     pub exam_pass_number: String,
     /// The language of the office's notices: `ja` or `en`.
     pub preferred_language: &'static str,
+    /// A holder who is not a Japanese national: their nationality (ISO
+    /// 3166-1 alpha-2) instead of a registered domicile. Null for a
+    /// Japanese national.
+    pub nationality: Option<String>,
 }
 
 /// The register's entry of a registered person: what a ministry may read of
@@ -40,6 +45,9 @@ pub struct RegisterEntryView {
     pub family_name_kana: String,
     pub given_name_kana: String,
     pub date_of_birth: NaiveDate,
+    /// The nationality (ISO 3166-1 alpha-2) of a holder who is not a
+    /// Japanese national; null for a Japanese national.
+    pub nationality: Option<String>,
 }
 
 /// A registration application and, once registered, the registration.
@@ -159,6 +167,7 @@ pub fn render(
                     email: a.email.clone(),
                     exam_pass_number: a.exam_pass_number.clone(),
                     preferred_language: a.preferred_language.as_str(),
+                    nationality: a.nationality.clone(),
                 })
             })
             .flatten(),
@@ -170,6 +179,7 @@ pub fn render(
                     family_name_kana: a.family_name_kana.clone(),
                     given_name_kana: a.given_name_kana.clone(),
                     date_of_birth: a.date_of_birth,
+                    nationality: a.nationality.clone(),
                 })
             })
             .flatten(),

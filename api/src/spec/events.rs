@@ -7,8 +7,8 @@ use serde_json::{json, Map, Value};
 
 const SCHEMAS: &str = "#/components/schemas/";
 
-/// (type, when it happens, the properties of its `data`).
-fn types() -> Vec<(&'static str, &'static str, Value)> {
+/// (type, when it happens, the same in Japanese, the properties of its `data`).
+fn types() -> Vec<(&'static str, &'static str, &'static str, Value)> {
     let uuid = |d: &str| json!({ "type": "string", "format": "uuid", "description": d });
     let request = uuid("The change request that did it");
     let certificate = uuid("The certificate");
@@ -17,6 +17,7 @@ fn types() -> Vec<(&'static str, &'static str, Value)> {
         (
             "APPLICATION_SUBMITTED",
             "An application was filed",
+            "申請が提出された",
             json!({
                 "channel": { "$ref": format!("{SCHEMAS}Channel") },
             }),
@@ -24,6 +25,7 @@ fn types() -> Vec<(&'static str, &'static str, Value)> {
         (
             "APPLICATION_REJECTED",
             "An application was rejected",
+            "申請が却下された",
             json!({
                 "reason_code": { "type": "string", "description": "The rejection's reason code" },
             }),
@@ -31,11 +33,13 @@ fn types() -> Vec<(&'static str, &'static str, Value)> {
         (
             "APPLICATION_WITHDRAWN",
             "The applicant withdrew the application",
+            "申請者が申請を取り下げた",
             json!({}),
         ),
         (
             "REGISTERED",
             "The application was approved: the holder is registered",
+            "申請が承認され、登録された",
             json!({
                 "registered_on": { "type": "string", "format": "date" },
             }),
@@ -43,6 +47,7 @@ fn types() -> Vec<(&'static str, &'static str, Value)> {
         (
             "REGISTRATION_IMPORTED",
             "A registration was taken over from the paper register",
+            "紙の登録簿から登録を引き継いだ",
             json!({
                 "registered_on": { "type": "string", "format": "date" },
             }),
@@ -50,6 +55,7 @@ fn types() -> Vec<(&'static str, &'static str, Value)> {
         (
             "CHANGE_REQUEST_FILED",
             "The holder filed a change request",
+            "登録者が変更届を提出した",
             json!({
                 "change_request_id": request,
                 "kind": { "$ref": format!("{SCHEMAS}ChangeKind") },
@@ -58,6 +64,7 @@ fn types() -> Vec<(&'static str, &'static str, Value)> {
         (
             "REGISTERED_MATTERS_CHANGED",
             "Registered matters changed (their names, never their values)",
+            "登録事項が変更された（値ではなく事項の名前のみ）",
             json!({
                 "change_request_id": request,
                 "changed_matters": {
@@ -72,6 +79,7 @@ fn types() -> Vec<(&'static str, &'static str, Value)> {
         (
             "REGISTRATION_DELETED",
             "The registration was deleted",
+            "登録が削除された",
             json!({
                 "change_request_id": request,
                 "reason": { "$ref": format!("{SCHEMAS}DeletionReason") },
@@ -80,6 +88,7 @@ fn types() -> Vec<(&'static str, &'static str, Value)> {
         (
             "CERTIFICATE_ISSUED",
             "A digital certificate was issued",
+            "デジタル登録証が発行された",
             json!({
                 "certificate_id": certificate,
             }),
@@ -87,6 +96,7 @@ fn types() -> Vec<(&'static str, &'static str, Value)> {
         (
             "CERTIFICATE_REVOKED",
             "A digital certificate was revoked",
+            "デジタル登録証が失効した",
             json!({
                 "certificate_id": certificate,
                 "reason": { "type": "string", "enum": [
@@ -139,7 +149,7 @@ pub fn complete(doc: &mut Value) {
     let mut variants = Vec::new();
     let mut mapping = Map::new();
     let mut webhooks = Map::new();
-    for (event_type, meaning, data) in types() {
+    for (event_type, meaning, ja, data) in types() {
         let name = camel(event_type);
         let required: Vec<&String> = data
             .as_object()
@@ -147,20 +157,20 @@ pub fn complete(doc: &mut Value) {
             .unwrap_or_default();
         schemas[format!("{name}Data")] = json!({
             "type": "object",
-            "description": format!("The facts of {event_type}"),
+            "description": format!("The facts of {event_type}\n\n{event_type} の事実"),
             "properties": data,
             "required": required,
         });
         let mut event = view.clone();
-        event["description"] = json!(format!("{meaning} ({event_type})"));
+        event["description"] = json!(format!("{meaning} ({event_type})\n\n{ja}"));
         event["properties"]["type"] = json!({ "type": "string", "enum": [event_type] });
         event["properties"]["data"] = json!({ "$ref": format!("{SCHEMAS}{name}Data") });
         let reference = format!("{SCHEMAS}{name}Event");
         schemas[format!("{name}Event")] = event;
         variants.push(json!({ "$ref": reference }));
         mapping.insert(event_type.into(), json!(reference));
-        schemas[format!("{name}Message")] = message(event_type, meaning, &reference);
-        webhooks.insert(event_type.into(), webhook(event_type, meaning, &name));
+        schemas[format!("{name}Message")] = message(event_type, meaning, ja, &reference);
+        webhooks.insert(event_type.into(), webhook(event_type, meaning, ja, &name));
     }
     schemas["FeedEventView"] = json!({
         "description": view["description"],
@@ -169,12 +179,14 @@ pub fn complete(doc: &mut Value) {
     });
     schemas["WebhookTestData"] = json!({
         "type": "object",
+        "description": "The facts of WEBHOOK_TEST: the subscription tested\n\nWEBHOOK_TEST の事実：テストした購読",
         "properties": { "subscription_id": { "type": "string", "format": "uuid" } },
         "required": ["subscription_id"],
     });
     schemas["WebhookTestMessage"] = message(
         "WEBHOOK_TEST",
         "A test message asked for with POST /v1/webhook-subscriptions/{id}/test",
+        "POST /v1/webhook-subscriptions/{id}/test で求めたテストメッセージ",
         &format!("{SCHEMAS}WebhookTestData"),
     );
     webhooks.insert(
@@ -182,6 +194,7 @@ pub fn complete(doc: &mut Value) {
         webhook(
             "WEBHOOK_TEST",
             "A test message asked for by the ministry",
+            "府省が求めたテストメッセージ",
             "WebhookTest",
         ),
     );
@@ -201,10 +214,10 @@ pub fn complete(doc: &mut Value) {
 }
 
 /// The Standard Webhooks envelope of one type.
-fn message(event_type: &str, meaning: &str, data: &str) -> Value {
+fn message(event_type: &str, meaning: &str, ja: &str, data: &str) -> Value {
     json!({
         "type": "object",
-        "description": format!("The webhook message of {event_type}: {meaning}"),
+        "description": format!("The webhook message of {event_type}: {meaning}\n\n{event_type} の Webhook メッセージ：{ja}"),
         "properties": {
             "type": { "type": "string", "enum": [event_type] },
             "timestamp": { "type": "string", "format": "date-time", "description": "When the office recorded the fact" },
@@ -214,12 +227,12 @@ fn message(event_type: &str, meaning: &str, data: &str) -> Value {
     })
 }
 
-fn webhook(event_type: &str, meaning: &str, name: &str) -> Value {
+fn webhook(event_type: &str, meaning: &str, ja: &str, name: &str) -> Value {
     let header = |name: &str, description: &str| json!({ "name": name, "in": "header", "required": true, "description": description, "schema": { "type": "string" } });
     json!({ "post": {
         "operationId": format!("receive_{}", event_type.to_ascii_lowercase()),
-        "summary": format!("{meaning} ({event_type})"),
-        "description": format!("Sent to each webhook subscription of a supervising ministry that chose {event_type}, signed the Standard Webhooks way: verify webhook-signature over `webhook-id.webhook-timestamp.body` with the subscription's secret before trusting it. Retried with backoff until a 2xx; the same webhook-id on every retry."),
+        "summary": format!("{meaning} ({event_type}) / {ja}"),
+        "description": format!("Sent to each webhook subscription of a supervising ministry that chose {event_type}, signed the Standard Webhooks way: verify webhook-signature over `webhook-id.webhook-timestamp.body` with the subscription's secret before trusting it. Retried with backoff until a 2xx; the same webhook-id on every retry.\n\n{event_type} を選んだ所管府省の各 Webhook 購読に Standard Webhooks 方式で署名して送る。信頼する前に、購読のシークレットで `webhook-id.webhook-timestamp.body` に対する webhook-signature を検証すること。2xx が返るまで間隔を空けて再送し、再送でも webhook-id は同じ。"),
         "tags": ["ministry integration"],
         "security": [],
         "parameters": [

@@ -16,33 +16,33 @@ pub fn schemes() -> Value {
     json!({
         "ministry": {
             "type": "oauth2",
-            "description": "Ministry systems: OAuth 2.0 client credentials (RFC 6749 section 4.4). Post `grant_type=client_credentials` (and optionally `scope`) to the token URL with the client's id and secret as HTTP Basic; send the access token as `Authorization: Bearer`. Tokens last ten minutes (`expires_in`); ask for a new one before then or on 401.",
+            "description": "Ministry systems: OAuth 2.0 client credentials (RFC 6749 section 4.4). Post `grant_type=client_credentials` (and optionally `scope`) to the token URL with the client's id and secret as HTTP Basic; send the access token as `Authorization: Bearer`. Tokens last ten minutes (`expires_in`); ask for a new one before then or on 401.\n\n府省システム：OAuth 2.0 クライアントクレデンシャル（RFC 6749 4.4節）。クライアントIDとシークレットを HTTP Basic で送り、トークンURLに `grant_type=client_credentials`（必要なら `scope`）を POST する。アクセストークンは `Authorization: Bearer` で送る。有効期間は10分。",
             "flows": {
                 "clientCredentials": {
                     "tokenUrl": "/oauth/token",
                     "scopes": {
-                        REGISTRATIONS_READ: "Read the registrations and change requests of the qualifications the ministry supervises",
-                        EVENTS_READ: "Read the event feed of those qualifications",
-                        WEBHOOKS_WRITE: "Manage the ministry's webhook subscriptions",
+                        REGISTRATIONS_READ: "Read the registrations and change requests of the qualifications the ministry supervises / 所管資格の登録と変更届を読む",
+                        EVENTS_READ: "Read the event feed of those qualifications / それらの資格のイベントフィードを読む",
+                        WEBHOOKS_WRITE: "Manage the ministry's webhook subscriptions / 府省の Webhook 購読を管理する",
                     },
                 },
             },
         },
         "oidc": {
             "type": "openIdConnect",
-            "description": "Applicants and staff: a token from the office's OpenID Connect provider (the deployment's SHIKAKU_OIDC_ISSUER; its discovery document is below in production), sent as `Authorization: Bearer`. The role comes from the token.",
+            "description": "Applicants and staff: a token from the office's OpenID Connect provider (the deployment's SHIKAKU_OIDC_ISSUER; its discovery document is below in production), sent as `Authorization: Bearer`. The role comes from the token.\n\n申請者と職員：事務所の OpenID Connect プロバイダが発行したトークンを `Authorization: Bearer` で送る。役割はトークンから決まる。",
             "openIdConnectUrl": "https://id.shikaku.example.jp/.well-known/openid-configuration",
         },
         "bearer": {
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "JWT",
-            "description": "Any of the tokens above as a plain Bearer header, for generators that read neither OAuth 2.0 nor OpenID Connect (and development tokens on a development server).",
+            "description": "Any of the tokens above as a plain Bearer header, for generators that read neither OAuth 2.0 nor OpenID Connect (and development tokens on a development server).\n\n上記いずれかのトークンを Bearer ヘッダーで送る方式（OAuth 2.0 も OpenID Connect も読まない生成ツール向け）。",
         },
         "client_secret_basic": {
             "type": "http",
             "scheme": "basic",
-            "description": "A ministry client's id and secret, at the token endpoint only.",
+            "description": "A ministry client's id and secret, at the token endpoint only.\n\n府省クライアントのIDとシークレット（トークンエンドポイントのみ）。",
         },
     })
 }

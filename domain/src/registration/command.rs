@@ -34,6 +34,20 @@ pub struct Applicant {
     /// The language of the office's notices; events recorded before it existed read `ja`.
     #[serde(default)]
     pub preferred_language: Language,
+    /// The nationality (ISO 3166-1 alpha-2, e.g. `US`) of a holder who is not
+    /// a Japanese national: they have no family register, so no registered
+    /// domicile (`registered_domicile` is empty) and the register inquiry
+    /// asks only the resident register. None for a Japanese national (and in
+    /// events recorded before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<String>,
+}
+
+impl Applicant {
+    /// Whether the holder is entered in a family register (a Japanese national).
+    pub fn has_family_register(&self) -> bool {
+        self.nationality.is_none()
+    }
 }
 
 /// Everything a registration can be asked to do.

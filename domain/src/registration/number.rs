@@ -284,6 +284,7 @@ mod tests {
             email: String::new(),
             exam_pass_number: String::new(),
             preferred_language: Default::default(),
+            nationality: None,
         }
     }
 

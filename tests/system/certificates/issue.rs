@@ -51,6 +51,9 @@ async fn a_registered_holder_gets_a_certificate_that_verifies() {
     let html = page.text().await.unwrap();
     assert!(html.contains("VALID") && html.contains("有効"), "{html}");
     assert!(html.contains("山田 花子"));
+    // The qualification by its name, dates in the Japanese calendar.
+    assert!(!html.contains("CARE_WORKER"), "{html}");
+    assert!(html.contains("平成2年（1990年）4月1日"), "{html}");
     assert!(html.contains("本人であることを証明するものではありません"));
     assert!(html.contains("does not prove"));
 
@@ -206,6 +209,15 @@ async fn every_forgery_is_invalid_and_never_a_server_error() {
         let html = page.text().await.unwrap();
         assert!(html.contains("INVALID"), "{what}");
         assert!(!html.contains("偽造"));
+        // The reason is words a person can act on, not the parser's message.
+        let technical = verdict["reason"].as_str().unwrap();
+        assert!(!html.contains(technical), "{what}: {html}");
+        if !forged.trim().is_empty() {
+            assert!(
+                html.contains("理由: ") && html.contains("Reason: "),
+                "{what}"
+            );
+        }
     }
     let reason = verify(&app, &b64(&foreign)).await["reason"].clone();
     assert_eq!(reason, "the token is signed with an unknown key");

@@ -132,7 +132,8 @@ impl TestApp {
     /// The case's checkout URL, once the payment worker has opened it.
     pub async fn checkout_url(&self, id: &str) -> String {
         let observer = self.token(Role::SeniorExaminer, "observer");
-        for _ in 0..400 {
+        // Up to a minute: a loaded machine runs many tests' workers at once.
+        for _ in 0..2400 {
             for path in [
                 format!("/v1/registrations/{id}"),
                 format!("/v1/change-requests/{id}"),

@@ -224,8 +224,9 @@ impl TestApp {
     /// that is due has run (jobs chain: event, job, command, event, ...).
     pub async fn settle(&self) {
         // Long, because snapshots are cluster-wide: another test's open
-        // transaction holds every database's subscriptions back a little.
-        for _ in 0..1200 {
+        // transaction holds every database's subscriptions back a little,
+        // and a loaded machine runs many tests' background work at once.
+        for _ in 0..2400 {
             let (behind, subscriptions, jobs): (i64, i64, i64) = sqlx::query_as(
                 "SELECT (SELECT count(*) FROM subscription_checkpoints c
                          WHERE EXISTS (SELECT 1 FROM events e

@@ -313,12 +313,23 @@ async fn each_client_is_limited_to_its_rate() {
     let (b, b_secret) = create_client(&app, "MHLW", &[]);
     // The token request is the first of the burst.
     let token = client_token(&app, &a, &a_secret).await;
+    let mut left = Vec::new();
     for _ in 0..3 {
         let r = app.get("/v1/registrations", &token).await;
         assert_eq!(r.status(), StatusCode::OK);
+        // The IETF RateLimit headers: 4 requests per 8 s (the bucket's
+        // refill time), and what is left of them.
+        assert_eq!(r.headers()["ratelimit-policy"], "\"client\";q=4;w=8");
+        left.push(rate_left(&r));
     }
+    assert!(left[0] <= 3 && left[2] <= left[0], "{left:?}");
     let r = app.get("/v1/registrations", &token).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(rate_left(&r), 0);
+    assert_eq!(r.headers()["ratelimit-policy"], "\"client\";q=4;w=8");
+    // Callers no client rate holds get no RateLimit headers.
+    let staff = app.get_as(Role::Examiner, "ex", "/v1/registrations").await;
+    assert!(!staff.headers().contains_key("ratelimit"));
     let wait: u64 = r.headers()["retry-after"]
         .to_str()
         .unwrap()
@@ -345,4 +356,13 @@ async fn each_client_is_limited_to_its_rate() {
         app.get("/v1/registrations", &token).await.status(),
         StatusCode::OK
     );
+}
+
+/// The `r` (requests left) of a `RateLimit: "client";r=N;t=S` header.
+fn rate_left(r: &reqwest::Response) -> u64 {
+    let header = r.headers()["ratelimit"].to_str().unwrap().to_owned();
+    let fields: Vec<&str> = header.split(';').collect();
+    assert_eq!(fields[0], "\"client\"", "{header}");
+    assert!(fields[2].starts_with("t="), "{header}");
+    fields[1].strip_prefix("r=").unwrap().parse().unwrap()
 }

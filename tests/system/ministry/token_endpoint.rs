@@ -194,6 +194,10 @@ async fn failed_attempts_are_limited_per_address_and_successes_do_not_count() {
         .parse()
         .unwrap();
     assert!((1..=6).contains(&wait), "{wait}");
+    assert_eq!(
+        r.headers()["ratelimit"].to_str().unwrap(),
+        format!("\"attempts\";r=0;t={wait}")
+    );
     let p = problem(r, StatusCode::TOO_MANY_REQUESTS).await;
     assert_eq!(p["code"], "TOO_MANY_ATTEMPTS");
     // A correct secret is still accepted from that address (a proxy or NAT

@@ -1,9 +1,13 @@
 //! Run as the office will: `shikaku serve` as processes of their own, stopped
 //! with signals, beside each other on one database.
 
+mod cluster;
 mod deploy;
 mod embedded;
+mod failover;
+mod fleet;
 mod metrics;
+mod proxy;
 mod replicas;
 mod restore;
 mod settings;

@@ -1,29 +1,30 @@
 //! The backup runbook, run: a base backup (`pg_basebackup`, WAL streamed) of
 //! a cluster the product wrote to, restored as a new cluster, serves every
-//! case and view as it was, with the same vault key and signing key.
+//! case, view and certificate as it was, with the same vault key and
+//! certificate signing key.
 
 use shikaku::embedded_pg::EmbeddedPostgres;
 use sqlx::PgPool;
 
+use super::cluster::base_backup;
 use super::*;
+use crate::common::certificates::{certificate, registered, verify};
+use crate::common::spawn_app_on;
 
-/// The newest `pg_basebackup` on the machine.
-fn pg_basebackup() -> PathBuf {
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().join("bin/pg_basebackup"))
-        .filter(|p| p.exists())
-        .collect();
-    found.sort();
-    found
-        .pop()
-        .expect("Postgres binaries (Debian's postgresql)")
-}
-
-fn is_root() -> bool {
-    let out = Command::new("id").arg("-u").output().unwrap();
-    String::from_utf8_lossy(&out.stdout).trim() == "0"
+/// A certificate issued on the cluster at `url` (registration, payment,
+/// four-eyes approval) with the signing key `pem`; its token and verdict.
+async fn issue_certificate(url: &str, pem: &str) -> (String, Value) {
+    let pem = pem.to_owned();
+    let app = spawn_app_on(url, |s| s.cert_signing_key = Some(pem.into())).await;
+    let reg = registered(&app, "restore-holder", "42000000099").await;
+    let cert = certificate(&app, "restore-holder", &reg).await;
+    let token = cert["token"].as_str().unwrap().to_owned();
+    let verdict = verify(&app, &token).await;
+    assert_eq!(verdict["result"], "VALID", "{verdict}");
+    app.settle().await;
+    app.handle.stop(true).await;
+    app.pool.close().await;
+    (token, verdict)
 }
 
 /// What must come back: every event, the views, the vault's rows.
@@ -53,7 +54,13 @@ async fn snapshot(url: &str) -> Vec<String> {
 async fn a_base_backup_restores_into_a_new_cluster_with_every_case() {
     let root = std::env::temp_dir().join(format!("shikaku-restore-{}", uuid::Uuid::new_v4()));
     let first = EmbeddedPostgres::start(&root.join("first")).unwrap();
-    let env = [("SHIKAKU_RUN_WORKERS", "true")];
+    // The signing key is backed up beside the database, as the runbook says.
+    let (_, pem) = ::certificate::SigningKey::generate().unwrap();
+    let (cert_token, verdict) = issue_certificate(&first.url, &pem).await;
+    let env = [
+        ("SHIKAKU_RUN_WORKERS", "true"),
+        ("SHIKAKU_CERT_SIGNING_KEY", pem.as_str()),
+    ];
     let mut replica = Replica::start(&first.url, &env);
     let http = reqwest::Client::new();
     let mut ids = Vec::new();
@@ -65,58 +72,17 @@ async fn a_base_backup_restores_into_a_new_cluster_with_every_case() {
     replica.signal("TERM");
     assert!(replica.wait(Duration::from_secs(30)).success());
     let before = snapshot(&first.url).await;
+    // Three submissions and the registered holder.
     assert!(
-        before.contains(&"registration_status: 3".to_owned()),
+        before.contains(&"registration_status: 4".to_owned()),
         "{before:?}"
     );
 
     // pg_basebackup into the new cluster's directory, as the runbook says.
-    let port = first
-        .url
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .split('/')
-        .next()
+    let (url, second) = (first.url.clone(), root.join("second"));
+    tokio::task::spawn_blocking(move || base_backup(&url, &second, false))
+        .await
         .unwrap();
-    // pg_basebackup makes the directory itself, with the modes Postgres wants.
-    let target = root.join("second/postgres");
-    std::fs::create_dir_all(root.join("second")).unwrap();
-    let mut cmd = if is_root() {
-        Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(root.join("second"))
-            .status()
-            .unwrap();
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(pg_basebackup());
-        c
-    } else {
-        Command::new(pg_basebackup())
-    };
-    let out = cmd
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            port,
-            "-U",
-            "postgres",
-            "-X",
-            "stream",
-            "-c",
-            "fast",
-            "-D",
-        ])
-        .arg(&target)
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     drop(first);
 
     let second = EmbeddedPostgres::start(&root.join("second")).unwrap();
@@ -133,6 +99,18 @@ async fn a_base_backup_restores_into_a_new_cluster_with_every_case() {
         let body: Value = r.json().await.unwrap();
         assert_eq!(body["id"], json!(id));
     }
+    // The certificate issued before the backup verifies as it did.
+    let r = http
+        .post(format!("{}/v1/certificate-verifications", replica.base))
+        .json(&json!({ "token": cert_token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let again: Value = r.json().await.unwrap();
+    assert_eq!(again["result"], "VALID", "{again}");
+    assert_eq!(again["kid"], verdict["kid"]);
+    assert_eq!(again["facts"], verdict["facts"]);
     drop(replica);
     drop(second);
     let _ = std::fs::remove_dir_all(&root);

@@ -146,6 +146,7 @@ fn applicant(n: usize) -> Applicant {
         email: "taro@example.jp".into(),
         exam_pass_number: format!("P{n}"),
         preferred_language: Default::default(),
+        nationality: None,
     }
 }
 

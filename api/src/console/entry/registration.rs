@@ -21,11 +21,13 @@ const REGISTRATION: EntryForm = EntryForm {
     inputs: &[
         ("family_name", "text", true),
         ("given_name", "text", true),
-        ("family_name_kana", "text", true),
-        ("given_name_kana", "text", true),
+        // Kana and domicile: Japanese nationals only; others give a nationality.
+        ("family_name_kana", "text", false),
+        ("given_name_kana", "text", false),
         ("date_of_birth", "date", true),
         ("address", "text", true),
-        ("registered_domicile", "text", true),
+        ("registered_domicile", "text", false),
+        ("nationality", "text", false),
         // Many paper applicants give no email address: notices go by post.
         ("email", "email", false),
         ("exam_pass_number", "text", true),

@@ -210,6 +210,7 @@ pub(crate) fn applicant_living_in(address: &str, domicile: &str) -> Applicant {
         email: "hanako@example.jp".into(),
         exam_pass_number: "P-1".into(),
         preferred_language: Default::default(),
+        nationality: None,
     }
 }
 
