@@ -36,7 +36,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the docs list them.
-    pub const ALL: [AuditAction; 7] = [
+    pub const ALL: [AuditAction; 8] = [
         AuditAction::ReadRegistration,
         AuditAction::ReadChangeRequest,
         AuditAction::ReadSanction,

@@ -216,8 +216,8 @@ pub async fn load(
                 "{}（{procedure}）",
                 qualification_name(state, t, &sanction.qualification_code)
             );
-            v.submitted = when(sanction.submitted_at);
-            v.due = when(sanction.due_at);
+            v.submitted = when(t, sanction.submitted_at);
+            v.due = when(t, sanction.due_at);
             v.registration_href = sanction
                 .registration_id
                 .map(|r| format!("/portal/registrations/{r}"));

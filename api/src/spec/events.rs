@@ -108,6 +108,7 @@ fn types() -> Vec<(&'static str, &'static str, &'static str, Value)> {
         (
             "REGISTRATION_SUSPENDED",
             "A sanction suspended the registration for a period",
+            "処分により登録が一定期間停止された",
             json!({
                 "sanction_id": sanction,
                 "from": { "type": "string", "format": "date", "description": "The first day suspended" },
@@ -117,6 +118,7 @@ fn types() -> Vec<(&'static str, &'static str, &'static str, Value)> {
         (
             "SUSPENSION_LIFTED",
             "The suspension ended at its end date",
+            "停止期間が満了し停止が解除された",
             json!({
                 "sanction_id": sanction,
             }),
@@ -124,6 +126,7 @@ fn types() -> Vec<(&'static str, &'static str, &'static str, Value)> {
         (
             "REGISTRATION_REVOKED",
             "A sanction revoked the registration",
+            "処分により登録が取り消された",
             json!({
                 "sanction_id": sanction,
                 "on": { "type": "string", "format": "date", "description": "The day it took effect" },
