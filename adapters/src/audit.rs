@@ -19,6 +19,8 @@ pub enum AuditAction {
     ReadRegistration,
     /// A change request's particulars were read.
     ReadChangeRequest,
+    /// A sanction case was read.
+    ReadSanction,
     /// A document a case references was read.
     ReadAttachment,
     /// A registration was looked up by its registration number.
@@ -34,9 +36,10 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order the docs list them.
-    pub const ALL: [AuditAction; 7] = [
+    pub const ALL: [AuditAction; 8] = [
         AuditAction::ReadRegistration,
         AuditAction::ReadChangeRequest,
+        AuditAction::ReadSanction,
         AuditAction::ReadAttachment,
         AuditAction::LookUpRegistration,
         AuditAction::InquireRegisters,
@@ -49,6 +52,7 @@ impl AuditAction {
         match kind {
             CaseKind::Registration => AuditAction::ReadRegistration,
             CaseKind::ChangeRequest => AuditAction::ReadChangeRequest,
+            CaseKind::Sanction => AuditAction::ReadSanction,
         }
     }
 
@@ -57,6 +61,7 @@ impl AuditAction {
         match self {
             AuditAction::ReadRegistration => "READ_REGISTRATION",
             AuditAction::ReadChangeRequest => "READ_CHANGE_REQUEST",
+            AuditAction::ReadSanction => "READ_SANCTION",
             AuditAction::ReadAttachment => "READ_ATTACHMENT",
             AuditAction::LookUpRegistration => "LOOK_UP_REGISTRATION",
             AuditAction::InquireRegisters => "INQUIRE_REGISTERS",

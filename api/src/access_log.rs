@@ -78,6 +78,8 @@ pub enum AccessAction {
     ReadRegistration,
     /// The particulars of a change request were read.
     ReadChangeRequest,
+    /// A sanction case on the registration was read.
+    ReadSanction,
     /// A document of the case was read.
     ReadAttachment,
     /// The registration was looked up by its registration number.
@@ -96,6 +98,7 @@ impl From<AuditAction> for AccessAction {
         match a {
             AuditAction::ReadRegistration => AccessAction::ReadRegistration,
             AuditAction::ReadChangeRequest => AccessAction::ReadChangeRequest,
+            AuditAction::ReadSanction => AccessAction::ReadSanction,
             AuditAction::ReadAttachment => AccessAction::ReadAttachment,
             AuditAction::LookUpRegistration => AccessAction::LookUpRegistration,
             AuditAction::InquireRegisters => AccessAction::InquireRegisters,

@@ -117,11 +117,11 @@ pub struct AuditView {
     pub accessor_ref: Uuid,
     /// The role: applicant, examiner, senior_examiner, ministry, admin or system.
     pub role: String,
-    /// READ_REGISTRATION, READ_CHANGE_REQUEST, READ_ATTACHMENT,
+    /// READ_REGISTRATION, READ_CHANGE_REQUEST, READ_SANCTION, READ_ATTACHMENT,
     /// LOOK_UP_REGISTRATION, INQUIRE_REGISTERS, REVEAL_MY_NUMBER or
     /// READ_NAME_IN_QUEUE.
     pub action: String,
-    /// The kind of the case: REGISTRATION or CHANGE_REQUEST.
+    /// The kind of the case: REGISTRATION, CHANGE_REQUEST or SANCTION.
     pub case_type: Option<String>,
     /// The case read, or the case the access was made for.
     pub case_id: Option<Uuid>,

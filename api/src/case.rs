@@ -23,7 +23,9 @@ impl utoipa::PartialSchema for CaseType {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .enum_values(Some(CaseKind::ALL.map(CaseKind::wire)))
-            .description(Some("A registration application or a change request."))
+            .description(Some(
+                "A registration application, a change request or a sanction case.",
+            ))
             .into()
     }
 }
@@ -57,6 +59,10 @@ pub enum Status {
     Withdrawn,
     /// A registration removed from the register.
     Deleted,
+    /// A registration suspended by a sanction for a period.
+    Suspended,
+    /// A registration revoked by a sanction.
+    Revoked,
 }
 
 impl From<Status> for views::vocab::CaseStatus {
@@ -72,6 +78,8 @@ impl From<Status> for views::vocab::CaseStatus {
             Status::Rejected => V::Rejected,
             Status::Withdrawn => V::Withdrawn,
             Status::Deleted => V::Deleted,
+            Status::Suspended => V::Suspended,
+            Status::Revoked => V::Revoked,
         }
     }
 }
@@ -89,6 +97,8 @@ impl From<domain::examination::CaseStatus> for Status {
             S::Rejected => Status::Rejected,
             S::Withdrawn => Status::Withdrawn,
             S::Deleted => Status::Deleted,
+            S::Suspended => Status::Suspended,
+            S::Revoked => Status::Revoked,
         }
     }
 }
@@ -132,6 +142,8 @@ pub enum Procedure {
     ChangeDomicile,
     ReissueCertificate,
     DeleteRegistration,
+    Suspension,
+    Revocation,
 }
 
 impl From<domain::catalogue::Procedure> for Procedure {
@@ -144,6 +156,8 @@ impl From<domain::catalogue::Procedure> for Procedure {
             P::ChangeDomicile => Procedure::ChangeDomicile,
             P::ReissueCertificate => Procedure::ReissueCertificate,
             P::DeleteRegistration => Procedure::DeleteRegistration,
+            P::Suspension => Procedure::Suspension,
+            P::Revocation => Procedure::Revocation,
         }
     }
 }
@@ -170,7 +184,7 @@ impl ChangeKind {
     pub fn of(p: domain::catalogue::Procedure) -> Option<Self> {
         use domain::catalogue::Procedure as P;
         Some(match p {
-            P::NewRegistration => return None,
+            P::NewRegistration | P::Suspension | P::Revocation => return None,
             P::ChangeName => ChangeKind::ChangeName,
             P::ChangeAddress => ChangeKind::ChangeAddress,
             P::ChangeDomicile => ChangeKind::ChangeDomicile,

@@ -45,6 +45,9 @@ pub enum FeedEventType {
     RegistrationDeleted,
     CertificateIssued,
     CertificateRevoked,
+    RegistrationSuspended,
+    SuspensionLifted,
+    RegistrationRevoked,
 }
 
 impl FeedEventType {
@@ -64,7 +67,9 @@ impl FeedEventType {
 /// `REGISTERED_MATTERS_CHANGED` `{change_request_id, changed_matters}` (names
 /// of the matters, never their values), `REGISTRATION_DELETED`
 /// `{change_request_id, reason}`, `CERTIFICATE_ISSUED` `{certificate_id}`,
-/// `CERTIFICATE_REVOKED` `{certificate_id, reason}`.
+/// `CERTIFICATE_REVOKED` `{certificate_id, reason}`, `REGISTRATION_SUSPENDED`
+/// `{sanction_id, from, until}`, `SUSPENSION_LIFTED` `{sanction_id}`,
+/// `REGISTRATION_REVOKED` `{sanction_id, on}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeedEventView {
     /// Stable id of the event (also the webhook data's `id`).

@@ -31,6 +31,7 @@ pub mod portal;
 mod qualifications;
 mod queue;
 mod registration;
+mod sanction;
 pub mod sandbox;
 mod scope;
 mod spec;
@@ -124,6 +125,7 @@ impl AppState {
     tags(
         (name = "registrations", description = "Applications for a registration, and the registration they become"),
         (name = "change-requests", description = "Changes of registered matters, re-issues and deletions"),
+        (name = "sanctions", description = "Suspensions and revocations the office opens on a registration"),
         (name = "examination", description = "The examiners' queue and actions, the same for every case type"),
         (name = "attachments", description = "Documents sent with a case"),
         (name = "certificates", description = "Digital qualification certificates and their verification"),
@@ -231,7 +233,18 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(oauth::jwks)
         .service(audit::list)
         .service(console::revocation::revoke)
-        .service(access_log::list);
+        .service(access_log::list)
+        .service(sanction::create)
+        .service(sanction::get)
+        .service(sanction::withdraw_sanction)
+        .service(sanction::respond_to_sanction)
+        .service(sanction::assign_sanction)
+        .service(sanction::request_sanction_information)
+        .service(sanction::propose_sanction_decision)
+        .service(sanction::approve_sanction_decision)
+        .service(sanction::return_sanction_proposal)
+        .service(sanction::clear_sanction_flag)
+        .service(sanction::download_sanction_attachment);
 }
 
 /// The OpenAPI document as served at `/openapi.json`: what integrators call.

@@ -38,7 +38,9 @@ pub struct NotificationView {
     /// link_dispute_resolved (the office resolved a dispute of that link) or
     /// credential_offer_code (the transaction code of a wallet credential offer),
     /// credential_revoked or credential_suspended (a certificate or wallet
-    /// credential of the holder's stopped being valid, or was suspended).
+    /// credential of the holder's stopped being valid, or was suspended),
+    /// sanction_opened, sanction_in_force (a sanction case on the holder's
+    /// registration) or suspension_lifted.
     #[schema(example = "registered")]
     pub kind: String,
     pub case_type: CaseType,

@@ -15,6 +15,7 @@ use crate::examination::{CaseStatus, Examination, ExaminationCommand, Examinatio
 use crate::registration::{
     Channel, QualificationRegistration, RegistrationCommand, RegistrationEvent,
 };
+use crate::sanction::{Sanction, SanctionEvent};
 use crate::DomainError;
 
 /// Every kind of case examiners work.
@@ -24,17 +25,24 @@ pub enum CaseKind {
     Registration,
     /// A change of registered matters, a re-issue or a deletion.
     ChangeRequest,
+    /// A suspension or revocation the office opens on a registration.
+    Sanction,
 }
 
 impl CaseKind {
     /// Every kind, in the order the spec lists them.
-    pub const ALL: [CaseKind; 2] = [CaseKind::Registration, CaseKind::ChangeRequest];
+    pub const ALL: [CaseKind; 3] = [
+        CaseKind::Registration,
+        CaseKind::ChangeRequest,
+        CaseKind::Sanction,
+    ];
 
     /// The name in the API, the queue view and the console (`REGISTRATION`).
     pub const fn wire(self) -> &'static str {
         match self {
             CaseKind::Registration => "REGISTRATION",
             CaseKind::ChangeRequest => "CHANGE_REQUEST",
+            CaseKind::Sanction => "SANCTION",
         }
     }
 
@@ -43,6 +51,7 @@ impl CaseKind {
         match self {
             CaseKind::Registration => "registrations",
             CaseKind::ChangeRequest => "change-requests",
+            CaseKind::Sanction => "sanctions",
         }
     }
 
@@ -51,6 +60,7 @@ impl CaseKind {
         match self {
             CaseKind::Registration => "QualificationRegistration",
             CaseKind::ChangeRequest => "ChangeRequest",
+            CaseKind::Sanction => "Sanction",
         }
     }
 
@@ -59,6 +69,7 @@ impl CaseKind {
         match self {
             CaseKind::Registration => "registration",
             CaseKind::ChangeRequest => "change_request",
+            CaseKind::Sanction => "sanction",
         }
     }
 
@@ -196,6 +207,35 @@ impl ExaminedCase for ChangeRequest {
     }
 }
 
+impl ExaminedCase for Sanction {
+    const KIND: CaseKind = CaseKind::Sanction;
+
+    fn exists(&self) -> bool {
+        Sanction::exists(self)
+    }
+    fn owner(&self) -> Option<&str> {
+        self.holder.as_deref()
+    }
+    fn qualification_code(&self) -> &str {
+        &self.qualification_code
+    }
+    fn channel(&self) -> Channel {
+        Sanction::channel(self)
+    }
+    fn examination(&self) -> &Examination {
+        &self.examination
+    }
+    fn examination_command(command: ExaminationCommand) -> crate::sanction::SanctionCommand {
+        crate::sanction::SanctionCommand::Examination(command)
+    }
+    fn examination_event(event: &SanctionEvent) -> Option<&ExaminationEvent> {
+        match event {
+            SanctionEvent::Examination(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// What the event that opens a case says about it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Opening<'a> {
@@ -210,6 +250,7 @@ pub struct Opening<'a> {
 pub enum CaseEvent {
     Registration(RegistrationEvent),
     ChangeRequest(ChangeRequestEvent),
+    Sanction(SanctionEvent),
 }
 
 impl CaseEvent {
@@ -218,6 +259,7 @@ impl CaseEvent {
         Ok(match kind {
             CaseKind::Registration => CaseEvent::Registration(serde_json::from_str(payload)?),
             CaseKind::ChangeRequest => CaseEvent::ChangeRequest(serde_json::from_str(payload)?),
+            CaseKind::Sanction => CaseEvent::Sanction(serde_json::from_str(payload)?),
         })
     }
 
@@ -226,6 +268,7 @@ impl CaseEvent {
         match self {
             CaseEvent::Registration(_) => CaseKind::Registration,
             CaseEvent::ChangeRequest(_) => CaseKind::ChangeRequest,
+            CaseEvent::Sanction(_) => CaseKind::Sanction,
         }
     }
 
@@ -234,6 +277,7 @@ impl CaseEvent {
         match self {
             CaseEvent::Registration(e) => QualificationRegistration::examination_event(e),
             CaseEvent::ChangeRequest(e) => ChangeRequest::examination_event(e),
+            CaseEvent::Sanction(e) => Sanction::examination_event(e),
         }
     }
 
@@ -263,7 +307,21 @@ impl CaseEvent {
                 submitted_at: *submitted_at,
                 due_at: *due_at,
             }),
-            CaseEvent::Registration(_) | CaseEvent::ChangeRequest(_) => None,
+            CaseEvent::Sanction(SanctionEvent::SanctionOpened {
+                qualification_code,
+                details,
+                submitted_at,
+                due_at,
+                ..
+            }) => Some(Opening {
+                qualification_code,
+                procedure: details.kind.procedure(),
+                submitted_at: *submitted_at,
+                due_at: *due_at,
+            }),
+            CaseEvent::Registration(_) | CaseEvent::ChangeRequest(_) | CaseEvent::Sanction(_) => {
+                None
+            }
         }
     }
 
@@ -272,6 +330,7 @@ impl CaseEvent {
         match self {
             CaseEvent::Registration(e) => e.status_after(),
             CaseEvent::ChangeRequest(e) => e.status_after(),
+            CaseEvent::Sanction(e) => e.status_after(),
         }
     }
 }
@@ -303,5 +362,6 @@ mod tests {
             QualificationRegistration::KIND.aggregate_type()
         );
         assert_eq!(ChangeRequest::TYPE, ChangeRequest::KIND.aggregate_type());
+        assert_eq!(Sanction::TYPE, Sanction::KIND.aggregate_type());
     }
 }

@@ -17,6 +17,10 @@ pub enum Procedure {
     ChangeDomicile,
     ReissueCertificate,
     DeleteRegistration,
+    /// An office-initiated suspension (a sanction case).
+    Suspension,
+    /// An office-initiated revocation (a sanction case).
+    Revocation,
 }
 
 impl Procedure {
@@ -29,6 +33,8 @@ impl Procedure {
             Procedure::ChangeDomicile => "CHANGE_DOMICILE",
             Procedure::ReissueCertificate => "REISSUE_CERTIFICATE",
             Procedure::DeleteRegistration => "DELETE_REGISTRATION",
+            Procedure::Suspension => "SUSPENSION",
+            Procedure::Revocation => "REVOCATION",
         }
     }
 
@@ -53,6 +59,8 @@ impl Procedure {
             Procedure::ChangeDomicile,
             Procedure::ReissueCertificate,
             Procedure::DeleteRegistration,
+            Procedure::Suspension,
+            Procedure::Revocation,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)

@@ -41,11 +41,12 @@ pub fn calls_for_certificate(event: &RegistrationEvent) -> bool {
 }
 
 /// Whether the event revokes every certificate issued before it: a re-issue,
-/// a change of printed matters, the deletion of the registration.
+/// a change of printed matters, the deletion or revocation of the registration.
 pub fn revokes_certificates(event: &RegistrationEvent) -> bool {
     match event {
         RegistrationEvent::CertificateReissueRequested { .. }
-        | RegistrationEvent::RegistrationDeleted { .. } => true,
+        | RegistrationEvent::RegistrationDeleted { .. }
+        | RegistrationEvent::RegistrationRevoked { .. } => true,
         RegistrationEvent::RegisteredMattersChanged { changes, .. } => {
             changes_printed_matters(changes)
         }

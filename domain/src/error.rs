@@ -82,6 +82,10 @@ pub enum DomainError {
     NoDispute,
     #[error("resolving a link dispute needs a reason")]
     ResolutionReasonRequired,
+    #[error("a suspension ends after it starts; a revocation has no end date")]
+    InvalidSanctionPeriod,
+    #[error("the registration was revoked")]
+    RegistrationRevoked,
 }
 
 impl DomainError {
@@ -121,6 +125,8 @@ impl DomainError {
             DomainError::FlagNotCleared => "FLAG_NOT_CLEARED",
             DomainError::FlagNotRaised => "FLAG_NOT_RAISED",
             DomainError::ClearanceReasonRequired => "REASON_REQUIRED",
+            DomainError::InvalidSanctionPeriod => "INVALID_SANCTION_PERIOD",
+            DomainError::RegistrationRevoked => "REGISTRATION_REVOKED",
         }
     }
 
@@ -136,7 +142,8 @@ impl DomainError {
             | DomainError::AttachmentRequired
             | DomainError::AmountMismatch
             | DomainError::ReceivedInFuture
-            | DomainError::PrefectureUnknown => ErrorKind::Invalid,
+            | DomainError::PrefectureUnknown
+            | DomainError::InvalidSanctionPeriod => ErrorKind::Invalid,
             DomainError::NotAssignee
             | DomainError::AssignOthers
             | DomainError::FourEyes

@@ -17,6 +17,7 @@ pub mod my_number;
 pub mod payment;
 pub mod registration;
 pub mod registry;
+pub mod sanction;
 
 pub use actor::{Actor, Role};
 pub use case::{CaseEvent, CaseKind, ExaminedCase};

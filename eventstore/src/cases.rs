@@ -11,6 +11,7 @@ use std::sync::Arc;
 use domain::change_request::ChangeRequest;
 use domain::examination::{Examination, ExaminationCommand};
 use domain::registration::{Channel, QualificationRegistration, RegistrationEvent};
+use domain::sanction::Sanction;
 use domain::{CaseEvent, CaseKind, DomainError, ExaminedCase};
 use uuid::Uuid;
 
@@ -23,6 +24,7 @@ use crate::ProjectionError;
 pub struct Cases {
     pub registrations: Arc<CommandBus<QualificationRegistration>>,
     pub change_requests: Arc<CommandBus<ChangeRequest>>,
+    pub sanctions: Arc<CommandBus<Sanction>>,
 }
 
 /// An examined aggregate whose bus [`Cases`] holds.
@@ -40,6 +42,12 @@ impl CaseBus for QualificationRegistration {
 impl CaseBus for ChangeRequest {
     fn bus(cases: &Cases) -> &CommandBus<Self> {
         &cases.change_requests
+    }
+}
+
+impl CaseBus for Sanction {
+    fn bus(cases: &Cases) -> &CommandBus<Self> {
+        &cases.sanctions
     }
 }
 
@@ -83,6 +91,7 @@ impl Cases {
                 self.run::<ChangeRequest>(id, command, expected, metadata)
                     .await
             }
+            CaseKind::Sanction => self.run::<Sanction>(id, command, expected, metadata).await,
         }
     }
 
@@ -91,6 +100,7 @@ impl Cases {
         match kind {
             CaseKind::Registration => self.summary::<QualificationRegistration>(id).await,
             CaseKind::ChangeRequest => self.summary::<ChangeRequest>(id).await,
+            CaseKind::Sanction => self.summary::<Sanction>(id).await,
         }
     }
 

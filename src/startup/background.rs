@@ -23,6 +23,8 @@ use workers::payment::reconcile::{self, ReconcileHandler};
 use workers::payment::stripe_events::StripeEventHandler;
 use workers::process::ChangeRequestProcess;
 use workers::retention::{RetentionJobs, ShredHandler};
+use workers::sanction::status::SuspensionStatus;
+use workers::sanction::{LiftHandler, SanctionProcess};
 use workers::webhook::PublicFeed;
 use workers::{JobHandler, Worker, WorkerOptions};
 
@@ -43,6 +45,10 @@ pub fn view_projections() -> Vec<Arc<dyn Projection>> {
 /// Every subscription (views, process manager, job producers), by checkpoint name.
 pub fn projections(core: &Core) -> Vec<Arc<dyn Projection>> {
     let mut all = view_projections();
+    // Not a view: it sets status-list entries, which a rebuild never clears.
+    all.push(Arc::new(SuspensionStatus::new(
+        core.cases.registrations.clone(),
+    )));
     all.extend(command_issuers(core));
     all.extend(job_producers(core));
     all
@@ -50,10 +56,16 @@ pub fn projections(core: &Core) -> Vec<Arc<dyn Projection>> {
 
 /// The subscriptions that turn events into commands.
 fn command_issuers(core: &Core) -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(ChangeRequestProcess::new(
-        core.cases.registrations.clone(),
-        core.cases.change_requests.clone(),
-    ))]
+    vec![
+        Arc::new(ChangeRequestProcess::new(
+            core.cases.registrations.clone(),
+            core.cases.change_requests.clone(),
+        )),
+        Arc::new(SanctionProcess::new(
+            core.cases.registrations.clone(),
+            core.cases.sanctions.clone(),
+        )),
+    ]
 }
 
 /// The subscriptions that turn events into jobs.
@@ -119,6 +131,7 @@ pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
             core.cases.registrations.clone(),
             core.retention,
         )),
+        Arc::new(LiftHandler::new(core.cases.registrations.clone())),
     ];
     if let Some(after) = core.reconcile_after {
         handlers.push(Arc::new(ReconcileHandler {

@@ -1,4 +1,4 @@
-//! The core every process wires the same way: both aggregates' command buses,
+//! The core every process wires the same way: every case's command bus,
 //! the vault, the registers, certificates, payments, notices and webhooks.
 
 use std::sync::Arc;
@@ -113,6 +113,7 @@ impl Core {
                         catalogue: catalogue.clone(),
                     },
                 )),
+                sanctions: Arc::new(CommandBus::new(pool.clone(), ())),
             },
             certificates,
             certificate_key,

@@ -45,6 +45,7 @@ mod proposal_returns;
 mod queue_names;
 mod registration_flow;
 mod registry_inquiry;
+mod sanctions;
 mod subscriptions;
 mod unavailable;
 mod validation;

@@ -24,7 +24,7 @@ mod write;
 pub use write::append;
 
 /// Every type a feed item can have, in UPPER_SNAKE.
-pub const EVENT_TYPES: [&str; 10] = [
+pub const EVENT_TYPES: [&str; 13] = [
     "APPLICATION_SUBMITTED",
     "APPLICATION_REJECTED",
     "APPLICATION_WITHDRAWN",
@@ -35,6 +35,9 @@ pub const EVENT_TYPES: [&str; 10] = [
     "REGISTRATION_DELETED",
     "CERTIFICATE_ISSUED",
     "CERTIFICATE_REVOKED",
+    "REGISTRATION_SUSPENDED",
+    "SUSPENSION_LIFTED",
+    "REGISTRATION_REVOKED",
 ];
 
 /// Where an item sits in the feed: its source event's commit-order position
@@ -85,6 +88,9 @@ fn is_public(e: &RegistrationEvent) -> bool {
             | RegistrationEvent::CertificateReissueRequested { .. }
             | RegistrationEvent::RegistrationDeleted { .. }
             | RegistrationEvent::CertificateIssued { .. }
+            | RegistrationEvent::RegistrationSuspended { .. }
+            | RegistrationEvent::SuspensionLifted { .. }
+            | RegistrationEvent::RegistrationRevoked { .. }
             | RegistrationEvent::Examination(
                 ExaminationEvent::ApplicationRejected { .. }
                     | ExaminationEvent::ApplicationWithdrawn { .. }
@@ -153,6 +159,27 @@ fn public_items(e: &RegistrationEvent, known: &mut Known) -> Vec<(&'static str, 
                 json!({"change_request_id": request_id, "reason": reason}),
             ));
             revoked(known, "REGISTRATION_DELETED", &mut items);
+        }
+        RegistrationEvent::RegistrationSuspended {
+            sanction_id,
+            from,
+            until,
+            ..
+        } => items.push((
+            "REGISTRATION_SUSPENDED",
+            json!({"sanction_id": sanction_id, "from": from, "until": until}),
+        )),
+        RegistrationEvent::SuspensionLifted { sanction_id, .. } => {
+            items.push(("SUSPENSION_LIFTED", json!({"sanction_id": sanction_id})))
+        }
+        RegistrationEvent::RegistrationRevoked {
+            sanction_id, on, ..
+        } => {
+            items.push((
+                "REGISTRATION_REVOKED",
+                json!({"sanction_id": sanction_id, "on": on}),
+            ));
+            revoked(known, "REGISTRATION_REVOKED", &mut items);
         }
         RegistrationEvent::CertificateIssued { certificate_id, .. } => {
             // A new certificate supersedes the one before it.

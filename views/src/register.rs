@@ -68,11 +68,18 @@ impl Projection for RegisterProjection {
                 .await?;
                 return Ok(());
             }
-            RegistrationEvent::RegistrationDeleted { .. } => {
+            // Deletion and sanctions change only the entry's status.
+            RegistrationEvent::RegistrationDeleted { .. }
+            | RegistrationEvent::RegistrationSuspended { .. }
+            | RegistrationEvent::SuspensionLifted { .. }
+            | RegistrationEvent::RegistrationRevoked { .. } => {
+                let Some(status) = e.status_after().map(CaseStatus::from) else {
+                    return Ok(());
+                };
                 sqlx::query!(
                     "UPDATE register SET status = $2 WHERE registration_id = $1",
                     id,
-                    CaseStatus::Deleted as CaseStatus,
+                    status as CaseStatus,
                 )
                 .execute(&mut *conn)
                 .await?;
@@ -133,7 +140,7 @@ pub struct RegisterEntry {
     pub family_name: String,
     pub given_name: String,
     pub registered_on: NaiveDate,
-    /// Registered, or deleted from the register.
+    /// Registered, suspended, revoked, or deleted from the register.
     pub status: CaseStatus,
 }
 

@@ -19,11 +19,13 @@ pub enum CaseStatus {
     Rejected,
     Withdrawn,
     Deleted,
+    Suspended,
+    Revoked,
 }
 
 impl CaseStatus {
     /// Every status, in the order of a case's life.
-    pub const ALL: [CaseStatus; 9] = [
+    pub const ALL: [CaseStatus; 11] = [
         CaseStatus::Submitted,
         CaseStatus::AwaitingPayment,
         CaseStatus::UnderExamination,
@@ -33,6 +35,8 @@ impl CaseStatus {
         CaseStatus::Rejected,
         CaseStatus::Withdrawn,
         CaseStatus::Deleted,
+        CaseStatus::Suspended,
+        CaseStatus::Revoked,
     ];
 
     /// The status of that stored name.
@@ -64,6 +68,8 @@ impl From<domain::examination::CaseStatus> for CaseStatus {
             S::Rejected => CaseStatus::Rejected,
             S::Withdrawn => CaseStatus::Withdrawn,
             S::Deleted => CaseStatus::Deleted,
+            S::Suspended => CaseStatus::Suspended,
+            S::Revoked => CaseStatus::Revoked,
         }
     }
 }
@@ -81,6 +87,8 @@ impl From<CaseStatus> for domain::examination::CaseStatus {
             CaseStatus::Rejected => S::Rejected,
             CaseStatus::Withdrawn => S::Withdrawn,
             CaseStatus::Deleted => S::Deleted,
+            CaseStatus::Suspended => S::Suspended,
+            CaseStatus::Revoked => S::Revoked,
         }
     }
 }
@@ -134,6 +142,8 @@ pub enum Procedure {
     ChangeDomicile,
     ReissueCertificate,
     DeleteRegistration,
+    Suspension,
+    Revocation,
 }
 
 impl Procedure {
@@ -153,6 +163,8 @@ impl From<domain::catalogue::Procedure> for Procedure {
             P::ChangeDomicile => Procedure::ChangeDomicile,
             P::ReissueCertificate => Procedure::ReissueCertificate,
             P::DeleteRegistration => Procedure::DeleteRegistration,
+            P::Suspension => Procedure::Suspension,
+            P::Revocation => Procedure::Revocation,
         }
     }
 }
@@ -167,6 +179,8 @@ impl From<Procedure> for domain::catalogue::Procedure {
             Procedure::ChangeDomicile => P::ChangeDomicile,
             Procedure::ReissueCertificate => P::ReissueCertificate,
             Procedure::DeleteRegistration => P::DeleteRegistration,
+            Procedure::Suspension => P::Suspension,
+            Procedure::Revocation => P::Revocation,
         }
     }
 }
@@ -189,6 +203,8 @@ mod tests {
             S::Rejected,
             S::Withdrawn,
             S::Deleted,
+            S::Suspended,
+            S::Revoked,
         ] {
             let v = CaseStatus::from(s);
             assert_eq!(v.as_str(), s.as_str());
@@ -203,6 +219,8 @@ mod tests {
             P::ChangeDomicile,
             P::ReissueCertificate,
             P::DeleteRegistration,
+            P::Suspension,
+            P::Revocation,
         ] {
             let v = Procedure::from(p);
             assert_eq!(serde_json::to_value(v).unwrap(), p.as_str());

@@ -163,6 +163,8 @@ impl Work for InquiryHandler {
         let asked = match case_type {
             CaseKind::Registration => self.statement(id).await?,
             CaseKind::ChangeRequest => self.request_statement(id).await?,
+            // The office opens a sanction on the register's own matters.
+            CaseKind::Sanction => None,
         };
         let Some((statement, reference)) = asked else {
             return Ok(());

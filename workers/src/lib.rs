@@ -1,8 +1,9 @@
 //! Side effects, run reliably: the job queue (an outbox fed by subscriptions),
 //! the worker loop that claims jobs, each job kind (register inquiry,
 //! payments, certificates, mail, ministry webhooks, the shredding of My
-//! Numbers whose retention is over), and the change-request
-//! process manager, whose effects are commands on registrations.
+//! Numbers whose retention is over, a suspension's end), and the
+//! change-request and sanction processes, whose effects are commands on
+//! registrations.
 
 pub mod cases;
 pub mod certificate;
@@ -14,6 +15,7 @@ pub mod notification;
 pub mod payment;
 pub mod process;
 pub mod retention;
+pub mod sanction;
 pub mod webhook;
 pub mod worker;
 

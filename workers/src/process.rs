@@ -170,7 +170,8 @@ impl Projection for ChangeRequestProcess {
         let concerns = match event.kind() {
             Some(CaseKind::Registration) => event.event_type == "ChangeRequestFiled",
             Some(CaseKind::ChangeRequest) => true,
-            None => false,
+            // Sanctions have their own process (`crate::sanction`).
+            Some(CaseKind::Sanction) | None => false,
         };
         if !concerns {
             return Ok(());
@@ -183,7 +184,7 @@ impl Projection for ChangeRequestProcess {
                 }),
             )) => self.open_request(id, request_id).await?,
             Some((id, CaseEvent::ChangeRequest(e))) => self.on_request_event(id, e).await?,
-            Some((_, CaseEvent::Registration(_))) | None => {}
+            Some((_, CaseEvent::Registration(_) | CaseEvent::Sanction(_))) | None => {}
         }
         Ok(())
     }

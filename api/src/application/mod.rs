@@ -1,5 +1,5 @@
 //! The application layer: every use case (submit a registration, file a
-//! change request, examine a case, settle a payment, link a registration,
+//! change request, open a sanction, examine a case, settle a payment, link a registration,
 //! notify a death, upload an attachment) in one place, taking domain-level
 //! input and answering with domain results. The HTTP handlers, the console
 //! and the sandbox are adapters over it: they parse, call and render.
@@ -12,6 +12,7 @@ mod fields;
 mod link;
 mod payment;
 mod registration;
+mod sanction;
 
 use std::collections::HashMap;
 
@@ -36,6 +37,7 @@ pub use self::fields::{check_kana, check_text, nfc, FieldError};
 pub use self::link::{LinkDispute, LinkRequest, Linked, PendingLink};
 pub use self::payment::Settlement;
 pub use self::registration::{Application, CheckedApplication};
+pub use self::sanction::SanctionInput;
 
 /// What the use cases need, borrowed from whoever holds it (the API's state).
 #[derive(Clone, Copy)]

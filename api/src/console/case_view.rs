@@ -108,6 +108,18 @@ pub async fn load(
             }
             change_view(request, version, id, &name)
         }
+        CaseKind::Sanction => {
+            let (sanction, version) = state
+                .cases
+                .sanctions
+                .load(&id.to_string())
+                .await
+                .map_err(|e| internal(e.to_string()))?;
+            if !sanction.exists() {
+                return Err(ConsoleError::NotFound);
+            }
+            super::sanction_view::sanction_view(sanction, version, id, &name)
+        }
     };
     // Notes the system wrote (in English, in the events) in the page's language.
     if let Some((_, message)) = view.open_request.as_mut() {
@@ -289,7 +301,7 @@ fn change_view(
     view
 }
 
-fn dates(
+pub(super) fn dates(
     view: &mut CaseView,
     submitted: Option<chrono::DateTime<Utc>>,
     due: Option<chrono::DateTime<Utc>>,

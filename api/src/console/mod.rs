@@ -11,6 +11,7 @@ pub mod i18n;
 mod login;
 mod queue_page;
 pub mod revocation;
+mod sanction_view;
 mod scan;
 pub mod session;
 pub mod system_note;
@@ -157,6 +158,8 @@ pub fn scope() -> actix_web::Scope {
             "/paper/registrations",
             web::post().to(entry::enter_registration),
         )
+        .route("/sanctions", web::get().to(entry::sanction_form))
+        .route("/sanctions", web::post().to(entry::open_sanction))
         .route("/paper/change-requests", web::get().to(entry::change_form))
         .route(
             "/paper/change-requests",

@@ -94,6 +94,10 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
         "The query string is invalid (an unknown parameter or a bad value)",
     ),
     (
+        "INVALID_SANCTION_PERIOD",
+        "A suspension ends after it starts; a revocation has no end date",
+    ),
+    (
         "INVALID_STRIPE_EVENT",
         "The Stripe event could not be understood",
     ),
@@ -174,6 +178,10 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
         "The date received cannot be in the future",
     ),
     ("REGISTRATION_DELETED", "The registration was deleted"),
+    (
+        "REGISTRATION_REVOKED",
+        "The registration was revoked by a sanction",
+    ),
     (
         "REQUEST_IN_FLIGHT",
         "A request with this Idempotency-Key is still being processed; retry later",

@@ -113,6 +113,9 @@ async fn examine(
         CaseKind::ChangeRequest => {
             examine_as::<ChangeRequest>(&use_cases, &context, id, command).await
         }
+        CaseKind::Sanction => {
+            examine_as::<domain::sanction::Sanction>(&use_cases, &context, id, command).await
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use cqrs_es::Aggregate;
 use domain::change_request::ChangeRequest;
 use domain::examination::{CaseStatus, Examination};
 use domain::registration::QualificationRegistration;
+use domain::sanction::Sanction;
 use domain::{Actor, CaseKind};
 use uuid::Uuid;
 
@@ -206,6 +207,36 @@ pub async fn load(
                 .registration_id
                 .map(|r| format!("/portal/registrations/{r}"));
             (v, ChangeRequest::TYPE)
+        }
+        CaseKind::Sanction => {
+            let (sanction, _) = state
+                .cases
+                .sanctions
+                .load(&id.to_string())
+                .await
+                .map_err(crate::error::ApiError::from)?;
+            if !sanction.exists() || sanction.holder.as_deref() != me {
+                return Err(PortalError::NotFound);
+            }
+            // The holder answers the office's questions; the case is not
+            // theirs to withdraw.
+            let mut v = common(t, kind, id, &sanction.examination, true);
+            v.may_withdraw = false;
+            let procedure = sanction
+                .details
+                .as_ref()
+                .map(|d| t.get(d.kind.procedure().as_str()))
+                .unwrap_or_default();
+            v.title = format!(
+                "{}（{procedure}）",
+                qualification_name(state, t, &sanction.qualification_code)
+            );
+            v.submitted = when(t, sanction.submitted_at);
+            v.due = when(t, sanction.due_at);
+            v.registration_href = sanction
+                .registration_id
+                .map(|r| format!("/portal/registrations/{r}"));
+            (v, Sanction::TYPE)
         }
     };
     let history = eventstore::store::history(&state.pool, aggregate_type, &id.to_string())

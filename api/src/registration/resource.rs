@@ -67,6 +67,8 @@ pub struct RegistrationResource {
     pub due_at: Option<DateTime<Utc>>,
     pub registration_number: Option<String>,
     pub registered_on: Option<NaiveDate>,
+    /// While SUSPENDED: the day the suspension lifts (at 00:00 in Japan).
+    pub suspended_until: Option<NaiveDate>,
     pub information_request: Option<InformationRequestView>,
     /// Flags raised on the case (register inquiry: pending, mismatches,
     /// unresolved domicile; a payment mismatch; LINK_DISPUTED when someone
@@ -126,6 +128,7 @@ pub fn render(
         due_at: reg.due_at,
         registration_number: reg.registration_number.clone(),
         registered_on: reg.registered_on,
+        suspended_until: reg.suspension.map(|(_, until)| until),
         // The examiner's message is free text about the person: not for ministries.
         information_request: exam
             .open_request
@@ -172,7 +175,7 @@ pub fn render(
                 })
             })
             .flatten(),
-        register_entry: (viewer.role == Role::Ministry && status == CaseStatus::Registered)
+        register_entry: (viewer.role == Role::Ministry && status.on_register())
             .then(|| {
                 reg.applicant.as_ref().map(|a| RegisterEntryView {
                     family_name: a.family_name.clone(),

@@ -12,6 +12,7 @@ fn types() -> Vec<(&'static str, &'static str, &'static str, Value)> {
     let uuid = |d: &str| json!({ "type": "string", "format": "uuid", "description": d });
     let request = uuid("The change request that did it");
     let certificate = uuid("The certificate");
+    let sanction = uuid("The sanction case that did it");
     vec![
         (
             "APPLICATION_SUBMITTED",
@@ -100,7 +101,35 @@ fn types() -> Vec<(&'static str, &'static str, &'static str, Value)> {
                 "certificate_id": certificate,
                 "reason": { "type": "string", "enum": [
                     "MATTERS_CHANGED", "REISSUE_REQUESTED", "REGISTRATION_DELETED", "SUPERSEDED",
+                    "REGISTRATION_REVOKED",
                 ] },
+            }),
+        ),
+        (
+            "REGISTRATION_SUSPENDED",
+            "A sanction suspended the registration for a period",
+            "処分により登録が一定期間停止された",
+            json!({
+                "sanction_id": sanction,
+                "from": { "type": "string", "format": "date", "description": "The first day suspended" },
+                "until": { "type": "string", "format": "date", "description": "The day it lifts (at 00:00 in Japan)" },
+            }),
+        ),
+        (
+            "SUSPENSION_LIFTED",
+            "The suspension ended at its end date",
+            "停止期間が満了し停止が解除された",
+            json!({
+                "sanction_id": sanction,
+            }),
+        ),
+        (
+            "REGISTRATION_REVOKED",
+            "A sanction revoked the registration",
+            "処分により登録が取り消された",
+            json!({
+                "sanction_id": sanction,
+                "on": { "type": "string", "format": "date", "description": "The day it took effect" },
             }),
         ),
     ]

@@ -17,6 +17,10 @@ pub enum CaseStatus {
     Withdrawn,
     /// A registration removed from the register.
     Deleted,
+    /// A registration whose title or practice is suspended for a period.
+    Suspended,
+    /// A registration revoked by a sanction.
+    Revoked,
 }
 
 impl CaseStatus {
@@ -32,7 +36,15 @@ impl CaseStatus {
             CaseStatus::Rejected => "REJECTED",
             CaseStatus::Withdrawn => "WITHDRAWN",
             CaseStatus::Deleted => "DELETED",
+            CaseStatus::Suspended => "SUSPENDED",
+            CaseStatus::Revoked => "REVOKED",
         }
+    }
+
+    /// Whether a registration in this status is on the register (a
+    /// suspended one still is: its holder may change matters meanwhile).
+    pub fn on_register(self) -> bool {
+        matches!(self, CaseStatus::Registered | CaseStatus::Suspended)
     }
 
     /// A decided case takes no more examination commands.
@@ -44,6 +56,8 @@ impl CaseStatus {
                 | CaseStatus::Rejected
                 | CaseStatus::Withdrawn
                 | CaseStatus::Deleted
+                | CaseStatus::Suspended
+                | CaseStatus::Revoked
         )
     }
 }

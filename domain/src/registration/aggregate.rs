@@ -70,6 +70,12 @@ pub struct QualificationRegistration {
     /// When the case was withdrawn, rejected or deleted (My Number retention).
     #[serde(default)]
     pub ended_at: Option<DateTime<Utc>>,
+    /// The suspension in force: its sanction and the day it lifts.
+    #[serde(default)]
+    pub suspension: Option<(Uuid, NaiveDate)>,
+    /// Sanctions already put in force, so a re-sent approval changes nothing.
+    #[serde(default)]
+    pub applied_sanctions: Vec<Uuid>,
 }
 
 impl QualificationRegistration {
@@ -222,6 +228,14 @@ impl QualificationRegistration {
                     verification_url,
                 }]
             }
+            C::ApplySanction {
+                sanction_id,
+                kind,
+                starts_on,
+                ends_on,
+                at,
+            } => self.apply_sanction(sanction_id, kind, starts_on, ends_on, at)?,
+            C::LiftSuspension { sanction_id, at } => self.lift_suspension(sanction_id, at),
             C::CloseChangeRequest { request_id, at } => {
                 if self
                     .open_change_requests
@@ -369,6 +383,9 @@ impl Aggregate for QualificationRegistration {
                 });
                 self.certificate_revoked = false;
             }
+            RegistrationEvent::RegistrationSuspended { .. }
+            | RegistrationEvent::SuspensionLifted { .. }
+            | RegistrationEvent::RegistrationRevoked { .. } => self.apply_sanction_event(&event),
             RegistrationEvent::Examination(e) => self.examination.apply(&e),
         }
     }

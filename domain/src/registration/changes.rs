@@ -36,8 +36,9 @@ impl QualificationRegistration {
             return Ok(vec![]);
         }
         match self.status() {
-            CaseStatus::Registered => {}
+            s if s.on_register() => {}
             CaseStatus::Deleted => return Err(DomainError::RegistrationDeleted),
+            CaseStatus::Revoked => return Err(DomainError::RegistrationRevoked),
             _ => return Err(DomainError::NotRegistered),
         }
         // A death notification (a relative's, or one entered from paper)
@@ -65,8 +66,10 @@ impl QualificationRegistration {
         if self.applied_change_requests.contains(&request_id) {
             return Ok(vec![]);
         }
-        if self.status() == CaseStatus::Deleted {
-            return Err(DomainError::RegistrationDeleted);
+        match self.status() {
+            CaseStatus::Deleted => return Err(DomainError::RegistrationDeleted),
+            CaseStatus::Revoked => return Err(DomainError::RegistrationRevoked),
+            _ => {}
         }
         let (_, details) = self
             .open_change_requests

@@ -116,6 +116,19 @@ pub enum RegistrationCommand {
         actor: Actor,
         at: DateTime<Utc>,
     },
+    /// Put an approved sanction in force (once per sanction, however often sent).
+    ApplySanction {
+        sanction_id: Uuid,
+        kind: crate::sanction::SanctionKind,
+        starts_on: NaiveDate,
+        ends_on: Option<NaiveDate>,
+        at: DateTime<Utc>,
+    },
+    /// The scheduled end of a suspension: lifts it if it is still the one in force.
+    LiftSuspension {
+        sanction_id: Uuid,
+        at: DateTime<Utc>,
+    },
     /// Free the slot of a request that ended without a change.
     CloseChangeRequest { request_id: Uuid, at: DateTime<Utc> },
     /// Record a signed digital certificate (once per certificate id).

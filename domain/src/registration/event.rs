@@ -98,6 +98,25 @@ pub enum RegistrationEvent {
         #[serde(default)]
         verification_url: String,
     },
+    /// An approved suspension took effect: the title or practice is
+    /// suspended from `from` until `until` (it lifts at the start of that day).
+    RegistrationSuspended {
+        sanction_id: Uuid,
+        from: NaiveDate,
+        until: NaiveDate,
+        at: DateTime<Utc>,
+    },
+    /// The suspension ended by itself at its end date.
+    SuspensionLifted {
+        sanction_id: Uuid,
+        at: DateTime<Utc>,
+    },
+    /// An approved revocation took effect: the registration ends as REVOKED.
+    RegistrationRevoked {
+        sanction_id: Uuid,
+        on: NaiveDate,
+        at: DateTime<Utc>,
+    },
     /// The examination events shared with change requests, stored flat.
     #[serde(untagged)]
     Examination(ExaminationEvent),
@@ -128,6 +147,9 @@ impl RegistrationEvent {
             | RegistrationEvent::CertificateReissueRequested { .. }
             | RegistrationEvent::ChangeRequestClosed { .. }
             | RegistrationEvent::CertificateIssued { .. } => None,
+            RegistrationEvent::RegistrationSuspended { .. } => Some(CaseStatus::Suspended),
+            RegistrationEvent::SuspensionLifted { .. } => Some(CaseStatus::Registered),
+            RegistrationEvent::RegistrationRevoked { .. } => Some(CaseStatus::Revoked),
             RegistrationEvent::Examination(e) => e.status_after(),
         }
     }
@@ -148,6 +170,9 @@ impl DomainEvent for RegistrationEvent {
             RegistrationEvent::RegistrationDeleted { .. } => "RegistrationDeleted",
             RegistrationEvent::ChangeRequestClosed { .. } => "ChangeRequestClosed",
             RegistrationEvent::CertificateIssued { .. } => "CertificateIssued",
+            RegistrationEvent::RegistrationSuspended { .. } => "RegistrationSuspended",
+            RegistrationEvent::SuspensionLifted { .. } => "SuspensionLifted",
+            RegistrationEvent::RegistrationRevoked { .. } => "RegistrationRevoked",
             RegistrationEvent::Examination(e) => e.event_type(),
         }
         .to_owned()

@@ -8,6 +8,7 @@ mod holding;
 mod identity;
 mod link;
 pub mod number;
+mod sanction;
 
 pub use aggregate::{QualificationRegistration, RegistrationNumbers, RegistrationServices};
 pub use command::{Applicant, Channel, RegistrationCommand};

@@ -6,6 +6,7 @@
 mod holder;
 mod refusals;
 mod revocation;
+mod sanction;
 mod standard_wallet;
 
 use crate::common;

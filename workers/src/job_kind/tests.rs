@@ -120,7 +120,7 @@ async fn a_handler_gets_decoded_args_and_a_bad_payload_is_permanent() {
     let good = json!({"case_type": "change_request", "case_id": "c-1"});
     handler.run(&job(good)).await.unwrap();
     assert_eq!(*recorder.0.lock().unwrap(), vec![Inquire { case: case() }]);
-    let bad = json!({"case_type": "sanction", "case_id": "c-1"});
+    let bad = json!({"case_type": "renewal", "case_id": "c-1"});
     match handler.run(&job(bad)).await {
         Err(JobError::Permanent(e)) => assert!(e.starts_with("bad payload: "), "{e}"),
         other => panic!("expected a permanent failure, got {other:?}"),

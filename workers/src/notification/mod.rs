@@ -55,11 +55,18 @@ pub enum NoticeKind {
     /// Certificates or wallet credentials of the holder's were suspended
     /// (their status-list entries became SUSPENDED).
     CredentialSuspended,
+    /// The office opened a sanction case (suspension or revocation) on the
+    /// holder's registration.
+    SanctionOpened,
+    /// The sanction was approved and is in force on the registration.
+    SanctionInForce,
+    /// A suspension ended at its end date.
+    SuspensionLifted,
 }
 
 impl NoticeKind {
     /// Every notice, for loading and checking templates.
-    pub const ALL: [NoticeKind; 14] = [
+    pub const ALL: [NoticeKind; 17] = [
         NoticeKind::Received,
         NoticeKind::PaymentRequested,
         NoticeKind::ActionRequired,
@@ -74,6 +81,9 @@ impl NoticeKind {
         NoticeKind::CredentialOfferCode,
         NoticeKind::CredentialRevoked,
         NoticeKind::CredentialSuspended,
+        NoticeKind::SanctionOpened,
+        NoticeKind::SanctionInForce,
+        NoticeKind::SuspensionLifted,
     ];
 
     /// The stable name: the template's file name and the inbox's `kind`.
@@ -93,6 +103,9 @@ impl NoticeKind {
             NoticeKind::CredentialOfferCode => "credential_offer_code",
             NoticeKind::CredentialRevoked => "credential_revoked",
             NoticeKind::CredentialSuspended => "credential_suspended",
+            NoticeKind::SanctionOpened => "sanction_opened",
+            NoticeKind::SanctionInForce => "sanction_in_force",
+            NoticeKind::SuspensionLifted => "suspension_lifted",
         }
     }
 }

@@ -7,6 +7,7 @@ use domain::language::Language;
 use domain::payment::PaymentEvent;
 use domain::registration::RegistrationEvent;
 use domain::registry::InquiryOutcome;
+use domain::sanction::SanctionEvent;
 use domain::CaseEvent;
 use uuid::Uuid;
 
@@ -67,6 +68,10 @@ fn what_to_tell(e: &CaseEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValue
             | RegistrationEvent::CertificateReissueRequested { .. }
             | RegistrationEvent::RegistrationDeleted { .. }
             | RegistrationEvent::ChangeRequestClosed { .. } => return None,
+            RegistrationEvent::SuspensionLifted { .. } => NoticeKind::SuspensionLifted,
+            // Told by the sanction case itself (SanctionApplied).
+            RegistrationEvent::RegistrationSuspended { .. }
+            | RegistrationEvent::RegistrationRevoked { .. } => return None,
         },
         CaseEvent::ChangeRequest(e) => match e {
             ChangeRequestEvent::ChangeRequested { .. } => NoticeKind::Received,
@@ -76,6 +81,16 @@ fn what_to_tell(e: &CaseEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValue
                 NoticeKind::Rejected
             }
             ChangeRequestEvent::Examination(x) => return examination_notice(x, r),
+        },
+        // The holder hears that the office opened the case, its questions,
+        // and the sanction once in force; not the office's inner steps.
+        CaseEvent::Sanction(e) => match e {
+            SanctionEvent::SanctionOpened { .. } => NoticeKind::SanctionOpened,
+            SanctionEvent::SanctionApplied { .. } => NoticeKind::SanctionInForce,
+            SanctionEvent::Examination(x @ ExaminationEvent::InformationRequested { .. }) => {
+                return examination_notice(x, r)
+            }
+            SanctionEvent::SanctionFailed { .. } | SanctionEvent::Examination(_) => return None,
         },
     };
     Some((kind, v))

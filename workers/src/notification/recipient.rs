@@ -11,6 +11,7 @@ use domain::change_request::{ChangeDetails, ChangeRequestEvent, DeletionReason};
 use domain::examination::ExaminationEvent;
 use domain::language::Language;
 use domain::registration::{Applicant, Channel, RegistrationEvent};
+use domain::sanction::SanctionEvent;
 use domain::{CaseEvent, CaseKind};
 use eventstore::ProjectionError;
 use sqlx::{PgConnection, Row};
@@ -31,11 +32,14 @@ pub(super) struct Recipient {
     pub(super) fee_total: i64,
 }
 
-/// The registration a change request is filed against (read before the
-/// batch, as its holder is whom the request's notices go to by default).
+/// The registration a change request or a sanction is filed against (read
+/// before the batch, as its holder is whom the case's notices go to).
 pub(super) fn filed_against(e: &CaseEvent) -> Option<Uuid> {
     match e {
         CaseEvent::ChangeRequest(ChangeRequestEvent::ChangeRequested {
+            registration_id, ..
+        })
+        | CaseEvent::Sanction(SanctionEvent::SanctionOpened {
             registration_id, ..
         }) => Some(*registration_id),
         _ => None,
@@ -139,6 +143,23 @@ impl Book {
                 self.start(id, CaseKind::ChangeRequest, r);
             }
             CaseEvent::ChangeRequest(_) => {}
+            // The office's case is told to the registration's holder.
+            CaseEvent::Sanction(SanctionEvent::SanctionOpened {
+                registration_id,
+                qualification_code,
+                details,
+                ..
+            }) => {
+                let holder = self.get(*registration_id).cloned().unwrap_or_default();
+                let r = Recipient {
+                    qualification_code: qualification_code.clone(),
+                    procedure: details.kind.procedure().as_str().to_owned(),
+                    fee_total: 0,
+                    ..holder
+                };
+                self.start(id, CaseKind::Sanction, r);
+            }
+            CaseEvent::Sanction(_) => {}
         }
     }
 

@@ -1,8 +1,9 @@
-//! Entering paper applications and paper change requests. The forms make the
+//! Entering paper applications and paper change requests, and opening sanctions. The forms make the
 //! use cases' typed inputs, so the validation is the one the API's uses.
 
 mod change;
 mod registration;
+mod sanction;
 
 use std::future::Future;
 
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 pub use self::change::{change_form, enter_change};
 pub use self::registration::{enter_registration, registration_form};
+pub use self::sanction::{open_sanction, sanction_form};
 use super::i18n::Text;
 use super::session::Session;
 use super::view::{html, Choice, Chrome};

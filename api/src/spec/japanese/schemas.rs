@@ -101,12 +101,19 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     ("WalletCredentialList", "登録者のウォレット用クレデンシャル"),
     ("WalletCredentialView", "この登録について発行されたウォレット用クレデンシャル"),
     ("WebhookReceipt", "Stripe への受領応答"),
+    ("NewSanction", "事務所が登録に対して開始する行政処分の案件"),
+    ("SanctionKindView", "案件が命じる処分"),
+    ("SanctionResource", "行政処分の案件"),
 ];
 
 /// (tag, Japanese).
 pub const TAGS: &[(&str, &str)] = &[
     ("registrations", "登録の申請と、その結果の登録"),
     ("change-requests", "登録事項の変更、再交付、削除"),
+    (
+        "sanctions",
+        "事務所が登録に対して開始する停止・取消しの処分",
+    ),
     (
         "examination",
         "審査担当者のキューと操作（案件の種類によらず共通）",

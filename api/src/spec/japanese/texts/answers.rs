@@ -78,4 +78,5 @@ pub const ANSWERS: &[(&str, &str)] = &[
     ("private, no-store", "保存しない（共有キャッシュを含む）"),
     ("public, max-age=300", "300秒間キャッシュ可"),
     ("public, max-age=<the list's ttl>", "リストの ttl の間キャッシュ可"),
+    ("Opened, under examination", "開始し、審査中"),
 ];

@@ -132,4 +132,9 @@ pub const REFUSALS: &[(&str, &str)] = &[
     ("invalid_client: unknown or revoked client, or wrong secret", "invalid_client：不明もしくは失効したクライアント、または誤ったシークレット"),
     ("invalid_request (not a form), unsupported_grant_type or invalid_scope (RFC 6749 JSON)", "invalid_request（フォームでない）、unsupported_grant_type または invalid_scope（RFC 6749 の JSON）"),
     ("registration_number not in the registration_number_format of its qualification (INVALID_FORMAT), or an unknown qualification_code with it", "registration_number が資格の registration_number_format に合わない（INVALID_FORMAT）、またはそれとともに不明な qualification_code"),
+    ("Malformed JSON (e.g. a date that is not YYYY-MM-DD, an unknown kind)", "不正な JSON"),
+    ("Only examiners open sanction cases (WRONG_ROLE)", "行政処分の案件を開始できるのは審査担当者のみ（WRONG_ROLE）"),
+    ("The registration is not on the register (NOT_REGISTERED, REGISTRATION_DELETED, REGISTRATION_REVOKED), or the same Idempotency-Key is still in flight (REQUEST_IN_FLIGHT)", "登録が登録簿に無い（NOT_REGISTERED、REGISTRATION_DELETED、REGISTRATION_REVOKED）、または同じ Idempotency-Key の要求が処理中（REQUEST_IN_FLIGHT）"),
+    ("Invalid fields (VALIDATION_FAILED: a start in the past, a suspension without an end after its start, a revocation with an end, missing grounds), or Idempotency-Key reused with another body", "不正な項目（VALIDATION_FAILED：過去の開始日、開始より後の終了日の無い停止、終了日のある取消し、理由の欠落）、または別の本文で再利用された Idempotency-Key"),
+    ("No such sanction case, not on your registration, or not of a qualification your ministry supervises", "そのような行政処分の案件が無い、本人の登録のものでない、または所管外の資格のもの"),
 ];

@@ -1,0 +1,57 @@
+//! A revocation: the registration ends as REVOKED, its certificate reads
+//! INVALID for good, the ministry is told, and nothing more can be done on it.
+
+use super::*;
+
+#[tokio::test]
+async fn a_revocation_ends_the_registration_and_invalidates_its_certificate() {
+    let app = spawn_app().await;
+    let reg = registered(&app, "taro", "62345678901").await;
+    let cert = certificate(&app, "taro", &reg).await;
+    let idx = cert["status_index"].as_u64().unwrap();
+    let body = json!({
+        "kind": "REVOCATION",
+        "reason": "欠格事由に該当",
+        "legal_basis": "社会福祉士及び介護福祉士法第32条第1項",
+        "starts_on": japan_day(0),
+    });
+    let id = approved(&app, &reg, &body).await;
+
+    let revoked = registration(&app, "taro", &reg).await;
+    assert_eq!(revoked["status"], "REVOKED");
+    assert_eq!(published(&app, idx).await, Some(Status::Invalid));
+    assert_eq!(
+        verify(&app, cert["token"].as_str().unwrap()).await["result"],
+        "REVOKED"
+    );
+    let items = feed_of(&app, &reg, "REGISTRATION_REVOKED").await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["data"]["sanction_id"], id.as_str());
+    let certificates = feed_of(&app, &reg, "CERTIFICATE_REVOKED").await;
+    assert_eq!(certificates.len(), 1);
+    assert_eq!(certificates[0]["data"]["reason"], "REGISTRATION_REVOKED");
+    // No lift is scheduled for a revocation.
+    let lifts: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'sanction.lift'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(lifts, 0);
+
+    // Nothing more on a revoked registration: no change request, no sanction.
+    let change = app
+        .post(
+            &format!("/v1/registrations/{reg}/change-requests"),
+            &app.token(Role::Applicant, "taro"),
+            &json!({"kind": "CHANGE_ADDRESS", "changes": {"address": "大阪府大阪市北区1-1"}}),
+        )
+        .await;
+    assert_eq!(
+        problem(change, StatusCode::CONFLICT).await["code"],
+        "REGISTRATION_REVOKED"
+    );
+    let again = open(&app, &reg, &suspension(10)).await;
+    assert_eq!(
+        problem(again, StatusCode::CONFLICT).await["code"],
+        "REGISTRATION_REVOKED"
+    );
+}
