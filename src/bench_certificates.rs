@@ -38,6 +38,7 @@ fn sample_claims(i: u64) -> Claims {
             registration_number: format!("{i:07}"),
             registered_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default(),
             issued_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default(),
+            nationality: None,
         },
         status: StatusReference {
             idx: i,

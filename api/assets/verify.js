@@ -155,6 +155,8 @@ function facts(claims) {
     number: f ? f[7] : named('registration_number'),
     registered: f ? day(f[8]) : named('registered_on'),
     issued: f ? day(f[9]) : named('issued_on'),
+    // A holder who is not a Japanese national: the eleventh fact.
+    nationality: f && f.length > 10 ? `${f[10]}` : '',
     status: { idx: list.get('idx'), uri: list.get('uri') },
   };
 }
@@ -214,9 +216,13 @@ function show(result, detail) {
     const f = detail.facts;
     const table = document.createElement('table');
     for (const [ja, en, value] of [['資格', 'Qualification', f.qualification], ['氏名', 'Name', f.name],
-      ['フリガナ', 'Name (kana)', f.kana], ['生年月日', 'Date of birth', f.birth], ['登録番号', 'Registration number', f.number],
+      ['フリガナ', 'Name (kana)', f.kana], ['生年月日', 'Date of birth', f.birth], ['国籍', 'Nationality', f.nationality],
+      ['登録番号', 'Registration number', f.number],
       ['登録年月日', 'Date of registration', f.registered], ['発行日', 'Date of issue', f.issued],
       ['証明書ID', 'Certificate ID', f.certificateId], ['発行者', 'Issuer', f.issuer]]) {
+      // No empty rows: no kana for a name in Latin script, no nationality
+      // for a Japanese national.
+      if (!`${value ?? ''}`.trim()) continue;
       const tr = table.insertRow();
       const th = document.createElement('th');
       th.textContent = ja;

@@ -34,6 +34,11 @@ pub struct CertificateFacts {
     pub registration_number: String,
     pub registered_on: NaiveDate,
     pub issued_on: NaiveDate,
+    /// The nationality (ISO 3166-1 alpha-2) of a holder who is not a
+    /// Japanese national; None for a Japanese national, whose certificate
+    /// carries no such fact (and stays as small as before).
+    #[serde(default)]
+    pub nationality: Option<String>,
 }
 
 /// Where a certificate's revocation bit lives.
@@ -69,7 +74,7 @@ impl Claims {
     pub fn to_cbor(&self) -> Vec<u8> {
         let f = &self.facts;
         let int = |i: i64| Value::Integer(i.into());
-        let facts = Value::Array(vec![
+        let mut facts = vec![
             text(&f.qualification_code),
             text(&f.qualification_name),
             text(&f.family_name),
@@ -80,7 +85,11 @@ impl Claims {
             text(&f.registration_number),
             int(days(f.registered_on)),
             int(days(f.issued_on)),
-        ]);
+        ];
+        if let Some(nationality) = &f.nationality {
+            facts.push(text(nationality));
+        }
+        let facts = Value::Array(facts);
         let map = Value::Map(vec![
             (int(ISS), text(&self.issuer)),
             (int(IAT), int(self.issued_at)),
@@ -173,7 +182,9 @@ fn days(d: NaiveDate) -> i64 {
 /// The facts of the compact form: the array under `f`.
 fn compact_facts(value: &Value, certificate_id: Uuid) -> Result<CertificateFacts, Invalid> {
     let items = value.as_array().ok_or(Invalid::Claims("f"))?;
-    if items.len() != 10 {
+    // Ten facts; an eleventh, the nationality, for a holder who is not a
+    // Japanese national.
+    if !(10..=11).contains(&items.len()) {
         return Err(Invalid::Claims("f"));
     }
     let text = |i: usize| {
@@ -201,6 +212,10 @@ fn compact_facts(value: &Value, certificate_id: Uuid) -> Result<CertificateFacts
         registration_number: text(7)?,
         registered_on: date(8)?,
         issued_on: date(9)?,
+        nationality: match items.get(10) {
+            Some(_) => Some(text(10)?),
+            None => None,
+        },
     })
 }
 
@@ -220,6 +235,7 @@ impl ClaimMap {
             registration_number: map.text_named("registration_number")?,
             registered_on: map.date_named("registered_on")?,
             issued_on: map.date_named("issued_on")?,
+            nationality: None,
         })
     }
 }
@@ -313,6 +329,7 @@ pub(crate) mod tests {
                 registration_number: "0000001".into(),
                 registered_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
                 issued_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+                nationality: None,
             },
             status: StatusReference {
                 idx: 7,
@@ -325,6 +342,15 @@ pub(crate) mod tests {
     fn claims_round_trip_through_cbor() {
         let claims = sample();
         assert_eq!(Claims::from_cbor(&claims.to_cbor()).unwrap(), claims);
+        // A holder who is not a Japanese national: an eleventh fact.
+        let mut foreign = sample();
+        foreign.facts.nationality = Some("US".into());
+        assert_eq!(
+            foreign.to_cbor().len(),
+            claims.to_cbor().len() + 3,
+            "only the nationality is added"
+        );
+        assert_eq!(Claims::from_cbor(&foreign.to_cbor()).unwrap(), foreign);
         // Certificates issued before the compact form still read.
         assert_eq!(Claims::from_cbor(&claims.to_cbor_named()).unwrap(), claims);
         assert!(claims.to_cbor().len() * 3 < claims.to_cbor_named().len() * 2);

@@ -27,6 +27,7 @@ fn claims() -> Claims {
             registration_number: "0000001".into(),
             registered_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
             issued_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+            nationality: None,
         },
         status: StatusReference {
             idx: 3,

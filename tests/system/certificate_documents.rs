@@ -20,6 +20,32 @@ fn scratch() -> PathBuf {
 /// Rasterises the QR SVG (one `M x y h w v h H x V y` rectangle per run of
 /// dark modules on a light background) into a binary PGM image.
 fn svg_to_pgm(svg: &str) -> Vec<u8> {
+    let (w, h, pixels) = raster(svg);
+    pgm(w, h, pixels)
+}
+
+/// The QR SVG as a printer puts it on paper `side` pixels wide (2.5 cm at
+/// 300 dpi is 295): each pixel takes the module under its centre.
+fn svg_printed_at(svg: &str, side: usize) -> Vec<u8> {
+    let (w, h, pixels) = raster(svg);
+    let mut out = Vec::with_capacity(side * side);
+    for y in 0..side {
+        for x in 0..side {
+            let (sx, sy) = ((2 * x + 1) * w / (2 * side), (2 * y + 1) * h / (2 * side));
+            out.push(pixels[sy * w + sx]);
+        }
+    }
+    pgm(side, side, out)
+}
+
+fn pgm(w: usize, h: usize, pixels: Vec<u8>) -> Vec<u8> {
+    let mut pgm = format!("P5\n{w} {h}\n255\n").into_bytes();
+    pgm.extend(pixels);
+    pgm
+}
+
+/// The QR SVG's pixels, dark 0 and light 255, with its width and height.
+fn raster(svg: &str) -> (usize, usize, Vec<u8>) {
     let attr = |name: &str| -> usize {
         let start = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
         svg[start..].split('"').next().unwrap().parse().unwrap()
@@ -41,9 +67,7 @@ fn svg_to_pgm(svg: &str) -> Vec<u8> {
             }
         }
     }
-    let mut pgm = format!("P5\n{w} {h}\n255\n").into_bytes();
-    pgm.extend(pixels);
-    pgm
+    (w, h, pixels)
 }
 
 fn zbarimg(image: &Path) -> String {
@@ -95,6 +119,10 @@ async fn the_qr_code_and_the_pdf_carry_the_verification_url_and_the_holders_name
     let pgm = dir.join("qr.pgm");
     std::fs::write(&pgm, svg_to_pgm(&svg)).unwrap();
     assert_eq!(zbarimg(&pgm), url);
+    // Printed only 2.5 cm wide (at 300 dpi) it still scans.
+    let small = dir.join("qr-2.5cm.pgm");
+    std::fs::write(&small, svg_printed_at(&svg, 295)).unwrap();
+    assert_eq!(zbarimg(&small), url, "a 2.5 cm print");
 
     let r = app
         .get(&format!("/v1/registrations/{reg}/certificate.pdf"), &holder)

@@ -121,6 +121,21 @@ async fn a_foreign_resident_is_asked_of_the_resident_register_only_and_registere
     let text = crate::portal::pdf_text(&id, pdf.expect("a certificate within 60 s")).await;
     assert!(text.contains("SMITH") && text.contains("JOHN"), "{text}");
     assert!(!text.contains("フリガナ"), "no empty kana row: {text}");
+    assert!(text.contains("国籍") && text.contains("US"), "{text}");
+    // The signed certificate carries the nationality as a fact of its own.
+    let cert = crate::common::certificates::certificate(&app, "john", &id).await;
+    let verified = crate::common::certificates::verify(&app, cert["token"].as_str().unwrap()).await;
+    assert_eq!(verified["facts"]["nationality"], "US", "{verified}");
+    // The server's page for links of the older form shows it too.
+    let signed = cert["token"].as_str().unwrap();
+    let page = app
+        .text_at(&format!("{}/verify?c={signed}", app.base))
+        .await;
+    assert!(page.contains("国籍") && page.contains("US"), "{page}");
+    assert!(
+        !page.contains("フリガナ"),
+        "no empty kana row on /verify: {page}"
+    );
     let holder: Value = app
         .get_json(&format!("/v1/registrations/{id}"), &token)
         .await;

@@ -150,6 +150,7 @@ impl CertificateIssuer {
                     .registered_on
                     .ok_or_else(|| missing("registration date"))?,
                 issued_on: now.with_timezone(&japan).date_naive(),
+                nationality: holder.nationality.clone(),
             },
             status: StatusReference {
                 idx: status.idx,

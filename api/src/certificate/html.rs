@@ -119,6 +119,7 @@ pub fn render(verdict: Option<&Verdict>) -> String {
                     ("氏名", "Name", format!("{} {}", f.family_name, f.given_name)),
                     ("フリガナ", "Name (kana)", format!("{} {}", f.family_name_kana, f.given_name_kana)),
                     ("生年月日", "Date of birth", date(f.date_of_birth)),
+                    ("国籍", "Nationality", f.nationality.clone().unwrap_or_default()),
                     ("登録番号", "Registration number", f.registration_number.clone()),
                     ("登録年月日", "Date of registration", date(f.registered_on)),
                     ("発行日", "Date of issue", date(f.issued_on)),

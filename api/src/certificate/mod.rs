@@ -50,6 +50,9 @@ pub struct CertifiedFacts {
     pub registration_number: String,
     pub registered_on: NaiveDate,
     pub issued_on: NaiveDate,
+    /// The nationality (ISO 3166-1 alpha-2) of a holder who is not a
+    /// Japanese national; null for a Japanese national.
+    pub nationality: Option<String>,
 }
 
 impl From<&CertificateFacts> for CertifiedFacts {
@@ -66,6 +69,7 @@ impl From<&CertificateFacts> for CertifiedFacts {
             registration_number: f.registration_number.clone(),
             registered_on: f.registered_on,
             issued_on: f.issued_on,
+            nationality: f.nationality.clone(),
         }
     }
 }

@@ -155,8 +155,11 @@ impl Canvas<'_> {
     }
 
     fn qr(&mut self, x: f32, y: f32, size: f32, qr_width: usize, modules: &[bool]) {
-        // Four modules of quiet zone on each side, as scanners expect.
-        let module = size / (qr_width as f32 + 8.0);
+        // Four modules of quiet zone on each side, as scanners expect. A
+        // module is a whole number of points: at 72 dpi every module is then
+        // whole pixels on the grid (fractional ones blur into their
+        // neighbours, and some codes did not scan).
+        let module = (size / (qr_width as f32 + 8.0)).floor().max(1.0);
         let mut path = PathBuilder::new();
         for (i, dark) in modules.iter().enumerate() {
             if *dark {
@@ -209,6 +212,11 @@ impl Canvas<'_> {
                 format!("{}　{}", f.family_name_kana, f.given_name_kana),
             ),
             ("生年月日", "Date of birth", japanese_date(f.date_of_birth)),
+            (
+                "国籍",
+                "Nationality",
+                f.nationality.clone().unwrap_or_default(),
+            ),
             (
                 "登録番号",
                 "Registration number",
@@ -280,12 +288,12 @@ impl Canvas<'_> {
             &format!("Scan the code or open {public_url}/verify"),
         );
         let mut line_y = top + 76.0;
-        for line in wrap(NOTICE_JA, 7.5, 300.0) {
+        for line in wrap(NOTICE_JA, 7.5, 285.0) {
             self.text(x, line_y, 7.5, BLACK, &line);
             line_y += 11.0;
         }
         line_y += 2.0;
-        for line in wrap(NOTICE_EN, 7.0, 300.0) {
+        for line in wrap(NOTICE_EN, 7.0, 285.0) {
             self.text(x, line_y, 7.0, GREY, &line);
             line_y += 10.0;
         }
