@@ -163,6 +163,13 @@ pub fn etag(version: usize) -> String {
     format!("\"{version}\"")
 }
 
+/// 200 with a case's resource and its aggregate version as the ETag.
+pub fn ok_with_etag(body: impl serde::Serialize, version: usize) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .insert_header(("ETag", etag(version)))
+        .json(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,13 @@ pub enum WorkerError {
     NotRetryable(i64, String),
 }
 
+/// A command a process manager sent that failed: its batch fails and is retried.
+pub(crate) fn command_failed(
+    e: eventstore::store::CommandError<domain::DomainError>,
+) -> eventstore::ProjectionError {
+    eventstore::ProjectionError::Command(e.to_string())
+}
+
 impl From<WorkerError> for eventstore::ProjectionError {
     fn from(e: WorkerError) -> Self {
         match e {

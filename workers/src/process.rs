@@ -18,14 +18,12 @@ use eventstore::store::{CommandBus, CommandError};
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
 
+use crate::error::command_failed;
+
 /// Drives change requests to their effect on the registration.
 pub struct ChangeRequestProcess {
     registrations: Arc<CommandBus<QualificationRegistration>>,
     requests: Arc<CommandBus<ChangeRequest>>,
-}
-
-fn failed(e: CommandError<DomainError>) -> ProjectionError {
-    ProjectionError::Command(e.to_string())
 }
 
 impl ChangeRequestProcess {
@@ -51,7 +49,7 @@ impl ChangeRequestProcess {
             .registrations
             .load(&registration_id.to_string())
             .await
-            .map_err(failed)?;
+            .map_err(command_failed)?;
         let Some((_, details)) = reg
             .open_change_requests
             .iter()
@@ -70,7 +68,7 @@ impl ChangeRequestProcess {
         self.requests
             .execute(&request_id.to_string(), command, None, Default::default())
             .await
-            .map_err(failed)?;
+            .map_err(command_failed)?;
         Ok(())
     }
 
@@ -100,7 +98,7 @@ impl ChangeRequestProcess {
             .requests
             .load(&request_id.to_string())
             .await
-            .map_err(failed)?;
+            .map_err(command_failed)?;
         let Some(registration_id) = request.registration_id else {
             return Ok(());
         };
@@ -118,7 +116,7 @@ impl ChangeRequestProcess {
                     Default::default(),
                 )
                 .await
-                .map_err(failed)?;
+                .map_err(command_failed)?;
             return Ok(());
         }
         let apply = RegistrationCommand::ApplyChange {
@@ -144,12 +142,12 @@ impl ChangeRequestProcess {
                 reason_code: e.code().to_owned(),
                 at: now,
             },
-            Err(e) => return Err(failed(e)),
+            Err(e) => return Err(command_failed(e)),
         };
         self.requests
             .execute(&request_id.to_string(), outcome, None, Default::default())
             .await
-            .map_err(failed)?;
+            .map_err(command_failed)?;
         Ok(())
     }
 }

@@ -17,7 +17,7 @@ use crate::auth::Caller;
 use crate::case::{self, ChangeKind, ChangeOutcome, Status};
 use crate::error::{ApiError, Problem};
 use crate::examination::ExaminedCase;
-use crate::extract::{etag, JsonBody};
+use crate::extract::{etag, ok_with_etag, JsonBody};
 use crate::idempotency::{self, Created};
 use crate::telemetry::context;
 use crate::AppState;
@@ -46,19 +46,13 @@ pub(crate) fn respond(
 ) -> Result<HttpResponse, ApiError> {
     let body = resource::render(id, &done.state, done.version, done.history, viewer)
         .ok_or(ApiError::NotFound)?;
-    Ok(ok(body, done.version))
+    Ok(ok_with_etag(body, done.version))
 }
 
 impl ExaminedCase for ChangeRequest {
     fn respond(id: Uuid, done: Executed<Self>, viewer: &Actor) -> Result<HttpResponse, ApiError> {
         respond(id, done, viewer)
     }
-}
-
-fn ok(body: ChangeRequestResource, version: usize) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(("ETag", etag(version)))
-        .json(body)
 }
 
 /// File a change request against your registration (a relative may notify a death).
@@ -253,5 +247,5 @@ pub async fn get(
         let action = adapters::audit::AuditAction::ReadChangeRequest;
         crate::audit::record_read(&state, &req, &caller, action, id).await?;
     }
-    Ok(ok(body, version))
+    Ok(ok_with_etag(body, version))
 }

@@ -15,7 +15,7 @@ use crate::application::{Handled, SanctionInput};
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::examination::ExaminedCase;
-use crate::extract::{etag, JsonBody};
+use crate::extract::{etag, ok_with_etag, JsonBody};
 use crate::idempotency::{self, Created};
 use crate::telemetry::context;
 use crate::AppState;
@@ -27,14 +27,8 @@ impl ExaminedCase for Sanction {
     fn respond(id: Uuid, done: Executed<Self>, viewer: &Actor) -> Result<HttpResponse, ApiError> {
         let body = resource::render(id, &done.state, done.version, done.history, viewer)
             .ok_or(ApiError::NotFound)?;
-        Ok(ok(body, done.version))
+        Ok(ok_with_etag(body, done.version))
     }
-}
-
-fn ok(body: SanctionResource, version: usize) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(("ETag", etag(version)))
-        .json(body)
 }
 
 /// Open a sanction case (suspension or revocation) on a registration (examiners).
@@ -139,5 +133,5 @@ pub async fn get(
         let action = adapters::audit::AuditAction::ReadSanction;
         crate::audit::record_read(&state, &req, &caller, action, id).await?;
     }
-    Ok(ok(body, version))
+    Ok(ok_with_etag(body, version))
 }

@@ -32,6 +32,7 @@ use eventstore::store::{CommandBus, CommandError};
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
 
+use crate::error::command_failed;
 use crate::job_kind::JobArgs;
 use crate::jobs::enqueue;
 pub use lift::{LiftHandler, LiftSuspension};
@@ -40,10 +41,6 @@ pub use lift::{LiftHandler, LiftSuspension};
 pub struct SanctionProcess {
     registrations: Arc<CommandBus<QualificationRegistration>>,
     sanctions: Arc<CommandBus<Sanction>>,
-}
-
-fn failed(e: CommandError<DomainError>) -> ProjectionError {
-    ProjectionError::Command(e.to_string())
 }
 
 impl SanctionProcess {
@@ -63,7 +60,7 @@ impl SanctionProcess {
             .sanctions
             .load(&sanction_id.to_string())
             .await
-            .map_err(failed)?;
+            .map_err(command_failed)?;
         let (Some(registration_id), Some(details)) = (sanction.registration_id, &sanction.details)
         else {
             return Ok(());
@@ -98,12 +95,12 @@ impl SanctionProcess {
                 reason_code: e.code().to_owned(),
                 at: now,
             },
-            Err(e) => return Err(failed(e)),
+            Err(e) => return Err(command_failed(e)),
         };
         self.sanctions
             .execute(&sanction_id.to_string(), outcome, None, Default::default())
             .await
-            .map_err(failed)?;
+            .map_err(command_failed)?;
         Ok(())
     }
 }
