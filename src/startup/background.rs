@@ -161,10 +161,10 @@ pub(super) fn start_workers(
         tokio::spawn(reconcile::schedule(pool.clone(), every, shutdown.clone()));
     }
     // Revocations and suspensions are told from the status changes the
-    // subscriptions record: beside the mail jobs they feed.
+    // subscriptions record (woken by their NOTIFY): beside the mail jobs they feed.
     tokio::spawn(core.notices.clone().tell_status_changes_until(
         pool.clone(),
-        Duration::from_millis(500),
+        Duration::from_secs(5),
         shutdown.clone(),
     ));
     tokio::spawn(

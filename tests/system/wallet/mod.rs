@@ -8,6 +8,7 @@ mod refusals;
 mod revocation;
 mod sanction;
 mod standard_wallet;
+mod status_wake;
 
 use crate::common;
 

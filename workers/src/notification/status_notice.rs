@@ -12,6 +12,9 @@
 //!   and the delivery record hold even if a pass were repeated;
 //! - a replay (a rebuild) sets entries to the state they are already in,
 //!   which changes nothing and records nothing: no one is told twice.
+//!
+//! The trigger NOTIFYs `shikaku_status_changes`; the pass runs when woken,
+//! and also now and then in case a notification was missed.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -19,6 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use domain::CaseKind;
 use eventstore::ProjectionError;
+use sqlx::postgres::PgListener;
 use sqlx::{PgPool, Row};
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -34,6 +38,15 @@ const PASS: i64 = 500;
 /// (a registration the notification view never saw) is given up, not retried
 /// for ever; a younger one waits for the view to catch up or be rebuilt.
 const NO_RECIPIENT_GRACE: chrono::Duration = chrono::Duration::hours(1);
+/// How long a change waiting for its recipient is put off, so that it does
+/// not hold the changes behind it.
+const RETRY_AFTER_SECONDS: f64 = 2.0;
+/// Told changes are kept this long (for inquiries), then removed.
+const KEEP_TOLD: &str = "7 days";
+/// How often told changes are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// The channel the `status_changes` trigger notifies.
+const CHANNEL: &str = "shikaku_status_changes";
 
 /// One untold change of a status-list entry.
 struct Change {
@@ -57,7 +70,8 @@ impl NotificationProducer {
                     EXISTS (SELECT 1 FROM wallet_credentials w WHERE w.id = c.owner_id) AS wallet
              FROM status_changes c
              LEFT JOIN status_list_entries e ON e.owner_id = c.owner_id
-             WHERE c.told_at IS NULL ORDER BY c.id LIMIT $1
+             WHERE c.told_at IS NULL AND (c.retry_at IS NULL OR c.retry_at <= now())
+             ORDER BY c.id LIMIT $1
              FOR UPDATE OF c SKIP LOCKED",
         )
         .bind(PASS)
@@ -76,6 +90,7 @@ impl NotificationProducer {
             .collect();
         let mut groups: BTreeMap<GroupKey, Vec<&Change>> = BTreeMap::new();
         let mut done: Vec<i64> = Vec::new();
+        let mut later: Vec<i64> = Vec::new();
         for c in &changes {
             match c.registration_id {
                 // VALID again (a suspension lifted) is told by the case that
@@ -89,9 +104,11 @@ impl NotificationProducer {
             }
         }
         // A full pass may have cut the newest transaction's changes in two:
-        // those wait for the next pass, so one change is one notice.
-        if full && groups.len() > 1 {
-            let newest = changes.last().map(|c| c.changed_at);
+        // those wait for the next pass, so one change is one notice; unless
+        // the pass holds nothing else (one transaction of more changes than a
+        // pass), which would otherwise wait for ever.
+        let newest = changes.last().map(|c| c.changed_at);
+        if full && changes.first().map(|c| c.changed_at) != newest {
             groups.retain(|k, _| Some(k.2) != newest);
         }
         let ids: Vec<Uuid> = groups.keys().map(|k| k.0).collect();
@@ -113,6 +130,8 @@ impl NotificationProducer {
             let Some(recipient) = book.get(*reg) else {
                 if Utc::now() - *changed_at > NO_RECIPIENT_GRACE {
                     done.extend(group.iter().map(|c| c.id));
+                } else {
+                    later.extend(group.iter().map(|c| c.id));
                 }
                 continue;
             };
@@ -159,34 +178,90 @@ impl NotificationProducer {
             .bind(&done)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "UPDATE status_changes SET retry_at = now() + make_interval(secs => $2)
+             WHERE id = ANY($1)",
+        )
+        .bind(&later)
+        .bind(RETRY_AFTER_SECONDS)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(done.len())
+        Ok(done.len() + later.len())
+    }
+
+    /// Removes changes told long ago; returns how many.
+    pub async fn prune_told_status_changes(pool: &PgPool) -> Result<u64, sqlx::Error> {
+        let pruned =
+            sqlx::query("DELETE FROM status_changes WHERE told_at < now() - $1::text::interval")
+                .bind(KEEP_TOLD)
+                .execute(pool)
+                .await?;
+        Ok(pruned.rows_affected())
     }
 
     /// Tells status changes until `shutdown`: at once while there are
-    /// more, then every `every`.
+    /// more, when the trigger notifies, and at the latest every `every`;
+    /// prunes told changes now and then.
     pub async fn tell_status_changes_until(
         self: std::sync::Arc<Self>,
         pool: PgPool,
         every: Duration,
         mut shutdown: watch::Receiver<bool>,
     ) {
+        let mut listener = listen(&pool).await;
+        let mut pruned_at = tokio::time::Instant::now();
         loop {
             let pause = match self.tell_status_changes(&pool).await {
                 Ok(0) => every,
                 Ok(_) => Duration::ZERO,
                 Err(e) => {
                     tracing::warn!(error = %e, "status change notices failed; retrying");
-                    every * 5
+                    Duration::from_secs(2)
                 }
             };
+            if pruned_at.elapsed() >= PRUNE_EVERY {
+                pruned_at = tokio::time::Instant::now();
+                if let Err(e) = Self::prune_told_status_changes(&pool).await {
+                    tracing::warn!(error = %e, "pruning told status changes failed");
+                }
+            }
             if *shutdown.borrow() {
                 return;
             }
+            if pause.is_zero() {
+                continue;
+            }
+            if listener.is_none() {
+                listener = listen(&pool).await;
+            }
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
+                _ = wake(&mut listener) => {}
                 _ = shutdown.changed() => return,
             }
         }
+    }
+}
+
+/// A listener on the trigger's channel; `None` when it cannot connect (the
+/// pass then runs every `every` only).
+async fn listen(pool: &PgPool) -> Option<PgListener> {
+    let mut listener = PgListener::connect_with(pool).await.ok()?;
+    listener.listen(CHANNEL).await.ok()?;
+    Some(listener)
+}
+
+/// Waits for a notification. A lost connection wakes too (a notification
+/// may have been missed; the next wait reconnects); a failed one drops the
+/// listener, to be made again after the next pause.
+async fn wake(listener: &mut Option<PgListener>) {
+    match listener {
+        Some(l) => {
+            if l.try_recv().await.is_err() {
+                *listener = None;
+            }
+        }
+        None => std::future::pending().await,
     }
 }
