@@ -173,6 +173,10 @@ async fn a_suspension_is_examined_takes_effect_and_lifts_itself_across_a_restart
             "{kind} once in {kinds:?}"
         );
     }
+    assert!(
+        !kinds.contains(&"credential_suspended"),
+        "the case's notice tells of the suspended certificates: not a second one {kinds:?}"
+    );
 
     // The job's own row records it done (its outcome is written after the
     // command, so it may trail the event a little).

@@ -10,6 +10,7 @@
 //!   after it leaves them told: never lost, never doubled;
 //! - the Message-ID is the first change's id, so the mail job's unique key
 //!   and the delivery record hold even if a pass were repeated;
+//! - a change a sanction or a death explains is told by that case alone;
 //! - a replay (a rebuild) sets entries to the state they are already in,
 //!   which changes nothing and records nothing: no one is told twice.
 //!
@@ -113,18 +114,25 @@ impl NotificationProducer {
         }
         let ids: Vec<Uuid> = groups.keys().map(|k| k.0).collect();
         let book = Book::load(&mut tx, &ids).await?;
-        // Registrations deleted on a death: the revocation is committed
-        // after that event, so it is always found here.
-        let deceased: Vec<String> = sqlx::query_scalar(
-            "SELECT aggregate_id FROM events
+        // Registrations deleted on a death (the revocation is committed after
+        // that event, so it is always found here), and those a sanction
+        // suspended or revoked: its case's notice already told the holder.
+        let explained: Vec<(String, String)> = sqlx::query_as(
+            "SELECT aggregate_id, event_type FROM events
              WHERE aggregate_type = $1 AND aggregate_id = ANY($2)
-               AND event_type = 'RegistrationDeleted'
-               AND payload->'RegistrationDeleted'->>'reason' = 'DEATH'",
+               AND (event_type IN ('RegistrationSuspended', 'RegistrationRevoked')
+                    OR event_type = 'RegistrationDeleted'
+                       AND payload->'RegistrationDeleted'->>'reason' = 'DEATH')",
         )
         .bind(CaseKind::Registration.aggregate_type())
         .bind(ids.iter().map(Uuid::to_string).collect::<Vec<_>>())
         .fetch_all(&mut *tx)
         .await?;
+        let told_by = |reg: &Uuid, event: &str| {
+            explained
+                .iter()
+                .any(|(id, e)| e == event && *id == reg.to_string())
+        };
         let mut notices = Vec::new();
         for ((reg, to_status, changed_at), group) in &groups {
             let Some(recipient) = book.get(*reg) else {
@@ -138,7 +146,14 @@ impl NotificationProducer {
             done.extend(group.iter().map(|c| c.id));
             // Nobody is mailed that a deceased holder's certificates
             // stopped being valid: the notifier was answered by the case.
-            if recipient.death || deceased.contains(&reg.to_string()) {
+            if recipient.death || told_by(reg, "RegistrationDeleted") {
+                continue;
+            }
+            let sanction = match to_status {
+                2 => "RegistrationSuspended",
+                _ => "RegistrationRevoked",
+            };
+            if told_by(reg, sanction) {
                 continue;
             }
             let kind = if *to_status == 2 {
