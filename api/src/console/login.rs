@@ -4,12 +4,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::Utc;
+use domain::Role;
 use serde::Deserialize;
 
 use super::session::{
-    cookie, cookie_header, current, random_token, token_expiry, Session, LOGIN_COOKIE,
-    MAX_SESSION_SECONDS, SESSION_COOKIE,
+    cookie_header, current, open, random_token, Refused, SignInForm, LOGIN_COOKIE, SESSION_COOKIE,
 };
 use super::view::{html, Chrome};
 use super::ConsoleError;
@@ -80,26 +79,15 @@ pub async fn sign_in(
     req: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let expected = cookie(&req, LOGIN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || expected != form.csrf {
-        return render(&state, &req, StatusCode::FORBIDDEN, Some("csrf_failed"));
-    }
-    let Ok(crate::auth::Caller(actor, _)) = state.auth.authenticate(form.token.trim()).await else {
-        return render(
-            &state,
-            &req,
-            StatusCode::UNAUTHORIZED,
-            Some("login_invalid"),
-        );
+    let form = SignInForm {
+        login_cookie: LOGIN_COOKIE,
+        token: &form.token,
+        csrf: &form.csrf,
     };
-    if !actor.role.is_examiner() {
-        return render(&state, &req, StatusCode::FORBIDDEN, Some("login_refused"));
-    }
-    let now = Utc::now().timestamp();
-    let exp = token_expiry(form.token.trim())
-        .unwrap_or(now)
-        .min(now + MAX_SESSION_SECONDS);
-    let session = Session::new(actor, exp);
+    let session = match open(&state, &req, form, Role::is_examiner, "login_refused").await {
+        Ok(session) => session,
+        Err(Refused(status, error)) => return render(&state, &req, status, Some(error)),
+    };
     tracing::info!(examiner = %session.sub, "console sign-in");
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/console/queue"))

@@ -178,6 +178,50 @@ impl FromRequest for SignedIn {
     }
 }
 
+/// Why a sign-in form was refused: the answer's status and the sign-in
+/// page's error key.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Refused(pub actix_web::http::StatusCode, pub &'static str);
+
+/// A sign-in form, as the console's and the portal's login pages post it.
+pub struct SignInForm<'a> {
+    /// The cookie holding the form's CSRF token (double submit).
+    pub login_cookie: &'static str,
+    /// The identity provider's token.
+    pub token: &'a str,
+    /// The CSRF token the form carried.
+    pub csrf: &'a str,
+}
+
+/// Checks a sign-in form (the CSRF token first, then the bearer token) and
+/// opens a session for a role `admitted` lets in, refused with `refused`
+/// for any other; the session ends with the token, and within 8 hours.
+pub async fn open(
+    state: &AppState,
+    req: &HttpRequest,
+    form: SignInForm<'_>,
+    admitted: fn(Role) -> bool,
+    refused: &'static str,
+) -> Result<Session, Refused> {
+    use actix_web::http::StatusCode;
+    let expected = cookie(req, form.login_cookie).unwrap_or_default();
+    if expected.is_empty() || expected != form.csrf {
+        return Err(Refused(StatusCode::FORBIDDEN, "csrf_failed"));
+    }
+    let token = form.token.trim();
+    let Ok(crate::auth::Caller(actor, _)) = state.auth.authenticate(token).await else {
+        return Err(Refused(StatusCode::UNAUTHORIZED, "login_invalid"));
+    };
+    if !admitted(actor.role) {
+        return Err(Refused(StatusCode::FORBIDDEN, refused));
+    }
+    let now = Utc::now().timestamp();
+    let exp = token_expiry(token)
+        .unwrap_or(now)
+        .min(now + MAX_SESSION_SECONDS);
+    Ok(Session::new(actor, exp))
+}
+
 /// The expiry a token carries, read after the token was verified.
 pub fn token_expiry(token: &str) -> Option<i64> {
     let body = token.split('.').nth(1)?;

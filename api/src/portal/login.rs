@@ -7,13 +7,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::Utc;
 use domain::Role;
 use serde::Deserialize;
 
 use super::session::{cookie_header, current, set_cookie, LOGIN_COOKIE, SESSION_COOKIE};
 use super::{html, see_other, Frame, PortalError};
-use crate::console::session::{cookie, random_token, token_expiry, Session, MAX_SESSION_SECONDS};
+use crate::console::session::{open, random_token, Refused, SignInForm};
 use crate::AppState;
 
 #[derive(Template)]
@@ -119,39 +118,16 @@ pub async fn sign_in(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, PortalError> {
     let next = safe_next(&form.next).map(str::to_owned);
-    let expected = cookie(&req, LOGIN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || expected != form.csrf {
-        return render(
-            &state,
-            &req,
-            StatusCode::FORBIDDEN,
-            Some("csrf_failed"),
-            next,
-        );
-    }
-    let Ok(crate::auth::Caller(actor, _)) = state.auth.authenticate(form.token.trim()).await else {
-        return render(
-            &state,
-            &req,
-            StatusCode::UNAUTHORIZED,
-            Some("login_invalid"),
-            next,
-        );
+    let form = SignInForm {
+        login_cookie: LOGIN_COOKIE,
+        token: &form.token,
+        csrf: &form.csrf,
     };
-    if actor.role != Role::Applicant {
-        return render(
-            &state,
-            &req,
-            StatusCode::FORBIDDEN,
-            Some("portal_login_refused"),
-            next,
-        );
-    }
-    let now = Utc::now().timestamp();
-    let exp = token_expiry(form.token.trim())
-        .unwrap_or(now)
-        .min(now + MAX_SESSION_SECONDS);
-    let session = Session::new(actor, exp);
+    let applicant = |role| role == Role::Applicant;
+    let session = match open(&state, &req, form, applicant, "portal_login_refused").await {
+        Ok(session) => session,
+        Err(Refused(status, error)) => return render(&state, &req, status, Some(error), next),
+    };
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", next.unwrap_or_else(|| "/portal".into())))
         .append_header(("Set-Cookie", set_cookie(&state, &session)))
