@@ -1,76 +1,151 @@
-//! Loads the qualification catalogue from its tables.
+//! The qualification catalogue. The version in force is the newest
+//! `CataloguePublished` event of the catalogue stream; the file
+//! `catalogue/catalogue.json` is published at start when it is newer. The
+//! `qualifications`, `qualification_ministries` and `ministries` tables are
+//! derived from that event (they stay for the foreign keys and the views'
+//! joins), so they can always be rebuilt from it.
 
-use domain::catalogue::{Catalogue, Procedure, ProcedureTerms, Qualification};
-use domain::money::Fee;
-use domain::registration::number::{NumberFormat, NumberSeries};
-use sqlx::{PgPool, Row};
+use std::collections::HashMap;
 
+use chrono::Utc;
+use domain::catalogue::publication::{
+    CatalogueVersions, PublicationError, Publish, CATALOGUE_STREAM,
+};
+use domain::catalogue::{Catalogue, CatalogueDocument};
+use eventstore::store::{CommandBus, CommandError};
 use eventstore::ProjectionError;
+use sqlx::PgPool;
 
-/// Reads every qualification with its procedures.
+/// The catalogue file of the repository, built into every binary so that a
+/// process always knows the version it ships with.
+pub const FILE: &str = include_str!("../../catalogue/catalogue.json");
+
+/// Who publishes the file's version at start.
+const FILE_PUBLISHER: &str = "catalogue-file";
+
+/// The file's document.
+pub fn file_document() -> Result<CatalogueDocument, ProjectionError> {
+    CatalogueDocument::parse(FILE.as_bytes()).map_err(|problems| {
+        let listed: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{} {}: {}", p.pointer, p.code, p.detail))
+            .collect();
+        ProjectionError::Catalogue(format!("catalogue.json: {}", listed.join("; ")))
+    })
+}
+
+/// Publishes the file when it is newer than the version in force, derives
+/// the tables and returns the catalogue in force.
 pub async fn load(pool: &PgPool) -> Result<Catalogue, ProjectionError> {
-    let mut qualifications = Vec::new();
-    for r in sqlx::query(
-        "SELECT code, name_ja, name_en, ministry, registers_domicile,
-                registration_number_format, registration_number_series
-         FROM qualifications ORDER BY code",
-    )
-    .fetch_all(pool)
-    .await?
-    {
-        let code: String = r.get("code");
-        // A catalogue row that cannot be used stops the start, naming it.
-        let bad =
-            |what: String| ProjectionError::Catalogue(format!("qualification {code}: {what}"));
-        let format: String = r.get("registration_number_format");
-        let series: String = r.get("registration_number_series");
-        qualifications.push(Qualification {
-            registration_number_format: NumberFormat::parse(&format).map_err(bad)?,
-            registration_number_series: NumberSeries::parse(&series)
-                .ok_or_else(|| bad(format!("unknown series {series}")))?,
-            code: code.clone(),
-            name_ja: r.get("name_ja"),
-            name_en: r.get("name_en"),
-            ministry: r.get("ministry"),
-            registers_domicile: r.get("registers_domicile"),
-            ministry_codes: vec![],
-            procedures: vec![],
-        });
-    }
-    let rows = sqlx::query(
-        "SELECT qualification_code, procedure, licence_tax, handling_fee, service_standard_days
-         FROM qualification_procedures ORDER BY qualification_code, procedure",
-    )
-    .fetch_all(pool)
-    .await?;
-    for r in rows {
-        let code: String = r.get("qualification_code");
-        let procedure: String = r.get("procedure");
-        let Some(procedure) = Procedure::parse(&procedure) else {
-            continue;
+    let file = file_document()?;
+    let bus = CommandBus::<CatalogueVersions>::new(pool.clone(), ());
+    let in_force = published(&bus).await?.map(|d| d.version);
+    if in_force.is_none_or(|v| file.version > v) {
+        let publish = Publish {
+            document: Box::new(file),
+            by: FILE_PUBLISHER.into(),
+            at: Utc::now(),
         };
-        if let Some(q) = qualifications.iter_mut().find(|q| q.code == code) {
-            q.procedures.push(ProcedureTerms {
-                procedure,
-                fee: Fee {
-                    licence_tax: r.get("licence_tax"),
-                    handling_fee: r.get("handling_fee"),
-                },
-                service_standard_days: r.get("service_standard_days"),
-            });
+        match bus
+            .execute(CATALOGUE_STREAM, publish, None, HashMap::new())
+            .await
+        {
+            // Another process starting at the same time published it first.
+            Ok(_) | Err(CommandError::Domain(PublicationError::VersionNotNewer { .. })) => {}
+            Err(e) => return Err(ProjectionError::Catalogue(e.to_string())),
         }
     }
-    let supervision = sqlx::query(
-        "SELECT qualification_code, ministry_code FROM qualification_ministries
-         ORDER BY qualification_code, ministry_code",
+    rebuild(pool).await
+}
+
+/// Derives the catalogue tables from the version in force and returns its
+/// catalogue.
+pub async fn rebuild(pool: &PgPool) -> Result<Catalogue, ProjectionError> {
+    let bus = CommandBus::<CatalogueVersions>::new(pool.clone(), ());
+    let document = published(&bus)
+        .await?
+        .ok_or_else(|| ProjectionError::Catalogue("no catalogue version is published".into()))?;
+    project(pool, &document).await?;
+    Ok(document.catalogue())
+}
+
+/// The newest published document, if any.
+async fn published(
+    bus: &CommandBus<CatalogueVersions>,
+) -> Result<Option<Box<CatalogueDocument>>, ProjectionError> {
+    let (versions, _) = bus
+        .load(CATALOGUE_STREAM)
+        .await
+        .map_err(|e| ProjectionError::Catalogue(e.to_string()))?;
+    Ok(versions.current)
+}
+
+/// Writes `document` into the catalogue tables. Rows of qualifications are
+/// upserted, never deleted: registrations refer to them (and a version may
+/// not drop a code anyway).
+pub async fn project(pool: &PgPool, document: &CatalogueDocument) -> Result<(), sqlx::Error> {
+    let catalogue = document.catalogue();
+    let mut tx = pool.begin().await?;
+    let column = |f: fn(&domain::catalogue::Ministry) -> &str| -> Vec<String> {
+        document
+            .ministries
+            .iter()
+            .map(|m| f(m).to_owned())
+            .collect()
+    };
+    sqlx::query(
+        "INSERT INTO ministries (code, name_ja, name_en)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])
+         ON CONFLICT (code) DO UPDATE SET name_ja = EXCLUDED.name_ja, name_en = EXCLUDED.name_en",
     )
-    .fetch_all(pool)
+    .bind(column(|m| &m.code))
+    .bind(column(|m| &m.name_ja))
+    .bind(column(|m| &m.name_en))
+    .execute(&mut *tx)
     .await?;
-    for r in supervision {
-        let code: String = r.get("qualification_code");
-        if let Some(q) = qualifications.iter_mut().find(|q| q.code == code) {
-            q.ministry_codes.push(r.get("ministry_code"));
-        }
-    }
-    Ok(Catalogue { qualifications })
+    let qs = &catalogue.qualifications;
+    let text = |f: fn(&domain::catalogue::Qualification) -> &str| -> Vec<String> {
+        qs.iter().map(|q| f(q).to_owned()).collect()
+    };
+    let series: Vec<&str> = qs
+        .iter()
+        .map(|q| q.registration_number_series.as_str())
+        .collect();
+    sqlx::query(
+        "INSERT INTO qualifications (code, name_ja, name_en, ministry, registers_domicile,
+                                     registration_number_format, registration_number_series)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[],
+                              $6::text[], $7::text[])
+         ON CONFLICT (code) DO UPDATE SET
+             name_ja = EXCLUDED.name_ja, name_en = EXCLUDED.name_en,
+             ministry = EXCLUDED.ministry, registers_domicile = EXCLUDED.registers_domicile,
+             registration_number_format = EXCLUDED.registration_number_format,
+             registration_number_series = EXCLUDED.registration_number_series",
+    )
+    .bind(text(|q| &q.code))
+    .bind(text(|q| &q.name_ja))
+    .bind(text(|q| &q.name_en))
+    .bind(text(|q| &q.ministry))
+    .bind(qs.iter().map(|q| q.registers_domicile).collect::<Vec<_>>())
+    .bind(text(|q| q.registration_number_format.as_str()))
+    .bind(series)
+    .execute(&mut *tx)
+    .await?;
+    let (codes, ministries): (Vec<String>, Vec<String>) = qs
+        .iter()
+        .flat_map(|q| q.ministry_codes.iter().map(|m| (q.code.clone(), m.clone())))
+        .unzip();
+    sqlx::query("DELETE FROM qualification_ministries WHERE qualification_code = ANY($1)")
+        .bind(text(|q| &q.code))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO qualification_ministries (qualification_code, ministry_code)
+         SELECT * FROM UNNEST($1::text[], $2::text[])",
+    )
+    .bind(codes)
+    .bind(ministries)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }

@@ -164,6 +164,7 @@ impl Modify for BearerAuth {
 
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(qualifications::list)
+        .service(qualifications::versions::publish)
         .service(attachment::upload)
         .service(attachment::download)
         .service(registration::download_registration_attachment)

@@ -24,6 +24,10 @@ pub enum DomainError {
     UnknownQualification,
     #[error("the qualification has no fee for this procedure")]
     ProcedureNotOffered,
+    #[error("the procedure is not yet offered online for this qualification; apply on paper")]
+    ProcedureNotYetOnline,
+    #[error("the fee of this procedure is not known yet, so it cannot be applied for")]
+    FeeUnknown,
     #[error("the case is not awaiting payment (status {0})")]
     NotAwaitingPayment(&'static str),
     #[error("the case is not under examination (status {0})")]
@@ -96,6 +100,8 @@ impl DomainError {
             DomainError::AlreadyExists => "ALREADY_EXISTS",
             DomainError::UnknownQualification => "UNKNOWN_QUALIFICATION",
             DomainError::ProcedureNotOffered => "PROCEDURE_NOT_OFFERED",
+            DomainError::ProcedureNotYetOnline => "PROCEDURE_NOT_YET_ONLINE",
+            DomainError::FeeUnknown => "FEE_UNKNOWN",
             DomainError::NotAwaitingPayment(_) => "NOT_AWAITING_PAYMENT",
             DomainError::NotUnderExamination(_) => "NOT_UNDER_EXAMINATION",
             DomainError::NotActionRequired(_) => "NOT_ACTION_REQUIRED",

@@ -11,6 +11,7 @@ mod attachment_reads;
 mod attachments;
 mod audit;
 mod bad_input;
+mod catalogue;
 mod certificate_documents;
 mod certificates;
 mod change_requests;

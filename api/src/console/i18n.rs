@@ -350,6 +350,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("REGISTRATION_DELETED", "この登録は消除されています。", "The registration was deleted."),
     ("CHANGE_REQUEST_OPEN", "同じ種類の変更届が処理中です。", "A change request of this kind is already open."),
     ("PROCEDURE_NOT_OFFERED", "この資格ではこの手続を扱っていません。", "This qualification does not offer this procedure."),
+    ("PROCEDURE_NOT_YET_ONLINE", "この手続はまだオンラインで受け付けていません。書面で申請してください。", "This procedure is not yet offered online: apply on paper."),
+    ("FEE_UNKNOWN", "この手続の手数料が未設定のため、申請を受け付けられません。", "The fee of this procedure is not set yet, so it cannot be applied for."),
     ("FLAG_NOT_CLEARED", "未解除の注意事項があります。理由を記録して解除してから承認してください。", "A flag is open: clear it with a reason before approving."),
     ("FLAG_NOT_RAISED", "この注意事項はありません。", "The case has no such flag."),
 ];

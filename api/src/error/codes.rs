@@ -32,6 +32,10 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
         "The case must be assigned to an examiner first",
     ),
     (
+        "CATALOGUE_VERSION_NOT_NEWER",
+        "A catalogue version must be above the one in force",
+    ),
+    (
         "CERTIFICATE_NOT_ISSUED",
         "No certificate has been issued for the registration yet",
     ),
@@ -46,6 +50,10 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
     (
         "CSRF_FAILED",
         "A form was posted without its session's anti-forgery token (portal and console forms)",
+    ),
+    (
+        "FEE_UNKNOWN",
+        "The fee of this procedure is not known yet, so it cannot be applied for",
     ),
     (
         "FLAG_NOT_CLEARED",
@@ -162,6 +170,10 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
     (
         "PROCEDURE_NOT_OFFERED",
         "The qualification has no fee for this procedure",
+    ),
+    (
+        "PROCEDURE_NOT_YET_ONLINE",
+        "The procedure is not yet offered online for this qualification (apply on paper)",
     ),
     ("PROPOSAL_PENDING", "A decision proposal is already pending"),
     (

@@ -140,6 +140,7 @@ impl ChangeRequest {
                 .catalogue
                 .terms(&qualification_code, details.kind)
                 .ok_or(DomainError::ProcedureNotOffered)?;
+            let fee = terms.assess(details.channel, at)?;
             let due_at = at + Duration::days(i64::from(terms.service_standard_days));
             return Ok(vec![
                 ChangeRequestEvent::ChangeRequested {
@@ -150,7 +151,7 @@ impl ChangeRequest {
                     submitted_at: at,
                     due_at,
                 },
-                ChangeRequestEvent::Examination(ExaminationEvent::FeeAssessed { fee: terms.fee }),
+                ChangeRequestEvent::Examination(ExaminationEvent::FeeAssessed { fee }),
             ]);
         }
         if !self.exists() {

@@ -128,6 +128,7 @@ impl QualificationRegistration {
                     .catalogue
                     .terms(&qualification_code, Procedure::NewRegistration)
                     .ok_or(DomainError::ProcedureNotOffered)?;
+                let fee = terms.assess(channel, at)?;
                 let opened = [
                     RegistrationEvent::ApplicationSubmitted {
                         qualification_code,
@@ -139,9 +140,7 @@ impl QualificationRegistration {
                         submitted_at: at,
                         due_at: at + Duration::days(i64::from(terms.service_standard_days)),
                     },
-                    RegistrationEvent::Examination(ExaminationEvent::FeeAssessed {
-                        fee: terms.fee,
-                    }),
+                    RegistrationEvent::Examination(ExaminationEvent::FeeAssessed { fee }),
                 ];
                 opened
                     .into_iter()

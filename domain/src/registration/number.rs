@@ -142,6 +142,14 @@ impl NumberSeries {
             _ => None,
         }
     }
+
+    /// The catalogue's stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::National => "NATIONAL",
+            Self::Prefecture => "PREFECTURE",
+        }
+    }
 }
 
 /// The prefecture an address (or registered domicile) begins with.
@@ -259,17 +267,7 @@ mod tests {
     use super::*;
 
     fn qualification(series: NumberSeries, format: &str) -> Qualification {
-        Qualification {
-            code: "Q".into(),
-            name_ja: String::new(),
-            name_en: String::new(),
-            ministry: String::new(),
-            ministry_codes: vec![],
-            registers_domicile: true,
-            procedures: vec![],
-            registration_number_format: NumberFormat::parse(format).unwrap(),
-            registration_number_series: series,
-        }
+        Qualification::bare("Q", NumberFormat::parse(format).unwrap(), series)
     }
 
     fn applicant(address: &str, domicile: &str) -> Applicant {

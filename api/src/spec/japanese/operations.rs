@@ -39,7 +39,7 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("list_my_access_log", "自分の登録事項、書類、マイナンバーを誰がいつ何のために閲覧したか（新しい順）"),
     ("list_notifications", "呼び出し元への通知（新しい順）"),
     ("receive_stripe_webhook", "Stripe の署名付き決済コールバック（`Stripe-Signature`、許容300秒）。同じイベントの再送は何も変えない"),
-    ("list_qualifications", "資格の一覧：手続、手数料、標準処理期間"),
+    ("list_qualifications", "現行の版の資格カタログ：各資格の手続、効力発生日付きの手数料表、有効期間、付記、前提資格、処分"),
     ("list_queue", "すべての種類の案件の作業キュー（期限順、既定では未完了の案件）"),
     ("link_registration", "既存の登録を自分のマイナンバーに紐付ける（初期設定）"),
     ("dispute_registration_link", "紙の時代の登録に対するオンライン紐付けに異議を申し立てる"),
@@ -85,4 +85,5 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("clear_sanction_flag", "承認を止めているフラグを理由を付けて解除する（担当審査者）"),
     ("return_sanction_proposal", "保留中の決定案を理由を付けて起案者に差し戻す（起案者でない上級審査担当者）"),
     ("download_sanction_attachment", "案件が参照する書類をダウンロードする。職員の閲覧は監査ログと本人の閲覧履歴に記録される"),
+    ("publish_catalogue_version", "資格カタログの新しい版を公開する（管理者）：`catalogue/catalogue.json` と同じ形の文書全体。`version` は現行の版より大きく、資格コードを削ることはできない。各プロセスは起動時にカタログを読むため、稼働中のプロセスは次の起動時に新しい版を使う"),
 ];

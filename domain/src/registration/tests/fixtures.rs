@@ -58,30 +58,25 @@ pub(crate) const NAME_CHANGE_FEE: Fee = Fee {
 };
 pub(crate) const SERVICE_STANDARD_DAYS: i32 = 30;
 
+/// The day the fixtures' procedures went online with their fees.
+pub(crate) fn online_since() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 8, 6).unwrap()
+}
+
 fn qualification(
     code: &str,
     series: NumberSeries,
     format: &str,
     procedures: &[(Procedure, Fee)],
 ) -> Qualification {
-    Qualification {
-        code: code.into(),
-        name_ja: String::new(),
-        name_en: String::new(),
-        ministry: String::new(),
-        ministry_codes: vec![],
-        registers_domicile: true,
-        procedures: procedures
-            .iter()
-            .map(|&(procedure, fee)| ProcedureTerms {
-                procedure,
-                fee,
-                service_standard_days: SERVICE_STANDARD_DAYS,
-            })
-            .collect(),
-        registration_number_format: NumberFormat::parse(format).unwrap(),
-        registration_number_series: series,
-    }
+    let mut q = Qualification::bare(code, NumberFormat::parse(format).unwrap(), series);
+    q.procedures = procedures
+        .iter()
+        .map(|&(procedure, fee)| {
+            ProcedureTerms::since(procedure, online_since(), fee, SERVICE_STANDARD_DAYS)
+        })
+        .collect();
+    q
 }
 
 pub(crate) fn catalogue() -> Arc<Catalogue> {
@@ -100,6 +95,7 @@ pub(crate) fn catalogue() -> Arc<Catalogue> {
     ];
     let prefectural = format!("^({})-[0-9]{{6}}$", PREFECTURES.join("|"));
     Arc::new(Catalogue {
+        version: 1,
         qualifications: vec![
             qualification(CARE, NumberSeries::National, "^[0-9]{7}$", &care),
             qualification(

@@ -79,4 +79,5 @@ pub const ANSWERS: &[(&str, &str)] = &[
     ("public, max-age=300", "300秒間キャッシュ可"),
     ("public, max-age=<the list's ttl>", "リストの ttl の間キャッシュ可"),
     ("Opened, under examination", "開始し、審査中"),
+    ("The version is published", "版を公開した"),
 ];

@@ -99,4 +99,8 @@ pub const REQUESTS: &[(&str, &str)] = &[
     ("application/statuslist+jwt for the JWT; the CWT otherwise", "JWT の場合は application/statuslist+jwt、それ以外は CWT"),
     ("string", "文字列"),
     ("t=<unix time>,v1=<hex HMAC-SHA256 of t.body>", "t=<Unix 時刻>,v1=<t.body の HMAC-SHA256（16進）>"),
+    ("`{code, name_ja, name_en}` of each ministry the qualifications name.", "資格が挙げる各府省の `{code, name_ja, name_en}`。"),
+    ("What the document is and where its facts come from.", "文書の説明と、記載事項の出典。"),
+    ("Every qualification: names, ministries, registering body, number\nformat, validity, endorsements, prerequisite, sanctions, public\nlook-up and procedures with their fee schedules.", "すべての資格：名称、所管府省、登録機関、登録番号の書式、有効期間、付記、前提資格、処分、公開照会の可否、手数料表付きの手続。"),
+    ("Above the version in force.", "現行の版より大きい版。"),
 ];
