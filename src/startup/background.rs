@@ -24,7 +24,7 @@ use workers::payment::stripe_events::StripeEventHandler;
 use workers::process::ChangeRequestProcess;
 use workers::retention::{RetentionJobs, ShredHandler};
 use workers::sanction::status::SuspensionStatus;
-use workers::sanction::{LiftHandler, SanctionProcess};
+use workers::sanction::{LiftHandler, PrerequisiteWatch, SanctionProcess};
 use workers::webhook::PublicFeed;
 use workers::{JobHandler, Worker, WorkerOptions};
 
@@ -62,6 +62,11 @@ fn command_issuers(core: &Core) -> Vec<Arc<dyn Projection>> {
             core.cases.change_requests.clone(),
         )),
         Arc::new(SanctionProcess::new(
+            core.cases.registrations.clone(),
+            core.cases.sanctions.clone(),
+        )),
+        Arc::new(PrerequisiteWatch::new(
+            core.catalogue.clone(),
             core.cases.registrations.clone(),
             core.cases.sanctions.clone(),
         )),

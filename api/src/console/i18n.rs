@@ -189,6 +189,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("PAYMENT_MISMATCH", "納付額が手数料と一致しない", "Payment does not match the fee"),
     ("LINK_DISPUTED", "連携に異議申出あり", "Online link disputed"),
     ("MY_NUMBER_PARTICULARS_DIFFER", "同じマイナンバーが別の氏名・生年月日の案件にある（確認して理由を記録）", "My Number held under other particulars (look into it and record why)"),
+    ("PREREQUISITE_ENDED", "前提となる資格の登録が終了した（確認して理由を記録）", "The prerequisite registration ended (look into it and record why)"),
     ("clear_flag", "注意事項を解除する", "Clear flag"),
     ("CONFIRMED", "一致", "Confirmed"),
     ("MISMATCH", "不一致", "Mismatch"),

@@ -107,6 +107,10 @@ pub enum ClearableFlag {
     /// The My Number is held by another case under other names or another date of birth.
     #[serde(rename = "MY_NUMBER_PARTICULARS_DIFFER")]
     MyNumberParticularsDiffer,
+    /// A review opened because the registration's prerequisite registration
+    /// ended (a sanction case the office opened by itself).
+    #[serde(rename = "PREREQUISITE_ENDED")]
+    PrerequisiteEnded,
 }
 
 impl ClearableFlag {
@@ -114,6 +118,7 @@ impl ClearableFlag {
     pub fn code(self) -> &'static str {
         match self {
             ClearableFlag::MyNumberParticularsDiffer => domain::registration::PARTICULARS_DIFFER,
+            ClearableFlag::PrerequisiteEnded => domain::sanction::PREREQUISITE_ENDED,
         }
     }
 }

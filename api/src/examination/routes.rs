@@ -185,7 +185,7 @@ macro_rules! examination_endpoints {
             crate::examination::approve::<$case>(&state, &req, &caller, id.into_inner()).await
         }
 
-        /// Clear a flag that stops approval (MY_NUMBER_PARTICULARS_DIFFER), saying why (the assigned examiner).
+        /// Clear a flag that stops approval (MY_NUMBER_PARTICULARS_DIFFER; PREREQUISITE_ENDED on a review the office opened when a prerequisite registration ended), saying why (the assigned examiner).
         #[utoipa::path(
             tag = "examination",
             request_body = FlagClearanceInput,

@@ -16,6 +16,9 @@ use crate::{Actor, DomainError};
 /// catalogue row sets it: the office, not an applicant, opens these).
 pub const SANCTION_SERVICE_STANDARD_DAYS: i64 = 60;
 
+/// The flag of a review opened because a prerequisite registration ended.
+pub const PREREQUISITE_ENDED: &str = "PREREQUISITE_ENDED";
+
 /// Everything a sanction case can be asked to do.
 #[derive(Debug, Clone)]
 pub enum SanctionCommand {
@@ -27,6 +30,20 @@ pub enum SanctionCommand {
         holder: Option<String>,
         details: Box<SanctionDetails>,
         actor: Actor,
+        at: DateTime<Utc>,
+    },
+    /// The office's own review of a registration whose prerequisite
+    /// registration ended (revoked, deleted, expired): a revocation case
+    /// opened with the flag [`PREREQUISITE_ENDED`], which the examiner clears
+    /// with a reason before anything is decided, or rejects: never an
+    /// automatic end of the registration.
+    OpenReview {
+        registration_id: Uuid,
+        qualification_code: String,
+        holder: Option<String>,
+        details: Box<SanctionDetails>,
+        /// The prerequisite registration that ended.
+        ended_registration: Uuid,
         at: DateTime<Utc>,
     },
     /// Assignment, information requests and the four-eyes decision.
@@ -120,6 +137,35 @@ impl Sanction {
         }
     }
 
+    /// The events that open a case, once: the sanction as ordered, and no
+    /// fee (the examination starts at once).
+    fn opened(
+        &self,
+        registration_id: Uuid,
+        qualification_code: String,
+        holder: Option<String>,
+        details: Box<SanctionDetails>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<SanctionEvent>, DomainError> {
+        if self.exists() {
+            return Err(DomainError::AlreadyExists);
+        }
+        details.check()?;
+        Ok(vec![
+            SanctionEvent::SanctionOpened {
+                registration_id,
+                qualification_code,
+                holder,
+                details,
+                submitted_at: at,
+                due_at: at + Duration::days(SANCTION_SERVICE_STANDARD_DAYS),
+            },
+            SanctionEvent::Examination(ExaminationEvent::FeeAssessed {
+                fee: Fee::default(),
+            }),
+        ])
+    }
+
     fn decide(&self, command: SanctionCommand) -> Result<Vec<SanctionEvent>, DomainError> {
         use SanctionCommand as C;
         if let C::Open {
@@ -131,33 +177,34 @@ impl Sanction {
             at,
         } = command
         {
-            if self.exists() {
-                return Err(DomainError::AlreadyExists);
-            }
             if !actor.role.is_examiner() {
                 return Err(DomainError::WrongRole);
             }
-            details.check()?;
-            return Ok(vec![
-                SanctionEvent::SanctionOpened {
-                    registration_id,
-                    qualification_code,
-                    holder,
-                    details,
-                    submitted_at: at,
-                    due_at: at + Duration::days(SANCTION_SERVICE_STANDARD_DAYS),
-                },
-                // No fee: the examination starts at once.
-                SanctionEvent::Examination(ExaminationEvent::FeeAssessed {
-                    fee: Fee::default(),
-                }),
-            ]);
+            return self.opened(registration_id, qualification_code, holder, details, at);
+        }
+        if let C::OpenReview {
+            registration_id,
+            qualification_code,
+            holder,
+            details,
+            ended_registration,
+            at,
+        } = command
+        {
+            let mut events =
+                self.opened(registration_id, qualification_code, holder, details, at)?;
+            events.push(SanctionEvent::Examination(ExaminationEvent::FlagRaised {
+                flag: PREREQUISITE_ENDED.to_owned(),
+                related_cases: vec![ended_registration],
+                at,
+            }));
+            return Ok(events);
         }
         if !self.exists() {
             return Err(DomainError::NotFound);
         }
         Ok(match command {
-            C::Open { .. } => vec![],
+            C::Open { .. } | C::OpenReview { .. } => vec![],
             // The holder answers the office's requests but cannot withdraw
             // the office's case.
             C::Examination(ExaminationCommand::Withdraw { .. }) => {

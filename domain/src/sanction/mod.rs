@@ -8,7 +8,9 @@
 mod aggregate;
 mod details;
 
-pub use aggregate::{Sanction, SanctionCommand, SanctionEvent, SANCTION_SERVICE_STANDARD_DAYS};
+pub use aggregate::{
+    Sanction, SanctionCommand, SanctionEvent, PREREQUISITE_ENDED, SANCTION_SERVICE_STANDARD_DAYS,
+};
 pub use details::{lift_instant, SanctionDetails, SanctionKind};
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 use chrono::Duration;
 use cqrs_es::test::{AggregateTestExecutor, TestFramework};
 
-use super::{Sanction, SanctionCommand, SanctionDetails, SanctionEvent, SanctionKind};
+use super::{
+    Sanction, SanctionCommand, SanctionDetails, SanctionEvent, SanctionKind, PREREQUISITE_ENDED,
+};
 use crate::examination::{ExaminationCommand, ExaminationEvent, Outcome};
 use crate::money::Fee;
 use crate::registration::tests::fixtures::*;
@@ -84,6 +86,48 @@ fn ungrounded() -> SanctionDetails {
     }
 }
 
+fn revocation() -> SanctionDetails {
+    SanctionDetails {
+        kind: SanctionKind::Revocation,
+        ends_on: None,
+        ..suspension(1)
+    }
+}
+
+fn review() -> SanctionCommand {
+    SanctionCommand::OpenReview {
+        registration_id: id(1),
+        qualification_code: CARE.into(),
+        holder: Some(HOLDER.into()),
+        details: Box::new(revocation()),
+        ended_registration: id(2),
+        at: at(),
+    }
+}
+
+fn flagged() -> ExaminationEvent {
+    ExaminationEvent::FlagRaised {
+        flag: PREREQUISITE_ENDED.into(),
+        related_cases: vec![id(2)],
+        at: at(),
+    }
+}
+
+fn review_opened() -> Events {
+    let mut events = opened();
+    if let SanctionEvent::SanctionOpened { details, .. } = &mut events[0] {
+        **details = revocation();
+    }
+    events.push(exam(flagged()));
+    events
+}
+
+fn review_proposed() -> Events {
+    let mut events = review_opened();
+    events.push(exam(assigned(&examiner())));
+    events
+}
+
 rules! {
     an_examiner_opens_a_suspension_free_of_fee:
         given vec![], when open(suspension(30), examiner()) => records opened();
@@ -105,4 +149,11 @@ rules! {
     its_effect_is_recorded_once:
         given { let mut e = proposed_by_examiner(); e.push(SanctionEvent::SanctionApplied { at: at() }); e },
         when SanctionCommand::RecordApplied { at: at() } => records vec![];
+    a_review_is_a_revocation_case_flagged_with_the_ended_prerequisite:
+        given vec![], when review() => records review_opened();
+    a_review_is_opened_once:
+        given review_opened(), when review() => refused DomainError::AlreadyExists;
+    a_review_cannot_be_proposed_for_approval_before_its_flag_is_cleared:
+        given review_proposed(), when examine(propose(&examiner(), Outcome::Approve))
+        => refused DomainError::FlagNotCleared;
 }

@@ -4,6 +4,7 @@
 //! end date from a scheduled job that outlives a restart.
 
 mod console;
+mod prerequisite;
 mod refusals;
 mod revocation;
 mod suspension;

@@ -15,6 +15,7 @@
 //! rebuild that delivers an event again changes nothing twice.
 
 mod lift;
+mod prerequisite;
 pub mod status;
 
 use std::sync::Arc;
@@ -36,6 +37,7 @@ use crate::error::command_failed;
 use crate::job_kind::JobArgs;
 use crate::jobs::enqueue;
 pub use lift::{LiftHandler, LiftSuspension};
+pub use prerequisite::PrerequisiteWatch;
 
 /// Drives approved sanctions to their effect on the registration.
 pub struct SanctionProcess {
