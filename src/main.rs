@@ -93,13 +93,14 @@ enum JobsCommand {
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match telemetry::LogFormat::from_env() {
-        Ok(format) => telemetry::init(format),
+    // Held until the end: dropping it sends the last spans.
+    let _traces = match telemetry::LogFormat::from_env().and_then(telemetry::init) {
+        Ok(traces) => traces,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
-    }
+    };
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -18,6 +18,11 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use sqlx::PgPool;
 
+pub use self::pool::AcquireProbe;
+use self::pool::PoolGauges;
+
+mod pool;
+
 /// How long a scrape waits for the database before it reports it down.
 const DATABASE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -37,11 +42,6 @@ struct KindLabels {
 struct OutcomeLabels {
     kind: String,
     outcome: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct StateLabels {
-    state: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -86,8 +86,7 @@ pub struct Metrics {
     job_attempts: Family<OutcomeLabels, Counter>,
     job_failures: Family<KindLabels, Counter>,
     verifications: Family<StatusLabels, Counter>,
-    pool: Family<StateLabels, Gauge>,
-    pool_max: Gauge,
+    pool: PoolGauges,
     database_up: Gauge,
     lag_events: Family<SubscriptionLabels, Gauge>,
     lag_seconds: Family<SubscriptionLabels, Seconds>,
@@ -135,18 +134,7 @@ impl Metrics {
             "Certificate verifications answered by this process, by HTTP status",
             verifications.clone(),
         );
-        let pool = Family::default();
-        registry.register(
-            "db_pool_connections",
-            "Connections of this process's pool: idle or in use",
-            pool.clone(),
-        );
-        let pool_max = Gauge::default();
-        registry.register(
-            "db_pool_max_connections",
-            "The most connections this process's pool opens",
-            pool_max.clone(),
-        );
+        let pool = PoolGauges::register(&mut registry);
         let database_up = Gauge::default();
         registry.register(
             "database_up",
@@ -193,7 +181,6 @@ impl Metrics {
             job_failures,
             verifications,
             pool,
-            pool_max,
             database_up,
             lag_events,
             lag_seconds,
@@ -201,6 +188,11 @@ impl Metrics {
             jobs,
             oldest,
         }
+    }
+
+    /// The pool's acquire probe, to run beside the pool this process scrapes.
+    pub fn pool_probe(&self) -> std::sync::Arc<AcquireProbe> {
+        self.pool.probe()
     }
 
     /// Records an answered request; `route` is its template (`/v1/registrations/{id}`).
@@ -239,16 +231,7 @@ impl Metrics {
     /// Reads the pool and the database's figures, then the text exposition
     /// (Prometheus 0.0.4, or OpenMetrics when `openmetrics`).
     pub async fn scrape(&self, pool: &PgPool, openmetrics: bool) -> String {
-        let size = i64::from(pool.size());
-        let idle = pool.num_idle() as i64;
-        self.pool
-            .get_or_create(&StateLabels { state: "idle" })
-            .set(idle);
-        self.pool
-            .get_or_create(&StateLabels { state: "used" })
-            .set(size - idle);
-        self.pool_max
-            .set(i64::from(pool.options().get_max_connections()));
+        self.pool.read(pool);
         let up = tokio::time::timeout(DATABASE_TIMEOUT, self.read_database(pool)).await;
         self.database_up.set(i64::from(matches!(up, Ok(Ok(())))));
         let mut out = String::new();

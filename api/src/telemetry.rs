@@ -81,6 +81,10 @@ pub async fn request_id(
         path = %req.path(),
         status = tracing::field::Empty,
     );
+    // Joins the caller's trace when tracing is on.
+    workers::trace_context::follow(&span, |name| {
+        req.headers().get(name).and_then(|v| v.to_str().ok())
+    });
     let mut res = next.call(req).instrument(span.clone()).await?;
     span.record("status", res.status().as_u16());
     if let Some(metrics) = metrics {

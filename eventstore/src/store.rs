@@ -165,6 +165,7 @@ impl<A: Aggregate> CommandBus<A> {
     /// caller to add its own writes and commit (which wakes the
     /// subscriptions). On an error the transaction is dropped, which rolls
     /// it back.
+    #[tracing::instrument(name = "command", skip_all, fields(aggregate = A::TYPE, events = tracing::field::Empty))]
     pub async fn execute_in(
         &self,
         tx: Appending,
@@ -213,6 +214,7 @@ impl<A: Aggregate> CommandBus<A> {
                 },
             ));
         }
+        tracing::Span::current().record("events", events.len());
         match append::append::<A>(&mut tx, id, version, &events, metadata).await {
             Ok(appended) => history.extend(appended),
             Err(e) if append::lost_race(&e) => return Err(CommandError::Conflict),

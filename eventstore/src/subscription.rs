@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::pressure::{Pressure, Share};
 use crate::ProjectionError;
@@ -208,7 +209,33 @@ impl Subscription {
         let Some(last) = events.last() else {
             return Ok(BatchOutcome::Applied(0));
         };
-        self.projection.apply_batch(&mut tx, &events).await?;
+        // A span per batch with events (polls that find none make no span).
+        let span = tracing::info_span!(
+            "subscription_batch",
+            subscription = self.name(),
+            events = events.len()
+        );
+        self.apply_and_advance(tx, &events, last)
+            .instrument(span)
+            .await?;
+        let now = Utc::now();
+        self.lag.record(
+            self.name(),
+            events
+                .iter()
+                .map(|e| (now - e.recorded_at).num_microseconds().unwrap_or(0) as f64 / 1e6),
+        );
+        Ok(BatchOutcome::Applied(events.len()))
+    }
+
+    /// Applies `events` and moves the checkpoint to `last`, committing `tx`.
+    async fn apply_and_advance(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+        events: &[StoredEvent],
+        last: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        self.projection.apply_batch(&mut tx, events).await?;
         sqlx::query!(
             "UPDATE subscription_checkpoints
              SET last_transaction_id = $2::text::xid8, last_global_position = $3,
@@ -223,14 +250,7 @@ impl Subscription {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        let now = Utc::now();
-        self.lag.record(
-            self.name(),
-            events
-                .iter()
-                .map(|e| (now - e.recorded_at).num_microseconds().unwrap_or(0) as f64 / 1e6),
-        );
-        Ok(BatchOutcome::Applied(events.len()))
+        Ok(())
     }
 
     /// Applies batches until the stream is caught up (used by the CLI and tests).

@@ -1,20 +1,23 @@
-//! Settings: defaults from `config/default.toml`, an optional file named by
-//! `SHIKAKU_CONFIG`, then environment variables.
+//! Settings: one typed structure loaded by figment from the defaults in
+//! `config/default.toml`, an optional file named by `SHIKAKU_CONFIG`, then
+//! `SHIKAKU_*` variables (see `sources`).
 
 mod oidc;
-mod overrides;
 mod production;
 mod public_url;
 mod secret;
+mod sources;
 #[cfg(test)]
 mod tests;
 
 use std::path::PathBuf;
 
+use figment::Figment;
 use secrecy::SecretString;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 pub use self::secret::dev_secret;
+use self::sources::{TomlSource, Variables, SECRETS};
 
 const DEFAULTS: &str = include_str!("../../config/default.toml");
 
@@ -28,8 +31,16 @@ pub enum ConfigError {
     },
     #[error("invalid settings: {0}")]
     Parse(#[from] toml::de::Error),
+    #[error("invalid settings: {0}")]
+    Invalid(Box<figment::Error>),
     #[error("invalid value of {0}")]
-    Env(&'static str),
+    Env(String),
+    #[error("{setting} is a secret: set it in {variable} or {variable}_FILE, not in {path}")]
+    SecretInFile {
+        setting: String,
+        variable: &'static str,
+        path: String,
+    },
     #[error("cannot read {name}_FILE ({path}): {source}")]
     SecretFile {
         name: &'static str,
@@ -62,7 +73,6 @@ pub struct Settings {
     pub public_url: String,
     /// Where mails send applicants (SHIKAKU_PORTAL_URL), e.g. an office's own
     /// front end; empty: the built-in portal at `<public_url>/portal`.
-    #[serde(default)]
     pub portal_url: String,
     pub database_url: String,
     pub db_max_connections: u32,
@@ -113,11 +123,11 @@ pub struct Settings {
     pub stripe_reconcile_after_seconds: u64,
     /// Stripe's secret key; when set, Stripe is the gateway. From
     /// SHIKAKU_STRIPE_SECRET_KEY only.
-    #[serde(skip)]
+    #[serde(default, deserialize_with = "secret")]
     pub stripe_secret_key: Option<SecretString>,
     /// The signing secret of the Stripe webhook endpoint; from
     /// SHIKAKU_STRIPE_WEBHOOK_SECRET only.
-    #[serde(skip)]
+    #[serde(default, deserialize_with = "secret")]
     pub stripe_webhook_secret: Option<SecretString>,
     /// `smtp://host:port` (STARTTLS when offered; `?tls=required` insists),
     /// `smtps://user:pass@host:465`; empty writes `.eml` files to `<data_dir>/outbox`.
@@ -134,7 +144,7 @@ pub struct Settings {
     /// loopback (SHIKAKU_WEBHOOK_ALLOW_HOSTS, comma-separated).
     pub webhook_allow_hosts: Vec<String>,
     /// PKCS#8 PEM of the certificate signing key; from SHIKAKU_CERT_SIGNING_KEY only.
-    #[serde(skip)]
+    #[serde(default, deserialize_with = "secret")]
     pub cert_signing_key: Option<SecretString>,
     /// The OpenID Connect issuer (`iss`) staff and applicants sign in with;
     /// empty: none (development tokens only).
@@ -149,10 +159,10 @@ pub struct Settings {
     pub ministry_rate_burst: f64,
     /// HS256 secret for development tokens (and the console's session tags);
     /// from SHIKAKU_JWT_SECRET only.
-    #[serde(skip)]
+    #[serde(default, deserialize_with = "secret")]
     pub jwt_secret: Option<SecretString>,
     /// 64 hex digits; from SHIKAKU_VAULT_KEY only.
-    #[serde(skip)]
+    #[serde(default, deserialize_with = "secret")]
     pub vault_key: Option<SecretString>,
 }
 
@@ -167,17 +177,63 @@ impl Settings {
 
     /// Reads defaults, the optional file and the environment.
     pub fn load() -> Result<Self, ConfigError> {
-        let mut table: toml::Table = toml::from_str(DEFAULTS)?;
-        if let Ok(path) = std::env::var("SHIKAKU_CONFIG") {
+        Self::load_from(|k| std::env::var(k).ok())
+    }
+
+    /// [`Self::load`] with the variables `var` finds (tests need not touch
+    /// the process environment).
+    pub fn load_from(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let defaults: toml::Table = toml::from_str(DEFAULTS)?;
+        let variables = Variables::read(&defaults, &var)?;
+        let mut figment = Figment::from(TomlSource {
+            name: "config/default.toml".into(),
+            table: defaults,
+        });
+        if let Some(path) = var("SHIKAKU_CONFIG") {
             let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
                 path: path.clone(),
                 source,
             })?;
-            let overrides: toml::Table = toml::from_str(&text)?;
-            table.extend(overrides);
+            let table: toml::Table = toml::from_str(&text)?;
+            if let Some((setting, variable)) = SECRETS.iter().find(|(k, _)| table.contains_key(*k))
+            {
+                return Err(ConfigError::SecretInFile {
+                    setting: (*setting).to_owned(),
+                    variable,
+                    path,
+                });
+            }
+            figment = figment.merge(TomlSource { name: path, table });
         }
-        let mut settings: Settings = table.try_into()?;
-        settings.apply_env(|k| std::env::var(k).ok())?;
+        let settings: Settings = figment
+            .merge(variables)
+            .extract()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
+        settings.check()?;
         Ok(settings)
     }
+
+    /// The rules a value's type does not carry.
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |rule: &str| Err(ConfigError::Env(rule.to_owned()));
+        if self.ministry_rate_per_second.is_nan() || self.ministry_rate_per_second <= 0.0 {
+            return invalid(
+                "SHIKAKU_MINISTRY_RATE_PER_SECOND (ministry_rate_per_second): it must be above 0",
+            );
+        }
+        // A bucket smaller than one request would refuse every request.
+        if self.ministry_rate_burst.is_nan() || self.ministry_rate_burst < 1.0 {
+            return invalid(
+                "SHIKAKU_MINISTRY_RATE_BURST (ministry_rate_burst): it must be 1 or more",
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A secret setting; an empty one counts as unset.
+fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?
+        .filter(|s| !s.is_empty())
+        .map(SecretString::from))
 }

@@ -12,12 +12,14 @@ use sqlx::PgPool;
 
 const OPENMETRICS: &str = "application/openmetrics-text";
 
-/// Serves `metrics` on `listener`, reading the database figures from `pool`.
+/// Serves `metrics` on `listener`, reading the database figures from `pool`,
+/// and starts the pool's acquire probe (it ends when the pool is closed).
 pub(super) fn serve(
     listener: TcpListener,
     pool: PgPool,
     metrics: Arc<Metrics>,
 ) -> std::io::Result<Server> {
+    tokio::spawn(metrics.pool_probe().run(pool.clone()));
     let pool = web::Data::new(pool);
     let metrics = web::Data::from(metrics);
     Ok(HttpServer::new(move || {

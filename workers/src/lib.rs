@@ -16,6 +16,7 @@ pub mod payment;
 pub mod process;
 pub mod retention;
 pub mod sanction;
+pub mod trace_context;
 pub mod webhook;
 pub mod worker;
 

@@ -14,6 +14,7 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use eventstore::pressure::{Pressure, Share};
 
@@ -140,7 +141,13 @@ impl Worker {
             // The last attempt's worker died holding the lease.
             Finish::Dead("the last attempt did not finish (lease expired)".into())
         } else {
-            let outcome = self.run_with_lease(job).await;
+            let span = tracing::info_span!(
+                "job",
+                kind = %job.kind,
+                job = job.id,
+                attempt = job.attempts
+            );
+            let outcome = self.run_with_lease(job).instrument(span).await;
             self.outcome(job, outcome)
         }
     }

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use super::*;
-use crate::common::{self, spawn_app, TestApp};
+use crate::common::{self, spawn_app, spawn_app_with, TestApp};
 use sqlx::Connection;
 
 /// `promtool check metrics` on `text`: its complaints, empty when none.
@@ -151,4 +151,64 @@ async fn readiness_is_the_process_own_a_stuck_subscription_is_a_metric() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["code"], "NOT_READY");
     assert_eq!(body["detail"], "the database does not answer");
+}
+
+/// The value of the sample `series` (name and labels) in `text`.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("{series} in\n{text}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn tasks_waiting_for_a_connection_of_an_exhausted_pool_show_in_the_metrics() {
+    // No background work: the requests and the probe are the pool's only users.
+    let app = spawn_app_with(|s| {
+        s.db_max_connections = 1;
+        s.run_subscriptions = false;
+        s.run_workers = false;
+    })
+    .await;
+    // The pool's one connection, held.
+    let held = app.pool.begin().await.unwrap();
+    let waiting = tokio::spawn({
+        let url = format!("{}/v1/registrations/{}", app.base, uuid::Uuid::new_v4());
+        let request = app
+            .http
+            .get(url)
+            .bearer_auth(app.token(Role::Examiner, "e-1"));
+        async move { request.send().await }
+    });
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let text = app.metrics().await;
+    assert_eq!(promtool(&text), "", "{text}");
+    assert_eq!(sample(&text, "shikaku_db_pool_max_connections"), 1.0);
+    assert_eq!(
+        sample(&text, "shikaku_db_pool_connections{state=\"used\"}"),
+        1.0
+    );
+    let wait = sample(&text, "shikaku_db_pool_acquire_wait_seconds");
+    assert!(
+        wait >= 1.0,
+        "the probe has waited since the pool ran out: {wait}"
+    );
+    assert!(
+        !waiting.is_finished(),
+        "the request waits for the connection"
+    );
+
+    drop(held);
+    let answered = waiting.await.unwrap().unwrap();
+    assert_eq!(
+        answered.status(),
+        StatusCode::NOT_FOUND,
+        "looked up once a connection is free"
+    );
+    // The next probe finds a connection at once.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let text = app.metrics().await;
+    let wait = sample(&text, "shikaku_db_pool_acquire_wait_seconds");
+    assert!(wait < 1.0, "{wait}");
 }

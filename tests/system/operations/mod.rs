@@ -12,6 +12,7 @@ mod replicas;
 mod restore;
 mod settings;
 mod shutdown;
+mod traces;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -89,17 +89,18 @@ impl DeliveryHandler {
         let id = id.to_string();
         let signature = signature(secret, &id, timestamp, &body)
             .ok_or_else(|| "the subscription's secret is malformed".to_owned())?;
-        let response = self
+        let mut request = self
             .client
             .post(url)
             .header("content-type", "application/json")
             .header("webhook-id", &id)
             .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(body)
-            .send()
-            .await
-            .map_err(describe)?;
+            .header("webhook-signature", signature);
+        // The delivery job's trace, for receivers that trace too.
+        for (name, value) in crate::trace_context::outgoing() {
+            request = request.header(name, value);
+        }
+        let response = request.body(body).send().await.map_err(describe)?;
         Ok(response.status().as_u16())
     }
 
