@@ -28,6 +28,7 @@ mod generated_clients;
 mod idempotency;
 mod identity;
 mod initial_setting;
+mod job_wake;
 mod jobs;
 mod ministry;
 mod modes;

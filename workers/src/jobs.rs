@@ -42,7 +42,7 @@ impl NewJob {
     }
 }
 
-/// Inserts the job unless (kind, dedupe_key) exists. Call it inside a
+/// Inserts the job unless (kind, dedupe_key) was ever enqueued. Call it inside a
 /// subscription's batch transaction, so a job exists iff its event committed.
 /// Returns false for a duplicate.
 pub async fn enqueue(conn: &mut PgConnection, job: NewJob) -> Result<bool, WorkerError> {
@@ -60,22 +60,28 @@ pub async fn enqueue_all(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<u64
     let payloads: Vec<&serde_json::Value> = jobs.iter().map(|j| &j.payload).collect();
     let run_ats: Vec<Option<DateTime<Utc>>> = jobs.iter().map(|j| j.run_at).collect();
     let max_attempts: Vec<i32> = jobs.iter().map(|j| j.max_attempts).collect();
-    // The payloads go to a table of their own (see migration `..._job_payloads`),
-    // each under the id of the job inserted for it; of two equal keys in one
-    // call only the first is a job.
+    // The key goes to a table of its own first (see migration `..._job_keys`),
+    // which refuses a key it has: the job and its payload (see
+    // `..._job_payloads`) are written only under the ids of the keys
+    // inserted. Of two equal keys in one call only the first is a job.
     let inserted = sqlx::query(
         "WITH j AS (SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::timestamptz[],
                                          $5::int[])
                         WITH ORDINALITY AS j(kind, dedupe_key, payload, run_at, max_attempts, ord)),
-              new AS (INSERT INTO jobs (kind, dedupe_key, run_at, max_attempts)
-                      SELECT j.kind, j.dedupe_key, coalesce(j.run_at, now()), j.max_attempts
-                      FROM j ORDER BY j.ord
-                      ON CONFLICT (kind, dedupe_key) DO NOTHING
-                      RETURNING id, kind, dedupe_key)
-         INSERT INTO job_payloads (id, payload)
-         SELECT DISTINCT ON (new.id) new.id, j.payload
-         FROM new JOIN j ON j.kind = new.kind AND j.dedupe_key = new.dedupe_key
-         ORDER BY new.id, j.ord",
+              k AS (INSERT INTO job_keys (kind, dedupe_key, id)
+                    SELECT j.kind, j.dedupe_key, nextval(pg_get_serial_sequence('jobs', 'id'))
+                    FROM j ORDER BY j.ord
+                    ON CONFLICT (kind, dedupe_key) DO NOTHING
+                    RETURNING kind, dedupe_key, id),
+              n AS (SELECT DISTINCT ON (k.id) k.id, k.kind, k.dedupe_key, j.payload, j.run_at,
+                           j.max_attempts
+                    FROM k JOIN j ON j.kind = k.kind AND j.dedupe_key = k.dedupe_key
+                    ORDER BY k.id, j.ord),
+              new AS (INSERT INTO jobs (id, kind, dedupe_key, run_at, max_attempts)
+                      OVERRIDING SYSTEM VALUE
+                      SELECT n.id, n.kind, n.dedupe_key, coalesce(n.run_at, now()), n.max_attempts
+                      FROM n ORDER BY n.id)
+         INSERT INTO job_payloads (id, payload) SELECT n.id, n.payload FROM n",
     )
     .bind(&kinds)
     .bind(&dedupe_keys)

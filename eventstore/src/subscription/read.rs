@@ -1,6 +1,7 @@
 //! The batch read: the checkpoint locked and the events after it, below the
 //! guard of running transactions (see the parent module), in one statement.
 
+use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use super::StoredEvent;
@@ -73,13 +74,114 @@ pub(super) async fn read_batch(
             })
         })
         .collect();
-    // Sorted here rather than by a second sort of the (wide) rows in the
-    // database; xid8 text is a decimal u64.
+    in_commit_order(&mut events);
+    Ok(Some(events))
+}
+
+/// Sorted here rather than by a second sort of the (wide) rows in the
+/// database; xid8 text is a decimal u64.
+fn in_commit_order(events: &mut [StoredEvent]) {
     events.sort_by_key(|e| {
         (
             e.transaction_id.parse::<u64>().unwrap_or(u64::MAX),
             e.global_position,
         )
     });
-    Ok(Some(events))
+}
+
+/// Where a checkpoint stands: the last event's transaction id (as text) and
+/// global position.
+pub(super) type Position = (String, i64);
+
+/// An event's columns as [`read_after`] reads them.
+type EventRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    DateTime<Utc>,
+);
+
+/// Locks the checkpoint for this batch's transaction (None when another
+/// runner holds it) and marks the transaction as a batch, as [`read_batch`]
+/// does; the events are then read with [`read_after`].
+pub(super) async fn lock_checkpoint(
+    conn: &mut PgConnection,
+    name: &str,
+) -> Result<Option<Position>, ProjectionError> {
+    Ok(sqlx::query_as(
+        "SELECT c.last_transaction_id::text, c.last_global_position
+         FROM subscription_checkpoints c,
+              (SELECT set_config('application_name', $2, true) AS marked,
+                      set_config('synchronous_commit', 'off', true) AS unflushed) s
+         WHERE c.name = $1 AND s.marked IS NOT NULL AND s.unflushed IS NOT NULL
+         FOR UPDATE OF c SKIP LOCKED",
+    )
+    .bind(name)
+    .bind(BATCH_APPLICATION_NAME)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Up to `limit` events after `from`, below the guard of running
+/// transactions (the same guard as [`read_batch`]'s), in commit order. Also
+/// outside a batch's transaction: a catch-up reads the next batch on another
+/// connection while it applies this one.
+pub(super) async fn read_after(
+    conn: &mut PgConnection,
+    from: &Position,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, ProjectionError> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "WITH s AS (SELECT pg_current_snapshot() AS snap),
+              g AS (SELECT coalesce(
+                      (SELECT min(x) FROM s, pg_snapshot_xip(s.snap) x
+                       WHERE x::text::bigint % 4294967296 NOT IN
+                             (SELECT backend_xid::text::bigint FROM pg_stat_activity
+                              WHERE application_name = $4 AND backend_xid IS NOT NULL)),
+                      (SELECT pg_snapshot_xmax(snap) FROM s)) AS guard)
+         SELECT e.global_position, e.transaction_id::text, e.aggregate_type, e.aggregate_id,
+                e.sequence, e.event_type, e.payload::text, e.recorded_at
+         FROM g CROSS JOIN LATERAL (
+             SELECT * FROM events
+             WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+               AND transaction_id < g.guard
+             ORDER BY transaction_id, global_position
+             LIMIT $3) e",
+    )
+    .bind(&from.0)
+    .bind(from.1)
+    .bind(limit)
+    .bind(BATCH_APPLICATION_NAME)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut events: Vec<StoredEvent> = rows
+        .into_iter()
+        .map(
+            |(
+                global_position,
+                transaction_id,
+                aggregate_type,
+                aggregate_id,
+                sequence,
+                event_type,
+                payload,
+                recorded_at,
+            )| StoredEvent {
+                global_position,
+                transaction_id,
+                aggregate_type,
+                aggregate_id,
+                sequence,
+                event_type,
+                payload,
+                recorded_at,
+            },
+        )
+        .collect();
+    in_commit_order(&mut events);
+    Ok(events)
 }

@@ -108,3 +108,37 @@ async fn two_runners_never_process_the_same_batch() {
     assert_eq!(a + b, 1000, "each event applied by exactly one runner");
     assert_eq!(seen(&pool, "pair").await.len(), 1000);
 }
+
+#[tokio::test]
+async fn a_catch_up_reading_ahead_applies_every_event_once_while_writers_append() {
+    let pool = database().await;
+    let mut conn = pool.acquire().await.unwrap();
+    for i in 0..200 {
+        append(&mut conn, &format!("c{i}")).await;
+    }
+    // Writers go on appending while the catch-up reads each next batch ahead
+    // of the transaction that applies it.
+    let writer = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let mut conn = pool.acquire().await.unwrap();
+            for i in 0..200 {
+                append(&mut conn, &format!("d{i}")).await;
+            }
+        })
+    };
+    let sub = Subscription::new(pool.clone(), Arc::new(Recorder::new("ahead"))).with_batch_size(7);
+    let first = sub.catch_up().await.unwrap();
+    writer.await.unwrap();
+    let rest = sub.catch_up().await.unwrap();
+    assert_eq!(
+        first + rest,
+        400,
+        "each event applied once (a second time fails the key)"
+    );
+    let all: Vec<i64> = sqlx::query_scalar("SELECT global_position FROM events ORDER BY 1")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(seen(&pool, "ahead").await, all, "none skipped");
+}
