@@ -217,7 +217,7 @@ impl Subscription {
     /// checkpoint past it and commits.
     async fn apply_and_advance(
         &self,
-        mut tx: Transaction<'static, Postgres>,
+        tx: Transaction<'static, Postgres>,
         events: Vec<StoredEvent>,
     ) -> Result<BatchOutcome, ProjectionError> {
         let Some(last) = events.last() else {
@@ -229,7 +229,7 @@ impl Subscription {
             subscription = self.name(),
             events = events.len()
         );
-        self.apply_and_advance(tx, &events, last)
+        self.commit_batch(tx, &events, last)
             .instrument(span)
             .await?;
         let now = Utc::now();
@@ -243,7 +243,7 @@ impl Subscription {
     }
 
     /// Applies `events` and moves the checkpoint to `last`, committing `tx`.
-    async fn apply_and_advance(
+    async fn commit_batch(
         &self,
         mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
         events: &[StoredEvent],
