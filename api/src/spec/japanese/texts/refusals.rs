@@ -140,4 +140,6 @@ pub const REFUSALS: &[(&str, &str)] = &[
     ("CATALOGUE_VERSION_NOT_NEWER: the version is not above the one in force", "CATALOGUE_VERSION_NOT_NEWER：版が現行の版より大きくない"),
     ("The document is larger than 2 MiB", "文書が 2 MiB を超える"),
     ("VALIDATION_FAILED: the document is invalid; each error names its JSON pointer", "VALIDATION_FAILED：文書が不正。各エラーは JSON ポインタで箇所を示す"),
+    ("Invalid fields; an unknown qualification (UNKNOWN_VALUE) or one without a public look-up (LOOKUP_NOT_OFFERED); a number not in its format (INVALID_FORMAT)", "入力が不正。未知の資格（UNKNOWN_VALUE）、公開照会のない資格（LOOKUP_NOT_OFFERED）、書式に合わない登録番号（INVALID_FORMAT）"),
+    ("Too many look-ups from this address (TOO_MANY_ATTEMPTS; Retry-After)", "このアドレスからの照会が多すぎる（TOO_MANY_ATTEMPTS。Retry-After）"),
 ];
