@@ -86,6 +86,11 @@ async fn published(
 pub async fn project(pool: &PgPool, document: &CatalogueDocument) -> Result<(), sqlx::Error> {
     let catalogue = document.catalogue();
     let mut tx = pool.begin().await?;
+    // Processes starting together derive the same rows: one at a time, so
+    // the replacement of a qualification's ministries never interleaves.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('catalogue tables'))")
+        .execute(&mut *tx)
+        .await?;
     let column = |f: fn(&domain::catalogue::Ministry) -> &str| -> Vec<String> {
         document
             .ministries
@@ -141,7 +146,7 @@ pub async fn project(pool: &PgPool, document: &CatalogueDocument) -> Result<(), 
         .await?;
     sqlx::query(
         "INSERT INTO qualification_ministries (qualification_code, ministry_code)
-         SELECT * FROM UNNEST($1::text[], $2::text[])",
+         SELECT * FROM UNNEST($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
     )
     .bind(codes)
     .bind(ministries)

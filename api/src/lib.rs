@@ -30,6 +30,7 @@ pub mod personal;
 pub mod portal;
 mod qualifications;
 mod queue;
+mod register_lookup;
 mod registration;
 mod sanction;
 pub mod sandbox;
@@ -165,6 +166,7 @@ impl Modify for BearerAuth {
 fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(qualifications::list)
         .service(qualifications::versions::publish)
+        .service(register_lookup::look_up)
         .service(attachment::upload)
         .service(attachment::download)
         .service(registration::download_registration_attachment)

@@ -45,6 +45,7 @@ mod portal_sign_in;
 mod private_files;
 mod proposal_returns;
 mod queue_names;
+mod register_lookup;
 mod registration_flow;
 mod registry_inquiry;
 mod sanctions;

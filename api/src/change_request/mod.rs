@@ -72,7 +72,7 @@ impl ExaminedCase for ChangeRequest {
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not file on this channel", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not yours", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A request of this kind is open (CHANGE_REQUEST_OPEN), the registration is not on the register, or the same Idempotency-Key is still in flight (REQUEST_IN_FLIGHT)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request of this kind is open (CHANGE_REQUEST_OPEN), the registration is not on the register, the procedure is not yet online for the qualification (PROCEDURE_NOT_YET_ONLINE) or its fee is not set (FEE_UNKNOWN), or the same Idempotency-Key is still in flight (REQUEST_IN_FLIGHT)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, unknown kind, procedure not offered for this qualification, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),

@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use domain::catalogue::Procedure;
 use domain::registration::Channel;
 
 use super::session::Holder;
@@ -108,15 +109,25 @@ fn apply_page(
         label: t.get("choose").to_owned(),
         selected: current.is_empty(),
     })
-    .chain(state.catalogue.qualifications.iter().map(|q| Choice {
-        value: q.code.clone(),
-        label: if t.code() == "en" {
-            q.name_en.clone()
-        } else {
-            q.name_ja.clone()
-        },
-        selected: q.code == current,
-    }))
+    // Only what can be applied for online today: the rest would be refused.
+    .chain(
+        state
+            .catalogue
+            .accepting(
+                Procedure::NewRegistration,
+                Channel::Online,
+                domain::calendar::japan_today(),
+            )
+            .map(|q| Choice {
+                value: q.code.clone(),
+                label: if t.code() == "en" {
+                    q.name_en.clone()
+                } else {
+                    q.name_ja.clone()
+                },
+                selected: q.code == current,
+            }),
+    )
     .collect();
     let language = match value(form, "preferred_language") {
         l if l.is_empty() => t.code().to_owned(),

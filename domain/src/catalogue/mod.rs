@@ -304,6 +304,23 @@ impl Catalogue {
             .map(|q| q.code.as_str())
     }
 
+    /// The qualifications that take `procedure` through `channel` on the
+    /// Japanese `date` (what an application form offers).
+    pub fn accepting(
+        &self,
+        procedure: Procedure,
+        channel: Channel,
+        date: NaiveDate,
+    ) -> impl Iterator<Item = &Qualification> {
+        self.qualifications.iter().filter(move |q| {
+            q.procedures.iter().any(|t| {
+                t.procedure == procedure
+                    && t.fee_on(date).is_some()
+                    && (channel == Channel::Paper || t.online_on(date))
+            })
+        })
+    }
+
     /// The terms of a procedure for a qualification.
     pub fn terms(&self, code: &str, procedure: Procedure) -> Option<&ProcedureTerms> {
         self.qualification(code)?

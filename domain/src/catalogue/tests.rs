@@ -184,3 +184,22 @@ fn only_a_newer_version_keeping_every_code_is_published() {
     };
     assert_eq!(problems[0].code, "QUALIFICATION_REMOVED");
 }
+
+#[test]
+fn forms_offer_only_what_is_accepted_through_their_channel() {
+    let catalogue = file().catalogue();
+    let today = date(2026, 12, 6);
+    let codes = |channel| -> Vec<&str> {
+        catalogue
+            .accepting(Procedure::NewRegistration, channel, today)
+            .map(|q| q.code.as_str())
+            .collect()
+    };
+    let online = codes(Channel::Online);
+    assert!(online.contains(&"CARE_WORKER"));
+    // Online from 2024-08-06, but no fee is known.
+    assert!(!online.contains(&"HEALTH_INSURANCE_DOCTOR"));
+    // A fee is known, but it is taken on paper only.
+    assert!(!online.contains(&"SOCIAL_INSURANCE_LABOUR_CONSULTANT"));
+    assert!(codes(Channel::Paper).contains(&"SOCIAL_INSURANCE_LABOUR_CONSULTANT"));
+}

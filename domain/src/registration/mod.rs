@@ -14,7 +14,7 @@ pub use aggregate::{QualificationRegistration, RegistrationNumbers, Registration
 pub use command::{Applicant, Channel, RegistrationCommand};
 pub use event::RegistrationEvent;
 pub use holding::{Hold, Holding, Retention, PARTICULARS_DIFFER};
-pub use identity::HolderParticulars;
+pub use identity::{HolderParticulars, PublicStanding};
 pub use link::LINK_DISPUTED;
 
 #[cfg(test)]

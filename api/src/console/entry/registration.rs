@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use domain::catalogue::Procedure;
 use domain::registration::Channel;
 
 use super::{enter, value, EntryForm, EntryPage, FormMap};
@@ -42,8 +43,13 @@ fn qualification_choices(state: &AppState, t: &Text, current: &str) -> Vec<Choic
         label: t.get("choose").to_owned(),
         selected: current.is_empty(),
     };
+    // Only qualifications whose fee is set: the rest would be refused.
+    let today = domain::calendar::japan_today();
+    let accepting = state
+        .catalogue
+        .accepting(Procedure::NewRegistration, Channel::Paper, today);
     std::iter::once(none)
-        .chain(state.catalogue.qualifications.iter().map(|q| Choice {
+        .chain(accepting.map(|q| Choice {
             value: q.code.clone(),
             label: if t.code() == "ja" {
                 q.name_ja.clone()

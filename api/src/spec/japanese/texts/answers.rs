@@ -80,4 +80,5 @@ pub const ANSWERS: &[(&str, &str)] = &[
     ("public, max-age=<the list's ttl>", "リストの ttl の間キャッシュ可"),
     ("Opened, under examination", "開始し、審査中"),
     ("The version is published", "版を公開した"),
+    ("The standing: REGISTERED, SUSPENDED (with the day it lifts) or NOT_FOUND", "登録の状態：REGISTERED、SUSPENDED（解除日付き）または NOT_FOUND"),
 ];
