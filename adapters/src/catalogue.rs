@@ -12,7 +12,8 @@ pub async fn load(pool: &PgPool) -> Result<Catalogue, ProjectionError> {
     let mut qualifications = Vec::new();
     for r in sqlx::query(
         "SELECT code, name_ja, name_en, ministry, registers_domicile,
-                registration_number_format, registration_number_series
+                registration_number_format, registration_number_series,
+                revocation_bar_years
          FROM qualifications ORDER BY code",
     )
     .fetch_all(pool)
@@ -33,6 +34,9 @@ pub async fn load(pool: &PgPool) -> Result<Catalogue, ProjectionError> {
             name_en: r.get("name_en"),
             ministry: r.get("ministry"),
             registers_domicile: r.get("registers_domicile"),
+            revocation_bar_years: r
+                .get::<Option<i32>, _>("revocation_bar_years")
+                .map(|y| y.unsigned_abs()),
             ministry_codes: vec![],
             procedures: vec![],
         });

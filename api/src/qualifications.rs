@@ -120,6 +120,10 @@ pub struct QualificationView {
     /// registering prefecture and six digits (`東京都-012345`).
     #[schema(example = "^[0-9]{1,10}$")]
     pub registration_number_format: String,
+    /// Years after a revocation before the same person may be registered
+    /// again (counted from the day of the revocation); null: no bar.
+    #[schema(example = 2)]
+    pub revocation_bar_years: Option<u32>,
     pub procedures: Vec<ProcedureView>,
 }
 
@@ -148,6 +152,7 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
             ministry: q.ministry.clone(),
             registers_domicile: q.registers_domicile,
             registration_number_format: q.registration_number_format.as_str().to_owned(),
+            revocation_bar_years: q.revocation_bar_years,
             procedures: q
                 .procedures
                 .iter()

@@ -100,6 +100,9 @@ pub struct Qualification {
     pub registration_number_format: NumberFormat,
     /// How new numbers are counted (nationally, or per prefecture).
     pub registration_number_series: NumberSeries,
+    /// Years after a revocation during which the same person may not be
+    /// registered again (the Act's disqualification clause); `None`: no bar.
+    pub revocation_bar_years: Option<u32>,
 }
 
 /// All qualifications the office keeps a register of.

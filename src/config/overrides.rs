@@ -123,6 +123,7 @@ impl Settings {
             "SHIKAKU_REQUIRE_VERIFIED_IDENTITY",
             &mut self.require_verified_identity,
         )?;
+        vars.value("SHIKAKU_TEST_CLOCK", &mut self.test_clock)?;
         vars.value("SHIKAKU_WORKER_CONCURRENCY", &mut self.worker_concurrency)?;
         vars.value("SHIKAKU_BACKGROUND_YIELD_AT", &mut self.background_yield_at)?;
         vars.value("SHIKAKU_JOB_LEASE_SECONDS", &mut self.job_lease_seconds)?;

@@ -158,3 +158,16 @@ fn secrets_come_from_files_named_by_their_file_variables() {
     assert!(err.contains("SHIKAKU_STRIPE_SECRET_KEY_FILE") && err.contains("/nonexistent/stripe"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_test_clock_is_served_in_development_only() {
+    let mut s: Settings = toml::from_str(DEFAULTS).unwrap();
+    assert!(s.test_clock_enabled(), "on by default in development");
+    s.apply_env(|k| (k == "SHIKAKU_TEST_CLOCK").then(|| "false".into()))
+        .unwrap();
+    assert!(!s.test_clock_enabled(), "turned off");
+    s.test_clock = true;
+    s.apply_env(|k| (k == "SHIKAKU_ENV").then(|| "production".into()))
+        .unwrap();
+    assert!(!s.test_clock_enabled(), "production never serves it");
+}

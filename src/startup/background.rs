@@ -64,6 +64,7 @@ fn command_issuers(core: &Core) -> Vec<Arc<dyn Projection>> {
         Arc::new(SanctionProcess::new(
             core.cases.registrations.clone(),
             core.cases.sanctions.clone(),
+            core.clock.clone(),
         )),
     ]
 }
@@ -131,7 +132,10 @@ pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
             core.cases.registrations.clone(),
             core.retention,
         )),
-        Arc::new(LiftHandler::new(core.cases.registrations.clone())),
+        Arc::new(LiftHandler::new(
+            core.cases.registrations.clone(),
+            core.clock.clone(),
+        )),
     ];
     if let Some(after) = core.reconcile_after {
         handlers.push(Arc::new(ReconcileHandler {

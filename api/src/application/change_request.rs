@@ -1,7 +1,7 @@
 //! Filing a change request against a registration (changes of registered
 //! matters, a re-issue, a deletion), online by its holder or on paper.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::catalogue::Procedure;
 use domain::change_request::{
     ChangeDetails, ChangeRequest, ChangeRequestCommand, DeletionReason, MatterChanges,
@@ -319,7 +319,7 @@ impl UseCases<'_> {
         request_id: Uuid,
         details: ChangeDetails,
     ) -> Result<(Appending, Executed<ChangeRequest>), CommandError<DomainError>> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let meta = context.metadata();
         // The registration reserves the slot (one open request per kind).
         let file = RegistrationCommand::FileChangeRequest {

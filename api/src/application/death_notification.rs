@@ -2,7 +2,7 @@
 //! registration opens a deletion case for examiners; one that does not is
 //! answered alike, so notices cannot probe the register.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::attachment::AttachmentRef;
 use domain::change_request::ChangeRequestCommand;
 use domain::death_notification::DeathNotice;
@@ -113,7 +113,7 @@ impl UseCases<'_> {
         // One number everywhere: the change request is filed under the
         // receipt the notifier was given, so the mails quote that number.
         let request_id = receipt_id;
-        let at = Utc::now();
+        let at = self.clock.now();
         let details = Box::new(notice.into_details(&actor.id, Channel::Online));
         let command = RegistrationCommand::NotifyDeath {
             request_id,

@@ -95,7 +95,7 @@ impl ExaminedCase for QualificationRegistration {
         (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not apply on this channel", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "This qualification is already registered, or applied for and not yet decided, under this My Number (ALREADY_REGISTERED; the answer names no case and no person), or the same Idempotency-Key is still in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This qualification is already registered, or applied for and not yet decided, under this My Number (ALREADY_REGISTERED; the answer names no case and no person); it was revoked under this My Number and its Act's bar has not ended (REREGISTRATION_BARRED; the detail gives the first day a new application is accepted, nothing else); or the same Idempotency-Key is still in flight", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),

@@ -269,6 +269,7 @@ mod tests {
             procedures: vec![],
             registration_number_format: NumberFormat::parse(format).unwrap(),
             registration_number_series: series,
+            revocation_bar_years: None,
         }
     }
 

@@ -81,6 +81,7 @@ fn qualification(
             .collect(),
         registration_number_format: NumberFormat::parse(format).unwrap(),
         registration_number_series: series,
+        revocation_bar_years: (code == "CARE_WORKER").then_some(2),
     }
 }
 

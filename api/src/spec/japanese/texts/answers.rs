@@ -3,6 +3,8 @@
 
 /// (English, Japanese).
 pub const ANSWERS: &[(&str, &str)] = &[
+    ("The application's time and how far it runs ahead", "アプリケーションの時刻と、実時刻からの進み"),
+    ("The clock, moved", "進めた後の時刻"),
     ("A page of applications, oldest first", "申請の1ページ（古い順）"),
     ("A page of audit records", "監査記録の1ページ"),
     ("A page of cases", "案件の1ページ"),

@@ -3,6 +3,8 @@
 
 /// (English, Japanese).
 pub const REQUESTS: &[(&str, &str)] = &[
+    ("How far to move the clock.", "時刻をどれだけ進めるか。"),
+    ("Whole days forward, 1 to 36,500; the clock never goes back.", "進める日数（1〜36,500）。時刻は戻らない。"),
     ("12 digits with a valid check digit. Stored only in the vault; never echoed.", "チェックディジットが正しい12桁。保管庫にのみ保存し、応答に含めない。"),
     ("12 digits with a valid check digit; stored only in the vault. The\nregister must confirm it is the holder's.", "チェックディジットが正しい12桁。保管庫にのみ保存する。登録者本人のものであることを登録簿が確認する必要がある。"),
     ("A Stripe event, as Stripe sends it", "Stripe が送信したままの Stripe イベント"),
