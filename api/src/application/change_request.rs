@@ -25,11 +25,12 @@ pub struct ChangeInput {
     /// The procedure's wire name, e.g. `CHANGE_NAME`.
     pub kind: String,
     pub changes: MatterChanges,
-    /// For a deletion HOLDER_REQUEST or DEATH; otherwise a free-text note.
+    /// For a deletion HOLDER_REQUEST, DEATH or DISAPPEARANCE; otherwise a free-text note.
     pub reason: Option<String>,
     /// Uploaded documents (a death certificate for a death notification).
     pub attachment_ids: Vec<Uuid>,
-    /// Only for a death notification, where it is required.
+    /// Only for a death notification, where it is required (for a
+    /// disappearance: the day the holder is deemed dead).
     pub date_of_death: Option<NaiveDate>,
     /// Only for a death notification, where it is required.
     pub notifier_relationship: Option<String>,
@@ -133,11 +134,12 @@ impl ChangeInput {
             deletion_reason = match self.reason.as_deref() {
                 Some("HOLDER_REQUEST") => Some(DeletionReason::HolderRequest),
                 Some("DEATH") => Some(DeletionReason::Death),
+                Some("DISAPPEARANCE") => Some(DeletionReason::Disappearance),
                 _ => {
                     errors.push(FieldError::new(
                         "/reason",
                         "UNKNOWN_VALUE",
-                        "must be HOLDER_REQUEST or DEATH",
+                        "must be HOLDER_REQUEST, DEATH or DISAPPEARANCE",
                     ));
                     None
                 }
@@ -146,7 +148,7 @@ impl ChangeInput {
             check_text(&mut errors, "reason", reason, 200);
             note = Some(reason.clone());
         }
-        if deletion_reason == Some(DeletionReason::Death) {
+        if deletion_reason.is_some_and(DeletionReason::deems_dead) {
             self.check_death(&mut errors);
         } else if self.date_of_death.is_some() || self.notifier_relationship.is_some() {
             errors.push(FieldError::new(

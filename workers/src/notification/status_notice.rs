@@ -96,13 +96,14 @@ impl NotificationProducer {
         }
         let ids: Vec<Uuid> = groups.keys().map(|k| k.0).collect();
         let book = Book::load(&mut tx, &ids).await?;
-        // Registrations deleted on a death: the revocation is committed
+        // Registrations deleted on a death (or a declaration of
+        // disappearance): the revocation is committed
         // after that event, so it is always found here.
         let deceased: Vec<String> = sqlx::query_scalar(
             "SELECT aggregate_id FROM events
              WHERE aggregate_type = $1 AND aggregate_id = ANY($2)
                AND event_type = 'RegistrationDeleted'
-               AND payload->'RegistrationDeleted'->>'reason' = 'DEATH'",
+               AND payload->'RegistrationDeleted'->>'reason' IN ('DEATH', 'DISAPPEARANCE')",
         )
         .bind(CaseKind::Registration.aggregate_type())
         .bind(ids.iter().map(Uuid::to_string).collect::<Vec<_>>())

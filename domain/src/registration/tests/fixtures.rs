@@ -252,6 +252,7 @@ pub(crate) fn request(kind: Procedure) -> ChangeDetails {
 /// A relative's notice of the holder's death.
 pub(crate) fn death_notice() -> ChangeDetails {
     let notice = DeathNotice {
+        reason: DeletionReason::Death,
         date_of_death: NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
         relationship: "child".into(),
         attachments: vec![],
