@@ -222,6 +222,8 @@ pub enum ChangeOutcome {
 pub enum DeletionReason {
     HolderRequest,
     Death,
+    /// A family court's declaration of disappearance (the holder is deemed dead).
+    Disappearance,
 }
 
 impl From<domain::change_request::DeletionReason> for DeletionReason {
@@ -229,6 +231,7 @@ impl From<domain::change_request::DeletionReason> for DeletionReason {
         match r {
             domain::change_request::DeletionReason::HolderRequest => DeletionReason::HolderRequest,
             domain::change_request::DeletionReason::Death => DeletionReason::Death,
+            domain::change_request::DeletionReason::Disappearance => DeletionReason::Disappearance,
         }
     }
 }

@@ -1,5 +1,8 @@
 //! `POST /v1/death-notifications`: a relative notifies the office that a
-//! holder died, naming the deceased as on the paper certificate. The answer
+//! holder died, or that a family court declared them missing (失踪宣告: a
+//! declaration of disappearance deems them dead, Civil Code art. 31, so it
+//! is notified, evidenced and examined as a death is), naming the holder as
+//! on the paper certificate. The answer
 //! is the same 202 with a fresh receipt whether or not the particulars name a
 //! registration, and every notice counts against the registration-link
 //! lockout, so notices cannot be used to probe the register. A notice that
@@ -8,6 +11,7 @@
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::change_request::DeletionReason;
 use domain::registration::HolderParticulars;
 use domain::Role;
 use serde::{Deserialize, Serialize};
@@ -22,10 +26,26 @@ use crate::link::lockout;
 use crate::telemetry::context;
 use crate::AppState;
 
+/// What a notice reports.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NoticeReason {
+    /// The holder died.
+    #[default]
+    Death,
+    /// A family court declared the holder missing (失踪宣告): they are deemed dead.
+    Disappearance,
+}
+
 /// The deceased as on their certificate, and the death.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeathNotificationInput {
+    /// DEATH (default), or DISAPPEARANCE for a family court's declaration of
+    /// disappearance: then `date_of_death` is the day the holder is deemed
+    /// dead, and the attachments are the ruling with its certificate of
+    /// finality, or a family-register extract that records it.
+    pub reason: Option<NoticeReason>,
     #[schema(example = "CARE_WORKER")]
     pub qualification_code: String,
     /// As on the certificate, in the qualification's `registration_number_format`.
@@ -57,6 +77,10 @@ impl DeathNotificationInput {
     /// The notification this body makes.
     fn into_notification(self) -> DeathNotification {
         DeathNotification {
+            reason: match self.reason.unwrap_or_default() {
+                NoticeReason::Death => DeletionReason::Death,
+                NoticeReason::Disappearance => DeletionReason::Disappearance,
+            },
             qualification_code: self.qualification_code,
             registration_number: self.registration_number,
             deceased: HolderParticulars {
@@ -73,14 +97,15 @@ impl DeathNotificationInput {
     }
 }
 
-/// Notify the death of a registered holder (as a relative).
+/// Notify the death of a registered holder, or a declaration of their
+/// disappearance (as a relative or the person who obtained it).
 #[utoipa::path(
     tag = "change-requests",
     operation_id = "notify_death",
     request_body = DeathNotificationInput,
     security(("bearer" = [])),
     responses(
-        (status = 202, description = "Received; the same answer whether or not the particulars name a registration. One that does becomes a DELETE_REGISTRATION case (reason DEATH) examiners confirm", body = DeathNotificationReceipt),
+        (status = 202, description = "Received; the same answer whether or not the particulars name a registration. One that does becomes a DELETE_REGISTRATION case (reason DEATH or DISAPPEARANCE) examiners confirm", body = DeathNotificationReceipt),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an applicant", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "An attachment that is not yours", body = Problem, content_type = "application/problem+json"),

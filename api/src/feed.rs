@@ -69,7 +69,7 @@ impl FeedEventType {
 /// `{change_request_id, reason}`, `CERTIFICATE_ISSUED` `{certificate_id}`,
 /// `CERTIFICATE_REVOKED` `{certificate_id, reason}`, `REGISTRATION_SUSPENDED`
 /// `{sanction_id, from, until}`, `SUSPENSION_LIFTED` `{sanction_id}`,
-/// `REGISTRATION_REVOKED` `{sanction_id, on}`.
+/// `REGISTRATION_REVOKED` `{sanction_id, on, barred_until}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeedEventView {
     /// Stable id of the event (also the webhook data's `id`).

@@ -37,6 +37,7 @@ pub mod sandbox;
 mod scope;
 mod spec;
 mod telemetry;
+mod test_clock;
 mod text;
 mod webhook;
 
@@ -96,6 +97,10 @@ pub struct AppState {
     /// Whether the initial setting needs an identity the provider verified
     /// (always in production).
     pub verified_identity_required: bool,
+    /// The application's time (shifted by the test clock in development).
+    pub clock: domain::Clock,
+    /// Whether `/v1/admin/test-clock` is served (never in production).
+    pub test_clock: bool,
 }
 
 impl AppState {
@@ -110,6 +115,7 @@ impl AppState {
             registry: self.registry.as_ref(),
             letters: &self.letters,
             verified_identity_required: self.verified_identity_required,
+            clock: &self.clock,
         }
     }
 }
@@ -218,6 +224,8 @@ fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(queue::list)
         .service(jobs::list)
         .service(jobs::retry)
+        .service(test_clock::get_clock)
+        .service(test_clock::advance_clock)
         .service(notification::list)
         .service(sandbox::page)
         .service(sandbox::pay)

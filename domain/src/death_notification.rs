@@ -21,11 +21,15 @@ use crate::{Actor, DomainError};
 /// What a relative states about the death.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeathNotice {
-    /// The date of death.
+    /// DEATH, or DISAPPEARANCE for a declaration of disappearance.
+    pub reason: DeletionReason,
+    /// The date of death; for a declaration of disappearance, the day the
+    /// holder is deemed dead (the end of the period of disappearance).
     pub date_of_death: NaiveDate,
     /// How the notifier is related to the deceased, e.g. "child".
     pub relationship: String,
-    /// The death certificate and other documents.
+    /// The death certificate; for a disappearance, the court's ruling with
+    /// its certificate of finality, or a family-register extract recording it.
     pub attachments: Vec<AttachmentRef>,
     /// Where the notifier is answered (otherwise their inbox only).
     pub email: Option<String>,
@@ -36,16 +40,21 @@ pub struct DeathNotice {
 }
 
 impl DeathNotice {
-    /// The case examiners confirm: a deletion for the reason DEATH, filed by the notifier.
+    /// The case examiners confirm: a deletion for the reason DEATH (or
+    /// DISAPPEARANCE), filed by the notifier.
     pub fn into_details(self, notifier: &str, channel: Channel) -> ChangeDetails {
+        let what = match self.reason {
+            DeletionReason::Disappearance => "disappearance",
+            _ => "death",
+        };
         ChangeDetails {
             kind: Procedure::DeleteRegistration,
             changes: MatterChanges::default(),
-            deletion_reason: Some(DeletionReason::Death),
+            deletion_reason: Some(self.reason),
             date_of_death: Some(self.date_of_death),
             notifier_relationship: Some(self.relationship),
             attachments: self.attachments,
-            note: Some(format!("death notification, receipt {}", self.receipt_id)),
+            note: Some(format!("{what} notification, receipt {}", self.receipt_id)),
             filed_by: notifier.to_owned(),
             channel,
             email: self.email,
@@ -54,10 +63,13 @@ impl DeathNotice {
     }
 }
 
-/// Whether a filed request is a death notification (which holds no slot).
+/// Whether a filed request is a death notification, or one of a declaration
+/// of disappearance (neither holds a slot).
 pub fn is_death_notification(details: &ChangeDetails) -> bool {
     details.kind == Procedure::DeleteRegistration
-        && details.deletion_reason == Some(DeletionReason::Death)
+        && details
+            .deletion_reason
+            .is_some_and(DeletionReason::deems_dead)
 }
 
 impl QualificationRegistration {
@@ -99,6 +111,7 @@ mod tests {
 
     fn notice() -> DeathNotice {
         DeathNotice {
+            reason: DeletionReason::Death,
             date_of_death: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
             relationship: "child".into(),
             attachments: vec![],
@@ -120,5 +133,27 @@ mod tests {
             Err(DomainError::WrongRole),
             "a notice is filed in its notifier's name only"
         );
+    }
+
+    #[test]
+    fn a_declaration_of_disappearance_is_notified_as_a_death_is() {
+        let declared = DeathNotice {
+            reason: DeletionReason::Disappearance,
+            ..notice()
+        };
+        let details = declared.into_details("relative", Channel::Online);
+        assert!(is_death_notification(&details));
+        assert_eq!(details.deletion_reason, Some(DeletionReason::Disappearance));
+        assert_eq!(
+            details.note.as_deref(),
+            Some("disappearance notification, receipt 00000000-0000-0000-0000-000000000000")
+        );
+        // A holder's own request for deletion is not one.
+        let own = ChangeDetails {
+            deletion_reason: Some(DeletionReason::HolderRequest),
+            ..details
+        };
+        assert!(!is_death_notification(&own));
+        assert!(!DeletionReason::HolderRequest.deems_dead());
     }
 }

@@ -90,6 +90,8 @@ pub enum DomainError {
     InvalidSanctionPeriod,
     #[error("the registration was revoked")]
     RegistrationRevoked,
+    #[error("after a revocation this qualification cannot be registered again under this My Number before {0}")]
+    ReregistrationBarred(chrono::NaiveDate),
 }
 
 impl DomainError {
@@ -133,6 +135,7 @@ impl DomainError {
             DomainError::ClearanceReasonRequired => "REASON_REQUIRED",
             DomainError::InvalidSanctionPeriod => "INVALID_SANCTION_PERIOD",
             DomainError::RegistrationRevoked => "REGISTRATION_REVOKED",
+            DomainError::ReregistrationBarred(_) => "REREGISTRATION_BARRED",
         }
     }
 

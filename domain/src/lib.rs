@@ -8,6 +8,7 @@ pub mod case;
 pub mod catalogue;
 pub mod certificate;
 pub mod change_request;
+pub mod clock;
 pub mod death_notification;
 pub mod error;
 pub mod examination;
@@ -21,4 +22,5 @@ pub mod sanction;
 
 pub use actor::{Actor, Role};
 pub use case::{CaseEvent, CaseKind, ExaminedCase};
+pub use clock::Clock;
 pub use error::DomainError;

@@ -104,6 +104,9 @@ pub struct Settings {
     /// as production always does (SHIKAKU_REQUIRE_VERIFIED_IDENTITY); off,
     /// development holds such a link for a code sent by post.
     pub require_verified_identity: bool,
+    /// Serve the test clock (`POST /v1/admin/test-clock`) in development
+    /// (SHIKAKU_TEST_CLOCK); production never serves it.
+    pub test_clock: bool,
     /// Where attachments live: empty for `<data_dir>/attachments`, or
     /// `s3://BUCKET` for an S3-compatible store configured by AWS_* variables.
     pub attachment_store: String,
@@ -173,6 +176,11 @@ impl Settings {
             after_case_end: chrono::Duration::days(i64::from(self.my_number_shred_after_days)),
             after_deletion_years: self.my_number_retention_years,
         }
+    }
+
+    /// Whether the test clock is served: in development only, when not turned off.
+    pub fn test_clock_enabled(&self) -> bool {
+        self.env == Environment::Development && self.test_clock
     }
 
     /// Reads defaults, the optional file and the environment.

@@ -231,3 +231,19 @@ fn every_setting_is_documented_in_the_readme() {
         "not in the README's settings: {missing:?}"
     );
 }
+
+#[test]
+fn the_test_clock_is_served_in_development_only() {
+    assert!(
+        with(&[]).unwrap().test_clock_enabled(),
+        "on by default in development"
+    );
+    let off = with(&[("SHIKAKU_TEST_CLOCK", "false")]).unwrap();
+    assert!(!off.test_clock_enabled(), "turned off");
+    let mut production = with(&[]).unwrap();
+    production.env = Environment::Production;
+    assert!(
+        !production.test_clock_enabled(),
+        "production never serves it"
+    );
+}

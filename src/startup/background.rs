@@ -64,11 +64,13 @@ fn command_issuers(core: &Core) -> Vec<Arc<dyn Projection>> {
         Arc::new(SanctionProcess::new(
             core.cases.registrations.clone(),
             core.cases.sanctions.clone(),
+            core.clock.clone(),
         )),
         Arc::new(PrerequisiteWatch::new(
             core.catalogue.clone(),
             core.cases.registrations.clone(),
             core.cases.sanctions.clone(),
+            core.clock.clone(),
         )),
     ]
 }
@@ -136,7 +138,10 @@ pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
             core.cases.registrations.clone(),
             core.retention,
         )),
-        Arc::new(LiftHandler::new(core.cases.registrations.clone())),
+        Arc::new(LiftHandler::new(
+            core.cases.registrations.clone(),
+            core.clock.clone(),
+        )),
     ];
     if let Some(after) = core.reconcile_after {
         handlers.push(Arc::new(ReconcileHandler {

@@ -52,6 +52,8 @@ pub struct Core {
     pub retention: Retention,
     /// This process's metrics (served on the metrics listener).
     pub metrics: Arc<api::metrics::Metrics>,
+    /// The application's time, following the test clock's offset.
+    pub clock: domain::Clock,
 }
 
 impl Core {
@@ -63,6 +65,10 @@ impl Core {
         public_url: &str,
     ) -> Result<Self, StartupError> {
         let catalogue: Arc<Catalogue> = Arc::new(adapters::catalogue::load(pool).await?);
+        let clock = domain::Clock::system();
+        adapters::clock::follow(pool, &clock)
+            .await
+            .map_err(eventstore::ProjectionError::from)?;
         let services = RegistrationServices {
             catalogue: catalogue.clone(),
             numbers: Arc::new(PgRegistrationNumbers::new(pool.clone())),
@@ -95,6 +101,7 @@ impl Core {
         )
         .map_err(|e| StartupError::Setting(format!("webhook client: {e}")))?;
         Ok(Self {
+            clock,
             metrics: Arc::new(api::metrics::Metrics::new()),
             retention: settings.my_number_retention(),
             notices,

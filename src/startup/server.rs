@@ -101,6 +101,8 @@ pub(super) fn serve(
         verified_identity_required: settings.env == Environment::Production
             || settings.require_verified_identity,
         notices: core.notices.clone(),
+        clock: core.clock.clone(),
+        test_clock: settings.test_clock_enabled(),
         certificates: Arc::new(CertificateService {
             key: core.certificate_key.clone(),
             public_url: shared.public_url,

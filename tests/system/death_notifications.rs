@@ -236,14 +236,86 @@ async fn bad_notices_are_refused() {
     none["attachment_ids"] = json!([]);
     let mut many = body.clone();
     many["attachment_ids"] = json!(vec![attachment.clone(); 21]);
+    let mut unknown = body.clone();
+    unknown["reason"] = json!("HOLDER_REQUEST");
     for (body, pointer, code) in [
         (future, "/date_of_death", "IN_FUTURE"),
         (none, "/attachment_ids", "REQUIRED"),
         (many, "/attachment_ids", "TOO_MANY_ATTACHMENTS"),
+        (unknown, "/reason", "UNKNOWN_VALUE"),
     ] {
         let r = app.post("/v1/death-notifications", &relative, &body).await;
         let p = problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(p["errors"][0]["pointer"], pointer, "{p}");
         assert_eq!(p["errors"][0]["code"], code, "{p}");
     }
+}
+
+/// A declaration of disappearance (失踪宣告) is notified like a death, with
+/// the court's ruling attached: a DELETE_REGISTRATION case for the reason
+/// DISAPPEARANCE that examiners confirm, then the registration is deleted,
+/// the ministry reads the reason and nobody writes to the missing holder.
+#[tokio::test]
+async fn a_declaration_of_disappearance_is_notified_examined_and_deletes() {
+    let app = spawn_app().await;
+    let (reg, number) = registered(&app, "missing", "42345678901").await;
+    let notifier = app.token(Role::Applicant, "spouse");
+    let ruling = app.upload_pdf("spouse").await;
+    let mut body = notice(&number, "花子", &ruling);
+    body["reason"] = json!("DISAPPEARANCE");
+    let mut without = body.clone();
+    without["attachment_ids"] = json!([]);
+    let r = app
+        .post("/v1/death-notifications", &notifier, &without)
+        .await;
+    let p = problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(p["errors"][0]["pointer"], "/attachment_ids", "{p}");
+    let r = app.post("/v1/death-notifications", &notifier, &body).await;
+    let receipt = answer(r, StatusCode::ACCEPTED).await;
+    let id = receipt["receipt_id"].as_str().unwrap().to_owned();
+    app.settle().await;
+    let examiner = app.token(Role::Examiner, "ex-cr");
+    let case: Value = app
+        .get_json(&format!("/v1/change-requests/{id}"), &examiner)
+        .await;
+    assert_eq!(case["kind"], "DELETE_REGISTRATION");
+    assert_eq!(case["deletion_reason"], "DISAPPEARANCE");
+    assert_eq!(case["status"], "UNDER_EXAMINATION");
+    assert_eq!(app.registration(&reg).await["status"], "REGISTERED");
+
+    decide(&app, &id).await;
+    app.settle().await;
+    assert_eq!(app.registration(&reg).await["status"], "DELETED");
+    let feed: Value = app
+        .get_json("/v1/events?limit=100", &app.token(Role::Ministry, "MHLW"))
+        .await;
+    let deleted: Vec<&Value> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["registration_id"] == reg.as_str() && i["type"] == "REGISTRATION_DELETED")
+        .collect();
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0]["data"]["reason"], "DISAPPEARANCE");
+    // The notifier is answered; the missing holder is written nothing about it.
+    let holder_inbox: Value = app
+        .get_json("/v1/notifications", &app.token(Role::Applicant, "missing"))
+        .await;
+    assert!(
+        holder_inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["case_id"] != id.as_str() && n["kind"] != "credential_revoked"),
+        "{holder_inbox}"
+    );
+    let notifier_inbox: Value = app.get_json("/v1/notifications", &notifier).await;
+    assert!(
+        notifier_inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["case_id"] == id.as_str()),
+        "{notifier_inbox}"
+    );
 }

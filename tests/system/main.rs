@@ -50,6 +50,7 @@ mod registration_flow;
 mod registry_inquiry;
 mod sanctions;
 mod subscriptions;
+mod test_clock;
 mod unavailable;
 mod validation;
 mod wallet;

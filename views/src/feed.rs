@@ -173,11 +173,14 @@ fn public_items(e: &RegistrationEvent, known: &mut Known) -> Vec<(&'static str, 
             items.push(("SUSPENSION_LIFTED", json!({"sanction_id": sanction_id})))
         }
         RegistrationEvent::RegistrationRevoked {
-            sanction_id, on, ..
+            sanction_id,
+            on,
+            barred_until,
+            ..
         } => {
             items.push((
                 "REGISTRATION_REVOKED",
-                json!({"sanction_id": sanction_id, "on": on}),
+                json!({"sanction_id": sanction_id, "on": on, "barred_until": barred_until}),
             ));
             revoked(known, "REGISTRATION_REVOKED", &mut items);
         }

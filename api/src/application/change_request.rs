@@ -1,7 +1,7 @@
 //! Filing a change request against a registration (changes of registered
 //! matters, a re-issue, a deletion), online by its holder or on paper.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::catalogue::Procedure;
 use domain::change_request::{
     ChangeDetails, ChangeRequest, ChangeRequestCommand, DeletionReason, MatterChanges,
@@ -25,11 +25,12 @@ pub struct ChangeInput {
     /// The procedure's wire name, e.g. `CHANGE_NAME`.
     pub kind: String,
     pub changes: MatterChanges,
-    /// For a deletion HOLDER_REQUEST or DEATH; otherwise a free-text note.
+    /// For a deletion HOLDER_REQUEST, DEATH or DISAPPEARANCE; otherwise a free-text note.
     pub reason: Option<String>,
     /// Uploaded documents (a death certificate for a death notification).
     pub attachment_ids: Vec<Uuid>,
-    /// Only for a death notification, where it is required.
+    /// Only for a death notification, where it is required (for a
+    /// disappearance: the day the holder is deemed dead).
     pub date_of_death: Option<NaiveDate>,
     /// Only for a death notification, where it is required.
     pub notifier_relationship: Option<String>,
@@ -133,11 +134,12 @@ impl ChangeInput {
             deletion_reason = match self.reason.as_deref() {
                 Some("HOLDER_REQUEST") => Some(DeletionReason::HolderRequest),
                 Some("DEATH") => Some(DeletionReason::Death),
+                Some("DISAPPEARANCE") => Some(DeletionReason::Disappearance),
                 _ => {
                     errors.push(FieldError::new(
                         "/reason",
                         "UNKNOWN_VALUE",
-                        "must be HOLDER_REQUEST or DEATH",
+                        "must be HOLDER_REQUEST, DEATH or DISAPPEARANCE",
                     ));
                     None
                 }
@@ -146,7 +148,7 @@ impl ChangeInput {
             check_text(&mut errors, "reason", reason, 200);
             note = Some(reason.clone());
         }
-        if deletion_reason == Some(DeletionReason::Death) {
+        if deletion_reason.is_some_and(DeletionReason::deems_dead) {
             self.check_death(&mut errors);
         } else if self.date_of_death.is_some() || self.notifier_relationship.is_some() {
             errors.push(FieldError::new(
@@ -319,7 +321,7 @@ impl UseCases<'_> {
         request_id: Uuid,
         details: ChangeDetails,
     ) -> Result<(Appending, Executed<ChangeRequest>), CommandError<DomainError>> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let meta = context.metadata();
         // The registration reserves the slot (one open request per kind).
         let file = RegistrationCommand::FileChangeRequest {

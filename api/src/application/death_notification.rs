@@ -2,9 +2,9 @@
 //! registration opens a deletion case for examiners; one that does not is
 //! answered alike, so notices cannot probe the register.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::attachment::AttachmentRef;
-use domain::change_request::ChangeRequestCommand;
+use domain::change_request::{ChangeRequestCommand, DeletionReason};
 use domain::death_notification::DeathNotice;
 use domain::registration::{Channel, HolderParticulars, RegistrationCommand};
 use eventstore::store::CommandError;
@@ -17,14 +17,18 @@ use super::{Context, Error, UseCases};
 /// The deceased as on their certificate, the death, and the notifier.
 #[derive(Debug)]
 pub struct DeathNotification {
+    /// DEATH, or DISAPPEARANCE for a declaration of disappearance.
+    pub reason: DeletionReason,
     pub qualification_code: String,
     pub registration_number: String,
     /// As on the certificate.
     pub deceased: HolderParticulars,
+    /// For a disappearance, the day the holder is deemed dead.
     pub date_of_death: NaiveDate,
     /// How the notifier is related to the deceased, e.g. "child".
     pub notifier_relationship: String,
-    /// The death certificate, at least one.
+    /// The death certificate (for a disappearance the court's ruling with
+    /// its certificate of finality, or a family-register extract), at least one.
     pub attachment_ids: Vec<Uuid>,
     /// Where the notifier is answered; without it, in their inbox only.
     pub email: Option<String>,
@@ -102,6 +106,7 @@ impl UseCases<'_> {
             .is_some()
             .then(|| check_language(&mut errors, notification.preferred_language.as_deref()));
         let notice = DeathNotice {
+            reason: notification.reason,
             date_of_death: notification.date_of_death,
             relationship: notification.notifier_relationship,
             attachments,
@@ -113,7 +118,7 @@ impl UseCases<'_> {
         // One number everywhere: the change request is filed under the
         // receipt the notifier was given, so the mails quote that number.
         let request_id = receipt_id;
-        let at = Utc::now();
+        let at = self.clock.now();
         let details = Box::new(notice.into_details(&actor.id, Channel::Online));
         let command = RegistrationCommand::NotifyDeath {
             request_id,

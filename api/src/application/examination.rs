@@ -20,7 +20,7 @@ impl UseCases<'_> {
         expected: Option<usize>,
         command: impl FnOnce(Actor, DateTime<Utc>) -> ExaminationCommand,
     ) -> Result<Executed<C>, Error> {
-        let command = C::examination_command(command(context.actor.clone(), Utc::now()));
+        let command = C::examination_command(command(context.actor.clone(), self.clock.now()));
         Ok(self
             .cases
             .bus::<C>()

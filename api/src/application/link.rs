@@ -168,7 +168,7 @@ impl UseCases<'_> {
         let command = RegistrationCommand::LinkHolder {
             my_number_ref,
             actor: context.actor.clone(),
-            at: Utc::now(),
+            at: self.clock.now(),
         };
         let executed = self
             .cases
@@ -211,7 +211,7 @@ impl UseCases<'_> {
         let command = RegistrationCommand::DisputeLink {
             reason: dispute.reason,
             actor: context.actor.clone(),
-            at: Utc::now(),
+            at: self.clock.now(),
         };
         let case = self
             .cases
@@ -235,7 +235,7 @@ impl UseCases<'_> {
             unlink,
             reason,
             actor: context.actor.clone(),
-            at: Utc::now(),
+            at: self.clock.now(),
         };
         let case = self
             .cases

@@ -58,6 +58,8 @@ pub struct UseCases<'a> {
     pub letters: &'a Letters,
     /// Whether a link needs an identity the provider verified (production).
     pub verified_identity_required: bool,
+    /// The application's time: every date a use case records comes from it.
+    pub clock: &'a domain::Clock,
 }
 
 /// Who asks, and which request carries it: recorded with every event.

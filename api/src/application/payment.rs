@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use domain::examination::ExaminationCommand;
 use eventstore::cases::CaseSummary;
 use uuid::Uuid;
@@ -37,7 +36,7 @@ impl UseCases<'_> {
         settlement: Settlement,
     ) -> Result<usize, Error> {
         let case = self.payable(id).await?;
-        let at = Utc::now();
+        let at = self.clock.now();
         let command = match settlement {
             Settlement::Paid => ExaminationCommand::SettlePayment {
                 payment_reference: reference,

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::my_number::{MyNumber, MyNumberError};
 use domain::registration::{
     Applicant, Channel, Holding, QualificationRegistration, RegistrationCommand,
@@ -299,7 +299,7 @@ impl UseCases<'_> {
             owner: (channel == Channel::Online).then(|| actor.id.clone()),
             holdings,
             actor: actor.clone(),
-            at: Utc::now(),
+            at: self.clock.now(),
         };
         let (tx, case) = self
             .cases

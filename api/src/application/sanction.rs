@@ -1,7 +1,7 @@
 //! Opening a sanction case on a registration: an examiner's act, checked
 //! field by field, then recorded as the case's first events.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::sanction::{Sanction, SanctionCommand, SanctionDetails, SanctionKind};
 use domain::DomainError;
 use eventstore::store::{CommandError, Target};
@@ -106,7 +106,7 @@ impl UseCases<'_> {
                 opened_by: context.actor.id.clone(),
             }),
             actor: context.actor.clone(),
-            at: Utc::now(),
+            at: self.clock.now(),
         };
         let tx = Appending::begin(self.pool).await?;
         let (tx, case) = self

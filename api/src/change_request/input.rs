@@ -32,7 +32,9 @@ pub struct NewChangeRequest {
     pub kind: String,
     #[serde(default)]
     pub changes: ChangesInput,
-    /// For DELETE_REGISTRATION: HOLDER_REQUEST or DEATH. Otherwise a free-text note.
+    /// For DELETE_REGISTRATION: HOLDER_REQUEST, DEATH or DISAPPEARANCE (a
+    /// declaration of disappearance, evidenced and examined as a death).
+    /// Otherwise a free-text note.
     pub reason: Option<String>,
     /// Uploaded documents (a death certificate for a death notification).
     #[serde(default)]

@@ -269,6 +269,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("deletion_reason", "消除の理由", "Reason for deletion"),
     ("HOLDER_REQUEST", "本人の申出", "Holder's request"),
     ("DEATH", "死亡", "Death"),
+    ("DISAPPEARANCE", "失踪宣告", "Declaration of disappearance"),
     ("date_of_death", "死亡日", "Date of death"),
     ("notifier_relationship", "届出人の続柄", "Notifier's relationship"),
     ("field_errors", "次の項目に誤りがあります", "These fields need attention"),

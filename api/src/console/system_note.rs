@@ -9,6 +9,8 @@ use super::i18n::Lang;
 
 /// The prefix of the note a death notification leaves on its change request.
 const DEATH_NOTE: &str = "death notification, receipt ";
+/// The same for a notified declaration of disappearance.
+const DISAPPEARANCE_NOTE: &str = "disappearance notification, receipt ";
 
 /// `text` in `lang` when the system wrote it, else as it is.
 pub fn in_words(lang: Lang, text: &str) -> String {
@@ -22,6 +24,14 @@ pub fn in_words(lang: Lang, text: &str) -> String {
         return match lang {
             Lang::Ja => format!("死亡の届出（受付番号 {receipt}）"),
             Lang::En => format!("Notification of death (receipt {receipt})"),
+        };
+    }
+    if let Some(receipt) = text.strip_prefix(DISAPPEARANCE_NOTE) {
+        return match lang {
+            Lang::Ja => format!("失踪宣告の届出（受付番号 {receipt}）"),
+            Lang::En => {
+                format!("Notification of a declaration of disappearance (receipt {receipt})")
+            }
         };
     }
     text.to_owned()
@@ -43,6 +53,10 @@ mod tests {
         assert_eq!(
             in_words(Lang::En, "death notification, receipt 8c74d46f"),
             "Notification of death (receipt 8c74d46f)"
+        );
+        assert_eq!(
+            in_words(Lang::Ja, "disappearance notification, receipt 8c74d46f"),
+            "失踪宣告の届出（受付番号 8c74d46f）"
         );
         assert_eq!(in_words(Lang::Ja, "Please attach it."), "Please attach it.");
     }

@@ -199,6 +199,10 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
         "A request with this Idempotency-Key is still being processed; retry later",
     ),
     (
+        "REREGISTRATION_BARRED",
+        "After a revocation, this qualification cannot be registered again under this My Number before the date given",
+    ),
+    (
         "SERVICE_UNAVAILABLE",
         "The database is briefly unreachable; retry later (Retry-After)",
     ),

@@ -130,6 +130,7 @@ fn types() -> Vec<(&'static str, &'static str, &'static str, Value)> {
             json!({
                 "sanction_id": sanction,
                 "on": { "type": "string", "format": "date", "description": "The day it took effect" },
+                "barred_until": { "type": ["string", "null"], "format": "date", "description": "The first day the holder may be registered again in this qualification; null when its Act sets no bar" },
             }),
         ),
     ]

@@ -26,6 +26,18 @@ pub struct MatterChanges {
 pub enum DeletionReason {
     HolderRequest,
     Death,
+    /// A family court's declaration of disappearance (失踪宣告, Civil Code
+    /// art. 30): the holder is deemed dead (art. 31), so it is notified,
+    /// evidenced and examined as a death is.
+    Disappearance,
+}
+
+impl DeletionReason {
+    /// Whether the holder is dead in law (died, or declared missing), so
+    /// that someone else notifies it and the holder is not written to.
+    pub fn deems_dead(self) -> bool {
+        matches!(self, DeletionReason::Death | DeletionReason::Disappearance)
+    }
 }
 
 /// The content of a change request as filed.

@@ -76,6 +76,9 @@ pub struct QualificationRegistration {
     /// Sanctions already put in force, so a re-sent approval changes nothing.
     #[serde(default)]
     pub applied_sanctions: Vec<Uuid>,
+    /// After a revocation: the first day the holder may be registered again.
+    #[serde(default)]
+    pub barred_until: Option<NaiveDate>,
 }
 
 impl QualificationRegistration {
@@ -233,7 +236,11 @@ impl QualificationRegistration {
                 starts_on,
                 ends_on,
                 at,
-            } => self.apply_sanction(sanction_id, kind, starts_on, ends_on, at)?,
+            } => {
+                let bar = services.catalogue.qualification(&self.qualification_code);
+                let bar = bar.and_then(|q| q.revocation_bar_years);
+                self.apply_sanction(sanction_id, (kind, starts_on, ends_on), bar, at)?
+            }
             C::LiftSuspension { sanction_id, at } => self.lift_suspension(sanction_id, at),
             C::CloseChangeRequest { request_id, at } => {
                 if self

@@ -115,6 +115,10 @@ pub enum RegistrationEvent {
     RegistrationRevoked {
         sanction_id: Uuid,
         on: NaiveDate,
+        /// The first day the holder may be registered again in this
+        /// qualification (the catalogue's bar); none when the Act sets none.
+        #[serde(default)]
+        barred_until: Option<NaiveDate>,
         at: DateTime<Utc>,
     },
     /// The examination events shared with change requests, stored flat.

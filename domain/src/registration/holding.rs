@@ -24,6 +24,9 @@ pub struct Holding {
     pub family_name: String,
     pub given_name: String,
     pub date_of_birth: NaiveDate,
+    /// A revoked registration: `Some`, with the first day the holder may be
+    /// registered again (`None` inside: the Act sets no bar).
+    pub revoked: Option<Option<NaiveDate>>,
 }
 
 /// A name as compared: without blanks (ASCII or ideographic), which people
@@ -43,19 +46,28 @@ impl Holding {
 
 /// Checks a new application of `qualification_code` against the cases
 /// already holding its My Number: one registration (or open application) per
-/// qualification and number, whoever's particulars come with it; other
-/// particulars than a holding's raise [`PARTICULARS_DIFFER`].
+/// qualification and number, whoever's particulars come with it (after a
+/// revocation: none until the bar ends); other particulars than a holding's
+/// raise [`PARTICULARS_DIFFER`].
 pub(super) fn check(
     qualification_code: &str,
     applicant: &Applicant,
     holdings: &[Holding],
     at: DateTime<Utc>,
 ) -> Result<Option<ExaminationEvent>, DomainError> {
-    if holdings
+    let today = crate::calendar::japan_date(at);
+    for h in holdings
         .iter()
-        .any(|h| h.qualification_code == qualification_code)
+        .filter(|h| h.qualification_code == qualification_code)
     {
-        return Err(DomainError::AlreadyRegistered);
+        match h.revoked {
+            None => return Err(DomainError::AlreadyRegistered),
+            // Revoked: barred until the bar's end, then free to apply again.
+            Some(Some(until)) if today < until => {
+                return Err(DomainError::ReregistrationBarred(until))
+            }
+            Some(_) => {}
+        }
     }
     let related_cases: Vec<Uuid> = holdings
         .iter()
@@ -120,6 +132,7 @@ impl QualificationRegistration {
             family_name: applicant.family_name.clone(),
             given_name: applicant.given_name.clone(),
             date_of_birth: applicant.date_of_birth,
+            revoked: (self.status() == CaseStatus::Revoked).then_some(self.barred_until),
         })
     }
 

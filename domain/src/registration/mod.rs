@@ -16,6 +16,7 @@ pub use event::RegistrationEvent;
 pub use holding::{Hold, Holding, Retention, PARTICULARS_DIFFER};
 pub use identity::{HolderParticulars, PublicStanding};
 pub use link::LINK_DISPUTED;
+pub use sanction::bar_end;
 
 #[cfg(test)]
 pub(crate) mod tests;

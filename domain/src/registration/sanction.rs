@@ -2,7 +2,7 @@
 //! force, and a suspension lifted at its end. Each is keyed by its sanction
 //! case, so the process that sends them may send them again.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::aggregate::QualificationRegistration;
@@ -16,9 +16,8 @@ impl QualificationRegistration {
     pub(super) fn apply_sanction(
         &self,
         sanction_id: Uuid,
-        kind: SanctionKind,
-        starts_on: NaiveDate,
-        ends_on: Option<NaiveDate>,
+        (kind, starts_on, ends_on): (SanctionKind, NaiveDate, Option<NaiveDate>),
+        bar_years: Option<u32>,
         at: DateTime<Utc>,
     ) -> Result<Vec<RegistrationEvent>, DomainError> {
         if self.applied_sanctions.contains(&sanction_id) {
@@ -43,6 +42,7 @@ impl QualificationRegistration {
             (SanctionKind::Revocation, _) => RegistrationEvent::RegistrationRevoked {
                 sanction_id,
                 on: from,
+                barred_until: bar_years.map(|years| bar_end(from, years)),
                 at,
             },
         }])
@@ -71,12 +71,26 @@ impl QualificationRegistration {
                 self.applied_sanctions.push(*sanction_id);
                 self.suspension = Some((*sanction_id, *until));
             }
-            RegistrationEvent::RegistrationRevoked { sanction_id, .. } => {
+            RegistrationEvent::RegistrationRevoked {
+                sanction_id,
+                barred_until,
+                ..
+            } => {
                 self.applied_sanctions.push(*sanction_id);
                 self.suspension = None;
+                self.barred_until = *barred_until;
             }
             RegistrationEvent::SuspensionLifted { .. } => self.suspension = None,
             _ => {}
         }
     }
+}
+
+/// The first day a person revoked on `on` may be registered again when the
+/// Act bars them for `years`: the same day `years` later (counted from the
+/// day of the revocation, so the bar has then run its full term; a day the
+/// month lacks, as 29 February, becomes the month's last).
+pub fn bar_end(on: NaiveDate, years: u32) -> NaiveDate {
+    on.checked_add_months(Months::new(years.saturating_mul(12)))
+        .unwrap_or(NaiveDate::MAX)
 }

@@ -234,7 +234,7 @@ impl TestApp {
                                              (c.last_transaction_id, c.last_global_position))),
                         (SELECT count(*) FROM subscription_checkpoints),
                         (SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')
-                                AND run_at <= now() + interval '2 seconds'
+                                AND run_at <= app_now() + interval '2 seconds'
                                 AND kind <> 'stripe.reconcile')",
             )
             .fetch_one(&self.pool)

@@ -70,7 +70,7 @@ async fn a_death_notification_is_answered_to_the_notifier_never_the_deceased() {
     );
     let body = mails[1]["body"].as_str().unwrap();
     assert!(body.starts_with("Dear notifier,"), "{body}");
-    assert!(body.contains("notification of death"), "{body}");
+    assert!(body.contains("notification (of a death"), "{body}");
     assert!(
         !body.contains("山田"),
         "the notifier's mail does not name the deceased"

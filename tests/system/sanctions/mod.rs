@@ -18,7 +18,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::certificates::{certificate, registered, verify};
-use crate::common::{answer, problem, spawn_app, spawn_app_on, spawn_app_with, TestApp};
+use crate::common::{
+    answer, application, my_number, problem, spawn_app, spawn_app_on, spawn_app_with, TestApp,
+};
 
 /// Today in Japan, and `days` later, as the API writes dates.
 fn japan_day(days: u64) -> NaiveDate {

@@ -55,3 +55,80 @@ async fn a_revocation_ends_the_registration_and_invalidates_its_certificate() {
         "REGISTRATION_REVOKED"
     );
 }
+
+/// A revoked care worker applies again: refused with the day the bar ends
+/// (two years for care workers, in the catalogue) and nothing about anyone;
+/// refused still the day before, accepted on the day, by the test clock.
+#[tokio::test]
+async fn after_a_revocation_the_holder_is_barred_until_the_catalogue_s_date() {
+    let app = spawn_app().await;
+    let catalogue: Value = app
+        .get_anonymous("/v1/qualifications")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let care = catalogue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["code"] == "CARE_WORKER")
+        .unwrap();
+    assert_eq!(care["revocation_bar_years"], 2);
+    let reg = registered(&app, "jiro", "63345678901").await;
+    let body = json!({
+        "kind": "REVOCATION",
+        "reason": "欠格事由に該当",
+        "legal_basis": "社会福祉士及び介護福祉士法第32条第1項",
+        "starts_on": japan_day(0),
+    });
+    approved(&app, &reg, &body).await;
+    let bar_end = japan_day(0)
+        .checked_add_months(chrono::Months::new(24))
+        .unwrap();
+    let items = feed_of(&app, &reg, "REGISTRATION_REVOKED").await;
+    assert_eq!(items[0]["data"]["barred_until"], json!(bar_end));
+
+    let again = || async {
+        app.post(
+            "/v1/registrations",
+            &app.token(Role::Applicant, "jiro"),
+            &application(&my_number("63345678901")),
+        )
+        .await
+    };
+    let refused = problem(again().await, StatusCode::CONFLICT).await;
+    assert_eq!(refused["code"], "REREGISTRATION_BARRED");
+    let detail = refused["detail"].as_str().unwrap();
+    assert!(detail.contains(&bar_end.to_string()), "{detail}");
+    for personal in ["山田", "花子", "63345678901", reg.as_str()] {
+        assert!(!refused.to_string().contains(personal), "{refused}");
+    }
+    // Another qualification is not barred.
+    let mut other = application(&my_number("63345678901"));
+    other["qualification_code"] = json!("SOCIAL_WORKER");
+    let r = app
+        .post(
+            "/v1/registrations",
+            &app.token(Role::Applicant, "jiro"),
+            &other,
+        )
+        .await;
+    answer(r, StatusCode::CREATED).await;
+
+    // The day before the bar ends: still refused; on the day: accepted.
+    let admin = app.token(Role::Admin, "ops");
+    let days = (bar_end - japan_day(0)).num_days();
+    app.post_ok(
+        "/v1/admin/test-clock",
+        &admin,
+        &json!({"advance_days": days - 1}),
+    )
+    .await;
+    let refused = problem(again().await, StatusCode::CONFLICT).await;
+    assert_eq!(refused["code"], "REREGISTRATION_BARRED");
+    app.post_ok("/v1/admin/test-clock", &admin, &json!({"advance_days": 1}))
+        .await;
+    let accepted = answer(again().await, StatusCode::CREATED).await;
+    assert_eq!(accepted["qualification_code"], "CARE_WORKER");
+}

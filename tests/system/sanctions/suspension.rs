@@ -120,17 +120,40 @@ async fn a_suspension_is_examined_takes_effect_and_lifts_itself_across_a_restart
         japan_day(30).and_hms_opt(0, 0, 0).unwrap().and_utc() - chrono::Duration::hours(9)
     );
 
-    // The server stops; while it is down the end date comes (the job's
-    // due time is moved to now: no clock is faked in the server), and a
-    // new server lifts the suspension by itself, once.
+    // The test clock moves ten days on: not due yet. The server stops and a
+    // new one starts on the same database: it reads the same shifted time,
+    // and when the clock moves past the end date the new server lifts the
+    // suspension by itself, once.
+    let admin = app.token(Role::Admin, "ops");
+    let moved = app
+        .post_ok("/v1/admin/test-clock", &admin, &json!({"advance_days": 10}))
+        .await;
+    assert_eq!(moved["offset_seconds"], 10 * 86_400);
+    assert_eq!(moved["today"], json!(japan_day(10)));
+    app.settle().await;
+    assert_eq!(
+        registration(&app, "hanako", &reg).await["status"],
+        "SUSPENDED"
+    );
     app.handle.stop(true).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    sqlx::query("UPDATE jobs SET run_at = now() WHERE kind = 'sanction.lift'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
     let dir = data_dir.clone();
     let restarted = spawn_app_on(&app.database_url, move |s| s.data_dir = dir).await;
+    let admin = restarted.token(Role::Admin, "ops");
+    let clock: Value = restarted.get_json("/v1/admin/test-clock", &admin).await;
+    assert_eq!(
+        clock["offset_seconds"],
+        10 * 86_400,
+        "the offset outlives a restart"
+    );
+    restarted.settle().await;
+    assert_eq!(
+        registration(&restarted, "hanako", &reg).await["status"],
+        "SUSPENDED"
+    );
+    let moved = restarted
+        .post_ok("/v1/admin/test-clock", &admin, &json!({"advance_days": 21}))
+        .await;
+    assert_eq!(moved["today"], json!(japan_day(31)));
     restarted.settle().await;
     let lifted = registration(&restarted, "hanako", &reg).await;
     assert_eq!(lifted["status"], "REGISTERED");

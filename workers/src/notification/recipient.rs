@@ -285,9 +285,12 @@ fn holder(
 }
 
 /// The recipient of a change request: the holder's, unless the request names
-/// its own address and language (or is a notice of death).
+/// its own address and language (or is a notice of death or disappearance).
 fn requested(qualification_code: &str, details: &ChangeDetails, holder: Recipient) -> Recipient {
-    let death = details.deletion_reason == Some(DeletionReason::Death);
+    // A declaration of disappearance is told like a death: to the notifier.
+    let death = details
+        .deletion_reason
+        .is_some_and(DeletionReason::deems_dead);
     let online = details.channel == Channel::Online;
     Recipient {
         qualification_code: qualification_code.to_owned(),

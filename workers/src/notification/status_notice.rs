@@ -114,7 +114,7 @@ impl NotificationProducer {
         }
         let ids: Vec<Uuid> = groups.keys().map(|k| k.0).collect();
         let book = Book::load(&mut tx, &ids).await?;
-        // Registrations deleted on a death (the revocation is committed after
+        // Registrations deleted on a death or a declaration of disappearance (the revocation is committed after
         // that event, so it is always found here), and those a sanction
         // suspended or revoked: its case's notice already told the holder.
         let explained: Vec<(String, String)> = sqlx::query_as(
@@ -122,7 +122,7 @@ impl NotificationProducer {
              WHERE aggregate_type = $1 AND aggregate_id = ANY($2)
                AND (event_type IN ('RegistrationSuspended', 'RegistrationRevoked')
                     OR event_type = 'RegistrationDeleted'
-                       AND payload->'RegistrationDeleted'->>'reason' = 'DEATH')",
+                       AND payload->'RegistrationDeleted'->>'reason' IN ('DEATH', 'DISAPPEARANCE'))",
         )
         .bind(CaseKind::Registration.aggregate_type())
         .bind(ids.iter().map(Uuid::to_string).collect::<Vec<_>>())

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::Utc;
 use domain::registration::{QualificationRegistration, RegistrationCommand};
+use domain::Clock;
 use eventstore::store::CommandBus;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -28,12 +28,16 @@ impl JobArgs for LiftSuspension {
 /// Runs `sanction.lift` jobs.
 pub struct LiftHandler {
     registrations: Arc<CommandBus<QualificationRegistration>>,
+    clock: Clock,
 }
 
 impl LiftHandler {
-    /// A handler sending its command to `registrations`.
-    pub fn new(registrations: Arc<CommandBus<QualificationRegistration>>) -> Self {
-        Self { registrations }
+    /// A handler sending its command to `registrations`, dated by `clock`.
+    pub fn new(registrations: Arc<CommandBus<QualificationRegistration>>, clock: Clock) -> Self {
+        Self {
+            registrations,
+            clock,
+        }
     }
 }
 
@@ -46,7 +50,7 @@ impl Work for LiftHandler {
         // revocation, it records nothing.
         let command = RegistrationCommand::LiftSuspension {
             sanction_id: args.sanction_id,
-            at: Utc::now(),
+            at: self.clock.now(),
         };
         self.registrations
             .execute(

@@ -21,11 +21,10 @@ pub mod status;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::Utc;
 use domain::examination::{ExaminationEvent, Outcome};
 use domain::registration::{QualificationRegistration, RegistrationCommand, RegistrationEvent};
 use domain::sanction::{lift_instant, Sanction, SanctionCommand, SanctionEvent};
-use domain::{CaseEvent, DomainError};
+use domain::{CaseEvent, Clock, DomainError};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -43,17 +42,21 @@ pub use prerequisite::PrerequisiteWatch;
 pub struct SanctionProcess {
     registrations: Arc<CommandBus<QualificationRegistration>>,
     sanctions: Arc<CommandBus<Sanction>>,
+    clock: Clock,
 }
 
 impl SanctionProcess {
-    /// A process over the registrations and the sanction cases.
+    /// A process over the registrations and the sanction cases, dating what
+    /// it records by `clock`.
     pub fn new(
         registrations: Arc<CommandBus<QualificationRegistration>>,
         sanctions: Arc<CommandBus<Sanction>>,
+        clock: Clock,
     ) -> Self {
         Self {
             registrations,
             sanctions,
+            clock,
         }
     }
 
@@ -67,7 +70,7 @@ impl SanctionProcess {
         else {
             return Ok(());
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         let apply = RegistrationCommand::ApplySanction {
             sanction_id,
             kind: details.kind,

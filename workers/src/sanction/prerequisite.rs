@@ -14,11 +14,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::Utc;
 use domain::catalogue::{Catalogue, SanctionMeasure};
 use domain::registration::{QualificationRegistration, RegistrationEvent};
 use domain::sanction::{Sanction, SanctionCommand, SanctionDetails, SanctionKind};
-use domain::{CaseEvent, DomainError};
+use domain::{CaseEvent, Clock, DomainError};
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -37,19 +36,22 @@ pub struct PrerequisiteWatch {
     catalogue: Arc<Catalogue>,
     registrations: Arc<CommandBus<QualificationRegistration>>,
     sanctions: Arc<CommandBus<Sanction>>,
+    clock: Clock,
 }
 
 impl PrerequisiteWatch {
-    /// A watch over the registrations, opening sanction cases.
+    /// A watch over the registrations, opening sanction cases dated by `clock`.
     pub fn new(
         catalogue: Arc<Catalogue>,
         registrations: Arc<CommandBus<QualificationRegistration>>,
         sanctions: Arc<CommandBus<Sanction>>,
+        clock: Clock,
     ) -> Self {
         Self {
             catalogue,
             registrations,
             sanctions,
+            clock,
         }
     }
 
@@ -97,7 +99,7 @@ impl PrerequisiteWatch {
                 })
                 .and_then(|s| s.legal_basis.clone())
                 .unwrap_or_else(|| "前提資格の登録の終了 (prerequisite registration ended)".into());
-            let now = Utc::now();
+            let now = self.clock.now();
             let review = SanctionCommand::OpenReview {
                 registration_id: case_id,
                 qualification_code: dependent.qualification_code.clone(),

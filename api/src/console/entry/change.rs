@@ -57,7 +57,7 @@ fn change_page(
         }];
         deletion.extend(Choice::list(
             t,
-            &["HOLDER_REQUEST", "DEATH"],
+            &["HOLDER_REQUEST", "DEATH", "DISAPPEARANCE"],
             &value(form, "deletion_reason"),
         ));
         vec![

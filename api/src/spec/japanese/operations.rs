@@ -3,6 +3,8 @@
 
 /// (operationId, Japanese).
 pub const OPERATIONS: &[(&str, &str)] = &[
+    ("get_test_clock", "アプリケーションの時刻（管理者、開発環境のみ）"),
+    ("advance_test_clock", "すべてのプロセスでアプリケーションの時刻を進める（管理者、開発環境のみ）。期日が来た予定の処理はただちに実行される"),
     ("list_token_keys", "`/oauth/token` が発行したアクセストークンを検証する鍵（JWK Set）"),
     ("livez", "プロセスが稼働しているか"),
     ("issue_access_token", "府省の連携クライアントにアクセストークンを発行する（クライアントクレデンシャルグラント）"),

@@ -76,6 +76,7 @@ fn qualification(
             ProcedureTerms::since(procedure, online_since(), fee, SERVICE_STANDARD_DAYS)
         })
         .collect();
+    q.revocation_bar_years = (code == "CARE_WORKER").then_some(2);
     q
 }
 
@@ -247,6 +248,7 @@ pub(crate) fn request(kind: Procedure) -> ChangeDetails {
 /// A relative's notice of the holder's death.
 pub(crate) fn death_notice() -> ChangeDetails {
     let notice = DeathNotice {
+        reason: DeletionReason::Death,
         date_of_death: NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
         relationship: "child".into(),
         attachments: vec![],

@@ -1,7 +1,7 @@
 //! One My Number, one registration per qualification: what a new application
 //! finds already holding its number, and how long an ended case keeps it.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
 use cqrs_es::Aggregate;
 
 use super::*;
@@ -18,7 +18,20 @@ fn held(code: &str) -> Holding {
         family_name: a.family_name,
         given_name: a.given_name,
         date_of_birth: a.date_of_birth,
+        revoked: None,
     }
+}
+
+/// A registration of `code` revoked with a bar ending on `until`.
+fn revoked(code: &str, until: Option<NaiveDate>) -> Holding {
+    Holding {
+        revoked: Some(until),
+        ..held(code)
+    }
+}
+
+fn barred() -> DomainError {
+    DomainError::ReregistrationBarred(today().succ_opt().unwrap())
 }
 
 fn submit_with(holdings: Vec<Holding>) -> RegistrationCommand {
@@ -60,6 +73,63 @@ rules! {
         => records submitted_for(NURSERY, applicant(), Channel::Online, &holder());
     another_qualification_under_other_particulars_is_flagged:
         given vec![], when submit_with(vec![someone_else()]) => records flagged(vec![id(3)]);
+    // Revoked, with the bar ending tomorrow: not yet, and the answer is the date.
+    a_revoked_holder_is_barred_until_the_bar_ends:
+        given vec![], when submit_holding(CARE, applicant(), Channel::Online, &holder(), vec![revoked(CARE, today().succ_opt())])
+        => refused barred();
+    a_paper_application_is_barred_too:
+        given vec![], when submit_holding(CARE, applicant(), Channel::Paper, &examiner(), vec![revoked(CARE, today().succ_opt())])
+        => refused barred();
+    // The bar ends today: the application is taken like any other.
+    on_the_day_the_bar_ends_the_holder_may_apply_again:
+        given vec![], when submit_holding(CARE, applicant(), Channel::Online, &holder(), vec![revoked(CARE, Some(today()))])
+        => records submitted_for(CARE, applicant(), Channel::Online, &holder());
+    // The Act sets no bar for the qualification.
+    without_a_bar_a_revoked_holder_may_apply_at_once:
+        given vec![], when submit_holding(CARE, applicant(), Channel::Online, &holder(), vec![revoked(CARE, None)])
+        => records submitted_for(CARE, applicant(), Channel::Online, &holder());
+    // A revocation in another qualification bars nothing here.
+    a_revocation_in_another_qualification_bars_nothing:
+        given vec![], when submit_with(vec![revoked(CARE, today().succ_opt())])
+        => records submitted_for(NURSERY, applicant(), Channel::Online, &holder());
+}
+
+fn revoke() -> RegistrationCommand {
+    RegistrationCommand::ApplySanction {
+        sanction_id: id(8),
+        kind: crate::sanction::SanctionKind::Revocation,
+        starts_on: today(),
+        ends_on: None,
+        at: at(),
+    }
+}
+
+fn revocation() -> RegistrationEvent {
+    RegistrationEvent::RegistrationRevoked {
+        sanction_id: id(8),
+        on: today(),
+        barred_until: NaiveDate::from_ymd_opt(2028, 4, 1),
+        at: at(),
+    }
+}
+
+rules! {
+    // The catalogue bars a revoked care worker for two years.
+    a_revocation_records_the_bar_the_catalogue_sets:
+        given registered(), when revoke() => records vec![revocation()];
+}
+
+#[test]
+fn a_revoked_registration_holds_its_number_with_its_bar() {
+    let revoked = state(then(registered(), [revocation()]));
+    let holding = revoked.holding(id(1)).unwrap();
+    assert_eq!(holding.revoked, Some(NaiveDate::from_ymd_opt(2028, 4, 1)));
+    assert_eq!(state(registered()).holding(id(1)).unwrap().revoked, None);
+    let leap = NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();
+    assert_eq!(
+        crate::registration::bar_end(leap, 1),
+        NaiveDate::from_ymd_opt(2029, 2, 28).unwrap()
+    );
 }
 
 #[test]

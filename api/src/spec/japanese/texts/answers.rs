@@ -3,6 +3,8 @@
 
 /// (English, Japanese).
 pub const ANSWERS: &[(&str, &str)] = &[
+    ("The application's time and how far it runs ahead", "アプリケーションの時刻と、実時刻からの進み"),
+    ("The clock, moved", "進めた後の時刻"),
     ("A page of applications, oldest first", "申請の1ページ（古い順）"),
     ("A page of audit records", "監査記録の1ページ"),
     ("A page of cases", "案件の1ページ"),
@@ -47,7 +49,7 @@ pub const ANSWERS: &[(&str, &str)] = &[
     ("Ready", "準備完了"),
     ("Received: any 2xx stops the retries", "受信済み：2xx の応答で再送を止める"),
     ("Received: the registration shows LINK_DISPUTED to the office, which looks into it", "受付済み：事務所には登録に LINK_DISPUTED が示され、事務所が調査する"),
-    ("Received; the same answer whether or not the particulars name a registration. One that does becomes a DELETE_REGISTRATION case (reason DEATH) examiners confirm", "受付済み：届出事項が登録を特定するかどうかにかかわらず同じ応答。特定する場合は DELETE_REGISTRATION の案件（理由 DEATH）となり、審査担当者が確認する"),
+    ("Received; the same answer whether or not the particulars name a registration. One that does becomes a DELETE_REGISTRATION case (reason DEATH or DISAPPEARANCE) examiners confirm", "受付済み：届出事項が登録を特定するかどうかにかかわらず同じ応答。特定する場合は DELETE_REGISTRATION の案件（理由 DEATH または DISAPPEARANCE）となり、審査担当者が確認する"),
     ("Resolved: LINK_DISPUTED is gone; with unlink the registration has no online holder and may be linked again. The holder is told (notice link_dispute_resolved)", "解決済み：LINK_DISPUTED は解除された。紐付け解除の場合、登録にオンラインの登録者はいなくなり、改めて紐付けできる。登録者に通知する（通知 link_dispute_resolved）"),
     ("Returned: no proposal pending, the case assigned to the proposer again", "差戻し済み：処理中の提案はなく、案件は再び提案者の担当となった"),
     ("Stored", "保存した"),

@@ -3,6 +3,12 @@
 
 /// (English, Japanese).
 pub const FIELDS: &[(&str, &str)] = &[
+    ("Years after a revocation before the same person may be registered\nagain (counted from the day of the revocation); null: no bar.", "登録の取消し後、同じ人を再び登録できるまでの年数（取消しの日から起算）。null：制限なし。"),
+    ("The first day the holder may be registered again in this qualification; null when its Act sets no bar", "この資格に再び登録できる最初の日。根拠法に制限がなければ null"),
+    ("The application's time.", "アプリケーションの時刻。"),
+    ("The application's current instant (the real time plus the offset).", "アプリケーションの現在時刻（実時刻に進みを加えたもの）。"),
+    ("Whole seconds the clock runs ahead of the real time.", "実時刻からの進み（秒）。"),
+    ("The application's current date in Japan.", "アプリケーションの日本の現在の日付。"),
     ("APPLIED once the registration changed; otherwise why it could not be.", "登録が変更された場合は APPLIED。それ以外は変更できなかった理由。"),
     ("After this the code is no longer accepted (10 minutes).", "この時刻を過ぎるとコードは受け付けない（10分）。"),
     ("Always `JPY`.", "常に `JPY`。"),

@@ -3,6 +3,9 @@
 
 /// (English, Japanese).
 pub const REFUSALS: &[(&str, &str)] = &[
+    ("Not an administrator (WRONG_ROLE)", "管理者でない（WRONG_ROLE）"),
+    ("No test clock: production, or turned off (SHIKAKU_TEST_CLOCK=false)", "テスト用時計がない：本番環境、または無効化されている（SHIKAKU_TEST_CLOCK=false）"),
+    ("advance_days missing, not a whole number, or outside 1 to 36,500 (VALIDATION_FAILED)", "advance_days が無い、整数でない、または 1〜36,500 の範囲外（VALIDATION_FAILED）"),
     ("A control character, or bytes that are not UTF-8, in the path or query (INVALID_CHARACTER)", "パスまたはクエリに制御文字、または UTF-8 でないバイト列がある（INVALID_CHARACTER）"),
     ("A ministry client over its rate (Retry-After)", "利用制限を超えた府省クライアント（Retry-After）"),
     ("A ministry client over its request rate (RATE_LIMITED; Retry-After, RateLimit)", "リクエスト数の制限を超えた府省クライアント（RATE_LIMITED。Retry-After、RateLimit）"),
@@ -122,7 +125,7 @@ pub const REFUSALS: &[(&str, &str)] = &[
     ("The database is briefly unreachable (SERVICE_UNAVAILABLE); retry later", "データベースに一時的に接続できない（SERVICE_UNAVAILABLE）。後で再試行すること"),
     ("The job is queued or running", "ジョブは待機中または実行中"),
     ("The subscription is disabled", "購読は無効化されている"),
-    ("This qualification is already registered, or applied for and not yet decided, under this My Number (ALREADY_REGISTERED; the answer names no case and no person); the procedure is not yet online for it (PROCEDURE_NOT_YET_ONLINE) or its fee is not set (FEE_UNKNOWN); or the same Idempotency-Key is still in flight", "このマイナンバーでこの資格は登録済み、または申請中で未処分（ALREADY_REGISTERED。応答は案件も人も特定しない）。この資格の手続がまだオンラインでない（PROCEDURE_NOT_YET_ONLINE）、または手数料が未設定（FEE_UNKNOWN）。または同じ Idempotency-Key のリクエストが処理中"),
+    ("This qualification is already registered, or applied for and not yet decided, under this My Number (ALREADY_REGISTERED; the answer names no case and no person); it was revoked under this My Number and its Act's bar has not ended (REREGISTRATION_BARRED; the detail gives the first day a new application is accepted, nothing else); the procedure is not yet online for it (PROCEDURE_NOT_YET_ONLINE) or its fee is not set (FEE_UNKNOWN); or the same Idempotency-Key is still in flight", "このマイナンバーでこの資格は登録済み、または申請中で未処分（ALREADY_REGISTERED。応答は案件も人も特定しない）。このマイナンバーで登録が取り消され、根拠法による再登録の制限期間が終わっていない（REREGISTRATION_BARRED。detail は新たな申請を受け付ける最初の日のみを示す）。この資格の手続がまだオンラインでない（PROCEDURE_NOT_YET_ONLINE）、または手数料が未設定（FEE_UNKNOWN）。または同じ Idempotency-Key のリクエストが処理中"),
     ("VALIDATION: the examiner is empty or longer than 200 characters", "VALIDATION：審査担当者が空、または200文字を超える"),
     ("WRONG_ROLE: not a senior examiner", "WRONG_ROLE：上席審査担当者でない"),
     ("WRONG_ROLE: not an applicant", "WRONG_ROLE：申請者でない"),

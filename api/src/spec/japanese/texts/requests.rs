@@ -3,6 +3,8 @@
 
 /// (English, Japanese).
 pub const REQUESTS: &[(&str, &str)] = &[
+    ("How far to move the clock.", "時刻をどれだけ進めるか。"),
+    ("Whole days forward, 1 to 36,500; the clock never goes back.", "進める日数（1〜36,500）。時刻は戻らない。"),
     ("12 digits with a valid check digit. Stored only in the vault; never echoed.", "チェックディジットが正しい12桁。保管庫にのみ保存し、応答に含めない。"),
     ("12 digits with a valid check digit; stored only in the vault. The\nregister must confirm it is the holder's.", "チェックディジットが正しい12桁。保管庫にのみ保存する。登録者本人のものであることを登録簿が確認する必要がある。"),
     ("A Stripe event, as Stripe sends it", "Stripe が送信したままの Stripe イベント"),
@@ -13,7 +15,9 @@ pub const REQUESTS: &[(&str, &str)] = &[
     ("Deprecated: the same as `cursor`, its earlier name, still accepted.", "非推奨：`cursor` と同じ（旧名称。引き続き受け付ける）。"),
     ("ETag last seen", "最後に取得した ETag"),
     ("Evidence of eligibility: the national examination pass number.", "受験資格の証明：国家試験の合格証書番号。"),
-    ("For DELETE_REGISTRATION: HOLDER_REQUEST or DEATH. Otherwise a free-text note.", "DELETE_REGISTRATION の場合は HOLDER_REQUEST または DEATH。それ以外は自由記述の備考。"),
+    ("For DELETE_REGISTRATION: HOLDER_REQUEST, DEATH or DISAPPEARANCE (a\ndeclaration of disappearance, evidenced and examined as a death).\nOtherwise a free-text note.", "DELETE_REGISTRATION の場合は HOLDER_REQUEST、DEATH または DISAPPEARANCE（失踪宣告。死亡と同じく証明し審査する）。それ以外は自由記述の備考。"),
+    ("DEATH (default), or DISAPPEARANCE for a family court's declaration of\ndisappearance: then `date_of_death` is the day the holder is deemed\ndead, and the attachments are the ruling with its certificate of\nfinality, or a family-register extract that records it.", "DEATH（既定）、または家庭裁判所の失踪宣告の場合は DISAPPEARANCE：このとき `date_of_death` は死亡したとみなされる日で、添付書類は審判書謄本と確定証明書、またはそれを記載した戸籍の証明書。"),
+    ("What a notice reports.", "届出の内容。"),
     ("How the notifier is related to the deceased, e.g. \"child\".", "届出人と死亡者との続柄（例：\"child\"）。"),
     ("Ids of the scans, uploaded with `POST /v1/attachments`.", "`POST /v1/attachments` でアップロードしたスキャン画像の ID。"),
     ("Ids of uploaded attachments.", "アップロードした添付書類の ID。"),
