@@ -8,7 +8,6 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use domain::Clock;
-use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
 /// The channel a moved clock is announced on.
@@ -49,7 +48,7 @@ pub async fn advance(pool: &PgPool, days: u32) -> Result<Duration, sqlx::Error> 
 /// which may have missed one) until nobody else holds the clock.
 pub async fn follow(pool: &PgPool, clock: &Clock) -> Result<(), sqlx::Error> {
     clock.set_offset(offset(pool).await?);
-    let mut listener = PgListener::connect_with(pool).await?;
+    let mut listener = eventstore::wake::listener(pool).await?;
     listener.listen(CLOCK_CHANNEL).await?;
     let (pool, clock) = (pool.clone(), clock.clone());
     tokio::spawn(async move {

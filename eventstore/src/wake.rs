@@ -38,7 +38,7 @@ pub(crate) fn appended() {
 /// in another process; subscriptions wait on it. Also starts the relay that
 /// notifies other processes of this one's appends.
 pub async fn listen(pool: &PgPool) -> Result<watch::Receiver<u64>, ProjectionError> {
-    let mut listener = PgListener::connect_with(pool).await?;
+    let mut listener = listener(pool).await?;
     listener.listen(EVENTS_CHANNEL).await?;
     let (tx, rx) = watch::channel(0u64);
     let mut mine = local().subscribe();
@@ -70,6 +70,19 @@ pub async fn listen(pool: &PgPool) -> Result<watch::Receiver<u64>, ProjectionErr
         }
     });
     Ok(rx)
+}
+
+/// A LISTEN connection of its own, outside `pool`: a listener made from the
+/// pool itself holds one of its connections for as long as it lives, which
+/// leaves requests one connection fewer per listener (and none at all in a
+/// pool of one). It reconnects through its own one-connection pool.
+pub async fn listener(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let own = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_lazy_with((*pool.connect_options()).clone());
+    PgListener::connect_with(&own).await
 }
 
 async fn notify_others(pool: &PgPool) {

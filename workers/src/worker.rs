@@ -10,7 +10,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use rand::Rng;
-use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
@@ -364,7 +363,7 @@ pub fn backoff(base: Duration, attempt: i32) -> Duration {
 }
 
 async fn listen(pool: &PgPool) -> Result<watch::Receiver<u64>, WorkerError> {
-    let mut listener = PgListener::connect_with(pool).await?;
+    let mut listener = eventstore::wake::listener(pool).await?;
     listener.listen(JOBS_CHANNEL).await?;
     let (tx, rx) = watch::channel(0u64);
     tokio::spawn(async move {

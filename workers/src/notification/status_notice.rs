@@ -262,7 +262,7 @@ impl NotificationProducer {
 /// A listener on the trigger's channel; `None` when it cannot connect (the
 /// pass then runs every `every` only).
 async fn listen(pool: &PgPool) -> Option<PgListener> {
-    let mut listener = PgListener::connect_with(pool).await.ok()?;
+    let mut listener = eventstore::wake::listener(pool).await.ok()?;
     listener.listen(CHANNEL).await.ok()?;
     Some(listener)
 }
