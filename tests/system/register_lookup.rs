@@ -42,6 +42,8 @@ fn in_days(days: u64) -> NaiveDate {
 async fn an_exact_match_answers_the_standing_and_nothing_else() {
     let app = spawn_app().await;
     let reg = registered(&app, "lookup-holder", "71234567801").await;
+    // The look-up reads the register view, which follows the approval.
+    app.settle().await;
     let mut query = particulars(&app, &reg).await;
 
     let found = answer(look_up(&app, &query).await, StatusCode::OK).await;
