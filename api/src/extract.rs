@@ -25,44 +25,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let content_type = req
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let declared_len = req
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let headers = JsonHeaders::of(req);
+        let payload = payload.take();
         Box::pin(async move {
-            let essence = content_type
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_owned();
-            if essence != "application/json" {
-                return Err(ApiError::UnsupportedMediaType(
-                    "the request body must be application/json".into(),
-                ));
-            }
-            if declared_len.is_some_and(|n| n > JSON_LIMIT) {
-                return Err(ApiError::PayloadTooLarge(JSON_LIMIT));
-            }
-            let mut body = Vec::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| ApiError::BadRequest {
-                    code: "BODY_UNREADABLE",
-                    detail: "the request body could not be read".into(),
-                })?;
-                if body.len() + chunk.len() > JSON_LIMIT {
-                    return Err(ApiError::PayloadTooLarge(JSON_LIMIT));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_json(headers, payload, JSON_LIMIT).await?;
             let value = parse_json(&body)?;
             Ok(JsonBody {
                 value,
@@ -70,6 +36,59 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             })
         })
     }
+}
+
+/// What a request's headers say of its body, read before the body is.
+pub struct JsonHeaders {
+    /// Whether the content type is `application/json` (any parameters).
+    is_json: bool,
+    /// The declared length, when given.
+    declared_len: Option<usize>,
+}
+
+impl JsonHeaders {
+    /// The headers of `req`.
+    pub fn of(req: &HttpRequest) -> Self {
+        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+        Self {
+            is_json: header("content-type")
+                .and_then(|v| v.split(';').next())
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json")),
+            declared_len: header("content-length").and_then(|v| v.parse().ok()),
+        }
+    }
+}
+
+/// Reads a JSON body of at most `limit` bytes: 415 unless its content type
+/// is JSON, 413 as soon as it is known to be larger (before buffering it).
+pub async fn read_json<S>(
+    headers: JsonHeaders,
+    mut payload: S,
+    limit: usize,
+) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    if !headers.is_json {
+        return Err(ApiError::UnsupportedMediaType(
+            "the request body must be application/json".into(),
+        ));
+    }
+    if headers.declared_len.is_some_and(|n| n > limit) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::BadRequest {
+            code: "BODY_UNREADABLE",
+            detail: "the request body could not be read".into(),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Parses JSON: syntax errors are 400, shape errors 422 with a field pointer.

@@ -11,7 +11,6 @@ use domain::catalogue::publication::{
 use domain::catalogue::CatalogueDocument;
 use domain::Role;
 use eventstore::store::{CommandBus, CommandError};
-use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -110,30 +109,13 @@ pub async fn publish(
 }
 
 /// The body, refused unless it is JSON of at most [`DOCUMENT_LIMIT`] bytes.
-async fn read(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
-    let json = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !json {
-        return Err(ApiError::UnsupportedMediaType(
-            "the request body must be application/json".into(),
-        ));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::BadRequest {
-            code: "BODY_UNREADABLE",
-            detail: "the request body could not be read".into(),
-        })?;
-        if body.len() + chunk.len() > DOCUMENT_LIMIT {
-            return Err(ApiError::PayloadTooLarge(DOCUMENT_LIMIT));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+async fn read(req: &HttpRequest, payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+    crate::extract::read_json(
+        crate::extract::JsonHeaders::of(req),
+        payload,
+        DOCUMENT_LIMIT,
+    )
+    .await
 }
 
 /// A refused publication as the API answers it.
