@@ -63,6 +63,9 @@ pub enum Status {
     Suspended,
     /// A registration revoked by a sanction.
     Revoked,
+    /// A registration past its `valid_until` without a renewal (a RENEWAL
+    /// brings it back).
+    Expired,
 }
 
 impl From<Status> for views::vocab::CaseStatus {
@@ -80,6 +83,7 @@ impl From<Status> for views::vocab::CaseStatus {
             Status::Deleted => V::Deleted,
             Status::Suspended => V::Suspended,
             Status::Revoked => V::Revoked,
+            Status::Expired => V::Expired,
         }
     }
 }
@@ -99,6 +103,7 @@ impl From<domain::examination::CaseStatus> for Status {
             S::Deleted => Status::Deleted,
             S::Suspended => Status::Suspended,
             S::Revoked => Status::Revoked,
+            S::Expired => Status::Expired,
         }
     }
 }
@@ -142,6 +147,7 @@ pub enum Procedure {
     ChangeDomicile,
     ReissueCertificate,
     DeleteRegistration,
+    Renewal,
     Suspension,
     Revocation,
 }
@@ -156,6 +162,7 @@ impl From<domain::catalogue::Procedure> for Procedure {
             P::ChangeDomicile => Procedure::ChangeDomicile,
             P::ReissueCertificate => Procedure::ReissueCertificate,
             P::DeleteRegistration => Procedure::DeleteRegistration,
+            P::Renewal => Procedure::Renewal,
             P::Suspension => Procedure::Suspension,
             P::Revocation => Procedure::Revocation,
         }
@@ -177,6 +184,9 @@ pub enum ChangeKind {
     ChangeDomicile,
     ReissueCertificate,
     DeleteRegistration,
+    /// Renewal of a registration that expires, with the renewal training's
+    /// certificate attached.
+    Renewal,
 }
 
 impl ChangeKind {
@@ -190,6 +200,7 @@ impl ChangeKind {
             P::ChangeDomicile => ChangeKind::ChangeDomicile,
             P::ReissueCertificate => ChangeKind::ReissueCertificate,
             P::DeleteRegistration => ChangeKind::DeleteRegistration,
+            P::Renewal => ChangeKind::Renewal,
         })
     }
 }

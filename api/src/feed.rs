@@ -48,6 +48,8 @@ pub enum FeedEventType {
     RegistrationSuspended,
     SuspensionLifted,
     RegistrationRevoked,
+    RegistrationRenewed,
+    RegistrationExpired,
 }
 
 impl FeedEventType {
@@ -62,14 +64,16 @@ impl FeedEventType {
 
 /// One public event. `type` tells which facts `data` holds:
 /// `APPLICATION_SUBMITTED` `{channel}`, `APPLICATION_REJECTED` `{reason_code}`,
-/// `APPLICATION_WITHDRAWN` `{}`, `REGISTERED` and `REGISTRATION_IMPORTED`
-/// `{registered_on}`, `CHANGE_REQUEST_FILED` `{change_request_id, kind}`,
+/// `APPLICATION_WITHDRAWN` `{}`, `REGISTERED` `{registered_on, valid_until}`,
+/// `REGISTRATION_IMPORTED` `{registered_on}`, `CHANGE_REQUEST_FILED` `{change_request_id, kind}`,
 /// `REGISTERED_MATTERS_CHANGED` `{change_request_id, changed_matters}` (names
 /// of the matters, never their values), `REGISTRATION_DELETED`
 /// `{change_request_id, reason}`, `CERTIFICATE_ISSUED` `{certificate_id}`,
 /// `CERTIFICATE_REVOKED` `{certificate_id, reason}`, `REGISTRATION_SUSPENDED`
 /// `{sanction_id, from, until}`, `SUSPENSION_LIFTED` `{sanction_id}`,
-/// `REGISTRATION_REVOKED` `{sanction_id, on, barred_until}`.
+/// `REGISTRATION_REVOKED` `{sanction_id, on, barred_until}`,
+/// `REGISTRATION_RENEWED` `{change_request_id, previous_valid_until, valid_until}`,
+/// `REGISTRATION_EXPIRED` `{valid_until}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeedEventView {
     /// Stable id of the event (also the webhook data's `id`).

@@ -22,6 +22,7 @@ use workers::payment::jobs::{CheckoutHandler, PaymentJobs, RefundHandler};
 use workers::payment::reconcile::{self, ReconcileHandler};
 use workers::payment::stripe_events::StripeEventHandler;
 use workers::process::ChangeRequestProcess;
+use workers::renewal::{ExpiryHandler, ReminderHandler, RenewalHandler, RenewalSchedule};
 use workers::retention::{RetentionJobs, ShredHandler};
 use workers::sanction::status::SuspensionStatus;
 use workers::sanction::{LiftHandler, PrerequisiteWatch, SanctionProcess};
@@ -57,10 +58,13 @@ pub fn projections(core: &Core) -> Vec<Arc<dyn Projection>> {
 /// The subscriptions that turn events into commands.
 fn command_issuers(core: &Core) -> Vec<Arc<dyn Projection>> {
     vec![
-        Arc::new(ChangeRequestProcess::new(
-            core.cases.registrations.clone(),
-            core.cases.change_requests.clone(),
-        )),
+        Arc::new(
+            ChangeRequestProcess::new(
+                core.cases.registrations.clone(),
+                core.cases.change_requests.clone(),
+            )
+            .with_clock(core.clock.clone()),
+        ),
         Arc::new(SanctionProcess::new(
             core.cases.registrations.clone(),
             core.cases.sanctions.clone(),
@@ -84,6 +88,7 @@ pub fn job_producers(core: &Core) -> Vec<Arc<dyn Projection>> {
         Arc::new(CertificateJobs),
         Arc::new(PublicFeed::new(core.catalogue.clone())),
         Arc::new(RetentionJobs::new(core.retention)),
+        Arc::new(RenewalSchedule),
     ]
 }
 
@@ -143,6 +148,12 @@ pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
             core.clock.clone(),
         )),
     ];
+    let renewal = Arc::new(RenewalHandler::new(
+        core.cases.registrations.clone(),
+        core.clock.clone(),
+    ));
+    handlers.push(Arc::new(ReminderHandler(renewal.clone())));
+    handlers.push(Arc::new(ExpiryHandler(renewal)));
     if let Some(after) = core.reconcile_after {
         handlers.push(Arc::new(ReconcileHandler {
             pool: core.pool.clone(),

@@ -24,7 +24,7 @@ mod write;
 pub use write::append;
 
 /// Every type a feed item can have, in UPPER_SNAKE.
-pub const EVENT_TYPES: [&str; 13] = [
+pub const EVENT_TYPES: [&str; 15] = [
     "APPLICATION_SUBMITTED",
     "APPLICATION_REJECTED",
     "APPLICATION_WITHDRAWN",
@@ -38,6 +38,8 @@ pub const EVENT_TYPES: [&str; 13] = [
     "REGISTRATION_SUSPENDED",
     "SUSPENSION_LIFTED",
     "REGISTRATION_REVOKED",
+    "REGISTRATION_RENEWED",
+    "REGISTRATION_EXPIRED",
 ];
 
 /// Where an item sits in the feed: its source event's commit-order position
@@ -91,6 +93,8 @@ fn is_public(e: &RegistrationEvent) -> bool {
             | RegistrationEvent::RegistrationSuspended { .. }
             | RegistrationEvent::SuspensionLifted { .. }
             | RegistrationEvent::RegistrationRevoked { .. }
+            | RegistrationEvent::RegistrationRenewed { .. }
+            | RegistrationEvent::RegistrationExpired { .. }
             | RegistrationEvent::Examination(
                 ExaminationEvent::ApplicationRejected { .. }
                     | ExaminationEvent::ApplicationWithdrawn { .. }
@@ -122,11 +126,32 @@ fn public_items(e: &RegistrationEvent, known: &mut Known) -> Vec<(&'static str, 
         RegistrationEvent::Registered {
             registration_number,
             registered_on,
+            valid_until,
             ..
         } => {
             known.registration_number = Some(registration_number.clone());
-            items.push(("REGISTERED", json!({"registered_on": registered_on})));
+            items.push((
+                "REGISTERED",
+                json!({"registered_on": registered_on, "valid_until": valid_until}),
+            ));
         }
+        RegistrationEvent::RegistrationRenewed {
+            request_id,
+            previous_valid_until,
+            valid_until,
+            ..
+        } => items.push((
+            "REGISTRATION_RENEWED",
+            json!({
+                "change_request_id": request_id,
+                "previous_valid_until": previous_valid_until,
+                "valid_until": valid_until,
+            }),
+        )),
+        RegistrationEvent::RegistrationExpired { valid_until, .. } => items.push((
+            "REGISTRATION_EXPIRED",
+            json!({"valid_until": valid_until}),
+        )),
         RegistrationEvent::ChangeRequestFiled {
             request_id,
             details,

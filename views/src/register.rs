@@ -35,12 +35,14 @@ impl Projection for RegisterProjection {
                 registered_on,
                 family_name,
                 given_name,
+                valid_until,
             } => (
                 qualification_code,
                 registration_number,
                 registered_on,
                 family_name,
                 given_name,
+                valid_until,
             ),
             RegistrationEvent::RegistrationImported {
                 qualification_code,
@@ -54,6 +56,7 @@ impl Projection for RegisterProjection {
                 registered_on,
                 holder.family_name,
                 holder.given_name,
+                None,
             ),
             RegistrationEvent::RegisteredMattersChanged { changes, .. } => {
                 sqlx::query!(
@@ -68,8 +71,23 @@ impl Projection for RegisterProjection {
                 .await?;
                 return Ok(());
             }
-            // Deletion and sanctions change only the entry's status.
-            RegistrationEvent::RegistrationDeleted { .. }
+            RegistrationEvent::RegistrationRenewed { valid_until, .. } => {
+                // A renewal revives an expired entry; any other status stays.
+                let status = e.status_after().map(CaseStatus::from);
+                sqlx::query!(
+                    "UPDATE register SET valid_until = $2, status = coalesce($3, status)
+                     WHERE registration_id = $1",
+                    id,
+                    valid_until,
+                    status as Option<CaseStatus>,
+                )
+                .execute(&mut *conn)
+                .await?;
+                return Ok(());
+            }
+            // Deletion, sanctions and expiry change only the entry's status.
+            RegistrationEvent::RegistrationExpired { .. }
+            | RegistrationEvent::RegistrationDeleted { .. }
             | RegistrationEvent::RegistrationSuspended { .. }
             | RegistrationEvent::SuspensionLifted { .. }
             | RegistrationEvent::RegistrationRevoked { .. } => {
@@ -87,8 +105,14 @@ impl Projection for RegisterProjection {
             }
             _ => return Ok(()),
         };
-        let (qualification_code, registration_number, registered_on, family_name, given_name) =
-            entry;
+        let (
+            qualification_code,
+            registration_number,
+            registered_on,
+            family_name,
+            given_name,
+            valid_until,
+        ) = entry;
         // A replayed event finds its row and changes nothing. A number held by
         // another registration (two imports raced) must not stop the register
         // for good: the first holder keeps the row and the clash is logged.
@@ -97,8 +121,8 @@ impl Projection for RegisterProjection {
             r#"WITH inserted AS (
                INSERT INTO register
                  (qualification_code, registration_number, registration_id, family_name, given_name,
-                  registered_on, status)
-               VALUES ($6, $2, $1, $3, $4, $5, $7)
+                  registered_on, status, valid_until)
+               VALUES ($6, $2, $1, $3, $4, $5, $7, $8)
                ON CONFLICT (qualification_code, registration_number) DO NOTHING
                RETURNING registration_id)
              SELECT registration_id AS "registration_id!" FROM inserted
@@ -113,6 +137,7 @@ impl Projection for RegisterProjection {
             registered_on,
             &qualification_code,
             CaseStatus::Registered as CaseStatus,
+            valid_until,
         )
         .fetch_one(&mut *conn)
         .await?;
@@ -140,8 +165,10 @@ pub struct RegisterEntry {
     pub family_name: String,
     pub given_name: String,
     pub registered_on: NaiveDate,
-    /// Registered, suspended, revoked, or deleted from the register.
+    /// Registered, suspended, revoked, expired, or deleted from the register.
     pub status: CaseStatus,
+    /// The last day it is valid; none: it does not expire.
+    pub valid_until: Option<NaiveDate>,
 }
 
 /// Looks a holder up by qualification and registration number.
@@ -153,7 +180,7 @@ pub async fn find(
     Ok(sqlx::query_as!(
         RegisterEntry,
         r#"SELECT qualification_code, registration_number, registration_id, family_name,
-                given_name, registered_on, status AS "status: CaseStatus"
+                given_name, registered_on, status AS "status: CaseStatus", valid_until
          FROM register WHERE qualification_code = $1 AND registration_number = $2"#,
         qualification_code,
         number,

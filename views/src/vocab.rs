@@ -21,11 +21,12 @@ pub enum CaseStatus {
     Deleted,
     Suspended,
     Revoked,
+    Expired,
 }
 
 impl CaseStatus {
     /// Every status, in the order of a case's life.
-    pub const ALL: [CaseStatus; 11] = [
+    pub const ALL: [CaseStatus; 12] = [
         CaseStatus::Submitted,
         CaseStatus::AwaitingPayment,
         CaseStatus::UnderExamination,
@@ -37,6 +38,7 @@ impl CaseStatus {
         CaseStatus::Deleted,
         CaseStatus::Suspended,
         CaseStatus::Revoked,
+        CaseStatus::Expired,
     ];
 
     /// The status of that stored name.
@@ -70,6 +72,7 @@ impl From<domain::examination::CaseStatus> for CaseStatus {
             S::Deleted => CaseStatus::Deleted,
             S::Suspended => CaseStatus::Suspended,
             S::Revoked => CaseStatus::Revoked,
+            S::Expired => CaseStatus::Expired,
         }
     }
 }
@@ -89,6 +92,7 @@ impl From<CaseStatus> for domain::examination::CaseStatus {
             CaseStatus::Deleted => S::Deleted,
             CaseStatus::Suspended => S::Suspended,
             CaseStatus::Revoked => S::Revoked,
+            CaseStatus::Expired => S::Expired,
         }
     }
 }
@@ -142,6 +146,7 @@ pub enum Procedure {
     ChangeDomicile,
     ReissueCertificate,
     DeleteRegistration,
+    Renewal,
     Suspension,
     Revocation,
 }
@@ -163,6 +168,7 @@ impl From<domain::catalogue::Procedure> for Procedure {
             P::ChangeDomicile => Procedure::ChangeDomicile,
             P::ReissueCertificate => Procedure::ReissueCertificate,
             P::DeleteRegistration => Procedure::DeleteRegistration,
+            P::Renewal => Procedure::Renewal,
             P::Suspension => Procedure::Suspension,
             P::Revocation => Procedure::Revocation,
         }
@@ -179,6 +185,7 @@ impl From<Procedure> for domain::catalogue::Procedure {
             Procedure::ChangeDomicile => P::ChangeDomicile,
             Procedure::ReissueCertificate => P::ReissueCertificate,
             Procedure::DeleteRegistration => P::DeleteRegistration,
+            Procedure::Renewal => P::Renewal,
             Procedure::Suspension => P::Suspension,
             Procedure::Revocation => P::Revocation,
         }
@@ -205,6 +212,7 @@ mod tests {
             S::Deleted,
             S::Suspended,
             S::Revoked,
+            S::Expired,
         ] {
             let v = CaseStatus::from(s);
             assert_eq!(v.as_str(), s.as_str());
@@ -219,6 +227,7 @@ mod tests {
             P::ChangeDomicile,
             P::ReissueCertificate,
             P::DeleteRegistration,
+            P::Renewal,
             P::Suspension,
             P::Revocation,
         ] {

@@ -1,7 +1,8 @@
 //! Side effects, run reliably: the job queue (an outbox fed by subscriptions),
 //! the worker loop that claims jobs, each job kind (register inquiry,
 //! payments, certificates, mail, ministry webhooks, the shredding of My
-//! Numbers whose retention is over, a suspension's end), and the
+//! Numbers whose retention is over, a suspension's end, renewal reminders
+//! and expiries), and the
 //! change-request and sanction processes, whose effects are commands on
 //! registrations.
 
@@ -14,6 +15,7 @@ pub mod jobs;
 pub mod notification;
 pub mod payment;
 pub mod process;
+pub mod renewal;
 pub mod retention;
 pub mod sanction;
 pub mod trace_context;

@@ -6,11 +6,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::Utc;
 use domain::change_request::{ChangeRequest, ChangeRequestCommand, ChangeRequestEvent};
 use domain::examination::{ExaminationEvent, Outcome};
 use domain::registration::{QualificationRegistration, RegistrationCommand, RegistrationEvent};
-use domain::{CaseEvent, CaseKind, DomainError};
+use domain::{CaseEvent, CaseKind, Clock, DomainError};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -24,6 +23,7 @@ use crate::error::command_failed;
 pub struct ChangeRequestProcess {
     registrations: Arc<CommandBus<QualificationRegistration>>,
     requests: Arc<CommandBus<ChangeRequest>>,
+    clock: Clock,
 }
 
 impl ChangeRequestProcess {
@@ -35,7 +35,15 @@ impl ChangeRequestProcess {
         Self {
             registrations,
             requests,
+            clock: Clock::system(),
         }
+    }
+
+    /// Dates what it records by `clock` (the application's, which the
+    /// test clock moves): a renewal extends from its approval's date.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Opens the change request a registration reserved (the API does this
@@ -57,7 +65,7 @@ impl ChangeRequestProcess {
         else {
             return Ok(());
         };
-        let at = Utc::now();
+        let at = self.clock.now();
         let command = ChangeRequestCommand::Submit {
             registration_id,
             qualification_code: reg.qualification_code.clone(),
@@ -102,7 +110,7 @@ impl ChangeRequestProcess {
         let Some(registration_id) = request.registration_id else {
             return Ok(());
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         if ended {
             let close = RegistrationCommand::CloseChangeRequest {
                 request_id,

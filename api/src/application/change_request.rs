@@ -83,7 +83,7 @@ impl ChangeInput {
             return Err(vec![FieldError::new(
                 "/kind",
                 "UNKNOWN_VALUE",
-                "must be CHANGE_NAME, CHANGE_ADDRESS, CHANGE_DOMICILE, REISSUE_CERTIFICATE or DELETE_REGISTRATION",
+                "must be CHANGE_NAME, CHANGE_ADDRESS, CHANGE_DOMICILE, REISSUE_CERTIFICATE, DELETE_REGISTRATION or RENEWAL",
             )]);
         };
         let c = &self.changes;
@@ -147,6 +147,9 @@ impl ChangeInput {
         } else if let Some(reason) = &self.reason {
             check_text(&mut errors, "reason", reason, 200);
             note = Some(reason.clone());
+        }
+        if kind == Procedure::Renewal {
+            super::renewal::check_training_certificate(&mut errors, &self.attachment_ids);
         }
         if deletion_reason.is_some_and(DeletionReason::deems_dead) {
             self.check_death(&mut errors);

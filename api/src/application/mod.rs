@@ -12,6 +12,7 @@ mod fields;
 mod link;
 mod payment;
 mod registration;
+mod renewal;
 mod sanction;
 
 use std::collections::HashMap;

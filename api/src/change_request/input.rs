@@ -36,7 +36,8 @@ pub struct NewChangeRequest {
     /// declaration of disappearance, evidenced and examined as a death).
     /// Otherwise a free-text note.
     pub reason: Option<String>,
-    /// Uploaded documents (a death certificate for a death notification).
+    /// Uploaded documents (a death certificate for a death notification;
+    /// the renewal training's certificate for a RENEWAL, where it is required).
     #[serde(default)]
     pub attachment_ids: Vec<Uuid>,
     /// Required for a death notification.

@@ -48,6 +48,8 @@ pub struct RegisterEntryView {
     /// The nationality (ISO 3166-1 alpha-2) of a holder who is not a
     /// Japanese national; null for a Japanese national.
     pub nationality: Option<String>,
+    /// The last day the registration is valid; null when it does not expire.
+    pub valid_until: Option<NaiveDate>,
 }
 
 /// A registration application and, once registered, the registration.
@@ -69,6 +71,10 @@ pub struct RegistrationResource {
     pub registered_on: Option<NaiveDate>,
     /// While SUSPENDED: the day the suspension lifts (at 00:00 in Japan).
     pub suspended_until: Option<NaiveDate>,
+    /// The last day the registration is valid, for a qualification with a
+    /// validity period (the care manager's: five years); from the next day
+    /// it reads EXPIRED until a RENEWAL is approved. Null: it does not expire.
+    pub valid_until: Option<NaiveDate>,
     pub information_request: Option<InformationRequestView>,
     /// Flags raised on the case (register inquiry: pending, mismatches,
     /// unresolved domicile; a payment mismatch; LINK_DISPUTED when someone
@@ -129,6 +135,7 @@ pub fn render(
         registration_number: reg.registration_number.clone(),
         registered_on: reg.registered_on,
         suspended_until: reg.suspension.map(|(_, until)| until),
+        valid_until: reg.valid_until,
         // The examiner's message is free text about the person: not for ministries.
         information_request: exam
             .open_request
@@ -184,6 +191,7 @@ pub fn render(
                     given_name_kana: a.given_name_kana.clone(),
                     date_of_birth: a.date_of_birth,
                     nationality: a.nationality.clone(),
+                    valid_until: reg.valid_until,
                 })
             })
             .flatten(),

@@ -42,6 +42,7 @@ fn types() -> Vec<(&'static str, &'static str, &'static str, Value)> {
             "申請が承認され、登録された",
             json!({
                 "registered_on": { "type": "string", "format": "date" },
+                "valid_until": { "type": ["string", "null"], "format": "date", "description": "The last day the registration is valid; null when its qualification sets no validity period" },
             }),
         ),
         (
@@ -131,6 +132,24 @@ fn types() -> Vec<(&'static str, &'static str, &'static str, Value)> {
                 "sanction_id": sanction,
                 "on": { "type": "string", "format": "date", "description": "The day it took effect" },
                 "barred_until": { "type": ["string", "null"], "format": "date", "description": "The first day the holder may be registered again in this qualification; null when its Act sets no bar" },
+            }),
+        ),
+        (
+            "REGISTRATION_RENEWED",
+            "An approved renewal extended the registration's validity (and revived it if it had expired)",
+            "更新申請が承認され、登録の有効期間が延長された（期限切れであれば有効に戻った）",
+            json!({
+                "change_request_id": request,
+                "previous_valid_until": { "type": ["string", "null"], "format": "date", "description": "The last valid day before the renewal" },
+                "valid_until": { "type": "string", "format": "date", "description": "The new last valid day" },
+            }),
+        ),
+        (
+            "REGISTRATION_EXPIRED",
+            "The registration's validity ended without a renewal: it reads EXPIRED and its certificates SUSPENDED until renewed",
+            "更新されないまま有効期間が満了し、登録は期限切れ（登録証は一時停止）となった。更新により有効に戻る",
+            json!({
+                "valid_until": { "type": "string", "format": "date", "description": "The last day it was valid" },
             }),
         ),
     ]

@@ -29,6 +29,9 @@ pub enum Procedure {
     ChangeDomicile,
     ReissueCertificate,
     DeleteRegistration,
+    /// Renewal of a registration that expires (on proof of the renewal
+    /// training): extends its `valid_until` by the validity period.
+    Renewal,
     /// An office-initiated suspension (a sanction case).
     Suspension,
     /// An office-initiated revocation (a sanction case).
@@ -45,6 +48,7 @@ impl Procedure {
             Procedure::ChangeDomicile => "CHANGE_DOMICILE",
             Procedure::ReissueCertificate => "REISSUE_CERTIFICATE",
             Procedure::DeleteRegistration => "DELETE_REGISTRATION",
+            Procedure::Renewal => "RENEWAL",
             Procedure::Suspension => "SUSPENSION",
             Procedure::Revocation => "REVOCATION",
         }
@@ -71,6 +75,7 @@ impl Procedure {
             Procedure::ChangeDomicile,
             Procedure::ReissueCertificate,
             Procedure::DeleteRegistration,
+            Procedure::Renewal,
             Procedure::Suspension,
             Procedure::Revocation,
         ]

@@ -21,6 +21,9 @@ pub enum CaseStatus {
     Suspended,
     /// A registration revoked by a sanction.
     Revoked,
+    /// A registration past its `valid_until` without a renewal; a renewal
+    /// brings it back on the register.
+    Expired,
 }
 
 impl CaseStatus {
@@ -38,13 +41,18 @@ impl CaseStatus {
             CaseStatus::Deleted => "DELETED",
             CaseStatus::Suspended => "SUSPENDED",
             CaseStatus::Revoked => "REVOKED",
+            CaseStatus::Expired => "EXPIRED",
         }
     }
 
     /// Whether a registration in this status is on the register (a
-    /// suspended one still is: its holder may change matters meanwhile).
+    /// suspended or expired one still is: its holder may change matters
+    /// meanwhile, and renew an expired one).
     pub fn on_register(self) -> bool {
-        matches!(self, CaseStatus::Registered | CaseStatus::Suspended)
+        matches!(
+            self,
+            CaseStatus::Registered | CaseStatus::Suspended | CaseStatus::Expired
+        )
     }
 
     /// A decided case takes no more examination commands.
@@ -58,6 +66,7 @@ impl CaseStatus {
                 | CaseStatus::Deleted
                 | CaseStatus::Suspended
                 | CaseStatus::Revoked
+                | CaseStatus::Expired
         )
     }
 }

@@ -79,6 +79,13 @@ pub struct QualificationRegistration {
     /// After a revocation: the first day the holder may be registered again.
     #[serde(default)]
     pub barred_until: Option<NaiveDate>,
+    /// The last day the registration is valid (see [`super::validity`]);
+    /// none: it does not expire.
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+    /// Renewal reminders sent, by date and days before it.
+    #[serde(default)]
+    pub reminded: Vec<(NaiveDate, u32)>,
 }
 
 impl QualificationRegistration {
@@ -174,7 +181,9 @@ impl QualificationRegistration {
                 actor,
                 at,
             } => self.notify_death(request_id, details, &actor, at)?,
-            C::ApplyChange { request_id, at } => self.apply_change(request_id, at)?,
+            C::ApplyChange { request_id, at } => {
+                self.apply_change_or_renewal(request_id, services, at)?
+            }
             C::Import {
                 qualification_code,
                 registration_number,
@@ -242,6 +251,12 @@ impl QualificationRegistration {
                 self.apply_sanction(sanction_id, (kind, starts_on, ends_on), bar, at)?
             }
             C::LiftSuspension { sanction_id, at } => self.lift_suspension(sanction_id, at),
+            C::RemindRenewal {
+                valid_until,
+                days_before,
+                at,
+            } => self.remind_renewal(valid_until, days_before, at),
+            C::Expire { valid_until, at } => self.expire(valid_until, at),
             C::CloseChangeRequest { request_id, at } => {
                 if self
                     .open_change_requests
@@ -305,12 +320,13 @@ impl Aggregate for QualificationRegistration {
                 self.due_at = Some(due_at);
             }
             RegistrationEvent::Registered {
-                registration_number,
+                ref registration_number,
                 registered_on,
                 ..
             } => {
-                self.registration_number = Some(registration_number);
+                self.registration_number = Some(registration_number.clone());
                 self.registered_on = Some(registered_on);
+                self.apply_validity_event(&event);
             }
             RegistrationEvent::ChangeRequestFiled {
                 request_id,
@@ -392,6 +408,9 @@ impl Aggregate for QualificationRegistration {
             RegistrationEvent::RegistrationSuspended { .. }
             | RegistrationEvent::SuspensionLifted { .. }
             | RegistrationEvent::RegistrationRevoked { .. } => self.apply_sanction_event(&event),
+            RegistrationEvent::RegistrationRenewed { .. }
+            | RegistrationEvent::RenewalReminded { .. }
+            | RegistrationEvent::RegistrationExpired { .. } => self.apply_validity_event(&event),
             RegistrationEvent::Examination(e) => self.examination.apply(&e),
         }
     }

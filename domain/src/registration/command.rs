@@ -129,6 +129,19 @@ pub enum RegistrationCommand {
         sanction_id: Uuid,
         at: DateTime<Utc>,
     },
+    /// The scheduled reminder `days_before` the registration's `valid_until`
+    /// (once per date and reminder; nothing if it was renewed since).
+    RemindRenewal {
+        valid_until: NaiveDate,
+        days_before: u32,
+        at: DateTime<Utc>,
+    },
+    /// The scheduled end of `valid_until`: the registration expires unless
+    /// it was renewed (or left the register) since.
+    Expire {
+        valid_until: NaiveDate,
+        at: DateTime<Utc>,
+    },
     /// Free the slot of a request that ended without a change.
     CloseChangeRequest { request_id: Uuid, at: DateTime<Utc> },
     /// Record a signed digital certificate (once per certificate id).

@@ -30,6 +30,11 @@ pub enum RegistrationEvent {
         /// The holder's name as entered on the register.
         family_name: String,
         given_name: String,
+        /// The last day the registration is valid, when its qualification
+        /// has a validity period (set from the catalogue on the approval
+        /// date, so a later catalogue never changes it); none: no expiry.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        valid_until: Option<NaiveDate>,
     },
     RegistrationImported {
         qualification_code: String,
@@ -121,6 +126,33 @@ pub enum RegistrationEvent {
         barred_until: Option<NaiveDate>,
         at: DateTime<Utc>,
     },
+    /// An approved renewal took effect: the registration is valid until
+    /// the new date (and back on the register if it had expired).
+    RegistrationRenewed {
+        request_id: Uuid,
+        /// The last valid day before the renewal (none for a registration
+        /// that had no date).
+        previous_valid_until: Option<NaiveDate>,
+        valid_until: NaiveDate,
+        /// For a registration that had expired: the status it returns to
+        /// (REGISTERED, or SUSPENDED while a suspension still runs); none
+        /// when it had not expired (its status stays).
+        revived_as: Option<CaseStatus>,
+        at: DateTime<Utc>,
+    },
+    /// The holder was reminded that the registration expires on
+    /// `valid_until` (180, 90 or 30 days before it).
+    RenewalReminded {
+        valid_until: NaiveDate,
+        days_before: u32,
+        at: DateTime<Utc>,
+    },
+    /// The day after `valid_until` came without a renewal: the registration
+    /// reads EXPIRED (its certificates SUSPENDED) until it is renewed.
+    RegistrationExpired {
+        valid_until: NaiveDate,
+        at: DateTime<Utc>,
+    },
     /// The examination events shared with change requests, stored flat.
     #[serde(untagged)]
     Examination(ExaminationEvent),
@@ -154,6 +186,9 @@ impl RegistrationEvent {
             RegistrationEvent::RegistrationSuspended { .. } => Some(CaseStatus::Suspended),
             RegistrationEvent::SuspensionLifted { .. } => Some(CaseStatus::Registered),
             RegistrationEvent::RegistrationRevoked { .. } => Some(CaseStatus::Revoked),
+            RegistrationEvent::RegistrationExpired { .. } => Some(CaseStatus::Expired),
+            RegistrationEvent::RegistrationRenewed { revived_as, .. } => *revived_as,
+            RegistrationEvent::RenewalReminded { .. } => None,
             RegistrationEvent::Examination(e) => e.status_after(),
         }
     }
@@ -177,6 +212,9 @@ impl DomainEvent for RegistrationEvent {
             RegistrationEvent::RegistrationSuspended { .. } => "RegistrationSuspended",
             RegistrationEvent::SuspensionLifted { .. } => "SuspensionLifted",
             RegistrationEvent::RegistrationRevoked { .. } => "RegistrationRevoked",
+            RegistrationEvent::RegistrationRenewed { .. } => "RegistrationRenewed",
+            RegistrationEvent::RenewalReminded { .. } => "RenewalReminded",
+            RegistrationEvent::RegistrationExpired { .. } => "RegistrationExpired",
             RegistrationEvent::Examination(e) => e.event_type(),
         }
         .to_owned()

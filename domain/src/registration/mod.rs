@@ -9,6 +9,7 @@ mod identity;
 mod link;
 pub mod number;
 mod sanction;
+pub mod validity;
 
 pub use aggregate::{QualificationRegistration, RegistrationNumbers, RegistrationServices};
 pub use command::{Applicant, Channel, RegistrationCommand};

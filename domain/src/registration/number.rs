@@ -252,12 +252,16 @@ impl QualificationRegistration {
         let allocation = qualification.allocation(applicant)?;
         let digits = services.numbers.next(&allocation.counter).await?;
         let registration_number = qualification.compose_number(&allocation, &digits)?;
+        let registered_on = crate::calendar::japan_date(at);
         Ok(RegistrationEvent::Registered {
             qualification_code: self.qualification_code.clone(),
             registration_number,
-            registered_on: crate::calendar::japan_date(at),
+            registered_on,
             family_name: applicant.family_name.clone(),
             given_name: applicant.given_name.clone(),
+            valid_until: qualification
+                .validity_years
+                .map(|years| super::validity::valid_until(registered_on, years)),
         })
     }
 }

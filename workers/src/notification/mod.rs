@@ -62,11 +62,15 @@ pub enum NoticeKind {
     SanctionInForce,
     /// A suspension ended at its end date.
     SuspensionLifted,
+    /// The registration expires soon (180, 90 or 30 days before `valid_until`).
+    RenewalReminder,
+    /// The registration expired without a renewal.
+    RegistrationExpired,
 }
 
 impl NoticeKind {
     /// Every notice, for loading and checking templates.
-    pub const ALL: [NoticeKind; 17] = [
+    pub const ALL: [NoticeKind; 19] = [
         NoticeKind::Received,
         NoticeKind::PaymentRequested,
         NoticeKind::ActionRequired,
@@ -84,6 +88,8 @@ impl NoticeKind {
         NoticeKind::SanctionOpened,
         NoticeKind::SanctionInForce,
         NoticeKind::SuspensionLifted,
+        NoticeKind::RenewalReminder,
+        NoticeKind::RegistrationExpired,
     ];
 
     /// The stable name: the template's file name and the inbox's `kind`.
@@ -106,6 +112,8 @@ impl NoticeKind {
             NoticeKind::SanctionOpened => "sanction_opened",
             NoticeKind::SanctionInForce => "sanction_in_force",
             NoticeKind::SuspensionLifted => "suspension_lifted",
+            NoticeKind::RenewalReminder => "renewal_reminder",
+            NoticeKind::RegistrationExpired => "registration_expired",
         }
     }
 }

@@ -69,6 +69,21 @@ fn what_to_tell(e: &CaseEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValue
             | RegistrationEvent::RegistrationDeleted { .. }
             | RegistrationEvent::ChangeRequestClosed { .. } => return None,
             RegistrationEvent::SuspensionLifted { .. } => NoticeKind::SuspensionLifted,
+            RegistrationEvent::RenewalReminded {
+                valid_until,
+                days_before,
+                ..
+            } => {
+                v.valid_until = valid_until.to_string();
+                v.days_before = *days_before;
+                NoticeKind::RenewalReminder
+            }
+            RegistrationEvent::RegistrationExpired { valid_until, .. } => {
+                v.valid_until = valid_until.to_string();
+                NoticeKind::RegistrationExpired
+            }
+            // Told by the renewal request's own notice (ChangeApplied).
+            RegistrationEvent::RegistrationRenewed { .. } => return None,
             // Told by the sanction case itself (SanctionApplied).
             RegistrationEvent::RegistrationSuspended { .. }
             | RegistrationEvent::RegistrationRevoked { .. } => return None,

@@ -120,7 +120,8 @@ impl NotificationProducer {
         let explained: Vec<(String, String)> = sqlx::query_as(
             "SELECT aggregate_id, event_type FROM events
              WHERE aggregate_type = $1 AND aggregate_id = ANY($2)
-               AND (event_type IN ('RegistrationSuspended', 'RegistrationRevoked')
+               AND (event_type IN ('RegistrationSuspended', 'RegistrationRevoked',
+                                   'RegistrationExpired')
                     OR event_type = 'RegistrationDeleted'
                        AND payload->'RegistrationDeleted'->>'reason' IN ('DEATH', 'DISAPPEARANCE'))",
         )
@@ -149,11 +150,12 @@ impl NotificationProducer {
             if recipient.death || told_by(reg, "RegistrationDeleted") {
                 continue;
             }
-            let sanction = match to_status {
-                2 => "RegistrationSuspended",
-                _ => "RegistrationRevoked",
+            // An expiry's notice tells of the suspended certificates too.
+            let explaining: &[&str] = match to_status {
+                2 => &["RegistrationSuspended", "RegistrationExpired"],
+                _ => &["RegistrationRevoked"],
             };
-            if told_by(reg, sanction) {
+            if explaining.iter().any(|e| told_by(reg, e)) {
                 continue;
             }
             let kind = if *to_status == 2 {

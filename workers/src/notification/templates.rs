@@ -62,6 +62,10 @@ pub struct NoticeValues {
     /// certificates and wallet credentials the change touched.
     pub certificates: usize,
     pub wallet_credentials: usize,
+    /// For `renewal_reminder` / `registration_expired`: the registration's
+    /// last valid day, and how many days before it the reminder goes.
+    pub valid_until: String,
+    pub days_before: u32,
 }
 
 /// A rendered notice: the same text goes into the mail and the inbox.
@@ -152,6 +156,8 @@ impl Templates {
             tx_code: "123456".into(),
             certificates: 1,
             wallet_credentials: 2,
+            valid_until: "2031-12-06".into(),
+            days_before: 90,
         };
         for language in LANGUAGES {
             for kind in NoticeKind::ALL {

@@ -1,6 +1,7 @@
 //! A suspension in the status lists: while it lasts, every certificate and
 //! wallet credential of the registration reads SUSPENDED; when it lifts they
-//! read VALID again. An entry revoked (INVALID) stays so: `set_status` never
+//! read VALID again. An expiry likewise: SUSPENDED (not revoked) until a
+//! renewal revives the registration, which makes them VALID again. An entry revoked (INVALID) stays so: `set_status` never
 //! changes one. Replayed in order, the events leave the same states.
 
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use adapters::certificate::set_status;
 use async_trait::async_trait;
 use certificate::Status;
+use domain::examination::CaseStatus;
 use domain::registration::{QualificationRegistration, RegistrationEvent};
 use eventstore::store::CommandBus;
 use eventstore::subscription::{Projection, StoredEvent};
@@ -64,7 +66,10 @@ impl Projection for SuspensionStatus {
     ) -> Result<(), ProjectionError> {
         if !matches!(
             event.event_type.as_str(),
-            "RegistrationSuspended" | "SuspensionLifted"
+            "RegistrationSuspended"
+                | "SuspensionLifted"
+                | "RegistrationExpired"
+                | "RegistrationRenewed"
         ) {
             return Ok(());
         }
@@ -72,8 +77,15 @@ impl Projection for SuspensionStatus {
             return Ok(());
         };
         let status = match e {
-            RegistrationEvent::RegistrationSuspended { .. } => Status::Suspended,
+            RegistrationEvent::RegistrationSuspended { .. }
+            | RegistrationEvent::RegistrationExpired { .. } => Status::Suspended,
             RegistrationEvent::SuspensionLifted { .. } => Status::Valid,
+            // Only a renewal that revives an expired registration changes
+            // the entries, to what it revives it as.
+            RegistrationEvent::RegistrationRenewed {
+                revived_as: Some(CaseStatus::Registered),
+                ..
+            } => Status::Valid,
             _ => return Ok(()),
         };
         for owner in self.owners(conn, registration_id).await? {

@@ -135,6 +135,7 @@ fn registered_as(number: &str) -> RegistrationEvent {
         registered_on: today(),
         family_name: "山田".into(),
         given_name: "花子".into(),
+        valid_until: None,
     }
 }
 

@@ -55,6 +55,7 @@ fn a_prefectural_number_is_counted_in_the_prefecture_the_holder_lives_in() {
         registered_on: today(),
         family_name: "山田".into(),
         given_name: "花子".into(),
+        valid_until: None,
     }));
     assert_eq!(counters.last("NURSERY_TEACHER/大阪府"), Some(1));
     assert_eq!(counters.last(NURSERY), None);
@@ -119,6 +120,7 @@ fn the_registration_date_is_the_date_in_japan() {
                 registered_on: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
                 family_name: "山田".into(),
                 given_name: "花子".into(),
+                valid_until: None,
             },
         ]);
 }
