@@ -169,6 +169,23 @@ impl From<domain::catalogue::Procedure> for Procedure {
     }
 }
 
+impl From<Procedure> for views::vocab::Procedure {
+    fn from(p: Procedure) -> Self {
+        use views::vocab::Procedure as V;
+        match p {
+            Procedure::NewRegistration => V::NewRegistration,
+            Procedure::ChangeName => V::ChangeName,
+            Procedure::ChangeAddress => V::ChangeAddress,
+            Procedure::ChangeDomicile => V::ChangeDomicile,
+            Procedure::ReissueCertificate => V::ReissueCertificate,
+            Procedure::DeleteRegistration => V::DeleteRegistration,
+            Procedure::Renewal => V::Renewal,
+            Procedure::Suspension => V::Suspension,
+            Procedure::Revocation => V::Revocation,
+        }
+    }
+}
+
 impl From<views::vocab::Procedure> for Procedure {
     fn from(p: views::vocab::Procedure) -> Self {
         domain::catalogue::Procedure::from(p).into()

@@ -26,6 +26,8 @@ pub struct QueueQuery {
     pub all: Option<bool>,
     /// Only cases of this qualification.
     pub qualification_code: Option<String>,
+    /// Only cases of this procedure: `RENEWAL` lists the renewals to examine.
+    pub procedure: Option<Procedure>,
     /// Only cases assigned to this examiner.
     pub assigned_to: Option<String>,
     /// Only undecided cases past their due date.
@@ -93,6 +95,7 @@ pub async fn list(
     let filter = QueueFilter {
         status: q.status.map(Into::into),
         qualification_code: q.qualification_code,
+        procedure: q.procedure.map(Into::into),
         assigned_to: q.assigned_to,
         overdue: q.overdue.unwrap_or(false),
         open_only: q.status.is_none() && !q.all.unwrap_or(false),

@@ -48,6 +48,7 @@ mod queue_names;
 mod register_lookup;
 mod registration_flow;
 mod registry_inquiry;
+mod renewal;
 mod sanctions;
 mod subscriptions;
 mod test_clock;

@@ -148,10 +148,9 @@ fn public_items(e: &RegistrationEvent, known: &mut Known) -> Vec<(&'static str, 
                 "valid_until": valid_until,
             }),
         )),
-        RegistrationEvent::RegistrationExpired { valid_until, .. } => items.push((
-            "REGISTRATION_EXPIRED",
-            json!({"valid_until": valid_until}),
-        )),
+        RegistrationEvent::RegistrationExpired { valid_until, .. } => {
+            items.push(("REGISTRATION_EXPIRED", json!({"valid_until": valid_until})))
+        }
         RegistrationEvent::ChangeRequestFiled {
             request_id,
             details,

@@ -114,6 +114,7 @@ pub async fn show(
         open_only: status.is_none() && !all,
         status: status.as_deref().and_then(views::vocab::CaseStatus::parse),
         qualification_code: some(&p.qualification_code),
+        procedure: None,
         assigned_to: if mine {
             Some(session.sub.clone())
         } else {

@@ -27,9 +27,7 @@ pub const REMINDER_DAYS: [u32; 3] = [180, 90, 30];
 /// The last valid day of a registration valid for `years` from `from`
 /// (inclusive): the day before the same date `years` later.
 pub fn valid_until(from: NaiveDate, years: u32) -> NaiveDate {
-    add_years(from, years)
-        .pred_opt()
-        .unwrap_or(NaiveDate::MAX)
+    add_years(from, years).pred_opt().unwrap_or(NaiveDate::MAX)
 }
 
 /// The same date `years` later (29 February becomes the month's last day).
@@ -46,7 +44,11 @@ fn japan_midnight(date: NaiveDate) -> DateTime<Utc> {
 /// When a registration valid until `valid_until` expires: the start of the
 /// next day in Japan.
 pub fn expiry_instant(valid_until: NaiveDate) -> DateTime<Utc> {
-    japan_midnight(valid_until.checked_add_days(Days::new(1)).unwrap_or(NaiveDate::MAX))
+    japan_midnight(
+        valid_until
+            .checked_add_days(Days::new(1))
+            .unwrap_or(NaiveDate::MAX),
+    )
 }
 
 /// When the reminder `days_before` `valid_until` is due: the start of that day in Japan.
@@ -134,7 +136,11 @@ impl QualificationRegistration {
     }
 
     /// The expiry of `valid_until`, if it still stands.
-    pub(super) fn expire(&self, valid_until: NaiveDate, at: DateTime<Utc>) -> Vec<RegistrationEvent> {
+    pub(super) fn expire(
+        &self,
+        valid_until: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Vec<RegistrationEvent> {
         if !self.current(valid_until) {
             return vec![];
         }

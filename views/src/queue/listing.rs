@@ -33,6 +33,8 @@ pub struct QueueRow {
 pub struct QueueFilter {
     pub status: Option<CaseStatus>,
     pub qualification_code: Option<String>,
+    /// Only cases of this procedure (e.g. RENEWAL: the renewals to examine).
+    pub procedure: Option<Procedure>,
     pub assigned_to: Option<String>,
     /// Only cases past their due date and not decided.
     pub overdue: bool,
@@ -60,10 +62,13 @@ pub async fn list(
          WHERE ($1::text IS NULL OR q.status = $1)
            AND ($2::text IS NULL OR q.qualification_code = $2)
            AND ($3::text IS NULL OR q.assigned_to = $3)
-           AND (NOT $4 OR (q.due_at < $5 AND q.status NOT IN ('APPROVED', 'REGISTERED', 'REJECTED', 'WITHDRAWN')))
+           AND (NOT $4 OR (q.due_at < $5 AND q.status NOT IN ('APPROVED', 'REGISTERED', 'REJECTED', 'WITHDRAWN',
+                                                             'SUSPENDED', 'REVOKED', 'EXPIRED')))
            AND ($6::timestamptz IS NULL OR (q.due_at, q.case_id) > ($6, $7))
-           AND (NOT $9 OR q.status NOT IN ('APPROVED', 'REGISTERED', 'REJECTED', 'WITHDRAWN', 'DELETED')
+           AND (NOT $9 OR q.status NOT IN ('APPROVED', 'REGISTERED', 'REJECTED', 'WITHDRAWN', 'DELETED',
+                                           'SUSPENDED', 'REVOKED', 'EXPIRED')
                 OR q.flags @> '["LINK_DISPUTED"]')
+           AND ($10::text IS NULL OR q.procedure = $10)
          ORDER BY q.due_at, q.case_id
          LIMIT $8"#,
         f.status as Option<CaseStatus>,
@@ -75,6 +80,7 @@ pub async fn list(
         f.after.map(|a| a.1),
         f.limit + 1,
         f.open_only,
+        f.procedure as Option<Procedure>,
     )
     .fetch_all(pool)
     .await?;

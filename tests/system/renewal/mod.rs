@@ -1,0 +1,131 @@
+//! Validity and renewal over `/v1`: a care manager's registration carries
+//! `valid_until` (five years, from the catalogue), the holder is mailed
+//! 180, 90 and 30 days before it (once each, across a restart), the day
+//! after it the registration reads EXPIRED and its certificate SUSPENDED,
+//! and an approved, paid RENEWAL with the training certificate revives it
+//! with a new date. Refusals: no certificate attached, a revoked
+//! registration, another person's registration, a qualification without a
+//! validity period.
+
+mod expiry;
+mod refusals;
+
+use certificate::{KeySet, Status, StatusListToken};
+use chrono::{Days, Months, NaiveDate};
+use domain::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::common::{answer, application, my_number, TestApp};
+
+/// The care manager's validity period in the catalogue file.
+const YEARS: u32 = 5;
+
+/// The application's today in Japan (the test clock moves it).
+async fn today(app: &TestApp) -> NaiveDate {
+    let clock: Value = app
+        .get_json("/v1/admin/test-clock", &app.token(Role::Admin, "ops"))
+        .await;
+    clock["today"].as_str().unwrap().parse().unwrap()
+}
+
+/// The last valid day of a registration valid for the period from `from`.
+fn valid_for_period_from(from: NaiveDate) -> NaiveDate {
+    from.checked_add_months(Months::new(YEARS * 12))
+        .unwrap()
+        .pred_opt()
+        .unwrap()
+}
+
+/// Moves the test clock on until the application's today is `day`.
+async fn advance_to(app: &TestApp, day: NaiveDate) {
+    let days = (day - today(app).await).num_days();
+    assert!(days > 0, "the clock only moves forward ({day})");
+    let moved = app
+        .post_ok(
+            "/v1/admin/test-clock",
+            &app.token(Role::Admin, "ops"),
+            &json!({"advance_days": days}),
+        )
+        .await;
+    assert_eq!(moved["today"], json!(day));
+    app.settle().await;
+}
+
+/// `day` minus `days`.
+fn before(day: NaiveDate, days: u64) -> NaiveDate {
+    day.checked_sub_days(Days::new(days)).unwrap()
+}
+
+/// `holder` registered as a care manager (mail to `<holder>@example.jp`);
+/// the registration's id.
+async fn care_manager(app: &TestApp, holder: &str, base: &str) -> String {
+    let mut body = application(&my_number(base));
+    body["qualification_code"] = json!("CARE_MANAGER");
+    body["email"] = json!(format!("{holder}@example.jp"));
+    let r = app
+        .post_as(Role::Applicant, holder, "/v1/registrations", &body)
+        .await;
+    let id = answer(r, StatusCode::CREATED).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.settle().await;
+    app.pay(&id).await;
+    app.claim_and_approve(&format!("/v1/registrations/{id}"), "ex-v", "sr-v")
+        .await;
+    app.settle().await;
+    id
+}
+
+/// The registration as its holder sees it.
+async fn registration(app: &TestApp, holder: &str, reg: &str) -> Value {
+    app.get_json(
+        &format!("/v1/registrations/{reg}"),
+        &app.token(Role::Applicant, holder),
+    )
+    .await
+}
+
+/// Files a renewal as `holder` with `attachments`; the answer.
+async fn renew(app: &TestApp, holder: &str, reg: &str, attachments: &[&str]) -> reqwest::Response {
+    app.post_as(
+        Role::Applicant,
+        holder,
+        &format!("/v1/registrations/{reg}/change-requests"),
+        &json!({"kind": "RENEWAL", "reason": "更新研修修了", "attachment_ids": attachments}),
+    )
+    .await
+}
+
+/// The status a verifier reads in the published list at `idx`.
+async fn published(app: &TestApp, idx: u64) -> Option<Status> {
+    let keys = app.get_anonymous("/v1/certificate-keys").await;
+    let keys = KeySet::from_jwks(&keys.json().await.unwrap()).unwrap();
+    let r = app.get_anonymous("/v1/certificate-status-list").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let list = StatusListToken::verify(&r.bytes().await.unwrap(), &keys).unwrap();
+    list.list.status(idx)
+}
+
+/// The feed items of `reg` of type `kind`, as the MHLW reads them.
+async fn feed_of(app: &TestApp, reg: &str, kind: &str) -> Vec<Value> {
+    let token = app.token(Role::Ministry, "MHLW");
+    let mut items = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Value = app
+            .get_json(&format!("/v1/events?limit=100{cursor}"), &token)
+            .await;
+        let got = page["items"].as_array().unwrap().clone();
+        if got.is_empty() {
+            break;
+        }
+        items.extend(
+            got.into_iter()
+                .filter(|i| i["registration_id"] == reg && i["type"] == kind),
+        );
+        cursor = format!("&cursor={}", page["next_cursor"].as_str().unwrap());
+    }
+    items
+}
