@@ -141,6 +141,13 @@ impl CatalogueDocument {
                     );
                 }
             }
+            if q.validity_years == Some(0) {
+                bad(
+                    at("validity_years"),
+                    "INVALID",
+                    "at least 1, or null when registrations do not expire".into(),
+                );
+            }
             match &q.prerequisite {
                 Some(p) if p == &q.code || !codes.contains(p.as_str()) => bad(
                     at("prerequisite"),
@@ -167,6 +174,14 @@ impl CatalogueDocument {
             }
             for (j, p) in q.procedures.iter().enumerate() {
                 let at = |field: &str| format!("/qualifications/{i}/procedures/{j}/{field}");
+                // Only a registration that expires is renewed.
+                if p.procedure == super::Procedure::Renewal && q.validity_years.is_none() {
+                    bad(
+                        at("procedure"),
+                        "NOT_APPLICABLE",
+                        "RENEWAL needs the qualification's validity_years".into(),
+                    );
+                }
                 if p.service_standard_days <= 0 {
                     bad(
                         at("service_standard_days"),

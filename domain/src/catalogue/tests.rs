@@ -203,3 +203,33 @@ fn forms_offer_only_what_is_accepted_through_their_channel() {
     assert!(!online.contains(&"SOCIAL_INSURANCE_LABOUR_CONSULTANT"));
     assert!(codes(Channel::Paper).contains(&"SOCIAL_INSURANCE_LABOUR_CONSULTANT"));
 }
+
+#[test]
+fn only_a_qualification_whose_registrations_expire_offers_renewal() {
+    let doc = file();
+    let renews = |code: &str| {
+        doc.qualifications
+            .iter()
+            .find(|q| q.code == code)
+            .unwrap()
+            .procedures
+            .iter()
+            .any(|p| p.procedure == Procedure::Renewal)
+    };
+    assert!(renews("CARE_MANAGER"));
+    assert!(!renews("CARE_WORKER"));
+    let mut raw: serde_json::Value = serde_json::from_str(FILE).unwrap();
+    let worker = raw["qualifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|q| q["code"] == "CARE_WORKER")
+        .unwrap();
+    raw["qualifications"][worker]["procedures"][0]["procedure"] = serde_json::json!("RENEWAL");
+    let problems = CatalogueDocument::parse(raw.to_string().as_bytes()).unwrap_err();
+    assert_eq!(
+        problems[0].pointer,
+        format!("/qualifications/{worker}/procedures/0/procedure")
+    );
+    assert_eq!(problems[0].code, "NOT_APPLICABLE");
+}

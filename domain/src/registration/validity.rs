@@ -11,7 +11,7 @@
 //! `valid_until` it was scheduled for, so a job of a date since renewed, or
 //! run twice, records nothing.
 
-use chrono::{DateTime, Days, Duration, Months, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, Duration, Months, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::aggregate::{QualificationRegistration, RegistrationServices};
@@ -25,9 +25,21 @@ use crate::DomainError;
 pub const REMINDER_DAYS: [u32; 3] = [180, 90, 30];
 
 /// The last valid day of a registration valid for `years` from `from`
-/// (inclusive): the day before the same date `years` later.
+/// (inclusive): the day before the same date `years` later, or, when that
+/// year has no such date (29 February), the month's last day (Civil Code
+/// art. 143(2)).
 pub fn valid_until(from: NaiveDate, years: u32) -> NaiveDate {
-    add_years(from, years).pred_opt().unwrap_or(NaiveDate::MAX)
+    let year = i32::try_from(years)
+        .ok()
+        .and_then(|y| from.year().checked_add(y));
+    match year.map(|y| (y, from.with_year(y))) {
+        Some((_, Some(anniversary))) => anniversary.pred_opt().unwrap_or(NaiveDate::MIN),
+        // Only 29 February lacks its date: the last day of that February.
+        Some((y, None)) => NaiveDate::from_ymd_opt(y, 3, 1)
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(NaiveDate::MAX),
+        None => NaiveDate::MAX,
+    }
 }
 
 /// The same date `years` later (29 February becomes the month's last day).

@@ -47,6 +47,8 @@ pub(crate) const CARE: &str = "CARE_WORKER";
 pub(crate) const NURSERY: &str = "NURSERY_TEACHER";
 /// Still on the register, but no longer takes new applications.
 pub(crate) const CLOSED: &str = "CLOSED";
+/// Valid for five years, renewed (the care manager's card).
+pub(crate) const MANAGER: &str = "CARE_MANAGER";
 
 pub(crate) const REGISTRATION_FEE: Fee = Fee {
     licence_tax: 9000,
@@ -106,6 +108,18 @@ pub(crate) fn catalogue() -> Arc<Catalogue> {
                 &[(P::NewRegistration, REGISTRATION_FEE)],
             ),
             qualification(CLOSED, NumberSeries::National, "^[0-9]{7}$", &[]),
+            Qualification {
+                validity_years: Some(5),
+                ..qualification(
+                    MANAGER,
+                    NumberSeries::National,
+                    "^[0-9]{7}$",
+                    &[
+                        (P::NewRegistration, REGISTRATION_FEE),
+                        (P::Renewal, NAME_CHANGE_FEE),
+                    ],
+                )
+            },
         ],
     })
 }

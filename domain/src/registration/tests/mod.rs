@@ -9,6 +9,7 @@ mod holding;
 mod link;
 mod numbering;
 mod submission;
+mod validity;
 
 use std::sync::Arc;
 
