@@ -236,6 +236,9 @@ fn registration_view(
         view.particulars
             .push(("exam_pass_number", a.exam_pass_number));
     }
+    if let Some(until) = reg.valid_until {
+        view.particulars.push(("valid_until", until.to_string()));
+    }
     view
 }
 

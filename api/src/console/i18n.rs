@@ -152,6 +152,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("SUSPENDED", "停止中", "Suspended"),
     ("REVOKED", "取消し", "Revoked"),
     ("EXPIRED", "有効期間満了", "Expired"),
+    ("valid_until", "有効期間の満了日", "Valid until"),
     ("RENEWAL", "登録の更新", "Renewal"),
     ("RegistrationRenewed", "登録の更新", "Registration renewed"),
     ("RenewalReminded", "更新の案内", "Renewal reminder sent"),

@@ -7,6 +7,7 @@
 //! registration, another person's registration, a qualification without a
 //! validity period.
 
+mod console;
 mod expiry;
 mod refusals;
 
