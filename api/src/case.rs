@@ -144,6 +144,8 @@ pub enum Procedure {
     DeleteRegistration,
     Suspension,
     Revocation,
+    /// Adding or removing an endorsement of a registration.
+    Endorsement,
 }
 
 impl From<domain::catalogue::Procedure> for Procedure {
@@ -158,6 +160,7 @@ impl From<domain::catalogue::Procedure> for Procedure {
             P::DeleteRegistration => Procedure::DeleteRegistration,
             P::Suspension => Procedure::Suspension,
             P::Revocation => Procedure::Revocation,
+            P::Endorsement => Procedure::Endorsement,
         }
     }
 }
@@ -177,6 +180,8 @@ pub enum ChangeKind {
     ChangeDomicile,
     ReissueCertificate,
     DeleteRegistration,
+    /// Adds or removes an endorsement the qualification defines.
+    Endorsement,
 }
 
 impl ChangeKind {
@@ -190,6 +195,7 @@ impl ChangeKind {
             P::ChangeDomicile => ChangeKind::ChangeDomicile,
             P::ReissueCertificate => ChangeKind::ReissueCertificate,
             P::DeleteRegistration => ChangeKind::DeleteRegistration,
+            P::Endorsement => ChangeKind::Endorsement,
         })
     }
 }

@@ -48,6 +48,8 @@ pub enum FeedEventType {
     RegistrationSuspended,
     SuspensionLifted,
     RegistrationRevoked,
+    EndorsementAdded,
+    EndorsementRemoved,
 }
 
 impl FeedEventType {
@@ -69,7 +71,9 @@ impl FeedEventType {
 /// `{change_request_id, reason}`, `CERTIFICATE_ISSUED` `{certificate_id}`,
 /// `CERTIFICATE_REVOKED` `{certificate_id, reason}`, `REGISTRATION_SUSPENDED`
 /// `{sanction_id, from, until}`, `SUSPENSION_LIFTED` `{sanction_id}`,
-/// `REGISTRATION_REVOKED` `{sanction_id, on, barred_until}`.
+/// `REGISTRATION_REVOKED` `{sanction_id, on, barred_until}`,
+/// `ENDORSEMENT_ADDED` and `ENDORSEMENT_REMOVED` `{change_request_id, code,
+/// name_ja, name_en}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeedEventView {
     /// Stable id of the event (also the webhook data's `id`).

@@ -144,6 +144,7 @@ pub enum Procedure {
     DeleteRegistration,
     Suspension,
     Revocation,
+    Endorsement,
 }
 
 impl Procedure {
@@ -165,6 +166,7 @@ impl From<domain::catalogue::Procedure> for Procedure {
             P::DeleteRegistration => Procedure::DeleteRegistration,
             P::Suspension => Procedure::Suspension,
             P::Revocation => Procedure::Revocation,
+            P::Endorsement => Procedure::Endorsement,
         }
     }
 }
@@ -181,6 +183,7 @@ impl From<Procedure> for domain::catalogue::Procedure {
             Procedure::DeleteRegistration => P::DeleteRegistration,
             Procedure::Suspension => P::Suspension,
             Procedure::Revocation => P::Revocation,
+            Procedure::Endorsement => P::Endorsement,
         }
     }
 }

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::case::{Channel, Status};
+use crate::endorsement::HeldEndorsementView;
 use crate::examination::{InformationRequestView, ProposalView, TimelineEntry};
 use crate::payment::PaymentView;
 use crate::qualifications::Money;
@@ -48,6 +49,8 @@ pub struct RegisterEntryView {
     /// The nationality (ISO 3166-1 alpha-2) of a holder who is not a
     /// Japanese national; null for a Japanese national.
     pub nationality: Option<String>,
+    /// The endorsements on the register (付記事項).
+    pub endorsements: Vec<HeldEndorsementView>,
 }
 
 /// A registration application and, once registered, the registration.
@@ -69,6 +72,8 @@ pub struct RegistrationResource {
     pub registered_on: Option<NaiveDate>,
     /// While SUSPENDED: the day the suspension lifts (at 00:00 in Japan).
     pub suspended_until: Option<NaiveDate>,
+    /// The endorsements the registration carries (付記事項), in the order added.
+    pub endorsements: Vec<HeldEndorsementView>,
     pub information_request: Option<InformationRequestView>,
     /// Flags raised on the case (register inquiry: pending, mismatches,
     /// unresolved domicile; a payment mismatch; LINK_DISPUTED when someone
@@ -129,6 +134,7 @@ pub fn render(
         registration_number: reg.registration_number.clone(),
         registered_on: reg.registered_on,
         suspended_until: reg.suspension.map(|(_, until)| until),
+        endorsements: HeldEndorsementView::list(&reg.endorsements),
         // The examiner's message is free text about the person: not for ministries.
         information_request: exam
             .open_request
@@ -184,6 +190,7 @@ pub fn render(
                     given_name_kana: a.given_name_kana.clone(),
                     date_of_birth: a.date_of_birth,
                     nationality: a.nationality.clone(),
+                    endorsements: HeldEndorsementView::list(&reg.endorsements),
                 })
             })
             .flatten(),

@@ -33,6 +33,8 @@ pub enum Procedure {
     Suspension,
     /// An office-initiated revocation (a sanction case).
     Revocation,
+    /// Adding or removing an endorsement of the registration (a change request).
+    Endorsement,
 }
 
 impl Procedure {
@@ -47,6 +49,7 @@ impl Procedure {
             Procedure::DeleteRegistration => "DELETE_REGISTRATION",
             Procedure::Suspension => "SUSPENSION",
             Procedure::Revocation => "REVOCATION",
+            Procedure::Endorsement => "ENDORSEMENT",
         }
     }
 
@@ -73,6 +76,7 @@ impl Procedure {
             Procedure::DeleteRegistration,
             Procedure::Suspension,
             Procedure::Revocation,
+            Procedure::Endorsement,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)
@@ -180,6 +184,10 @@ pub struct Endorsement {
     pub name_ja: String,
     /// Name in English.
     pub name_en: String,
+    /// The document an application to add it must attach (e.g. the
+    /// training completion certificate); `None`: nothing to attach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 /// A kind of sanction a qualification's Act allows.

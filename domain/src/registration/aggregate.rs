@@ -79,6 +79,9 @@ pub struct QualificationRegistration {
     /// After a revocation: the first day the holder may be registered again.
     #[serde(default)]
     pub barred_until: Option<NaiveDate>,
+    /// The endorsements it carries, in the order they were added.
+    #[serde(default)]
+    pub endorsements: Vec<super::HeldEndorsement>,
 }
 
 impl QualificationRegistration {
@@ -167,7 +170,10 @@ impl QualificationRegistration {
                 details,
                 actor,
                 at,
-            } => self.file_change_request(request_id, details, &actor, at)?,
+            } => {
+                let catalogue = &services.catalogue;
+                self.file_change_request(request_id, details, &actor, catalogue, at)?
+            }
             C::NotifyDeath {
                 request_id,
                 details,
@@ -392,6 +398,8 @@ impl Aggregate for QualificationRegistration {
             RegistrationEvent::RegistrationSuspended { .. }
             | RegistrationEvent::SuspensionLifted { .. }
             | RegistrationEvent::RegistrationRevoked { .. } => self.apply_sanction_event(&event),
+            RegistrationEvent::EndorsementAdded { .. }
+            | RegistrationEvent::EndorsementRemoved { .. } => self.apply_endorsement_event(event),
             RegistrationEvent::Examination(e) => self.examination.apply(&e),
         }
     }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::aggregate::QualificationRegistration;
 use super::event::RegistrationEvent;
-use crate::catalogue::Procedure;
+use crate::catalogue::{Catalogue, Procedure};
 use crate::change_request::ChangeDetails;
 use crate::death_notification::is_death_notification;
 use crate::examination::{check_visible, CaseStatus};
@@ -20,6 +20,7 @@ impl QualificationRegistration {
         request_id: Uuid,
         details: Box<ChangeDetails>,
         actor: &crate::Actor,
+        catalogue: &Catalogue,
         at: DateTime<Utc>,
     ) -> Result<Vec<RegistrationEvent>, DomainError> {
         // Only the holder files online, or an examiner enters on paper; a
@@ -51,6 +52,7 @@ impl QualificationRegistration {
         {
             return Err(DomainError::ChangeRequestOpen);
         }
+        self.check_endorsement(&details, catalogue)?;
         Ok(vec![RegistrationEvent::ChangeRequestFiled {
             request_id,
             details,
@@ -80,6 +82,10 @@ impl QualificationRegistration {
             Procedure::ReissueCertificate => {
                 RegistrationEvent::CertificateReissueRequested { request_id, at }
             }
+            Procedure::Endorsement => match &details.endorsement {
+                Some(change) => self.endorsement_event(request_id, change, at),
+                None => return Err(DomainError::UnknownEndorsement),
+            },
             Procedure::DeleteRegistration => RegistrationEvent::RegistrationDeleted {
                 request_id,
                 reason: details.deletion_reason,

@@ -121,6 +121,23 @@ pub enum RegistrationEvent {
         barred_until: Option<NaiveDate>,
         at: DateTime<Utc>,
     },
+    /// An approved ENDORSEMENT request added an endorsement, named as the
+    /// catalogue named it when the request was filed.
+    EndorsementAdded {
+        request_id: Uuid,
+        code: String,
+        name_ja: String,
+        name_en: String,
+        at: DateTime<Utc>,
+    },
+    /// An approved ENDORSEMENT request removed an endorsement.
+    EndorsementRemoved {
+        request_id: Uuid,
+        code: String,
+        name_ja: String,
+        name_en: String,
+        at: DateTime<Utc>,
+    },
     /// The examination events shared with change requests, stored flat.
     #[serde(untagged)]
     Examination(ExaminationEvent),
@@ -154,6 +171,8 @@ impl RegistrationEvent {
             RegistrationEvent::RegistrationSuspended { .. } => Some(CaseStatus::Suspended),
             RegistrationEvent::SuspensionLifted { .. } => Some(CaseStatus::Registered),
             RegistrationEvent::RegistrationRevoked { .. } => Some(CaseStatus::Revoked),
+            RegistrationEvent::EndorsementAdded { .. }
+            | RegistrationEvent::EndorsementRemoved { .. } => None,
             RegistrationEvent::Examination(e) => e.status_after(),
         }
     }
@@ -177,6 +196,8 @@ impl DomainEvent for RegistrationEvent {
             RegistrationEvent::RegistrationSuspended { .. } => "RegistrationSuspended",
             RegistrationEvent::SuspensionLifted { .. } => "SuspensionLifted",
             RegistrationEvent::RegistrationRevoked { .. } => "RegistrationRevoked",
+            RegistrationEvent::EndorsementAdded { .. } => "EndorsementAdded",
+            RegistrationEvent::EndorsementRemoved { .. } => "EndorsementRemoved",
             RegistrationEvent::Examination(e) => e.event_type(),
         }
         .to_owned()

@@ -3,6 +3,7 @@
 mod aggregate;
 mod changes;
 mod command;
+mod endorsement;
 mod event;
 mod holding;
 mod identity;
@@ -12,6 +13,7 @@ mod sanction;
 
 pub use aggregate::{QualificationRegistration, RegistrationNumbers, RegistrationServices};
 pub use command::{Applicant, Channel, RegistrationCommand};
+pub use endorsement::HeldEndorsement;
 pub use event::RegistrationEvent;
 pub use holding::{Hold, Holding, Retention, PARTICULARS_DIFFER};
 pub use identity::{HolderParticulars, PublicStanding};
