@@ -249,7 +249,7 @@ impl Canvas<'_> {
         self.rule(80.0, WIDTH - 80.0, y - 22.0, 0.6);
         // Rows take 38 points each up to the height left above the
         // verification block; more rows (a nationality, endorsements) share it.
-        let step = (258.0 / rows.len() as f32).min(38.0);
+        let step = (244.0 / rows.len() as f32).min(38.0);
         for (ja, en, value, value_en) in rows {
             self.text(95.0, y, 12.0, NAVY, ja);
             self.text(95.0, y + 12.0, 7.5, GREY, en);
@@ -281,11 +281,11 @@ impl Canvas<'_> {
             GREY,
             "This certifies that the person named above is entered in the register of the qualification above.",
         );
-        self.text(360.0, y + 78.0, 11.0, BLACK, &japanese_date(f.issued_on));
-        self.text(360.0, y + 96.0, 11.0, NAVY, "資格登録機関");
+        self.text(360.0, y + 64.0, 11.0, BLACK, &japanese_date(f.issued_on));
+        self.text(360.0, y + 80.0, 11.0, NAVY, "資格登録機関");
         self.text(
             360.0,
-            y + 108.0,
+            y + 92.0,
             7.5,
             GREY,
             &format!("Issuer: {}", claims.issuer),

@@ -16,7 +16,7 @@ use crate::common::{answer, TestApp};
 
 /// The text of the holder's printed certificate (pdftotext), after
 /// rendering its page (pdftoppm) as a person would look at it.
-async fn printed(app: &TestApp, holder: &str, registration: &str) -> String {
+async fn printed(app: &TestApp, holder: &str, registration: &str, sample: &str) -> String {
     let r = app
         .get(
             &format!("/v1/registrations/{registration}/certificate.pdf"),
@@ -47,7 +47,9 @@ async fn printed(app: &TestApp, holder: &str, registration: &str) -> String {
         ],
     );
     if let Ok(keep) = std::env::var("SHIKAKU_CERT_SAMPLES") {
-        std::fs::copy(dir.join("page.png"), Path::new(&keep).join("endorsed.png")).unwrap();
+        let keep = Path::new(&keep);
+        std::fs::copy(dir.join("page.png"), keep.join(format!("{sample}.png"))).unwrap();
+        std::fs::copy(&pdf, keep.join(format!("{sample}.pdf"))).unwrap();
     }
     let _ = std::fs::remove_dir_all(&dir);
     text
@@ -161,7 +163,7 @@ async fn a_care_worker_adds_the_suctioning_endorsement_and_removes_it_again() {
     assert_eq!(verified["facts"]["endorsements"][0]["name_ja"], SUCTION_JA);
     let old = verify(&app, first["token"].as_str().unwrap()).await;
     assert_eq!(old["result"], "REVOKED");
-    let text = printed(&app, "kaigo", &reg).await;
+    let text = printed(&app, "kaigo", &reg, "endorsed").await;
     for expected in [
         "付記事項",
         SUCTION_JA,
@@ -192,7 +194,7 @@ async fn a_care_worker_adds_the_suctioning_endorsement_and_removes_it_again() {
     assert_eq!(registration["endorsements"], serde_json::json!([]));
     let third = certificate_when(&app, "kaigo", &reg, |c| c["token"] != second["token"]).await;
     assert_eq!(third["facts"]["endorsements"], serde_json::json!([]));
-    let text = printed(&app, "kaigo", &reg).await;
+    let text = printed(&app, "kaigo", &reg, "endorsement-removed").await;
     assert!(!text.contains(SUCTION_JA), "{text}");
 
     // The ministry follows both in the feed, with the certificates they replaced.

@@ -117,14 +117,13 @@ async fn endorsement_requests_outside_the_catalogue_or_the_holders_standing_are_
         &json!({"outcome": "APPROVE"}),
     )
     .await;
-    for path in ["decision-approvals", "decision-proposals", "assignment"] {
+    for (path, body) in [
+        ("decision-approvals", json!({})),
+        ("decision-proposals", json!({"outcome": "APPROVE"})),
+        ("assignment", json!({})),
+    ] {
         let r = app
-            .post_as(
-                Role::Applicant,
-                "kaigo-r",
-                &format!("{case}/{path}"),
-                &json!({}),
-            )
+            .post_as(Role::Applicant, "kaigo-r", &format!("{case}/{path}"), &body)
             .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
     }
