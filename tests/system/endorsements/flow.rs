@@ -14,9 +14,14 @@ use crate::common::certificates::{certificate, certificate_when, registered, ver
 use crate::common::spawn_app;
 use crate::common::{answer, TestApp};
 
-/// The text of the holder's printed certificate (pdftotext), after
-/// rendering its page (pdftoppm) as a person would look at it.
-async fn printed(app: &TestApp, holder: &str, registration: &str, sample: &str) -> String {
+/// The text of the holder's printed certificate (pdftotext) and what its
+/// QR code scans to, from its page rendered at 72 dpi (pdftoppm).
+async fn printed(
+    app: &TestApp,
+    holder: &str,
+    registration: &str,
+    sample: &str,
+) -> (String, String) {
     let r = app
         .get(
             &format!("/v1/registrations/{registration}/certificate.pdf"),
@@ -51,8 +56,15 @@ async fn printed(app: &TestApp, holder: &str, registration: &str, sample: &str) 
         std::fs::copy(dir.join("page.png"), keep.join(format!("{sample}.png"))).unwrap();
         std::fs::copy(&pdf, keep.join(format!("{sample}.pdf"))).unwrap();
     }
+    // The token is longer with endorsements: the printed code still scans.
+    let scanned = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(dir.join("page.png"))
+        .output()
+        .expect("zbarimg (Debian zbar-tools) is installed");
+    let scanned = String::from_utf8(scanned.stdout).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    text
+    (text, scanned.trim().to_owned())
 }
 
 /// The disclosed value of `claim` in an SD-JWT VC (and that it is not in
@@ -163,7 +175,8 @@ async fn a_care_worker_adds_the_suctioning_endorsement_and_removes_it_again() {
     assert_eq!(verified["facts"]["endorsements"][0]["name_ja"], SUCTION_JA);
     let old = verify(&app, first["token"].as_str().unwrap()).await;
     assert_eq!(old["result"], "REVOKED");
-    let text = printed(&app, "kaigo", &reg, "endorsed").await;
+    let (text, scanned) = printed(&app, "kaigo", &reg, "endorsed").await;
+    assert_eq!(scanned, second["verification_url"].as_str().unwrap());
     for expected in [
         "付記事項",
         SUCTION_JA,
@@ -194,7 +207,7 @@ async fn a_care_worker_adds_the_suctioning_endorsement_and_removes_it_again() {
     assert_eq!(registration["endorsements"], serde_json::json!([]));
     let third = certificate_when(&app, "kaigo", &reg, |c| c["token"] != second["token"]).await;
     assert_eq!(third["facts"]["endorsements"], serde_json::json!([]));
-    let text = printed(&app, "kaigo", &reg, "endorsement-removed").await;
+    let (text, _) = printed(&app, "kaigo", &reg, "endorsement-removed").await;
     assert!(!text.contains(SUCTION_JA), "{text}");
 
     // The ministry follows both in the feed, with the certificates they replaced.

@@ -3,6 +3,9 @@
 
 /// (English, Japanese).
 pub const REQUESTS: &[(&str, &str)] = &[
+    ("ENDORSEMENT only: `ADD` or `REMOVE`.", "ENDORSEMENT のみ：`ADD`（追加）または `REMOVE`（削除）。"),
+    ("ENDORSEMENT only: the code of an endorsement the registration's\nqualification defines (`GET /v1/qualifications`).", "ENDORSEMENT のみ：登録の資格が定める付記事項のコード（`GET /v1/qualifications`）。"),
+    ("Uploaded documents (a death certificate for a death notification;\nfor adding an endorsement, the document its catalogue entry names).", "アップロードした書類（死亡の届出の場合は死亡診断書、付記事項の追加の場合はカタログのその項目が定める書類）。"),
     ("How far to move the clock.", "時刻をどれだけ進めるか。"),
     ("Whole days forward, 1 to 36,500; the clock never goes back.", "進める日数（1〜36,500）。時刻は戻らない。"),
     ("12 digits with a valid check digit. Stored only in the vault; never echoed.", "チェックディジットが正しい12桁。保管庫にのみ保存し、応答に含めない。"),
