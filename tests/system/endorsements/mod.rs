@@ -4,6 +4,7 @@
 //! PDF) and the wallet credential carry it, ministries read it in the feed;
 //! then it is removed. And every refusal.
 
+mod console;
 mod flow;
 mod refusals;
 
