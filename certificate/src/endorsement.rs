@@ -57,3 +57,34 @@ pub(crate) fn from_cbor(value: Option<&Value>) -> Result<Vec<EndorsementFact>, I
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_claim_reads_back_and_any_other_shape_is_invalid() {
+        let fact = EndorsementFact {
+            code: "SUCTION_AND_TUBE_FEEDING".into(),
+            name_ja: "喀痰吸引等行為（実地研修修了）".into(),
+            name_en: "Suctioning and tube feeding".into(),
+        };
+        assert_eq!(to_cbor(&[]), None, "no claim without endorsements");
+        let claim = to_cbor(std::slice::from_ref(&fact)).unwrap();
+        assert_eq!(from_cbor(Some(&claim)).unwrap(), vec![fact]);
+        assert_eq!(from_cbor(None).unwrap(), vec![]);
+        let text = |s: &str| Value::Text(s.into());
+        for bad in [
+            text("SUCTION"),
+            Value::Array(vec![text("SUCTION")]),
+            Value::Array(vec![Value::Array(vec![text("a"), text("b")])]),
+            Value::Array(vec![Value::Array(vec![
+                text("a"),
+                text("b"),
+                Value::Integer(1.into()),
+            ])]),
+        ] {
+            assert_eq!(from_cbor(Some(&bad)), Err(Invalid::Claims("e")), "{bad:?}");
+        }
+    }
+}

@@ -167,6 +167,14 @@ impl CatalogueDocument {
             }
             for (j, p) in q.procedures.iter().enumerate() {
                 let at = |field: &str| format!("/qualifications/{i}/procedures/{j}/{field}");
+                if p.procedure == super::Procedure::Endorsement && q.endorsements.is_empty() {
+                    bad(
+                        at("procedure"),
+                        "NOT_APPLICABLE",
+                        "ENDORSEMENT is offered only where the qualification defines endorsements"
+                            .into(),
+                    );
+                }
                 if p.service_standard_days <= 0 {
                     bad(
                         at("service_standard_days"),
