@@ -228,7 +228,9 @@ fn endorsements_are_offered_where_the_catalogue_defines_them_at_the_fee_it_sets(
         .as_array()
         .unwrap()
         .is_empty());
-    let procedures = doc["qualifications"][0]["procedures"].as_array_mut().unwrap();
+    let procedures = doc["qualifications"][0]["procedures"]
+        .as_array_mut()
+        .unwrap();
     let mut endorsement = procedures[0].clone();
     endorsement["procedure"] = "ENDORSEMENT".into();
     procedures.push(endorsement);
