@@ -49,7 +49,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpRequest};
 use adapters::attachments::Attachments;
 use adapters::vault::Vault;
-use domain::catalogue::Catalogue;
+use domain::catalogue::InForce;
 use eventstore::cases::Cases;
 use eventstore::subscription::LagRecorder;
 use sqlx::PgPool;
@@ -67,7 +67,7 @@ pub struct AppState {
     pub pool: PgPool,
     /// Every examined aggregate's command bus.
     pub cases: Cases,
-    pub catalogue: Arc<Catalogue>,
+    pub catalogue: InForce,
     pub vault: Vault,
     pub attachments: Attachments,
     /// Largest accepted upload in bytes.
