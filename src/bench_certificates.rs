@@ -39,6 +39,7 @@ fn sample_claims(i: u64) -> Claims {
             registered_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default(),
             issued_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default(),
             nationality: None,
+            endorsements: vec![],
         },
         status: StatusReference {
             idx: i,

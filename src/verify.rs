@@ -136,6 +136,12 @@ pub fn print(verdict: &Verdict) {
         println!("registration number:  {}", f.registration_number);
         println!("registered on:        {}", f.registered_on);
         println!("issued on:            {}", f.issued_on);
+        for e in &f.endorsements {
+            println!(
+                "endorsement:          {} / {} ({})",
+                e.name_ja, e.name_en, e.code
+            );
+        }
         println!("certificate id:       {}", f.certificate_id);
         println!("issuer:               {}", claims.issuer);
     }

@@ -157,6 +157,8 @@ function facts(claims) {
     issued: f ? day(f[9]) : named('issued_on'),
     // A holder who is not a Japanese national: the eleventh fact.
     nationality: f && f.length > 10 ? `${f[10]}` : '',
+    // Endorsements (付記事項): [code, name_ja, name_en] each under `e`.
+    endorsements: (claims.get('e') || []).map((e) => `${e[1]} (${e[2]})`),
     status: { idx: list.get('idx'), uri: list.get('uri') },
   };
 }
@@ -219,7 +221,8 @@ function show(result, detail) {
       ['フリガナ', 'Name (kana)', f.kana], ['生年月日', 'Date of birth', f.birth], ['国籍', 'Nationality', f.nationality],
       ['登録番号', 'Registration number', f.number],
       ['登録年月日', 'Date of registration', f.registered], ['発行日', 'Date of issue', f.issued],
-      ['証明書ID', 'Certificate ID', f.certificateId], ['発行者', 'Issuer', f.issuer]]) {
+      ['証明書ID', 'Certificate ID', f.certificateId], ['発行者', 'Issuer', f.issuer],
+      ...(f.endorsements || []).map((e) => ['付記事項', 'Endorsement', e])]) {
       // No empty rows: no kana for a name in Latin script, no nationality
       // for a Japanese national.
       if (!`${value ?? ''}`.trim()) continue;

@@ -150,6 +150,8 @@ pub enum Procedure {
     Renewal,
     Suspension,
     Revocation,
+    /// Adding or removing an endorsement of a registration.
+    Endorsement,
 }
 
 impl From<domain::catalogue::Procedure> for Procedure {
@@ -165,6 +167,7 @@ impl From<domain::catalogue::Procedure> for Procedure {
             P::Renewal => Procedure::Renewal,
             P::Suspension => Procedure::Suspension,
             P::Revocation => Procedure::Revocation,
+            P::Endorsement => Procedure::Endorsement,
         }
     }
 }
@@ -182,6 +185,7 @@ impl From<Procedure> for views::vocab::Procedure {
             Procedure::Renewal => V::Renewal,
             Procedure::Suspension => V::Suspension,
             Procedure::Revocation => V::Revocation,
+            Procedure::Endorsement => V::Endorsement,
         }
     }
 }
@@ -204,6 +208,8 @@ pub enum ChangeKind {
     /// Renewal of a registration that expires, with the renewal training's
     /// certificate attached.
     Renewal,
+    /// Adds or removes an endorsement the qualification defines.
+    Endorsement,
 }
 
 impl ChangeKind {
@@ -218,6 +224,7 @@ impl ChangeKind {
             P::ReissueCertificate => ChangeKind::ReissueCertificate,
             P::DeleteRegistration => ChangeKind::DeleteRegistration,
             P::Renewal => ChangeKind::Renewal,
+            P::Endorsement => ChangeKind::Endorsement,
         })
     }
 }

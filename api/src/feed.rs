@@ -50,6 +50,8 @@ pub enum FeedEventType {
     RegistrationRevoked,
     RegistrationRenewed,
     RegistrationExpired,
+    EndorsementAdded,
+    EndorsementRemoved,
 }
 
 impl FeedEventType {
@@ -73,7 +75,8 @@ impl FeedEventType {
 /// `{sanction_id, from, until}`, `SUSPENSION_LIFTED` `{sanction_id}`,
 /// `REGISTRATION_REVOKED` `{sanction_id, on, barred_until}`,
 /// `REGISTRATION_RENEWED` `{change_request_id, previous_valid_until, valid_until}`,
-/// `REGISTRATION_EXPIRED` `{valid_until}`.
+/// `REGISTRATION_EXPIRED` `{valid_until}`, `ENDORSEMENT_ADDED` and
+/// `ENDORSEMENT_REMOVED` `{change_request_id, code, name_ja, name_en}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeedEventView {
     /// Stable id of the event (also the webhook data's `id`).

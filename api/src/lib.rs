@@ -13,6 +13,7 @@ mod change_request;
 pub mod console;
 pub mod credential;
 mod death_notification;
+mod endorsement;
 pub mod error;
 mod examination;
 pub mod extract;

@@ -7,6 +7,7 @@ use ciborium::Value;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::endorsement::{self, EndorsementFact};
 use crate::Invalid;
 
 const ISS: i64 = 1;
@@ -39,6 +40,9 @@ pub struct CertificateFacts {
     /// carries no such fact (and stays as small as before).
     #[serde(default)]
     pub nationality: Option<String>,
+    /// The endorsements of the registration when it was issued.
+    #[serde(default)]
+    pub endorsements: Vec<EndorsementFact>,
 }
 
 /// Where a certificate's revocation bit lives.
@@ -90,14 +94,17 @@ impl Claims {
             facts.push(text(nationality));
         }
         let facts = Value::Array(facts);
-        let map = Value::Map(vec![
+        let mut map = vec![
             (int(ISS), text(&self.issuer)),
             (int(IAT), int(self.issued_at)),
             (int(CTI), Value::Bytes(f.certificate_id.as_bytes().to_vec())),
             (int(STATUS), self.status_claim()),
             (text(FACTS), facts),
-        ]);
-        encode(&map)
+        ];
+        if let Some(endorsements) = endorsement::to_cbor(&f.endorsements) {
+            map.push((text(endorsement::CLAIM), endorsements));
+        }
+        encode(&Value::Map(map))
     }
 
     fn status_claim(&self) -> Value {
@@ -158,10 +165,11 @@ impl Claims {
             .and_then(Value::as_bytes)
             .and_then(|b| Uuid::from_slice(b).ok())
             .ok_or(Invalid::Claims("cti"))?;
-        let facts = match map.get(&text(FACTS)) {
+        let mut facts = match map.get(&text(FACTS)) {
             Some(compact) => compact_facts(compact, cti)?,
             None => map.named_facts(cti)?,
         };
+        facts.endorsements = endorsement::from_cbor(map.get(&text(endorsement::CLAIM)))?;
         Ok(Claims {
             issuer: map.text_at(&Value::Integer(ISS.into()), "iss")?,
             issued_at: map.int_at(&Value::Integer(IAT.into()), "iat")?,
@@ -216,6 +224,7 @@ fn compact_facts(value: &Value, certificate_id: Uuid) -> Result<CertificateFacts
             Some(_) => Some(text(10)?),
             None => None,
         },
+        endorsements: vec![],
     })
 }
 
@@ -236,6 +245,7 @@ impl ClaimMap {
             registered_on: map.date_named("registered_on")?,
             issued_on: map.date_named("issued_on")?,
             nationality: None,
+            endorsements: vec![],
         })
     }
 }
@@ -330,6 +340,7 @@ pub(crate) mod tests {
                 registered_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
                 issued_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
                 nationality: None,
+                endorsements: vec![],
             },
             status: StatusReference {
                 idx: 7,
@@ -351,6 +362,14 @@ pub(crate) mod tests {
             "only the nationality is added"
         );
         assert_eq!(Claims::from_cbor(&foreign.to_cbor()).unwrap(), foreign);
+        // An endorsed holder: the claim `e`, read back as written.
+        let mut endorsed = sample();
+        endorsed.facts.endorsements = vec![EndorsementFact {
+            code: "SUCTION_AND_TUBE_FEEDING".into(),
+            name_ja: "喀痰吸引等行為（実地研修修了）".into(),
+            name_en: "Suctioning and tube feeding (practical training completed)".into(),
+        }];
+        assert_eq!(Claims::from_cbor(&endorsed.to_cbor()).unwrap(), endorsed);
         // Certificates issued before the compact form still read.
         assert_eq!(Claims::from_cbor(&claims.to_cbor_named()).unwrap(), claims);
         assert!(claims.to_cbor().len() * 3 < claims.to_cbor_named().len() * 2);

@@ -8,6 +8,7 @@
 
 pub mod claims;
 pub mod encoding;
+pub mod endorsement;
 pub mod error;
 pub mod jose;
 pub mod key_proof;
@@ -20,6 +21,7 @@ pub mod verdict;
 pub mod wallet_credential;
 
 pub use claims::{CertificateFacts, Claims, StatusReference};
+pub use endorsement::EndorsementFact;
 pub use error::{Invalid, KeyError};
 pub use keys::{Jwk, JwkSet, KeySet, SigningKey};
 pub use status_list::{Status, StatusList};

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use crate::jose::jwk_value;
 use crate::keys::PublicKey;
-use crate::{sd_jwt, KeyError, SigningKey, StatusReference};
+use crate::{sd_jwt, EndorsementFact, KeyError, SigningKey, StatusReference};
 
 /// The selectively disclosable claims, in the order the type metadata lists them.
 pub const DISCLOSABLE_CLAIMS: [&str; 9] = [
@@ -34,8 +34,8 @@ pub struct RegisteredFacts {
     pub family_name_kana: String,
     pub given_name_kana: String,
     pub date_of_birth: NaiveDate,
-    /// Endorsements added to the registration later (none are recorded yet).
-    pub endorsements: Vec<String>,
+    /// Endorsements added to the registration later.
+    pub endorsements: Vec<EndorsementFact>,
 }
 
 /// One wallet credential to sign.
@@ -74,7 +74,12 @@ impl WalletCredential<'_> {
             json!(f.family_name_kana),
             json!(f.given_name_kana),
             json!(f.date_of_birth.to_string()),
-            json!(f.endorsements),
+            Value::Array(
+                f.endorsements
+                    .iter()
+                    .map(|e| json!({"code": e.code, "name": e.name_ja, "name_en": e.name_en}))
+                    .collect(),
+            ),
         ];
         let disclosable = DISCLOSABLE_CLAIMS
             .iter()

@@ -26,6 +26,7 @@ fn claims() -> Claims {
             registered_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
             issued_on: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
             nationality: None,
+            endorsements: vec![],
         },
         status: StatusReference {
             idx: 3,

@@ -28,11 +28,14 @@ pub fn changes_printed_matters(changes: &MatterChanges) -> bool {
 }
 
 /// Whether the event calls for a new certificate: registration, an approved
-/// re-issue, an applied change of printed matters.
+/// re-issue, an applied change of printed matters, an endorsement added or
+/// removed (the certificate prints the endorsements).
 pub fn calls_for_certificate(event: &RegistrationEvent) -> bool {
     match event {
         RegistrationEvent::Registered { .. }
-        | RegistrationEvent::CertificateReissueRequested { .. } => true,
+        | RegistrationEvent::CertificateReissueRequested { .. }
+        | RegistrationEvent::EndorsementAdded { .. }
+        | RegistrationEvent::EndorsementRemoved { .. } => true,
         RegistrationEvent::RegisteredMattersChanged { changes, .. } => {
             changes_printed_matters(changes)
         }
@@ -45,6 +48,8 @@ pub fn calls_for_certificate(event: &RegistrationEvent) -> bool {
 pub fn revokes_certificates(event: &RegistrationEvent) -> bool {
     match event {
         RegistrationEvent::CertificateReissueRequested { .. }
+        | RegistrationEvent::EndorsementAdded { .. }
+        | RegistrationEvent::EndorsementRemoved { .. }
         | RegistrationEvent::RegistrationDeleted { .. }
         | RegistrationEvent::RegistrationRevoked { .. } => true,
         RegistrationEvent::RegisteredMattersChanged { changes, .. } => {

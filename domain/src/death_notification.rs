@@ -59,6 +59,7 @@ impl DeathNotice {
             channel,
             email: self.email,
             preferred_language: self.preferred_language,
+            endorsement: None,
         }
     }
 }

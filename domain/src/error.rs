@@ -92,6 +92,12 @@ pub enum DomainError {
     RegistrationRevoked,
     #[error("after a revocation this qualification cannot be registered again under this My Number before {0}")]
     ReregistrationBarred(chrono::NaiveDate),
+    #[error("the qualification defines no such endorsement")]
+    UnknownEndorsement,
+    #[error("the registration already carries this endorsement")]
+    EndorsementAlreadyHeld,
+    #[error("the registration does not carry this endorsement")]
+    EndorsementNotHeld,
 }
 
 impl DomainError {
@@ -136,6 +142,9 @@ impl DomainError {
             DomainError::InvalidSanctionPeriod => "INVALID_SANCTION_PERIOD",
             DomainError::RegistrationRevoked => "REGISTRATION_REVOKED",
             DomainError::ReregistrationBarred(_) => "REREGISTRATION_BARRED",
+            DomainError::UnknownEndorsement => "UNKNOWN_ENDORSEMENT",
+            DomainError::EndorsementAlreadyHeld => "ENDORSEMENT_ALREADY_HELD",
+            DomainError::EndorsementNotHeld => "ENDORSEMENT_NOT_HELD",
         }
     }
 
@@ -152,7 +161,8 @@ impl DomainError {
             | DomainError::AmountMismatch
             | DomainError::ReceivedInFuture
             | DomainError::PrefectureUnknown
-            | DomainError::InvalidSanctionPeriod => ErrorKind::Invalid,
+            | DomainError::InvalidSanctionPeriod
+            | DomainError::UnknownEndorsement => ErrorKind::Invalid,
             DomainError::NotAssignee
             | DomainError::AssignOthers
             | DomainError::FourEyes

@@ -21,6 +21,7 @@ mod console_sessions;
 mod contract;
 mod crash;
 mod death_notifications;
+mod endorsements;
 mod feed;
 mod foreign_holders;
 mod fuzz;

@@ -24,7 +24,7 @@ mod write;
 pub use write::append;
 
 /// Every type a feed item can have, in UPPER_SNAKE.
-pub const EVENT_TYPES: [&str; 15] = [
+pub const EVENT_TYPES: [&str; 17] = [
     "APPLICATION_SUBMITTED",
     "APPLICATION_REJECTED",
     "APPLICATION_WITHDRAWN",
@@ -40,6 +40,8 @@ pub const EVENT_TYPES: [&str; 15] = [
     "REGISTRATION_REVOKED",
     "REGISTRATION_RENEWED",
     "REGISTRATION_EXPIRED",
+    "ENDORSEMENT_ADDED",
+    "ENDORSEMENT_REMOVED",
 ];
 
 /// Where an item sits in the feed: its source event's commit-order position
@@ -95,6 +97,8 @@ fn is_public(e: &RegistrationEvent) -> bool {
             | RegistrationEvent::RegistrationRevoked { .. }
             | RegistrationEvent::RegistrationRenewed { .. }
             | RegistrationEvent::RegistrationExpired { .. }
+            | RegistrationEvent::EndorsementAdded { .. }
+            | RegistrationEvent::EndorsementRemoved { .. }
             | RegistrationEvent::Examination(
                 ExaminationEvent::ApplicationRejected { .. }
                     | ExaminationEvent::ApplicationWithdrawn { .. }
@@ -207,6 +211,31 @@ fn public_items(e: &RegistrationEvent, known: &mut Known) -> Vec<(&'static str, 
                 json!({"sanction_id": sanction_id, "on": on, "barred_until": barred_until}),
             ));
             revoked(known, "REGISTRATION_REVOKED", &mut items);
+        }
+        RegistrationEvent::EndorsementAdded {
+            request_id,
+            code,
+            name_ja,
+            name_en,
+            ..
+        }
+        | RegistrationEvent::EndorsementRemoved {
+            request_id,
+            code,
+            name_ja,
+            name_en,
+            ..
+        } => {
+            let added = matches!(e, RegistrationEvent::EndorsementAdded { .. });
+            items.push((
+                if added {
+                    "ENDORSEMENT_ADDED"
+                } else {
+                    "ENDORSEMENT_REMOVED"
+                },
+                json!({"change_request_id": request_id, "code": code, "name_ja": name_ja, "name_en": name_en}),
+            ));
+            revoked(known, "ENDORSEMENTS_CHANGED", &mut items);
         }
         RegistrationEvent::CertificateIssued { certificate_id, .. } => {
             // A new certificate supersedes the one before it.

@@ -149,6 +149,7 @@ pub enum Procedure {
     Renewal,
     Suspension,
     Revocation,
+    Endorsement,
 }
 
 impl Procedure {
@@ -171,6 +172,7 @@ impl From<domain::catalogue::Procedure> for Procedure {
             P::Renewal => Procedure::Renewal,
             P::Suspension => Procedure::Suspension,
             P::Revocation => Procedure::Revocation,
+            P::Endorsement => Procedure::Endorsement,
         }
     }
 }
@@ -188,6 +190,7 @@ impl From<Procedure> for domain::catalogue::Procedure {
             Procedure::Renewal => P::Renewal,
             Procedure::Suspension => P::Suspension,
             Procedure::Revocation => P::Revocation,
+            Procedure::Endorsement => P::Endorsement,
         }
     }
 }

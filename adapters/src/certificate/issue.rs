@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use certificate::encoding::{b64, compact_verification_url};
 use certificate::token::sign_certificate;
-use certificate::{CertificateFacts, Claims, SigningKey, StatusReference};
+use certificate::{CertificateFacts, Claims, EndorsementFact, SigningKey, StatusReference};
 use chrono::{DateTime, FixedOffset, Utc};
 use domain::catalogue::InForce;
 use domain::examination::CaseStatus;
@@ -151,6 +151,15 @@ impl CertificateIssuer {
                     .ok_or_else(|| missing("registration date"))?,
                 issued_on: now.with_timezone(&japan).date_naive(),
                 nationality: holder.nationality.clone(),
+                endorsements: reg
+                    .endorsements
+                    .iter()
+                    .map(|e| EndorsementFact {
+                        code: e.code.clone(),
+                        name_ja: e.name_ja.clone(),
+                        name_en: e.name_en.clone(),
+                    })
+                    .collect(),
             },
             status: StatusReference {
                 idx: status.idx,

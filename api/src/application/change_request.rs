@@ -4,7 +4,8 @@
 use chrono::NaiveDate;
 use domain::catalogue::Procedure;
 use domain::change_request::{
-    ChangeDetails, ChangeRequest, ChangeRequestCommand, DeletionReason, MatterChanges,
+    ChangeDetails, ChangeRequest, ChangeRequestCommand, DeletionReason, EndorsementChange,
+    MatterChanges,
 };
 use domain::language::Language;
 use domain::registration::{Channel, RegistrationCommand};
@@ -13,6 +14,7 @@ use eventstore::store::{CommandError, Executed, Target};
 use eventstore::Appending;
 use uuid::Uuid;
 
+use super::endorsement::EndorsementInput;
 use super::fields::{
     check_death_certificate, check_email, check_kana, check_language, check_text, nfc,
 };
@@ -40,6 +42,8 @@ pub struct ChangeInput {
     pub email: Option<String>,
     /// `ja` or `en` as written; by default the registration's.
     pub preferred_language: Option<String>,
+    /// For ENDORSEMENT: the endorsement and whether to add or remove it.
+    pub endorsement: EndorsementInput,
 }
 
 /// A change request whose sender may use its channel and whose fields were
@@ -72,6 +76,7 @@ struct Valid {
     deletion_reason: Option<DeletionReason>,
     note: Option<String>,
     preferred_language: Option<Language>,
+    endorsement: Option<EndorsementChange>,
 }
 
 impl ChangeInput {
@@ -83,7 +88,7 @@ impl ChangeInput {
             return Err(vec![FieldError::new(
                 "/kind",
                 "UNKNOWN_VALUE",
-                "must be CHANGE_NAME, CHANGE_ADDRESS, CHANGE_DOMICILE, REISSUE_CERTIFICATE, DELETE_REGISTRATION or RENEWAL",
+                "must be CHANGE_NAME, CHANGE_ADDRESS, CHANGE_DOMICILE, REISSUE_CERTIFICATE, DELETE_REGISTRATION, RENEWAL or ENDORSEMENT",
             )]);
         };
         let c = &self.changes;
@@ -163,6 +168,7 @@ impl ChangeInput {
         if let Some(email) = &self.email {
             check_email(&mut errors, email);
         }
+        let endorsement = self.endorsement.validate(kind, &mut errors);
         let preferred_language = self
             .preferred_language
             .is_some()
@@ -176,6 +182,7 @@ impl ChangeInput {
             changes: c.clone(),
             deletion_reason,
             note,
+            endorsement,
         })
     }
 
@@ -246,6 +253,7 @@ impl UseCases<'_> {
             channel: input.channel,
             email: input.email,
             preferred_language: valid.preferred_language,
+            endorsement: valid.endorsement,
         };
         Ok(CheckedChange {
             details,
@@ -270,6 +278,10 @@ impl UseCases<'_> {
         } = checked;
         if details.kind == Procedure::ChangeDomicile {
             self.check_has_domicile(registration_id).await?;
+        }
+        if details.kind == Procedure::Endorsement {
+            self.check_endorsement(context, registration_id, &mut details, &attachment_ids)
+                .await?;
         }
         let id = Uuid::new_v4();
         let mut attempts = 0;

@@ -7,6 +7,7 @@
 mod attachment;
 mod change_request;
 mod death_notification;
+mod endorsement;
 mod examination;
 mod fields;
 mod link;
@@ -34,6 +35,7 @@ use uuid::Uuid;
 pub use self::attachment::{CaseDocument, MAX_ATTACHMENTS};
 pub use self::change_request::{ChangeInput, CheckedChange};
 pub use self::death_notification::DeathNotification;
+pub use self::endorsement::EndorsementInput;
 pub use self::fields::{check_kana, check_text, nfc, FieldError};
 pub use self::link::{LinkDispute, LinkRequest, Linked, PendingLink};
 pub use self::payment::Settlement;

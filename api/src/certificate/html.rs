@@ -125,10 +125,14 @@ pub fn render(verdict: Option<&Verdict>) -> String {
                     ("発行日", "Date of issue", date(f.issued_on)),
                     ("証明書ID", "Certificate ID", f.certificate_id.to_string()),
                     ("発行者", "Issuer", claims.issuer.clone()),
-                ];
+                ]
+                .into_iter()
+                .chain(f.endorsements.iter().map(|e| {
+                    ("付記事項", "Endorsement", format!("{} ({})", e.name_ja, e.name_en))
+                }));
                 html.push_str("<table>");
                 // No empty rows (a name in Latin script may have no kana).
-                let rows = rows.into_iter().filter(|(_, _, v)| !v.trim().is_empty());
+                let rows = rows.filter(|(_, _, v)| !v.trim().is_empty());
                 for (ja, en, value) in rows {
                     html.push_str(&format!(
                         "<tr><th>{ja}<small>{en}</small></th><td>{}</td></tr>",

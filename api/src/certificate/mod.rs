@@ -53,6 +53,17 @@ pub struct CertifiedFacts {
     /// The nationality (ISO 3166-1 alpha-2) of a holder who is not a
     /// Japanese national; null for a Japanese national.
     pub nationality: Option<String>,
+    /// The endorsements of the registration when it was issued (付記事項).
+    pub endorsements: Vec<CertifiedEndorsement>,
+}
+
+/// An endorsement a certificate certifies.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CertifiedEndorsement {
+    #[schema(example = "SUCTION_AND_TUBE_FEEDING")]
+    pub code: String,
+    pub name_ja: String,
+    pub name_en: String,
 }
 
 impl From<&CertificateFacts> for CertifiedFacts {
@@ -70,6 +81,15 @@ impl From<&CertificateFacts> for CertifiedFacts {
             registered_on: f.registered_on,
             issued_on: f.issued_on,
             nationality: f.nationality.clone(),
+            endorsements: f
+                .endorsements
+                .iter()
+                .map(|e| CertifiedEndorsement {
+                    code: e.code.clone(),
+                    name_ja: e.name_ja.clone(),
+                    name_en: e.name_en.clone(),
+                })
+                .collect(),
         }
     }
 }

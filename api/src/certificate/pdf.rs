@@ -200,7 +200,7 @@ impl Canvas<'_> {
         );
         self.centered(210.0, 24.0, BLACK, &f.qualification_name);
 
-        let rows = [
+        let mut rows: Vec<(&str, &str, String, Option<&str>)> = [
             (
                 "氏名",
                 "Name",
@@ -228,18 +228,42 @@ impl Canvas<'_> {
                 japanese_date(f.registered_on),
             ),
             ("発行日", "Date of issue", japanese_date(f.issued_on)),
-        ];
-        let mut y = 282.0;
-        self.rule(80.0, WIDTH - 80.0, y - 22.0, 0.6);
+        ]
+        .into_iter()
         // A name in Latin script (a holder who is not a Japanese national)
         // may have no kana reading: its row is left out, not printed empty.
-        let rows = rows.into_iter().filter(|(_, _, v)| !v.trim().is_empty());
-        for (ja, en, value) in rows {
+        .filter(|(_, _, v)| !v.trim().is_empty())
+        .map(|(ja, en, v)| (ja, en, v, None))
+        .collect();
+        // Each endorsement (付記事項) on a row of its own, its English name
+        // under the Japanese.
+        for e in &f.endorsements {
+            rows.push((
+                "付記事項",
+                "Endorsement",
+                e.name_ja.clone(),
+                Some(e.name_en.as_str()),
+            ));
+        }
+        let mut y = 282.0;
+        self.rule(80.0, WIDTH - 80.0, y - 22.0, 0.6);
+        // Rows take 38 points each up to the height left above the
+        // verification block; more rows (a nationality, endorsements) share it.
+        let step = (244.0 / rows.len() as f32).min(38.0);
+        for (ja, en, value, value_en) in rows {
             self.text(95.0, y, 12.0, NAVY, ja);
             self.text(95.0, y + 12.0, 7.5, GREY, en);
-            self.text(245.0, y + 4.0, 16.0, BLACK, &value);
-            self.rule(80.0, WIDTH - 80.0, y + 20.0, 0.4);
-            y += 38.0;
+            let size = (270.0 / width(&value, 1.0)).min(16.0);
+            match value_en {
+                Some(value_en) => {
+                    self.text(245.0, y + 1.0, size.min(13.0), BLACK, &value);
+                    let size_en = (270.0 / width(value_en, 1.0)).min(7.5);
+                    self.text(245.0, y + 13.0, size_en, GREY, value_en);
+                }
+                None => self.text(245.0, y + 4.0, size, BLACK, &value),
+            }
+            self.rule(80.0, WIDTH - 80.0, y + step * 0.53, 0.4);
+            y += step;
         }
 
         self.centered(
@@ -257,11 +281,11 @@ impl Canvas<'_> {
             GREY,
             "This certifies that the person named above is entered in the register of the qualification above.",
         );
-        self.text(360.0, y + 78.0, 11.0, BLACK, &japanese_date(f.issued_on));
-        self.text(360.0, y + 96.0, 11.0, NAVY, "資格登録機関");
+        self.text(360.0, y + 64.0, 11.0, BLACK, &japanese_date(f.issued_on));
+        self.text(360.0, y + 80.0, 11.0, NAVY, "資格登録機関");
         self.text(
             360.0,
-            y + 108.0,
+            y + 92.0,
             7.5,
             GREY,
             &format!("Issuer: {}", claims.issuer),

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::application::ChangeInput;
+use crate::application::{ChangeInput, EndorsementInput};
 use crate::registration::ChannelInput;
 
 /// New values of registered matters, named like the registration's fields.
@@ -21,6 +21,13 @@ pub struct ChangesInput {
     pub given_name_kana: Option<String>,
     pub address: Option<String>,
     pub registered_domicile: Option<String>,
+    /// ENDORSEMENT only: the code of an endorsement the registration's
+    /// qualification defines (`GET /v1/qualifications`).
+    #[schema(example = "SUCTION_AND_TUBE_FEEDING")]
+    pub endorsement_code: Option<String>,
+    /// ENDORSEMENT only: `ADD` or `REMOVE`.
+    #[schema(example = "ADD")]
+    pub action: Option<String>,
 }
 
 /// A change request against a registration.
@@ -37,7 +44,8 @@ pub struct NewChangeRequest {
     /// Otherwise a free-text note.
     pub reason: Option<String>,
     /// Uploaded documents (a death certificate for a death notification;
-    /// the renewal training's certificate for a RENEWAL, where it is required).
+    /// the renewal training's certificate for a RENEWAL, where it is required;
+    /// for adding an endorsement, the document its catalogue entry names).
     #[serde(default)]
     pub attachment_ids: Vec<Uuid>,
     /// Required for a death notification.
@@ -79,6 +87,10 @@ impl NewChangeRequest {
             },
             email: self.email,
             preferred_language: self.preferred_language,
+            endorsement: EndorsementInput {
+                code: c.endorsement_code,
+                action: c.action,
+            },
         }
     }
 }

@@ -72,10 +72,10 @@ impl ExaminedCase for ChangeRequest {
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not file on this channel", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration, or not yours", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A request of this kind is open (CHANGE_REQUEST_OPEN), the registration is not on the register, the procedure is not yet online for the qualification (PROCEDURE_NOT_YET_ONLINE) or its fee is not set (FEE_UNKNOWN), or the same Idempotency-Key is still in flight (REQUEST_IN_FLIGHT)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request of this kind is open (CHANGE_REQUEST_OPEN), an ENDORSEMENT adds one the registration carries (ENDORSEMENT_ALREADY_HELD) or removes one it does not (ENDORSEMENT_NOT_HELD), the registration is not on the register, the procedure is not yet online for the qualification (PROCEDURE_NOT_YET_ONLINE) or its fee is not set (FEE_UNKNOWN), or the same Idempotency-Key is still in flight (REQUEST_IN_FLIGHT)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, unknown kind, procedure not offered for this qualification, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (for ENDORSEMENT: a code the qualification does not define, UNKNOWN_ENDORSEMENT at /changes/endorsement_code; the evidence its catalogue entry asks for missing, REQUIRED at /attachment_ids), unknown kind, procedure not offered for this qualification, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/registrations/{id}/change-requests")]

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::attachment::AttachmentView;
 use crate::case::{self, ChangeKind, ChangeOutcome, Channel, DeletionReason, Status};
+use crate::endorsement::EndorsementChangeView;
 use crate::examination::{InformationRequestView, ProposalView, TimelineEntry};
 use crate::payment::PaymentView;
 use crate::qualifications::Money;
@@ -46,6 +47,8 @@ pub struct ChangeRequestResource {
     pub changes: ChangesView,
     /// For deletions.
     pub deletion_reason: Option<DeletionReason>,
+    /// For ENDORSEMENT: the endorsement added or removed.
+    pub endorsement: Option<EndorsementChangeView>,
     /// Not shown to ministries.
     pub date_of_death: Option<NaiveDate>,
     /// Not shown to ministries.
@@ -107,6 +110,10 @@ pub fn render(
             registered_domicile: c.registered_domicile.clone().filter(|_| person),
         },
         deletion_reason: details.deletion_reason.map(DeletionReason::from),
+        endorsement: details
+            .endorsement
+            .as_ref()
+            .map(EndorsementChangeView::from),
         date_of_death: details.date_of_death.filter(|_| person),
         notifier_relationship: details.notifier_relationship.clone().filter(|_| person),
         attachments: details

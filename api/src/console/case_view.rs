@@ -287,6 +287,13 @@ fn change_view(
                     .unwrap_or_default(),
             ));
         }
+        if let Some(e) = &d.endorsement {
+            particulars.push((
+                "endorsement",
+                format!("{} / {} ({})", e.name_ja, e.name_en, e.code),
+            ));
+            particulars.push(("endorsement_action", e.action.as_str().to_owned()));
+        }
         if let Some(date) = d.date_of_death {
             particulars.push(("date_of_death", date.to_string()));
         }

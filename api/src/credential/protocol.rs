@@ -267,6 +267,14 @@ fn registered_facts(
         family_name_kana: holder.family_name_kana.clone(),
         given_name_kana: holder.given_name_kana.clone(),
         date_of_birth: holder.date_of_birth,
-        endorsements: Vec::new(),
+        endorsements: reg
+            .endorsements
+            .iter()
+            .map(|e| certificate::EndorsementFact {
+                code: e.code.clone(),
+                name_ja: e.name_ja.clone(),
+                name_en: e.name_en.clone(),
+            })
+            .collect(),
     })
 }

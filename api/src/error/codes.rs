@@ -52,6 +52,14 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
         "A form was posted without its session's anti-forgery token (portal and console forms)",
     ),
     (
+        "ENDORSEMENT_ALREADY_HELD",
+        "The registration already carries this endorsement (ENDORSEMENT with action ADD)",
+    ),
+    (
+        "ENDORSEMENT_NOT_HELD",
+        "The registration does not carry this endorsement (ENDORSEMENT with action REMOVE)",
+    ),
+    (
         "FEE_UNKNOWN",
         "The fee of this procedure is not known yet, so it cannot be applied for",
     ),
@@ -215,6 +223,10 @@ pub const PROBLEM_CODES: &[(&str, &str)] = &[
         "Too many attempts; retry after Retry-After seconds",
     ),
     ("UNAUTHENTICATED", "No valid token"),
+    (
+        "UNKNOWN_ENDORSEMENT",
+        "The registration's qualification defines no such endorsement",
+    ),
     ("UNKNOWN_QUALIFICATION", "Unknown qualification code"),
     (
         "UNSUPPORTED_MEDIA_TYPE",

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::case_page::{kind_of, load, page};
 use super::session::Holder;
 use super::{html, see_other, Frame, PortalError, Words};
-use crate::application::ChangeInput;
+use crate::application::{ChangeInput, EndorsementInput};
 use crate::attachment::{FormError, LimitedForm, FORM_OVERHEAD};
 use crate::auth::{Caller, Grant};
 use crate::console::session::Session;
@@ -329,6 +329,10 @@ pub async fn file_change(
             channel: Channel::Online,
             email: None,
             preferred_language: None,
+            endorsement: EndorsementInput {
+                code: given(&form, "endorsement_code"),
+                action: given(&form, "endorsement_action"),
+            },
         };
         let context = context(&req, &session.actor());
         let use_cases = state.use_cases();

@@ -96,6 +96,8 @@ pub struct EndorsementView {
     pub code: String,
     pub name_ja: String,
     pub name_en: String,
+    /// The document an application to add it must attach; null: none.
+    pub evidence: Option<String>,
 }
 
 /// A sanction the qualification's Act allows.
@@ -161,6 +163,7 @@ impl QualificationView {
                     code: e.code.clone(),
                     name_ja: e.name_ja.clone(),
                     name_en: e.name_en.clone(),
+                    evidence: e.evidence.clone(),
                 })
                 .collect(),
             prerequisite: q.prerequisite.clone(),

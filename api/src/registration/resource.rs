@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::case::{Channel, Status};
+use crate::endorsement::HeldEndorsementView;
 use crate::examination::{InformationRequestView, ProposalView, TimelineEntry};
 use crate::payment::PaymentView;
 use crate::qualifications::Money;
@@ -50,6 +51,8 @@ pub struct RegisterEntryView {
     pub nationality: Option<String>,
     /// The last day the registration is valid; null when it does not expire.
     pub valid_until: Option<NaiveDate>,
+    /// The endorsements on the register (付記事項).
+    pub endorsements: Vec<HeldEndorsementView>,
 }
 
 /// A registration application and, once registered, the registration.
@@ -75,6 +78,8 @@ pub struct RegistrationResource {
     /// validity period (the care manager's: five years); from the next day
     /// it reads EXPIRED until a RENEWAL is approved. Null: it does not expire.
     pub valid_until: Option<NaiveDate>,
+    /// The endorsements the registration carries (付記事項), in the order added.
+    pub endorsements: Vec<HeldEndorsementView>,
     pub information_request: Option<InformationRequestView>,
     /// Flags raised on the case (register inquiry: pending, mismatches,
     /// unresolved domicile; a payment mismatch; LINK_DISPUTED when someone
@@ -136,6 +141,7 @@ pub fn render(
         registered_on: reg.registered_on,
         suspended_until: reg.suspension.map(|(_, until)| until),
         valid_until: reg.valid_until,
+        endorsements: HeldEndorsementView::list(&reg.endorsements),
         // The examiner's message is free text about the person: not for ministries.
         information_request: exam
             .open_request
@@ -192,6 +198,7 @@ pub fn render(
                     date_of_birth: a.date_of_birth,
                     nationality: a.nationality.clone(),
                     valid_until: reg.valid_until,
+                    endorsements: HeldEndorsementView::list(&reg.endorsements),
                 })
             })
             .flatten(),

@@ -102,7 +102,7 @@ fn types() -> Vec<(&'static str, &'static str, &'static str, Value)> {
                 "certificate_id": certificate,
                 "reason": { "type": "string", "enum": [
                     "MATTERS_CHANGED", "REISSUE_REQUESTED", "REGISTRATION_DELETED", "SUPERSEDED",
-                    "REGISTRATION_REVOKED",
+                    "REGISTRATION_REVOKED", "ENDORSEMENTS_CHANGED",
                 ] },
             }),
         ),
@@ -152,7 +152,29 @@ fn types() -> Vec<(&'static str, &'static str, &'static str, Value)> {
                 "valid_until": { "type": "string", "format": "date", "description": "The last day it was valid" },
             }),
         ),
+        (
+            "ENDORSEMENT_ADDED",
+            "An approved ENDORSEMENT request added an endorsement",
+            "付記事項が追加された",
+            endorsement(&request),
+        ),
+        (
+            "ENDORSEMENT_REMOVED",
+            "An approved ENDORSEMENT request removed an endorsement",
+            "付記事項が削除された",
+            endorsement(&request),
+        ),
     ]
+}
+
+/// The facts of an endorsement item: the request, the code and the names.
+fn endorsement(request: &Value) -> Value {
+    json!({
+        "change_request_id": request,
+        "code": { "type": "string", "description": "The catalogue's code of the endorsement" },
+        "name_ja": { "type": "string", "description": "Its Japanese name when the request was filed" },
+        "name_en": { "type": "string", "description": "Its English name when the request was filed" },
+    })
 }
 
 /// `REGISTERED_MATTERS_CHANGED` -> `RegisteredMattersChanged`.

@@ -182,6 +182,14 @@ impl CatalogueDocument {
                         "RENEWAL needs the qualification's validity_years".into(),
                     );
                 }
+                if p.procedure == super::Procedure::Endorsement && q.endorsements.is_empty() {
+                    bad(
+                        at("procedure"),
+                        "NOT_APPLICABLE",
+                        "ENDORSEMENT is offered only where the qualification defines endorsements"
+                            .into(),
+                    );
+                }
                 if p.service_standard_days <= 0 {
                     bad(
                         at("service_standard_days"),

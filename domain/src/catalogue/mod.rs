@@ -38,6 +38,8 @@ pub enum Procedure {
     Suspension,
     /// An office-initiated revocation (a sanction case).
     Revocation,
+    /// Adding or removing an endorsement of the registration (a change request).
+    Endorsement,
 }
 
 impl Procedure {
@@ -53,6 +55,7 @@ impl Procedure {
             Procedure::Renewal => "RENEWAL",
             Procedure::Suspension => "SUSPENSION",
             Procedure::Revocation => "REVOCATION",
+            Procedure::Endorsement => "ENDORSEMENT",
         }
     }
 
@@ -80,6 +83,7 @@ impl Procedure {
             Procedure::Renewal,
             Procedure::Suspension,
             Procedure::Revocation,
+            Procedure::Endorsement,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)
@@ -187,6 +191,10 @@ pub struct Endorsement {
     pub name_ja: String,
     /// Name in English.
     pub name_en: String,
+    /// The document an application to add it must attach (e.g. the
+    /// training completion certificate); `None`: nothing to attach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 /// A kind of sanction a qualification's Act allows.

@@ -233,3 +233,42 @@ fn only_a_qualification_whose_registrations_expire_offers_renewal() {
     );
     assert_eq!(problems[0].code, "NOT_APPLICABLE");
 }
+
+#[test]
+fn endorsements_are_offered_where_the_catalogue_defines_them_at_the_fee_it_sets() {
+    let catalogue = file().catalogue();
+    let at = "2026-12-06T03:00:00Z".parse().unwrap();
+    let care = catalogue
+        .terms("CARE_WORKER", Procedure::Endorsement)
+        .unwrap();
+    assert_eq!(care.assess(Channel::Online, at).unwrap().total(), 500);
+    let source = care.fees[0].source.as_deref().unwrap();
+    assert!(source.starts_with("unverified"), "{source}");
+    // No source gives the labour and social security attorney's fee.
+    let attorney = catalogue
+        .terms("SOCIAL_INSURANCE_LABOUR_CONSULTANT", Procedure::Endorsement)
+        .unwrap();
+    assert_eq!(
+        attorney.assess(Channel::Online, at),
+        Err(DomainError::FeeUnknown)
+    );
+    // Only where there is something to endorse.
+    let mut doc: serde_json::Value = serde_json::from_str(FILE).unwrap();
+    assert!(doc["qualifications"][0]["endorsements"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let procedures = doc["qualifications"][0]["procedures"]
+        .as_array_mut()
+        .unwrap();
+    let mut endorsement = procedures[0].clone();
+    endorsement["procedure"] = "ENDORSEMENT".into();
+    procedures.push(endorsement);
+    let last = procedures.len() - 1;
+    let problems = CatalogueDocument::parse(doc.to_string().as_bytes()).unwrap_err();
+    assert_eq!(
+        problems[0].pointer,
+        format!("/qualifications/0/procedures/{last}/procedure")
+    );
+    assert_eq!(problems[0].code, "NOT_APPLICABLE");
+}

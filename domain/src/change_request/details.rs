@@ -43,7 +43,8 @@ impl DeletionReason {
 /// The content of a change request as filed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeDetails {
-    /// CHANGE_NAME, CHANGE_ADDRESS, CHANGE_DOMICILE, REISSUE_CERTIFICATE or DELETE_REGISTRATION.
+    /// CHANGE_NAME, CHANGE_ADDRESS, CHANGE_DOMICILE, REISSUE_CERTIFICATE,
+    /// DELETE_REGISTRATION or ENDORSEMENT.
     pub kind: Procedure,
     pub changes: MatterChanges,
     pub deletion_reason: Option<DeletionReason>,
@@ -62,4 +63,7 @@ pub struct ChangeDetails {
     /// The language of the notices; by default the registration's.
     #[serde(default)]
     pub preferred_language: Option<Language>,
+    /// For ENDORSEMENT: the endorsement added or removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endorsement: Option<super::EndorsementChange>,
 }

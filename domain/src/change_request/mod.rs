@@ -3,9 +3,11 @@
 
 mod aggregate;
 mod details;
+mod endorsement;
 
 pub use aggregate::{ChangeRequest, ChangeRequestCommand, ChangeRequestEvent, ChangeServices};
 pub use details::{ChangeDetails, DeletionReason, MatterChanges};
+pub use endorsement::{EndorsementAction, EndorsementChange};
 
 #[cfg(test)]
 mod tests;

@@ -86,6 +86,9 @@ pub struct QualificationRegistration {
     /// Renewal reminders sent, by date and days before it.
     #[serde(default)]
     pub reminded: Vec<(NaiveDate, u32)>,
+    /// The endorsements it carries, in the order they were added.
+    #[serde(default)]
+    pub endorsements: Vec<super::HeldEndorsement>,
 }
 
 impl QualificationRegistration {
@@ -174,7 +177,10 @@ impl QualificationRegistration {
                 details,
                 actor,
                 at,
-            } => self.file_change_request(request_id, details, &actor, at)?,
+            } => {
+                let catalogue = &services.catalogue;
+                self.file_change_request(request_id, details, &actor, catalogue, at)?
+            }
             C::NotifyDeath {
                 request_id,
                 details,
@@ -214,31 +220,7 @@ impl QualificationRegistration {
                 actor,
                 at,
             } => self.resolve_link_dispute(unlink, reason, actor, at)?,
-            C::IssueCertificate {
-                certificate_id,
-                status_index,
-                kid,
-                issued_at,
-                token,
-                verification_url,
-            } => {
-                if self.issued_certificates.contains(&certificate_id) {
-                    return Ok(vec![]);
-                }
-                match self.status() {
-                    CaseStatus::Registered => {}
-                    CaseStatus::Deleted => return Err(DomainError::RegistrationDeleted),
-                    _ => return Err(DomainError::NotRegistered),
-                }
-                vec![RegistrationEvent::CertificateIssued {
-                    certificate_id,
-                    status_index,
-                    kid,
-                    issued_at,
-                    token,
-                    verification_url,
-                }]
-            }
+            c @ C::IssueCertificate { .. } => self.issue_certificate(c)?,
             C::ApplySanction {
                 sanction_id,
                 kind,
@@ -257,17 +239,7 @@ impl QualificationRegistration {
                 at,
             } => self.remind_renewal(valid_until, days_before, at),
             C::Expire { valid_until, at } => self.expire(valid_until, at),
-            C::CloseChangeRequest { request_id, at } => {
-                if self
-                    .open_change_requests
-                    .iter()
-                    .any(|(id, _)| *id == request_id)
-                {
-                    vec![RegistrationEvent::ChangeRequestClosed { request_id, at }]
-                } else {
-                    vec![]
-                }
-            }
+            C::CloseChangeRequest { request_id, at } => self.close_change_request(request_id, at),
         })
     }
 }
@@ -411,6 +383,8 @@ impl Aggregate for QualificationRegistration {
             RegistrationEvent::RegistrationRenewed { .. }
             | RegistrationEvent::RenewalReminded { .. }
             | RegistrationEvent::RegistrationExpired { .. } => self.apply_validity_event(&event),
+            RegistrationEvent::EndorsementAdded { .. }
+            | RegistrationEvent::EndorsementRemoved { .. } => self.apply_endorsement_event(event),
             RegistrationEvent::Examination(e) => self.examination.apply(&e),
         }
     }

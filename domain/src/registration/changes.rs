@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::aggregate::QualificationRegistration;
 use super::event::RegistrationEvent;
-use crate::catalogue::Procedure;
+use crate::catalogue::{Catalogue, Procedure};
 use crate::change_request::ChangeDetails;
 use crate::death_notification::is_death_notification;
 use crate::examination::{check_visible, CaseStatus};
@@ -20,6 +20,7 @@ impl QualificationRegistration {
         request_id: Uuid,
         details: Box<ChangeDetails>,
         actor: &crate::Actor,
+        catalogue: &Catalogue,
         at: DateTime<Utc>,
     ) -> Result<Vec<RegistrationEvent>, DomainError> {
         // Only the holder files online, or an examiner enters on paper; a
@@ -51,6 +52,7 @@ impl QualificationRegistration {
         {
             return Err(DomainError::ChangeRequestOpen);
         }
+        self.check_endorsement(&details, catalogue)?;
         Ok(vec![RegistrationEvent::ChangeRequestFiled {
             request_id,
             details,
@@ -80,6 +82,10 @@ impl QualificationRegistration {
             Procedure::ReissueCertificate => {
                 RegistrationEvent::CertificateReissueRequested { request_id, at }
             }
+            Procedure::Endorsement => match &details.endorsement {
+                Some(change) => self.endorsement_event(request_id, change, at),
+                None => return Err(DomainError::UnknownEndorsement),
+            },
             Procedure::DeleteRegistration => RegistrationEvent::RegistrationDeleted {
                 request_id,
                 reason: details.deletion_reason,
@@ -91,6 +97,22 @@ impl QualificationRegistration {
                 at,
             },
         }])
+    }
+
+    pub(super) fn close_change_request(
+        &self,
+        request_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Vec<RegistrationEvent> {
+        if self
+            .open_change_requests
+            .iter()
+            .any(|(id, _)| *id == request_id)
+        {
+            vec![RegistrationEvent::ChangeRequestClosed { request_id, at }]
+        } else {
+            vec![]
+        }
     }
 
     pub(super) fn end_change_request(&mut self, request_id: Uuid, applied: bool) {

@@ -153,6 +153,23 @@ pub enum RegistrationEvent {
         valid_until: NaiveDate,
         at: DateTime<Utc>,
     },
+    /// An approved ENDORSEMENT request added an endorsement, named as the
+    /// catalogue named it when the request was filed.
+    EndorsementAdded {
+        request_id: Uuid,
+        code: String,
+        name_ja: String,
+        name_en: String,
+        at: DateTime<Utc>,
+    },
+    /// An approved ENDORSEMENT request removed an endorsement.
+    EndorsementRemoved {
+        request_id: Uuid,
+        code: String,
+        name_ja: String,
+        name_en: String,
+        at: DateTime<Utc>,
+    },
     /// The examination events shared with change requests, stored flat.
     #[serde(untagged)]
     Examination(ExaminationEvent),
@@ -189,6 +206,8 @@ impl RegistrationEvent {
             RegistrationEvent::RegistrationExpired { .. } => Some(CaseStatus::Expired),
             RegistrationEvent::RegistrationRenewed { revived_as, .. } => *revived_as,
             RegistrationEvent::RenewalReminded { .. } => None,
+            RegistrationEvent::EndorsementAdded { .. }
+            | RegistrationEvent::EndorsementRemoved { .. } => None,
             RegistrationEvent::Examination(e) => e.status_after(),
         }
     }
@@ -215,6 +234,8 @@ impl DomainEvent for RegistrationEvent {
             RegistrationEvent::RegistrationRenewed { .. } => "RegistrationRenewed",
             RegistrationEvent::RenewalReminded { .. } => "RenewalReminded",
             RegistrationEvent::RegistrationExpired { .. } => "RegistrationExpired",
+            RegistrationEvent::EndorsementAdded { .. } => "EndorsementAdded",
+            RegistrationEvent::EndorsementRemoved { .. } => "EndorsementRemoved",
             RegistrationEvent::Examination(e) => e.event_type(),
         }
         .to_owned()

@@ -1,8 +1,10 @@
 //! The QualificationRegistration aggregate: from application to the register.
 
 mod aggregate;
+mod certificate;
 mod changes;
 mod command;
+mod endorsement;
 mod event;
 mod holding;
 mod identity;
@@ -13,6 +15,7 @@ pub mod validity;
 
 pub use aggregate::{QualificationRegistration, RegistrationNumbers, RegistrationServices};
 pub use command::{Applicant, Channel, RegistrationCommand};
+pub use endorsement::HeldEndorsement;
 pub use event::RegistrationEvent;
 pub use holding::{Hold, Holding, Retention, PARTICULARS_DIFFER};
 pub use identity::{HolderParticulars, PublicStanding};

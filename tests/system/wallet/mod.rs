@@ -168,6 +168,16 @@ async fn wallet(command: &str, env: &[(&str, &str)]) -> Value {
 
 /// Obtains a credential with a wallet key of our own; returns its status list claim.
 async fn obtain(app: &TestApp, holder: &str, reg: &str) -> Value {
+    let sd = credential(app, holder, reg).await;
+    let payload = sd.split('.').nth(1).unwrap();
+    let claims: Value =
+        serde_json::from_slice(&certificate::encoding::unb64(payload).unwrap()).unwrap();
+    claims["status"]["status_list"].clone()
+}
+
+/// Obtains a credential with a wallet key of our own: the SD-JWT VC with
+/// every disclosure, as the issuer hands it out.
+pub(crate) async fn credential(app: &TestApp, holder: &str, reg: &str) -> String {
     let offered = offer(app, holder, reg).await;
     let code = tx_code(app, holder).await;
     let token = answer(
@@ -185,14 +195,10 @@ async fn obtain(app: &TestApp, holder: &str, reg: &str) -> Value {
         &proof(&key, &app.base, &n),
     )
     .await;
-    let sd = answer(r, StatusCode::OK).await["credentials"][0]["credential"]
+    answer(r, StatusCode::OK).await["credentials"][0]["credential"]
         .as_str()
         .unwrap()
-        .to_owned();
-    let payload = sd.split('.').nth(1).unwrap();
-    let claims: Value =
-        serde_json::from_slice(&certificate::encoding::unb64(payload).unwrap()).unwrap();
-    claims["status"]["status_list"].clone()
+        .to_owned()
 }
 
 /// The published status of the credential at `entry`, read from the entries table.

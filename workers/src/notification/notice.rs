@@ -68,6 +68,9 @@ fn what_to_tell(e: &CaseEvent, r: &Recipient) -> Option<(NoticeKind, NoticeValue
             | RegistrationEvent::CertificateReissueRequested { .. }
             | RegistrationEvent::RegistrationDeleted { .. }
             | RegistrationEvent::ChangeRequestClosed { .. } => return None,
+            // Told by the change request itself (ChangeApplied).
+            RegistrationEvent::EndorsementAdded { .. }
+            | RegistrationEvent::EndorsementRemoved { .. } => return None,
             RegistrationEvent::SuspensionLifted { .. } => NoticeKind::SuspensionLifted,
             RegistrationEvent::RenewalReminded {
                 valid_until,

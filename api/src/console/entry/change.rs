@@ -8,7 +8,7 @@ use domain::registration::Channel;
 use uuid::Uuid;
 
 use super::{enter, value, EntryForm, EntryPage, FormMap};
-use crate::application::ChangeInput;
+use crate::application::{ChangeInput, EndorsementInput};
 use crate::console::session::{Session, SignedIn};
 use crate::console::view::{html, Choice};
 use crate::console::ConsoleError;
@@ -112,6 +112,10 @@ fn change(form: &FormMap) -> Result<ChangeInput, ApiError> {
         channel: Channel::Paper,
         email: None,
         preferred_language: None,
+        endorsement: EndorsementInput {
+            code: optional("endorsement_code"),
+            action: optional("endorsement_action"),
+        },
     })
 }
 

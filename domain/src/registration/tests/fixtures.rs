@@ -79,6 +79,9 @@ fn qualification(
         })
         .collect();
     q.revocation_bar_years = (code == "CARE_WORKER").then_some(2);
+    if code == CARE {
+        q.endorsements = vec![super::endorsement::suction()];
+    }
     q
 }
 
@@ -256,6 +259,7 @@ pub(crate) fn request(kind: Procedure) -> ChangeDetails {
         channel: Channel::Online,
         email: None,
         preferred_language: None,
+        endorsement: None,
     }
 }
 

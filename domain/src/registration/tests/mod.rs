@@ -4,6 +4,7 @@
 mod certificate;
 mod changes;
 mod decision;
+mod endorsement;
 pub(crate) mod fixtures;
 mod holding;
 mod link;

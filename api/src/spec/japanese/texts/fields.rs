@@ -3,6 +3,17 @@
 
 /// (English, Japanese).
 pub const FIELDS: &[(&str, &str)] = &[
+    ("For ENDORSEMENT: the endorsement added or removed.", "ENDORSEMENT の場合：追加または削除する付記事項。"),
+    ("The catalogue's code of the endorsement", "付記事項のカタログ上のコード"),
+    ("Its English name when the request was filed", "届出時点の英語名"),
+    ("Its Japanese name when the request was filed", "届出時点の日本語名"),
+    ("The name in English, as the catalogue gave it when the request was filed.", "届出時点でカタログが定めていた英語名。"),
+    ("The name in Japanese, as the catalogue gave it when the request was filed.", "届出時点でカタログが定めていた日本語名。"),
+    ("The document an application to add it must attach; null: none.", "追加の申請に添付すべき書類。null：不要。"),
+    ("When the approved request added it.", "承認された届出により追加された日時。"),
+    ("The catalogue's code.", "カタログ上のコード。"),
+    ("The name in English, as the catalogue gave it when it was added.", "追加時点でカタログが定めていた英語名。"),
+    ("The name in Japanese, as the catalogue gave it when it was added.", "追加時点でカタログが定めていた日本語名。"),
     ("Years after a revocation before the same person may be registered\nagain (counted from the day of the revocation); null: no bar.", "登録の取消し後、同じ人を再び登録できるまでの年数（取消しの日から起算）。null：制限なし。"),
     ("The first day the holder may be registered again in this qualification; null when its Act sets no bar", "この資格に再び登録できる最初の日。根拠法に制限がなければ null"),
     ("The application's time.", "アプリケーションの時刻。"),

@@ -3,6 +3,8 @@
 
 /// (English, Japanese).
 pub const REQUESTS: &[(&str, &str)] = &[
+    ("ENDORSEMENT only: `ADD` or `REMOVE`.", "ENDORSEMENT のみ：`ADD`（追加）または `REMOVE`（削除）。"),
+    ("ENDORSEMENT only: the code of an endorsement the registration's\nqualification defines (`GET /v1/qualifications`).", "ENDORSEMENT のみ：登録の資格が定める付記事項のコード（`GET /v1/qualifications`）。"),
     ("How far to move the clock.", "時刻をどれだけ進めるか。"),
     ("Whole days forward, 1 to 36,500; the clock never goes back.", "進める日数（1〜36,500）。時刻は戻らない。"),
     ("12 digits with a valid check digit. Stored only in the vault; never echoed.", "チェックディジットが正しい12桁。保管庫にのみ保存し、応答に含めない。"),
@@ -80,8 +82,8 @@ pub const REQUESTS: &[(&str, &str)] = &[
     ("The token of the case's checkout link (`payment.checkout_url`).", "案件の支払リンク（`payment.checkout_url`）のトークン。"),
     ("True undoes the link; false lets it stand.", "true の場合は紐付けを解除し、false の場合は維持する。"),
     ("Unix seconds when it was sent", "送信時刻（Unix 秒）"),
+    ("Uploaded documents (a death certificate for a death notification;\nthe renewal training's certificate for a RENEWAL, where it is required;\nfor adding an endorsement, the document its catalogue entry names).", "アップロードした書類（死亡の届出の場合は死亡診断書、RENEWAL の場合は必須の更新研修の修了証明書、付記事項の追加の場合はカタログのその項目が定める書類）。"),
     ("Uploaded documents (a death certificate for a death notification).", "アップロードした書類（死亡の届出の場合は死亡診断書）。"),
-    ("Uploaded documents (a death certificate for a death notification;\nthe renewal training's certificate for a RENEWAL, where it is required).", "アップロードした書類（死亡の届出の場合は死亡診断書。RENEWAL では更新研修の修了証明書が必須）。"),
     ("What the proposer should look at again (kept in the case's events).", "提案者が見直すべき点（案件のイベントに残る）。"),
     ("What the request asks for.", "届出が求める事項。"),
     ("Where notices about this request go; defaults to the registration's email.\nA relative notifying a death gives their own (without it they see notices\nonly in their inbox: the deceased is never written to).", "この届出に関する通知の送付先。既定は登録のメールアドレス。死亡を届け出る親族は自分のものを指定する（指定しない場合は通知箱でのみ通知を見られる。死亡者には送らない）。"),
