@@ -170,10 +170,7 @@ impl QualificationRegistration {
                 details,
                 actor,
                 at,
-            } => {
-                let catalogue = &services.catalogue;
-                self.file_change_request(request_id, details, &actor, catalogue, at)?
-            }
+            } => self.file_change_request(request_id, details, &actor, services, at)?,
             C::NotifyDeath {
                 request_id,
                 details,
@@ -248,17 +245,7 @@ impl QualificationRegistration {
                 self.apply_sanction(sanction_id, (kind, starts_on, ends_on), bar, at)?
             }
             C::LiftSuspension { sanction_id, at } => self.lift_suspension(sanction_id, at),
-            C::CloseChangeRequest { request_id, at } => {
-                if self
-                    .open_change_requests
-                    .iter()
-                    .any(|(id, _)| *id == request_id)
-                {
-                    vec![RegistrationEvent::ChangeRequestClosed { request_id, at }]
-                } else {
-                    vec![]
-                }
-            }
+            C::CloseChangeRequest { request_id, at } => self.close_change_request(request_id, at),
         })
     }
 }

@@ -6,9 +6,9 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::aggregate::QualificationRegistration;
+use super::aggregate::{QualificationRegistration, RegistrationServices};
 use super::event::RegistrationEvent;
-use crate::catalogue::{Catalogue, Procedure};
+use crate::catalogue::Procedure;
 use crate::change_request::ChangeDetails;
 use crate::death_notification::is_death_notification;
 use crate::examination::{check_visible, CaseStatus};
@@ -20,7 +20,7 @@ impl QualificationRegistration {
         request_id: Uuid,
         details: Box<ChangeDetails>,
         actor: &crate::Actor,
-        catalogue: &Catalogue,
+        services: &RegistrationServices,
         at: DateTime<Utc>,
     ) -> Result<Vec<RegistrationEvent>, DomainError> {
         // Only the holder files online, or an examiner enters on paper; a
@@ -52,7 +52,7 @@ impl QualificationRegistration {
         {
             return Err(DomainError::ChangeRequestOpen);
         }
-        self.check_endorsement(&details, catalogue)?;
+        self.check_endorsement(&details, &services.catalogue)?;
         Ok(vec![RegistrationEvent::ChangeRequestFiled {
             request_id,
             details,
@@ -97,6 +97,23 @@ impl QualificationRegistration {
                 at,
             },
         }])
+    }
+
+    /// Frees the slot of a request that ended without a change (once).
+    pub(super) fn close_change_request(
+        &self,
+        request_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Vec<RegistrationEvent> {
+        if self
+            .open_change_requests
+            .iter()
+            .any(|(id, _)| *id == request_id)
+        {
+            vec![RegistrationEvent::ChangeRequestClosed { request_id, at }]
+        } else {
+            vec![]
+        }
     }
 
     pub(super) fn end_change_request(&mut self, request_id: Uuid, applied: bool) {
