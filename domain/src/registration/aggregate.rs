@@ -177,10 +177,7 @@ impl QualificationRegistration {
                 details,
                 actor,
                 at,
-            } => {
-                let catalogue = &services.catalogue;
-                self.file_change_request(request_id, details, &actor, catalogue, at)?
-            }
+            } => self.file_change_request(request_id, details, &actor, services, at)?,
             C::NotifyDeath {
                 request_id,
                 details,

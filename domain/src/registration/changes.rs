@@ -6,9 +6,9 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::aggregate::QualificationRegistration;
+use super::aggregate::{QualificationRegistration, RegistrationServices};
 use super::event::RegistrationEvent;
-use crate::catalogue::{Catalogue, Procedure};
+use crate::catalogue::Procedure;
 use crate::change_request::ChangeDetails;
 use crate::death_notification::is_death_notification;
 use crate::examination::{check_visible, CaseStatus};
@@ -20,7 +20,7 @@ impl QualificationRegistration {
         request_id: Uuid,
         details: Box<ChangeDetails>,
         actor: &crate::Actor,
-        catalogue: &Catalogue,
+        services: &RegistrationServices,
         at: DateTime<Utc>,
     ) -> Result<Vec<RegistrationEvent>, DomainError> {
         // Only the holder files online, or an examiner enters on paper; a
@@ -52,7 +52,7 @@ impl QualificationRegistration {
         {
             return Err(DomainError::ChangeRequestOpen);
         }
-        self.check_endorsement(&details, catalogue)?;
+        self.check_endorsement(&details, &services.catalogue)?;
         Ok(vec![RegistrationEvent::ChangeRequestFiled {
             request_id,
             details,
@@ -99,6 +99,7 @@ impl QualificationRegistration {
         }])
     }
 
+    /// Frees the slot of a request that ended without a change (once).
     pub(super) fn close_change_request(
         &self,
         request_id: Uuid,

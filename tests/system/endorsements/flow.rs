@@ -13,6 +13,7 @@ use super::{file, paid_and_approved, SUCTION, SUCTION_EN, SUCTION_JA};
 use crate::common::certificates::{certificate, certificate_when, registered, verify};
 use crate::common::spawn_app;
 use crate::common::{answer, TestApp};
+use crate::support::webhooks::WebhookReceiver;
 
 /// The text of the holder's printed certificate (pdftotext) and what its
 /// QR code scans to, from its page rendered at 72 dpi (pdftoppm).
@@ -115,6 +116,21 @@ async fn feed(app: &TestApp, registration: &str) -> Vec<Value> {
 #[tokio::test]
 async fn a_care_worker_adds_the_suctioning_endorsement_and_removes_it_again() {
     let app = spawn_app().await;
+    // The ministry subscribes to the endorsement events (signed webhooks).
+    let receiver = WebhookReceiver::start();
+    let r = app
+        .post_as(
+            Role::Ministry,
+            "MHLW",
+            "/v1/webhook-subscriptions",
+            &serde_json::json!({"url": receiver.url("e"),
+                                "event_types": ["ENDORSEMENT_ADDED", "ENDORSEMENT_REMOVED"]}),
+        )
+        .await;
+    let subscription = answer(r, StatusCode::CREATED).await;
+    receiver
+        .configure("e", subscription["secret"].as_str().unwrap(), 0)
+        .await;
     let reg = registered(&app, "kaigo", "44345678901").await;
     let first = certificate(&app, "kaigo", &reg).await;
     assert_eq!(first["facts"]["endorsements"], serde_json::json!([]));
@@ -226,4 +242,9 @@ async fn a_care_worker_adds_the_suctioning_endorsement_and_removes_it_again() {
         .filter(|i| i["data"]["reason"] == "ENDORSEMENTS_CHANGED")
         .count();
     assert_eq!(replaced, 2, "{items:?}");
+    // The same two items reach the subscriber, signed, in order.
+    let delivered = receiver.wait_for("e", 2).await;
+    let types: Vec<&Value> = delivered.iter().map(|d| &d["payload"]["type"]).collect();
+    assert_eq!(types, ["ENDORSEMENT_ADDED", "ENDORSEMENT_REMOVED"]);
+    assert_eq!(delivered[0]["payload"]["data"], *added_items[0]);
 }
