@@ -7,6 +7,7 @@ mod pgbench;
 mod queue;
 mod rebuild;
 mod soak;
+mod soak_mix;
 mod sustained;
 
 use std::time::Duration;
@@ -88,7 +89,9 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         }
     }
     let (server_url, _embedded) = server_url(&settings).await?;
-    let bench_url = fresh_database(&server_url, "shikaku_bench").await?;
+    // Another benchmark on the same server names its own database.
+    let name = std::env::var("SHIKAKU_BENCH_DATABASE").unwrap_or_else(|_| "shikaku_bench".into());
+    let bench_url = fresh_database(&server_url, &name).await?;
     settings.database_url = bench_url.clone();
     settings.bind = "127.0.0.1:0".into();
     settings.public_url = String::new();
