@@ -95,7 +95,11 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
     settings.database_url = bench_url.clone();
     settings.bind = "127.0.0.1:0".into();
     settings.public_url = String::new();
-    settings.db_max_connections = settings.db_max_connections.max(args.clients as u32);
+    // A connection for each client and for each job slot the workers fill.
+    settings.db_max_connections = settings
+        .db_max_connections
+        .max(args.clients as u32)
+        .max(settings.worker_concurrency as u32);
     let jobs_run = settings.run_workers;
     let app = Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());

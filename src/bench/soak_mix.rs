@@ -120,7 +120,11 @@ pub async fn run(actors: &Actors, register: &mut Register, seconds: u64, rate: f
 }
 
 async fn post(http: &Client, url: String, token: &str) -> Result<Response, reqwest::Error> {
-    http.post(url).bearer_auth(token).json(&json!({})).send().await
+    http.post(url)
+        .bearer_auth(token)
+        .json(&json!({}))
+        .send()
+        .await
 }
 
 /// Claims, proposes and (as the senior) approves one queued case.
