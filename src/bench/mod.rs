@@ -7,6 +7,7 @@ mod pgbench;
 mod queue;
 mod rebuild;
 mod soak;
+mod soak_mix;
 mod sustained;
 
 use std::time::Duration;
@@ -88,11 +89,17 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         }
     }
     let (server_url, _embedded) = server_url(&settings).await?;
-    let bench_url = fresh_database(&server_url, "shikaku_bench").await?;
+    // Another benchmark on the same server names its own database.
+    let name = std::env::var("SHIKAKU_BENCH_DATABASE").unwrap_or_else(|_| "shikaku_bench".into());
+    let bench_url = fresh_database(&server_url, &name).await?;
     settings.database_url = bench_url.clone();
     settings.bind = "127.0.0.1:0".into();
     settings.public_url = String::new();
-    settings.db_max_connections = settings.db_max_connections.max(args.clients as u32);
+    // A connection for each client and for each job slot the workers fill.
+    settings.db_max_connections = settings
+        .db_max_connections
+        .max(args.clients as u32)
+        .max(settings.worker_concurrency as u32);
     let jobs_run = settings.run_workers;
     let app = Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());

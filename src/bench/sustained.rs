@@ -43,13 +43,26 @@ impl Trial {
 
 /// Seconds the oldest due job has waited (0 when none is due): sampled
 /// through a phase, its p99 bounds the job wait p99 from above.
-async fn oldest_due_age(pool: &sqlx::PgPool) -> Result<f64, sqlx::Error> {
+pub(super) async fn oldest_due_age(pool: &sqlx::PgPool) -> Result<f64, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT coalesce(extract(epoch FROM now() - min(run_at)), 0)::float8
          FROM jobs WHERE state = 'queued' AND run_at <= now()",
     )
     .fetch_one(pool)
     .await
+}
+
+/// Samples [`oldest_due_age`] five times a second for `seconds`.
+pub(super) async fn job_waits(pool: sqlx::PgPool, seconds: u64) -> Vec<f64> {
+    let mut ages = Vec::new();
+    let end = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    while tokio::time::Instant::now() < end {
+        if let Ok(age) = oldest_due_age(&pool).await {
+            ages.push(age);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    ages
 }
 
 impl Sustained<'_> {
@@ -60,21 +73,7 @@ impl Sustained<'_> {
         rate: f64,
     ) -> Result<Trial, BoxError> {
         lag.drain();
-        let sampler = {
-            let pool = pool.clone();
-            let seconds = self.seconds;
-            tokio::spawn(async move {
-                let mut ages = Vec::new();
-                let end = tokio::time::Instant::now() + Duration::from_secs(seconds);
-                while tokio::time::Instant::now() < end {
-                    if let Ok(age) = oldest_due_age(&pool).await {
-                        ages.push(age);
-                    }
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                ages
-            })
-        };
+        let sampler = tokio::spawn(job_waits(pool.clone(), self.seconds));
         let run = load(
             self.base,
             self.token,

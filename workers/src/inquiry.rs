@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use crate::cases::{case_job, CaseRef, Cases};
 use crate::job_kind::{JobArgs, Work};
-use crate::jobs::{enqueue, Job};
+use crate::jobs::{enqueue_all, Job};
 use crate::worker::JobError;
 
 case_job! {
@@ -40,24 +40,30 @@ impl Projection for InquiryJobs {
         "registry_inquiry"
     }
 
-    async fn apply(
+    /// The batch's jobs go in with one statement: a round trip per event
+    /// held the subscription back in a burst.
+    async fn apply_batch(
         &self,
         conn: &mut PgConnection,
-        event: &StoredEvent,
+        events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
-        let Some((_, e)) = event.case_event()? else {
-            return Ok(());
-        };
-        if e.examination().is_some_and(|x| x.starts_examination()) {
-            let args = Inquire {
-                case: CaseRef {
-                    case_type: e.kind(),
-                    case_id: event.aggregate_id.clone(),
-                },
+        let mut jobs = Vec::new();
+        for event in events {
+            let Some((_, e)) = event.case_event()? else {
+                continue;
             };
-            let key = format!("{}:{}", event.aggregate_id, event.sequence);
-            enqueue(conn, args.job(key)?).await?;
+            if e.examination().is_some_and(|x| x.starts_examination()) {
+                let args = Inquire {
+                    case: CaseRef {
+                        case_type: e.kind(),
+                        case_id: event.aggregate_id.clone(),
+                    },
+                };
+                let key = format!("{}:{}", event.aggregate_id, event.sequence);
+                jobs.push(args.job(key)?);
+            }
         }
+        enqueue_all(conn, &jobs).await?;
         Ok(())
     }
 
