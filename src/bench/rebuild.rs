@@ -37,11 +37,9 @@ pub async fn rate(pool: &sqlx::PgPool, events: i64) -> Result<(), BoxError> {
             started.elapsed().as_secs_f64()
         );
     }
-    let sub = Subscription::new(pool.clone(), Arc::new(StatusProjection))
-        .with_batch_size(eventstore::subscription::REBUILD_BATCH);
+    let sub = Subscription::new(pool.clone(), Arc::new(StatusProjection));
     let started = Instant::now();
-    sub.reset().await?;
-    let n = sub.catch_up().await?;
+    let n = sub.rebuild().await?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "rebuild-projection registration_status: {n} events in {secs:.1} s = {:.0} events/s (target >= 150,000/s)",

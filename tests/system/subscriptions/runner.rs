@@ -142,3 +142,40 @@ async fn a_catch_up_reading_ahead_applies_every_event_once_while_writers_append(
         .unwrap();
     assert_eq!(seen(&pool, "ahead").await, all, "none skipped");
 }
+
+#[tokio::test]
+async fn a_rebuild_stopped_half_way_builds_its_indexes_again_at_the_next_start() {
+    let pool = database().await;
+    let mut conn = pool.acquire().await.unwrap();
+    for i in 0..10 {
+        append(&mut conn, &format!("r{i}")).await;
+    }
+    let fifth: i64 = sqlx::query_scalar(
+        "SELECT global_position FROM events ORDER BY global_position OFFSET 4 LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let indexes = indexes_of(&pool, "seen_events").await;
+    assert_eq!(indexes.len(), 2);
+    let recorder = Recorder {
+        fail_at: Some(fifth),
+        ..Recorder::new("rebuilt")
+    };
+    let sub = Subscription::new(pool.clone(), Arc::new(recorder));
+    assert!(
+        sub.rebuild().await.is_err(),
+        "the rebuild stops at the fifth event"
+    );
+    assert_eq!(
+        indexes_of(&pool, "seen_events").await.len(),
+        1,
+        "only the key is left while the rebuild runs"
+    );
+    // What `run` does first.
+    sub.restore_indexes().await.unwrap();
+    assert_eq!(indexes_of(&pool, "seen_events").await, indexes);
+    assert_eq!(sub.rebuild().await.unwrap(), 10);
+    assert_eq!(seen(&pool, "rebuilt").await.len(), 10);
+    assert_eq!(indexes_of(&pool, "seen_events").await, indexes);
+}
