@@ -130,7 +130,7 @@ fn records(
 
 /// Imports the register in `text`; returns how many registrations came in.
 pub async fn import_register(pool: &PgPool, text: &str) -> Result<usize, ImportError> {
-    let catalogue = Arc::new(
+    let catalogue = domain::catalogue::InForce::new(
         adapters::catalogue::load(pool)
             .await
             .map_err(|e| ImportError::Other(e.to_string()))?,

@@ -3,7 +3,8 @@
 //! `catalogue/catalogue.json` is published at start when it is newer. The
 //! `qualifications`, `qualification_ministries` and `ministries` tables are
 //! derived from that event (they stay for the foreign keys and the views'
-//! joins), so they can always be rebuilt from it.
+//! joins), so they can always be rebuilt from it. Every process follows the
+//! announcements of new versions and puts them in force (see [`follow`]).
 
 use std::collections::HashMap;
 
@@ -11,7 +12,7 @@ use chrono::Utc;
 use domain::catalogue::publication::{
     CatalogueVersions, PublicationError, Publish, CATALOGUE_STREAM,
 };
-use domain::catalogue::{Catalogue, CatalogueDocument};
+use domain::catalogue::{Catalogue, CatalogueDocument, InForce};
 use eventstore::store::{CommandBus, CommandError};
 use eventstore::ProjectionError;
 use sqlx::PgPool;
@@ -19,6 +20,9 @@ use sqlx::PgPool;
 /// The catalogue file of the repository, built into every binary so that a
 /// process always knows the version it ships with.
 pub const FILE: &str = include_str!("../../catalogue/catalogue.json");
+
+/// The channel a published version is announced on.
+pub const CATALOGUE_CHANNEL: &str = "shikaku_catalogue";
 
 /// Who publishes the file's version at start.
 const FILE_PUBLISHER: &str = "catalogue-file";
@@ -152,5 +156,37 @@ pub async fn project(pool: &PgPool, document: &CatalogueDocument) -> Result<(), 
     .bind(ministries)
     .execute(&mut *tx)
     .await?;
+    // Every process puts the version in force once its tables are there.
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(CATALOGUE_CHANNEL)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
+}
+
+/// Keeps `in_force` at the newest published version: every process re-reads
+/// the catalogue stream when a version is announced on [`CATALOGUE_CHANNEL`],
+/// so a publication takes effect everywhere without a restart.
+pub async fn follow(pool: &PgPool, in_force: &InForce) -> Result<(), sqlx::Error> {
+    eventstore::wake::follow(
+        pool,
+        CATALOGUE_CHANNEL,
+        in_force.clone(),
+        InForce::shared,
+        reread,
+    )
+    .await
+}
+
+async fn reread(pool: PgPool, in_force: InForce) {
+    let bus = CommandBus::<CatalogueVersions>::new(pool, ());
+    match published(&bus).await {
+        Ok(Some(document)) => {
+            if in_force.replace(document.catalogue()) {
+                tracing::info!(version = document.version, "catalogue version in force");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot read the published catalogue"),
+    }
 }

@@ -4,8 +4,6 @@
 //! follows, and wakes the job workers, whose due comparisons read the same
 //! row through the SQL function `app_now()`.
 
-use std::time::Duration as StdDuration;
-
 use chrono::Duration;
 use domain::Clock;
 use sqlx::PgPool;
@@ -44,31 +42,15 @@ pub async fn advance(pool: &PgPool, days: u32) -> Result<Duration, sqlx::Error> 
 }
 
 /// Sets `clock` from the database now, then keeps it in step with every
-/// move announced on [`CLOCK_CHANNEL`] (re-reading after a lost connection,
-/// which may have missed one) until nobody else holds the clock.
+/// move announced on [`CLOCK_CHANNEL`] until nobody else holds the clock.
 pub async fn follow(pool: &PgPool, clock: &Clock) -> Result<(), sqlx::Error> {
     clock.set_offset(offset(pool).await?);
-    let mut listener = eventstore::wake::listener(pool).await?;
-    listener.listen(CLOCK_CHANNEL).await?;
-    let (pool, clock) = (pool.clone(), clock.clone());
-    tokio::spawn(async move {
-        while clock.shared() && !pool.is_closed() {
-            // A timeout lets the task notice that its application stopped.
-            match tokio::time::timeout(StdDuration::from_secs(5), listener.try_recv()).await {
-                Err(_) => continue,
-                Ok(Ok(Some(_))) => {}
-                Ok(Ok(None)) => {} // reconnected: a move may have been missed
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "clock listener lost its connection; retrying");
-                    tokio::time::sleep(StdDuration::from_secs(1)).await;
-                    continue;
-                }
-            }
-            match offset(&pool).await {
-                Ok(o) => clock.set_offset(o),
-                Err(e) => tracing::warn!(error = %e, "cannot read the clock's offset"),
-            }
-        }
-    });
-    Ok(())
+    eventstore::wake::follow(pool, CLOCK_CHANNEL, clock.clone(), Clock::shared, reread).await
+}
+
+async fn reread(pool: PgPool, clock: Clock) {
+    match offset(&pool).await {
+        Ok(o) => clock.set_offset(o),
+        Err(e) => tracing::warn!(error = %e, "cannot read the clock's offset"),
+    }
 }

@@ -48,7 +48,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpRequest};
 use adapters::attachments::Attachments;
 use adapters::vault::Vault;
-use domain::catalogue::Catalogue;
+use domain::catalogue::InForce;
 use eventstore::cases::Cases;
 use eventstore::subscription::LagRecorder;
 use sqlx::PgPool;
@@ -66,7 +66,7 @@ pub struct AppState {
     pub pool: PgPool,
     /// Every examined aggregate's command bus.
     pub cases: Cases,
-    pub catalogue: Arc<Catalogue>,
+    pub catalogue: InForce,
     pub vault: Vault,
     pub attachments: Attachments,
     /// Largest accepted upload in bytes.

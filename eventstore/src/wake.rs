@@ -85,6 +85,42 @@ pub async fn listener(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     PgListener::connect_with(&own).await
 }
 
+/// Keeps `kept` in step with what is announced on `channel`: a task calls
+/// `reread` after every notification, and after a lost connection (which
+/// may have missed one), for as long as `alive(&kept)` says that the
+/// application still holds it and `pool` is open.
+pub async fn follow<T, F>(
+    pool: &PgPool,
+    channel: &'static str,
+    kept: T,
+    alive: fn(&T) -> bool,
+    reread: fn(PgPool, T) -> F,
+) -> Result<(), sqlx::Error>
+where
+    T: Clone + Send + 'static,
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let mut listener = listener(pool).await?;
+    listener.listen(channel).await?;
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        while alive(&kept) && !pool.is_closed() {
+            // A timeout lets the task notice that its application stopped.
+            match tokio::time::timeout(Duration::from_secs(5), listener.try_recv()).await {
+                Err(_) => continue,
+                Ok(Ok(_)) => {} // a notification, or reconnected after missing some
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, channel, "listener lost its connection; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            }
+            reread(pool.clone(), kept.clone()).await;
+        }
+    });
+    Ok(())
+}
+
 async fn notify_others(pool: &PgPool) {
     if let Err(e) = sqlx::query!("SELECT pg_notify($1, $2)", EVENTS_CHANNEL, tag())
         .fetch_one(pool)

@@ -9,7 +9,7 @@ use adapters::numbers::PgRegistrationNumbers;
 use adapters::registry::SimulatedRegistry;
 use adapters::vault::Vault;
 use certificate::SigningKey;
-use domain::catalogue::Catalogue;
+use domain::catalogue::InForce;
 use domain::change_request::ChangeServices;
 use domain::registration::{RegistrationServices, Retention};
 use eventstore::cases::Cases;
@@ -31,7 +31,7 @@ pub struct Core {
     pub cases: Cases,
     pub vault: Vault,
     pub registry: Arc<SimulatedRegistry>,
-    pub catalogue: Arc<Catalogue>,
+    pub catalogue: InForce,
     /// Signs certificates and records them on registrations.
     pub certificates: Arc<CertificateIssuer>,
     pub certificate_key: Arc<SigningKey>,
@@ -64,7 +64,10 @@ impl Core {
         settings: &Settings,
         public_url: &str,
     ) -> Result<Self, StartupError> {
-        let catalogue: Arc<Catalogue> = Arc::new(adapters::catalogue::load(pool).await?);
+        let catalogue = InForce::new(adapters::catalogue::load(pool).await?);
+        adapters::catalogue::follow(pool, &catalogue)
+            .await
+            .map_err(eventstore::ProjectionError::from)?;
         let clock = domain::Clock::system();
         adapters::clock::follow(pool, &clock)
             .await

@@ -9,7 +9,7 @@ use std::time::Duration;
 use adapters::attachments::Attachments;
 use adapters::registry::SimulatedRegistry;
 use adapters::vault::Vault;
-use domain::catalogue::Catalogue;
+use domain::catalogue::InForce;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use workers::notification::{Mailer, NotificationJob, NotificationProducer, Templates};
@@ -122,7 +122,7 @@ pub(super) fn payment_gateway(
 pub(super) fn notifications(
     pool: &PgPool,
     settings: &Settings,
-    catalogue: Arc<Catalogue>,
+    catalogue: InForce,
     public_url: &str,
 ) -> Result<(Arc<NotificationProducer>, Arc<NotificationJob>), StartupError> {
     let templates = Arc::new(Templates::load(&settings.mail_templates)?);

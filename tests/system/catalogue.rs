@@ -106,6 +106,8 @@ fn raised_from_today() -> Value {
 #[tokio::test]
 async fn an_administrator_publishes_a_new_version_and_new_applications_pay_its_fee() {
     let app = spawn_app().await;
+    // Another process on the same database, running before the publication.
+    let other = spawn_app_on(&app.database_url, |_| {}).await;
     let before = app.apply("before-raise", &my_number("51234567802")).await;
     assert_eq!(fee_of(&app, &before).await, 12_320);
 
@@ -144,16 +146,81 @@ async fn an_administrator_publishes_a_new_version_and_new_applications_pay_its_f
     assert_eq!(Some(version), raised["version"].as_i64());
     assert_eq!(published["content_hash"], hash);
 
-    // A process started now reads the new version: today's application pays
-    // the raised fee, the earlier one keeps what it was assessed.
-    let restarted = spawn_app_on(&app.database_url, |_| {}).await;
-    let list: Value = restarted.public_json("/v1/qualifications").await;
-    assert_eq!(list["version"], raised["version"]);
-    let after = restarted
-        .apply("after-raise", &my_number("51234567803"))
+    // Both running processes put the new version in force without a restart
+    // (the other one follows the announcement): today's application pays the
+    // raised fee, the earlier one keeps what it was assessed.
+    in_force(&other, &raised).await;
+    let list: Value = app.public_json("/v1/qualifications").await;
+    assert_eq!(
+        list["version"], raised["version"],
+        "at once where published"
+    );
+    let after = other.apply("after-raise", &my_number("51234567803")).await;
+    assert_eq!(fee_of(&other, &after).await, 13_000);
+    assert_eq!(fee_of(&other, &before).await, 12_320);
+}
+
+/// Waits (up to 10 s) until `app` lists `document`'s version.
+async fn in_force(app: &TestApp, document: &Value) {
+    for _ in 0..100 {
+        let list: Value = app.public_json("/v1/qualifications").await;
+        if list["version"] == document["version"] {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("version {} never in force", document["version"]);
+}
+
+#[tokio::test]
+async fn a_fee_raised_from_a_later_date_is_paid_from_that_date() {
+    let app = spawn_app().await;
+    let mut raised = file();
+    raised["version"] = json!(raised["version"].as_u64().unwrap() + 1);
+    let from = japan_today() + chrono::Days::new(30);
+    let care = raised["qualifications"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|q| q["code"] == "CARE_WORKER")
+        .unwrap();
+    care["procedures"][0]["fees"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"effective_from": from.to_string(),
+                     "licence_tax": 9000, "handling_fee": 4000, "source": null}));
+    let r = app
+        .post_as(
+            Role::Admin,
+            "admin",
+            "/v1/admin/catalogue-versions",
+            &raised,
+        )
         .await;
-    assert_eq!(fee_of(&restarted, &after).await, 13_000);
-    assert_eq!(fee_of(&restarted, &before).await, 12_320);
+    answer(r, StatusCode::CREATED).await;
+
+    // Published, but not yet in force: the old fee until the day comes.
+    let early = app.apply("early", &my_number("51234567804")).await;
+    assert_eq!(fee_of(&app, &early).await, 12_320);
+    let list: Value = app.public_json("/v1/qualifications").await;
+    let new = procedure(qualification(&list, "CARE_WORKER"), "NEW_REGISTRATION");
+    assert_eq!(new["fee"]["total"]["amount"], 12_320);
+
+    let r = app
+        .post_as(
+            Role::Admin,
+            "admin",
+            "/v1/admin/test-clock",
+            &json!({"advance_days": 30}),
+        )
+        .await;
+    answer(r, StatusCode::OK).await;
+    let late = app.apply("late", &my_number("51234567805")).await;
+    assert_eq!(fee_of(&app, &late).await, 13_000);
+    assert_eq!(fee_of(&app, &early).await, 12_320, "assessed once, kept");
+    let list: Value = app.public_json("/v1/qualifications").await;
+    let new = procedure(qualification(&list, "CARE_WORKER"), "NEW_REGISTRATION");
+    assert_eq!(new["fee"]["total"]["amount"], 13_000);
 }
 
 #[tokio::test]

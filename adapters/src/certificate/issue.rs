@@ -10,7 +10,7 @@ use certificate::encoding::{b64, compact_verification_url};
 use certificate::token::sign_certificate;
 use certificate::{CertificateFacts, Claims, SigningKey, StatusReference};
 use chrono::{DateTime, FixedOffset, Utc};
-use domain::catalogue::Catalogue;
+use domain::catalogue::InForce;
 use domain::examination::CaseStatus;
 use domain::registration::{QualificationRegistration, RegistrationCommand};
 use domain::DomainError;
@@ -37,7 +37,7 @@ pub enum IssueOutcome {
 pub struct CertificateIssuer {
     pool: PgPool,
     registrations: Arc<CommandBus<QualificationRegistration>>,
-    catalogue: Arc<Catalogue>,
+    catalogue: InForce,
     key: Arc<SigningKey>,
     public_url: String,
 }
@@ -47,7 +47,7 @@ impl CertificateIssuer {
     pub fn new(
         pool: PgPool,
         registrations: Arc<CommandBus<QualificationRegistration>>,
-        catalogue: Arc<Catalogue>,
+        catalogue: InForce,
         key: Arc<SigningKey>,
         public_url: &str,
     ) -> Self {

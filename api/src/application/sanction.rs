@@ -2,6 +2,7 @@
 //! field by field, then recorded as the case's first events.
 
 use chrono::NaiveDate;
+use domain::catalogue::Qualification;
 use domain::sanction::{Sanction, SanctionCommand, SanctionDetails, SanctionKind};
 use domain::DomainError;
 use eventstore::store::{CommandError, Target};
@@ -22,13 +23,16 @@ pub struct SanctionInput {
 }
 
 impl SanctionInput {
-    /// Every invalid field at once: grounds given, a start not in the past,
-    /// and a suspension's end after its start (a revocation has none).
-    fn validate(&self) -> Vec<FieldError> {
+    /// Every invalid field at once: grounds given, a start not before
+    /// `today`, and a suspension's end after its start (a revocation has
+    /// none). The legal basis is checked once the catalogue's is known.
+    fn validate(&self, today: NaiveDate) -> Vec<FieldError> {
         let mut errors = Vec::new();
         check_text(&mut errors, "reason", &self.reason, 2000);
-        check_text(&mut errors, "legal_basis", &self.legal_basis, 200);
-        if self.starts_on < domain::calendar::japan_today() {
+        if !self.legal_basis.trim().is_empty() {
+            check_text(&mut errors, "legal_basis", &self.legal_basis, 200);
+        }
+        if self.starts_on < today {
             errors.push(FieldError::new(
                 "/starts_on",
                 "IN_PAST",
@@ -59,6 +63,40 @@ impl SanctionInput {
     }
 }
 
+/// The legal basis a sanction of `kind` on a registration of `qualification`
+/// rests on: the one written, else the catalogue's. Refused when the
+/// qualification's Act (as the catalogue records it) provides no such
+/// sanction, or when neither names an article.
+fn legal_basis(
+    qualification: Option<&Qualification>,
+    kind: SanctionKind,
+    written: &str,
+) -> Result<String, FieldError> {
+    let Some(allowed) = qualification
+        .into_iter()
+        .flat_map(|q| &q.sanctions)
+        .find(|s| s.kind == kind.measure())
+    else {
+        return Err(FieldError::new(
+            "/kind",
+            "SANCTION_NOT_PROVIDED",
+            format!(
+                "the qualification's Act provides no {}",
+                kind.measure().as_str().to_lowercase()
+            ),
+        ));
+    };
+    match (written.trim(), &allowed.legal_basis) {
+        ("", Some(article)) => Ok(article.clone()),
+        ("", None) => Err(FieldError::new(
+            "/legal_basis",
+            "REQUIRED",
+            "the catalogue records no article for this sanction: name it",
+        )),
+        (written, _) => Ok(nfc(written)),
+    }
+}
+
 impl UseCases<'_> {
     /// Opens a sanction case on a registration on the register; the case's
     /// holder is the registration's, who is told and may answer requests.
@@ -71,7 +109,7 @@ impl UseCases<'_> {
         if !context.actor.role.is_examiner() {
             return Err(Error::WrongRole("only examiners open sanction cases"));
         }
-        let errors = input.validate();
+        let errors = input.validate(self.clock.today());
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
@@ -92,6 +130,9 @@ impl UseCases<'_> {
             };
             return Err(CommandError::Domain(refused).into());
         }
+        let qualification = self.catalogue.qualification(&reg.qualification_code);
+        let legal_basis = legal_basis(qualification, input.kind, &input.legal_basis)
+            .map_err(|e| Error::Invalid(vec![e]))?;
         let id = Uuid::new_v4();
         let open = SanctionCommand::Open {
             registration_id,
@@ -100,7 +141,7 @@ impl UseCases<'_> {
             details: Box::new(SanctionDetails {
                 kind: input.kind,
                 reason: nfc(&input.reason),
-                legal_basis: nfc(&input.legal_basis),
+                legal_basis,
                 starts_on: input.starts_on,
                 ends_on: input.ends_on,
                 opened_by: context.actor.id.clone(),
@@ -122,5 +163,45 @@ impl UseCases<'_> {
             )
             .await?;
         Ok(Pending::new(tx, Handled { id, case }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::catalogue::{AllowedSanction, Qualification, SanctionMeasure};
+    use domain::registration::number::{NumberFormat, NumberSeries};
+
+    use super::*;
+
+    fn revocable(article: Option<&str>) -> Qualification {
+        let mut q = Qualification::bare(
+            "X",
+            NumberFormat::parse("^[0-9]+$").unwrap(),
+            NumberSeries::National,
+        );
+        q.sanctions = vec![AllowedSanction {
+            kind: SanctionMeasure::Revocation,
+            legal_basis: article.map(str::to_owned),
+        }];
+        q
+    }
+
+    #[test]
+    fn the_legal_basis_is_the_one_written_else_the_catalogues_and_the_kind_must_be_provided() {
+        let q = revocable(Some("第32条"));
+        let basis = |q: &Qualification, kind, written| legal_basis(Some(q), kind, written);
+        assert_eq!(basis(&q, SanctionKind::Revocation, " ").unwrap(), "第32条");
+        assert_eq!(
+            basis(&q, SanctionKind::Revocation, "第3条").unwrap(),
+            "第3条"
+        );
+        let refused = basis(&q, SanctionKind::Suspension, "第3条").unwrap_err();
+        assert_eq!(refused.code, "SANCTION_NOT_PROVIDED");
+        let unrecorded = basis(&revocable(None), SanctionKind::Revocation, "").unwrap_err();
+        assert_eq!(
+            (unrecorded.pointer.as_str(), unrecorded.code.as_str()),
+            ("/legal_basis", "REQUIRED")
+        );
+        assert!(legal_basis(None, SanctionKind::Revocation, "第3条").is_err());
     }
 }

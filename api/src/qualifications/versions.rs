@@ -56,8 +56,8 @@ pub struct CatalogueVersionView {
 /// Publish a new version of the catalogue (administrators): the whole
 /// document, in the shape of `catalogue/catalogue.json`. Its `version` must
 /// be above the one in force, and no qualification code may disappear.
-/// Every process reads the catalogue at start, so a running process takes
-/// the new version when it is next started.
+/// Every process puts the new version in force at once (an application
+/// pays the fee in force on its submission date).
 #[utoipa::path(
     operation_id = "publish_catalogue_version",
     tag = "operations",
@@ -98,6 +98,8 @@ pub async fn publish(
         return Err(ApiError::Internal("no version after publishing".into()));
     };
     adapters::catalogue::project(&state.pool, &document).await?;
+    // Other processes follow the announcement; this one need not wait for it.
+    state.catalogue.replace(document.catalogue());
     let published_at = done.history.last().map(|h| h.recorded_at);
     tracing::info!(version = document.version, by = %caller.0.id, "catalogue version published");
     Ok(HttpResponse::Created().json(CatalogueVersionView {

@@ -51,7 +51,7 @@ impl ExaminedCase for Sanction {
         (status = 409, description = "The registration is not on the register (NOT_REGISTERED, REGISTRATION_DELETED, REGISTRATION_REVOKED), or the same Idempotency-Key is still in flight (REQUEST_IN_FLIGHT)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (VALIDATION_FAILED: a start in the past, a suspension without an end after its start, a revocation with an end, missing grounds), or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (VALIDATION_FAILED: a start in the past, a suspension without an end after its start, a revocation with an end, missing grounds, a kind the qualification's Act does not provide (`SANCTION_NOT_PROVIDED` at `/kind`), no legal basis given where the catalogue records none), or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/registrations/{id}/sanctions")]
@@ -69,7 +69,7 @@ pub async fn create(
     let input = SanctionInput {
         kind: input.kind.into(),
         reason: input.reason,
-        legal_basis: input.legal_basis,
+        legal_basis: input.legal_basis.unwrap_or_default(),
         starts_on: input.starts_on,
         ends_on: input.ends_on,
     };

@@ -48,9 +48,11 @@ pub struct NewSanction {
     /// The office's grounds (at most 2,000 characters).
     #[schema(example = "名称の不正使用")]
     pub reason: String,
-    /// The article of the qualification's Act the sanction rests on.
+    /// The article of the qualification's Act the sanction rests on; by
+    /// default the one the catalogue records for the qualification and kind.
     #[schema(example = "社会福祉士及び介護福祉士法第32条第2項")]
-    pub legal_basis: String,
+    #[serde(default)]
+    pub legal_basis: Option<String>,
     /// The first day of the sanction in Japan; today or later.
     pub starts_on: NaiveDate,
     /// A suspension's end (required, after `starts_on`): it lifts at 00:00

@@ -13,11 +13,13 @@ use crate::registration::Channel;
 use crate::DomainError;
 
 pub mod document;
+mod in_force;
 pub mod publication;
 #[cfg(test)]
 mod tests;
 
 pub use document::{CatalogueDocument, DocumentProblem, Ministry};
+pub use in_force::InForce;
 
 /// A procedure the office offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,7 +1,5 @@
 //! The change request aggregate, its commands and events.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
@@ -9,14 +7,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::details::ChangeDetails;
-use crate::catalogue::Catalogue;
+use crate::catalogue::InForce;
 use crate::examination::{CaseStatus, Examination, ExaminationCommand, ExaminationEvent};
 use crate::DomainError;
 
 /// What the aggregate needs from outside.
 pub struct ChangeServices {
     /// Fees and service standards.
-    pub catalogue: Arc<Catalogue>,
+    pub catalogue: InForce,
 }
 
 /// Everything a change request can be asked to do.

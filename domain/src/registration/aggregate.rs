@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::command::{Applicant, Channel, RegistrationCommand};
 use super::event::RegistrationEvent;
-use crate::catalogue::{Catalogue, Procedure};
+use crate::catalogue::{InForce, Procedure};
 use crate::certificate::{revokes_certificates, IssuedCertificate};
 use crate::change_request::ChangeDetails;
 use crate::examination::{CaseStatus, Examination, ExaminationEvent, Outcome};
@@ -28,7 +28,7 @@ pub trait RegistrationNumbers: Send + Sync {
 /// What the aggregate needs from outside.
 pub struct RegistrationServices {
     /// Fees and service standards.
-    pub catalogue: Arc<Catalogue>,
+    pub catalogue: InForce,
     /// The registration number allocator.
     pub numbers: Arc<dyn RegistrationNumbers>,
 }

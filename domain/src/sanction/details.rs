@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::Procedure;
+use crate::catalogue::{Procedure, SanctionMeasure};
 use crate::DomainError;
 
 /// The two sanctions the qualification Acts provide.
@@ -17,6 +17,14 @@ pub enum SanctionKind {
 }
 
 impl SanctionKind {
+    /// The measure the catalogue names it by.
+    pub fn measure(self) -> SanctionMeasure {
+        match self {
+            SanctionKind::Suspension => SanctionMeasure::Suspension,
+            SanctionKind::Revocation => SanctionMeasure::Revocation,
+        }
+    }
+
     /// The procedure the queue lists the case under.
     pub fn procedure(self) -> Procedure {
         match self {

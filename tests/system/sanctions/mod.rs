@@ -3,6 +3,7 @@
 //! certificates and the feed, and a suspension that lifts by itself at its
 //! end date from a scheduled job that outlives a restart.
 
+mod catalogue_rules;
 mod console;
 mod prerequisite;
 mod refusals;

@@ -30,7 +30,12 @@ fn doctors_online() -> Value {
 }
 
 /// `holder` registered in `qualification` under the My Number of `base`.
-async fn registered_as(app: &TestApp, holder: &str, base: &str, qualification: &str) -> String {
+pub(super) async fn registered_as(
+    app: &TestApp,
+    holder: &str,
+    base: &str,
+    qualification: &str,
+) -> String {
     let mut body = application(&my_number(base));
     body["qualification_code"] = json!(qualification);
     let r = app

@@ -94,10 +94,10 @@ async fn only_examiners_open_sanctions_with_sound_dates_and_four_eyes_decide() {
             "IN_PAST",
         ),
         (
-            json!({"kind": "SUSPENSION", "reason": "r", "legal_basis": " ",
+            json!({"kind": "SUSPENSION", "reason": "r", "legal_basis": "条".repeat(201),
                    "starts_on": japan_day(0), "ends_on": japan_day(5)}),
             "/legal_basis",
-            "REQUIRED",
+            "TOO_LONG",
         ),
     ] {
         let p = problem(

@@ -170,7 +170,7 @@ fn applicant(n: usize) -> Applicant {
 
 async fn bus(pool: &PgPool) -> Arc<CommandBus<QualificationRegistration>> {
     let services = RegistrationServices {
-        catalogue: Arc::new(adapters::catalogue::load(pool).await.unwrap()),
+        catalogue: domain::catalogue::InForce::new(adapters::catalogue::load(pool).await.unwrap()),
         numbers: Arc::new(PgRegistrationNumbers::new(pool.clone())),
     };
     Arc::new(CommandBus::new(pool.clone(), services))

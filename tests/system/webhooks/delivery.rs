@@ -69,7 +69,8 @@ async fn deliveries_verify_with_the_reference_library_and_carry_the_feed_items()
     let before: Value = app
         .get_json("/v1/events", &app.token(Role::Ministry, "MHLW"))
         .await;
-    let catalogue = Arc::new(adapters::catalogue::load(&app.pool).await.unwrap());
+    let catalogue =
+        domain::catalogue::InForce::new(adapters::catalogue::load(&app.pool).await.unwrap());
     let feed = Subscription::new(app.pool.clone(), Arc::new(PublicFeed::new(catalogue)));
     feed.reset().await.unwrap();
     feed.catch_up().await.unwrap();

@@ -232,7 +232,7 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../templates/mail");
         NotificationProducer::new(
             Arc::new(Templates::load(&dir).unwrap()),
-            Arc::new(Catalogue::default()),
+            domain::catalogue::InForce::new(Catalogue::default()),
             "https://shikaku.example.jp/",
         )
     }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use domain::catalogue::Catalogue;
+use domain::catalogue::InForce;
 use domain::registration::RegistrationEvent;
 use domain::{CaseEvent, CaseKind};
 use eventstore::subscription::{Projection, StoredEvent};
@@ -21,7 +21,7 @@ use super::Templates;
 /// Turns events into notices.
 pub struct NotificationProducer {
     pub(super) templates: Arc<Templates>,
-    pub(super) catalogue: Arc<Catalogue>,
+    pub(super) catalogue: InForce,
     /// Where mails send people to act: the built-in portal
     /// (`<public url>/portal`) unless the office runs its own front end.
     pub(super) portal_url: String,
@@ -31,7 +31,7 @@ pub struct NotificationProducer {
 
 impl NotificationProducer {
     /// A producer linking to `public_url`.
-    pub fn new(templates: Arc<Templates>, catalogue: Arc<Catalogue>, public_url: &str) -> Self {
+    pub fn new(templates: Arc<Templates>, catalogue: InForce, public_url: &str) -> Self {
         let host = url::Url::parse(public_url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use domain::catalogue::{Catalogue, SanctionMeasure};
+use domain::catalogue::{InForce, SanctionMeasure};
 use domain::registration::{QualificationRegistration, RegistrationEvent};
 use domain::sanction::{Sanction, SanctionCommand, SanctionDetails, SanctionKind};
 use domain::{CaseEvent, Clock, DomainError};
@@ -33,7 +33,7 @@ const OPENED_BY: &str = "system:prerequisite";
 
 /// Opens a review of each dependent registration when its prerequisite ends.
 pub struct PrerequisiteWatch {
-    catalogue: Arc<Catalogue>,
+    catalogue: InForce,
     registrations: Arc<CommandBus<QualificationRegistration>>,
     sanctions: Arc<CommandBus<Sanction>>,
     clock: Clock,
@@ -42,7 +42,7 @@ pub struct PrerequisiteWatch {
 impl PrerequisiteWatch {
     /// A watch over the registrations, opening sanction cases dated by `clock`.
     pub fn new(
-        catalogue: Arc<Catalogue>,
+        catalogue: InForce,
         registrations: Arc<CommandBus<QualificationRegistration>>,
         sanctions: Arc<CommandBus<Sanction>>,
         clock: Clock,

@@ -3,11 +3,9 @@
 //! webhook subscription that wants the item. One subscription does both so
 //! a message exists exactly when its feed item does.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::catalogue::Catalogue;
+use domain::catalogue::InForce;
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
 use sqlx::PgConnection;
@@ -18,12 +16,12 @@ use super::store::{message_body, queue_message};
 
 /// Writes the public feed and queues webhook messages.
 pub struct PublicFeed {
-    catalogue: Arc<Catalogue>,
+    catalogue: InForce,
 }
 
 impl PublicFeed {
     /// The feed of the qualifications in `catalogue` (which names their ministries).
-    pub fn new(catalogue: Arc<Catalogue>) -> Self {
+    pub fn new(catalogue: InForce) -> Self {
         Self { catalogue }
     }
 

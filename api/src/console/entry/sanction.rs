@@ -24,7 +24,7 @@ const SANCTION: EntryForm = EntryForm {
     inputs: &[
         ("registration_id", "text", true),
         ("reason", "text", true),
-        ("legal_basis", "text", true),
+        ("legal_basis", "text", false),
         ("starts_on", "date", true),
         ("ends_on", "date", false),
     ],

@@ -87,6 +87,6 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("clear_sanction_flag", "承認を止めているフラグ（前提資格の登録終了で事務局が開いた審査では PREREQUISITE_ENDED）を理由を付けて解除する（担当審査者）"),
     ("return_sanction_proposal", "保留中の決定案を理由を付けて起案者に差し戻す（起案者でない上級審査担当者）"),
     ("download_sanction_attachment", "案件が参照する書類をダウンロードする。職員の閲覧は監査ログと本人の閲覧履歴に記録される"),
-    ("publish_catalogue_version", "資格カタログの新しい版を公開する（管理者）：`catalogue/catalogue.json` と同じ形の文書全体。`version` は現行の版より大きく、資格コードを削ることはできない。各プロセスは起動時にカタログを読むため、稼働中のプロセスは次の起動時に新しい版を使う"),
+    ("publish_catalogue_version", "資格カタログの新しい版を公開する（管理者）：`catalogue/catalogue.json` と同じ形の文書全体。`version` は現行の版より大きく、資格コードを削ることはできない。新しい版は稼働中のすべてのプロセスで直ちに現行となる（申請は申請日に現行の手数料を納める）"),
     ("look_up_register", "登録が有効かを照会する：資格、登録番号、氏名、生年月日の完全一致による（カタログで `public_lookup` の資格のみ）。認証不要で、アドレスごとに回数を制限する。一覧は返さず、登録の状態のほかは何も答えない"),
 ];

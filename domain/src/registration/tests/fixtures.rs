@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 
-use crate::catalogue::{Catalogue, Procedure, ProcedureTerms, Qualification};
+use crate::catalogue::{Catalogue, InForce, Procedure, ProcedureTerms, Qualification};
 use crate::change_request::{ChangeDetails, DeletionReason, MatterChanges};
 use crate::death_notification::DeathNotice;
 use crate::examination::{ExaminationCommand, ExaminationEvent, Outcome, Proposal};
@@ -80,7 +80,7 @@ fn qualification(
     q
 }
 
-pub(crate) fn catalogue() -> Arc<Catalogue> {
+pub(crate) fn catalogue() -> InForce {
     use Procedure as P;
     let free = Fee::default();
     let reissue = Fee {
@@ -95,7 +95,7 @@ pub(crate) fn catalogue() -> Arc<Catalogue> {
         (P::DeleteRegistration, free),
     ];
     let prefectural = format!("^({})-[0-9]{{6}}$", PREFECTURES.join("|"));
-    Arc::new(Catalogue {
+    InForce::new(Catalogue {
         version: 1,
         qualifications: vec![
             qualification(CARE, NumberSeries::National, "^[0-9]{7}$", &care),

@@ -125,6 +125,7 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("A ministry (WRONG_ROLE): it verifies certificates like anyone else", "府省（WRONG_ROLE）：府省は他の者と同じく登録証を検証する"),
     ("A suspension's end (required, after `starts_on`): it lifts at 00:00\nin Japan that day. A revocation has none.", "停止の終了日（必須、`starts_on` より後）：その日の日本時間0時に解除される。取消しには無い。"),
     ("The article of the qualification's Act the sanction rests on.", "処分の根拠となる資格法の条文。"),
+    ("The article of the qualification's Act the sanction rests on; by\ndefault the one the catalogue records for the qualification and kind.", "処分の根拠となる資格法の条文。省略時は、カタログが資格と処分の種類ごとに記録する条文。"),
     ("The office's grounds (at most 2,000 characters).", "事務所が示す処分の理由（2,000字以内）。"),
     ("The first day of the sanction in Japan; today or later.", "処分の初日（日本の日付）。今日以降。"),
     ("While SUSPENDED: the day the suspension lifts (at 00:00 in Japan).", "SUSPENDED の間：停止が解除される日（日本時間0時）。"),

@@ -138,7 +138,7 @@ pub const REFUSALS: &[(&str, &str)] = &[
     ("Malformed JSON (e.g. a date that is not YYYY-MM-DD, an unknown kind)", "不正な JSON"),
     ("Only examiners open sanction cases (WRONG_ROLE)", "行政処分の案件を開始できるのは審査担当者のみ（WRONG_ROLE）"),
     ("The registration is not on the register (NOT_REGISTERED, REGISTRATION_DELETED, REGISTRATION_REVOKED), or the same Idempotency-Key is still in flight (REQUEST_IN_FLIGHT)", "登録が登録簿に無い（NOT_REGISTERED、REGISTRATION_DELETED、REGISTRATION_REVOKED）、または同じ Idempotency-Key の要求が処理中（REQUEST_IN_FLIGHT）"),
-    ("Invalid fields (VALIDATION_FAILED: a start in the past, a suspension without an end after its start, a revocation with an end, missing grounds), or Idempotency-Key reused with another body", "不正な項目（VALIDATION_FAILED：過去の開始日、開始より後の終了日の無い停止、終了日のある取消し、理由の欠落）、または別の本文で再利用された Idempotency-Key"),
+    ("Invalid fields (VALIDATION_FAILED: a start in the past, a suspension without an end after its start, a revocation with an end, missing grounds, a kind the qualification's Act does not provide (`SANCTION_NOT_PROVIDED` at `/kind`), no legal basis given where the catalogue records none), or Idempotency-Key reused with another body", "不正な項目（VALIDATION_FAILED：過去の開始日、開始より後の終了日の無い停止、終了日のある取消し、理由の欠落、資格の法律に定めの無い処分（`/kind` の `SANCTION_NOT_PROVIDED`）、カタログに根拠条文が無いのに根拠の記載が無いこと）、または別の本文で再利用された Idempotency-Key"),
     ("No such sanction case, not on your registration, or not of a qualification your ministry supervises", "そのような行政処分の案件が無い、本人の登録のものでない、または所管外の資格のもの"),
     ("CATALOGUE_VERSION_NOT_NEWER: the version is not above the one in force", "CATALOGUE_VERSION_NOT_NEWER：版が現行の版より大きくない"),
     ("The document is larger than 2 MiB", "文書が 2 MiB を超える"),
