@@ -213,10 +213,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .find(|p| p.name() == name)
                 .cloned()
                 .ok_or_else(|| format!("unknown projection {name}; known: {}", names.join(", ")))?;
-            let sub = eventstore::subscription::Subscription::new(pool, projection)
-                .with_batch_size(eventstore::subscription::REBUILD_BATCH);
-            sub.reset().await?;
-            let n = sub.catch_up().await?;
+            let sub = eventstore::subscription::Subscription::new(pool, projection);
+            let n = sub.rebuild().await?;
             println!("rebuilt {name} from {n} events");
         }
         Command::ImportRegister { file } => {

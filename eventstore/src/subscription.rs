@@ -24,8 +24,11 @@ use crate::pressure::{Pressure, Share};
 use crate::ProjectionError;
 
 mod catch_up;
+mod fan_out;
 mod read;
-use read::read_batch;
+mod rebuild;
+pub use fan_out::FanOut;
+use read::{lock_checkpoint, read_after, read_batch};
 
 /// The Postgres channel processes tell each other of appends on.
 pub use crate::wake::EVENTS_CHANNEL;
@@ -104,6 +107,12 @@ pub trait Projection: Send + Sync {
     }
     /// Empties the view before a rebuild.
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError>;
+    /// The view's tables whose secondary indexes a rebuild drops and builds
+    /// again after its last batch (see [`Subscription::rebuild`]). Only
+    /// tables the batches never look up by such an index.
+    fn rebuild_tables(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Events per batch. Batches do not hold each other back (see the
     /// module's documentation), so even command-issuing ones can be large.
     fn batch_size(&self) -> i64 {
@@ -156,6 +165,7 @@ pub struct Subscription {
     batch_size: i64,
     lag: Arc<LagRecorder>,
     pressure: Pressure,
+    fan_out: Option<FanOut>,
 }
 
 impl Subscription {
@@ -167,7 +177,15 @@ impl Subscription {
             projection,
             lag: Arc::default(),
             pressure: Pressure::default(),
+            fan_out: None,
         }
+    }
+
+    /// Takes its events from `fan_out`'s shared read when its checkpoint is
+    /// in the window (see [`FanOut`]); then wait on [`FanOut::subscribe`].
+    pub fn with_fan_out(mut self, fan_out: FanOut) -> Self {
+        self.fan_out = Some(fan_out);
+        self
     }
 
     /// Yields to interactive requests while `pressure` is high (see [`Pressure`]).
@@ -207,6 +225,16 @@ impl Subscription {
     /// Reads and applies one batch in one transaction.
     pub async fn run_once(&self) -> Result<BatchOutcome, ProjectionError> {
         let mut tx = self.pool.begin().await?;
+        if let Some(fan_out) = &self.fan_out {
+            let Some(at) = lock_checkpoint(&mut tx, self.name()).await? else {
+                return Ok(BatchOutcome::Locked);
+            };
+            let events = match fan_out.after(&at, self.batch_size) {
+                Some(events) => events,
+                None => read_after(&mut tx, &at, self.batch_size).await?,
+            };
+            return self.apply_and_advance(tx, events).await;
+        }
         let Some(events) = read_batch(&mut tx, self.name(), self.batch_size).await? else {
             return Ok(BatchOutcome::Locked);
         };
@@ -286,6 +314,10 @@ impl Subscription {
         if let Err(e) = self.ensure_checkpoint().await {
             tracing::error!(subscription = self.name(), error = %e, "cannot create checkpoint");
         }
+        // A rebuild that stopped half-way left its view without them.
+        if let Err(e) = self.restore_indexes().await {
+            tracing::error!(subscription = self.name(), error = %e, "cannot build the view's indexes");
+        }
         // A fallback only: commits wake subscriptions directly (see `wake`).
         let poll = Duration::from_millis(500);
         let mut backoff = Duration::from_millis(100);
@@ -343,6 +375,12 @@ impl Subscription {
     /// Empties the view and resets the checkpoint in one transaction; the
     /// caller then catches up. Waits for a running batch to finish.
     pub async fn reset(&self) -> Result<(), ProjectionError> {
+        self.reset_with(false).await
+    }
+
+    /// [`Subscription::reset`], also dropping the view's secondary indexes
+    /// (recorded, to build again) when `set_indexes_aside`.
+    async fn reset_with(&self, set_indexes_aside: bool) -> Result<(), ProjectionError> {
         self.ensure_checkpoint().await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query!(
@@ -352,6 +390,9 @@ impl Subscription {
         .fetch_optional(&mut *tx)
         .await?;
         self.projection.reset(&mut tx).await?;
+        if set_indexes_aside {
+            rebuild::set_indexes_aside(&mut tx, self.projection.rebuild_tables()).await?;
+        }
         sqlx::query!(
             "UPDATE subscription_checkpoints
              SET last_transaction_id = '0', last_global_position = 0, events_processed = 0,

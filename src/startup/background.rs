@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use adapters::attachments::Attachments;
 use eventstore::pressure::Pressure;
-use eventstore::subscription::{LagRecorder, Projection, Subscription};
+use eventstore::subscription::{FanOut, LagRecorder, Projection, Subscription};
 use sqlx::PgPool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -103,13 +103,17 @@ pub(super) async fn start_subscriptions(
     let names = projections(core).iter().map(|p| p.name()).collect();
     let mut tasks = Vec::new();
     let wake = eventstore::subscription::listen(&core.pool).await?;
+    // One read of each new range of events for all of them.
+    let fan_out = FanOut::start(core.pool.clone()).await?;
+    tasks.push(tokio::spawn(fan_out.clone().run(wake, shutdown.clone())));
     // Lag is measured for every subscription: a job producer that
     // falls behind delays the case as much as a stale view.
     for projection in projections(core) {
         let sub = Subscription::new(core.pool.clone(), projection)
             .with_lag(lag.clone())
-            .with_pressure(pressure.clone());
-        tasks.push(tokio::spawn(sub.run(wake.clone(), shutdown.clone())));
+            .with_pressure(pressure.clone())
+            .with_fan_out(fan_out.clone());
+        tasks.push(tokio::spawn(sub.run(fan_out.subscribe(), shutdown.clone())));
     }
     Ok((names, tasks))
 }
@@ -218,10 +222,13 @@ pub async fn run_workers(
 ) -> Result<(), StartupError> {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let wake = eventstore::subscription::listen(&pool).await?;
-    let mut tasks = Vec::new();
+    let fan_out = FanOut::start(pool.clone()).await?;
+    let mut tasks = vec![tokio::spawn(fan_out.clone().run(wake, shutdown_rx.clone()))];
     for projection in job_producers(&core) {
-        let sub = Subscription::new(pool.clone(), projection);
-        tasks.push(tokio::spawn(sub.run(wake.clone(), shutdown_rx.clone())));
+        let sub = Subscription::new(pool.clone(), projection).with_fan_out(fan_out.clone());
+        tasks.push(tokio::spawn(
+            sub.run(fan_out.subscribe(), shutdown_rx.clone()),
+        ));
     }
     // No HTTP server here: nothing to yield to.
     tasks.push(start_workers(

@@ -56,6 +56,11 @@ impl Projection for StatusProjection {
         update(conn, &changes.into_rows()).await
     }
 
+    /// Its batches look rows up by id only (the primary key).
+    fn rebuild_tables(&self) -> &'static [&'static str] {
+        &["registration_status"]
+    }
+
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
         sqlx::query!("TRUNCATE registration_status")
             .execute(conn)

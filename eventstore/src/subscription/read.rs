@@ -126,6 +126,33 @@ pub(super) async fn lock_checkpoint(
     .await?)
 }
 
+/// The guard of running transactions (see [`read_batch`]): the oldest
+/// transaction still running that is not a batch.
+const GUARD: &str = "WITH s AS (SELECT pg_current_snapshot() AS snap),
+      g AS (SELECT coalesce(
+              (SELECT min(x) FROM s, pg_snapshot_xip(s.snap) x
+               WHERE x::text::bigint % 4294967296 NOT IN
+                     (SELECT backend_xid::text::bigint FROM pg_stat_activity
+                      WHERE application_name = $1 AND backend_xid IS NOT NULL)),
+              (SELECT pg_snapshot_xmax(snap) FROM s)) AS guard)";
+
+/// The newest event below the guard: nothing after it can be read yet
+/// (the start, `('0', 0)`, when there is none).
+pub(super) async fn head(conn: &mut PgConnection) -> Result<Position, ProjectionError> {
+    let newest: Option<Position> = sqlx::query_as(&format!(
+        "{GUARD}
+         SELECT e.transaction_id::text, e.global_position
+         FROM g CROSS JOIN LATERAL (
+             SELECT transaction_id, global_position FROM events
+             WHERE transaction_id < g.guard
+             ORDER BY transaction_id DESC, global_position DESC LIMIT 1) e"
+    ))
+    .bind(BATCH_APPLICATION_NAME)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(newest.unwrap_or_else(|| ("0".to_string(), 0)))
+}
+
 /// Up to `limit` events after `from`, below the guard of running
 /// transactions (the same guard as [`read_batch`]'s), in commit order. Also
 /// outside a batch's transaction: a catch-up reads the next batch on another
@@ -135,27 +162,21 @@ pub(super) async fn read_after(
     from: &Position,
     limit: i64,
 ) -> Result<Vec<StoredEvent>, ProjectionError> {
-    let rows: Vec<EventRow> = sqlx::query_as(
-        "WITH s AS (SELECT pg_current_snapshot() AS snap),
-              g AS (SELECT coalesce(
-                      (SELECT min(x) FROM s, pg_snapshot_xip(s.snap) x
-                       WHERE x::text::bigint % 4294967296 NOT IN
-                             (SELECT backend_xid::text::bigint FROM pg_stat_activity
-                              WHERE application_name = $4 AND backend_xid IS NOT NULL)),
-                      (SELECT pg_snapshot_xmax(snap) FROM s)) AS guard)
+    let rows: Vec<EventRow> = sqlx::query_as(&format!(
+        "{GUARD}
          SELECT e.global_position, e.transaction_id::text, e.aggregate_type, e.aggregate_id,
                 e.sequence, e.event_type, e.payload::text, e.recorded_at
          FROM g CROSS JOIN LATERAL (
              SELECT * FROM events
-             WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+             WHERE (transaction_id, global_position) > ($2::text::xid8, $3)
                AND transaction_id < g.guard
              ORDER BY transaction_id, global_position
-             LIMIT $3) e",
-    )
+             LIMIT $4) e"
+    ))
+    .bind(BATCH_APPLICATION_NAME)
     .bind(&from.0)
     .bind(from.1)
     .bind(limit)
-    .bind(BATCH_APPLICATION_NAME)
     .fetch_all(&mut *conn)
     .await?;
     let mut events: Vec<StoredEvent> = rows

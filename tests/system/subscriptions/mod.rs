@@ -1,6 +1,7 @@
 //! The subscription runner: commit order, crash safety, leadership, rebuilds
 //! and exactly-once delivery under concurrent writers.
 
+mod fan_out;
 mod runner;
 mod views;
 
@@ -67,6 +68,10 @@ impl Projection for Recorder {
         Ok(())
     }
 
+    fn rebuild_tables(&self) -> &'static [&'static str] {
+        &["seen_events"]
+    }
+
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
         sqlx::query("DELETE FROM seen_events WHERE subscription = $1")
             .bind(self.name)
@@ -84,7 +89,20 @@ async fn database() -> PgPool {
         .execute(&pool)
         .await
         .unwrap();
+    sqlx::query("CREATE INDEX seen_events_position ON seen_events (global_position)")
+        .execute(&pool)
+        .await
+        .unwrap();
     pool
+}
+
+/// The definitions of `table`'s indexes, by name.
+async fn indexes_of(pool: &PgPool, table: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT indexdef FROM pg_indexes WHERE tablename = $1 ORDER BY indexname")
+        .bind(table)
+        .fetch_all(pool)
+        .await
+        .unwrap()
 }
 
 async fn append(conn: &mut PgConnection, id: &str) {
@@ -188,7 +206,6 @@ async fn core(app: &common::TestApp) -> shikaku::startup::Core {
 async fn rebuild_views(app: &common::TestApp, core: &shikaku::startup::Core) {
     for projection in shikaku::startup::projections(core) {
         let sub = Subscription::new(app.pool.clone(), projection);
-        sub.reset().await.unwrap();
-        sub.catch_up().await.unwrap();
+        sub.rebuild().await.unwrap();
     }
 }

@@ -40,9 +40,19 @@ async fn a_batch_in_flight_holds_back_no_other_subscription() {
     append(&mut conn, "second").await;
     let quick = Subscription::new(pool.clone(), Arc::new(Recorder::new("quick")));
     quick.ensure_checkpoint().await.unwrap();
+    // Another test's transaction (a migration, a writer) open meanwhile may
+    // hold the guard back a moment; the open batch never does.
+    let mut applied = 0;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while applied < 2 && std::time::Instant::now() < deadline {
+        match quick.run_once().await.unwrap() {
+            BatchOutcome::Applied(n) => applied += n,
+            BatchOutcome::Locked => panic!("nobody else runs quick"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert_eq!(
-        quick.run_once().await.unwrap(),
-        BatchOutcome::Applied(2),
+        applied, 2,
         "the open batch does not append events, so nothing waits for it"
     );
 
@@ -141,4 +151,41 @@ async fn a_catch_up_reading_ahead_applies_every_event_once_while_writers_append(
         .await
         .unwrap();
     assert_eq!(seen(&pool, "ahead").await, all, "none skipped");
+}
+
+#[tokio::test]
+async fn a_rebuild_stopped_half_way_builds_its_indexes_again_at_the_next_start() {
+    let pool = database().await;
+    let mut conn = pool.acquire().await.unwrap();
+    for i in 0..10 {
+        append(&mut conn, &format!("r{i}")).await;
+    }
+    let fifth: i64 = sqlx::query_scalar(
+        "SELECT global_position FROM events ORDER BY global_position OFFSET 4 LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let indexes = indexes_of(&pool, "seen_events").await;
+    assert_eq!(indexes.len(), 2);
+    let recorder = Recorder {
+        fail_at: Some(fifth),
+        ..Recorder::new("rebuilt")
+    };
+    let sub = Subscription::new(pool.clone(), Arc::new(recorder));
+    assert!(
+        sub.rebuild().await.is_err(),
+        "the rebuild stops at the fifth event"
+    );
+    assert_eq!(
+        indexes_of(&pool, "seen_events").await.len(),
+        1,
+        "only the key is left while the rebuild runs"
+    );
+    // What `run` does first.
+    sub.restore_indexes().await.unwrap();
+    assert_eq!(indexes_of(&pool, "seen_events").await, indexes);
+    assert_eq!(sub.rebuild().await.unwrap(), 10);
+    assert_eq!(seen(&pool, "rebuilt").await.len(), 10);
+    assert_eq!(indexes_of(&pool, "seen_events").await, indexes);
 }

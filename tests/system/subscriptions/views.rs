@@ -112,10 +112,17 @@ async fn a_rebuild_produces_the_view_built_incrementally() {
     app.settle().await;
     let incremental = snapshot(&app.pool).await;
     assert!(incremental.len() >= 7 + 7 + 3);
+    let indexes = indexes_of(&app.pool, "registration_status").await;
+    assert_eq!(indexes.len(), 4, "the key and three secondary indexes");
     let core = core(&app).await;
     rebuild_views(&app, &core).await;
     app.settle().await;
     assert_eq!(snapshot(&app.pool).await, incremental);
+    assert_eq!(
+        indexes_of(&app.pool, "registration_status").await,
+        indexes,
+        "the indexes dropped for the rebuild are built again, as they were"
+    );
 }
 
 #[tokio::test]
