@@ -1,7 +1,7 @@
 //! Dependent registrations: a health-insurance doctor's registration stands
 //! on the medical licence, an insurance pharmacist's on the pharmacy licence
-//! (the catalogue's `prerequisite`). When a registration is revoked or
-//! deleted, every registration of the same person (the same My Number) whose
+//! (the catalogue's `prerequisite`). When a registration is revoked, deleted
+//! or expires, every registration of the same person (the same My Number) whose
 //! qualification stands on it gets a review: a revocation case opened with
 //! the flag `PREREQUISITE_ENDED`, which an examiner looks into and either
 //! takes to a four-eyes approval or rejects. Nothing ends by itself.
@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use domain::catalogue::{InForce, SanctionMeasure};
 use domain::registration::{QualificationRegistration, RegistrationEvent};
 use domain::sanction::{Sanction, SanctionCommand, SanctionDetails, SanctionKind};
@@ -59,7 +60,7 @@ impl PrerequisiteWatch {
         &self,
         conn: &mut PgConnection,
         ended_id: Uuid,
-        how: &str,
+        how: Ended,
     ) -> Result<(), ProjectionError> {
         let ended = self.load(ended_id).await?;
         let Some(number) = ended.my_number_ref else {
@@ -108,15 +109,11 @@ impl PrerequisiteWatch {
                     kind: SanctionKind::Revocation,
                     reason: format!(
                         "前提となる{}の登録が{}ため、この登録の存続を審査します。 \
-                         The prerequisite {} registration was {}: this registration is reviewed.",
+                         The prerequisite {} registration {}: this registration is reviewed.",
                         prerequisite.name_ja,
-                        if how == "revoked" {
-                            "取り消された"
-                        } else {
-                            "削除された"
-                        },
+                        how.ja(),
                         prerequisite.name_en,
-                        how,
+                        how.en(),
                     ),
                     legal_basis,
                     starts_on: domain::calendar::japan_date(now),
@@ -126,7 +123,7 @@ impl PrerequisiteWatch {
                 ended_registration: ended_id,
                 at: now,
             };
-            let id = review_id(ended_id, case_id);
+            let id = how.review_id(ended_id, case_id);
             match self
                 .sanctions
                 .execute(&id.to_string(), review, None, Default::default())
@@ -150,11 +147,45 @@ impl PrerequisiteWatch {
 }
 
 /// The review of `dependent` opened because `ended` ended: one id for the pair.
-fn review_id(ended: Uuid, dependent: Uuid) -> Uuid {
-    let digest = Sha256::digest(format!("prerequisite-review:{ended}:{dependent}"));
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    uuid::Builder::from_random_bytes(bytes).into_uuid()
+/// How a prerequisite registration ended.
+#[derive(Debug, Clone, Copy)]
+enum Ended {
+    Revoked,
+    Deleted,
+    /// Its validity ran out on this day (it may be renewed and run out again).
+    Expired(NaiveDate),
+}
+
+impl Ended {
+    fn ja(self) -> &'static str {
+        match self {
+            Ended::Revoked => "取り消された",
+            Ended::Deleted => "削除された",
+            Ended::Expired(_) => "有効期間の満了により失効した",
+        }
+    }
+
+    fn en(self) -> &'static str {
+        match self {
+            Ended::Revoked => "was revoked",
+            Ended::Deleted => "was deleted",
+            Ended::Expired(_) => "expired",
+        }
+    }
+
+    /// The review's id, derived from the pair (and an expiry's day, as a
+    /// registration may expire again after a renewal), so that a replay
+    /// opens nothing twice.
+    fn review_id(self, ended: Uuid, dependent: Uuid) -> Uuid {
+        let key = match self {
+            Ended::Expired(until) => format!("prerequisite-review:{ended}:{dependent}:{until}"),
+            Ended::Revoked | Ended::Deleted => format!("prerequisite-review:{ended}:{dependent}"),
+        };
+        let digest = Sha256::digest(key);
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    }
 }
 
 #[async_trait]
@@ -170,19 +201,22 @@ impl Projection for PrerequisiteWatch {
     ) -> Result<(), ProjectionError> {
         if !matches!(
             event.event_type.as_str(),
-            "RegistrationRevoked" | "RegistrationDeleted"
+            "RegistrationRevoked" | "RegistrationDeleted" | "RegistrationExpired"
         ) {
             return Ok(());
         }
-        match event.case_event()? {
-            Some((id, CaseEvent::Registration(RegistrationEvent::RegistrationRevoked { .. }))) => {
-                self.on_ended(conn, id, "revoked").await
-            }
-            Some((id, CaseEvent::Registration(RegistrationEvent::RegistrationDeleted { .. }))) => {
-                self.on_ended(conn, id, "deleted").await
-            }
-            _ => Ok(()),
-        }
+        let ended = match event.case_event()? {
+            Some((id, CaseEvent::Registration(e))) => match e {
+                RegistrationEvent::RegistrationRevoked { .. } => (id, Ended::Revoked),
+                RegistrationEvent::RegistrationDeleted { .. } => (id, Ended::Deleted),
+                RegistrationEvent::RegistrationExpired { valid_until, .. } => {
+                    (id, Ended::Expired(valid_until))
+                }
+                _ => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+        self.on_ended(conn, ended.0, ended.1).await
     }
 
     async fn reset(&self, _conn: &mut PgConnection) -> Result<(), ProjectionError> {
@@ -196,9 +230,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_review_per_ended_and_dependent_pair() {
+    fn one_review_per_ended_and_dependent_pair_and_per_expiry() {
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
-        assert_eq!(review_id(a, b), review_id(a, b));
-        assert_ne!(review_id(a, b), review_id(b, a));
+        let id = |how: Ended, x, y| how.review_id(x, y);
+        assert_eq!(id(Ended::Revoked, a, b), id(Ended::Revoked, a, b));
+        assert_ne!(id(Ended::Revoked, a, b), id(Ended::Revoked, b, a));
+        // Unchanged for what was recorded before expiries were watched.
+        assert_eq!(id(Ended::Revoked, a, b), id(Ended::Deleted, a, b));
+        let day = |d| NaiveDate::from_ymd_opt(2031, 3, d).unwrap();
+        assert_ne!(
+            id(Ended::Expired(day(1)), a, b),
+            id(Ended::Expired(day(2)), a, b)
+        );
+        assert_ne!(id(Ended::Expired(day(1)), a, b), id(Ended::Revoked, a, b));
     }
 }
