@@ -70,3 +70,39 @@ pub fn csrf_field(page: &str) -> String {
         .expect("a form with a CSRF token on the page")
         .to_owned()
 }
+
+/// Posts the console form `action` of the case `case` (e.g.
+/// `sanctions/{id}`, `change-requests/{id}`) as `session`, at the version
+/// the API reads for it now; the answer must be a success or a redirect.
+pub async fn act_on_case(
+    app: &TestApp,
+    session: &str,
+    case: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) {
+    let examiner = app.token(domain::Role::Examiner, "viewer");
+    let read: serde_json::Value = app.get_json(&format!("/v1/{case}"), &examiner).await;
+    let path = format!("/console/cases/{case}");
+    let page = console_get(app, &path, session.to_owned())
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_field(&page);
+    let version = read["version"].to_string();
+    let mut form = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
+    form.extend_from_slice(fields);
+    let r = browser()
+        .post(format!("{}{path}/{action}", app.base))
+        .header("cookie", session)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{action}: {}",
+        r.status()
+    );
+}

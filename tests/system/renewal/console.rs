@@ -5,41 +5,21 @@
 //! left: the new date is the old one five years on.
 
 use super::*;
-use crate::common::console::{browser, console_get, csrf_field};
+use crate::common::console::{act_on_case, console_get};
 use crate::common::spawn_app;
 use crate::console::session_of;
 
 /// Posts the console form `action` for the change request `id` as
 /// `session`, at the case's current version.
 async fn act(app: &TestApp, session: &str, id: &str, action: &str, fields: &[(&str, &str)]) {
-    let case: Value = app
-        .get_json(
-            &format!("/v1/change-requests/{id}"),
-            &app.token(Role::Examiner, "viewer"),
-        )
-        .await;
-    let path = format!("/console/cases/change-requests/{id}");
-    let page = console_get(app, &path, session.to_owned())
-        .await
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_field(&page);
-    let version = case["version"].to_string();
-    let mut form = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
-    form.extend_from_slice(fields);
-    let r = browser()
-        .post(format!("{}{path}/{action}", app.base))
-        .header("cookie", session)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.status().is_success() || r.status().is_redirection(),
-        "{action}: {}",
-        r.status()
-    );
+    act_on_case(
+        app,
+        session,
+        &format!("change-requests/{id}"),
+        action,
+        fields,
+    )
+    .await
 }
 
 #[tokio::test]

@@ -3,40 +3,13 @@
 //! approval forms carry it into force.
 
 use super::*;
-use crate::common::console::{browser, console_get, csrf_field};
+use crate::common::console::{act_on_case, browser, console_get, csrf_field};
 use crate::console::session_of;
 
 /// Posts the console form `action` for the sanction `id` as `session`, at
 /// the case's current version.
 async fn act(app: &TestApp, session: &str, id: &str, action: &str, fields: &[(&str, &str)]) {
-    let case: Value = app
-        .get_json(
-            &format!("/v1/sanctions/{id}"),
-            &app.token(Role::Examiner, "viewer"),
-        )
-        .await;
-    let path = format!("/console/cases/sanctions/{id}");
-    let page = console_get(app, &path, session.to_owned())
-        .await
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_field(&page);
-    let version = case["version"].to_string();
-    let mut form = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
-    form.extend_from_slice(fields);
-    let r = browser()
-        .post(format!("{}{path}/{action}", app.base))
-        .header("cookie", session)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.status().is_success() || r.status().is_redirection(),
-        "{action}: {}",
-        r.status()
-    );
+    act_on_case(app, session, &format!("sanctions/{id}"), action, fields).await
 }
 
 /// Posts the console's sanction form as `session`; the answer.
