@@ -142,10 +142,13 @@ impl ChangeRequestProcess {
             .await
         {
             Ok(_) => ChangeRequestCommand::RecordApplied { at: now },
-            // The registration was deleted (or the slot ended) meanwhile: the
-            // request ends in a clear state instead of waiting forever.
+            // The registration was deleted or revoked (or the slot ended)
+            // meanwhile: the request ends in a clear state instead of waiting
+            // forever, and the process goes on with the next one.
             Err(CommandError::Domain(
-                e @ (DomainError::RegistrationDeleted | DomainError::NotFound),
+                e @ (DomainError::RegistrationDeleted
+                | DomainError::RegistrationRevoked
+                | DomainError::NotFound),
             )) => ChangeRequestCommand::RecordFailed {
                 reason_code: e.code().to_owned(),
                 at: now,

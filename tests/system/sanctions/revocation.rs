@@ -132,3 +132,43 @@ async fn after_a_revocation_the_holder_is_barred_until_the_catalogue_s_date() {
     let accepted = answer(again().await, StatusCode::CREATED).await;
     assert_eq!(accepted["qualification_code"], "CARE_WORKER");
 }
+
+/// A change request filed before the revocation and approved after it ends
+/// clearly (REGISTRATION_REVOKED): the change-request process does not stop
+/// on it (`settle` would time out), and nothing changes on the registration.
+#[tokio::test]
+async fn a_change_request_approved_after_the_revocation_ends_clearly() {
+    let app = spawn_app().await;
+    let reg = registered(&app, "saburo", "64345678901").await;
+    let r = app
+        .post(
+            &format!("/v1/registrations/{reg}/change-requests"),
+            &app.token(Role::Applicant, "saburo"),
+            &json!({"kind": "CHANGE_NAME", "changes": {"given_name": "三郎"}}),
+        )
+        .await;
+    let pending = answer(r, StatusCode::CREATED).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revocation = json!({
+        "kind": "REVOCATION",
+        "reason": "欠格事由に該当",
+        "starts_on": japan_day(0),
+    });
+    approved(&app, &reg, &revocation).await;
+    app.pay(&pending).await;
+    app.claim_and_approve(&format!("/v1/change-requests/{pending}"), "ex-cr", "sr-cr")
+        .await;
+    app.settle().await;
+    let ended: Value = app
+        .get_json(
+            &format!("/v1/change-requests/{pending}"),
+            &app.token(Role::Examiner, "ex-cr"),
+        )
+        .await;
+    assert_eq!(ended["reason_code"], "REGISTRATION_REVOKED");
+    let revoked = registration(&app, "saburo", &reg).await;
+    assert_eq!(revoked["status"], "REVOKED");
+    assert_ne!(revoked["given_name"], "三郎");
+}
