@@ -5,6 +5,7 @@ mod cases;
 pub mod certificates;
 pub mod console;
 pub mod ministry;
+mod register;
 mod requests;
 
 pub use requests::{answer, created_id, problem, raw_exchange};

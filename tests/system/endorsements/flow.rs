@@ -90,29 +90,6 @@ fn disclosed(sd_jwt: &str, claim: &str) -> Value {
         .clone()
 }
 
-/// Every feed item of the ministry `MHLW` about `registration`.
-async fn feed(app: &TestApp, registration: &str) -> Vec<Value> {
-    let token = app.token(Role::Ministry, "MHLW");
-    let mut items = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page: Value = app
-            .get_json(&format!("/v1/events?limit=100{cursor}"), &token)
-            .await;
-        let got = page["items"].as_array().unwrap();
-        if got.is_empty() {
-            break;
-        }
-        items.extend(
-            got.iter()
-                .filter(|i| i["registration_id"] == registration)
-                .cloned(),
-        );
-        cursor = format!("&cursor={}", page["next_cursor"].as_str().unwrap());
-    }
-    items
-}
-
 #[tokio::test]
 async fn a_care_worker_adds_the_suctioning_endorsement_and_removes_it_again() {
     let app = spawn_app().await;
@@ -227,7 +204,7 @@ async fn a_care_worker_adds_the_suctioning_endorsement_and_removes_it_again() {
     assert!(!text.contains(SUCTION_JA), "{text}");
 
     // The ministry follows both in the feed, with the certificates they replaced.
-    let items = feed(&app, &reg).await;
+    let items = app.feed_about(&reg).await;
     let of = |t: &str| items.iter().filter(|i| i["type"] == t).collect::<Vec<_>>();
     let added_items = of("ENDORSEMENT_ADDED");
     assert_eq!(added_items.len(), 1, "{items:?}");

@@ -64,7 +64,7 @@ async fn examiners_take_a_renewal_through_the_console_and_it_extends_from_the_ol
     act(&app, &senior, &id, "approve", &[]).await;
     app.settle().await;
 
-    let renewed = registration(&app, "goro", &reg).await;
+    let renewed = app.registration_of("goro", &reg).await;
     assert_eq!(renewed["status"], "REGISTERED");
     let new = old.checked_add_months(Months::new(YEARS * 12)).unwrap();
     assert_eq!(renewed["valid_until"], json!(new));

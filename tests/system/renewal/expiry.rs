@@ -67,7 +67,7 @@ async fn a_care_manager_is_reminded_expires_and_is_renewed_with_the_training_cer
 
     // The date, from the catalogue's five years: on the resource, the
     // ministry's register entry and the feed.
-    let seen = registration(&app, "keiko", &reg).await;
+    let seen = app.registration_of("keiko", &reg).await;
     assert_eq!(seen["status"], "REGISTERED");
     assert_eq!(seen["valid_until"], json!(valid_until));
     let ministry: Value = app
@@ -80,7 +80,7 @@ async fn a_care_manager_is_reminded_expires_and_is_renewed_with_the_training_cer
         ministry["register_entry"]["valid_until"],
         json!(valid_until)
     );
-    let items = feed_of(&app, &reg, "REGISTERED").await;
+    let items = app.feed_of(&reg, "REGISTERED").await;
     assert_eq!(items[0]["data"]["valid_until"], json!(valid_until));
     let cert = certificate(&app, "keiko", &reg).await;
     let token = cert["token"].as_str().unwrap().to_owned();
@@ -141,7 +141,7 @@ async fn a_care_manager_is_reminded_expires_and_is_renewed_with_the_training_cer
     exactly_reminders(&app, &smtp, to, 3).await;
     assert_eq!(notices(&app, "keiko", &reg, "renewal_reminder").await, 3);
     assert_eq!(
-        registration(&app, "keiko", &reg).await["status"],
+        app.registration_of("keiko", &reg).await["status"],
         "REGISTERED"
     );
 
@@ -149,16 +149,16 @@ async fn a_care_manager_is_reminded_expires_and_is_renewed_with_the_training_cer
     // revoked), the ministry and the holder told, once.
     advance_to(&app, valid_until).await;
     assert_eq!(
-        registration(&app, "keiko", &reg).await["status"],
+        app.registration_of("keiko", &reg).await["status"],
         "REGISTERED"
     );
     advance_to(&app, valid_until.succ_opt().unwrap()).await;
-    let expired = registration(&app, "keiko", &reg).await;
+    let expired = app.registration_of("keiko", &reg).await;
     assert_eq!(expired["status"], "EXPIRED");
     assert_eq!(expired["valid_until"], json!(valid_until));
-    assert_eq!(published(&app, idx).await, Some(Status::Suspended));
+    assert_eq!(app.published_status(idx).await, Some(Status::Suspended));
     assert_eq!(verify(&app, &token).await["result"], "SUSPENDED");
-    let items = feed_of(&app, &reg, "REGISTRATION_EXPIRED").await;
+    let items = app.feed_of(&reg, "REGISTRATION_EXPIRED").await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["data"]["valid_until"], json!(valid_until));
     assert_eq!(
@@ -206,15 +206,15 @@ async fn a_care_manager_is_reminded_expires_and_is_renewed_with_the_training_cer
     // Renewed after it had expired: valid for the period from the approval
     // date; the same certificate VALID again; the feed carries both dates.
     let renewed_on = today(&app).await;
-    let renewed = registration(&app, "keiko", &reg).await;
+    let renewed = app.registration_of("keiko", &reg).await;
     assert_eq!(renewed["status"], "REGISTERED");
     assert_eq!(
         renewed["valid_until"],
         json!(valid_for_period_from(renewed_on))
     );
-    assert_eq!(published(&app, idx).await, Some(Status::Valid));
+    assert_eq!(app.published_status(idx).await, Some(Status::Valid));
     assert_eq!(verify(&app, &token).await["result"], "VALID");
-    let items = feed_of(&app, &reg, "REGISTRATION_RENEWED").await;
+    let items = app.feed_of(&reg, "REGISTRATION_RENEWED").await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["data"]["change_request_id"], request.as_str());
     assert_eq!(items[0]["data"]["previous_valid_until"], json!(valid_until));

@@ -11,13 +11,13 @@ mod console;
 mod expiry;
 mod refusals;
 
-use certificate::{KeySet, Status, StatusListToken};
+use certificate::Status;
 use chrono::{Days, Months, NaiveDate};
 use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::common::{answer, application, my_number, TestApp};
+use crate::common::{answer, my_number, TestApp};
 
 /// The care manager's validity period in the catalogue file.
 const YEARS: u32 = 5;
@@ -61,31 +61,9 @@ fn before(day: NaiveDate, days: u64) -> NaiveDate {
 /// `holder` registered as a care manager (mail to `<holder>@example.jp`);
 /// the registration's id.
 async fn care_manager(app: &TestApp, holder: &str, base: &str) -> String {
-    let mut body = application(&my_number(base));
-    body["qualification_code"] = json!("CARE_MANAGER");
-    body["email"] = json!(format!("{holder}@example.jp"));
-    let r = app
-        .post_as(Role::Applicant, holder, "/v1/registrations", &body)
-        .await;
-    let id = answer(r, StatusCode::CREATED).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.settle().await;
-    app.pay(&id).await;
-    app.claim_and_approve(&format!("/v1/registrations/{id}"), "ex-v", "sr-v")
-        .await;
-    app.settle().await;
-    id
-}
-
-/// The registration as its holder sees it.
-async fn registration(app: &TestApp, holder: &str, reg: &str) -> Value {
-    app.get_json(
-        &format!("/v1/registrations/{reg}"),
-        &app.token(Role::Applicant, holder),
-    )
-    .await
+    let email = format!("{holder}@example.jp");
+    app.registered_as(holder, base, "CARE_MANAGER", Some(&email))
+        .await
 }
 
 /// Files a renewal as `holder` with `attachments`; the answer.
@@ -97,36 +75,4 @@ async fn renew(app: &TestApp, holder: &str, reg: &str, attachments: &[&str]) -> 
         &json!({"kind": "RENEWAL", "reason": "更新研修修了", "attachment_ids": attachments}),
     )
     .await
-}
-
-/// The status a verifier reads in the published list at `idx`.
-async fn published(app: &TestApp, idx: u64) -> Option<Status> {
-    let keys = app.get_anonymous("/v1/certificate-keys").await;
-    let keys = KeySet::from_jwks(&keys.json().await.unwrap()).unwrap();
-    let r = app.get_anonymous("/v1/certificate-status-list").await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let list = StatusListToken::verify(&r.bytes().await.unwrap(), &keys).unwrap();
-    list.list.status(idx)
-}
-
-/// The feed items of `reg` of type `kind`, as the MHLW reads them.
-async fn feed_of(app: &TestApp, reg: &str, kind: &str) -> Vec<Value> {
-    let token = app.token(Role::Ministry, "MHLW");
-    let mut items = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page: Value = app
-            .get_json(&format!("/v1/events?limit=100{cursor}"), &token)
-            .await;
-        let got = page["items"].as_array().unwrap().clone();
-        if got.is_empty() {
-            break;
-        }
-        items.extend(
-            got.into_iter()
-                .filter(|i| i["registration_id"] == reg && i["type"] == kind),
-        );
-        cursor = format!("&cursor={}", page["next_cursor"].as_str().unwrap());
-    }
-    items
 }

@@ -29,7 +29,7 @@ async fn a_renewal_without_its_certificate_of_someone_else_or_of_a_revoked_regis
         .registered("saburo", &my_number("73345678901"), "ex-v", "sr-v")
         .await;
     assert_eq!(
-        registration(&app, "saburo", &worker).await["valid_until"],
+        app.registration_of("saburo", &worker).await["valid_until"],
         Value::Null
     );
     let training = app.upload_pdf("saburo").await;
@@ -70,7 +70,7 @@ async fn a_renewal_without_its_certificate_of_someone_else_or_of_a_revoked_regis
         .await;
     app.settle().await;
     assert_eq!(
-        registration(&app, "shiro", &revoked).await["status"],
+        app.registration_of("shiro", &revoked).await["status"],
         "REVOKED"
     );
     let training = app.upload_pdf("shiro").await;

@@ -2,14 +2,15 @@
 //! provide is refused, and the article the catalogue records is the legal
 //! basis when the examiner names none.
 
-use super::prerequisite::registered_as;
 use super::*;
 
 #[tokio::test]
 async fn a_sanction_the_act_does_not_provide_is_refused_and_the_catalogue_names_the_article() {
     let app = spawn_app().await;
     // The care manager's Act provides revocation only (介護保険法第69条の39).
-    let manager = registered_as(&app, "hanako", "72345678901", "CARE_MANAGER").await;
+    let manager = app
+        .registered_as("hanako", "72345678901", "CARE_MANAGER", None)
+        .await;
     let r = open(&app, &manager, &suspension(30)).await;
     let refused = problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(refused["code"], "VALIDATION_FAILED");

@@ -102,7 +102,7 @@ async fn examiners_open_and_take_a_suspension_through_the_console() {
     assert_eq!(case["status"], "APPROVED");
     assert_eq!(case["outcome"], "APPLIED");
     assert_eq!(
-        registration(&app, "saburo", &reg).await["status"],
+        app.registration_of("saburo", &reg).await["status"],
         "SUSPENDED"
     );
 }

@@ -12,7 +12,7 @@ mod suspension;
 
 use std::time::Duration;
 
-use certificate::{KeySet, Status, StatusListToken};
+use certificate::Status;
 use chrono::{Days, NaiveDate};
 use domain::Role;
 use reqwest::StatusCode;
@@ -60,51 +60,4 @@ async fn approved(app: &TestApp, reg: &str, body: &Value) -> String {
         .await;
     app.settle().await;
     id
-}
-
-/// The registration as the holder sees it.
-async fn registration(app: &TestApp, holder: &str, reg: &str) -> Value {
-    app.get_json(
-        &format!("/v1/registrations/{reg}"),
-        &app.token(Role::Applicant, holder),
-    )
-    .await
-}
-
-/// The status a verifier reads in the published list at `idx`.
-async fn published(app: &TestApp, idx: u64) -> Option<Status> {
-    let keys = app.get_anonymous("/v1/certificate-keys").await;
-    let keys = KeySet::from_jwks(&keys.json().await.unwrap()).unwrap();
-    let r = app.get_anonymous("/v1/certificate-status-list").await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let list = StatusListToken::verify(&r.bytes().await.unwrap(), &keys).unwrap();
-    list.list.status(idx)
-}
-
-/// Every feed item of the registration `reg` a ministry of MHLW reads.
-async fn feed(app: &TestApp, reg: &str) -> Vec<Value> {
-    let token = app.token(Role::Ministry, "MHLW");
-    let mut items = Vec::new();
-    let mut cursor = String::new();
-    loop {
-        let page: Value = app
-            .get_json(&format!("/v1/events?limit=100{cursor}"), &token)
-            .await;
-        let got = page["items"].as_array().unwrap().clone();
-        if got.is_empty() {
-            break;
-        }
-        items.extend(got.into_iter().filter(|i| i["registration_id"] == reg));
-        cursor = format!("&cursor={}", page["next_cursor"].as_str().unwrap());
-    }
-    items
-}
-
-/// The feed items of `reg` of one type.
-async fn feed_of(app: &TestApp, reg: &str, kind: &str) -> Vec<Value> {
-    feed(app, reg)
-        .await
-        .into_iter()
-        .filter(|i| i["type"] == kind)
-        .collect()
 }

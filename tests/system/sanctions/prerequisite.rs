@@ -5,7 +5,6 @@
 //! people's are left alone.
 
 use super::*;
-use crate::common::{application, my_number};
 
 /// The file's catalogue one version on, with the doctor's and the
 /// health-insurance doctor's registration fees known and online (the file
@@ -27,30 +26,6 @@ fn doctors_online() -> Value {
         }
     }
     doc
-}
-
-/// `holder` registered in `qualification` under the My Number of `base`.
-pub(super) async fn registered_as(
-    app: &TestApp,
-    holder: &str,
-    base: &str,
-    qualification: &str,
-) -> String {
-    let mut body = application(&my_number(base));
-    body["qualification_code"] = json!(qualification);
-    let r = app
-        .post_as(Role::Applicant, holder, "/v1/registrations", &body)
-        .await;
-    let id = answer(r, StatusCode::CREATED).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.settle().await;
-    app.pay(&id).await;
-    app.claim_and_approve(&format!("/v1/registrations/{id}"), "ex-r", "sr-r")
-        .await;
-    app.settle().await;
-    id
 }
 
 /// The sanction cases in the queue: (case id, registration id, flags).
@@ -94,10 +69,18 @@ async fn a_revoked_licence_opens_a_flagged_review_of_the_registration_that_stand
     answer(r, StatusCode::CREATED).await;
     let app = spawn_app_on(&first.database_url, |_| {}).await;
 
-    let licence = registered_as(&app, "taro", "82345678901", "DOCTOR").await;
-    let insurance = registered_as(&app, "taro", "82345678901", "HEALTH_INSURANCE_DOCTOR").await;
-    let care = registered_as(&app, "taro", "82345678901", "CARE_WORKER").await;
-    let other = registered_as(&app, "jiro", "92345678901", "HEALTH_INSURANCE_DOCTOR").await;
+    let licence = app
+        .registered_as("taro", "82345678901", "DOCTOR", None)
+        .await;
+    let insurance = app
+        .registered_as("taro", "82345678901", "HEALTH_INSURANCE_DOCTOR", None)
+        .await;
+    let care = app
+        .registered_as("taro", "82345678901", "CARE_WORKER", None)
+        .await;
+    let other = app
+        .registered_as("jiro", "92345678901", "HEALTH_INSURANCE_DOCTOR", None)
+        .await;
 
     let revocation = json!({
         "kind": "REVOCATION",
@@ -107,7 +90,7 @@ async fn a_revoked_licence_opens_a_flagged_review_of_the_registration_that_stand
     });
     let revoked_case = approved(&app, &licence, &revocation).await;
     assert_eq!(
-        registration(&app, "taro", &licence).await["status"],
+        app.registration_of("taro", &licence).await["status"],
         "REVOKED"
     );
 
@@ -120,12 +103,12 @@ async fn a_revoked_licence_opens_a_flagged_review_of_the_registration_that_stand
     assert_eq!(flags, vec!["PREREQUISITE_ENDED".to_owned()]);
     for untouched in [&insurance, &care] {
         assert_eq!(
-            registration(&app, "taro", untouched).await["status"],
+            app.registration_of("taro", untouched).await["status"],
             "REGISTERED"
         );
     }
     assert_eq!(
-        registration(&app, "jiro", &other).await["status"],
+        app.registration_of("jiro", &other).await["status"],
         "REGISTERED"
     );
 
@@ -158,11 +141,11 @@ async fn a_revoked_licence_opens_a_flagged_review_of_the_registration_that_stand
     app.approve(&path, "ex-p", "sr-p").await;
     app.settle().await;
     assert_eq!(
-        registration(&app, "taro", &insurance).await["status"],
+        app.registration_of("taro", &insurance).await["status"],
         "REVOKED"
     );
     assert_eq!(
-        registration(&app, "taro", &care).await["status"],
+        app.registration_of("taro", &care).await["status"],
         "REGISTERED"
     );
 

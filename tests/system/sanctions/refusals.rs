@@ -131,7 +131,7 @@ async fn only_examiners_open_sanctions_with_sound_dates_and_four_eyes_decide() {
     );
     // Nothing took effect.
     assert_eq!(
-        registration(&app, "jiro", &reg).await["status"],
+        app.registration_of("jiro", &reg).await["status"],
         "REGISTERED"
     );
 }

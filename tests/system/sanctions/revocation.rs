@@ -17,17 +17,17 @@ async fn a_revocation_ends_the_registration_and_invalidates_its_certificate() {
     });
     let id = approved(&app, &reg, &body).await;
 
-    let revoked = registration(&app, "taro", &reg).await;
+    let revoked = app.registration_of("taro", &reg).await;
     assert_eq!(revoked["status"], "REVOKED");
-    assert_eq!(published(&app, idx).await, Some(Status::Invalid));
+    assert_eq!(app.published_status(idx).await, Some(Status::Invalid));
     assert_eq!(
         verify(&app, cert["token"].as_str().unwrap()).await["result"],
         "REVOKED"
     );
-    let items = feed_of(&app, &reg, "REGISTRATION_REVOKED").await;
+    let items = app.feed_of(&reg, "REGISTRATION_REVOKED").await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["data"]["sanction_id"], id.as_str());
-    let certificates = feed_of(&app, &reg, "CERTIFICATE_REVOKED").await;
+    let certificates = app.feed_of(&reg, "CERTIFICATE_REVOKED").await;
     assert_eq!(certificates.len(), 1);
     assert_eq!(certificates[0]["data"]["reason"], "REGISTRATION_REVOKED");
     // No lift is scheduled for a revocation.
@@ -86,7 +86,7 @@ async fn after_a_revocation_the_holder_is_barred_until_the_catalogue_s_date() {
     let bar_end = japan_day(0)
         .checked_add_months(chrono::Months::new(24))
         .unwrap();
-    let items = feed_of(&app, &reg, "REGISTRATION_REVOKED").await;
+    let items = app.feed_of(&reg, "REGISTRATION_REVOKED").await;
     assert_eq!(items[0]["data"]["barred_until"], json!(bar_end));
 
     let again = || async {
@@ -168,7 +168,7 @@ async fn a_change_request_approved_after_the_revocation_ends_clearly() {
         )
         .await;
     assert_eq!(ended["reason_code"], "REGISTRATION_REVOKED");
-    let revoked = registration(&app, "saburo", &reg).await;
+    let revoked = app.registration_of("saburo", &reg).await;
     assert_eq!(revoked["status"], "REVOKED");
     assert_ne!(revoked["given_name"], "三郎");
 }

@@ -96,12 +96,12 @@ async fn a_suspension_is_examined_takes_effect_and_lifts_itself_across_a_restart
     // date, the certificate SUSPENDED in the list, the ministry told.
     let done: Value = app.get_json(&case, &examiner).await;
     assert_eq!(done["outcome"], "APPLIED");
-    let suspended = registration(&app, "hanako", &reg).await;
+    let suspended = app.registration_of("hanako", &reg).await;
     assert_eq!(suspended["status"], "SUSPENDED");
     assert_eq!(suspended["suspended_until"], json!(japan_day(30)));
-    assert_eq!(published(&app, idx).await, Some(Status::Suspended));
+    assert_eq!(app.published_status(idx).await, Some(Status::Suspended));
     assert_eq!(verify(&app, &token).await["result"], "SUSPENDED");
-    let items = feed_of(&app, &reg, "REGISTRATION_SUSPENDED").await;
+    let items = app.feed_of(&reg, "REGISTRATION_SUSPENDED").await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["data"]["sanction_id"], id.as_str());
     assert_eq!(items[0]["data"]["until"], json!(japan_day(30)));
@@ -132,7 +132,7 @@ async fn a_suspension_is_examined_takes_effect_and_lifts_itself_across_a_restart
     assert_eq!(moved["today"], json!(japan_day(10)));
     app.settle().await;
     assert_eq!(
-        registration(&app, "hanako", &reg).await["status"],
+        app.registration_of("hanako", &reg).await["status"],
         "SUSPENDED"
     );
     app.handle.stop(true).await;
@@ -147,7 +147,7 @@ async fn a_suspension_is_examined_takes_effect_and_lifts_itself_across_a_restart
     );
     restarted.settle().await;
     assert_eq!(
-        registration(&restarted, "hanako", &reg).await["status"],
+        restarted.registration_of("hanako", &reg).await["status"],
         "SUSPENDED"
     );
     let moved = restarted
@@ -155,7 +155,7 @@ async fn a_suspension_is_examined_takes_effect_and_lifts_itself_across_a_restart
         .await;
     assert_eq!(moved["today"], json!(japan_day(31)));
     restarted.settle().await;
-    let lifted = registration(&restarted, "hanako", &reg).await;
+    let lifted = restarted.registration_of("hanako", &reg).await;
     assert_eq!(lifted["status"], "REGISTERED");
     assert_eq!(lifted["suspended_until"], Value::Null);
     let lifts = lifted["timeline"]
@@ -165,9 +165,9 @@ async fn a_suspension_is_examined_takes_effect_and_lifts_itself_across_a_restart
         .filter(|t| t["event"] == "SuspensionLifted")
         .count();
     assert_eq!(lifts, 1, "lifted exactly once");
-    assert_eq!(published(&restarted, idx).await, Some(Status::Valid));
+    assert_eq!(restarted.published_status(idx).await, Some(Status::Valid));
     assert_eq!(verify(&restarted, &token).await["result"], "VALID");
-    let items = feed_of(&restarted, &reg, "SUSPENSION_LIFTED").await;
+    let items = restarted.feed_of(&reg, "SUSPENSION_LIFTED").await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["data"]["sanction_id"], id.as_str());
     // The holder was told each step, in their inbox.
