@@ -134,6 +134,11 @@ impl Projection for QueueProjection {
         flag_disputes(conn, &decoded).await
     }
 
+    /// Its batches look cases up by case id only (the primary key).
+    fn rebuild_tables(&self) -> &'static [&'static str] {
+        &["examiner_queue"]
+    }
+
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
         sqlx::query!("TRUNCATE examiner_queue")
             .execute(conn)

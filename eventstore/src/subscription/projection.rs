@@ -66,6 +66,18 @@ pub trait Projection: Send + Sync {
         }
         Ok(())
     }
+    /// Applies a batch of a rebuild ([`Subscription::rebuild`](super::Subscription::rebuild)):
+    /// as [`Projection::apply_batch`], but the view was emptied when the
+    /// rebuild began and each event is applied once since, so a row that an
+    /// event opens is not there yet and can be inserted without the check
+    /// for a replay (`ON CONFLICT`), a large part of an insert's cost.
+    async fn apply_rebuild_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        self.apply_batch(conn, events).await
+    }
     /// Empties the view before a rebuild.
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError>;
     /// The view's tables whose secondary indexes a rebuild drops and builds
