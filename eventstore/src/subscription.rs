@@ -10,13 +10,11 @@
 //! marks itself (`application_name`) and other batches do not wait for it:
 //! otherwise every batch in flight would hold back every subscription.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use chrono::Utc;
+use sqlx::{PgPool, Postgres, Transaction};
 use tokio::sync::watch;
 use tracing::Instrument;
 
@@ -25,9 +23,13 @@ use crate::ProjectionError;
 
 mod catch_up;
 mod fan_out;
+mod lag;
+mod projection;
 mod read;
 mod rebuild;
 pub use fan_out::FanOut;
+pub use lag::LagRecorder;
+pub use projection::{Projection, StoredEvent};
 use read::{lock_checkpoint, read_after, read_batch};
 
 /// The Postgres channel processes tell each other of appends on.
@@ -44,81 +46,7 @@ const MIN_BATCH_GAP: Duration = Duration::from_millis(20);
 /// aggregate's events folded into one row write instead of an insert and
 /// later updates). The next batch is read while one is applied (see
 /// `catch_up`).
-pub const REBUILD_BATCH: i64 = 10_000;
-
-/// One event as a subscription sees it.
-#[derive(Debug, Clone)]
-pub struct StoredEvent {
-    pub global_position: i64,
-    pub transaction_id: String,
-    pub aggregate_type: String,
-    pub aggregate_id: String,
-    pub sequence: i64,
-    pub event_type: String,
-    /// The payload's JSON text, as stored: each reader decodes it straight
-    /// into the type it wants (see [`StoredEvent::decode`]).
-    pub payload: String,
-    pub recorded_at: DateTime<Utc>,
-}
-
-impl StoredEvent {
-    /// The aggregate id as the UUID every aggregate of this system has.
-    pub fn aggregate_uuid(&self) -> Result<uuid::Uuid, ProjectionError> {
-        uuid::Uuid::parse_str(&self.aggregate_id)
-            .map_err(|_| ProjectionError::AggregateId(self.aggregate_id.clone()))
-    }
-
-    /// The payload decoded into `T` in one pass (no intermediate JSON tree).
-    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_str(&self.payload)
-    }
-}
-
-/// A reader of the stream: writes its rows inside the batch's transaction.
-/// Implement [`Projection::apply`], or [`Projection::apply_batch`] for a
-/// reader that writes a batch set-based (each defaults to the other).
-#[async_trait]
-pub trait Projection: Send + Sync {
-    /// The checkpoint name; also what `rebuild-projection` takes.
-    fn name(&self) -> &'static str;
-    /// Applies one event. An error rolls back the whole batch. It must not
-    /// append events on `conn` (see the module's documentation); commands go
-    /// through a bus, in transactions of their own.
-    async fn apply(
-        &self,
-        conn: &mut PgConnection,
-        event: &StoredEvent,
-    ) -> Result<(), ProjectionError> {
-        self.apply_batch(conn, std::slice::from_ref(event)).await
-    }
-    /// Applies a batch, oldest event first. A projection may write the whole
-    /// batch with fewer statements, as long as the rows come out as applying
-    /// each event in turn would leave them: under load every round trip
-    /// waits for a busy CPU, so statements per event decide the lag.
-    async fn apply_batch(
-        &self,
-        conn: &mut PgConnection,
-        events: &[StoredEvent],
-    ) -> Result<(), ProjectionError> {
-        for event in events {
-            self.apply(conn, event).await?;
-        }
-        Ok(())
-    }
-    /// Empties the view before a rebuild.
-    async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError>;
-    /// The view's tables whose secondary indexes a rebuild drops and builds
-    /// again after its last batch (see [`Subscription::rebuild`]). Only
-    /// tables the batches never look up by such an index.
-    fn rebuild_tables(&self) -> &'static [&'static str] {
-        &[]
-    }
-    /// Events per batch. Batches do not hold each other back (see the
-    /// module's documentation), so even command-issuing ones can be large.
-    fn batch_size(&self) -> i64 {
-        500
-    }
-}
+pub const REBUILD_BATCH: i64 = 25_000;
 
 /// What one call of [`Subscription::run_once`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,34 +55,6 @@ pub enum BatchOutcome {
     Applied(usize),
     /// Another runner holds the checkpoint.
     Locked,
-}
-
-/// Lag samples (seconds from append to the batch's commit) per subscription,
-/// for the benchmark and metrics.
-#[derive(Debug, Default)]
-pub struct LagRecorder {
-    samples: Mutex<BTreeMap<&'static str, Vec<f64>>>,
-}
-
-impl LagRecorder {
-    fn record(&self, name: &'static str, lags: impl Iterator<Item = f64>) {
-        let mut s = self.samples.lock().unwrap_or_else(|p| p.into_inner());
-        let v = s.entry(name).or_default();
-        v.extend(lags.take(1_000_000usize.saturating_sub(v.len())));
-    }
-
-    /// Takes the samples recorded so far, of every subscription.
-    pub fn drain(&self) -> Vec<f64> {
-        self.drain_by_subscription()
-            .into_values()
-            .flatten()
-            .collect()
-    }
-
-    /// Takes the samples recorded so far, by subscription name.
-    pub fn drain_by_subscription(&self) -> BTreeMap<&'static str, Vec<f64>> {
-        std::mem::take(&mut *self.samples.lock().unwrap_or_else(|p| p.into_inner()))
-    }
 }
 
 /// Runs one projection against the event stream.
@@ -166,6 +66,8 @@ pub struct Subscription {
     lag: Arc<LagRecorder>,
     pressure: Pressure,
     fan_out: Option<FanOut>,
+    /// Applies with [`Projection::apply_rebuild_batch`] (see [`Subscription::rebuild`]).
+    rebuilding: bool,
 }
 
 impl Subscription {
@@ -178,6 +80,7 @@ impl Subscription {
             lag: Arc::default(),
             pressure: Pressure::default(),
             fan_out: None,
+            rebuilding: false,
         }
     }
 
@@ -277,7 +180,13 @@ impl Subscription {
         events: &[StoredEvent],
         last: &StoredEvent,
     ) -> Result<(), ProjectionError> {
-        self.projection.apply_batch(&mut tx, events).await?;
+        let started = std::time::Instant::now();
+        if self.rebuilding {
+            self.projection.apply_rebuild_batch(&mut tx, events).await?;
+        } else {
+            self.projection.apply_batch(&mut tx, events).await?;
+        }
+        let applied = started.elapsed();
         sqlx::query!(
             "UPDATE subscription_checkpoints
              SET last_transaction_id = $2::text::xid8, last_global_position = $3,
@@ -292,6 +201,13 @@ impl Subscription {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        tracing::debug!(
+            subscription = self.name(),
+            events = events.len(),
+            apply_ms = applied.as_secs_f64() * 1e3,
+            commit_ms = (started.elapsed() - applied).as_secs_f64() * 1e3,
+            "batch timed"
+        );
         Ok(())
     }
 

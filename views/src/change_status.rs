@@ -87,6 +87,11 @@ impl Projection for ChangeStatusProjection {
         Ok(())
     }
 
+    /// Its batches look requests up by id only (the primary key).
+    fn rebuild_tables(&self) -> &'static [&'static str] {
+        &["change_request_status"]
+    }
+
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
         sqlx::query!("TRUNCATE change_request_status")
             .execute(conn)

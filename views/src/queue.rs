@@ -110,28 +110,22 @@ impl Projection for QueueProjection {
         conn: &mut PgConnection,
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
-        let mut decoded = Vec::with_capacity(events.len());
-        for event in events {
-            if let Some(d) = event.case_event()? {
-                decoded.push(d);
-            }
-        }
-        let mut opened: Vec<(Uuid, NewCase, Folded<'_>)> = Vec::new();
-        let mut opened_at: HashMap<Uuid, usize> = HashMap::new();
-        let mut older = Vec::new();
-        for change in decoded.iter().map(|(id, e)| change(*id, e)) {
-            if let Some(case) = change.opened {
-                opened_at.insert(change.case_id, opened.len());
-                opened.push((change.case_id, case, Folded::default()));
-            } else if let Some(&i) = opened_at.get(&change.case_id) {
-                opened[i].2.then(change);
-            } else {
-                older.push(change);
-            }
-        }
-        insert_cases(conn, &opened).await?;
-        update_cases(conn, older).await?;
-        flag_disputes(conn, &decoded).await
+        write(conn, events, false).await
+    }
+
+    /// As [`Projection::apply_batch`], its new cases inserted without the
+    /// replay check: a rebuild opens each case once, in an emptied queue.
+    async fn apply_rebuild_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        write(conn, events, true).await
+    }
+
+    /// Its batches look cases up by case id only (the primary key).
+    fn rebuild_tables(&self) -> &'static [&'static str] {
+        &["examiner_queue"]
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
@@ -142,11 +136,44 @@ impl Projection for QueueProjection {
     }
 }
 
+/// Writes a batch; `fresh`: its new cases cannot be in the queue yet (a
+/// rebuild), so they need no replay check.
+async fn write(
+    conn: &mut PgConnection,
+    events: &[StoredEvent],
+    fresh: bool,
+) -> Result<(), ProjectionError> {
+    let mut decoded = Vec::with_capacity(events.len());
+    for event in events {
+        if let Some(d) = event.case_event()? {
+            decoded.push(d);
+        }
+    }
+    let mut opened: Vec<(Uuid, NewCase, Folded<'_>)> = Vec::new();
+    let mut opened_at: HashMap<Uuid, usize> = HashMap::new();
+    let mut older = Vec::new();
+    for change in decoded.iter().map(|(id, e)| change(*id, e)) {
+        if let Some(case) = change.opened {
+            opened_at.insert(change.case_id, opened.len());
+            opened.push((change.case_id, case, Folded::default()));
+        } else if let Some(&i) = opened_at.get(&change.case_id) {
+            opened[i].2.then(change);
+        } else {
+            older.push(change);
+        }
+    }
+    opened.sort_unstable_by_key(|(id, _, _)| *id);
+    insert_cases(conn, &opened, fresh).await?;
+    update_cases(conn, older).await?;
+    flag_disputes(conn, &decoded).await
+}
+
 /// Inserts the cases opened, with their later changes (already queued
 /// ones stay as they are: a replay finds them at least this far on).
 async fn insert_cases(
     conn: &mut PgConnection,
     opened: &[(Uuid, NewCase, Folded<'_>)],
+    fresh: bool,
 ) -> Result<(), ProjectionError> {
     if opened.is_empty() {
         return Ok(());
@@ -174,9 +201,11 @@ async fn insert_cases(
         .map(|(_, o, _)| o.name.as_ref().map(|n| n.1.as_str()))
         .collect();
     // The `as` casts name the array types the macro cannot infer (borrowed
-    // and NULL elements); the statement itself is checked.
-    sqlx::query!(
-        "INSERT INTO examiner_queue
+    // and NULL elements); each statement itself is checked.
+    macro_rules! insert_rows {
+        ($on_conflict:tt) => {
+            sqlx::query!(
+                "INSERT INTO examiner_queue
            (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at,
             assigned_to, flags, registration_id, family_name, given_name)
          SELECT c.case_id, c.case_type, c.qualification_code, c.procedure,
@@ -188,23 +217,30 @@ async fn insert_cases(
                      $6::timestamptz[], $7::text[], $8::text[], $9::jsonb[], $10::uuid[],
                      $11::text[], $12::text[])
               AS c(case_id, case_type, qualification_code, procedure, submitted_at, due_at,
-                   status, assignee, updates, registration_id, family_name, given_name)
-         ON CONFLICT (case_id) DO NOTHING",
-        &ids,
-        &case_types as &[&str],
-        &codes as &[&str],
-        &procedures as &[&str],
-        &submitted,
-        &due,
-        &statuses as &[Option<&str>],
-        &assignees as &[Option<&str>],
-        &updates,
-        &registrations as &[Option<Uuid>],
-        &family as &[Option<&str>],
-        &given as &[Option<&str>],
-    )
-    .execute(&mut *conn)
-    .await?;
+                   status, assignee, updates, registration_id, family_name, given_name) "
+                    + $on_conflict,
+                &ids,
+                &case_types as &[&str],
+                &codes as &[&str],
+                &procedures as &[&str],
+                &submitted,
+                &due,
+                &statuses as &[Option<&str>],
+                &assignees as &[Option<&str>],
+                &updates,
+                &registrations as &[Option<Uuid>],
+                &family as &[Option<&str>],
+                &given as &[Option<&str>],
+            )
+            .execute(&mut *conn)
+            .await?
+        };
+    }
+    if fresh {
+        insert_rows!("");
+    } else {
+        insert_rows!("ON CONFLICT (case_id) DO NOTHING");
+    }
     Ok(())
 }
 

@@ -33,6 +33,7 @@ impl Subscription {
         let mut total = 0;
         let mut reading: Option<Reading> = None;
         loop {
+            let waited = std::time::Instant::now();
             let ahead = match reading.take() {
                 Some(read) => Some(
                     read.await
@@ -40,6 +41,11 @@ impl Subscription {
                 ),
                 None => None,
             };
+            tracing::debug!(
+                subscription = self.name(),
+                ms = waited.elapsed().as_secs_f64() * 1e3,
+                "waited for the read ahead"
+            );
             match self.run_ahead(ahead, &mut reading).await? {
                 BatchOutcome::Applied(0) if !self.behind().await? => return Ok(total),
                 // A full batch: more are waiting (and being read), go straight on.
@@ -66,10 +72,16 @@ impl Subscription {
         let Some(at) = lock_checkpoint(&mut tx, self.name()).await? else {
             return Ok(BatchOutcome::Locked);
         };
+        let started = std::time::Instant::now();
         let events = match ahead {
             Some(a) if a.from == at => a.events,
             _ => read_after(&mut tx, &at, self.batch_size).await?,
         };
+        tracing::debug!(
+            subscription = self.name(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "locked and read (when not read ahead)"
+        );
         if let Some(last) = events
             .last()
             .filter(|_| events.len() as i64 >= self.batch_size)

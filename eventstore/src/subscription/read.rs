@@ -81,12 +81,17 @@ pub(super) async fn read_batch(
 /// Sorted here rather than by a second sort of the (wide) rows in the
 /// database; xid8 text is a decimal u64.
 fn in_commit_order(events: &mut [StoredEvent]) {
-    events.sort_by_key(|e| {
+    let key = |e: &StoredEvent| {
         (
             e.transaction_id.parse::<u64>().unwrap_or(u64::MAX),
             e.global_position,
         )
-    });
+    };
+    // They come in order in practice: one pass instead of a sort that
+    // parses two ids per comparison (a rebuild reads millions).
+    if events.windows(2).any(|w| key(&w[0]) > key(&w[1])) {
+        events.sort_by_cached_key(key);
+    }
 }
 
 /// Where a checkpoint stands: the last event's transaction id (as text) and

@@ -16,7 +16,8 @@ impl Subscription {
     /// rebuild-sized batches and builds the indexes again; returns the
     /// events applied. Used by `rebuild-projection`.
     pub async fn rebuild(&self) -> Result<usize, ProjectionError> {
-        let sub = self.clone().with_batch_size(REBUILD_BATCH);
+        let mut sub = self.clone().with_batch_size(REBUILD_BATCH);
+        sub.rebuilding = true;
         sub.reset_with(true).await?;
         let n = sub.catch_up().await?;
         self.restore_indexes().await?;

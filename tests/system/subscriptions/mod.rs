@@ -183,6 +183,7 @@ async fn snapshot(pool: &PgPool) -> Vec<String> {
         ("examiner_queue", "case_id"),
         ("register", "registration_id"),
         ("change_request_status", "id"),
+        ("feed_events", "transaction_id, global_position, ordinal"),
     ] {
         let rows: Vec<String> =
             sqlx::query_scalar(&format!("SELECT t::text FROM {table} t ORDER BY {order}"))

@@ -104,6 +104,12 @@ impl Projection for PublicFeed {
         Ok(())
     }
 
+    /// Its batches append feed items by their keys (the feed's per-ministry
+    /// index is only read by the API).
+    fn rebuild_tables(&self) -> &'static [&'static str] {
+        &["feed_events"]
+    }
+
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
         // Messages are keyed by feed item, and item ids are derived from the
         // events, so the replay queues nothing twice.
