@@ -25,8 +25,7 @@ async fn settlement(pool: &sqlx::PgPool) -> Result<Settlement, BoxError> {
         "SELECT (SELECT count(*) FROM subscription_checkpoints c
                  WHERE EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.global_position) >
                        (c.last_transaction_id, c.last_global_position))),
-                (SELECT count(*) FROM jobs WHERE state = 'queued' AND run_at <= now())
-                  + (SELECT count(*) FROM jobs WHERE state = 'running'),
+                (SELECT count(*) FROM job_queue WHERE NOT dead AND due_at <= now()),
                 (SELECT count(*) FROM events WHERE event_type = 'CheckoutOpened'),
                 (SELECT count(*) FROM notification_deliveries)",
     )

@@ -304,11 +304,5 @@ async fn wait_for_projections(pool: &sqlx::PgPool, jobs_run: bool) -> Result<(),
 
 /// Jobs waiting to run now or running.
 async fn due_jobs(pool: &sqlx::PgPool) -> Result<i64, BoxError> {
-    Ok(sqlx::query_scalar(
-        // Two counts, so that each walks its partial index, not the table.
-        "SELECT (SELECT count(*) FROM jobs WHERE state = 'queued' AND run_at <= now())
-              + (SELECT count(*) FROM jobs WHERE state = 'running')",
-    )
-    .fetch_one(pool)
-    .await?)
+    Ok(workers::jobs::backlog(pool).await?.0)
 }
