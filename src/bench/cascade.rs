@@ -22,8 +22,7 @@ async fn quiet(pool: &sqlx::PgPool) -> Result<bool, BoxError> {
                             WHERE EXISTS (SELECT 1 FROM events e
                                           WHERE (e.transaction_id, e.global_position) >
                                                 (c.last_transaction_id, c.last_global_position)))
-            AND NOT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= now())
-            AND NOT EXISTS (SELECT 1 FROM jobs WHERE state = 'running')",
+            AND NOT EXISTS (SELECT 1 FROM job_queue WHERE NOT dead AND due_at <= now())",
     )
     .fetch_one(pool)
     .await?)
@@ -46,15 +45,14 @@ async fn produced(
 
 /// Subscriptions behind and jobs due, for the progress lines.
 async fn backlog(pool: &sqlx::PgPool) -> Result<(i64, i64), BoxError> {
-    Ok(sqlx::query_as(
-        "SELECT (SELECT count(*) FROM subscription_checkpoints c
-                 WHERE EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.global_position) >
-                       (c.last_transaction_id, c.last_global_position))),
-                (SELECT count(*) FROM jobs WHERE state = 'queued' AND run_at <= now())
-                  + (SELECT count(*) FROM jobs WHERE state = 'running')",
+    let behind: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM subscription_checkpoints c
+         WHERE EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.global_position) >
+               (c.last_transaction_id, c.last_global_position))",
     )
     .fetch_one(pool)
-    .await?)
+    .await?;
+    Ok((behind, workers::jobs::backlog(pool).await?.0))
 }
 
 /// Options of one cascade run.

@@ -2,6 +2,7 @@
 //! to a pgbench baseline measured in the same run on the same database.
 
 mod cascade;
+mod jobs;
 mod load;
 mod pgbench;
 mod queue;
@@ -28,7 +29,8 @@ use sustained::Sustained;
 #[derive(Debug, Args, Clone)]
 pub struct BenchArgs {
     /// `certificates` runs the certificate figures only (see README);
-    /// `soak` runs the soak (`--minutes`, `--rate`).
+    /// `soak` runs the soak (`--minutes`, `--rate`); `jobs` the job queue's
+    /// drain rate only (`--jobs`, 100,000 by default there).
     pub suite: Option<String>,
     /// Concurrent HTTP clients (and pgbench clients).
     #[arg(long, default_value_t = 32)]
@@ -64,6 +66,10 @@ pub struct BenchArgs {
     /// Events to rebuild a view from for the rebuild rate (0 skips it).
     #[arg(long, default_value_t = 500_000)]
     pub rebuild_events: i64,
+    /// No-op jobs to drain for the job queue's rate, after the server stopped
+    /// (0 skips it).
+    #[arg(long, default_value_t = 0)]
+    pub jobs: usize,
 }
 
 pub(crate) type BoxError = Box<dyn std::error::Error>;
@@ -84,8 +90,11 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         None => {}
         Some("certificates") => return crate::bench_certificates::run(settings, args).await,
         Some("soak") => return soak::run(settings, args).await,
+        Some("jobs") => return jobs::run(settings, args).await,
         Some(other) => {
-            return Err(format!("unknown benchmark {other}; known: certificates, soak").into())
+            return Err(
+                format!("unknown benchmark {other}; known: certificates, soak, jobs").into(),
+            )
         }
     }
     let (server_url, _embedded) = server_url(&settings).await?;
@@ -101,6 +110,7 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         .max(args.clients as u32)
         .max(settings.worker_concurrency as u32);
     let jobs_run = settings.run_workers;
+    let concurrency = settings.worker_concurrency;
     let app = Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let token = app.tokens.mint("bench-applicant", Role::Applicant, 3600);
@@ -225,6 +235,11 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         let pool = eventstore::db::connect(&bench_url, 4).await?;
         rebuild::rate(&pool, args.rebuild_events).await?;
     }
+    if args.jobs > 0 {
+        // No other worker claims meanwhile: the server is down.
+        let pool = eventstore::db::connect(&bench_url, concurrency as u32 + 4).await?;
+        jobs::drain_rate(&pool, args.jobs, concurrency, pgbench_tps).await?;
+    }
     Ok(())
 }
 
@@ -293,8 +308,8 @@ async fn wait_for_projections(pool: &sqlx::PgPool, jobs_run: bool) -> Result<(),
 /// Whether a job waits to run now or runs.
 async fn any_job_due(pool: &sqlx::PgPool) -> Result<bool, BoxError> {
     Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND run_at <= now())
-             OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running')",
+        // A running job's due time is past too.
+        "SELECT EXISTS (SELECT 1 FROM job_queue WHERE NOT dead AND due_at <= now())",
     )
     .fetch_one(pool)
     .await?)
@@ -302,11 +317,5 @@ async fn any_job_due(pool: &sqlx::PgPool) -> Result<bool, BoxError> {
 
 /// Jobs waiting to run now or running.
 async fn due_jobs(pool: &sqlx::PgPool) -> Result<i64, BoxError> {
-    Ok(sqlx::query_scalar(
-        // Two counts, so that each walks its partial index, not the table.
-        "SELECT (SELECT count(*) FROM jobs WHERE state = 'queued' AND run_at <= now())
-              + (SELECT count(*) FROM jobs WHERE state = 'running')",
-    )
-    .fetch_one(pool)
-    .await?)
+    Ok(workers::jobs::backlog(pool).await?.0)
 }

@@ -35,14 +35,7 @@ fn resident_mib() -> f64 {
 
 /// Jobs due or running, and how long the oldest due one has waited.
 async fn backlog(pool: &sqlx::PgPool) -> Result<(i64, f64), BoxError> {
-    Ok(sqlx::query_as(
-        "SELECT (SELECT count(*) FROM jobs WHERE state = 'queued' AND run_at <= now())
-                  + (SELECT count(*) FROM jobs WHERE state = 'running'),
-                (SELECT coalesce(extract(epoch FROM now() - min(run_at)), 0)::float8
-                 FROM jobs WHERE state = 'queued' AND run_at <= now())",
-    )
-    .fetch_one(pool)
-    .await?)
+    Ok(workers::jobs::backlog(pool).await?)
 }
 
 /// Runs the soak; an error when it failed.

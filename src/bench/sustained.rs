@@ -43,13 +43,8 @@ impl Trial {
 
 /// Seconds the oldest due job has waited (0 when none is due): sampled
 /// through a phase, its p99 bounds the job wait p99 from above.
-pub(super) async fn oldest_due_age(pool: &sqlx::PgPool) -> Result<f64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT coalesce(extract(epoch FROM now() - min(run_at)), 0)::float8
-         FROM jobs WHERE state = 'queued' AND run_at <= now()",
-    )
-    .fetch_one(pool)
-    .await
+pub(super) async fn oldest_due_age(pool: &sqlx::PgPool) -> Result<f64, workers::WorkerError> {
+    Ok(workers::jobs::backlog(pool).await?.1)
 }
 
 /// Samples [`oldest_due_age`] five times a second for `seconds`.

@@ -29,6 +29,7 @@ mod generated_clients;
 mod idempotency;
 mod identity;
 mod initial_setting;
+mod job_queue;
 mod job_wake;
 mod jobs;
 mod ministry;

@@ -166,6 +166,25 @@ pub async fn list(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<JobRecord>, WorkerError> {
+    if matches!(state, Some(st) if st != JobState::Succeeded) {
+        // Jobs not done are found through the queue's own small table (see
+        // migration `..._job_queue`), not by walking every job ever run.
+        return Ok(sqlx::query_as!(
+            JobRecord,
+            r#"SELECT j.id, j.kind, j.dedupe_key, j.state AS "state: JobState", j.attempts,
+                    j.max_attempts, j.run_at, j.last_error, j.created_at, j.updated_at
+             FROM job_queue q JOIN jobs j ON j.id = q.id
+             WHERE j.state = $1 AND ($2::text IS NULL OR q.kind = $2)
+               AND ($3::bigint IS NULL OR q.id < $3)
+             ORDER BY q.id DESC LIMIT $4"#,
+            state as Option<JobState>,
+            kind,
+            before,
+            limit,
+        )
+        .fetch_all(pool)
+        .await?);
+    }
     Ok(sqlx::query_as!(
         JobRecord,
         r#"SELECT id, kind, dedupe_key, state AS "state: JobState", attempts, max_attempts,
@@ -243,10 +262,10 @@ pub async fn stats(pool: &PgPool) -> Result<Vec<KindStats>, WorkerError> {
     .await?)
 }
 
-/// Claims up to `how_many` due jobs of these kinds, oldest first, then jobs
-/// whose lease ran out, for `lease_seconds`; counts the attempts. The
-/// database function walks partial indexes in claim order (see migrations
-/// `..._job_claim` and `..._claim_jobs`).
+/// Claims up to `how_many` jobs of these kinds, oldest first, that are due
+/// or whose lease ran out, for `lease_seconds`; counts the attempts. The
+/// database function walks the queue's table in claim order (see migrations
+/// `..._claim_jobs` and `..._job_queue`).
 pub(crate) async fn claim(
     pool: &PgPool,
     kinds: &[String],
@@ -267,6 +286,21 @@ pub(crate) async fn claim(
         how_many as i32,
     )
     .fetch_all(pool)
+    .await?)
+}
+
+/// Jobs due or running now, and the seconds the oldest due one has waited
+/// (0 when none is): the backlog the benchmarks and the soak watch.
+pub async fn backlog(pool: &PgPool) -> Result<(i64, f64), WorkerError> {
+    // A running job's run_at is past, so "due by its run_at" counts it too.
+    Ok(sqlx::query_as(
+        "SELECT count(*),
+                coalesce(extract(epoch FROM now() - min(q.due_at)
+                         FILTER (WHERE j.state = 'queued')), 0)::float8
+         FROM job_queue q JOIN jobs j ON j.id = q.id
+         WHERE NOT q.dead AND q.due_at <= now()",
+    )
+    .fetch_one(pool)
     .await?)
 }
 

@@ -210,6 +210,12 @@ impl Worker {
         };
         let slots = self.options.concurrency.max(1);
         let free = Arc::new(Semaphore::new(slots));
+        // Outcomes handed to the recorder and not yet recorded: a slot is
+        // free again as soon as its job's outcome is handed over (the next
+        // claim need not wait for the last finish to commit), and no more
+        // than `slots` outcomes wait, so the recorder is never left far
+        // behind (an outcome recorded late could outlive its lease).
+        let unrecorded = Arc::new(Semaphore::new(slots));
         let (done, outcomes) = mpsc::unbounded_channel();
         let recorder = tokio::spawn(record_outcomes(
             self.pool.clone(),
@@ -264,14 +270,20 @@ impl Worker {
                     for (job, permit) in jobs.into_iter().zip(permits.drain(..)) {
                         let worker = self.clone();
                         let done = done.clone();
+                        let unrecorded = unrecorded.clone();
                         running.spawn(async move {
                             let finish = worker.attempt(&job).await;
-                            // The slot is freed once the outcome is recorded.
+                            // The slot is freed once the outcome is handed
+                            // to the recorder, which has room for it.
+                            let Ok(recording) = unrecorded.acquire_owned().await else {
+                                return;
+                            };
                             let _ = done.send(Done {
                                 id: job.id,
                                 finish,
-                                slot: permit,
+                                slot: recording,
                             });
+                            drop(permit);
                         });
                     }
                     if backlog {
@@ -294,7 +306,8 @@ impl Worker {
                 _ = shutdown.changed() => {}
             }
         }
-        // The jobs still running hold their slots until they are recorded.
+        // The jobs still running hold their slots until their outcomes are
+        // handed to the recorder.
         let finished = tokio::time::timeout(self.grace, free.acquire_many(slots as u32)).await;
         if finished.is_err() {
             running.abort_all();
@@ -315,7 +328,8 @@ impl Worker {
     }
 }
 
-/// An attempt's outcome on its way to the table, with the slot it holds.
+/// An attempt's outcome on its way to the table, with its room among the
+/// outcomes not yet recorded.
 struct Done {
     id: i64,
     finish: Finish,
@@ -338,12 +352,14 @@ async fn record_outcomes(pool: PgPool, worker_id: String, mut done: mpsc::Unboun
 }
 
 /// Gives back the jobs `worker_id` holds: queued again and due now, the
-/// interrupted attempt not counted (it was stopped, it did not fail).
+/// interrupted attempt not counted (it was stopped, it did not fail). They
+/// are looked for among the jobs not done, not among every job ever run.
 async fn release(pool: &PgPool, worker_id: &str) -> Result<u64, WorkerError> {
     let released = sqlx::query!(
         "UPDATE jobs SET state = 'queued', run_at = now(), attempts = greatest(attempts - 1, 0),
                 locked_until = NULL, locked_by = NULL, updated_at = now()
-         WHERE locked_by = $1 AND state = 'running'",
+         WHERE locked_by = $1 AND state = 'running'
+           AND id IN (SELECT id FROM job_queue WHERE NOT dead)",
         worker_id,
     )
     .execute(pool)
