@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::Utc;
 use rand::Rng;
 use sqlx::PgPool;
@@ -18,39 +17,14 @@ use tracing::Instrument;
 use eventstore::pressure::{Pressure, Share};
 
 use crate::jobs::{self, Finish, Job, JOBS_CHANNEL};
+
+mod handler;
 use crate::WorkerError;
+pub use handler::{JobError, JobHandler};
 
 /// How long a worker with a backlog waits for more free slots before it
 /// claims: long enough for a few jobs to finish, short against a job's life.
 const GATHER: Duration = Duration::from_millis(5);
-
-/// Why an attempt failed.
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    /// Worth trying again later (a remote service is down, a conflict).
-    #[error("{0}")]
-    Retry(String),
-    /// Will never succeed; the job is dead at once.
-    #[error("{0}")]
-    Permanent(String),
-}
-
-impl JobError {
-    /// A retryable failure from anything displayable.
-    pub fn retry(e: impl std::fmt::Display) -> Self {
-        JobError::Retry(e.to_string())
-    }
-}
-
-/// Runs the jobs of one kind. Its effect is a command on an aggregate or a
-/// call to a remote service that is idempotent per job.
-#[async_trait]
-pub trait JobHandler: Send + Sync {
-    /// The kind this handler runs.
-    fn kind(&self) -> &'static str;
-    /// Runs one attempt.
-    async fn run(&self, job: &Job) -> Result<(), JobError>;
-}
 
 /// How a worker paces itself.
 #[derive(Debug, Clone)]
@@ -378,24 +352,18 @@ pub fn backoff(base: Duration, attempt: i32) -> Duration {
     capped.mul_f64(jitter)
 }
 
+/// A counter that moves on every NOTIFY on the jobs channel (and after a
+/// lost connection, which may have missed one), while the worker holds it.
 async fn listen(pool: &PgPool) -> Result<watch::Receiver<u64>, WorkerError> {
-    let mut listener = eventstore::wake::listener(pool).await?;
-    listener.listen(JOBS_CHANNEL).await?;
     let (tx, rx) = watch::channel(0u64);
-    tokio::spawn(async move {
-        loop {
-            match listener.recv().await {
-                Ok(_) => tx.send_modify(|n| *n += 1),
-                Err(e) => {
-                    tracing::warn!(error = %e, "job listener lost its connection; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-            if tx.is_closed() {
-                return;
-            }
-        }
-    });
+    eventstore::wake::follow(
+        pool,
+        JOBS_CHANNEL,
+        tx,
+        |tx| !tx.is_closed(),
+        |_, tx| async move { tx.send_modify(|n| *n += 1) },
+    )
+    .await?;
     Ok(rx)
 }
 

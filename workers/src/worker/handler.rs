@@ -1,0 +1,34 @@
+//! What a job kind plugs into the worker: its handler, and how an attempt
+//! fails.
+
+use async_trait::async_trait;
+
+use crate::jobs::Job;
+
+/// Why an attempt failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth trying again later (a remote service is down, a conflict).
+    #[error("{0}")]
+    Retry(String),
+    /// Will never succeed; the job is dead at once.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl JobError {
+    /// A retryable failure from anything displayable.
+    pub fn retry(e: impl std::fmt::Display) -> Self {
+        JobError::Retry(e.to_string())
+    }
+}
+
+/// Runs the jobs of one kind. Its effect is a command on an aggregate or a
+/// call to a remote service that is idempotent per job.
+#[async_trait]
+pub trait JobHandler: Send + Sync {
+    /// The kind this handler runs.
+    fn kind(&self) -> &'static str;
+    /// Runs one attempt.
+    async fn run(&self, job: &Job) -> Result<(), JobError>;
+}
