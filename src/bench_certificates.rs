@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::bench::{fresh_database, server_url, BenchArgs};
+use crate::bench::{bench_settings, fresh_database, server_url, BenchArgs, Serving};
 use crate::startup::Application;
 use crate::Settings;
 
@@ -111,14 +111,14 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         settings.worker_concurrency
     );
     let (server, _embedded) = server_url(&settings).await?;
-    settings.database_url = fresh_database(&server, "shikaku_bench_certificates").await?;
-    settings.bind = "127.0.0.1:0".into();
-    settings.public_url = String::new();
+    bench_settings(
+        &mut settings,
+        fresh_database(&server, "shikaku_bench_certificates").await?,
+    );
     let app = Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool.clone();
-    let handle = app.handle();
-    let running = tokio::spawn(app.run_until_stopped());
+    let running = Serving::start(app);
     let mut csv = String::from("qualification_code,registration_number,registered_on,family_name,given_name,family_name_kana,given_name_kana,date_of_birth,address,registered_domicile\n");
     for i in 0..JOBS {
         csv.push_str(&format!(
@@ -168,7 +168,6 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         issued as f64 / elapsed
     );
     crate::bench_status_lists::figure(&pool, &base, args.clients.min(16), seconds).await?;
-    handle.stop(true).await;
-    let _ = running.await;
+    running.stop().await?;
     Ok(())
 }

@@ -101,9 +101,7 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
     // Another benchmark on the same server names its own database.
     let name = std::env::var("SHIKAKU_BENCH_DATABASE").unwrap_or_else(|_| "shikaku_bench".into());
     let bench_url = fresh_database(&server_url, &name).await?;
-    settings.database_url = bench_url.clone();
-    settings.bind = "127.0.0.1:0".into();
-    settings.public_url = String::new();
+    bench_settings(&mut settings, bench_url.clone());
     // A connection for each client and for each job slot the workers fill.
     settings.db_max_connections = settings
         .db_max_connections
@@ -122,8 +120,7 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         .ok_or("the bench needs the sandbox gateway")?;
     let pool = app.pool.clone();
     let lag = app.lag.clone();
-    let handle = app.handle();
-    let server = tokio::spawn(app.run_until_stopped());
+    let server = Serving::start(app);
 
     println!(
         "== pgbench baseline: select events + insert event + upsert view row, {} clients, {} s",
@@ -227,8 +224,7 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         queue_latency(&base, &examiner).await?;
         console_queue_latency(&base, &examiner).await?;
     }
-    handle.stop(true).await;
-    server.await??;
+    server.stop().await?;
     if args.rebuild_events > 0 {
         println!("== shikaku rebuild-projection, server stopped");
         // A pool of its own: the server's went down with the server.
@@ -241,6 +237,42 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         jobs::drain_rate(&pool, args.jobs, concurrency, pgbench_tps).await?;
     }
     Ok(())
+}
+
+/// An application serving in the background until [`Serving::stop`], which
+/// stops it as a stop signal does: jobs and subscriptions first, then the
+/// listener. Stopping the server first would leave them on connections whose
+/// server threads are gone, failing their last batches.
+pub(crate) struct Serving {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Serving {
+    /// Serves `app` until stopped.
+    pub(crate) fn start(app: Application) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(app.run(async move {
+            let _ = stopped.await;
+        }));
+        Self { stop, task }
+    }
+
+    /// Stops the application in order and waits until it has stopped.
+    pub(crate) async fn stop(self) -> Result<(), BoxError> {
+        let _ = self.stop.send(());
+        self.task.await??;
+        Ok(())
+    }
+}
+
+/// Settings every benchmark shares: its own database, port 0, no public URL,
+/// and no drain period at the end (no load balancer waits for `/readyz`).
+pub(crate) fn bench_settings(settings: &mut Settings, database_url: String) {
+    settings.database_url = database_url;
+    settings.bind = "127.0.0.1:0".into();
+    settings.public_url = String::new();
+    settings.shutdown_drain_seconds = 0;
 }
 
 pub(crate) async fn server_url(

@@ -12,7 +12,7 @@ use domain::Role;
 
 use super::load::load;
 use super::soak_mix::{self, Actors, Register};
-use super::{fresh_database, percentile, server_url, BenchArgs, BoxError};
+use super::{bench_settings, fresh_database, percentile, server_url, BenchArgs, BoxError, Serving};
 use crate::startup::Application;
 use crate::Settings;
 
@@ -41,9 +41,10 @@ async fn backlog(pool: &sqlx::PgPool) -> Result<(i64, f64), BoxError> {
 /// Runs the soak; an error when it failed.
 pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError> {
     let (server, _embedded) = server_url(&settings).await?;
-    settings.database_url = fresh_database(&server, "shikaku_soak").await?;
-    settings.bind = "127.0.0.1:0".into();
-    settings.public_url = String::new();
+    bench_settings(
+        &mut settings,
+        fresh_database(&server, "shikaku_soak").await?,
+    );
     // A connection for each client and for each job slot the workers fill.
     settings.db_max_connections = settings
         .db_max_connections
@@ -58,8 +59,8 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         .sandbox
         .clone()
         .ok_or("the soak needs the sandbox gateway")?;
-    let (pool, lag, handle) = (app.pool.clone(), app.lag.clone(), app.handle());
-    let server = tokio::spawn(app.run_until_stopped());
+    let (pool, lag) = (app.pool.clone(), app.lag.clone());
+    let server = Serving::start(app);
     let actors = Actors {
         base: base.clone(),
         applicant: token.clone(),
@@ -118,8 +119,7 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         memory.push(rss);
     }
     failures.extend(verdict(&backlogs, &memory, args.rate));
-    handle.stop(true).await;
-    server.await??;
+    server.stop().await?;
     if failures.is_empty() {
         println!("soak passed");
         Ok(())
