@@ -5,7 +5,7 @@
 //! Written whole to a private temporary file, then moved into place, so a
 //! reader never sees half a file.
 
-use std::fs::{DirBuilder, OpenOptions};
+use std::fs::{DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -28,8 +28,8 @@ pub fn dir(dir: &Path) -> io::Result<()> {
     }
 }
 
-/// A temporary sibling of `path`, created owner-only (0600), holding `bytes`.
-fn temporary(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
+/// A temporary sibling of `path`, created owner-only (0600), open for writing.
+fn open_temporary(path: &Path) -> io::Result<(PathBuf, File)> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -39,13 +39,28 @@ fn temporary(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     options.mode(0o600);
-    let mut file = options.open(&tmp)?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    if let Err(e) = written {
+    let file = options.open(&tmp)?;
+    Ok((tmp, file))
+}
+
+/// A temporary sibling of `path`, created owner-only (0600), holding `bytes`
+/// (synced).
+fn temporary(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
+    let (tmp, file) = written(path, bytes)?;
+    file.sync_all().inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
+    })?;
     Ok(tmp)
+}
+
+/// A temporary sibling of `path`, created owner-only (0600), holding `bytes`
+/// (not synced yet).
+fn written(path: &Path, bytes: &[u8]) -> io::Result<(PathBuf, File)> {
+    let (tmp, mut file) = open_temporary(path)?;
+    file.write_all(bytes).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })?;
+    Ok((tmp, file))
 }
 
 /// Writes `bytes` to `path` (0600), replacing what is there.
@@ -54,6 +69,39 @@ pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
+}
+
+/// Writes each file, named in `dir`, as [`replace`] does, and syncs `dir`
+/// once at the end, so the new names outlive a crash; one outcome per file.
+/// Every file is written before any is synced: a file system flushes what
+/// it can together, and many files cost little more than one.
+pub fn replace_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Vec<io::Result<()>> {
+    let written: Vec<_> = files
+        .iter()
+        .map(|(name, bytes)| written(&dir.join(name), bytes))
+        .collect();
+    let outcomes: Vec<io::Result<()>> = written
+        .into_iter()
+        .zip(files)
+        .map(|(written, (name, _))| {
+            let (tmp, file) = written?;
+            file.sync_all()
+                .and_then(|()| std::fs::rename(&tmp, dir.join(name)))
+                .inspect_err(|_| {
+                    let _ = std::fs::remove_file(&tmp);
+                })
+        })
+        .collect();
+    if !outcomes.iter().any(Result::is_ok) {
+        return outcomes;
+    }
+    match File::open(dir).and_then(|d| d.sync_all()) {
+        Ok(()) => outcomes,
+        Err(e) => outcomes
+            .into_iter()
+            .map(|o| o.and_then(|()| Err(io::Error::new(e.kind(), e.to_string()))))
+            .collect(),
+    }
 }
 
 /// Writes `bytes` to `path` (0600) unless it exists; false when it did (two
@@ -100,6 +148,19 @@ mod tests {
         assert_eq!(mode(&path), 0o600);
         let names: Vec<_> = std::fs::read_dir(&inner).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file is left behind");
+        let files = [("secret", "fourth"), ("other", "fifth"), ("a/b", "none")]
+            .map(|(name, text)| (name.to_owned(), text.as_bytes().to_vec()));
+        let outcomes = replace_all(&inner, &files);
+        assert!(outcomes[0].is_ok() && outcomes[1].is_ok(), "{outcomes:?}");
+        assert!(
+            outcomes[2].is_err(),
+            "a missing directory fails its file only"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"fourth");
+        assert_eq!(std::fs::read(inner.join("other")).unwrap(), b"fifth");
+        assert_eq!(mode(&inner.join("other")), 0o600);
+        let names: Vec<_> = std::fs::read_dir(&inner).unwrap().collect();
+        assert_eq!(names.len(), 2, "no temporary file is left behind");
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -6,9 +6,10 @@
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tracing::Instrument;
 
 use crate::jobs::{Job, NewJob};
-use crate::worker::{JobError, JobHandler};
+use crate::worker::{job_span, JobError, JobHandler};
 
 /// The arguments of one job kind: serialized, they are the job's payload.
 pub trait JobArgs: Serialize + DeserializeOwned + Send + Sync + 'static {
@@ -39,6 +40,16 @@ pub trait Work: Send + Sync {
 
     /// Runs one attempt; `job` carries the dedupe key and the attempt count.
     async fn work(&self, args: Self::Args, job: &Job) -> Result<(), JobError>;
+
+    /// Runs one attempt of each job, given its decoded arguments; one
+    /// outcome per job, in order (see [`JobHandler::run_batch`]). By default
+    /// each runs on its own, all at once.
+    async fn work_batch(&self, jobs: Vec<(Self::Args, &Job)>) -> Vec<Result<(), JobError>> {
+        let runs = jobs
+            .into_iter()
+            .map(|(args, job)| self.work(args, job).instrument(job_span(job)));
+        futures_util::future::join_all(runs).await
+    }
 }
 
 #[async_trait]
@@ -50,6 +61,32 @@ impl<W: Work> JobHandler for W {
     async fn run(&self, job: &Job) -> Result<(), JobError> {
         let args = decode::<W::Args>(&job.payload)?;
         self.work(args, job).await
+    }
+
+    /// A job whose payload does not decode is dead; the others go to
+    /// [`Work::work_batch`] together.
+    async fn run_batch(&self, jobs: &[Job]) -> Vec<Result<(), JobError>> {
+        let mut undecodable = Vec::with_capacity(jobs.len());
+        let mut decoded = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            match decode::<W::Args>(&job.payload) {
+                Ok(args) => {
+                    decoded.push((args, job));
+                    undecodable.push(None);
+                }
+                Err(e) => undecodable.push(Some(e)),
+            }
+        }
+        let mut worked = self.work_batch(decoded).await.into_iter();
+        undecodable
+            .into_iter()
+            .map(|bad| match bad {
+                Some(e) => Err(e),
+                None => worked
+                    .next()
+                    .unwrap_or_else(|| Err(JobError::Retry("the batch gave no outcome".into()))),
+            })
+            .collect()
     }
 }
 

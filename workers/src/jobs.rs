@@ -304,20 +304,20 @@ pub async fn backlog(pool: &PgPool) -> Result<(i64, f64), WorkerError> {
     .await?)
 }
 
-/// Extends the lease of a job this worker still holds.
+/// Extends the leases of the jobs this worker still holds among `ids`.
 pub(crate) async fn extend(
     pool: &PgPool,
-    id: i64,
+    ids: &[i64],
     worker_id: &str,
     lease_seconds: f64,
 ) -> Result<(), WorkerError> {
-    sqlx::query!(
+    sqlx::query(
         "UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
-         WHERE id = $1 AND locked_by = $2 AND state = 'running'",
-        id,
-        worker_id,
-        lease_seconds,
+         WHERE id = ANY($1) AND locked_by = $2 AND state = 'running'",
     )
+    .bind(ids)
+    .bind(worker_id)
+    .bind(lease_seconds)
     .execute(pool)
     .await?;
     Ok(())

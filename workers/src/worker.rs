@@ -7,19 +7,20 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use rand::Rng;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
-use tracing::Instrument;
 
 use eventstore::pressure::{Pressure, Share};
 
 use crate::jobs::{self, Finish, Job, JOBS_CHANNEL};
 
+mod attempt;
 mod handler;
 use crate::WorkerError;
+pub use attempt::BATCH;
+pub(crate) use handler::job_span;
 pub use handler::{JobError, JobHandler};
 
 /// How long a worker with a backlog waits for more free slots before it
@@ -103,74 +104,17 @@ impl Worker {
         else {
             return Ok(false);
         };
-        let finish = self.attempt(&job).await;
-        jobs::finish_all(&self.pool, &self.id, &[(job.id, finish)]).await?;
+        let finish = self.attempt(std::slice::from_ref(&job)).await;
+        let outcomes: Vec<_> = std::iter::once(job.id).zip(finish).collect();
+        jobs::finish_all(&self.pool, &self.id, &outcomes).await?;
         Ok(true)
-    }
-
-    /// Runs a job this worker claimed; returns how to record the outcome.
-    async fn attempt(&self, job: &Job) -> Finish {
-        if job.attempts > job.max_attempts {
-            // The last attempt's worker died holding the lease.
-            Finish::Dead("the last attempt did not finish (lease expired)".into())
-        } else {
-            let span = tracing::info_span!(
-                "job",
-                kind = %job.kind,
-                job = job.id,
-                attempt = job.attempts
-            );
-            let outcome = self.run_with_lease(job).instrument(span).await;
-            self.outcome(job, outcome)
-        }
-    }
-
-    async fn run_with_lease(&self, job: &Job) -> Result<(), JobError> {
-        let Some(handler) = self.handlers.get(job.kind.as_str()) else {
-            return Err(JobError::Permanent(format!("no handler for {}", job.kind)));
-        };
-        let renew = self.options.lease / 3;
-        let run = handler.run(job);
-        tokio::pin!(run);
-        loop {
-            tokio::select! {
-                result = &mut run => return result,
-                _ = tokio::time::sleep(renew) => {
-                    let lease = self.options.lease.as_secs_f64();
-                    if let Err(e) = jobs::extend(&self.pool, job.id, &self.id, lease).await {
-                        tracing::warn!(job = job.id, error = %e, "cannot renew the lease");
-                    }
-                }
-            }
-        }
-    }
-
-    fn outcome(&self, job: &Job, outcome: Result<(), JobError>) -> Finish {
-        match outcome {
-            Ok(()) => {
-                tracing::debug!(job = job.id, kind = %job.kind, "job succeeded");
-                Finish::Succeeded
-            }
-            Err(JobError::Permanent(e)) => {
-                tracing::error!(job = job.id, kind = %job.kind, error = %e, "job failed for good");
-                Finish::Dead(e)
-            }
-            Err(JobError::Retry(e)) if job.attempts >= job.max_attempts => {
-                tracing::error!(job = job.id, kind = %job.kind, error = %e, "job dead after its last attempt");
-                Finish::Dead(e)
-            }
-            Err(JobError::Retry(e)) => {
-                let delay = backoff(self.options.backoff_base, job.attempts);
-                tracing::warn!(job = job.id, kind = %job.kind, error = %e, ?delay, "job failed; will retry");
-                let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                Finish::RetryAt(at, e)
-            }
-        }
     }
 
     /// Runs until `shutdown` turns true, `concurrency` jobs at a time, waking
     /// on NOTIFY or every poll interval. Jobs are claimed with one statement
-    /// for all the free slots; each runs in a task of its own. On shutdown no
+    /// for all the free slots; the jobs of each kind run together, up to
+    /// [`BATCH`] in a task (see [`JobHandler::run_batch`]), each holding its
+    /// slot until its outcome is handed over. On shutdown no
     /// job is claimed any more; the jobs running get the shutdown grace to
     /// finish, and those that do not are stopped and given back at once, so
     /// another worker takes them without waiting for the lease to run out.
@@ -241,23 +185,26 @@ impl Worker {
                 Ok(jobs) => {
                     pause_on_error = Duration::from_millis(100);
                     backlog = jobs.len() == wanted;
-                    for (job, permit) in jobs.into_iter().zip(permits.drain(..)) {
+                    for batch in attempt::by_kind(jobs, permits.drain(..)) {
                         let worker = self.clone();
                         let done = done.clone();
                         let unrecorded = unrecorded.clone();
                         running.spawn(async move {
-                            let finish = worker.attempt(&job).await;
-                            // The slot is freed once the outcome is handed
-                            // to the recorder, which has room for it.
-                            let Ok(recording) = unrecorded.acquire_owned().await else {
-                                return;
-                            };
-                            let _ = done.send(Done {
-                                id: job.id,
-                                finish,
-                                slot: recording,
-                            });
-                            drop(permit);
+                            let (jobs, permits): (Vec<Job>, Vec<_>) = batch.into_iter().unzip();
+                            let finishes = worker.attempt(&jobs).await;
+                            for ((job, finish), permit) in jobs.iter().zip(finishes).zip(permits) {
+                                // A job's slot is freed once its outcome is
+                                // handed to the recorder, which has room for it.
+                                let Ok(recording) = unrecorded.clone().acquire_owned().await else {
+                                    return;
+                                };
+                                let _ = done.send(Done {
+                                    id: job.id,
+                                    finish,
+                                    slot: recording,
+                                });
+                                drop(permit);
+                            }
                         });
                     }
                     if backlog {

@@ -4,6 +4,7 @@
 //! addressee of a death notification.
 
 mod addressees;
+mod batch;
 mod delivery;
 mod inbox;
 mod procedure;

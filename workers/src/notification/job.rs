@@ -3,6 +3,16 @@
 //! message is never sent again; a crash between the acceptance and the record
 //! sends it once more, with the same Message-ID, so mail clients and relays
 //! that deduplicate by Message-ID show it once.
+//!
+//! The worker hands over the mail jobs of a claim together: one query finds
+//! those already sent, the others are sent at once (the outbox's files in one
+//! blocking task), and one statement records every message accepted. That is
+//! the same order per message, so the same guarantee: a crash or a failed
+//! record after the sends sends the batch's accepted messages once more, each
+//! with its Message-ID. A message that cannot be sent fails its own job only;
+//! the others are recorded and succeed.
+
+use std::collections::HashSet;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -59,51 +69,91 @@ impl Work for NotificationJob {
     type Args = MailNotice;
 
     async fn work(&self, p: MailNotice, job: &Job) -> Result<(), JobError> {
-        let sent: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM notification_deliveries WHERE message_id = $1)",
+        let outcomes = self.work_batch(vec![(p, job)]).await;
+        outcomes.into_iter().next().unwrap_or(Ok(()))
+    }
+
+    async fn work_batch(&self, jobs: Vec<(MailNotice, &Job)>) -> Vec<Result<(), JobError>> {
+        let ids: Vec<&str> = jobs.iter().map(|(p, _)| p.message_id.as_str()).collect();
+        let sent: HashSet<String> = match sqlx::query_scalar(
+            "SELECT message_id FROM notification_deliveries WHERE message_id = ANY($1)",
         )
-        .bind(&p.message_id)
-        .fetch_one(&self.pool)
+        .bind(&ids)
+        .fetch_all(&self.pool)
         .await
-        .map_err(JobError::retry)?;
-        if sent {
-            tracing::info!(message_id = %p.message_id, "already sent; not sending again");
-            return Ok(());
-        }
-        let mail = Mail {
-            message_id: p.message_id.clone(),
-            to: p.to,
-            subject: p.subject,
-            body: p.body,
-            language: p.language,
+        {
+            Ok(sent) => sent.into_iter().collect(),
+            Err(e) => return jobs.iter().map(|_| Err(JobError::retry(&e))).collect(),
         };
-        match self.mailer.send(&mail).await {
-            Ok(()) => {}
-            Err(e @ MailError::Message(_)) => return Err(JobError::Permanent(e.to_string())),
-            Err(e @ MailError::Refused(_)) if job.attempts >= REFUSED_ATTEMPTS => {
-                return Err(JobError::Permanent(e.to_string()))
+        let mut outcomes: Vec<Result<(), JobError>> = jobs.iter().map(|_| Ok(())).collect();
+        let mut pending = Vec::new();
+        let mut mails = Vec::new();
+        for (i, (p, job)) in jobs.into_iter().enumerate() {
+            if sent.contains(&p.message_id) {
+                tracing::info!(message_id = %p.message_id, "already sent; not sending again");
+                continue;
             }
-            Err(e) => return Err(JobError::retry(e)),
+            pending.push((i, job.attempts));
+            mails.push(Mail {
+                message_id: p.message_id,
+                to: p.to,
+                subject: p.subject,
+                body: p.body,
+                language: p.language,
+            });
         }
-        // Recorded only now: if this fails the job runs again and resends
-        // with the same Message-ID (see the README). The commit does not wait
-        // for its WAL flush: only a database crash in the next moments can
-        // lose the record, and then it loses the job's outcome too (recorded
-        // later, so flushed later), the job runs again and the mail goes out
-        // once more with the same Message-ID, as after a crash before the
+        let mut accepted = Vec::new();
+        let handed_over = self.mailer.send_all(&mails).await;
+        for ((i, attempts), (mail, result)) in
+            pending.into_iter().zip(mails.iter().zip(handed_over))
+        {
+            match result {
+                Ok(()) => accepted.push((i, mail.message_id.as_str())),
+                Err(e) => outcomes[i] = Err(failure(e, attempts)),
+            }
+        }
+        if accepted.is_empty() {
+            return outcomes;
+        }
+        let ids: Vec<&str> = accepted.iter().map(|(_, id)| *id).collect();
+        // Recorded only now: if this fails the jobs run again and resend with
+        // the same Message-IDs (see the README). The commit does not wait for
+        // its WAL flush: only a database crash in the next moments can lose
+        // the record, and then it loses the jobs' outcomes too (recorded
+        // later, so flushed later), the jobs run again and the mail goes out
+        // once more with the same Message-IDs, as after a crash before the
         // record. The wait was the longest part of a mail job.
-        sqlx::query(
+        let recorded = sqlx::query(
             "WITH s AS (SELECT set_config('synchronous_commit', 'off', true))
              INSERT INTO notification_deliveries (message_id, transport)
-             SELECT $1, $2 FROM s
+             SELECT m, $2 FROM s, unnest($1::text[]) AS m
              ON CONFLICT (message_id) DO NOTHING",
         )
-        .bind(&p.message_id)
+        .bind(&ids)
         .bind(self.transport())
         .execute(&self.pool)
-        .await
-        .map_err(JobError::retry)?;
-        tracing::info!(message_id = %p.message_id, transport = self.transport(), "notice mailed");
-        Ok(())
+        .await;
+        for (i, message_id) in accepted {
+            outcomes[i] = match &recorded {
+                Ok(_) => {
+                    tracing::info!(%message_id, transport = self.transport(), "notice mailed");
+                    Ok(())
+                }
+                Err(e) => Err(JobError::retry(e)),
+            };
+        }
+        outcomes
+    }
+}
+
+/// How a message not handed over fails its job: an unusable message and a
+/// refusal repeated [`REFUSED_ATTEMPTS`] times for good, the rest for now.
+fn failure(e: MailError, attempts: i32) -> JobError {
+    match e {
+        e @ MailError::Message(_) => JobError::Permanent(e.to_string()),
+        e @ MailError::Refused(_) if attempts >= REFUSED_ATTEMPTS => {
+            JobError::Permanent(e.to_string())
+        }
+        e => JobError::retry(e),
     }
 }

@@ -104,35 +104,85 @@ impl Mailer {
     /// Hands the message over; Ok means the SMTP server accepted it (or the
     /// file is written).
     pub async fn send(&self, mail: &Mail) -> Result<(), MailError> {
-        let message = self.message(mail)?;
+        let sent = self.send_all(std::slice::from_ref(mail)).await;
+        sent.into_iter().next().unwrap_or(Ok(()))
+    }
+
+    /// Hands the messages over, all at once: to the SMTP server through the
+    /// pooled connections, or to the outbox in one blocking task; one
+    /// outcome per message, in order, a failure failing its message only.
+    pub async fn send_all(&self, mails: &[Mail]) -> Vec<Result<(), MailError>> {
+        let messages: Vec<Result<Message, MailError>> =
+            mails.iter().map(|m| self.message(m)).collect();
         match self {
-            Mailer::Smtp { transport, .. } => match transport.send(message).await {
-                Ok(_) => Ok(()),
-                Err(e) if e.is_permanent() => Err(MailError::Refused(e.to_string())),
-                Err(e) => Err(MailError::Transient(e.to_string())),
-            },
-            Mailer::Outbox { dir, .. } => {
-                // Mail carries personal data: the outbox is 0700 and each
-                // message 0600 from its first byte, written whole, then
-                // moved into place (a reader never sees half a message).
+            Mailer::Smtp { transport, .. } => {
+                let sends = messages.into_iter().map(|message| async move {
+                    match transport.send(message?).await {
+                        Ok(_) => Ok(()),
+                        Err(e) if e.is_permanent() => Err(MailError::Refused(e.to_string())),
+                        Err(e) => Err(MailError::Transient(e.to_string())),
+                    }
+                });
+                futures_util::future::join_all(sends).await
+            }
+            Mailer::Outbox { dir, .. } => write_outbox(dir, mails, messages).await,
+        }
+    }
+}
+
+/// Writes the messages built as `.eml` files named after their Message-IDs.
+/// Mail carries personal data: the outbox is 0700 and each message 0600 from
+/// its first byte, written whole, then moved into place (a reader never sees
+/// half a message).
+async fn write_outbox(
+    dir: &Path,
+    mails: &[Mail],
+    messages: Vec<Result<Message, MailError>>,
+) -> Vec<Result<(), MailError>> {
+    let mut outcomes = Vec::with_capacity(mails.len());
+    let mut files = Vec::new();
+    for (mail, message) in mails.iter().zip(messages) {
+        match message {
+            Ok(message) => {
                 let name: String = mail
                     .message_id
                     .chars()
                     .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '@'))
                     .collect();
-                let (dir, bytes) = (dir.clone(), message.formatted());
-                // The write waits for its fsync: off the async threads, which
-                // would otherwise stall every request and job meanwhile.
-                tokio::task::spawn_blocking(move || {
-                    adapters::private_file::dir(&dir)?;
-                    adapters::private_file::replace(&dir.join(format!("{name}.eml")), &bytes)
-                })
-                .await
-                .map_err(std::io::Error::other)??;
-                Ok(())
+                files.push((format!("{name}.eml"), message.formatted()));
+                outcomes.push(None);
             }
+            Err(e) => outcomes.push(Some(Err(e))),
         }
     }
+    // The writes wait for their fsyncs: off the async threads, which would
+    // otherwise stall every request and job meanwhile; all in one task, so
+    // that a batch costs one hand-over and one directory sync.
+    let dir = dir.to_owned();
+    let written = tokio::task::spawn_blocking(move || {
+        let count = files.len();
+        match adapters::private_file::dir(&dir) {
+            Ok(()) => adapters::private_file::replace_all(&dir, &files),
+            Err(e) => (0..count)
+                .map(|_| Err(std::io::Error::new(e.kind(), e.to_string())))
+                .collect(),
+        }
+    })
+    .await
+    .map_err(|e| e.to_string());
+    let mut written = written.map(Vec::into_iter);
+    outcomes
+        .into_iter()
+        .map(|outcome| {
+            outcome.unwrap_or_else(|| match &mut written {
+                Ok(files) => files
+                    .next()
+                    .unwrap_or_else(|| Err(std::io::Error::other("not written")))
+                    .map_err(MailError::Outbox),
+                Err(e) => Err(MailError::Outbox(std::io::Error::other(e.clone()))),
+            })
+        })
+        .collect()
 }
 
 /// `Content-Language: ja`, so mail clients pick the right fonts and spelling.

@@ -2,6 +2,7 @@
 //! fails.
 
 use async_trait::async_trait;
+use tracing::Instrument;
 
 use crate::jobs::Job;
 
@@ -31,4 +32,19 @@ pub trait JobHandler: Send + Sync {
     fn kind(&self) -> &'static str;
     /// Runs one attempt.
     async fn run(&self, job: &Job) -> Result<(), JobError>;
+    /// Runs one attempt of each job, all of this kind; one outcome per job,
+    /// in order. A kind that can share work between its jobs (one query for
+    /// all, one write for all) does it here; by default each runs on its
+    /// own, all at once.
+    async fn run_batch(&self, jobs: &[Job]) -> Vec<Result<(), JobError>> {
+        let runs = jobs
+            .iter()
+            .map(|job| self.run(job).instrument(job_span(job)));
+        futures_util::future::join_all(runs).await
+    }
+}
+
+/// The span one job's attempt runs in.
+pub(crate) fn job_span(job: &Job) -> tracing::Span {
+    tracing::info_span!("job", kind = %job.kind, job = job.id, attempt = job.attempts)
 }
