@@ -41,6 +41,12 @@ pub trait Work: Send + Sync {
     /// Runs one attempt; `job` carries the dedupe key and the attempt count.
     async fn work(&self, args: Self::Args, job: &Job) -> Result<(), JobError>;
 
+    /// The most jobs one [`Work::work_batch`] call takes (see
+    /// [`JobHandler::batch_size`]); 1 unless the kind shares work.
+    fn batch_size(&self) -> usize {
+        1
+    }
+
     /// Runs one attempt of each job, given its decoded arguments; one
     /// outcome per job, in order (see [`JobHandler::run_batch`]). By default
     /// each runs on its own, all at once.
@@ -56,6 +62,10 @@ pub trait Work: Send + Sync {
 impl<W: Work> JobHandler for W {
     fn kind(&self) -> &'static str {
         W::Args::KIND
+    }
+
+    fn batch_size(&self) -> usize {
+        Work::batch_size(self)
     }
 
     async fn run(&self, job: &Job) -> Result<(), JobError> {

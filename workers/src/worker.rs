@@ -112,9 +112,10 @@ impl Worker {
 
     /// Runs until `shutdown` turns true, `concurrency` jobs at a time, waking
     /// on NOTIFY or every poll interval. Jobs are claimed with one statement
-    /// for all the free slots; the jobs of each kind run together, up to
-    /// [`BATCH`] in a task (see [`JobHandler::run_batch`]), each holding its
-    /// slot until its outcome is handed over. On shutdown no
+    /// for all the free slots; each job runs in a task of its own, except
+    /// that the jobs of a kind that shares work run together, up to its
+    /// [`JobHandler::batch_size`] in a task, each holding its slot until its
+    /// outcome is handed over. On shutdown no
     /// job is claimed any more; the jobs running get the shutdown grace to
     /// finish, and those that do not are stopped and given back at once, so
     /// another worker takes them without waiting for the lease to run out.
@@ -185,7 +186,8 @@ impl Worker {
                 Ok(jobs) => {
                     pause_on_error = Duration::from_millis(100);
                     backlog = jobs.len() == wanted;
-                    for batch in attempt::by_kind(jobs, permits.drain(..)) {
+                    let size = |kind: &str| self.handlers.get(kind).map_or(1, |h| h.batch_size());
+                    for batch in attempt::by_kind(jobs, permits.drain(..), size) {
                         let worker = self.clone();
                         let done = done.clone();
                         let unrecorded = unrecorded.clone();

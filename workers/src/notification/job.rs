@@ -68,6 +68,11 @@ impl NotificationJob {
 impl Work for NotificationJob {
     type Args = MailNotice;
 
+    /// One query, one directory sync and one insert serve the whole batch.
+    fn batch_size(&self) -> usize {
+        crate::worker::BATCH
+    }
+
     async fn work(&self, p: MailNotice, job: &Job) -> Result<(), JobError> {
         let outcomes = self.work_batch(vec![(p, job)]).await;
         outcomes.into_iter().next().unwrap_or(Ok(()))

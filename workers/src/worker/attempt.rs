@@ -9,18 +9,24 @@ use tracing::Instrument;
 use super::{backoff, JobError, Worker};
 use crate::jobs::{self, Finish, Job};
 
-/// The most jobs of one kind one handler call runs: enough to share a query
-/// and a write among many, few enough that one slow job holds back little.
+/// A batch size for kinds that share work between their jobs: enough to
+/// share a query and a write among many, few enough that one slow job holds
+/// back little.
 pub const BATCH: usize = 64;
 
 /// The jobs of one claim grouped by kind, each kind in claim order and in
-/// groups of at most [`BATCH`], each job with its slot.
-pub(super) fn by_kind<P>(jobs: Vec<Job>, slots: impl Iterator<Item = P>) -> Vec<Vec<(Job, P)>> {
+/// groups of at most `size(kind)` (at least 1), each job with its slot.
+pub(super) fn by_kind<P>(
+    jobs: Vec<Job>,
+    slots: impl Iterator<Item = P>,
+    size: impl Fn(&str) -> usize,
+) -> Vec<Vec<(Job, P)>> {
     let mut kinds: HashMap<String, Vec<Vec<(Job, P)>>> = HashMap::new();
     for (job, slot) in jobs.into_iter().zip(slots) {
+        let cap = size(&job.kind).max(1);
         let groups = kinds.entry(job.kind.clone()).or_default();
         match groups.last_mut() {
-            Some(group) if group.len() < BATCH => group.push((job, slot)),
+            Some(group) if group.len() < cap => group.push((job, slot)),
             _ => groups.push(vec![(job, slot)]),
         }
     }
@@ -131,8 +137,10 @@ mod tests {
     fn a_claim_is_split_by_kind_in_order_and_capped() {
         let mut jobs: Vec<Job> = (0..(BATCH as i64 + 2)).map(|i| job(i, "mail")).collect();
         jobs.insert(1, job(1000, "checkout"));
+        jobs.insert(2, job(1001, "checkout"));
         let slots = jobs.iter().map(|j| j.id);
-        let mut groups: Vec<Vec<i64>> = by_kind(jobs.clone(), slots)
+        let size = |kind: &str| if kind == "mail" { BATCH } else { 1 };
+        let mut groups: Vec<Vec<i64>> = by_kind(jobs.clone(), slots, size)
             .into_iter()
             .map(|g| {
                 assert!(g
@@ -145,7 +153,12 @@ mod tests {
         let mails: Vec<i64> = (0..BATCH as i64).collect();
         assert_eq!(
             groups,
-            [vec![1000], vec![BATCH as i64, BATCH as i64 + 1], mails]
+            [
+                vec![1000],
+                vec![1001],
+                vec![BATCH as i64, BATCH as i64 + 1],
+                mails
+            ]
         );
     }
 }

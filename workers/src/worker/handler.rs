@@ -32,6 +32,13 @@ pub trait JobHandler: Send + Sync {
     fn kind(&self) -> &'static str;
     /// Runs one attempt.
     async fn run(&self, job: &Job) -> Result<(), JobError>;
+    /// The most jobs the worker hands to one [`JobHandler::run_batch`] call.
+    /// 1 by default: each job then runs in a task of its own, so the jobs'
+    /// work spreads over every core and each frees its slot when it ends. A
+    /// kind that shares work between its jobs says how many it takes.
+    fn batch_size(&self) -> usize {
+        1
+    }
     /// Runs one attempt of each job, all of this kind; one outcome per job,
     /// in order. A kind that can share work between its jobs (one query for
     /// all, one write for all) does it here; by default each runs on its
