@@ -6,6 +6,7 @@
 pub mod append;
 pub mod appending;
 pub mod cases;
+pub mod copy;
 pub mod db;
 pub mod error;
 pub mod pressure;

@@ -12,8 +12,10 @@ use serde_json::json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+mod insert;
 mod listing;
 
+use insert::insert_cases;
 pub use listing::{list, QueueFilter, QueueRow};
 
 use crate::batch::PerRow;
@@ -166,82 +168,6 @@ async fn write(
     insert_cases(conn, &opened, fresh).await?;
     update_cases(conn, older).await?;
     flag_disputes(conn, &decoded).await
-}
-
-/// Inserts the cases opened, with their later changes (already queued
-/// ones stay as they are: a replay finds them at least this far on).
-async fn insert_cases(
-    conn: &mut PgConnection,
-    opened: &[(Uuid, NewCase, Folded<'_>)],
-    fresh: bool,
-) -> Result<(), ProjectionError> {
-    if opened.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = opened.iter().map(|(id, _, _)| *id).collect();
-    let case_types: Vec<&str> = opened.iter().map(|(_, o, _)| o.case_type).collect();
-    let codes: Vec<&str> = opened
-        .iter()
-        .map(|(_, o, _)| o.qualification_code.as_str())
-        .collect();
-    let procedures: Vec<&str> = opened.iter().map(|(_, o, _)| o.procedure).collect();
-    let submitted: Vec<DateTime<Utc>> = opened.iter().map(|(_, o, _)| o.submitted_at).collect();
-    let due: Vec<DateTime<Utc>> = opened.iter().map(|(_, o, _)| o.due_at).collect();
-    let statuses: Vec<Option<&str>> = opened.iter().map(|(_, _, f)| f.status).collect();
-    let assignees: Vec<Option<&str>> = opened.iter().map(|(_, _, f)| f.assignee).collect();
-    let updates: Vec<serde_json::Value> = opened.iter().map(|(_, _, f)| f.flags_json()).collect();
-    let registrations: Vec<Option<Uuid>> =
-        opened.iter().map(|(_, o, _)| o.registration_id).collect();
-    let family: Vec<Option<&str>> = opened
-        .iter()
-        .map(|(_, o, _)| o.name.as_ref().map(|n| n.0.as_str()))
-        .collect();
-    let given: Vec<Option<&str>> = opened
-        .iter()
-        .map(|(_, o, _)| o.name.as_ref().map(|n| n.1.as_str()))
-        .collect();
-    // The `as` casts name the array types the macro cannot infer (borrowed
-    // and NULL elements); each statement itself is checked.
-    macro_rules! insert_rows {
-        ($on_conflict:tt) => {
-            sqlx::query!(
-                "INSERT INTO examiner_queue
-           (case_id, case_type, qualification_code, procedure, status, submitted_at, due_at,
-            assigned_to, flags, registration_id, family_name, given_name)
-         SELECT c.case_id, c.case_type, c.qualification_code, c.procedure,
-                coalesce(c.status, 'SUBMITTED'), c.submitted_at, c.due_at, c.assignee,
-                CASE WHEN jsonb_array_length(c.updates) = 0 THEN '[]'::jsonb
-                     ELSE queue_flags_after('[]'::jsonb, c.procedure, c.updates) END,
-                c.registration_id, c.family_name, c.given_name
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
-                     $6::timestamptz[], $7::text[], $8::text[], $9::jsonb[], $10::uuid[],
-                     $11::text[], $12::text[])
-              AS c(case_id, case_type, qualification_code, procedure, submitted_at, due_at,
-                   status, assignee, updates, registration_id, family_name, given_name) "
-                    + $on_conflict,
-                &ids,
-                &case_types as &[&str],
-                &codes as &[&str],
-                &procedures as &[&str],
-                &submitted,
-                &due,
-                &statuses as &[Option<&str>],
-                &assignees as &[Option<&str>],
-                &updates,
-                &registrations as &[Option<Uuid>],
-                &family as &[Option<&str>],
-                &given as &[Option<&str>],
-            )
-            .execute(&mut *conn)
-            .await?
-        };
-    }
-    if fresh {
-        insert_rows!("");
-    } else {
-        insert_rows!("ON CONFLICT (case_id) DO NOTHING");
-    }
-    Ok(())
 }
 
 /// Puts registrations whose online link was disputed before the office,

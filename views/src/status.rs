@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::batch::PerRow;
 use crate::vocab::{CaseStatus, Channel};
+use eventstore::copy::CopyRows;
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
 
@@ -267,6 +268,9 @@ async fn insert(
     if rows.is_empty() {
         return Ok(());
     }
+    if fresh {
+        return copy_rows(conn, rows).await;
+    }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let owners: Vec<Option<&str>> = rows.iter().map(|r| r.owner.as_deref()).collect();
     let codes: Vec<&str> = rows.iter().map(|r| r.qualification_code.as_str()).collect();
@@ -284,39 +288,58 @@ async fn insert(
     let paid: Vec<bool> = rows.iter().map(|r| r.paid).collect();
     // The `as` casts name the array types the macro cannot infer (borrowed
     // and NULL elements); each statement itself is checked.
-    macro_rules! insert_rows {
-        ($on_conflict:tt) => {
-            sqlx::query!(
-                "INSERT INTO registration_status
+    sqlx::query!(
+        "INSERT INTO registration_status
                    (id, owner, qualification_code, channel, status, submitted_at, due_at,
                     registration_number, version, updated_at, fee_total, paid)
                  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[],
                                       $5::text[], $6::timestamptz[], $7::timestamptz[],
                                       $8::text[], $9::bigint[], $10::timestamptz[],
-                                      $11::bigint[], $12::bool[]) "
-                    + $on_conflict,
-                &ids,
-                &owners as &[Option<&str>],
-                &codes as &[&str],
-                &channels as &[&str],
-                &statuses as &[&str],
-                &submitted,
-                &due,
-                &numbers as &[Option<&str>],
-                &versions,
-                &updated,
-                &fees,
-                &paid,
-            )
-            .execute(&mut *conn)
-            .await?
-        };
+                                      $11::bigint[], $12::bool[]) ON CONFLICT (id) DO NOTHING",
+        &ids,
+        &owners as &[Option<&str>],
+        &codes as &[&str],
+        &channels as &[&str],
+        &statuses as &[&str],
+        &submitted,
+        &due,
+        &numbers as &[Option<&str>],
+        &versions,
+        &updated,
+        &fees,
+        &paid,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a rebuild's new rows (see [`eventstore::copy`]).
+async fn copy_rows(conn: &mut PgConnection, rows: &[NewRow]) -> Result<(), ProjectionError> {
+    let mut copy = CopyRows::new();
+    for r in rows {
+        copy.row(12)
+            .uuid(r.id)
+            .opt_text(r.owner.as_deref())
+            .text(&r.qualification_code)
+            .text(r.channel.as_str())
+            .text(r.status.as_str())
+            .timestamptz(r.submitted_at)
+            .timestamptz(r.due_at)
+            .opt_text(r.registration_number.as_deref())
+            .int8(r.version)
+            .timestamptz(r.updated_at)
+            .int8(r.fee_total)
+            .bool(r.paid);
     }
-    if fresh {
-        insert_rows!("");
-    } else {
-        insert_rows!("ON CONFLICT (id) DO NOTHING");
-    }
+    copy.copy_in(
+        conn,
+        "COPY registration_status
+           (id, owner, qualification_code, channel, status, submitted_at, due_at,
+            registration_number, version, updated_at, fee_total, paid)
+         FROM STDIN (FORMAT binary)",
+    )
+    .await?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::details::ChangeDetails;
 use crate::catalogue::InForce;
+use crate::examination::flat::stored_flat;
 use crate::examination::{CaseStatus, Examination, ExaminationCommand, ExaminationEvent};
 use crate::DomainError;
 
@@ -41,7 +42,10 @@ pub enum ChangeRequestCommand {
 }
 
 /// Everything that can happen to a change request.
+// The derived code is the inherent `serialize` and `deserialize` (`remote`),
+// for the case's own events; the trait impls add the examination's, flat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum ChangeRequestEvent {
     ChangeRequested {
         registration_id: Uuid,
@@ -59,9 +63,11 @@ pub enum ChangeRequestEvent {
         at: DateTime<Utc>,
     },
     /// The examination events shared with registrations, stored flat.
-    #[serde(untagged)]
+    #[serde(skip)]
     Examination(ExaminationEvent),
 }
+
+stored_flat!(ChangeRequestEvent);
 
 impl ChangeRequestEvent {
     /// The status a request has after this event, when the event changes it.

@@ -10,6 +10,7 @@ mod documents;
 mod event;
 mod fee;
 mod flag;
+pub(crate) mod flat;
 mod information;
 mod inquiry;
 pub mod paper;

@@ -7,10 +7,14 @@ use uuid::Uuid;
 
 use super::command::{Applicant, Channel};
 use crate::change_request::{ChangeDetails, DeletionReason, MatterChanges};
+use crate::examination::flat::stored_flat;
 use crate::examination::{CaseStatus, ExaminationEvent};
 
 /// Everything that can happen to a registration.
+// The derived code is the inherent `serialize` and `deserialize` (`remote`),
+// for the case's own events; the trait impls add the examination's, flat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum RegistrationEvent {
     ApplicationSubmitted {
         qualification_code: String,
@@ -171,9 +175,11 @@ pub enum RegistrationEvent {
         at: DateTime<Utc>,
     },
     /// The examination events shared with change requests, stored flat.
-    #[serde(untagged)]
+    #[serde(skip)]
     Examination(ExaminationEvent),
 }
+
+stored_flat!(RegistrationEvent);
 
 impl RegistrationEvent {
     /// When the case ended (withdrawn, rejected, deleted), if this event ends it.

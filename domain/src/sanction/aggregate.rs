@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::details::SanctionDetails;
+use crate::examination::flat::stored_flat;
 use crate::examination::{CaseStatus, Examination, ExaminationCommand, ExaminationEvent};
 use crate::money::Fee;
 use crate::registration::Channel;
@@ -58,7 +59,10 @@ pub enum SanctionCommand {
 }
 
 /// Everything that can happen to a sanction case.
+// The derived code is the inherent `serialize` and `deserialize` (`remote`),
+// for the case's own events; the trait impls add the examination's, flat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum SanctionEvent {
     SanctionOpened {
         registration_id: Uuid,
@@ -76,9 +80,11 @@ pub enum SanctionEvent {
         at: DateTime<Utc>,
     },
     /// The examination events shared with the other cases, stored flat.
-    #[serde(untagged)]
+    #[serde(skip)]
     Examination(ExaminationEvent),
 }
+
+stored_flat!(SanctionEvent);
 
 impl SanctionEvent {
     /// The status a sanction case has after this event, when the event changes it.

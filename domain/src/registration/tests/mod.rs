@@ -9,6 +9,8 @@ pub(crate) mod fixtures;
 mod holding;
 mod link;
 mod numbering;
+mod samples;
+mod stored;
 mod submission;
 mod validity;
 
