@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::common::{answer, spawn_app, TestApp, NOT_ADMIN};
+use crate::common::{answer, open_jobs, spawn_app, TestApp, NOT_ADMIN};
 use async_trait::async_trait;
 use domain::Role;
 use reqwest::StatusCode;
@@ -66,12 +66,7 @@ async fn job_row(pool: &PgPool, key: &str) -> (String, i32, Option<String>) {
 async fn drain(worker: &Worker, pool: &PgPool) {
     for _ in 0..500 {
         worker.run_one().await.unwrap();
-        let open: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')")
-                .fetch_one(pool)
-                .await
-                .unwrap();
-        if open == 0 {
+        if open_jobs(pool).await == 0 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

@@ -249,3 +249,21 @@ impl TestApp {
         panic!("subscriptions and jobs did not settle");
     }
 }
+
+/// Jobs queued or running: 0 when the workers have nothing left to do.
+pub async fn open_jobs(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// The names of the files in a mail outbox, sorted.
+pub fn outbox_names(outbox: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(outbox)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}

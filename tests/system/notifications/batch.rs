@@ -16,6 +16,7 @@ use workers::notification::{MailNotice, Mailer, NotificationJob};
 use workers::{JobArgs, Worker, WorkerOptions};
 
 use super::*;
+use crate::common::{open_jobs, outbox_names};
 
 /// A migrated database of its own, with no application claiming its jobs.
 async fn queue_only() -> PgPool {
@@ -58,12 +59,7 @@ async fn work_off(pool: &PgPool, mailer: Mailer) {
     let (stop, stopped) = watch::channel(false);
     let running = tokio::spawn(Worker::new(pool.clone(), vec![handler], options).run(stopped));
     for _ in 0..400 {
-        let open: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')")
-                .fetch_one(pool)
-                .await
-                .unwrap();
-        if open == 0 {
+        if open_jobs(pool).await == 0 {
             stop.send(true).unwrap();
             running.await.unwrap();
             return;
@@ -172,11 +168,7 @@ async fn a_batch_writes_the_outbox_files_owner_only_and_whole() {
     assert_eq!(got[&notices[0].message_id].0, "succeeded", "{got:?}");
     assert_eq!(got[&notices[1].message_id].0, "dead", "{got:?}");
     assert_eq!(got[&notices[2].message_id].0, "succeeded", "{got:?}");
-    let mut names: Vec<String> = std::fs::read_dir(&outbox)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
+    let names = outbox_names(&outbox);
     assert_eq!(
         names,
         ["batch.one@example.jp.eml", "batch.two@example.jp.eml"],

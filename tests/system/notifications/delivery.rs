@@ -2,7 +2,7 @@
 //! rebuilds, and a refused message.
 
 use super::*;
-use crate::common::created_id;
+use crate::common::{created_id, outbox_names};
 
 #[tokio::test]
 async fn without_an_smtp_url_messages_are_written_to_the_outbox() {
@@ -12,11 +12,7 @@ async fn without_an_smtp_url_messages_are_written_to_the_outbox() {
     let id = apply(&app, "hanako", application(&my_number("42345678901"))).await;
     app.settle().await;
     let outbox = data_dir.join("outbox");
-    let mut names: Vec<String> = std::fs::read_dir(&outbox)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
+    let names = outbox_names(&outbox);
     // Received (event 1) and the payment request with its link (CheckoutOpened, event 3).
     assert_eq!(
         names,
@@ -143,11 +139,7 @@ async fn a_restart_or_a_rebuild_sends_nothing_twice() {
 
 async fn wait_for_jobs(pool: &sqlx::PgPool) {
     for _ in 0..400 {
-        let open: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')")
-                .fetch_one(pool)
-                .await
-                .unwrap();
+        let open = crate::common::open_jobs(pool).await;
         let behind: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM subscription_checkpoints c
              WHERE EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.global_position) >
