@@ -16,8 +16,21 @@ pub struct LoadResult {
     pub commands: usize,
     pub submits: usize,
     pub errors: usize,
+    /// What the first few errors were (a status or a transport error).
+    pub failures: Vec<String>,
     pub elapsed: f64,
     pub latencies_ms: Vec<f64>,
+}
+
+/// Errors described per phase; the rest are only counted.
+const FAILURES_KEPT: usize = 5;
+
+/// Why a request failed, for a phase's report: its status or transport error.
+fn failure(what: &str, r: &Result<reqwest::Response, reqwest::Error>) -> String {
+    match r {
+        Ok(r) => format!("{what}: {}", r.status()),
+        Err(e) => format!("{what}: no answer: {e}"),
+    }
 }
 
 impl LoadResult {
@@ -33,6 +46,9 @@ impl LoadResult {
             percentile(&mut l, 50.0),
             percentile(&mut l, 99.0),
         );
+        for f in &self.failures {
+            println!("  failed: {f}");
+        }
     }
 }
 
@@ -74,6 +90,7 @@ pub async fn load(
         tasks.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
             let (mut commands, mut submits, mut errors, mut lat) = (0, 0, 0, Vec::new());
+            let mut failures = Vec::new();
             let mut n = c as u64 * 1_000_000;
             // Paced clients keep to a schedule: a slow round is made up by
             // the next, so the phase asks for the rate it names.
@@ -103,7 +120,12 @@ pub async fn load(
                             .map(str::to_owned);
                         r.bytes().await.ok().and(id)
                     }
-                    _ => None,
+                    other => {
+                        if failures.len() < FAILURES_KEPT {
+                            failures.push(failure("submit", &other));
+                        }
+                        None
+                    }
                 };
                 commands += 1;
                 let Some(id) = id else {
@@ -119,13 +141,14 @@ pub async fn load(
                             signer.token(&id, Utc::now().timestamp() + 3600)
                         ))
                         .send()
-                        .await
-                        .map(|r| r.status().is_success())
-                        .unwrap_or(false);
+                        .await;
                     lat.push(t.elapsed().as_secs_f64() * 1000.0);
                     commands += 1;
-                    if !paid {
+                    if !paid.as_ref().is_ok_and(|r| r.status().is_success()) {
                         errors += 1;
+                        if failures.len() < FAILURES_KEPT {
+                            failures.push(failure("pay", &paid));
+                        }
                     }
                 }
                 if let Some(interval) = interval {
@@ -133,21 +156,26 @@ pub async fn load(
                     tokio::time::sleep_until(next).await;
                 }
             }
-            (commands, submits, errors, lat)
+            (commands, submits, errors, failures, lat)
         }));
     }
     let mut result = LoadResult {
         commands: 0,
         submits: 0,
         errors: 0,
+        failures: vec![],
         elapsed: 0.0,
         latencies_ms: vec![],
     };
     for t in tasks {
-        let (c, s, e, l) = t.await?;
+        let (c, s, e, f, l) = t.await?;
         result.commands += c;
         result.submits += s;
         result.errors += e;
+        if result.failures.len() < FAILURES_KEPT {
+            result.failures.extend(f);
+            result.failures.truncate(FAILURES_KEPT);
+        }
         result.latencies_ms.extend(l);
     }
     result.elapsed = started.elapsed().as_secs_f64();

@@ -112,6 +112,9 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
             percentile(&mut waits, 99.0),
             started.elapsed().as_secs_f64()
         );
+        for failure in cases.failures.iter().chain(&mix.failures) {
+            println!("  failed: {failure}");
+        }
         if cases.errors + mix.errors > 0 {
             failures.push(format!("minute {minute}: error answers"));
         }

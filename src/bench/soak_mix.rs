@@ -32,6 +32,9 @@ pub struct MixCounts {
     pub refused: usize,
     /// Answers 5xx and requests that got no answer: failures.
     pub errors: usize,
+    /// What the first few failures were (status or transport error, and
+    /// where), so that a failed minute says what failed.
+    pub failures: Vec<String>,
 }
 
 /// Registrations decided by the mix, waiting for a change request and a
@@ -46,6 +49,9 @@ pub struct Register {
     tokens: Vec<String>,
 }
 
+/// Failures described per stretch; the rest are only counted.
+const FAILURES_KEPT: usize = 5;
+
 impl MixCounts {
     fn answer(&mut self, r: &Result<Response, reqwest::Error>) -> bool {
         match r {
@@ -54,10 +60,22 @@ impl MixCounts {
                 self.refused += 1;
                 false
             }
-            _ => {
-                self.errors += 1;
+            Ok(r) => {
+                self.fail(format!("{} from {}", r.status(), r.url().path()));
                 false
             }
+            Err(e) => {
+                self.fail(format!("no answer: {e}"));
+                false
+            }
+        }
+    }
+
+    /// Counts a failure and keeps its description among the first few.
+    fn fail(&mut self, what: String) {
+        self.errors += 1;
+        if self.failures.len() < FAILURES_KEPT {
+            self.failures.push(what);
         }
     }
 }
@@ -91,8 +109,8 @@ pub async fn run(actors: &Actors, register: &mut Register, seconds: u64, rate: f
         }
         let items: Value = match queue.unwrap().json().await {
             Ok(v) => v,
-            Err(_) => {
-                counts.errors += 1;
+            Err(e) => {
+                counts.fail(format!("unreadable queue: {e}"));
                 continue;
             }
         };
@@ -180,9 +198,9 @@ async fn file_change(http: &Client, actors: &Actors, registration: &str, counts:
         return;
     }
     counts.change_requests += 1;
-    let Ok(body) = filed.unwrap().json::<Value>().await else {
-        counts.errors += 1;
-        return;
+    let body = match filed.unwrap().json::<Value>().await {
+        Ok(body) => body,
+        Err(e) => return counts.fail(format!("unreadable change request: {e}")),
     };
     if body["status"] == "AWAITING_PAYMENT" {
         let id = body["id"].as_str().unwrap_or_default();
@@ -219,11 +237,12 @@ async fn verify_one(
                     let token = cert["token"].as_str().unwrap_or_default().to_owned();
                     register.tokens.push(token);
                 }
-                Err(_) => counts.errors += 1,
+                Err(e) => counts.fail(format!("unreadable certificate: {e}")),
             },
             // Not issued yet: the certificate job has not run.
             Ok(r) if r.status().is_client_error() => {}
-            _ => counts.errors += 1,
+            Ok(r) => counts.fail(format!("{} from {}", r.status(), r.url().path())),
+            Err(e) => counts.fail(format!("no answer: {e}")),
         }
     }
     if register.tokens.is_empty() {
@@ -242,6 +261,7 @@ async fn verify_one(
     // reads as no longer current); only an unreadable answer is an error.
     match verified.unwrap().json::<Value>().await {
         Ok(v) if v["result"].is_string() => counts.verifications += 1,
-        _ => counts.errors += 1,
+        Ok(v) => counts.fail(format!("verification without a result: {v}")),
+        Err(e) => counts.fail(format!("unreadable verification: {e}")),
     }
 }

@@ -30,6 +30,7 @@ pub struct Sustained<'a> {
 struct Trial {
     achieved: f64,
     errors: usize,
+    failures: Vec<String>,
     worst_lag_p99: f64,
     worst_lag_of: &'static str,
     job_wait_p99: f64,
@@ -90,6 +91,7 @@ impl Sustained<'_> {
         Ok(Trial {
             achieved: run.submits as f64 / run.elapsed,
             errors: run.errors,
+            failures: run.failures,
             worst_lag_p99,
             worst_lag_of,
             job_wait_p99: percentile(&mut ages, 99.0),
@@ -118,6 +120,9 @@ impl Sustained<'_> {
                 t.job_wait_p99,
                 if t.held() { "held" } else { "did not hold" }
             );
+            for f in &t.failures {
+                println!("    failed: {f}");
+            }
             if t.held() {
                 best = Some(t.achieved);
                 lo = rate;

@@ -3,10 +3,11 @@
 //! is requested) and keeps the list of open sessions reconciliation reads;
 //! the handlers call the gateway and record the result as a command.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use domain::examination::{ExaminationCommand, ExaminationEvent};
 use domain::payment::{Checkout, PaymentCommand, PaymentEvent};
 use eventstore::subscription::{Projection, StoredEvent};
@@ -42,11 +43,74 @@ impl From<GatewayError> for JobError {
 /// Enqueues checkout and refund jobs; keeps `open_checkouts` for reconciliation.
 pub struct PaymentJobs;
 
-/// Keeps `open_checkouts` in step with one event and adds the jobs it calls
+/// What a batch does to `open_checkouts`, by case: the session opened last,
+/// or None when the case's checkout is over. Only the last change of a case
+/// in the batch counts, so the batch writes the table with two statements
+/// whatever its size (one per event before, issue 25).
+#[derive(Default)]
+struct CheckoutChanges(HashMap<String, Option<OpenedCheckout>>);
+
+/// A checkout session waiting for its payment.
+struct OpenedCheckout {
+    case_type: &'static str,
+    session_id: String,
+    opened_at: DateTime<Utc>,
+}
+
+impl CheckoutChanges {
+    fn opened(&mut self, case_id: &str, opened: OpenedCheckout) {
+        self.0.insert(case_id.to_owned(), Some(opened));
+    }
+
+    fn forget(&mut self, case_id: &str) {
+        self.0.insert(case_id.to_owned(), None);
+    }
+
+    /// Deletes the checkouts that are over and upserts the ones opened.
+    async fn write(self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
+        let mut over = Vec::new();
+        let (mut ids, mut types, mut sessions, mut opened) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (case_id, change) in self.0 {
+            match change {
+                None => over.push(case_id),
+                Some(c) => {
+                    ids.push(case_id);
+                    types.push(c.case_type);
+                    sessions.push(c.session_id);
+                    opened.push(c.opened_at);
+                }
+            }
+        }
+        if !over.is_empty() {
+            sqlx::query("DELETE FROM open_checkouts WHERE case_id = ANY($1)")
+                .bind(&over)
+                .execute(&mut *conn)
+                .await?;
+        }
+        if !ids.is_empty() {
+            sqlx::query(
+                "INSERT INTO open_checkouts (case_id, case_type, session_id, opened_at)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+                 ON CONFLICT (case_id) DO UPDATE
+                 SET session_id = excluded.session_id, opened_at = excluded.opened_at",
+            )
+            .bind(&ids)
+            .bind(&types)
+            .bind(&sessions)
+            .bind(&opened)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Notes what one event does to `open_checkouts` and adds the jobs it calls
 /// for to `jobs`.
-async fn apply_one(
-    conn: &mut PgConnection,
+fn apply_one(
     event: &StoredEvent,
+    checkouts: &mut CheckoutChanges,
     jobs: &mut Vec<NewJob>,
 ) -> Result<(), ProjectionError> {
     let Some((_, decoded)) = event.case_event()? else {
@@ -66,22 +130,18 @@ async fn apply_one(
             jobs.push(OpenCheckout { case }.job(key)?);
         }
         ExaminationEvent::Payment(PaymentEvent::CheckoutExpired { .. }) => {
-            forget_checkout(conn, &event.aggregate_id).await?;
+            checkouts.forget(&event.aggregate_id);
             jobs.push(OpenCheckout { case }.job(key)?);
         }
         ExaminationEvent::Payment(PaymentEvent::CheckoutOpened { checkout, at }) => {
-            sqlx::query(
-                "INSERT INTO open_checkouts (case_id, case_type, session_id, opened_at)
-                     VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (case_id) DO UPDATE
-                     SET session_id = excluded.session_id, opened_at = excluded.opened_at",
-            )
-            .bind(&event.aggregate_id)
-            .bind(case_type.key())
-            .bind(&checkout.session_id)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
+            checkouts.opened(
+                &event.aggregate_id,
+                OpenedCheckout {
+                    case_type: case_type.key(),
+                    session_id: checkout.session_id.clone(),
+                    opened_at: *at,
+                },
+            );
         }
         ExaminationEvent::Payment(PaymentEvent::RefundRequested { .. }) => {
             jobs.push(Refund { case }.job(key)?);
@@ -89,7 +149,7 @@ async fn apply_one(
         ExaminationEvent::PaymentSettled { .. }
         | ExaminationEvent::ApplicationWithdrawn { .. }
         | ExaminationEvent::ApplicationRejected { .. } => {
-            forget_checkout(conn, &event.aggregate_id).await?;
+            checkouts.forget(&event.aggregate_id);
         }
         _ => {}
     }
@@ -109,10 +169,11 @@ impl Projection for PaymentJobs {
         conn: &mut PgConnection,
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
-        let mut jobs = Vec::new();
+        let (mut checkouts, mut jobs) = (CheckoutChanges::default(), Vec::new());
         for event in events {
-            apply_one(conn, event, &mut jobs).await?;
+            apply_one(event, &mut checkouts, &mut jobs)?;
         }
+        checkouts.write(conn).await?;
         enqueue_all(conn, &jobs).await?;
         Ok(())
     }
@@ -122,14 +183,6 @@ impl Projection for PaymentJobs {
         sqlx::query("TRUNCATE open_checkouts").execute(conn).await?;
         Ok(())
     }
-}
-
-async fn forget_checkout(conn: &mut PgConnection, case_id: &str) -> Result<(), ProjectionError> {
-    sqlx::query("DELETE FROM open_checkouts WHERE case_id = $1")
-        .bind(case_id)
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// Opens a checkout at the gateway and records it on the case.
