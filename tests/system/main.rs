@@ -47,6 +47,7 @@ mod portal_sign_in;
 mod private_files;
 mod proposal_returns;
 mod queue_names;
+mod queue_pages;
 mod register_lookup;
 mod registration_flow;
 mod registry_inquiry;
