@@ -22,14 +22,22 @@ pub struct LoadResult {
     pub latencies_ms: Vec<f64>,
 }
 
-/// Errors described per phase; the rest are only counted.
+/// Failures described per phase (or soak minute); the rest are only counted.
 const FAILURES_KEPT: usize = 5;
 
-/// Why a request failed, for a phase's report: its status or transport error.
-fn failure(what: &str, r: &Result<reqwest::Response, reqwest::Error>) -> String {
+/// Why a request failed, for a phase's report: its status and path, or its
+/// transport error.
+pub(super) fn failure(r: &Result<reqwest::Response, reqwest::Error>) -> String {
     match r {
-        Ok(r) => format!("{what}: {}", r.status()),
-        Err(e) => format!("{what}: no answer: {e}"),
+        Ok(r) => format!("{} from {}", r.status(), r.url().path()),
+        Err(e) => format!("no answer: {e}"),
+    }
+}
+
+/// Keeps `what` if fewer than [`FAILURES_KEPT`] failures are kept.
+pub(super) fn keep(failures: &mut Vec<String>, what: String) {
+    if failures.len() < FAILURES_KEPT {
+        failures.push(what);
     }
 }
 
@@ -121,9 +129,7 @@ pub async fn load(
                         r.bytes().await.ok().and(id)
                     }
                     other => {
-                        if failures.len() < FAILURES_KEPT {
-                            failures.push(failure("submit", &other));
-                        }
+                        keep(&mut failures, failure(&other));
                         None
                     }
                 };
@@ -146,9 +152,7 @@ pub async fn load(
                     commands += 1;
                     if !paid.as_ref().is_ok_and(|r| r.status().is_success()) {
                         errors += 1;
-                        if failures.len() < FAILURES_KEPT {
-                            failures.push(failure("pay", &paid));
-                        }
+                        keep(&mut failures, failure(&paid));
                     }
                 }
                 if let Some(interval) = interval {
@@ -172,9 +176,8 @@ pub async fn load(
         result.commands += c;
         result.submits += s;
         result.errors += e;
-        if result.failures.len() < FAILURES_KEPT {
-            result.failures.extend(f);
-            result.failures.truncate(FAILURES_KEPT);
+        for what in f {
+            keep(&mut result.failures, what);
         }
         result.latencies_ms.extend(l);
     }

@@ -10,6 +10,8 @@ use reqwest::{Client, Response};
 use serde_json::{json, Value};
 use workers::payment::sandbox::SandboxSigner;
 
+use super::load::{failure, keep};
+
 /// Who the mix acts as, and where.
 #[derive(Clone)]
 pub struct Actors {
@@ -49,9 +51,6 @@ pub struct Register {
     tokens: Vec<String>,
 }
 
-/// Failures described per stretch; the rest are only counted.
-const FAILURES_KEPT: usize = 5;
-
 impl MixCounts {
     fn answer(&mut self, r: &Result<Response, reqwest::Error>) -> bool {
         match r {
@@ -60,12 +59,8 @@ impl MixCounts {
                 self.refused += 1;
                 false
             }
-            Ok(r) => {
-                self.fail(format!("{} from {}", r.status(), r.url().path()));
-                false
-            }
-            Err(e) => {
-                self.fail(format!("no answer: {e}"));
+            _ => {
+                self.fail(failure(r));
                 false
             }
         }
@@ -74,9 +69,7 @@ impl MixCounts {
     /// Counts a failure and keeps its description among the first few.
     fn fail(&mut self, what: String) {
         self.errors += 1;
-        if self.failures.len() < FAILURES_KEPT {
-            self.failures.push(what);
-        }
+        keep(&mut self.failures, what);
     }
 }
 
@@ -241,8 +234,7 @@ async fn verify_one(
             },
             // Not issued yet: the certificate job has not run.
             Ok(r) if r.status().is_client_error() => {}
-            Ok(r) => counts.fail(format!("{} from {}", r.status(), r.url().path())),
-            Err(e) => counts.fail(format!("no answer: {e}")),
+            other => counts.fail(failure(&other)),
         }
     }
     if register.tokens.is_empty() {
