@@ -59,24 +59,71 @@ pub(crate) async fn load<A: Aggregate>(
     )
     .fetch_all(conn)
     .await?;
-    let mut loaded = Loaded {
-        aggregate: A::default(),
-        version: 0,
-        history: Vec::with_capacity(rows.len()),
-    };
+    let mut loaded = Loaded::default();
     for row in rows {
-        loaded.history.push(HistoryEntry {
-            sequence: row.sequence,
-            change_request_id: request_id(&row.payload, &row.event_type),
-            event_type: row.event_type,
-            recorded_at: row.recorded_at,
-        });
-        let event: A::Event =
-            serde_json::from_value(row.payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        loaded.aggregate.apply(event);
-        loaded.version = row.sequence as usize;
+        loaded.apply(row.sequence, row.event_type, row.payload, row.recorded_at)?;
     }
     Ok(loaded)
+}
+
+/// Reads and applies the events of several aggregates of one type (one
+/// statement); an id without events is left out.
+pub(crate) async fn load_many<A: Aggregate>(
+    conn: &mut PgConnection,
+    ids: &[String],
+) -> Result<HashMap<String, Loaded<A>>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT aggregate_id AS "aggregate_id!", sequence, event_type, payload, recorded_at
+         FROM events WHERE aggregate_type = $1 AND aggregate_id = ANY($2)
+         ORDER BY aggregate_id, sequence"#,
+        A::TYPE,
+        ids,
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut loaded: HashMap<String, Loaded<A>> = HashMap::new();
+    for row in rows {
+        loaded.entry(row.aggregate_id).or_default().apply(
+            row.sequence,
+            row.event_type,
+            row.payload,
+            row.recorded_at,
+        )?;
+    }
+    Ok(loaded)
+}
+
+impl<A: Aggregate> Default for Loaded<A> {
+    fn default() -> Self {
+        Self {
+            aggregate: A::default(),
+            version: 0,
+            history: Vec::new(),
+        }
+    }
+}
+
+impl<A: Aggregate> Loaded<A> {
+    /// Applies the next stored event.
+    fn apply(
+        &mut self,
+        sequence: i64,
+        event_type: String,
+        payload: serde_json::Value,
+        recorded_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), sqlx::Error> {
+        self.history.push(HistoryEntry {
+            sequence,
+            change_request_id: request_id(&payload, &event_type),
+            event_type,
+            recorded_at,
+        });
+        let event: A::Event =
+            serde_json::from_value(payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        self.aggregate.apply(event);
+        self.version = sequence as usize;
+        Ok(())
+    }
 }
 
 /// The change request an event names (its `request_id`), as the timeline shows it.

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::store::{CommandBus, CommandError};
 use crate::subscription::StoredEvent;
+use crate::Appending;
 use crate::ProjectionError;
 
 /// Every examined aggregate's command bus.
@@ -104,6 +105,53 @@ impl Cases {
         }
     }
 
+    /// The cases of this kind among `ids`, by id, in one read; an id never
+    /// filed is left out.
+    pub async fn load_many(
+        &self,
+        kind: CaseKind,
+        ids: &[String],
+    ) -> Result<HashMap<String, CaseSummary>, CaseError> {
+        match kind {
+            CaseKind::Registration => self.summaries::<QualificationRegistration>(ids).await,
+            CaseKind::ChangeRequest => self.summaries::<ChangeRequest>(ids).await,
+            CaseKind::Sanction => self.summaries::<Sanction>(ids).await,
+        }
+    }
+
+    /// Runs one shared examination command on each of several cases in one
+    /// transaction (one read a kind, one commit for them all), each against
+    /// its state as the transaction finds it; all or none are recorded. For
+    /// batches of jobs: on an error (a concurrent command on one of the
+    /// cases, say) the caller runs them one by one with [`Cases::execute`],
+    /// which retries.
+    pub async fn execute_all(
+        &self,
+        commands: Vec<(CaseKind, String, ExaminationCommand)>,
+        metadata: HashMap<String, String>,
+    ) -> Result<(), CaseError> {
+        let mut by_kind: HashMap<CaseKind, Vec<(String, ExaminationCommand)>> = HashMap::new();
+        for (kind, id, command) in commands {
+            by_kind.entry(kind).or_default().push((id, command));
+        }
+        let mut tx = Appending::begin(self.pool()).await?;
+        for (kind, commands) in by_kind {
+            tx = match kind {
+                CaseKind::Registration => {
+                    self.run_all::<QualificationRegistration>(tx, commands, &metadata)
+                        .await?
+                }
+                CaseKind::ChangeRequest => {
+                    self.run_all::<ChangeRequest>(tx, commands, &metadata)
+                        .await?
+                }
+                CaseKind::Sanction => self.run_all::<Sanction>(tx, commands, &metadata).await?,
+            };
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The case with this id, whatever its kind (ids are UUIDs, unique
     /// across kinds), or None.
     pub async fn find(&self, id: &str) -> Result<Option<CaseSummary>, CaseError> {
@@ -127,6 +175,36 @@ impl Cases {
             .execute(id, command, expected, metadata)
             .await?;
         Ok(version)
+    }
+
+    /// The pool every bus shares (one database holds every case's events).
+    fn pool(&self) -> &sqlx::PgPool {
+        self.registrations.pool()
+    }
+
+    async fn run_all<C: CaseBus>(
+        &self,
+        tx: Appending,
+        commands: Vec<(String, ExaminationCommand)>,
+        metadata: &HashMap<String, String>,
+    ) -> Result<Appending, CaseError> {
+        let commands = commands
+            .into_iter()
+            .map(|(id, command)| (id, C::examination_command(command)))
+            .collect();
+        C::bus(self).execute_many_in(tx, commands, metadata).await
+    }
+
+    async fn summaries<C: CaseBus>(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, CaseSummary>, CaseError> {
+        let loaded = C::bus(self).load_many(ids).await?;
+        Ok(loaded
+            .into_iter()
+            .filter(|(_, (case, _))| case.exists())
+            .map(|(id, (case, version))| (id, summarize(&case, version)))
+            .collect())
     }
 
     async fn summary<C: CaseBus>(&self, id: &str) -> Result<Option<CaseSummary>, CaseError> {

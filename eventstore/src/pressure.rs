@@ -4,7 +4,9 @@
 //! catches up after it. Under load that does not end, a task that waited
 //! works as long as it waited before it yields again ([`Share`]), so steady
 //! traffic slows the background to half its pace instead of to one batch or
-//! one claim a second.
+//! one claim a second. A task that stays behind for [`MAX_BEHIND`] stops
+//! yielding until it has caught up, so no steady load leaves it further
+//! behind than that.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -15,6 +17,14 @@ use std::time::Duration;
 /// traffic a subscription's lag is about one wait plus one batch, so the
 /// wait stays well under the second its lag p99 must keep to.
 pub const MAX_YIELD: Duration = Duration::from_millis(250);
+
+/// How long background work may stay behind and still yield: past it, the
+/// task works on without yielding until it has caught up. So a short burst
+/// still has the machine to itself, and steady traffic that leaves the
+/// background too little of it (half, see [`Share`]) cannot make its lag
+/// and job waits grow without bound (issue 25: with yielding alone, jobs
+/// waited 6 s at 337 submits/s; without it, 600/s held).
+pub const MAX_BEHIND: Duration = Duration::from_millis(500);
 
 /// How often a yielding task looks at the gauge again.
 const RECHECK: Duration = Duration::from_millis(10);
@@ -76,12 +86,15 @@ impl Pressure {
 
 /// One background task's turns under pressure: it yields while the pressure
 /// is high (at most [`MAX_YIELD`] at a time), and after a wait it works for
-/// as long as it waited before it yields again.
+/// as long as it waited before it yields again; once it has been behind for
+/// [`MAX_BEHIND`] it does not yield until it has caught up.
 #[derive(Debug, Clone)]
 pub struct Share {
     pressure: Pressure,
     /// Until when the task works without looking at the pressure.
     working_until: tokio::time::Instant,
+    /// Since when the task has had work waiting, if it has.
+    behind_since: Option<tokio::time::Instant>,
 }
 
 impl Share {
@@ -90,13 +103,41 @@ impl Share {
         Self {
             pressure,
             working_until: tokio::time::Instant::now(),
+            behind_since: None,
         }
     }
 
-    /// Waits for this task's turn; returns at once during its working time.
+    /// Notes whether the task has work waiting (its last batch or claim was
+    /// full) or has caught up.
+    pub fn behind(&mut self, behind: bool) {
+        if !behind {
+            self.behind_since = None;
+        } else if self.behind_since.is_none() {
+            self.behind_since = Some(tokio::time::Instant::now());
+        }
+    }
+
+    /// Notes how long the work the task just took had waited (zero: it has
+    /// caught up): the job worker's measure of being behind.
+    pub fn behind_by(&mut self, waited: Duration) {
+        // Past the bound, how far past does not matter (and an old job's
+        // wait may reach back before the clock's start).
+        let now = tokio::time::Instant::now();
+        self.behind_since =
+            (!waited.is_zero()).then(|| now.checked_sub(waited.min(MAX_BEHIND)).unwrap_or(now));
+    }
+
+    /// Waits for this task's turn; returns at once during its working time
+    /// and once the task has been behind for [`MAX_BEHIND`].
     pub async fn turn(&mut self) {
         let now = tokio::time::Instant::now();
         if now < self.working_until {
+            return;
+        }
+        if self
+            .behind_since
+            .is_some_and(|since| now.duration_since(since) >= MAX_BEHIND)
+        {
             return;
         }
         if self.pressure.yield_while_high(MAX_YIELD).await {
@@ -167,5 +208,39 @@ mod tests {
         let asked = tokio::time::Instant::now();
         share.turn().await;
         assert_eq!(asked.elapsed(), MAX_YIELD, "then it yields again");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_task_behind_for_long_stops_yielding_until_it_has_caught_up() {
+        let p = Pressure::new(1);
+        let _steady = p.enter();
+        let mut share = Share::new(p);
+        share.behind(true);
+        let asked = tokio::time::Instant::now();
+        share.turn().await;
+        assert_eq!(asked.elapsed(), MAX_YIELD, "behind for a moment: it yields");
+        tokio::time::sleep(MAX_BEHIND).await;
+        share.behind(true);
+        let asked = tokio::time::Instant::now();
+        share.turn().await;
+        assert_eq!(
+            asked.elapsed(),
+            Duration::ZERO,
+            "behind too long: it works on"
+        );
+        share.behind(false);
+        share.behind(true);
+        let asked = tokio::time::Instant::now();
+        share.turn().await;
+        assert_eq!(asked.elapsed(), MAX_YIELD, "caught up: it yields again");
+        share.behind_by(MAX_BEHIND);
+        let asked = tokio::time::Instant::now();
+        share.turn().await;
+        assert_eq!(asked.elapsed(), Duration::ZERO, "its work waited too long");
+        tokio::time::sleep(MAX_YIELD * 2).await; // past its working time
+        share.behind_by(MAX_BEHIND / 2);
+        let asked = tokio::time::Instant::now();
+        share.turn().await;
+        assert_eq!(asked.elapsed(), MAX_YIELD, "its work waited a little");
     }
 }

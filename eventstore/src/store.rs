@@ -70,10 +70,29 @@ impl<A: Aggregate> CommandBus<A> {
         Self { pool, services }
     }
 
+    /// The pool the bus runs its transactions on.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// The aggregate's current state and version (0 when it has no events).
     pub async fn load(&self, id: &str) -> Result<(A, usize), CommandError<A::Error>> {
         let loaded = self.load_with_history(id).await?;
         Ok((loaded.state, loaded.version))
+    }
+
+    /// The current state and version of each of `ids` that has events, in
+    /// one read.
+    pub async fn load_many(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, (A, usize)>, CommandError<A::Error>> {
+        let mut conn = self.pool.acquire().await?;
+        let loaded = append::load_many::<A>(&mut conn, ids).await?;
+        Ok(loaded
+            .into_iter()
+            .map(|(id, l)| (id, (l.aggregate, l.version)))
+            .collect())
     }
 
     /// [`CommandBus::load`] on a connection the caller holds (inside its
@@ -177,13 +196,56 @@ impl<A: Aggregate> CommandBus<A> {
     ) -> Result<(Appending, Executed<A>), CommandError<A::Error>> {
         let (mut tx, appended_before) = tx.into_inner();
         let loaded = match target {
-            Target::New => append::Loaded {
-                aggregate: A::default(),
-                version: 0,
-                history: Vec::new(),
-            },
+            Target::New => append::Loaded::default(),
             Target::Existing => append::load::<A>(&mut tx, id).await?,
         };
+        let tx = Appending::from_inner(tx, appended_before);
+        self.handle_loaded(tx, id, loaded, command, expected_version, metadata)
+            .await
+    }
+
+    /// Handles one command on each of several aggregates inside `tx`, all
+    /// of them read with one statement first; hands the transaction back as
+    /// [`CommandBus::execute_in`] does. An id named twice sees its first
+    /// command's events. On any error the transaction is dropped.
+    pub async fn execute_many_in(
+        &self,
+        tx: Appending,
+        commands: Vec<(String, A::Command)>,
+        metadata: &HashMap<String, String>,
+    ) -> Result<Appending, CommandError<A::Error>> {
+        let (mut conn, appended_before) = tx.into_inner();
+        let ids: Vec<String> = commands.iter().map(|(id, _)| id.clone()).collect();
+        let mut loaded = append::load_many::<A>(&mut conn, &ids).await?;
+        let mut tx = Appending::from_inner(conn, appended_before);
+        for (id, command) in commands {
+            let state = loaded.remove(&id).unwrap_or_default();
+            let (next, done) = self
+                .handle_loaded(tx, &id, state, command, None, metadata)
+                .await?;
+            tx = next;
+            let again = append::Loaded {
+                aggregate: done.state,
+                version: done.version,
+                history: done.history,
+            };
+            loaded.insert(id, again);
+        }
+        Ok(tx)
+    }
+
+    /// Handles a command on an aggregate already read in `tx` and appends
+    /// its events there.
+    async fn handle_loaded(
+        &self,
+        tx: Appending,
+        id: &str,
+        loaded: append::Loaded<A>,
+        command: A::Command,
+        expected_version: Option<usize>,
+        metadata: &HashMap<String, String>,
+    ) -> Result<(Appending, Executed<A>), CommandError<A::Error>> {
+        let (tx, appended_before) = tx.into_inner();
         let append::Loaded {
             mut aggregate,
             version,

@@ -251,10 +251,12 @@ impl Subscription {
             let pause = match self.run_once().await {
                 Ok(BatchOutcome::Applied(n)) if n as i64 >= self.batch_size => {
                     // Behind: straight on, unless people wait for answers.
+                    share.behind(true);
                     share.turn().await;
                     continue;
                 }
                 Ok(_) => {
+                    share.behind(false);
                     backoff = Duration::from_millis(100);
                     poll
                 }

@@ -105,6 +105,9 @@ impl Cascade<'_> {
                         cases as f64 / burst_secs,
                         burst.errors,
                     );
+                    for f in &burst.failures {
+                        println!("    failed: {f}");
+                    }
                     println!(
                         "cascade ({what}): {rate:.1} cases settled/s = ratio {:.3} of pgbench tps (target >= 0.3, goal 0.5)",
                         rate / self.pgbench_tps

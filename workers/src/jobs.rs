@@ -272,13 +272,13 @@ pub(crate) async fn claim(
     worker_id: &str,
     lease_seconds: f64,
     how_many: usize,
-) -> Result<Vec<Job>, WorkerError> {
+) -> Result<Claimed, WorkerError> {
     // A function's columns are nullable as far as the macro knows; its
     // table's are not.
-    Ok(sqlx::query_as!(
-        Job,
+    let rows = sqlx::query!(
         r#"SELECT id AS "id!", kind AS "kind!", dedupe_key AS "dedupe_key!",
-                payload AS "payload!", attempts AS "attempts!", max_attempts AS "max_attempts!"
+                payload AS "payload!", attempts AS "attempts!", max_attempts AS "max_attempts!",
+                waited AS "waited!"
          FROM claim_jobs($1, $2, $3, $4)"#,
         kinds,
         worker_id,
@@ -286,7 +286,30 @@ pub(crate) async fn claim(
         how_many as i32,
     )
     .fetch_all(pool)
-    .await?)
+    .await?;
+    let waited = rows.iter().map(|r| r.waited).fold(0.0, f64::max);
+    let jobs = rows
+        .into_iter()
+        .map(|r| Job {
+            id: r.id,
+            kind: r.kind,
+            dedupe_key: r.dedupe_key,
+            payload: r.payload,
+            attempts: r.attempts,
+            max_attempts: r.max_attempts,
+        })
+        .collect();
+    Ok(Claimed {
+        jobs,
+        waited: std::time::Duration::from_secs_f64(waited),
+    })
+}
+
+/// The jobs one claim took, and how long the one that waited longest had
+/// waited past its due time (zero for none).
+pub(crate) struct Claimed {
+    pub jobs: Vec<Job>,
+    pub waited: std::time::Duration,
 }
 
 /// Jobs due or running now, and the seconds the oldest due one has waited

@@ -100,6 +100,7 @@ impl Worker {
         let lease = self.options.lease.as_secs_f64();
         let Some(job) = jobs::claim(&self.pool, &self.kinds(), &self.id, lease, 1)
             .await?
+            .jobs
             .pop()
         else {
             return Ok(false);
@@ -183,9 +184,11 @@ impl Worker {
             let wanted = permits.len();
             let pause = match jobs::claim(&self.pool, &self.kinds(), &self.id, lease, wanted).await
             {
-                Ok(jobs) => {
+                Ok(jobs::Claimed { jobs, waited }) => {
                     pause_on_error = Duration::from_millis(100);
                     backlog = jobs.len() == wanted;
+                    // The next turn yields only while the jobs wait little.
+                    share.behind_by(waited);
                     let size = |kind: &str| self.handlers.get(kind).map_or(1, |h| h.batch_size());
                     for batch in attempt::by_kind(jobs, permits.drain(..), size) {
                         let worker = self.clone();

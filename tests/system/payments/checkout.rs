@@ -151,3 +151,65 @@ async fn stripe_webhooks_are_not_there_without_stripe() {
     let r = signed(&app, &body).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn checkouts_claimed_together_open_one_session_each_and_commit_together() {
+    let fake = FakeStripe::start();
+    let database_url = common::fresh_database().await;
+    // Without workers the cases wait, each with its checkout job queued, so
+    // the worker started next claims them all at once.
+    let queued = common::spawn_app_on(&database_url, |s| {
+        with_stripe(&fake)(s);
+        s.run_workers = false;
+    })
+    .await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let applicant = queued.token(Role::Applicant, &format!("batch-{i}"));
+        let number = my_number(&format!("400000002{i:02}"));
+        let r = queued
+            .post("/v1/registrations", &applicant, &application(&number))
+            .await;
+        ids.push(created_id(r).await);
+    }
+    for _ in 0..400 {
+        let jobs: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'payment.checkout'")
+                .fetch_one(&queued.pool)
+                .await
+                .unwrap();
+        if jobs == 6 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(fake.creates().is_empty(), "nothing runs the jobs yet");
+    queued.handle.stop(true).await;
+
+    let app = common::spawn_app_on(&database_url, with_stripe(&fake)).await;
+    for id in &ids {
+        let url = app.checkout_url(id).await;
+        assert!(
+            url.starts_with("https://checkout.stripe.test/c/pay/cs_test_"),
+            "{url}"
+        );
+    }
+    let mut keys: Vec<_> = fake
+        .creates()
+        .into_iter()
+        .map(|r| r.idempotency_key)
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 6, "one call per case, each with its own key");
+    assert_eq!(fake.session_count(), 6);
+    let (events, transactions): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT transaction_id) FROM events
+         WHERE event_type = 'CheckoutOpened'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(events, 6, "one checkout recorded on each case");
+    assert_eq!(transactions, 1, "recorded in the batch's one transaction");
+}

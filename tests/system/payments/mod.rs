@@ -22,14 +22,18 @@ use stripe_webhook::Webhook;
 const WEBHOOK_SECRET: &str = "whsec_test_secret";
 
 async fn stripe_app(fake: &FakeStripe) -> TestApp {
+    spawn_app_with(with_stripe(fake)).await
+}
+
+/// Settings that take payments through `fake`.
+fn with_stripe(fake: &FakeStripe) -> impl FnOnce(&mut shikaku::config::Settings) {
     let base = fake.base.clone();
-    spawn_app_with(move |s| {
+    move |s| {
         s.stripe_secret_key = Some("sk_test_shikaku".into());
         s.stripe_webhook_secret = Some(WEBHOOK_SECRET.into());
         s.stripe_api_base = base;
         s.stripe_reconcile_after_seconds = 1;
-    })
-    .await
+    }
 }
 
 /// A Stripe event around a Checkout Session object.

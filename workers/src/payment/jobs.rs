@@ -9,12 +9,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::examination::{ExaminationCommand, ExaminationEvent};
-use domain::payment::{Checkout, PaymentCommand, PaymentEvent};
+use domain::payment::{PaymentCommand, PaymentEvent};
 use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
 use sqlx::PgConnection;
 
-use super::gateway::{CheckoutRequest, GatewayError, PaymentGateway};
+use super::gateway::{GatewayError, PaymentGateway};
 pub use crate::cases::CaseRef;
 use crate::cases::{case_job, CaseJobs, Cases};
 use crate::job_kind::{JobArgs, Work};
@@ -182,53 +182,6 @@ impl Projection for PaymentJobs {
         // Jobs are keyed by event, so a replay enqueues nothing twice.
         sqlx::query("TRUNCATE open_checkouts").execute(conn).await?;
         Ok(())
-    }
-}
-
-/// Opens a checkout at the gateway and records it on the case.
-pub struct CheckoutHandler {
-    pub cases: Cases,
-    pub gateway: Arc<dyn PaymentGateway>,
-}
-
-#[async_trait]
-impl Work for CheckoutHandler {
-    type Args = OpenCheckout;
-
-    async fn work(&self, OpenCheckout { case }: OpenCheckout, _job: &Job) -> Result<(), JobError> {
-        let Some(exam) = self
-            .cases
-            .examination_of(case.case_type, &case.case_id)
-            .await?
-        else {
-            return Err(JobError::Permanent("no such case".into()));
-        };
-        if exam.paid || exam.payment.checkout.is_some() || exam.fee.is_free() {
-            return Ok(());
-        }
-        if exam.status != domain::examination::CaseStatus::AwaitingPayment {
-            return Ok(());
-        }
-        let opened = self
-            .gateway
-            .open_checkout(&CheckoutRequest {
-                case_id: case.case_id.clone(),
-                case_type: case.case_type.key(),
-                amount: exam.fee.total(),
-                idempotency_key: exam.checkout_key(&case.case_id),
-            })
-            .await?;
-        let command = ExaminationCommand::Payment(PaymentCommand::OpenCheckout {
-            checkout: Checkout {
-                session_id: opened.session_id,
-                url: opened.url,
-                expires_at: opened.expires_at,
-            },
-            at: Utc::now(),
-        });
-        self.cases
-            .record(case.case_type, &case.case_id, command, "payment-worker")
-            .await
     }
 }
 

@@ -4,6 +4,7 @@
 
 /// The case service, where payment code has always found it.
 pub use crate::cases;
+pub mod checkout;
 pub mod gateway;
 pub mod jobs;
 pub mod reconcile;
@@ -11,4 +12,5 @@ pub mod sandbox;
 pub mod stripe;
 pub mod stripe_events;
 
+pub use checkout::CheckoutHandler;
 pub use gateway::{CheckoutRequest, GatewayError, OpenedCheckout, PaymentGateway, SessionState};
