@@ -1,6 +1,7 @@
 //! The queue's own table (`job_queue`, migration `..._job_queue`): it follows
 //! every change of `jobs`, whoever makes it, and because the claims walk it,
-//! the state changes of `jobs` are HOT updates (no index written).
+//! the state changes of `jobs` are HOT updates (no index written); and the
+//! worker vacuums it as it deletes its rows.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -187,4 +188,54 @@ async fn claims_and_finishes_are_hot_updates() {
         hot * 10 >= updates * 9,
         "{hot} of {updates} updates of jobs were HOT"
     );
+}
+
+#[tokio::test]
+async fn a_worker_vacuums_the_queue_table_as_it_finishes_jobs() {
+    let app = spawn_app().await;
+    let pool = &app.pool;
+    let vacuums = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'job_queue'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    };
+    let before = vacuums().await;
+    let keys: Vec<String> = (0..workers::jobs::VACUUM_EVERY + 50)
+        .map(|i| format!("vacuum-{i}"))
+        .collect();
+    add(pool, &keys.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let handler = Arc::new(Counting(AtomicUsize::new(0)));
+    let options = WorkerOptions {
+        concurrency: 64,
+        poll: Duration::from_millis(20),
+        ..WorkerOptions::default()
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runner =
+        tokio::spawn(Worker::new(pool.clone(), vec![handler.clone()], options).run(stopped));
+    let mut after = before;
+    for _ in 0..400 {
+        after = vacuums().await;
+        if handler.0.load(Ordering::SeqCst) == keys.len() && after > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    stop.send(true).unwrap();
+    runner.await.unwrap();
+    assert_eq!(handler.0.load(Ordering::SeqCst), keys.len());
+    assert!(
+        after > before,
+        "{} jobs finished and job_queue was not vacuumed",
+        keys.len()
+    );
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM job_queue WHERE kind = $1")
+        .bind(KIND)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
 }

@@ -8,7 +8,10 @@ use sqlx::{PgConnection, PgPool};
 use crate::WorkerError;
 
 mod finish;
+mod vacuum;
 pub(crate) use finish::{finish_all, Finish};
+pub(crate) use vacuum::Vacuum;
+pub use vacuum::EVERY as VACUUM_EVERY;
 
 /// The Postgres channel the jobs table notifies on.
 pub const JOBS_CHANNEL: &str = "shikaku_jobs";

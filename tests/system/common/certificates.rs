@@ -1,6 +1,8 @@
 //! Helpers of the certificate tests: a registered holder, a decided change
 //! request, waiting for a certificate, verifying over HTTP.
 
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use domain::Role;
@@ -98,4 +100,21 @@ pub async fn verify(app: &TestApp, token: &str) -> Value {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     r.json().await.unwrap()
+}
+
+/// The text of the QR code in `image`, read with zbarimg. Only QR symbols:
+/// with every symbology on, a run of printed text now and then also decodes
+/// as a short linear barcode and its digits follow the URL on a second line.
+pub fn scan_qr(image: &Path) -> String {
+    let out = Command::new("zbarimg")
+        .args(["--raw", "-q", "-Sdisable", "-Sqrcode.enable"])
+        .arg(image)
+        .output()
+        .expect("zbarimg (Debian zbar-tools) is installed");
+    assert!(
+        out.status.success(),
+        "no QR code found in {}",
+        image.display()
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::{file, paid_and_approved, SUCTION, SUCTION_EN, SUCTION_JA};
-use crate::common::certificates::{certificate, certificate_when, registered, verify};
+use crate::common::certificates::{certificate, certificate_when, registered, scan_qr, verify};
 use crate::common::spawn_app;
 use crate::common::{answer, TestApp};
 use crate::support::webhooks::WebhookReceiver;
@@ -58,14 +58,9 @@ async fn printed(
         std::fs::copy(&pdf, keep.join(format!("{sample}.pdf"))).unwrap();
     }
     // The token is longer with endorsements: the printed code still scans.
-    let scanned = Command::new("zbarimg")
-        .args(["--raw", "-q"])
-        .arg(dir.join("page.png"))
-        .output()
-        .expect("zbarimg (Debian zbar-tools) is installed");
-    let scanned = String::from_utf8(scanned.stdout).unwrap();
+    let scanned = scan_qr(&dir.join("page.png"));
     let _ = std::fs::remove_dir_all(&dir);
-    (text, scanned.trim().to_owned())
+    (text, scanned)
 }
 
 /// The disclosed value of `claim` in an SD-JWT VC (and that it is not in
