@@ -1,12 +1,10 @@
-//! How many jobs a worker runs at once: every free slot, never more, and a
-//! quarter of them while requests wait for answers.
+//! How many jobs a worker runs at once: every free slot, never more.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use eventstore::pressure::Pressure;
 use workers::{Job, JobError, JobHandler, Worker};
 
 use crate::common::{spawn_app, TestApp};
@@ -35,16 +33,16 @@ impl JobHandler for Slow {
     }
 }
 
-/// Runs twelve slow jobs on a worker with `concurrency` slots under
-/// `pressure` until all are done; returns the most that ran at once.
-async fn most_at_once(app: &TestApp, concurrency: usize, pressure: Pressure) -> usize {
+/// Runs twelve slow jobs on a worker with `concurrency` slots until all
+/// are done; returns the most that ran at once.
+async fn most_at_once(app: &TestApp, concurrency: usize) -> usize {
     for i in 0..12 {
         add(&app.pool, &format!("slow-{i}"), 3).await;
     }
     let handler = Arc::new(Slow::default());
     let mut opts = options();
     opts.concurrency = concurrency;
-    let worker = Worker::new(app.pool.clone(), vec![handler.clone()], opts).with_pressure(pressure);
+    let worker = Worker::new(app.pool.clone(), vec![handler.clone()], opts);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let runner = tokio::spawn(worker.run(stopped));
     for _ in 0..400 {
@@ -71,20 +69,8 @@ async fn most_at_once(app: &TestApp, concurrency: usize, pressure: Pressure) -> 
 async fn a_worker_fills_its_free_slots_and_never_runs_more_jobs_than_it_has() {
     let app = spawn_app().await;
     assert_eq!(
-        most_at_once(&app, 4, Pressure::default()).await,
+        most_at_once(&app, 4).await,
         4,
         "the four slots run at once, and never more"
-    );
-}
-
-#[tokio::test]
-async fn while_requests_wait_a_worker_runs_a_quarter_of_its_slots() {
-    let app = spawn_app().await;
-    let pressure = Pressure::new(1);
-    let _request = pressure.enter();
-    assert_eq!(
-        most_at_once(&app, 8, pressure.clone()).await,
-        8 / workers::BUSY_SHARE,
-        "two of eight slots while a request is in flight"
     );
 }

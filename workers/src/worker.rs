@@ -27,18 +27,10 @@ pub use handler::{JobError, JobHandler};
 /// claims: long enough for a few jobs to finish, short against a job's life.
 const GATHER: Duration = Duration::from_millis(5);
 
-/// While the pressure is high (people wait for answers) a worker runs at
-/// most this share of its concurrency (a quarter). With 64 slots throughout,
-/// the drain after a burst left a third of the CPU idle, the slots waiting
-/// on claims, commits and file syncs; with 256 throughout the jobs took the
-/// CPU the burst's submits needed (issue 25: 1,300 -> 900 submits/s).
-pub const BUSY_SHARE: usize = 4;
-
 /// How a worker paces itself.
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
-    /// Jobs run at once by this process; while requests wait for answers
-    /// (see [`Pressure`]), a [`BUSY_SHARE`] of them.
+    /// Jobs run at once by this process.
     pub concurrency: usize,
     /// How long a claim is held before another worker may take the job over;
     /// renewed while the handler runs.
@@ -137,7 +129,6 @@ impl Worker {
             }
         };
         let slots = self.options.concurrency.max(1);
-        let busy = slots.div_ceil(BUSY_SHARE);
         let free = Arc::new(Semaphore::new(slots));
         // Outcomes handed to the recorder and not yet recorded: a slot is
         // free again as soon as its job's outcome is handed over (the next
@@ -166,27 +157,13 @@ impl Worker {
                 },
                 _ = shutdown.wait_for(|stop| *stop) => break,
             };
-            // While people wait for answers the jobs get a share of the
-            // slots; all of them only while nobody does.
-            let limit = if self.pressure.high() { busy } else { slots };
-            let in_use = slots - free.available_permits();
-            if in_use > limit {
-                drop(first);
-                tokio::select! {
-                    _ = tokio::time::sleep(GATHER) => {}
-                    _ = shutdown.changed() => {}
-                }
-                continue;
-            }
-            // This claim's share: the slots free under the limit.
-            let share_of_slots = limit + 1 - in_use;
             let mut permits = vec![first];
             if backlog {
                 // More jobs are due: gather a few free slots, so that one
                 // claim serves several jobs.
                 let gather = tokio::time::sleep(GATHER);
                 tokio::pin!(gather);
-                while permits.len() < share_of_slots.min(limit.div_ceil(2)) {
+                while permits.len() < slots.div_ceil(2) {
                     tokio::select! {
                         p = free.clone().acquire_owned() => match p {
                             Ok(p) => permits.push(p),
@@ -196,10 +173,7 @@ impl Worker {
                     }
                 }
             }
-            while permits.len() < share_of_slots {
-                let Ok(p) = free.clone().try_acquire_owned() else {
-                    break;
-                };
+            while let Ok(p) = free.clone().try_acquire_owned() {
                 permits.push(p);
             }
             share.turn().await;
