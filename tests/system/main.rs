@@ -59,4 +59,3 @@ mod unavailable;
 mod validation;
 mod wallet;
 mod webhooks;
-mod worker_slots;

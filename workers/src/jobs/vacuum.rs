@@ -8,11 +8,10 @@
 //! database once a minute at best, and some servers run without it, so the
 //! worker that deletes the rows vacuums the table after every so many.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
+use tokio::task::JoinHandle;
 
 /// Jobs finished between two vacuums: a few claims' worth of dead entries.
 pub const EVERY: usize = 1_000;
@@ -25,9 +24,8 @@ const MIN_GAP: Duration = Duration::from_millis(500);
 pub(crate) struct Vacuum {
     pool: PgPool,
     finished: usize,
-    /// When the last vacuum began.
-    last: Option<Instant>,
-    running: Arc<AtomicBool>,
+    /// When the last vacuum began, and its task.
+    last: Option<(Instant, JoinHandle<()>)>,
 }
 
 impl Vacuum {
@@ -37,7 +35,6 @@ impl Vacuum {
             pool,
             finished: 0,
             last: None,
-            running: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -46,16 +43,15 @@ impl Vacuum {
     /// last one is still running or began less than [`MIN_GAP`] ago.
     pub(crate) fn finished(&mut self, jobs: usize) {
         self.finished += jobs;
-        if self.finished < EVERY || self.last.is_some_and(|t| t.elapsed() < MIN_GAP) {
-            return;
-        }
-        if self.running.swap(true, Ordering::AcqRel) {
+        let busy = |(began, task): &(Instant, JoinHandle<()>)| {
+            began.elapsed() < MIN_GAP || !task.is_finished()
+        };
+        if self.finished < EVERY || self.last.as_ref().is_some_and(busy) {
             return;
         }
         self.finished = 0;
-        let (pool, running) = (self.pool.clone(), self.running.clone());
-        self.last = Some(Instant::now());
-        tokio::spawn(async move {
+        let pool = self.pool.clone();
+        let task = tokio::spawn(async move {
             // SKIP_LOCKED: another worker's vacuum of the table is as good.
             // Without the table's ownership Postgres warns and skips it.
             let vacuumed = sqlx::query("VACUUM (SKIP_LOCKED) job_queue")
@@ -66,7 +62,7 @@ impl Vacuum {
                     tracing::warn!(error = %e, "cannot vacuum the job queue's table");
                 }
             }
-            running.store(false, Ordering::Release);
         });
+        self.last = Some((Instant::now(), task));
     }
 }
