@@ -7,6 +7,11 @@ use domain::Role;
 use shikaku::startup::{self, Application};
 use shikaku::{bench, telemetry, Settings};
 
+/// mimalloc for the whole process: the request and event paths allocate and
+/// free many small buffers across threads (see Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "shikaku",

@@ -102,11 +102,11 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
     let name = std::env::var("SHIKAKU_BENCH_DATABASE").unwrap_or_else(|_| "shikaku_bench".into());
     let bench_url = fresh_database(&server_url, &name).await?;
     bench_settings(&mut settings, bench_url.clone());
-    // A connection for each client and for each job slot the workers fill.
+    // A connection for each client and for each handler task of the workers.
     settings.db_max_connections = settings
         .db_max_connections
         .max(args.clients as u32)
-        .max(settings.worker_concurrency as u32);
+        .max(settings.worker_tasks as u32);
     let jobs_run = settings.run_workers;
     let concurrency = settings.worker_concurrency;
     let app = Application::build(settings).await?;

@@ -45,11 +45,11 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
         &mut settings,
         fresh_database(&server, "shikaku_soak").await?,
     );
-    // A connection for each client and for each job slot the workers fill.
+    // A connection for each client and for each handler task of the workers.
     settings.db_max_connections = settings
         .db_max_connections
         .max(args.clients as u32)
-        .max(settings.worker_concurrency as u32);
+        .max(settings.worker_tasks as u32);
     let app = Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let token = app.tokens.mint("soak-applicant", Role::Applicant, 86_400);

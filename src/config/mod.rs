@@ -82,8 +82,10 @@ pub struct Settings {
     /// Apply pending migrations at start (SHIKAKU_MIGRATE); false leaves them
     /// to `shikaku migrate` and refuses to start on an older schema.
     pub migrate: bool,
-    /// Jobs one process runs at once.
+    /// Jobs one process holds at once (half of them while requests wait).
     pub worker_concurrency: usize,
+    /// Handler tasks one process runs at once (a batch of jobs is one task).
+    pub worker_tasks: usize,
     /// HTTP requests in flight from which subscriptions and workers yield
     /// (0: never); see `eventstore::pressure`.
     pub background_yield_at: usize,

@@ -209,6 +209,7 @@ pub fn worker(pool: &PgPool, core: &Core, settings: &Settings) -> Worker {
         ..WorkerOptions::default()
     };
     Worker::new(pool.clone(), job_handlers(core), options)
+        .with_tasks(settings.worker_tasks)
         .with_shutdown_grace(Duration::from_secs(settings.shutdown_timeout_seconds))
 }
 

@@ -39,7 +39,7 @@ impl JobHandler for Flaky {
     }
 }
 
-fn options() -> WorkerOptions {
+pub(crate) fn options() -> WorkerOptions {
     WorkerOptions {
         concurrency: 2,
         lease: Duration::from_secs(2),
@@ -48,7 +48,7 @@ fn options() -> WorkerOptions {
     }
 }
 
-async fn add(pool: &PgPool, key: &str, max_attempts: i32) -> bool {
+pub(crate) async fn add(pool: &PgPool, key: &str, max_attempts: i32) -> bool {
     let mut conn = pool.acquire().await.unwrap();
     let mut job = NewJob::new("test.flaky", key, json!({"n": key}));
     job.max_attempts = max_attempts;
@@ -284,65 +284,6 @@ async fn the_cli_lists_dead_jobs_and_retries_them() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(job_row(&app.pool, "dead-one").await.0, "queued");
-}
-
-/// Counts the jobs running at once, and the most there ever were.
-#[derive(Default)]
-struct Slow {
-    now: AtomicUsize,
-    most: AtomicUsize,
-    runs: AtomicUsize,
-}
-
-#[async_trait]
-impl JobHandler for Slow {
-    fn kind(&self) -> &'static str {
-        "test.flaky"
-    }
-    async fn run(&self, _job: &Job) -> Result<(), JobError> {
-        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        self.most.fetch_max(now, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        self.now.fetch_sub(1, Ordering::SeqCst);
-        self.runs.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn a_worker_fills_its_free_slots_and_never_runs_more_jobs_than_it_has() {
-    let app = spawn_app().await;
-    for i in 0..12 {
-        add(&app.pool, &format!("slow-{i}"), 3).await;
-    }
-    let handler = Arc::new(Slow::default());
-    let mut opts = options();
-    opts.concurrency = 4;
-    let worker = Worker::new(app.pool.clone(), vec![handler.clone()], opts);
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let runner = tokio::spawn(worker.run(stopped));
-    for _ in 0..400 {
-        if handler.runs.load(Ordering::SeqCst) == 12 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    stop.send(true).unwrap();
-    runner.await.unwrap();
-    assert_eq!(handler.runs.load(Ordering::SeqCst), 12);
-    assert_eq!(
-        handler.most.load(Ordering::SeqCst),
-        4,
-        "the four slots run at once, and never more"
-    );
-    let done: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE state = 'succeeded'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(
-        done, 12,
-        "every outcome is recorded before the worker stops"
-    );
 }
 
 /// Records the payload of every job it runs.

@@ -59,3 +59,4 @@ mod unavailable;
 mod validation;
 mod wallet;
 mod webhooks;
+mod worker_slots;

@@ -25,4 +25,4 @@ pub mod worker;
 pub use error::WorkerError;
 pub use job_kind::{JobArgs, Work};
 pub use jobs::{enqueue, Job, JobState, NewJob};
-pub use worker::{JobError, JobHandler, Worker, WorkerOptions};
+pub use worker::{JobError, JobHandler, Worker, WorkerOptions, BUSY_SHARE};

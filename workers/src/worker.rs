@@ -27,10 +27,20 @@ pub use handler::{JobError, JobHandler};
 /// claims: long enough for a few jobs to finish, short against a job's life.
 const GATHER: Duration = Duration::from_millis(5);
 
+/// While the pressure is high (people wait for answers) a worker runs at
+/// most this share of its concurrency (a half). With 64 slots throughout,
+/// the drain after a burst left a third of the CPU idle, the slots waiting
+/// on claims, commits and file syncs; with 256 throughout the jobs took the
+/// CPU the burst's submits needed (issue 25: 1,300 -> 900 submits/s); with
+/// a quarter of 256 they fell behind under steady load (the bench's
+/// sustained rate: 415/s held, 559/s not; with a half 624/s held).
+pub const BUSY_SHARE: usize = 2;
+
 /// How a worker paces itself.
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
-    /// Jobs run at once by this process.
+    /// Jobs run at once by this process; while requests wait for answers
+    /// (see [`Pressure`]), a [`BUSY_SHARE`] of them.
     pub concurrency: usize,
     /// How long a claim is held before another worker may take the job over;
     /// renewed while the handler runs.
@@ -61,6 +71,8 @@ pub struct Worker {
     id: String,
     pressure: Pressure,
     grace: Duration,
+    /// Room for the handler tasks running at once (a batch is one task).
+    tasks: Arc<Semaphore>,
 }
 
 impl Worker {
@@ -70,11 +82,22 @@ impl Worker {
         Self {
             pool,
             handlers: Arc::new(handlers),
-            options,
             id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
             pressure: Pressure::default(),
             grace: Duration::from_secs(30),
+            tasks: Arc::new(Semaphore::new(options.concurrency.max(1))),
+            options,
         }
+    }
+
+    /// Runs at most `tasks` handler tasks at once (default: one for every
+    /// slot). A task holds at most one pooled connection at a time, so this
+    /// bounds the connections the jobs take from requests and subscriptions
+    /// when statements slow down, whatever the slots; the jobs of a kind that
+    /// runs in batches share a task, so many slots need few tasks.
+    pub fn with_tasks(mut self, tasks: usize) -> Self {
+        self.tasks = Arc::new(Semaphore::new(tasks.max(1)));
+        self
     }
 
     /// How long the jobs running at shutdown may take to finish before they
@@ -129,6 +152,7 @@ impl Worker {
             }
         };
         let slots = self.options.concurrency.max(1);
+        let busy = slots.div_ceil(BUSY_SHARE);
         let free = Arc::new(Semaphore::new(slots));
         // Outcomes handed to the recorder and not yet recorded: a slot is
         // free again as soon as its job's outcome is handed over (the next
@@ -157,13 +181,27 @@ impl Worker {
                 },
                 _ = shutdown.wait_for(|stop| *stop) => break,
             };
+            // While people wait for answers the jobs get a share of the
+            // slots; all of them only while nobody does.
+            let limit = if self.pressure.high() { busy } else { slots };
+            let in_use = slots - free.available_permits();
+            if in_use > limit {
+                drop(first);
+                tokio::select! {
+                    _ = tokio::time::sleep(GATHER) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
+            // This claim's share: the slots free under the limit.
+            let share_of_slots = limit + 1 - in_use;
             let mut permits = vec![first];
             if backlog {
                 // More jobs are due: gather a few free slots, so that one
                 // claim serves several jobs.
                 let gather = tokio::time::sleep(GATHER);
                 tokio::pin!(gather);
-                while permits.len() < slots.div_ceil(2) {
+                while permits.len() < share_of_slots.min(limit.div_ceil(2)) {
                     tokio::select! {
                         p = free.clone().acquire_owned() => match p {
                             Ok(p) => permits.push(p),
@@ -173,7 +211,10 @@ impl Worker {
                     }
                 }
             }
-            while let Ok(p) = free.clone().try_acquire_owned() {
+            while permits.len() < share_of_slots {
+                let Ok(p) = free.clone().try_acquire_owned() else {
+                    break;
+                };
                 permits.push(p);
             }
             share.turn().await;

@@ -27,14 +27,16 @@ async fn queue_only() -> PgPool {
     pool
 }
 
+/// A mail job carrying its whole mail, as jobs were queued before the
+/// handler read the inbox.
 fn notice(name: &str, to: &str) -> MailNotice {
-    MailNotice {
-        message_id: format!("<batch.{name}@example.jp>"),
-        to: to.into(),
-        language: "ja".into(),
-        subject: format!("【資格登録】{name}"),
-        body: "山田 花子 様\n".into(),
-    }
+    MailNotice::whole(
+        format!("<batch.{name}@example.jp>"),
+        to,
+        "ja",
+        &format!("【資格登録】{name}"),
+        "山田 花子 様\n",
+    )
 }
 
 async fn enqueue(pool: &PgPool, notices: &[MailNotice]) {
@@ -183,4 +185,88 @@ async fn a_batch_writes_the_outbox_files_owner_only_and_whole() {
         assert_eq!(mode(&outbox.join(&names[1])), 0o600);
     }
     let _ = std::fs::remove_dir_all(outbox.parent().unwrap());
+}
+
+/// Writes a notice to the inbox, as the producer does beside its mail job.
+async fn notice_in_inbox(pool: &PgPool, message_id: &str, email: &str, subject: &str) {
+    sqlx::query(
+        "INSERT INTO notifications (id, message_id, case_type, case_id, sequence, kind, email,
+                                    language, subject, body, created_at)
+         VALUES (gen_random_uuid(), $1, 'QualificationRegistration', gen_random_uuid(), 1,
+                 'received', $2, 'ja', $3, '山田 花子 様\n', now())",
+    )
+    .bind(message_id)
+    .bind(email)
+    .bind(subject)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_job_of_a_message_id_mails_the_inbox_notice_and_waits_for_one_not_there_yet() {
+    let smtp = SmtpServer::start();
+    let pool = queue_only().await;
+    let (there, rebuilt) = ("<batch.there@example.jp>", "<batch.rebuilt@example.jp>");
+    notice_in_inbox(&pool, there, "hanako@example.jp", "【資格登録】受付").await;
+    let jobs = [MailNotice::of(there.into()), MailNotice::of(rebuilt.into())];
+    enqueue(&pool, &jobs).await;
+    let payloads: Vec<serde_json::Value> = sqlx::query_scalar(
+        "SELECT p.payload FROM jobs j JOIN job_payloads p USING (id) ORDER BY j.dedupe_key",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        payloads,
+        [
+            serde_json::json!({"message_id": rebuilt}),
+            serde_json::json!({"message_id": there})
+        ],
+        "the job holds no address and no text"
+    );
+    let mailer =
+        Mailer::from_settings(&smtp.url(), FROM, "localhost", Path::new("/unused")).unwrap();
+
+    // The notice not in the inbox (its view being rebuilt) is tried again.
+    let handler = Arc::new(NotificationJob::new(pool.clone(), mailer.clone()));
+    let worker = Worker::new(pool.clone(), vec![handler], WorkerOptions::default());
+    while worker.run_one().await.unwrap() {}
+    let got = outcomes(&pool).await;
+    assert_eq!(got[there].0, "succeeded", "{got:?}");
+    let (state, attempts, error) = &got[rebuilt];
+    assert_eq!((state.as_str(), *attempts), ("queued", 1), "{got:?}");
+    assert!(error.contains("not in the inbox"), "{error}");
+
+    notice_in_inbox(&pool, rebuilt, "taro@example.jp", "【資格登録】再構築").await;
+    sqlx::query("UPDATE jobs SET run_at = now() WHERE state = 'queued'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    work_off(&pool, mailer).await;
+    let mut sent: Vec<(String, String, String)> = smtp
+        .messages()
+        .iter()
+        .map(|m| {
+            let field = |k: &str| m[k].as_str().unwrap().to_owned();
+            (field("message_id"), field("to"), field("subject"))
+        })
+        .collect();
+    sent.sort();
+    assert_eq!(
+        sent,
+        [
+            (
+                rebuilt.into(),
+                "taro@example.jp".into(),
+                "【資格登録】再構築".into()
+            ),
+            (
+                there.into(),
+                "hanako@example.jp".into(),
+                "【資格登録】受付".into()
+            ),
+        ],
+        "each mail once, with the inbox's address and text"
+    );
 }

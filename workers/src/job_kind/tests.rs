@@ -71,16 +71,18 @@ fn certificate_mail_and_webhook_jobs_are_stored_as_before() {
         registration_id: id,
     };
     as_before(issue, "r:7", ("certificate.issue", 10), payload);
-    let mail = MailNotice {
-        message_id: "<m@x>".into(),
-        to: "a@example.jp".into(),
-        language: "ja".into(),
-        subject: "件名".into(),
-        body: "本文".into(),
-    };
+    let mail = MailNotice::whole("<m@x>".into(), "a@example.jp", "ja", "件名", "本文");
     let payload = json!({"message_id": "<m@x>", "to": "a@example.jp", "language": "ja",
                          "subject": "件名", "body": "本文"});
     as_before(mail, "<m@x>", ("notification.mail", 16), payload);
+    // A notice's mail carries only its Message-ID: the text is in the inbox.
+    let payload = json!({"message_id": "<m@x>"});
+    as_before(
+        MailNotice::of("<m@x>".into()),
+        "<m@x>",
+        ("notification.mail", 16),
+        payload,
+    );
     let payload = json!({"delivery_id": id.to_string()});
     let delivery = DeliverWebhook { delivery_id: id };
     let key = id.to_string();

@@ -66,16 +66,8 @@ pub(super) async fn write(
     .execute(&mut *conn)
     .await?;
     let mut jobs = Vec::with_capacity(notices.len());
-    for n in notices {
-        let Some(to) = n.email else { continue };
-        let mail = MailNotice {
-            message_id: n.message_id.clone(),
-            to,
-            language: n.language.to_owned(),
-            subject: n.subject,
-            body: n.body,
-        };
-        jobs.push(mail.job(n.message_id)?);
+    for n in notices.into_iter().filter(|n| n.email.is_some()) {
+        jobs.push(MailNotice::of(n.message_id.clone()).job(n.message_id)?);
     }
     enqueue_all(conn, &jobs).await?;
     Ok(())

@@ -12,7 +12,7 @@
 //! with its Message-ID. A message that cannot be sent fails its own job only;
 //! the others are recorded and succeed.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -26,15 +26,82 @@ use crate::worker::JobError;
 /// A refused message (5xx) is tried this many times in all, then it is dead.
 pub const REFUSED_ATTEMPTS: i32 = 3;
 
-/// Mails one notice as rendered for the inbox: `notification.mail`, keyed
-/// by its Message-ID.
+/// Mails one notice: `notification.mail`, keyed by its Message-ID.
+///
+/// The job carries only the Message-ID: the handler reads the address and
+/// the text from the notice in the inbox (`notifications`), written in the
+/// transaction that queued the job, so each body is stored once (it was the
+/// largest part of the cascade's WAL). Jobs queued before carry the whole
+/// mail, and run with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailNotice {
     pub message_id: String,
-    pub to: String,
-    pub language: String,
-    pub subject: String,
-    pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+impl MailNotice {
+    /// The mail of the inbox's notice `message_id`.
+    pub fn of(message_id: String) -> Self {
+        Self {
+            message_id,
+            to: None,
+            language: None,
+            subject: None,
+            body: None,
+        }
+    }
+
+    /// A mail carried whole by its job, as jobs were queued before the
+    /// handler read the inbox.
+    pub fn whole(message_id: String, to: &str, language: &str, subject: &str, body: &str) -> Self {
+        Self {
+            message_id,
+            to: Some(to.to_owned()),
+            language: Some(language.to_owned()),
+            subject: Some(subject.to_owned()),
+            body: Some(body.to_owned()),
+        }
+    }
+
+    /// The mail the job carries, when it carries all of it.
+    fn carried(self) -> Result<Mail, Self> {
+        match self {
+            MailNotice {
+                message_id,
+                to: Some(to),
+                language: Some(language),
+                subject: Some(subject),
+                body: Some(body),
+            } => Ok(Mail {
+                message_id,
+                to,
+                subject,
+                body,
+                language,
+            }),
+            p => Err(p),
+        }
+    }
+}
+
+/// What the batch's look-up found for one Message-ID: whether it was sent,
+/// and the notice's address and text.
+#[derive(sqlx::FromRow)]
+struct Found {
+    message_id: String,
+    sent: bool,
+    noticed: bool,
+    email: Option<String>,
+    language: Option<String>,
+    subject: Option<String>,
+    body: Option<String>,
 }
 
 impl JobArgs for MailNotice {
@@ -80,32 +147,53 @@ impl Work for NotificationJob {
 
     async fn work_batch(&self, jobs: Vec<(MailNotice, &Job)>) -> Vec<Result<(), JobError>> {
         let ids: Vec<&str> = jobs.iter().map(|(p, _)| p.message_id.as_str()).collect();
-        let sent: HashSet<String> = match sqlx::query_scalar(
-            "SELECT message_id FROM notification_deliveries WHERE message_id = ANY($1)",
+        // One statement finds the messages already sent and the notices'
+        // texts; a job carrying its mail reads no text.
+        let inbox: Vec<&str> = jobs
+            .iter()
+            .filter(|(p, _)| p.body.is_none())
+            .map(|(p, _)| p.message_id.as_str())
+            .collect();
+        let found: HashMap<String, Found> = match sqlx::query_as::<_, Found>(
+            "SELECT m.id AS message_id, d.message_id IS NOT NULL AS sent,
+                    n.message_id IS NOT NULL AS noticed,
+                    n.email, n.language, n.subject, n.body
+             FROM unnest($1::text[]) AS m(id)
+             LEFT JOIN notification_deliveries d ON d.message_id = m.id
+             LEFT JOIN notifications n ON n.message_id = m.id AND m.id = ANY($2)",
         )
         .bind(&ids)
+        .bind(&inbox)
         .fetch_all(&self.pool)
         .await
         {
-            Ok(sent) => sent.into_iter().collect(),
+            Ok(found) => found
+                .into_iter()
+                .map(|f| (f.message_id.clone(), f))
+                .collect(),
             Err(e) => return jobs.iter().map(|_| Err(JobError::retry(&e))).collect(),
         };
         let mut outcomes: Vec<Result<(), JobError>> = jobs.iter().map(|_| Ok(())).collect();
         let mut pending = Vec::new();
         let mut mails = Vec::new();
         for (i, (p, job)) in jobs.into_iter().enumerate() {
-            if sent.contains(&p.message_id) {
+            let found = found.get(&p.message_id);
+            if found.is_some_and(|f| f.sent) {
                 tracing::info!(message_id = %p.message_id, "already sent; not sending again");
                 continue;
             }
+            let mail = match p.carried() {
+                Ok(mail) => mail,
+                Err(p) => match from_inbox(p.message_id, found) {
+                    Ok(mail) => mail,
+                    Err(e) => {
+                        outcomes[i] = Err(e);
+                        continue;
+                    }
+                },
+            };
             pending.push((i, job.attempts));
-            mails.push(Mail {
-                message_id: p.message_id,
-                to: p.to,
-                subject: p.subject,
-                body: p.body,
-                language: p.language,
-            });
+            mails.push(mail);
         }
         let mut accepted = Vec::new();
         let handed_over = self.mailer.send_all(&mails).await;
@@ -149,6 +237,30 @@ impl Work for NotificationJob {
         }
         outcomes
     }
+}
+
+/// The mail of a notice as the inbox holds it. A notice not there is waited
+/// for: its view is being rebuilt (the job and the notice are written
+/// together, and a rebuild writes the notice again with the same
+/// Message-ID).
+fn from_inbox(message_id: String, found: Option<&Found>) -> Result<Mail, JobError> {
+    let Some(f) = found.filter(|f| f.noticed) else {
+        return Err(JobError::Retry(format!(
+            "the notice {message_id} is not in the inbox (is it being rebuilt?)"
+        )));
+    };
+    let Some(to) = f.email.clone() else {
+        return Err(JobError::Permanent(format!(
+            "the notice {message_id} has no address"
+        )));
+    };
+    Ok(Mail {
+        message_id,
+        to,
+        subject: f.subject.clone().unwrap_or_default(),
+        body: f.body.clone().unwrap_or_default(),
+        language: f.language.clone().unwrap_or_default(),
+    })
 }
 
 /// How a message not handed over fails its job: an unusable message and a

@@ -71,7 +71,8 @@ impl Worker {
             .collect()
     }
 
-    /// Runs the batch, renewing the leases of all its jobs while it runs.
+    /// Runs the batch once a task is free, renewing the leases of all its
+    /// jobs while it waits and while it runs.
     async fn run_with_lease(
         &self,
         handler: &dyn super::JobHandler,
@@ -79,7 +80,10 @@ impl Worker {
     ) -> Vec<Result<(), JobError>> {
         let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
         let renew = self.options.lease / 3;
-        let run = handler.run_batch(jobs);
+        let run = async {
+            let _task = self.tasks.acquire().await;
+            handler.run_batch(jobs).await
+        };
         tokio::pin!(run);
         loop {
             tokio::select! {
