@@ -92,12 +92,12 @@ impl MailNotice {
 }
 
 /// What the batch's look-up found for one Message-ID: whether it was sent,
-/// and the notice's address and text.
+/// and the notice's address and text (`language`, `subject` and `body` are
+/// there exactly when the notice is: the inbox requires them).
 #[derive(sqlx::FromRow)]
 struct Found {
     message_id: String,
     sent: bool,
-    noticed: bool,
     email: Option<String>,
     language: Option<String>,
     subject: Option<String>,
@@ -148,22 +148,15 @@ impl Work for NotificationJob {
     async fn work_batch(&self, jobs: Vec<(MailNotice, &Job)>) -> Vec<Result<(), JobError>> {
         let ids: Vec<&str> = jobs.iter().map(|(p, _)| p.message_id.as_str()).collect();
         // One statement finds the messages already sent and the notices'
-        // texts; a job carrying its mail reads no text.
-        let inbox: Vec<&str> = jobs
-            .iter()
-            .filter(|(p, _)| p.body.is_none())
-            .map(|(p, _)| p.message_id.as_str())
-            .collect();
-        let found: HashMap<String, Found> = match sqlx::query_as::<_, Found>(
+        // texts (unused for a job that carries its mail).
+        let mut found: HashMap<String, Found> = match sqlx::query_as::<_, Found>(
             "SELECT m.id AS message_id, d.message_id IS NOT NULL AS sent,
-                    n.message_id IS NOT NULL AS noticed,
                     n.email, n.language, n.subject, n.body
              FROM unnest($1::text[]) AS m(id)
              LEFT JOIN notification_deliveries d ON d.message_id = m.id
-             LEFT JOIN notifications n ON n.message_id = m.id AND m.id = ANY($2)",
+             LEFT JOIN notifications n ON n.message_id = m.id",
         )
         .bind(&ids)
-        .bind(&inbox)
         .fetch_all(&self.pool)
         .await
         {
@@ -177,8 +170,8 @@ impl Work for NotificationJob {
         let mut pending = Vec::new();
         let mut mails = Vec::new();
         for (i, (p, job)) in jobs.into_iter().enumerate() {
-            let found = found.get(&p.message_id);
-            if found.is_some_and(|f| f.sent) {
+            let found = found.remove(&p.message_id);
+            if found.as_ref().is_some_and(|f| f.sent) {
                 tracing::info!(message_id = %p.message_id, "already sent; not sending again");
                 continue;
             }
@@ -243,24 +236,30 @@ impl Work for NotificationJob {
 /// for: its view is being rebuilt (the job and the notice are written
 /// together, and a rebuild writes the notice again with the same
 /// Message-ID).
-fn from_inbox(message_id: String, found: Option<&Found>) -> Result<Mail, JobError> {
-    let Some(f) = found.filter(|f| f.noticed) else {
-        return Err(JobError::Retry(format!(
-            "the notice {message_id} is not in the inbox (is it being rebuilt?)"
-        )));
-    };
-    let Some(to) = f.email.clone() else {
-        return Err(JobError::Permanent(format!(
+fn from_inbox(message_id: String, found: Option<Found>) -> Result<Mail, JobError> {
+    match found {
+        Some(Found {
+            email: Some(to),
+            language: Some(language),
+            subject: Some(subject),
+            body: Some(body),
+            ..
+        }) => Ok(Mail {
+            message_id,
+            to,
+            subject,
+            body,
+            language,
+        }),
+        Some(Found {
+            language: Some(_), ..
+        }) => Err(JobError::Permanent(format!(
             "the notice {message_id} has no address"
-        )));
-    };
-    Ok(Mail {
-        message_id,
-        to,
-        subject: f.subject.clone().unwrap_or_default(),
-        body: f.body.clone().unwrap_or_default(),
-        language: f.language.clone().unwrap_or_default(),
-    })
+        ))),
+        _ => Err(JobError::Retry(format!(
+            "the notice {message_id} is not in the inbox (is it being rebuilt?)"
+        ))),
+    }
 }
 
 /// How a message not handed over fails its job: an unusable message and a
