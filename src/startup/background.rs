@@ -18,6 +18,7 @@ use views::register::RegisterProjection;
 use views::status::StatusProjection;
 use workers::certificate::{CertificateHandler, CertificateJobs};
 use workers::inquiry::{InquiryHandler, InquiryJobs};
+use workers::notification::MailBatchJob;
 use workers::payment::jobs::{PaymentJobs, RefundHandler};
 use workers::payment::reconcile::{self, ReconcileHandler};
 use workers::payment::stripe_events::StripeEventHandler;
@@ -142,6 +143,7 @@ pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
             cases: cases.clone(),
         }),
         core.mail.clone(),
+        Arc::new(MailBatchJob::new(core.mail.clone())),
         core.webhooks.clone(),
         Arc::new(ShredHandler::new(
             core.pool.clone(),

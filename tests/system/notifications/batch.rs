@@ -19,7 +19,7 @@ use super::*;
 use crate::common::{open_jobs, outbox_names};
 
 /// A migrated database of its own, with no application claiming its jobs.
-async fn queue_only() -> PgPool {
+pub(super) async fn queue_only() -> PgPool {
     let pool = eventstore::db::connect(&fresh_database().await, 8)
         .await
         .unwrap();
@@ -72,7 +72,7 @@ async fn work_off(pool: &PgPool, mailer: Mailer) {
 }
 
 /// Each job's state, attempts and error, by Message-ID.
-async fn outcomes(pool: &PgPool) -> BTreeMap<String, (String, i32, String)> {
+pub(super) async fn outcomes(pool: &PgPool) -> BTreeMap<String, (String, i32, String)> {
     let rows: Vec<(String, String, i32, Option<String>)> =
         sqlx::query_as("SELECT dedupe_key, state, attempts, last_error FROM jobs")
             .fetch_all(pool)
@@ -83,7 +83,7 @@ async fn outcomes(pool: &PgPool) -> BTreeMap<String, (String, i32, String)> {
         .collect()
 }
 
-const FROM: &str = "資格登録事務局 <office@example.jp>";
+pub(super) const FROM: &str = "資格登録事務局 <office@example.jp>";
 
 #[tokio::test]
 async fn a_batch_fails_only_its_bad_messages_and_sends_each_good_one_once() {
@@ -188,7 +188,7 @@ async fn a_batch_writes_the_outbox_files_owner_only_and_whole() {
 }
 
 /// Writes a notice to the inbox, as the producer does beside its mail job.
-async fn notice_in_inbox(pool: &PgPool, message_id: &str, email: &str, subject: &str) {
+pub(super) async fn notice_in_inbox(pool: &PgPool, message_id: &str, email: &str, subject: &str) {
     sqlx::query(
         "INSERT INTO notifications (id, message_id, case_type, case_id, sequence, kind, email,
                                     language, subject, body, created_at)

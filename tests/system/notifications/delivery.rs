@@ -79,7 +79,8 @@ async fn a_restart_or_a_rebuild_sends_nothing_twice() {
     assert_eq!(pay.status(), StatusCode::OK);
     // Run every mail job again, and rebuild the inbox from the events.
     sqlx::query(
-        "UPDATE jobs SET state = 'queued', run_at = now() WHERE kind = 'notification.mail'",
+        "UPDATE jobs SET state = 'queued', run_at = now()
+         WHERE kind IN ('notification.mail', 'notification.mails')",
     )
     .execute(&pool)
     .await
@@ -125,11 +126,14 @@ async fn a_restart_or_a_rebuild_sends_nothing_twice() {
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE jobs SET state = 'queued', run_at = now() WHERE dedupe_key = $1")
-        .bind(ids[0])
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE jobs SET state = 'queued', run_at = now()
+         WHERE id IN (SELECT id FROM job_payloads WHERE payload -> 'message_ids' ? $1)",
+    )
+    .bind(ids[0])
+    .execute(&pool)
+    .await
+    .unwrap();
     smtp.wait_for("hanako@example.jp", 3).await;
     let last = smtp.messages().pop().unwrap();
     assert_eq!(last["message_id"], ids[0]);

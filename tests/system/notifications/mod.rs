@@ -7,6 +7,7 @@ mod addressees;
 mod batch;
 mod delivery;
 mod inbox;
+mod mail_batch;
 mod procedure;
 
 use crate::support::smtp;

@@ -116,6 +116,31 @@ async fn append(conn: &mut PgConnection, id: &str) {
     .unwrap();
 }
 
+/// Waits until every transaction older than the newest event has ended, so
+/// a batch may read them all: another test's transaction open in the same
+/// cluster holds the guard of running transactions back meanwhile.
+async fn all_readable(pool: &PgPool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let readable: bool = sqlx::query_scalar(
+            "SELECT pg_snapshot_xmin(pg_current_snapshot())
+                    > coalesce(max(transaction_id), '0'::text::xid8)
+             FROM events",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if readable {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a transaction stayed open for 20 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 async fn seen(pool: &PgPool, name: &str) -> Vec<i64> {
     sqlx::query_scalar("SELECT global_position FROM seen_events WHERE subscription = $1 ORDER BY 1")
         .bind(name)

@@ -23,9 +23,9 @@ async fn a_standard_wallet_obtains_and_presents_the_credential_and_a_reissue_rev
     let code = tx_code(&app, "hanako").await;
     assert_eq!(code.len(), 6);
     assert!(!offered.to_string().contains(&format!("\"{code}\"")));
-    // ...and its mail is queued under the notice's Message-ID.
+    // ...and its mail is queued under the notice's Message-ID (a batch of one).
     let mails: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM jobs WHERE kind = 'notification.mail' AND dedupe_key LIKE '<offer-%'",
+        "SELECT count(*) FROM jobs WHERE kind = 'notification.mails' AND dedupe_key LIKE '<offer-%'",
     )
     .fetch_one(&app.pool)
     .await

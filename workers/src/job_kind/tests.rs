@@ -12,7 +12,7 @@ use super::*;
 use crate::cases::CaseRef;
 use crate::certificate::IssueCertificate;
 use crate::inquiry::Inquire;
-use crate::notification::MailNotice;
+use crate::notification::{MailBatch, MailNotice};
 use crate::payment::jobs::{OpenCheckout, Refund};
 use crate::payment::reconcile::Reconcile;
 use crate::payment::stripe_events::ActOnStripeEvent;
@@ -83,6 +83,13 @@ fn certificate_mail_and_webhook_jobs_are_stored_as_before() {
         ("notification.mail", 16),
         payload,
     );
+    // The inbox's notices are mailed in batches, keyed by the first and the count.
+    let batch = MailBatch {
+        message_ids: vec!["<m@x>".into(), "<n@x>".into()],
+    };
+    assert_eq!(batch.key(), "<m@x>+2");
+    let payload = json!({"message_ids": ["<m@x>", "<n@x>"]});
+    as_before(batch, "<m@x>+2", ("notification.mails", 16), payload);
     let payload = json!({"delivery_id": id.to_string()});
     let delivery = DeliverWebhook { delivery_id: id };
     let key = id.to_string();

@@ -1,13 +1,15 @@
 //! The inbox: the notices the producer writes (with their mail jobs), and
 //! those of one addressee, newest first.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use domain::CaseKind;
 use eventstore::ProjectionError;
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
-use super::job::MailNotice;
+use super::mail_batch::MailBatch;
 use crate::job_kind::JobArgs;
 use crate::jobs::enqueue_all;
 
@@ -26,9 +28,9 @@ pub(super) struct NewNotice {
     pub(super) created_at: DateTime<Utc>,
 }
 
-/// Writes the notices to the inbox and queues a mail for each that has an
-/// address; a notice already written (a replay) is neither written nor
-/// mailed again.
+/// Writes the notices to the inbox and queues the mail of those that have
+/// an address, in batch jobs; a notice already written (a replay) is
+/// neither written nor mailed again.
 pub(super) async fn write(
     conn: &mut PgConnection,
     notices: Vec<NewNotice>,
@@ -38,7 +40,7 @@ pub(super) async fn write(
     }
     let text = |f: fn(&NewNotice) -> String| notices.iter().map(f).collect::<Vec<_>>();
     let maybe = |f: fn(&NewNotice) -> Option<String>| notices.iter().map(f).collect::<Vec<_>>();
-    sqlx::query(
+    let written: Vec<String> = sqlx::query_scalar(
         "INSERT INTO notifications
            (id, message_id, case_type, case_id, sequence, kind, owner, email, language,
             subject, body, created_at)
@@ -50,7 +52,8 @@ pub(super) async fn write(
               AS n(message_id, case_type, case_id, sequence, kind, owner, email, language,
                    subject, body, created_at, ord)
          ORDER BY n.ord
-         ON CONFLICT (message_id) DO NOTHING",
+         ON CONFLICT (message_id) DO NOTHING
+         RETURNING message_id",
     )
     .bind(text(|n| n.message_id.clone()))
     .bind(text(|n| n.case_type.aggregate_type().to_owned()))
@@ -63,12 +66,21 @@ pub(super) async fn write(
     .bind(text(|n| n.subject.clone()))
     .bind(text(|n| n.body.clone()))
     .bind(notices.iter().map(|n| n.created_at).collect::<Vec<_>>())
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    let mut jobs = Vec::with_capacity(notices.len());
-    for n in notices.into_iter().filter(|n| n.email.is_some()) {
-        jobs.push(MailNotice::of(n.message_id.clone()).job(n.message_id)?);
-    }
+    let written: HashSet<String> = written.into_iter().collect();
+    let mailed: Vec<String> = notices
+        .into_iter()
+        .filter(|n| n.email.is_some() && written.contains(&n.message_id))
+        .map(|n| n.message_id)
+        .collect();
+    let jobs = MailBatch::of(mailed)
+        .into_iter()
+        .map(|batch| {
+            let key = batch.key();
+            batch.job(key)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     enqueue_all(conn, &jobs).await?;
     Ok(())
 }

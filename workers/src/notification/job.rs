@@ -23,16 +23,18 @@ use crate::job_kind::{JobArgs, Work};
 use crate::jobs::Job;
 use crate::worker::JobError;
 
-/// A refused message (5xx) is tried this many times in all, then it is dead.
+/// A refused message (5xx) is tried this many times in its own job, then it
+/// is dead (after the one try in its batch, see [`super::mail_batch`]).
 pub const REFUSED_ATTEMPTS: i32 = 3;
 
-/// Mails one notice: `notification.mail`, keyed by its Message-ID.
+/// Mails one notice: `notification.mail`, keyed by its Message-ID. The
+/// inbox queues its notices in batches ([`super::mail_batch`]); a notice
+/// gets a job of its own when its batch could not send it.
 ///
 /// The job carries only the Message-ID: the handler reads the address and
-/// the text from the notice in the inbox (`notifications`), written in the
-/// transaction that queued the job, so each body is stored once (it was the
-/// largest part of the cascade's WAL). Jobs queued before carry the whole
-/// mail, and run with it.
+/// the text from the notice in the inbox (`notifications`), so each body is
+/// stored once (it was the largest part of the cascade's WAL). Jobs queued
+/// before carry the whole mail, and run with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailNotice {
     pub message_id: String,
@@ -123,6 +125,11 @@ impl NotificationJob {
         Self { pool, mailer }
     }
 
+    /// The pool the handler reads and records with.
+    pub(super) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     fn transport(&self) -> &'static str {
         match self.mailer {
             Mailer::Smtp { .. } => "smtp",
@@ -146,6 +153,16 @@ impl Work for NotificationJob {
     }
 
     async fn work_batch(&self, jobs: Vec<(MailNotice, &Job)>) -> Vec<Result<(), JobError>> {
+        let notices = jobs.into_iter().map(|(p, job)| (p, job.attempts)).collect();
+        self.send(notices).await
+    }
+}
+
+impl NotificationJob {
+    /// Sends the notices not sent yet, each given its attempt (which decides
+    /// when a refusal is final), and records those accepted; one outcome per
+    /// notice, in order.
+    pub(super) async fn send(&self, jobs: Vec<(MailNotice, i32)>) -> Vec<Result<(), JobError>> {
         let ids: Vec<&str> = jobs.iter().map(|(p, _)| p.message_id.as_str()).collect();
         // One statement finds the messages already sent and the notices'
         // texts (unused for a job that carries its mail).
@@ -169,7 +186,7 @@ impl Work for NotificationJob {
         let mut outcomes: Vec<Result<(), JobError>> = jobs.iter().map(|_| Ok(())).collect();
         let mut pending = Vec::new();
         let mut mails = Vec::new();
-        for (i, (p, job)) in jobs.into_iter().enumerate() {
+        for (i, (p, attempts)) in jobs.into_iter().enumerate() {
             let found = found.remove(&p.message_id);
             if found.as_ref().is_some_and(|f| f.sent) {
                 tracing::info!(message_id = %p.message_id, "already sent; not sending again");
@@ -185,7 +202,7 @@ impl Work for NotificationJob {
                     }
                 },
             };
-            pending.push((i, job.attempts));
+            pending.push((i, attempts));
             mails.push(mail);
         }
         let mut accepted = Vec::new();

@@ -3,16 +3,19 @@
 //! exactly once in effect.
 //!
 //! - [`producer`]: a subscription that renders each notice, records it in the
-//!   inbox (`notifications`, a view of the events) and enqueues its mail job
-//!   in the same transaction;
+//!   inbox (`notifications`, a view of the events) and enqueues the mail
+//!   batch job of its new notices in the same transaction;
 //! - [`job`]: the mail job, which sends with a stable Message-ID and records
 //!   the delivery in its own table (`notification_deliveries`) once the SMTP
 //!   server accepted it;
+//! - [`mail_batch`]: the job the inbox queues for a batch of notices, which
+//!   mails them as [`job`] does and gives each failed one a job of its own;
 //! - [`mailer`]: SMTP (pooled, STARTTLS or TLS) or `.eml` files;
 //! - [`inbox`]: the reads behind `GET /v1/notifications`.
 
 pub mod inbox;
 pub mod job;
+pub mod mail_batch;
 pub mod mailer;
 mod notice;
 mod offer_code;
@@ -22,6 +25,7 @@ mod status_notice;
 pub mod templates;
 
 pub use job::{MailNotice, NotificationJob};
+pub use mail_batch::{MailBatch, MailBatchJob};
 pub use mailer::{MailError, Mailer};
 pub use producer::NotificationProducer;
 pub use templates::{Rendered, TemplateError, Templates};
