@@ -22,7 +22,7 @@ use workers::notification::MailBatchJob;
 use workers::payment::jobs::{PaymentJobs, RefundHandler};
 use workers::payment::reconcile::{self, ReconcileHandler};
 use workers::payment::stripe_events::StripeEventHandler;
-use workers::payment::CheckoutHandler;
+use workers::payment::{CheckoutBatchHandler, CheckoutHandler};
 use workers::process::ChangeRequestProcess;
 use workers::renewal::{ExpiryHandler, ReminderHandler, RenewalHandler, RenewalSchedule};
 use workers::retention::{RetentionJobs, ShredHandler};
@@ -134,6 +134,13 @@ pub fn job_handlers(core: &Core) -> Vec<Arc<dyn JobHandler>> {
             cases: cases.clone(),
             gateway: core.gateway.clone(),
         }),
+        Arc::new(CheckoutBatchHandler::new(
+            CheckoutHandler {
+                cases: cases.clone(),
+                gateway: core.gateway.clone(),
+            },
+            core.pool.clone(),
+        )),
         Arc::new(RefundHandler {
             cases: cases.clone(),
             gateway: core.gateway.clone(),

@@ -3,6 +3,11 @@
 
 use super::*;
 use crate::common::created_id;
+use domain::CaseKind;
+use workers::payment::checkout_batch::QueuedCheckout;
+use workers::payment::jobs::CaseRef;
+use workers::payment::CheckoutBatch;
+use workers::JobArgs;
 
 #[tokio::test]
 async fn the_worker_opens_one_checkout_session_with_the_fee_in_whole_yen() {
@@ -173,11 +178,14 @@ async fn checkouts_claimed_together_open_one_session_each_and_commit_together() 
         ids.push(created_id(r).await);
     }
     for _ in 0..400 {
-        let jobs: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'payment.checkout'")
-                .fetch_one(&queued.pool)
-                .await
-                .unwrap();
+        // Queued in batches, each case once.
+        let jobs: i64 = sqlx::query_scalar(
+            "SELECT coalesce(sum(jsonb_array_length(p.payload -> 'checkouts')), 0)
+             FROM jobs j JOIN job_payloads p USING (id) WHERE j.kind = 'payment.checkouts'",
+        )
+        .fetch_one(&queued.pool)
+        .await
+        .unwrap();
         if jobs == 6 {
             break;
         }
@@ -212,4 +220,65 @@ async fn checkouts_claimed_together_open_one_session_each_and_commit_together() 
     .unwrap();
     assert_eq!(events, 6, "one checkout recorded on each case");
     assert_eq!(transactions, 1, "recorded in the batch's one transaction");
+}
+
+#[tokio::test]
+async fn a_case_its_batch_cannot_serve_gets_a_checkout_job_of_its_own() {
+    let fake = FakeStripe::start();
+    let app = stripe_app(&fake).await;
+    let (id, _) = applied(&app, &fake, "b", "40000000301").await;
+    let never = uuid::Uuid::new_v4().to_string();
+    // A batch with a case whose checkout is open and one never filed.
+    let batch = CheckoutBatch {
+        checkouts: vec![
+            QueuedCheckout {
+                case: CaseRef {
+                    case_type: CaseKind::Registration,
+                    case_id: id.clone(),
+                },
+                key: format!("{id}:9"),
+            },
+            QueuedCheckout {
+                case: CaseRef {
+                    case_type: CaseKind::Registration,
+                    case_id: never.clone(),
+                },
+                key: format!("{never}:2"),
+            },
+        ],
+    };
+    let mut conn = app.pool.acquire().await.unwrap();
+    workers::jobs::enqueue_all(&mut conn, &[batch.job(batch.key()).unwrap()])
+        .await
+        .unwrap();
+    drop(conn);
+    app.settle().await;
+
+    let jobs: Vec<(String, String, String, i32, Option<String>)> = sqlx::query_as(
+        "SELECT kind, dedupe_key, state, attempts, last_error FROM jobs
+         WHERE dedupe_key IN ($1, $2) ORDER BY kind",
+    )
+    .bind(batch.key())
+    .bind(format!("{never}:2"))
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(jobs.len(), 2, "{jobs:?}");
+    let (kind, _, state, attempts, error) = &jobs[0];
+    assert_eq!(
+        (kind.as_str(), state.as_str(), *attempts),
+        ("payment.checkout", "dead", 1),
+        "the case never filed dies in its own job: {jobs:?}"
+    );
+    assert_eq!(error.as_deref(), Some("no such case"));
+    assert_eq!(
+        (jobs[1].0.as_str(), jobs[1].2.as_str()),
+        ("payment.checkouts", "succeeded"),
+        "{jobs:?}"
+    );
+    assert_eq!(
+        fake.creates().len(),
+        1,
+        "the open checkout is not opened again"
+    );
 }

@@ -13,6 +13,7 @@ use crate::cases::CaseRef;
 use crate::certificate::IssueCertificate;
 use crate::inquiry::Inquire;
 use crate::notification::{MailBatch, MailNotice};
+use crate::payment::checkout_batch::{CheckoutBatch, QueuedCheckout};
 use crate::payment::jobs::{OpenCheckout, Refund};
 use crate::payment::reconcile::Reconcile;
 use crate::payment::stripe_events::ActOnStripeEvent;
@@ -49,6 +50,16 @@ fn case_jobs_are_stored_as_before() {
     as_before(inquiry, "c-1:4", ("registry.inquiry", 20), payload.clone());
     let checkout = OpenCheckout { case: case() };
     as_before(checkout, "c-1:5", ("payment.checkout", 10), payload.clone());
+    // Checkouts are queued in batches, each case with its own job's key.
+    let batch = CheckoutBatch {
+        checkouts: vec![QueuedCheckout {
+            case: case(),
+            key: "c-1:5".into(),
+        }],
+    };
+    let batch_payload = json!({"checkouts": [{"case_type": "change_request", "case_id": "c-1",
+                                              "key": "c-1:5"}]});
+    as_before(batch, "c-1:5+1", ("payment.checkouts", 10), batch_payload);
     let refund = Refund { case: case() };
     as_before(refund, "c-1:9", ("payment.refund", 20), payload);
 }

@@ -109,7 +109,15 @@ impl Work for CheckoutHandler {
     }
 
     async fn work_batch(&self, jobs: Vec<(OpenCheckout, &Job)>) -> Vec<Result<(), JobError>> {
-        let cases: Vec<CaseRef> = jobs.into_iter().map(|(args, _)| args.case).collect();
+        let cases = jobs.into_iter().map(|(args, _)| args.case).collect();
+        self.open_all(cases).await
+    }
+}
+
+impl CheckoutHandler {
+    /// Opens and records the checkouts these cases still need; one outcome
+    /// per case, in order.
+    pub(super) async fn open_all(&self, cases: Vec<CaseRef>) -> Vec<Result<(), JobError>> {
         let exams = match self.examinations(&cases).await {
             Ok(exams) => exams,
             Err(e) => {

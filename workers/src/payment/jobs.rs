@@ -14,6 +14,7 @@ use eventstore::subscription::{Projection, StoredEvent};
 use eventstore::ProjectionError;
 use sqlx::PgConnection;
 
+use super::checkout_batch::{CheckoutBatch, QueuedCheckout};
 use super::gateway::{GatewayError, PaymentGateway};
 pub use crate::cases::CaseRef;
 use crate::cases::{case_job, CaseJobs, Cases};
@@ -107,10 +108,11 @@ impl CheckoutChanges {
 }
 
 /// Notes what one event does to `open_checkouts` and adds the jobs it calls
-/// for to `jobs`.
+/// for to `jobs`, the checkouts to open to `opens` (queued in batches).
 fn apply_one(
     event: &StoredEvent,
     checkouts: &mut CheckoutChanges,
+    opens: &mut Vec<QueuedCheckout>,
     jobs: &mut Vec<NewJob>,
 ) -> Result<(), ProjectionError> {
     let Some((_, decoded)) = event.case_event()? else {
@@ -127,11 +129,11 @@ fn apply_one(
     let key = format!("{}:{}", event.aggregate_id, event.sequence);
     match e {
         ExaminationEvent::FeeAssessed { fee } if !fee.is_free() => {
-            jobs.push(OpenCheckout { case }.job(key)?);
+            opens.push(QueuedCheckout { case, key });
         }
         ExaminationEvent::Payment(PaymentEvent::CheckoutExpired { .. }) => {
             checkouts.forget(&event.aggregate_id);
-            jobs.push(OpenCheckout { case }.job(key)?);
+            opens.push(QueuedCheckout { case, key });
         }
         ExaminationEvent::Payment(PaymentEvent::CheckoutOpened { checkout, at }) => {
             checkouts.opened(
@@ -169,9 +171,14 @@ impl Projection for PaymentJobs {
         conn: &mut PgConnection,
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
-        let (mut checkouts, mut jobs) = (CheckoutChanges::default(), Vec::new());
+        let (mut checkouts, mut opens, mut jobs) =
+            (CheckoutChanges::default(), Vec::new(), Vec::new());
         for event in events {
-            apply_one(event, &mut checkouts, &mut jobs)?;
+            apply_one(event, &mut checkouts, &mut opens, &mut jobs)?;
+        }
+        for batch in CheckoutBatch::of(opens) {
+            let key = batch.key();
+            jobs.push(batch.job(key)?);
         }
         checkouts.write(conn).await?;
         enqueue_all(conn, &jobs).await?;
@@ -179,7 +186,9 @@ impl Projection for PaymentJobs {
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<(), ProjectionError> {
-        // Jobs are keyed by event, so a replay enqueues nothing twice.
+        // Jobs are keyed by event (a batch by its first event and count), so
+        // a replay enqueues nothing twice; a batch it cuts otherwise finds
+        // its checkouts open and opens nothing.
         sqlx::query("TRUNCATE open_checkouts").execute(conn).await?;
         Ok(())
     }

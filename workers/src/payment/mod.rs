@@ -5,6 +5,7 @@
 /// The case service, where payment code has always found it.
 pub use crate::cases;
 pub mod checkout;
+pub mod checkout_batch;
 pub mod gateway;
 pub mod jobs;
 pub mod reconcile;
@@ -13,4 +14,5 @@ pub mod stripe;
 pub mod stripe_events;
 
 pub use checkout::CheckoutHandler;
+pub use checkout_batch::{CheckoutBatch, CheckoutBatchHandler};
 pub use gateway::{CheckoutRequest, GatewayError, OpenedCheckout, PaymentGateway, SessionState};
