@@ -68,7 +68,10 @@ async fn a_reissue_and_a_change_of_name_revoke_the_old_certificate_within_60_sec
         "VALID"
     );
 
-    // The status view can be rebuilt from the events to the same list.
+    // The status view can be rebuilt from the events to the same list (the
+    // one it holds once every event is in: the third certificate's status
+    // may still be on its way).
+    app.settle().await;
     let before = status_list(&app).await.list;
     sqlx::query("TRUNCATE certificate_status")
         .execute(&app.pool)

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use workers::jobs::enqueue_all;
 use workers::notification::{MailNotice, Mailer, NotificationJob};
-use workers::{JobArgs, Worker, WorkerOptions};
+use workers::{JobArgs, JobHandler, Worker, WorkerOptions};
 
 use super::*;
 use crate::common::{open_jobs, outbox_names};
@@ -51,7 +51,16 @@ async fn enqueue(pool: &PgPool, notices: &[MailNotice]) {
 /// Runs a worker for the mail jobs, room for all of them in one claim,
 /// until none is left to run.
 async fn work_off(pool: &PgPool, mailer: Mailer) {
-    let handler = Arc::new(NotificationJob::new(pool.clone(), mailer));
+    run_until_done(
+        pool,
+        vec![Arc::new(NotificationJob::new(pool.clone(), mailer))],
+    )
+    .await;
+}
+
+/// Runs a worker with `handlers`, room for eight jobs a claim and quick
+/// retries, until no job is left to run.
+pub(super) async fn run_until_done(pool: &PgPool, handlers: Vec<Arc<dyn JobHandler>>) {
     let options = WorkerOptions {
         concurrency: 8,
         lease: Duration::from_secs(5),
@@ -59,7 +68,7 @@ async fn work_off(pool: &PgPool, mailer: Mailer) {
         poll: Duration::from_millis(20),
     };
     let (stop, stopped) = watch::channel(false);
-    let running = tokio::spawn(Worker::new(pool.clone(), vec![handler], options).run(stopped));
+    let running = tokio::spawn(Worker::new(pool.clone(), handlers, options).run(stopped));
     for _ in 0..400 {
         if open_jobs(pool).await == 0 {
             stop.send(true).unwrap();
@@ -69,6 +78,17 @@ async fn work_off(pool: &PgPool, mailer: Mailer) {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("the mail jobs did not finish");
+}
+
+/// The Message-IDs the server received, sorted.
+pub(super) fn sent_ids(smtp: &SmtpServer) -> Vec<String> {
+    let mut sent: Vec<String> = smtp
+        .messages()
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap().to_owned())
+        .collect();
+    sent.sort();
+    sent
 }
 
 /// Each job's state, attempts and error, by Message-ID.
@@ -129,14 +149,8 @@ async fn a_batch_fails_only_its_bad_messages_and_sends_each_good_one_once() {
         .await
         .unwrap();
     work_off(&pool, mailer).await;
-    let mut sent: Vec<String> = smtp
-        .messages()
-        .iter()
-        .map(|m| m["message_id"].as_str().unwrap().to_owned())
-        .collect();
-    sent.sort();
     assert_eq!(
-        sent,
+        sent_ids(&smtp),
         [notices[0].message_id.clone(), notices[2].message_id.clone()],
         "each good message once, the recorded one never"
     );

@@ -5,14 +5,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use tokio::sync::watch;
 use workers::jobs::enqueue_all;
 use workers::notification::{MailBatch, MailBatchJob, Mailer, NotificationJob};
-use workers::{JobArgs, JobHandler, Worker, WorkerOptions};
+use workers::JobArgs;
 
-use super::batch::{notice_in_inbox, outcomes, queue_only, FROM};
+use super::batch::{notice_in_inbox, outcomes, queue_only, run_until_done, sent_ids, FROM};
 use super::*;
-use crate::common::open_jobs;
 
 #[tokio::test]
 async fn a_batch_mails_each_notice_once_and_gives_a_refused_one_a_job_of_its_own() {
@@ -45,32 +43,10 @@ async fn a_batch_mails_each_notice_once_and_gives_a_refused_one_a_job_of_its_own
     let mailer =
         Mailer::from_settings(&smtp.url(), FROM, "localhost", Path::new("/unused")).unwrap();
     let mail = Arc::new(NotificationJob::new(pool.clone(), mailer));
-    let handlers: Vec<Arc<dyn JobHandler>> = vec![Arc::new(MailBatchJob::new(mail.clone())), mail];
-    let options = WorkerOptions {
-        concurrency: 8,
-        lease: Duration::from_secs(5),
-        backoff_base: Duration::from_millis(20),
-        poll: Duration::from_millis(20),
-    };
-    let (stop, stopped) = watch::channel(false);
-    let running = tokio::spawn(Worker::new(pool.clone(), handlers, options).run(stopped));
-    let mut waited = 0;
-    while open_jobs(&pool).await > 0 {
-        assert!(waited < 400, "the mail jobs did not finish");
-        waited += 1;
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    stop.send(true).unwrap();
-    running.await.unwrap();
+    run_until_done(&pool, vec![Arc::new(MailBatchJob::new(mail.clone())), mail]).await;
 
-    let mut sent: Vec<String> = smtp
-        .messages()
-        .iter()
-        .map(|m| m["message_id"].as_str().unwrap().to_owned())
-        .collect();
-    sent.sort();
     assert_eq!(
-        sent,
+        sent_ids(&smtp),
         [id("a"), id("c")],
         "each once, the one already sent not again"
     );
