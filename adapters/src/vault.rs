@@ -16,6 +16,16 @@ use eventstore::ProjectionError;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// A number stored in the vault: its row, and whether this store inserted it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    /// The opaque reference events carry.
+    pub id: Uuid,
+    /// True when the row is new: no case can refer to it yet, since its id
+    /// was drawn at random by this store.
+    pub new: bool,
+}
+
 /// The cipher version of rows whose ciphertext binds the row id as
 /// associated data; version 1 (before it) is read, and re-encrypted at start.
 const CIPHER_BOUND: i16 = 2;
@@ -100,7 +110,7 @@ impl Vault {
     /// Stores a number (or finds it) and returns its opaque reference.
     pub async fn store(&self, number: &MyNumber) -> Result<Uuid, ProjectionError> {
         let mut conn = self.pool.acquire().await?;
-        self.store_in(&mut conn, number).await
+        Ok(self.store_in(&mut conn, number).await?.id)
     }
 
     /// [`Vault::store`] on a connection, so the row commits with the command
@@ -112,15 +122,15 @@ impl Vault {
         &self,
         conn: &mut PgConnection,
         number: &MyNumber,
-    ) -> Result<Uuid, ProjectionError> {
-        let id = Uuid::new_v4();
-        let (nonce, ciphertext) = self.seal(id, number.expose())?;
+    ) -> Result<Stored, ProjectionError> {
+        let new_id = Uuid::new_v4();
+        let (nonce, ciphertext) = self.seal(new_id, number.expose())?;
         let id = sqlx::query_scalar!(
             "INSERT INTO my_number_vault (id, lookup_token, nonce, ciphertext, cipher_version)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (lookup_token) DO UPDATE SET lookup_token = EXCLUDED.lookup_token
              RETURNING id",
-            id,
+            new_id,
             self.lookup_token(number),
             nonce,
             ciphertext,
@@ -128,7 +138,12 @@ impl Vault {
         )
         .fetch_one(conn)
         .await?;
-        Ok(id)
+        // A row already there keeps its id: only a row this call inserted
+        // has the id it proposed.
+        Ok(Stored {
+            id,
+            new: id == new_id,
+        })
     }
 
     /// The lookup token stored for a reference: lets the registers be asked

@@ -135,6 +135,30 @@ fn request_id(payload: &serde_json::Value, event_type: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// An event as the events table stores it: its type, version and payload
+/// text, with the change request it names.
+struct Encoded {
+    event_type: String,
+    event_version: String,
+    payload: String,
+    request_id: Option<String>,
+}
+
+fn encode<E: DomainEvent>(event: &E) -> Result<Encoded, sqlx::Error> {
+    let payload = serde_json::to_value(event).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let event_type = event.event_type();
+    Ok(Encoded {
+        request_id: request_id(&payload, &event_type),
+        event_type,
+        event_version: event.event_version(),
+        payload: payload.to_string(),
+    })
+}
+
+fn metadata_text(metadata: &HashMap<String, String>) -> Result<String, sqlx::Error> {
+    serde_json::to_string(metadata).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}
+
 /// Appends events after `version` in one statement; a concurrent append at
 /// the same sequence fails the statement with a unique violation.
 pub(crate) async fn append<A: Aggregate>(
@@ -150,15 +174,14 @@ pub(crate) async fn append<A: Aggregate>(
     let mut payloads = Vec::with_capacity(events.len());
     let mut request_ids = Vec::with_capacity(events.len());
     for (i, event) in events.iter().enumerate() {
-        let payload = serde_json::to_value(event).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        let event_type = event.event_type();
-        request_ids.push(request_id(&payload, &event_type));
+        let encoded = encode(event)?;
+        request_ids.push(encoded.request_id);
         sequences.push((version + 1 + i) as i64);
-        types.push(event_type);
-        versions.push(event.event_version());
-        payloads.push(payload.to_string());
+        types.push(encoded.event_type);
+        versions.push(encoded.event_version);
+        payloads.push(encoded.payload);
     }
-    let metadata = serde_json::to_string(metadata).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let metadata = metadata_text(metadata)?;
     // The payloads and the metadata go in as text and are cast there, so
     // the stored JSON is the text serde_json wrote.
     let recorded = sqlx::query!(
@@ -193,6 +216,57 @@ pub(crate) async fn append<A: Aggregate>(
         .collect();
     history.sort_by_key(|h| h.sequence);
     Ok(history)
+}
+
+/// New events of one aggregate: those after `version`, in order.
+pub(crate) struct Appended<E> {
+    pub id: String,
+    pub version: usize,
+    pub events: Vec<E>,
+}
+
+/// Appends the events of several aggregates of one type in one statement,
+/// in the order given; a concurrent append at one of their sequences fails
+/// the whole statement with a unique violation, as [`append`] does.
+pub(crate) async fn append_many<A: Aggregate>(
+    conn: &mut PgConnection,
+    appended: &[Appended<A::Event>],
+    metadata: &HashMap<String, String>,
+) -> Result<(), sqlx::Error> {
+    let (mut ids, mut sequences, mut types, mut versions, mut payloads) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for batch in appended {
+        for (i, event) in batch.events.iter().enumerate() {
+            let encoded = encode(event)?;
+            ids.push(batch.id.as_str());
+            sequences.push((batch.version + 1 + i) as i64);
+            types.push(encoded.event_type);
+            versions.push(encoded.event_version);
+            payloads.push(encoded.payload);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version,
+                             payload, metadata)
+         SELECT $1, e.aggregate_id, e.sequence, e.event_type, e.event_version, e.payload::json,
+                $7::text::json
+         FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])
+              WITH ORDINALITY AS e(aggregate_id, sequence, event_type, event_version, payload, n)
+         ORDER BY e.n",
+    )
+    .bind(A::TYPE)
+    .bind(&ids)
+    .bind(&sequences)
+    .bind(&types)
+    .bind(&versions)
+    .bind(&payloads)
+    .bind(metadata_text(metadata)?)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Whether the database refused a statement because a concurrent

@@ -205,7 +205,8 @@ impl<A: Aggregate> CommandBus<A> {
     }
 
     /// Handles one command on each of several aggregates inside `tx`, all
-    /// of them read with one statement first; hands the transaction back as
+    /// of them read with one statement first and their events appended with
+    /// one statement last; hands the transaction back as
     /// [`CommandBus::execute_in`] does. An id named twice sees its first
     /// command's events. On any error the transaction is dropped.
     pub async fn execute_many_in(
@@ -214,24 +215,60 @@ impl<A: Aggregate> CommandBus<A> {
         commands: Vec<(String, A::Command)>,
         metadata: &HashMap<String, String>,
     ) -> Result<Appending, CommandError<A::Error>> {
-        let (mut conn, appended_before) = tx.into_inner();
+        let (mut tx, appended_before) = tx.into_inner();
         let ids: Vec<String> = commands.iter().map(|(id, _)| id.clone()).collect();
-        let mut loaded = append::load_many::<A>(&mut conn, &ids).await?;
-        let mut tx = Appending::from_inner(conn, appended_before);
+        let mut states: HashMap<String, (A, usize)> = append::load_many::<A>(&mut tx, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, l)| (id, (l.aggregate, l.version)))
+            .collect();
+        let mut appended: Vec<append::Appended<A::Event>> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
         for (id, command) in commands {
-            let state = loaded.remove(&id).unwrap_or_default();
-            let (next, done) = self
-                .handle_loaded(tx, &id, state, command, None, metadata)
-                .await?;
+            let (state, version) = states.remove(&id).unwrap_or_default();
+            let (next, state, events) = self.handle(tx, state, command).await?;
             tx = next;
-            let again = append::Loaded {
-                aggregate: done.state,
-                version: done.version,
-                history: done.history,
-            };
-            loaded.insert(id, again);
+            let raised = events.len();
+            match index.get(&id) {
+                Some(&i) => appended[i].events.extend(events),
+                None if raised > 0 => {
+                    index.insert(id.clone(), appended.len());
+                    appended.push(append::Appended {
+                        id: id.clone(),
+                        version,
+                        events,
+                    });
+                }
+                None => {}
+            }
+            states.insert(id, (state, version + raised));
         }
-        Ok(tx)
+        if appended.is_empty() {
+            return Ok(Appending::from_inner(tx, appended_before));
+        }
+        match append::append_many::<A>(&mut tx, &appended, metadata).await {
+            Ok(()) => Ok(Appending::from_inner(tx, true)),
+            Err(e) if append::lost_race(&e) => Err(CommandError::Conflict),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Runs the aggregate's handler for `command` with `tx` as the command's
+    /// transaction; returns the state after its events and the events,
+    /// not appended yet.
+    async fn handle(
+        &self,
+        tx: append::Tx,
+        mut aggregate: A,
+        command: A::Command,
+    ) -> Result<(append::Tx, A, Vec<A::Event>), CommandError<A::Error>> {
+        let sink = EventSink::default();
+        let (tx, handled) =
+            append::with_command_tx(tx, aggregate.handle(command, &self.services, &sink)).await;
+        handled.map_err(CommandError::Domain)?;
+        // The sink applied the events already: `aggregate` is the state after the command.
+        let events = sink.collect().await;
+        Ok((tx, aggregate, events))
     }
 
     /// Handles a command on an aggregate already read in `tx` and appends
@@ -247,7 +284,7 @@ impl<A: Aggregate> CommandBus<A> {
     ) -> Result<(Appending, Executed<A>), CommandError<A::Error>> {
         let (tx, appended_before) = tx.into_inner();
         let append::Loaded {
-            mut aggregate,
+            aggregate,
             version,
             mut history,
         } = loaded;
@@ -259,12 +296,7 @@ impl<A: Aggregate> CommandBus<A> {
                 });
             }
         }
-        let sink = EventSink::default();
-        let (mut tx, handled) =
-            append::with_command_tx(tx, aggregate.handle(command, &self.services, &sink)).await;
-        handled.map_err(CommandError::Domain)?;
-        // The sink applied the events already: `aggregate` is the state after the command.
-        let events = sink.collect().await;
+        let (mut tx, aggregate, events) = self.handle(tx, aggregate, command).await?;
         if events.is_empty() {
             return Ok((
                 Appending::from_inner(tx, appended_before),

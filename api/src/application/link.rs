@@ -144,7 +144,7 @@ impl UseCases<'_> {
         // The vault row stays locked until the link commits, so a shredding
         // of the number (its other cases ended) cannot come between.
         let mut tx = Appending::begin(self.pool).await?;
-        let my_number_ref = self.vault.store_in(&mut tx, &request.my_number).await?;
+        let my_number_ref = self.vault.store_in(&mut tx, &request.my_number).await?.id;
         // Linking again what is already the caller's changes nothing.
         if request.verified || mine {
             let (tx, handled) = self.link_in(tx, context, id, my_number_ref).await?;

@@ -270,8 +270,16 @@ impl UseCases<'_> {
             date_of_birth,
         } = checked;
         let mut tx = Appending::begin(self.pool).await?;
-        let my_number_ref = self.vault.store_in(&mut tx, &my_number).await?;
-        let holdings = self.holdings(&mut tx, my_number_ref).await?;
+        let stored = self.vault.store_in(&mut tx, &my_number).await?;
+        let my_number_ref = stored.id;
+        // A number stored for the first time is held by no case: its row's
+        // id is new. Most applicants are new, and the look-up is a round
+        // trip of every submit.
+        let holdings = if stored.new {
+            Vec::new()
+        } else {
+            self.holdings(&mut tx, my_number_ref).await?
+        };
         let id = Uuid::new_v4();
         let actor = &context.actor;
         let channel = input.channel;

@@ -17,8 +17,9 @@ pub struct StoredEvent {
     pub sequence: i64,
     pub event_type: String,
     /// The payload's JSON text, as stored: each reader decodes it straight
-    /// into the type it wants (see [`StoredEvent::decode`]).
-    pub payload: String,
+    /// into the type it wants (see [`StoredEvent::decode`]). Shared, so the
+    /// copy each subscription of a process gets costs no copy of the text.
+    pub payload: std::sync::Arc<str>,
     pub recorded_at: DateTime<Utc>,
 }
 

@@ -69,7 +69,7 @@ pub(super) async fn read_batch(
                 aggregate_id: r.aggregate_id?,
                 sequence: r.sequence?,
                 event_type: r.event_type?,
-                payload: r.payload?,
+                payload: r.payload?.into(),
                 recorded_at: r.recorded_at?,
             })
         })
@@ -203,7 +203,7 @@ pub(super) async fn read_after(
                 aggregate_id,
                 sequence,
                 event_type,
-                payload,
+                payload: payload.into(),
                 recorded_at,
             },
         )

@@ -145,6 +145,26 @@ async fn my_number_never_leaves_the_vault() {
         .await
         .unwrap()
         .expect("in the vault");
+    // Stored again, the number finds its row: not new, so a submit looks up
+    // the cases holding it; a number never seen gets a new row.
+    let mut conn = app.pool.acquire().await.unwrap();
+    let parsed = domain::my_number::MyNumber::parse(&number).unwrap();
+    let again = vault.store_in(&mut conn, &parsed).await.unwrap();
+    assert_eq!(
+        again,
+        adapters::vault::Stored {
+            id: reference,
+            new: false
+        }
+    );
+    let other = common::my_number(&format!(
+        "{:011}",
+        uuid::Uuid::new_v4().as_u128() % 100_000_000_000
+    ));
+    let other = domain::my_number::MyNumber::parse(&other).unwrap();
+    let fresh = vault.store_in(&mut conn, &other).await.unwrap();
+    assert!(fresh.new && fresh.id != reference, "{fresh:?}");
+    drop(conn);
     let auditor = |purpose: &str| adapters::audit::Accessor {
         actor: "auditor-1".into(),
         role: "admin".into(),
