@@ -206,7 +206,7 @@ impl<A: Aggregate> CommandBus<A> {
 
     /// Handles one command on each of several aggregates inside `tx`, all
     /// of them read with one statement first and their events appended with
-    /// one statement last; hands the transaction back as
+    /// one statement last, in the commands' order; hands the transaction back as
     /// [`CommandBus::execute_in`] does. An id named twice sees its first
     /// command's events. On any error the transaction is dropped.
     pub async fn execute_many_in(
@@ -223,25 +223,19 @@ impl<A: Aggregate> CommandBus<A> {
             .map(|(id, l)| (id, (l.aggregate, l.version)))
             .collect();
         let mut appended: Vec<append::Appended<A::Event>> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
         for (id, command) in commands {
             let (state, version) = states.remove(&id).unwrap_or_default();
             let (next, state, events) = self.handle(tx, state, command).await?;
             tx = next;
             let raised = events.len();
-            match index.get(&id) {
-                Some(&i) => appended[i].events.extend(events),
-                None if raised > 0 => {
-                    index.insert(id.clone(), appended.len());
-                    appended.push(append::Appended {
-                        id: id.clone(),
-                        version,
-                        events,
-                    });
-                }
-                None => {}
+            states.insert(id.clone(), (state, version + raised));
+            if raised > 0 {
+                appended.push(append::Appended {
+                    id,
+                    version,
+                    events,
+                });
             }
-            states.insert(id, (state, version + raised));
         }
         if appended.is_empty() {
             return Ok(Appending::from_inner(tx, appended_before));

@@ -1,6 +1,7 @@
 //! The subscription runner: commit order, crash safety, leadership, rebuilds
 //! and exactly-once delivery under concurrent writers.
 
+mod batch_append;
 mod fan_out;
 mod runner;
 mod views;
