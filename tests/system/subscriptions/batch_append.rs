@@ -4,27 +4,6 @@
 
 use super::*;
 
-fn submit(n: usize) -> RegistrationCommand {
-    RegistrationCommand::Submit {
-        qualification_code: "SOCIAL_WORKER".into(),
-        applicant: Box::new(applicant(n)),
-        my_number_ref: Uuid::new_v4(),
-        channel: Channel::Online,
-        owner: Some(format!("batch-{n}")),
-        holdings: vec![],
-        actor: Actor::new(format!("batch-{n}"), Role::Applicant),
-        at: Utc::now(),
-    }
-}
-
-fn pay(id: &str) -> RegistrationCommand {
-    RegistrationCommand::Examination(ExaminationCommand::SettlePayment {
-        payment_reference: format!("p-{id}"),
-        amount: 19050,
-        at: Utc::now(),
-    })
-}
-
 /// The case's event types, in sequence order, with their sequences.
 async fn events_of(pool: &PgPool, id: &str) -> Vec<(i64, String)> {
     sqlx::query_as(
@@ -49,7 +28,7 @@ async fn a_batch_appends_every_case_in_order_and_a_case_named_twice_after_its_fi
     // Rolled back: a batch not committed leaves nothing.
     let tx = eventstore::Appending::begin(&pool).await.unwrap();
     let tx = bus
-        .execute_many_in(tx, vec![(a.clone(), submit(1))], &meta)
+        .execute_many_in(tx, vec![(a.clone(), submit(1, "batch-1"))], &meta)
         .await
         .unwrap();
     drop(tx);
@@ -60,8 +39,8 @@ async fn a_batch_appends_every_case_in_order_and_a_case_named_twice_after_its_fi
         .execute_many_in(
             tx,
             vec![
-                (a.clone(), submit(1)),
-                (b.clone(), submit(2)),
+                (a.clone(), submit(1, "batch-1")),
+                (b.clone(), submit(2, "batch-2")),
                 (a.clone(), pay(&a)),
             ],
             &meta,
@@ -123,7 +102,10 @@ async fn a_batch_appends_every_case_in_order_and_a_case_named_twice_after_its_fi
     let refused = bus
         .execute_many_in(
             tx,
-            vec![(c.clone(), submit(3)), (a.clone(), submit(4))],
+            vec![
+                (c.clone(), submit(3, "batch-3")),
+                (a.clone(), submit(4, "batch-4")),
+            ],
             &meta,
         )
         .await;

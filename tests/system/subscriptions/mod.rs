@@ -194,6 +194,29 @@ fn applicant(n: usize) -> Applicant {
     }
 }
 
+/// An online application by `who`, with applicant `n`'s particulars.
+fn submit(n: usize, who: &str) -> RegistrationCommand {
+    RegistrationCommand::Submit {
+        qualification_code: "SOCIAL_WORKER".into(),
+        applicant: Box::new(applicant(n)),
+        my_number_ref: Uuid::new_v4(),
+        channel: Channel::Online,
+        owner: Some(who.to_owned()),
+        holdings: vec![],
+        actor: Actor::new(who, Role::Applicant),
+        at: Utc::now(),
+    }
+}
+
+/// The gateway's report that case `id` paid the social worker's fee.
+fn pay(id: &str) -> RegistrationCommand {
+    RegistrationCommand::Examination(ExaminationCommand::SettlePayment {
+        payment_reference: format!("p-{id}"),
+        amount: 19050,
+        at: Utc::now(),
+    })
+}
+
 async fn bus(pool: &PgPool) -> Arc<CommandBus<QualificationRegistration>> {
     let services = RegistrationServices {
         catalogue: domain::catalogue::InForce::new(adapters::catalogue::load(pool).await.unwrap()),

@@ -22,25 +22,13 @@ async fn sixteen_writers_every_event_reaches_every_view_exactly_once() {
         writers.push(tokio::spawn(async move {
             for c in 0..100 {
                 let id = Uuid::new_v4().to_string();
-                let submit = RegistrationCommand::Submit {
-                    qualification_code: "SOCIAL_WORKER".into(),
-                    applicant: Box::new(applicant(w * 1000 + c)),
-                    my_number_ref: Uuid::new_v4(),
-                    channel: Channel::Online,
-                    owner: Some(format!("writer-{w}")),
-                    holdings: vec![],
-                    actor: Actor::new(format!("writer-{w}"), Role::Applicant),
-                    at: Utc::now(),
-                };
-                bus.execute(&id, submit, None, HashMap::new())
+                let writer = format!("writer-{w}");
+                bus.execute(&id, submit(w * 1000 + c, &writer), None, HashMap::new())
                     .await
                     .unwrap();
-                let pay = RegistrationCommand::Examination(ExaminationCommand::SettlePayment {
-                    payment_reference: format!("p-{id}"),
-                    amount: 19050,
-                    at: Utc::now(),
-                });
-                bus.execute(&id, pay, None, HashMap::new()).await.unwrap();
+                bus.execute(&id, pay(&id), None, HashMap::new())
+                    .await
+                    .unwrap();
             }
         }));
     }
