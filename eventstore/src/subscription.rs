@@ -216,13 +216,17 @@ impl Subscription {
         Ok(())
     }
 
-    /// Whether committed events lie beyond the checkpoint.
+    /// Whether committed events lie beyond the checkpoint. The events'
+    /// look-up is a subquery of the checkpoint's row, so that its position
+    /// is an index condition (as a join, the planner filtered every event:
+    /// 0.4 s at the end of a rebuild of half a million).
     async fn behind(&self) -> Result<bool, ProjectionError> {
         Ok(sqlx::query_scalar!(
-            r#"SELECT EXISTS (SELECT 1 FROM events e, subscription_checkpoints c
+            r#"SELECT EXISTS (SELECT 1 FROM subscription_checkpoints c
                             WHERE c.name = $1
-                              AND (e.transaction_id, e.global_position)
-                                  > (c.last_transaction_id, c.last_global_position)) AS "behind!""#,
+                              AND EXISTS (SELECT 1 FROM events e
+                                          WHERE (e.transaction_id, e.global_position)
+                                                > (c.last_transaction_id, c.last_global_position))) AS "behind!""#,
             self.name(),
         )
         .fetch_one(&self.pool)

@@ -68,8 +68,9 @@ pub struct Cascade<'a> {
 
 impl Cascade<'_> {
     /// Runs the burst and waits for it to settle; prints the rate of cases
-    /// settled per second of the whole run and its ratio to pgbench.
-    pub async fn run(&self, pool: &sqlx::PgPool) -> Result<(), BoxError> {
+    /// settled per second of the whole run and its ratio to pgbench, and
+    /// returns the rate.
+    pub async fn run(&self, pool: &sqlx::PgPool) -> Result<f64, BoxError> {
         let what = if self.pay { "submit-and-pay" } else { "submit" };
         println!(
             "== cascade: {what} burst, {} clients, {} s, until every case has its payment link and its mails",
@@ -112,7 +113,7 @@ impl Cascade<'_> {
                         "cascade ({what}): {rate:.1} cases settled/s = ratio {:.3} of pgbench tps (target >= 0.3, goal 0.5)",
                         rate / self.pgbench_tps
                     );
-                    return Ok(());
+                    return Ok(rate);
                 }
             }
             if last_report.elapsed() > Duration::from_secs(10) {

@@ -1,6 +1,8 @@
 //! The sustained phase: the highest constant submit rate at which the lag
 //! p99 of every subscription and the job wait p99 both stay under a second,
-//! found by bisection between a rate that held and the peak rate.
+//! found by bisection between a rate that held and the peak rate. The peak
+//! itself is tried second: when it holds, no higher constant rate can be
+//! asked of the same clients, and bisecting below it would only approach it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,7 +100,8 @@ impl Sustained<'_> {
         })
     }
 
-    /// Bisects between a tenth of the peak and the peak; prints each trial
+    /// Tries a tenth of the peak, then the peak, then bisects between the
+    /// highest rate that held and the lowest that did not; prints each trial
     /// and the highest rate that held.
     pub async fn run(&self, pool: &sqlx::PgPool, lag: &Arc<LagRecorder>) -> Result<(), BoxError> {
         println!(
@@ -108,7 +111,11 @@ impl Sustained<'_> {
         let (mut lo, mut hi) = (self.peak / 10.0, self.peak);
         let mut best = None;
         for step in 0..self.steps {
-            let rate = if step == 0 { lo } else { (lo + hi) / 2.0 };
+            let rate = match step {
+                0 => lo,
+                1 => hi,
+                _ => (lo + hi) / 2.0,
+            };
             super::wait_for_projections(pool, true).await?;
             let t = self.trial(pool, lag, rate).await?;
             println!(
@@ -126,6 +133,9 @@ impl Sustained<'_> {
             if t.held() {
                 best = Some(t.achieved);
                 lo = rate;
+                if step == 1 {
+                    break;
+                }
             } else if step == 0 {
                 break;
             } else {

@@ -145,12 +145,10 @@ async fn write(
     events: &[StoredEvent],
     fresh: bool,
 ) -> Result<(), ProjectionError> {
-    let mut decoded = Vec::with_capacity(events.len());
-    for event in events {
-        if let Some(d) = event.case_event()? {
-            decoded.push(d);
-        }
-    }
+    let decoded: Vec<(Uuid, CaseEvent)> = crate::batch::decode_each(events, |e| e.case_event())?
+        .into_iter()
+        .flatten()
+        .collect();
     let mut opened: Vec<(Uuid, NewCase, Folded<'_>)> = Vec::new();
     let mut opened_at: HashMap<Uuid, usize> = HashMap::new();
     let mut older = Vec::new();

@@ -74,8 +74,8 @@ async fn write(
         let mut rows: Vec<NewRow> = Vec::new();
         let mut opened: HashMap<Uuid, usize> = HashMap::new();
         let mut changes = PerRow::<Change>::new();
-        for event in events {
-            match step(event)? {
+        for step in crate::batch::decode_each(events, step)? {
+            match step {
                 None => {}
                 Some(Step::Insert(row)) => {
                     opened.insert(row.id, rows.len());

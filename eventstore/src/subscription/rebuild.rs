@@ -42,18 +42,33 @@ impl Subscription {
         .bind(&tables)
         .fetch_all(&self.pool)
         .await?;
+        // Built side by side, each on a connection of its own: builds share
+        // the table's lock, and one build's sort leaves the other core idle.
+        let mut builds = tokio::task::JoinSet::new();
         for (name, definition) in set_aside {
-            // One index per transaction: built and struck off together.
-            let mut tx = self.pool.begin().await?;
-            sqlx::query(&definition).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM rebuild_set_aside_indexes WHERE index_name = $1")
-                .bind(&name)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
+            builds.spawn(build_index(self.pool.clone(), name, definition));
+        }
+        while let Some(built) = builds.join_next().await {
+            built.map_err(|e| ProjectionError::Handler(Box::new(e)))??;
         }
         Ok(())
     }
+}
+
+/// Builds a set-aside index and strikes it off in one transaction.
+async fn build_index(
+    pool: sqlx::PgPool,
+    name: String,
+    definition: String,
+) -> Result<(), ProjectionError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(&definition).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM rebuild_set_aside_indexes WHERE index_name = $1")
+        .bind(&name)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Records and drops the non-unique indexes of `tables` (unique ones stay:
