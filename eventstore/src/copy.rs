@@ -92,6 +92,24 @@ impl CopyRows {
         self.value(&v.to_be_bytes())
     }
 
+    /// A `smallint`.
+    pub fn int2(&mut self, v: i16) -> &mut Self {
+        self.value(&v.to_be_bytes())
+    }
+
+    /// An `xid8` (a transaction id: eight bytes, as a `bigint`'s).
+    pub fn xid8(&mut self, v: u64) -> &mut Self {
+        self.value(&v.to_be_bytes())
+    }
+
+    /// A `jsonb`: its format version (1), then the JSON text.
+    pub fn jsonb(&mut self, v: &serde_json::Value) -> &mut Self {
+        let mut bytes = vec![1u8];
+        // Writing a Value into memory cannot fail.
+        serde_json::to_writer(&mut bytes, v).expect("JSON into memory");
+        self.value(&bytes)
+    }
+
     /// A `boolean`.
     pub fn bool(&mut self, v: bool) -> &mut Self {
         self.value(&[u8::from(v)])
@@ -129,6 +147,16 @@ mod tests {
             &rows.data[HEADER.len()..],
             &[0, 3, 0, 0, 0, 2, b'a', b'b', 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 1]
         );
+    }
+
+    #[test]
+    fn a_jsonb_value_starts_with_its_format_version() {
+        let mut rows = CopyRows::new();
+        rows.jsonb(&serde_json::json!({"a": 1})).int2(-2).xid8(7);
+        let mut expected = vec![0, 0, 0, 8, 1];
+        expected.extend_from_slice(br#"{"a":1}"#);
+        expected.extend_from_slice(&[0, 0, 0, 2, 0xff, 0xfe, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 7]);
+        assert_eq!(&rows.data[HEADER.len()..], &expected[..]);
     }
 
     #[test]

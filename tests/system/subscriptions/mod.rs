@@ -233,6 +233,7 @@ async fn snapshot(pool: &PgPool) -> Vec<String> {
         ("register", "registration_id"),
         ("change_request_status", "id"),
         ("feed_events", "transaction_id, global_position, ordinal"),
+        ("feed_registrations", "registration_id"),
     ] {
         let rows: Vec<String> =
             sqlx::query_scalar(&format!("SELECT t::text FROM {table} t ORDER BY {order}"))

@@ -1,7 +1,7 @@
 //! Writing the feed: a batch's items and what the feed knows of each
 //! registration, kept in memory for the batch and written at its end.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use domain::registration::RegistrationEvent;
@@ -10,6 +10,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{is_public, public_items, FeedEvent, FeedPosition, Known};
+use eventstore::copy::CopyRows;
 use eventstore::subscription::StoredEvent;
 use eventstore::ProjectionError;
 
@@ -17,16 +18,26 @@ use eventstore::ProjectionError;
 /// transaction (the subscription's batch), and returns them in feed order.
 /// What the feed knows of each registration is kept for the batch and
 /// written once at its end, with the items: two statements a batch.
+/// `fresh`: a rebuild's batch (the feed was emptied and each event comes
+/// once), whose items and newly opened registrations go in with a `COPY`.
 pub async fn append(
     conn: &mut PgConnection,
     events: &[StoredEvent],
+    fresh: bool,
 ) -> Result<Vec<FeedEvent>, ProjectionError> {
+    let decoded = crate::batch::decode_each(events, StoredEvent::registration_event)?;
     let mut batch = Batch::default();
-    for event in events {
-        batch.add(conn, event).await?;
+    for (event, decoded) in events.iter().zip(decoded) {
+        if let Some((registration_id, e)) = decoded {
+            batch.add(conn, event, registration_id, e).await?;
+        }
     }
-    store_known(conn, &batch.known, &batch.changed).await?;
-    insert(conn, &batch.items).await?;
+    store_known(conn, &batch, fresh).await?;
+    if fresh {
+        copy_items(conn, &batch.items).await?;
+    } else {
+        insert(conn, &batch.items).await?;
+    }
     Ok(batch.items)
 }
 
@@ -36,6 +47,8 @@ struct Batch {
     known: HashMap<Uuid, Known>,
     /// Registrations whose `Known` changed, in the order they first did.
     changed: Vec<Uuid>,
+    /// Registrations whose first event is in this batch.
+    opened: HashSet<Uuid>,
     items: Vec<FeedEvent>,
 }
 
@@ -44,10 +57,9 @@ impl Batch {
         &mut self,
         conn: &mut PgConnection,
         event: &StoredEvent,
+        registration_id: Uuid,
+        e: RegistrationEvent,
     ) -> Result<(), ProjectionError> {
-        let Some((registration_id, e)) = event.registration_event()? else {
-            return Ok(());
-        };
         if !is_public(&e) {
             // Most events (payments, inquiries, assignments) touch nothing here.
             return Ok(());
@@ -72,6 +84,9 @@ impl Batch {
             _ => None,
         };
         let opened = first.is_some();
+        if opened {
+            self.opened.insert(registration_id);
+        }
         let mut known = match first {
             Some(k) => k,
             None => match self.known.remove(&registration_id) {
@@ -135,15 +150,44 @@ async fn load(conn: &mut PgConnection, id: Uuid) -> Result<Option<Known>, Projec
     .await?)
 }
 
+/// Writes what changed of the registrations the batch touched; in a
+/// rebuild's batch (`fresh`), those it opened with a `COPY`.
 async fn store_known(
     conn: &mut PgConnection,
-    known: &HashMap<Uuid, Known>,
-    changed: &[Uuid],
+    batch: &Batch,
+    fresh: bool,
 ) -> Result<(), ProjectionError> {
-    let rows: Vec<(Uuid, &Known)> = changed
+    let rows = batch
+        .changed
         .iter()
-        .filter_map(|id| known.get(id).map(|k| (*id, k)))
-        .collect();
+        .filter_map(|id| batch.known.get(id).map(|k| (*id, k)));
+    if !fresh {
+        return upsert_known(conn, rows.collect()).await;
+    }
+    let (opened, older): (Vec<_>, Vec<_>) = rows.partition(|(id, _)| batch.opened.contains(id));
+    if !opened.is_empty() {
+        let mut copy = CopyRows::new();
+        for (id, k) in opened {
+            copy.row(4)
+                .uuid(id)
+                .text(&k.qualification_code)
+                .opt_text(k.registration_number.as_deref())
+                .opt_uuid(k.certificate_id);
+        }
+        copy.copy_in(
+            conn,
+            "COPY feed_registrations (registration_id, qualification_code, registration_number,
+                                      certificate_id) FROM STDIN (FORMAT binary)",
+        )
+        .await?;
+    }
+    upsert_known(conn, older).await
+}
+
+async fn upsert_known(
+    conn: &mut PgConnection,
+    rows: Vec<(Uuid, &Known)>,
+) -> Result<(), ProjectionError> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -222,6 +266,36 @@ async fn insert(conn: &mut PgConnection, items: &[FeedEvent]) -> Result<(), Proj
         &data as &[&serde_json::Value],
     )
     .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a rebuild's items (see [`eventstore::copy`]): each event comes
+/// once into an emptied feed, so nothing can conflict.
+async fn copy_items(conn: &mut PgConnection, items: &[FeedEvent]) -> Result<(), ProjectionError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let mut copy = CopyRows::new();
+    for i in items {
+        copy.row(10)
+            .xid8(i.position.transaction_id)
+            .int8(i.position.global_position)
+            .int2(i.position.ordinal)
+            .uuid(i.id)
+            .text(&i.event_type)
+            .timestamptz(i.occurred_at)
+            .text(&i.qualification_code)
+            .uuid(i.registration_id)
+            .opt_text(i.registration_number.as_deref())
+            .jsonb(&i.data);
+    }
+    copy.copy_in(
+        conn,
+        "COPY feed_events (transaction_id, global_position, ordinal, id, event_type, occurred_at,
+                           qualification_code, registration_id, registration_number, data)
+         FROM STDIN (FORMAT binary)",
+    )
     .await?;
     Ok(())
 }

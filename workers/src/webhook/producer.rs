@@ -25,6 +25,25 @@ impl PublicFeed {
         Self { catalogue }
     }
 
+    /// Appends a batch's items to the feed (`fresh`: a rebuild's batch, see
+    /// [`feed::append`]) and queues them for the webhook subscriptions.
+    async fn write(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+        fresh: bool,
+    ) -> Result<(), ProjectionError> {
+        let items = feed::append(conn, events, fresh).await?;
+        if items.is_empty() {
+            return Ok(());
+        }
+        let targets = targets(conn).await?;
+        for item in &items {
+            self.fan_out(conn, &targets, item, item.occurred_at).await?;
+        }
+        Ok(())
+    }
+
     /// Queues `item` for the subscriptions of its qualification's ministries
     /// that want its type and existed when it was recorded (a rebuild sends
     /// nothing to subscriptions created since, and nothing twice).
@@ -93,15 +112,17 @@ impl Projection for PublicFeed {
         conn: &mut PgConnection,
         events: &[StoredEvent],
     ) -> Result<(), ProjectionError> {
-        let items = feed::append(conn, events).await?;
-        if items.is_empty() {
-            return Ok(());
-        }
-        let targets = targets(conn).await?;
-        for item in &items {
-            self.fan_out(conn, &targets, item, item.occurred_at).await?;
-        }
-        Ok(())
+        self.write(conn, events, false).await
+    }
+
+    /// As [`Projection::apply_batch`], the items written with a `COPY`: a
+    /// rebuild emptied the feed and applies each event once.
+    async fn apply_rebuild_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[StoredEvent],
+    ) -> Result<(), ProjectionError> {
+        self.write(conn, events, true).await
     }
 
     /// Its batches append feed items by their keys (the feed's per-ministry
