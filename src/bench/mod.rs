@@ -208,8 +208,8 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), BoxError
             "pgbench tps again after the cascade (prepared): {again:.1}; cascade ratio {:.3} of the mean baseline {mean:.1}",
             cascade / mean
         );
+        // Each sustained trial waits for the system to settle first.
         if args.sustained_steps > 0 {
-            wait_for_projections(&pool, jobs_run).await?;
             Sustained {
                 base: &base,
                 token: &token,

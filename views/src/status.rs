@@ -70,31 +70,31 @@ async fn write(
     events: &[StoredEvent],
     fresh: bool,
 ) -> Result<(), ProjectionError> {
+    let mut rows: Vec<NewRow> = Vec::new();
+    let mut opened: HashMap<Uuid, usize> = HashMap::new();
+    let mut changes = PerRow::<Change>::new();
+    for step in crate::batch::decode_each(events, step)?
+        .into_iter()
+        .flatten()
     {
-        let mut rows: Vec<NewRow> = Vec::new();
-        let mut opened: HashMap<Uuid, usize> = HashMap::new();
-        let mut changes = PerRow::<Change>::new();
-        for step in crate::batch::decode_each(events, step)? {
-            match step {
-                None => {}
-                Some(Step::Insert(row)) => {
-                    opened.insert(row.id, rows.len());
-                    rows.push(row);
-                }
-                Some(Step::Change(id, change)) => match opened.get(&id) {
-                    Some(&i) => rows[i].then(change),
-                    None => changes.entry(id).then(change),
-                },
+        match step {
+            Step::Insert(row) => {
+                opened.insert(row.id, rows.len());
+                rows.push(row);
             }
+            Step::Change(id, change) => match opened.get(&id) {
+                Some(&i) => rows[i].then(change),
+                None => changes.entry(id).then(change),
+            },
         }
-        // In key order: neighbouring rows land on the same pages of the
-        // primary key's index (a rebuild's large batches gain the most).
-        rows.sort_unstable_by_key(|r| r.id);
-        let mut changes = changes.into_rows();
-        changes.sort_unstable_by_key(|(id, _)| *id);
-        insert(conn, &rows, fresh).await?;
-        update(conn, &changes).await
     }
+    // In key order: neighbouring rows land on the same pages of the
+    // primary key's index (a rebuild's large batches gain the most).
+    rows.sort_unstable_by_key(|r| r.id);
+    let mut changes = changes.into_rows();
+    changes.sort_unstable_by_key(|(id, _)| *id);
+    insert(conn, &rows, fresh).await?;
+    update(conn, &changes).await
 }
 
 /// What one event does to the view.
